@@ -1,0 +1,315 @@
+"""``frmr``: the same core as the window, from a terminal.
+
+Exit codes: 0 done; 1 a check failed (invalid value, tampered journal); 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from desktop.cli_support import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    CliError,
+    open_vault,
+    passphrase,
+)
+from desktop.models import checkdigits as cd
+from desktop.models.nsi import NsiImportError, parse_export
+from desktop.models.repository import RecordRepository
+from desktop.models.schema import ENTITIES, entity
+from desktop.models.seniority import compute
+from desktop.models.validation import ValidationFailed, fmt_date
+from desktop.paths import profiles_root
+from desktop.vault.errors import VaultError
+from desktop.vault.profiles import create_profile, read_profile, write_profile
+from desktop.vault.store import Vault
+
+#: Modules that add their own subcommands (documents, sync) via ``register(subparsers)``.
+PLUGINS = ("desktop.cli_documents", "desktop.cli_sync")
+
+
+def _pairs(items: Sequence[str], entity_name: str) -> dict[str, str]:
+    spec = entity(entity_name)
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise CliError(f"Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»")
+        k, v = item.split("=", 1)
+        k = k.strip()
+        if k not in spec.names:
+            raise CliError(f"Неизвестное поле «{k}» для «{entity_name}». Поля: {', '.join(spec.names)}")
+        out[k] = v
+    return out
+
+
+def _entity_arg(name: str) -> str:
+    if name not in ENTITIES:
+        raise CliError(f"Неизвестный раздел «{name}». Разделы: {', '.join(ENTITIES)}")
+    return name
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    if args.profile:
+        folder = Path(args.profile)
+        folder.mkdir(parents=True, exist_ok=True)
+        prof = read_profile(folder)
+        prof.name = args.name
+        write_profile(prof)
+    else:
+        try:
+            folder = create_profile(profiles_root(), args.name).folder
+        except VaultError as exc:
+            raise CliError(str(exc)) from exc
+    pw = passphrase("Новая парольная фраза: ", confirm=True)
+    if len(pw) < 8:
+        raise CliError("Парольная фраза — не короче 8 символов")
+    try:
+        vault, recovery = Vault.create(folder, pw)
+    except VaultError as exc:
+        raise CliError(str(exc)) from exc
+    vault.close()
+    print(f"Профиль создан: {folder}")
+    print(f"Ключ восстановления (сохраните его в надёжном месте, он показывается один раз): {recovery}")
+    return EXIT_OK
+
+
+def _show_rows(spec_name: str, rows: list[dict[str, Any]], as_json: bool) -> None:
+    spec = entity(spec_name)
+    if as_json:
+        print(json.dumps([{"id": r["id"], **{n: r[n] for n in spec.names}} for r in rows],
+                         ensure_ascii=False, indent=1))
+        return
+    print(f"== {spec.plural} ({len(rows)})")
+    for r in rows:
+        parts = []
+        for f in spec.fields:
+            v = r.get(f.name)
+            if v is None or not f.column:
+                continue
+            if f.kind == "date":
+                v = fmt_date(v)
+            elif f.kind == "enum":
+                v = f.choices.get(v, v)
+            parts.append(f"{f.label}: {v}")
+        print(f"  [{r['id']}] " + "; ".join(parts))
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    names = [_entity_arg(args.entity)] if args.entity else list(ENTITIES)
+    with open_vault(args) as vault:
+        repo = RecordRepository(vault)
+        if args.json and args.entity:
+            _show_rows(args.entity, repo.list(args.entity), True)
+            return EXIT_OK
+        data = {n: repo.list(n) for n in names}
+    if args.json:
+        print(json.dumps({n: [{"id": r["id"], **{k: r[k] for k in entity(n).names}} for r in rows]
+                          for n, rows in data.items()}, ensure_ascii=False, indent=1))
+    else:
+        for n, rows in data.items():
+            _show_rows(n, rows, False)
+    return EXIT_OK
+
+
+def _report_saved(res: Any) -> None:
+    for w in res.warnings:
+        print(f"Внимание: {w}", file=sys.stderr)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    name = _entity_arg(args.entity)
+    values = _pairs(args.values, name)
+    with open_vault(args) as vault:
+        res = RecordRepository(vault).add(name, values)
+    _report_saved(res)
+    print(res.id)
+    return EXIT_OK
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    name = _entity_arg(args.entity)
+    values = _pairs(args.values, name)
+    if not values:
+        raise CliError("Укажите хотя бы одно ПОЛЕ=ЗНАЧЕНИЕ")
+    with open_vault(args) as vault:
+        repo = RecordRepository(vault)
+        if repo.get(name, args.id) is None:
+            raise CliError(f"Запись {args.id} не найдена в разделе «{entity(name).plural}»")
+        res = repo.edit(name, args.id, values)
+    _report_saved(res)
+    print("Изменено: " + (", ".join(res.changed) if res.changed else "ничего"))
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    name = _entity_arg(args.entity)
+    with open_vault(args) as vault:
+        repo = RecordRepository(vault)
+        if repo.get(name, args.id) is None:
+            raise CliError(f"Запись {args.id} не найдена в разделе «{entity(name).plural}»")
+        repo.delete(name, args.id)
+    print("Удалено")
+    return EXIT_OK
+
+
+def cmd_seniority(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        cards = RecordRepository(vault).list("employment")
+    s = compute(cards)
+    if args.json:
+        print(json.dumps(s.as_dict(), ensure_ascii=False))
+    else:
+        print(f"Медицинский стаж: {s.total}")
+        for prof, span in s.by_profile.items():
+            print(f"  {prof}: {span}")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        rep = RecordRepository(vault).verify_journal()
+    if rep.ok:
+        print(f"Журнал цел: {rep.entries} записей")
+        return EXIT_OK
+    for p in rep.problems:
+        print(p, file=sys.stderr)
+    print(f"Журнал нарушен: {len(rep.problems)} нарушений", file=sys.stderr)
+    return EXIT_CHECK_FAILED
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    checks: dict[str, Callable[[str], bool]] = {
+        "snils": cd.snils_is_valid, "inn": cd.inn_is_valid, "ogrn": cd.ogrn_is_valid, "kpp": cd.kpp_is_valid,
+    }
+    ok = checks[args.kind](args.value.strip())
+    label = {"snils": "СНИЛС", "inn": "ИНН", "ogrn": "ОГРН/ОГРНИП", "kpp": "КПП"}[args.kind]
+    print(f"{label} {args.value}: {'верен' if ok else 'неверен'}")
+    return EXIT_OK if ok else EXIT_CHECK_FAILED
+
+
+def cmd_nsi_import(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        repo = RecordRepository(vault)
+        try:
+            key, rows = parse_export(Path(args.file), repo.nsi())
+        except NsiImportError as exc:
+            raise CliError(str(exc)) from exc
+        n = repo.import_nsi(key, rows)
+    print(f"Загружено записей: {n} (справочник {repo.nsi().get(key).name})")
+    return EXIT_OK
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from desktop.cli_support import profile_dir
+
+    folder = profile_dir(args)
+    old = passphrase("Текущая парольная фраза: ")
+    import getpass as gp
+
+    new = gp.getpass("Новая парольная фраза: ") if sys.stdin.isatty() else (args.new or "")
+    if len(new) < 8:
+        raise CliError("Новая парольная фраза — не короче 8 символов")
+    try:
+        with Vault.open(folder, old) as vault:
+            vault.change_passphrase(old, new)
+    except VaultError as exc:
+        raise CliError(str(exc)) from exc
+    print("Парольная фраза изменена")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="frmr", description="ФРМР — кабинет медицинского работника (командная строка)")
+    ap.add_argument("--profile", metavar="DIR", help="папка профиля (по умолчанию — единственный профиль)")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", help="создать профиль и зашифрованное хранилище")
+    p.add_argument("--name", default="Мой профиль")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("show", help="показать записи")
+    p.add_argument("entity", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("add", help="добавить запись: add ENTITY ПОЛЕ=ЗНАЧЕНИЕ…")
+    p.add_argument("entity")
+    p.add_argument("values", nargs="*")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("edit", help="изменить запись: edit ENTITY ID ПОЛЕ=ЗНАЧЕНИЕ…")
+    p.add_argument("entity")
+    p.add_argument("id")
+    p.add_argument("values", nargs="*")
+    p.set_defaults(func=cmd_edit)
+
+    p = sub.add_parser("delete", help="удалить запись")
+    p.add_argument("entity")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("seniority", help="медицинский стаж")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_seniority)
+
+    p = sub.add_parser("audit", help="журнал изменений")
+    p.add_argument("action", choices=["verify"])
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("validate", help="проверить СНИЛС, ИНН, ОГРН или КПП")
+    p.add_argument("kind", choices=["snils", "inn", "ogrn", "kpp"])
+    p.add_argument("value")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("nsi", help="справочники НСИ")
+    nsub = p.add_subparsers(dest="nsi_command", required=True)
+    pi = nsub.add_parser("import", help="загрузить полную выгрузку справочника (JSON или CSV)")
+    pi.add_argument("file")
+    pi.set_defaults(func=cmd_nsi_import)
+
+    p = sub.add_parser("passwd", help="сменить парольную фразу (ключ данных перешифровывается, база — нет)")
+    p.add_argument("--new", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_passwd)
+
+    for mod in PLUGINS:
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+            continue
+        module.register(sub)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return exc.code
+    except ValidationFailed as exc:
+        for msg in exc.errors.values():
+            print(f"Ошибка: {msg}", file=sys.stderr)
+        print("Ничего не сохранено.", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    except VaultError as exc:
+        print(f"Ошибка: {exc}. {exc.hint}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("Прервано", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

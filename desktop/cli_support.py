@@ -1,0 +1,59 @@
+"""What every ``frmr`` command shares: finding the profile, unlocking it, reporting errors."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from desktop.paths import profiles_root
+from desktop.vault.errors import VaultError
+from desktop.vault.profiles import list_profiles
+from desktop.vault.store import Vault
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """A message for stderr and an exit code; nothing was changed."""
+
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def passphrase(prompt: str = "Парольная фраза: ", confirm: bool = False) -> str:
+    env = os.environ.get("FRMR_PASSPHRASE")
+    if env:
+        return env
+    if not sys.stdin.isatty():
+        raise CliError("Парольная фраза не задана: укажите её в FRMR_PASSPHRASE или запустите команду в терминале")
+    value = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Повторите парольную фразу: ") != value:
+        raise CliError("Парольные фразы не совпадают")
+    return value
+
+
+def profile_dir(args: argparse.Namespace) -> Path:
+    if getattr(args, "profile", None):
+        return Path(args.profile)
+    profiles = [p for p in list_profiles(profiles_root()) if p.has_vault]
+    if len(profiles) == 1:
+        return profiles[0].folder
+    if not profiles:
+        raise CliError("Профиль не найден: создайте его командой «frmr init» или укажите --profile ПАПКА")
+    names = ", ".join(f"{p.name} ({p.folder})" for p in profiles)
+    raise CliError(f"На компьютере несколько профилей, укажите нужный через --profile: {names}")
+
+
+def open_vault(args: argparse.Namespace) -> Vault:
+    folder = profile_dir(args)
+    try:
+        return Vault.open(folder, passphrase())
+    except VaultError as exc:
+        hint = f" {exc.hint}" if exc.hint else ""
+        raise CliError(f"{exc}.{hint}") from exc

@@ -1,0 +1,93 @@
+"""The local audit journal: a chain of HMACs, so any edit, removal or reordering shows.
+
+Each entry's MAC covers its own sequence number, contents and the previous entry's MAC; the
+head (last seq and MAC) is kept in ``meta`` and written in the same transaction, so cutting
+entries off the end is caught too. The MAC key is derived from the vault's data key, so the
+chain cannot be recomputed without unlocking the vault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from desktop.models.tables import Audit, Meta
+
+GENESIS = "0" * 64
+HEAD_KEY = "audit_head"
+MAC_PURPOSE = b"frmr-audit-chain-v1"
+
+
+def _mac(key: bytes, prev: str, seq: int, ts: str, user: str, host: str, action: str,
+         entity: str, entity_id: str, fields: str) -> str:
+    body = json.dumps([seq, ts, user, host, action, entity, entity_id, fields], ensure_ascii=False)
+    return hmac.new(key, (prev + body).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(select(Meta.value).where(Meta.key == HEAD_KEY)).scalar_one_or_none()  # type: ignore[arg-type]
+    if not row:
+        return 0, GENESIS
+    seq, mac = str(row).split(":", 1)
+    return int(seq), mac
+
+
+def append(conn: Connection, key: bytes, *, user: str, host: str, action: str, entity: str,
+           entity_id: str, fields: list[str]) -> None:
+    """Add one entry; must run inside the transaction of the change it records."""
+    seq, prev = _head(conn)
+    seq += 1
+    ts = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    names = json.dumps(sorted(fields), ensure_ascii=False)
+    mac = _mac(key, prev, seq, ts, user, host, action, entity, entity_id, names)
+    conn.execute(
+        Audit.__table__.insert().values(  # type: ignore[attr-defined]
+            seq=seq, ts=ts, user=user, host=host, action=action, entity=entity,
+            entity_id=entity_id, fields=names, prev_hash=prev, hash=mac,
+        )
+    )
+    head = f"{seq}:{mac}"
+    updated = conn.execute(
+        Meta.__table__.update().where(Meta.__table__.c.key == HEAD_KEY).values(value=head)  # type: ignore[attr-defined]
+    )
+    if updated.rowcount == 0:
+        conn.execute(Meta.__table__.insert().values(key=HEAD_KEY, value=head))  # type: ignore[attr-defined]
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(conn: Connection, key: bytes) -> VerifyReport:
+    rep = VerifyReport()
+    t = Audit.__table__  # type: ignore[attr-defined]
+    prev = GENESIS
+    expected = 1
+    for r in conn.execute(select(t).order_by(t.c.seq)).mappings():
+        rep.entries += 1
+        if r["seq"] != expected:
+            rep.problems.append(f"Запись журнала №{expected} отсутствует или переставлена (найдена №{r['seq']})")
+            expected = r["seq"]
+        if r["prev_hash"] != prev:
+            rep.problems.append(f"Запись журнала №{r['seq']}: нарушена цепочка (удаление или перестановка)")
+        mac = _mac(key, r["prev_hash"], r["seq"], r["ts"], r["user"], r["host"], r["action"],
+                   r["entity"], r["entity_id"], r["fields"])
+        if not hmac.compare_digest(mac, r["hash"]):
+            rep.problems.append(f"Запись журнала №{r['seq']} изменена")
+        prev = r["hash"]
+        expected += 1
+    head_seq, head_mac = _head(conn)
+    if (head_seq, head_mac) != (rep.entries and expected - 1, prev if rep.entries else GENESIS):
+        rep.problems.append("Конец журнала не совпадает с сохранённым: записи удалены")
+    return rep

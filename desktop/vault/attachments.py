@@ -1,0 +1,34 @@
+"""Attachments are PDF, JPG or PNG, recognised by their bytes, not empty, at most 5 MB."""
+
+from __future__ import annotations
+
+from desktop.models.validation import ValidationFailed
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    return None
+
+
+def check_attachment(data: bytes, limit: int = MAX_ATTACHMENT_BYTES) -> str:
+    """The file's MIME type, or ValidationFailed naming what is wrong."""
+    if not data:
+        raise ValidationFailed({"file": "«Файл»: файл пустой"})
+    if len(data) > limit:
+        raise ValidationFailed(
+            {"file": f"«Файл»: размер {len(data) / 1048576:.1f} МБ больше допустимых {limit // 1048576} МБ"}
+        )
+    mime = sniff(data)
+    if mime is None:
+        raise ValidationFailed({"file": "«Файл»: допустимы только PDF, JPG и PNG (тип определяется по содержимому)"})
+    return mime

@@ -1,0 +1,104 @@
+"""Profiles: one vault per person on a shared workstation, each in its own folder.
+
+The folder name is random so that nothing personal appears in paths; the label the person
+chooses is kept in ``profile.json`` beside non-personal settings.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.vault.atomic import atomic_write_bytes
+from desktop.vault.errors import ProfileError
+from desktop.vault.store import DB_NAME, KEYS_NAME
+
+PROFILE_FILE = "profile.json"
+SETTINGS_FILE = "settings.json"
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "auto_lock_minutes": 15,
+    "language": "ru",
+    "server_url": "",
+    "reminder_days": [90, 30, 7],
+    "nmo_cycle_total": 144,
+    "nmo_cycle_program": 74,
+    "nmo_cycle_other": 70,
+}
+
+
+@dataclass
+class Profile:
+    folder: Path
+    name: str
+    demo: bool = False
+    demo_passphrase: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_vault(self) -> bool:
+        return (self.folder / KEYS_NAME).exists() and (self.folder / DB_NAME).exists()
+
+    def settings(self) -> dict[str, Any]:
+        return load_settings(self.folder)
+
+
+def read_profile(folder: Path) -> Profile:
+    folder = Path(folder)
+    try:
+        raw = json.loads((folder / PROFILE_FILE).read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError
+    except FileNotFoundError:
+        raw = {}
+    except (ValueError, UnicodeDecodeError):
+        raw = {"name": folder.name}
+    return Profile(folder, str(raw.get("name") or folder.name), bool(raw.get("demo")),
+                   raw.get("demo_passphrase"), raw)
+
+
+def write_profile(p: Profile) -> None:
+    doc = {**p.extra, "name": p.name, "demo": p.demo}
+    if p.demo_passphrase:
+        doc["demo_passphrase"] = p.demo_passphrase
+    atomic_write_bytes(p.folder / PROFILE_FILE, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def list_profiles(root: Path) -> list[Profile]:
+    if not root.exists():
+        return []
+    out = [read_profile(d) for d in sorted(root.iterdir()) if d.is_dir() and (d / PROFILE_FILE).exists()]
+    return sorted(out, key=lambda p: (not p.demo, p.name.casefold()))
+
+
+def create_profile(root: Path, name: str, *, demo: bool = False, demo_passphrase: str | None = None) -> Profile:
+    name = name.strip()
+    if not name:
+        raise ProfileError("Укажите название профиля")
+    if len(name) > 100:
+        raise ProfileError("Название профиля — не длиннее 100 символов")
+    if any(p.name.casefold() == name.casefold() for p in list_profiles(root)):
+        raise ProfileError(f"Профиль «{name}» уже есть на этом компьютере")
+    folder = root / uuid.uuid4().hex[:12]
+    folder.mkdir(parents=True, mode=0o700)
+    p = Profile(folder, name, demo, demo_passphrase)
+    write_profile(p)
+    return p
+
+
+def load_settings(folder: Path) -> dict[str, Any]:
+    try:
+        raw = json.loads((Path(folder) / SETTINGS_FILE).read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raw = {}
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
+        raw = {}
+    return {**DEFAULT_SETTINGS, **{k: v for k, v in raw.items() if k in DEFAULT_SETTINGS}}
+
+
+def save_settings(folder: Path, settings: dict[str, Any]) -> None:
+    clean = {k: settings[k] for k in DEFAULT_SETTINGS if k in settings}
+    atomic_write_bytes(Path(folder) / SETTINGS_FILE, json.dumps(clean, ensure_ascii=False, indent=1).encode())

@@ -1,0 +1,221 @@
+"""The encrypted vault: one SQLCipher 4 database per profile, opened with a raw 256-bit key.
+
+Files in a profile folder: ``vault.db`` (+ ``-wal``/``-shm`` while open, encrypted by
+SQLCipher), ``keys.json`` (the data key, wrapped), ``attempts.json`` (failed unlocks),
+``profile.json`` and ``settings.json`` (no personal data).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from desktop.vault.attempts import AttemptCounter
+from desktop.vault.errors import DamagedVault, VaultLocked, WrongPassphrase
+from desktop.vault.keys import KdfParams, KeyFile, calibrate
+
+DB_NAME = "vault.db"
+KEYS_NAME = "keys.json"
+ATTEMPTS_NAME = "attempts.json"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def migrations() -> list[tuple[int, Path]]:
+    out = []
+    for p in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        m = re.match(r"(\d{4})_", p.name)
+        if m:
+            out.append((int(m.group(1)), p))
+    return out
+
+
+LATEST_SCHEMA = max(v for v, _ in migrations())
+
+
+def _raw_connect(path: Path, key: bytes | bytearray) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
+    try:
+        conn.execute(f"PRAGMA key = \"x'{bytes(key).hex()}'\"")
+        # Fail here, not on first use, if the key or the file is wrong.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA temp_store = MEMORY")  # no temporary files on disk at all
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise DamagedVault(
+            "Файл хранилища повреждён или создан другой программой: его не удаётся расшифровать"
+        ) from exc
+    return conn
+
+
+def migrate(conn: sqlcipher3.Connection, target: int | None = None) -> int:
+    """Apply pending schema migrations, each in its own transaction. Returns the new version."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    for version, path in migrations():
+        if version <= current or (target is not None and version > target):
+            continue
+        statements = [s.strip() for s in path.read_text(encoding="utf-8").split(";")]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in statements:
+                body = "\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
+                if body:
+                    conn.execute(body)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        current = version
+    return current
+
+
+class Vault:
+    """An unlocked vault. ``close()`` (auto-lock) drops the engine and the key."""
+
+    def __init__(self, folder: Path, data_key: bytes) -> None:
+        self.folder = Path(folder)
+        self.db_path = self.folder / DB_NAME
+        self._key: bytearray | None = bytearray(data_key)
+        self._lock = threading.Lock()
+        first = _raw_connect(self.db_path, self._key)
+        try:
+            self.schema_version = migrate(first)
+        finally:
+            first.close()
+        self._engine: Engine | None = create_engine(
+            "sqlite://", creator=self._connect, poolclass=QueuePool, pool_size=4, max_overflow=4
+        )
+        event.listen(self._engine, "begin", _begin)
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls, folder: Path, passphrase: str, params: KdfParams | None = None
+    ) -> tuple[Vault, str]:
+        """New vault in an empty profile folder -> (vault, recovery key to show once)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        if (folder / DB_NAME).exists() or (folder / KEYS_NAME).exists():
+            raise DamagedVault("В этой папке профиля уже есть хранилище")
+        _, data_key, recovery = KeyFile.create(folder / KEYS_NAME, passphrase, params or calibrate())
+        return cls(folder, data_key), recovery
+
+    @classmethod
+    def open(cls, folder: Path, passphrase: str) -> Vault:
+        folder = Path(folder)
+        counter = AttemptCounter(folder / ATTEMPTS_NAME)
+        counter.check()
+        kf = KeyFile.load(folder / KEYS_NAME)
+        cls._require_db(folder)
+        try:
+            key = kf.unwrap(passphrase)
+        except WrongPassphrase as exc:
+            n = counter.record_failure()
+            raise WrongPassphrase(f"Неверная парольная фраза (неудачных попыток: {n})") from exc
+        counter.reset()
+        return cls(folder, key)
+
+    @classmethod
+    def open_with_recovery(cls, folder: Path, recovery_key: str, new_passphrase: str) -> Vault:
+        """Unlock with the recovery key and set a new passphrase at once."""
+        folder = Path(folder)
+        counter = AttemptCounter(folder / ATTEMPTS_NAME)
+        counter.check()
+        kf = KeyFile.load(folder / KEYS_NAME)
+        cls._require_db(folder)
+        try:
+            key = kf.unwrap_recovery(recovery_key)
+        except WrongPassphrase:
+            counter.record_failure()
+            raise
+        vault = cls(folder, key)
+        kf.rewrap(key, new_passphrase)
+        counter.reset()
+        return vault
+
+    @staticmethod
+    def _require_db(folder: Path) -> None:
+        if not (folder / DB_NAME).exists():
+            raise DamagedVault("Файл хранилища vault.db не найден в папке профиля")
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wrap the data key; the database is not re-encrypted."""
+        kf = KeyFile.load(self.folder / KEYS_NAME)
+        key = kf.unwrap(old)
+        kf.rewrap(key, new)
+
+    # -- use -------------------------------------------------------------------------------
+    def _connect(self) -> sqlcipher3.Connection:
+        with self._lock:
+            if self._key is None:
+                raise VaultLocked("Хранилище заблокировано")
+            return _raw_connect(self.db_path, self._key)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise VaultLocked("Хранилище заблокировано")
+        return self._engine
+
+    @property
+    def is_open(self) -> bool:
+        return self._engine is not None
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: everything inside commits together or not at all."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Lock: checkpoint the WAL into the file, drop every connection, forget the key."""
+        engine = self._engine
+        if engine is not None:
+            with contextlib.suppress(Exception), engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self._lock:
+            self._engine = None
+            key, self._key = self._key, None
+        if engine is not None:
+            engine.dispose()
+        if key is not None:
+            for i in range(len(key)):
+                key[i] = 0
+
+    def subkey(self, purpose: bytes) -> bytes:
+        """A key for one purpose (the audit MAC), derived from the data key while unlocked."""
+        with self._lock:
+            if self._key is None:
+                raise VaultLocked("Хранилище заблокировано")
+            return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(bytes(self._key))
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _begin(conn: Connection) -> None:
+    # pysqlite-style drivers defer BEGIN until the first write; emit it ourselves so reads
+    # made inside a transaction see the same snapshot as its writes.
+    conn.exec_driver_sql("BEGIN")
