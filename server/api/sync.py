@@ -1,0 +1,97 @@
+"""Sync endpoints (docs/sync-protocol.md): push, pull, state."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from server import audit, feed, sync
+from server.api.common import client_schema_required
+from server.auth.principal import CurrentUser
+from server.db import in_write_tx, read_session
+from server.state import State
+
+router = APIRouter(tags=["синхронизация"], dependencies=[Depends(client_schema_required)])
+
+UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class PushOp(BaseModel):
+    op_id: str = Field(pattern=UUID_RE)
+    counter: int = Field(default=0, ge=0, le=2**62)
+    entity: str = Field(max_length=30)
+    entity_id: str = Field(pattern=UUID_RE)
+    person_id: str = Field(pattern=UUID_RE)
+    op: Literal["create", "update", "delete"]
+    fields: dict[str, Any] | None = None
+    base: dict[str, Any] | None = None
+    base_version: int = Field(default=0, ge=0, le=2**62)
+    blobs: list[str] = Field(default_factory=list, max_length=50)
+
+
+class PushBody(BaseModel):
+    client_id: str = Field(pattern=UUID_RE)
+    ops: list[PushOp] = Field(max_length=1000)
+
+
+class PushResult(BaseModel):
+    op_id: str
+    status: Literal["applied", "conflict", "rejected"]
+    version: int | None = None
+    applied_fields: list[str] | None = None
+    conflicts: dict[str, Any] | None = None
+    errors: dict[str, str] | None = None
+
+
+class PushAnswer(BaseModel):
+    results: list[PushResult]
+
+
+class Change(BaseModel):
+    entity: str
+    id: str
+    person_id: str
+    version: int
+    deleted: bool
+    row: dict[str, Any] | None
+
+
+class PullAnswer(BaseModel):
+    changes: list[Change]
+    cursor: str
+    has_more: bool
+
+
+@router.post("/sync/push", response_model=PushAnswer, response_model_exclude_none=True,
+             summary="Отправка пакета операций (ровно один раз)")
+def push(body: PushBody, p: CurrentUser, st: State) -> dict[str, Any]:
+    ops = [op.model_dump() for op in body.ops]
+    results = in_write_tx(st.engine, lambda s: sync.push(s, p, st.nsi, body.client_id.lower(), ops))
+    return {"results": results}
+
+
+@router.get("/sync/pull", response_model=PullAnswer, summary="Лента изменений после курсора")
+def pull(
+    p: CurrentUser,
+    st: State,
+    cursor: Annotated[str, Query(max_length=100)] = "",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> dict[str, Any]:
+    after = feed.decode_cursor(st.cursor_key, cursor)
+    with read_session(st.engine) as s:
+        rows, last, more = feed.pull(s, p, after, min(limit, st.settings.pull_limit_max))
+        changes = [feed.change_of(r) for r in rows]
+    if changes:
+        def journal(s: Session) -> None:
+            audit.add(s, p, "read_personal_data", "sync_pull", "", f"изменений: {len(changes)}")
+        in_write_tx(st.engine, journal)
+    return {"changes": changes, "cursor": feed.encode_cursor(st.cursor_key, last), "has_more": more}
+
+
+@router.get("/sync/state", summary="Количество и контрольные суммы видимых записей")
+def state(p: CurrentUser, st: State) -> dict[str, Any]:
+    with read_session(st.engine) as s:
+        return feed.state(s, p)

@@ -1,0 +1,40 @@
+"""The FastAPI application: routers, problem handlers, shared state."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from server import problems
+from server.api import blobs, me, registry
+from server.api import sync as sync_api
+from server.auth import oauth
+from server.config import Settings
+from server.db import make_engine
+from server.state import build_state
+
+DESCRIPTION = """Сервер ФРМР Desktop: вход (OAuth 2.0 + PKCE), API регистра с ролями,
+синхронизация (docs/sync-protocol.md). Все ошибки — RFC 9457 problem+json."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    app = FastAPI(title="ФРМР — сервер", version="1.0.0", description=DESCRIPTION,
+                  default_response_class=JSONResponse)
+    app.state.frmr = build_state(settings, engine)
+    problems.install(app)
+    app.include_router(oauth.router)
+    app.include_router(me.router)
+    app.include_router(sync_api.router)
+    app.include_router(blobs.router)
+    app.include_router(registry.router)
+
+    @app.get("/healthz", tags=["служебное"], summary="Проверка работоспособности")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    logging.getLogger("frmr.server").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,42 @@
+"""Password hashing (Argon2id) and the password policy of DOMAIN.md."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# argon2-cffi's defaults are the RFC 9106 low-memory profile of Argon2id.
+_hasher = PasswordHasher()
+# Verified when the login is unknown so that a wrong login costs as much time as a wrong password.
+DUMMY_HASH = _hasher.hash("не-пароль-для-несуществующей-учётной-записи")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def policy_errors(password: str) -> list[str]:
+    """What the password lacks, in Russian; empty when it satisfies the policy."""
+    out = []
+    if len(password) < 12:
+        out.append("не короче 12 символов")
+    if len(password) > 256:
+        out.append("не длиннее 256 символов")
+    if not re.search(r"[a-zа-яё]", password):
+        out.append("строчная буква")
+    if not re.search(r"[A-ZА-ЯЁ]", password):
+        out.append("заглавная буква")
+    if not re.search(r"\d", password):
+        out.append("цифра")
+    if not re.search(r"[^\w\s]|_", password):
+        out.append("специальный символ")
+    return out

@@ -1,0 +1,122 @@
+"""`frmr-server`: serve, seed-demo, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import sys
+
+from server.config import default_database_url
+from server.db import make_engine, normalize_url
+
+LOOPBACK_NAMES = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _url(args: argparse.Namespace) -> str:
+    return normalize_url(args.database_url or os.environ.get("FRMR_DATABASE_URL") or default_database_url())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.migrate import upgrade
+
+    if bool(args.certfile) != bool(args.keyfile):
+        print("Ошибка: укажите и --certfile, и --keyfile.", file=sys.stderr)
+        return 2
+    if not args.certfile and not is_loopback(args.host):
+        print(
+            f"Ошибка: без TLS сервер слушает только локальный адрес (127.0.0.1, ::1, localhost), а не «{args.host}». "
+            "Укажите --certfile и --keyfile, чтобы принимать подключения по сети.",
+            file=sys.stderr,
+        )
+        return 2
+    url = _url(args)
+    upgrade(url)  # once, here, before workers start: they never race on the schema
+    os.environ["FRMR_DATABASE_URL"] = url
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        ssl_certfile=args.certfile,
+        ssl_keyfile=args.keyfile,
+        log_level=args.log_level,
+        access_log=args.log_level == "debug",
+        proxy_headers=False,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from server.migrate import upgrade
+
+    url = _url(args)
+    upgrade(url)
+    print("Схема базы данных обновлена.")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from server.migrate import upgrade
+    from server.seed import seed_demo
+
+    url = _url(args)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        result = seed_demo(engine)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print("Демонстрационные данные созданы. Учётные записи:")
+    for a in result["accounts"]:
+        extra = f"  СНИЛС {a['snils']}" if a.get("snils") else ""
+        print(f"  {a['role']:8} {a['login']:10} пароль {a['password']}  TOTP {a['totp_secret']}{extra}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="frmr-server", description="Сервер ФРМР Desktop")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="запустить сервер")
+    s.add_argument("--database-url", help="sqlite:///путь или postgresql+psycopg://…")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8765)
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--certfile")
+    s.add_argument("--keyfile")
+    s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    s.set_defaults(fn=cmd_serve)
+    d = sub.add_parser("seed-demo", help="создать демонстрационные данные и учётные записи")
+    d.add_argument("--database-url")
+    d.add_argument("--json", action="store_true", help="вывести учётные записи в JSON")
+    d.set_defaults(fn=cmd_seed)
+    m = sub.add_parser("migrate", help="обновить схему базы данных")
+    m.add_argument("--database-url")
+    m.set_defaults(fn=cmd_migrate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    rc: int = args.fn(args)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Server settings: one place, read from the environment so uvicorn workers share them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "frmr-server"
+
+
+def default_database_url() -> str:
+    data = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    data.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data / 'frmr-server.sqlite3'}"
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_database_url)
+    max_blob_bytes: int = 5 * 1024 * 1024
+    access_ttl: int = 900  # ≤ 15 minutes, as the issue demands
+    refresh_ttl: int = 30 * 24 * 3600
+    code_ttl: int = 120
+    min_client_schema: int = 1
+    lockout_failures: int = 5
+    lockout_seconds: int = 15 * 60
+    hourly_failure_cap: int = 100
+    pull_limit_max: int = 5000
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("FRMR_DATABASE_URL") or default_database_url(),
+            max_blob_bytes=_int_env("FRMR_MAX_BLOB_BYTES", 5 * 1024 * 1024),
+            access_ttl=min(_int_env("FRMR_ACCESS_TTL", 900), 900),
+            min_client_schema=_int_env("FRMR_MIN_CLIENT_SCHEMA", 1),
+        )

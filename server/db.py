@@ -1,0 +1,104 @@
+"""Engine and transactions for SQLite and PostgreSQL.
+
+SQLite: WAL lets readers run beside the single writer; write transactions start with
+BEGIN IMMEDIATE so two writers queue on the database lock instead of failing with
+SQLITE_BUSY when a deferred transaction tries to upgrade. PostgreSQL: READ COMMITTED plus
+explicit row locks (see server.feed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlmodel import Session
+
+T = TypeVar("T")
+
+_IMMEDIATE = "frmr_immediate"
+
+
+def normalize_url(url: str) -> str:
+    # Accept the plain "postgresql://" spelling and use psycopg 3, the only PG driver shipped.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=20,
+                                  max_overflow=40)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
+            # Take over transaction control from pysqlite so BEGIN is ours to choose.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: sa.Connection) -> None:
+            if conn.info.get(_IMMEDIATE):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return sa.create_engine(url, pool_size=20, max_overflow=40, pool_pre_ping=True)
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction is a writer from its first statement (see module doc)."""
+    with engine.connect() as conn:
+        conn.info[_IMMEDIATE] = True
+        try:
+            with Session(bind=conn, expire_on_commit=False) as s:
+                yield s
+                s.commit()
+        finally:
+            conn.info.pop(_IMMEDIATE, None)
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True  # a concurrent duplicate won the race; the retry sees its result
+    if isinstance(exc, OperationalError | DBAPIError):
+        text = str(exc.orig if hasattr(exc, "orig") else exc).lower()
+        return any(k in text for k in ("deadlock", "could not serialize", "database is locked", "busy"))
+    return False
+
+
+def in_write_tx(engine: Engine, fn: Callable[[Session], T], attempts: int = 8) -> T:
+    """Run fn in a write transaction, retrying races that the database reports as errors."""
+    for i in range(attempts):
+        try:
+            with write_session(engine) as s:
+                return fn(s)
+        except Exception as exc:
+            if i == attempts - 1 or not _retryable(exc):
+                raise
+            time.sleep(0.01 * (i + 1))
+    raise AssertionError("unreachable")

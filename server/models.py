@@ -1,0 +1,233 @@
+"""Tables of the server (SQLModel). Migrations in server/migrations create exactly these.
+
+Timestamps are epoch seconds (float) rather than DateTime: SQLite and PostgreSQL then
+compare and round-trip them identically, with no naive/aware time-zone surprises.
+Record payloads are JSON so one generic table serves every entity of the schema; the few
+values the server filters or sorts on (organization INN, name, СНИЛС) are copied into
+indexed columns when the row is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class Organization(SQLModel, table=True):
+    inn: str = Field(primary_key=True, max_length=10)
+    name: str = Field(max_length=300)
+    ogrn: str | None = Field(default=None, max_length=15)
+    kpp: str | None = Field(default=None, max_length=9)
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=100, unique=True, index=True)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    person_id: str | None = Field(default=None, max_length=36, index=True)
+    display_name: str = Field(default="", max_length=300)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_confirmed: bool = False
+    #: last accepted TOTP time step: a code is never accepted twice
+    totp_last_step: int = 0
+    disabled: bool = False
+    failed_count: int = 0
+    locked_until: float = 0.0
+    created_at: float = 0.0
+
+
+class AccountOrg(SQLModel, table=True):
+    __tablename__ = "account_org"
+    account_id: int = Field(primary_key=True, foreign_key="account.id")
+    org_inn: str = Field(primary_key=True, max_length=10, foreign_key="organization.inn")
+
+
+class RecoveryCode(SQLModel, table=True):
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: float | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    __tablename__ = "login_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    at: float = Field(index=True)
+
+
+class AuthCode(SQLModel, table=True):
+    __tablename__ = "auth_code"
+    code_hash: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(foreign_key="account.id")
+    client_id: str = Field(max_length=100)
+    redirect_uri: str = Field(max_length=500)
+    code_challenge: str = Field(max_length=128)
+    expires_at: float
+    used: bool = False
+
+
+class AuthSession(SQLModel, table=True):
+    """A login: the family of refresh tokens that descend from one authorization code."""
+
+    __tablename__ = "auth_session"
+    id: str = Field(primary_key=True, max_length=36)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    created_at: float
+    last_used_at: float
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
+    revoked_at: float | None = None
+    revoke_reason: str | None = Field(default=None, max_length=100)
+
+
+class Token(SQLModel, table=True):
+    """Access and refresh tokens, stored only as SHA-256 of the random token."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    session_id: str = Field(foreign_key="auth_session.id", index=True, max_length=36)
+    kind: str = Field(max_length=10)
+    expires_at: float
+    #: refresh tokens: when it was exchanged; a second exchange is reuse
+    used_at: float | None = None
+
+
+class Record(SQLModel, table=True):
+    """One row of the ФРМР record (any entity), current state; deleted rows stay as tombstones."""
+
+    __table_args__ = (
+        sa.Index("ix_record_entity_org", "entity", "org_inn", "deleted"),
+        sa.Index("ix_record_person_entity", "person_id", "entity"),
+        sa.Index("ix_record_entity_sort", "entity", "sort_name"),
+    )
+    id: str = Field(primary_key=True, max_length=36)
+    entity: str = Field(max_length=20)
+    person_id: str = Field(max_length=36)
+    version: int = 1
+    deleted: bool = False
+    data: dict[str, Any] = _json()
+    field_versions: dict[str, Any] = _json()
+    #: field -> [client_id that changed it last, version of the last change by anyone else]:
+    #: a client never conflicts with its own queued edits (docs/sync-protocol.md)
+    field_clients: dict[str, Any] = _json()
+    #: position in the change feed; assigned at the end of the writing transaction
+    seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, unique=True, nullable=True))
+    org_inn: str | None = Field(default=None, max_length=10)
+    sort_name: str | None = Field(default=None, max_length=320)
+    snils: str | None = Field(default=None, max_length=11, index=True)
+    updated_at: float = 0.0
+    updated_by: int | None = None
+
+
+class SeqCounter(SQLModel, table=True):
+    __tablename__ = "seq_counter"
+    name: str = Field(primary_key=True, max_length=20)
+    value: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+class SyncClient(SQLModel, table=True):
+    __tablename__ = "sync_client"
+    client_id: str = Field(primary_key=True, max_length=36)
+    account_id: int = Field(foreign_key="account.id")
+    max_counter: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    last_seen: float = 0.0
+
+
+class AppliedOp(SQLModel, table=True):
+    __tablename__ = "applied_op"
+    client_id: str = Field(primary_key=True, max_length=36)
+    op_id: str = Field(primary_key=True, max_length=36)
+    account_id: int
+    result: dict[str, Any] = _json()
+    created_at: float
+
+
+class Blob(SQLModel, table=True):
+    sha256: str = Field(primary_key=True, max_length=64)
+    mime: str = Field(max_length=50)
+    size: int
+    data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    uploaded_by: int
+    created_at: float
+
+
+class Confirmation(SQLModel, table=True):
+    """A worker's request to confirm an employment card with a document, and its outcome."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    employment_id: str = Field(max_length=36, index=True)
+    person_id: str = Field(max_length=36, index=True)
+    org_inn: str = Field(max_length=10, index=True)
+    blob_sha256: str = Field(max_length=64)
+    doc_kind: str = Field(max_length=20)
+    doc_org_inn: str = Field(max_length=12)
+    doc_org_name: str = Field(max_length=300)
+    doc_begin_date: str = Field(max_length=10)
+    doc_date: str = Field(max_length=10)
+    status: str = Field(default="pending", max_length=20)
+    errors: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    comment: str = Field(default="", max_length=2000)
+    created_at: float
+    decided_at: float | None = None
+    decided_by: int | None = None
+
+
+class RequestComment(SQLModel, table=True):
+    __tablename__ = "request_comment"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=36, index=True)
+    account_id: int
+    text: str = Field(default="", max_length=5000)
+    blob_sha256: str | None = Field(default=None, max_length=64)
+    created_at: float
+
+
+class Programme(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=36)
+    title: str = Field(max_length=300)
+    provider: str = Field(default="", max_length=300)
+    specialty_code: str | None = Field(default=None, max_length=20)
+    format: str = Field(max_length=20)
+    hours: int
+    begin_date: str = Field(max_length=10)
+    end_date: str = Field(max_length=10)
+    seats: int
+    free_seats: int
+
+
+class Enrolment(SQLModel, table=True):
+    programme_id: str = Field(primary_key=True, max_length=36, foreign_key="programme.id")
+    person_id: str = Field(primary_key=True, max_length=36)
+    created_at: float
+
+
+class Audit(SQLModel, table=True):
+    """Append-only journal; triggers in the migration refuse UPDATE and DELETE."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: float = Field(index=True)
+    account_id: int | None = Field(default=None, index=True)
+    login: str = Field(default="", max_length=100)
+    role: str = Field(default="", max_length=20)
+    org_inns: str = Field(default="", max_length=200)
+    ip: str = Field(default="", max_length=64)
+    action: str = Field(max_length=50, index=True)
+    entity: str = Field(default="", max_length=30)
+    entity_id: str = Field(default="", max_length=64)
+    detail: str = Field(default="", max_length=1000)
+
+
+class ServerKey(SQLModel, table=True):
+    """Secrets shared by every worker process (cursor signing)."""
+
+    __tablename__ = "server_key"
+    name: str = Field(primary_key=True, max_length=30)
+    value: str = Field(max_length=128)

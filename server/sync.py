@@ -1,0 +1,277 @@
+"""Applying client operations: exactly once, field-level merge, validation shared with the desktop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from desktop.models.nsi import NsiRegistry
+from desktop.models.schema import ENTITIES, entity
+from desktop.models.validation import FieldError, parse_field, validate
+from server import audit
+from server.auth.principal import Principal
+from server.feed import Writer
+from server.models import AppliedOp, Blob, Record, SyncClient
+from server.policy import write_errors
+from server.problems import Problem
+
+OPS = ("create", "update", "delete")
+
+
+def _is_uuid(v: Any) -> bool:
+    if not isinstance(v, str) or len(v) != 36:
+        return False
+    try:
+        uuid.UUID(v)
+    except ValueError:
+        return False
+    return True
+
+
+def rejected(errors: dict[str, str]) -> dict[str, Any]:
+    return {"status": "rejected", "errors": errors}
+
+
+def _malformed(op: dict[str, Any]) -> dict[str, str]:
+    e: dict[str, str] = {}
+    if op.get("entity") not in ENTITIES:
+        e["entity"] = "Неизвестный раздел записи"
+    if op.get("op") not in OPS:
+        e["op"] = "Операция должна быть create, update или delete"
+    for k in ("entity_id", "person_id"):
+        if not _is_uuid(op.get(k)):
+            e[k] = "Ожидается UUID"
+    if op.get("entity") == "person" and op.get("entity_id") != op.get("person_id"):
+        e["person_id"] = "Для персональных данных person_id совпадает с id записи"
+    for k in ("fields", "base"):
+        if op.get(k) is not None and not isinstance(op.get(k), dict):
+            e[k] = "Ожидается объект"
+    bv = op.get("base_version", 0)
+    if isinstance(bv, bool) or not isinstance(bv, int) or bv < 0:
+        e["base_version"] = "Ожидается неотрицательное целое число"
+    blobs = op.get("blobs") or []
+    if not isinstance(blobs, list) or not all(isinstance(b, str) for b in blobs):
+        e["blobs"] = "Ожидается список SHA-256"
+    return e
+
+
+def _siblings(s: Session, ent: str, person_id: str) -> list[dict[str, Any]]:
+    rows = s.exec(select(Record).where(Record.person_id == person_id, Record.entity == ent,
+                                       Record.deleted == sa.false())).all()
+    return [{**r.data, "id": r.id} for r in rows]
+
+
+class Engine:
+    def __init__(self, s: Session, p: Principal, nsi: NsiRegistry, client_id: str = "",
+                 today: dt.date | None = None) -> None:
+        self.client_id = client_id
+        self.s = s
+        self.p = p
+        self.nsi = nsi
+        self.today = today or dt.date.today()
+        self.w = Writer(s, p.account_id)
+
+    # -- one operation ------------------------------------------------------------------------
+    def apply(self, op: dict[str, Any]) -> dict[str, Any]:
+        bad = _malformed(op)
+        if bad:
+            return rejected(bad)
+        missing = [b for b in op.get("blobs") or [] if self.s.get(Blob, str(b).lower()[:64]) is None]
+        if missing:
+            return rejected({"blobs": "Файл не загружен на сервер: " + ", ".join(m[:64] for m in missing[:3])})
+        ent, kind = op["entity"], op["op"]
+        rec = self.s.exec(select(Record).where(Record.id == op["entity_id"]).with_for_update()).first()
+        if rec is not None and (rec.entity != ent or rec.person_id != op["person_id"]) and kind != "create":
+            return rejected({"entity_id": "Запись с таким id относится к другому разделу или человеку"})
+        if kind == "create":
+            return self._create(op, rec)
+        if kind == "update":
+            return self._update(op, rec)
+        return self._delete(op, rec)
+
+    def _create(self, op: dict[str, Any], rec: Record | None) -> dict[str, Any]:
+        ent, pid = op["entity"], op["person_id"]
+        if rec is not None:
+            theirs = None if rec.deleted else dict(rec.data)
+            return {"status": "conflict", "version": rec.version, "applied_fields": [],
+                    "conflicts": {"_exists": {"theirs": theirs, "version": rec.version}}}
+        if ent != "person":
+            person = self.s.get(Record, pid)
+            if person is None or person.entity != "person" or person.deleted:
+                return rejected({"person_id": "Человек с таким id не найден в регистре"})
+        fields = op.get("fields") or {}
+        res = validate(ent, fields, nsi=self.nsi, today=self.today, siblings=_siblings(self.s, ent, pid),
+                       row_id=op["entity_id"])
+        if not res.ok:
+            return rejected(res.errors)
+        perm = write_errors(self.s, self.p, ent, "create", pid, None, res.values)
+        if perm:
+            return rejected(perm)
+        if ent == "person":
+            dup = self.s.exec(select(Record.id).where(Record.entity == "person", Record.snils == res.values["snils"],
+                                                      Record.deleted == sa.false())).first()
+            if dup:
+                return rejected({"snils": "«СНИЛС»: человек с таким СНИЛС уже есть в регистре"})
+        rec = Record(id=op["entity_id"], entity=ent, person_id=pid, version=1, data=res.values,
+                     field_versions={k: 1 for k in res.values},
+                     field_clients={k: [self.client_id, 0] for k in res.values})
+        self.w.touch(rec)
+        if ent == "employment":
+            self.w.reemit_person(pid)
+        return {"status": "applied", "version": 1}
+
+    def _update(self, op: dict[str, Any], rec: Record | None) -> dict[str, Any]:
+        ent = op["entity"]
+        if rec is None:
+            return rejected({"entity_id": "Запись не найдена на сервере"})
+        if rec.deleted:
+            return {"status": "conflict", "version": None, "applied_fields": [],
+                    "conflicts": {"_deleted": {"theirs": True, "version": rec.version}}}
+        spec = entity(ent)
+        fields: dict[str, Any] = op.get("fields") or {}
+        base: dict[str, Any] = op.get("base") or {}
+        base_version: int = op.get("base_version", 0)
+        errors: dict[str, str] = {}
+        canon: dict[str, Any] = {}
+        for name, raw in fields.items():
+            if name not in spec.names:
+                errors[name] = f"Неизвестное поле «{name}» для раздела «{spec.label}»"
+                continue
+            try:
+                canon[name] = parse_field(spec.field(name), raw, self.nsi, self.today)
+            except FieldError as exc:
+                errors[name] = f"«{spec.field(name).label}»: {exc}"
+        if errors:
+            return rejected(errors)
+        current = dict(rec.data)
+        fv = dict(rec.field_versions)
+        fc = dict(rec.field_clients or {})
+        applied: dict[str, Any] = {}
+        conflicts: dict[str, Any] = {}
+        for name, value in canon.items():
+            if current.get(name) == value:
+                continue  # already what the client wants: neither a change nor a conflict
+            last = fc.get(name) or ["", 0]
+            own_edits = bool(self.client_id) and last[0] == self.client_id and int(last[1]) <= base_version
+            changed_since = int(fv.get(name, 0)) > base_version and not own_edits
+            client_saw_current = name in base and base[name] == current.get(name)
+            if changed_since and not client_saw_current:
+                conflicts[name] = {"theirs": current.get(name), "version": int(fv.get(name, 0))}
+            else:
+                applied[name] = value
+        new_version = rec.version
+        if applied:
+            merged = {**current, **applied}
+            res = validate(ent, merged, nsi=self.nsi, today=self.today,
+                           siblings=_siblings(self.s, ent, rec.person_id), row_id=rec.id)
+            if not res.ok:
+                return rejected(res.errors)
+            perm = write_errors(self.s, self.p, ent, "update", rec.person_id, current, res.values)
+            if perm:
+                return rejected(perm)
+            if ent == "person" and res.values.get("snils") != current.get("snils"):
+                dup = self.s.exec(select(Record.id).where(
+                    Record.entity == "person", Record.snils == res.values["snils"],
+                    Record.id != rec.id, Record.deleted == sa.false())).first()
+                if dup:
+                    return rejected({"snils": "«СНИЛС»: человек с таким СНИЛС уже есть в регистре"})
+            new_version = rec.version + 1
+            for k, v in res.values.items():
+                if current.get(k) != v:
+                    prev = fc.get(k)
+                    if not (prev and self.client_id and prev[0] == self.client_id):
+                        fc[k] = [self.client_id, int(fv.get(k, 0))]
+                    fv[k] = new_version
+            rec.version = new_version
+            rec.data = res.values
+            rec.field_versions = fv
+            rec.field_clients = fc
+            self.w.touch(rec)
+            if ent == "employment" and current.get("org_inn") != res.values.get("org_inn"):
+                self.w.reemit_person(rec.person_id)
+        else:
+            perm = write_errors(self.s, self.p, ent, "update", rec.person_id, current, current)
+            if perm:
+                return rejected(perm)
+        if conflicts:
+            return {"status": "conflict", "version": new_version, "applied_fields": sorted(applied),
+                    "conflicts": conflicts}
+        return {"status": "applied", "version": new_version}
+
+    def _delete(self, op: dict[str, Any], rec: Record | None) -> dict[str, Any]:
+        if rec is None:
+            return {"status": "applied", "version": None}
+        if rec.deleted:
+            return {"status": "applied", "version": rec.version}
+        perm = write_errors(self.s, self.p, rec.entity, "delete", rec.person_id, dict(rec.data), None)
+        if perm:
+            return rejected(perm)
+        if self._changed_by_others(rec, op.get("base_version", 0)):
+            return {"status": "conflict", "version": rec.version, "applied_fields": [],
+                    "conflicts": {"_deleted": {"theirs": False, "version": rec.version}}}
+        self.tombstone(rec)
+        if rec.entity == "person":
+            for child in self.s.exec(select(Record).where(Record.person_id == rec.id, Record.id != rec.id,
+                                                          Record.deleted == sa.false())).all():
+                self.tombstone(child)
+        return {"status": "applied", "version": rec.version}
+
+    def _changed_by_others(self, rec: Record, base_version: int) -> bool:
+        if rec.version <= base_version:
+            return False
+        fc = rec.field_clients or {}
+        for name, ver in (rec.field_versions or {}).items():
+            if int(ver) > base_version:
+                last = fc.get(name)
+                if not (self.client_id and last and last[0] == self.client_id and last[1] <= base_version):
+                    return True
+        return False
+
+    def tombstone(self, rec: Record) -> None:
+        rec.deleted = True
+        rec.version += 1
+        self.w.touch(rec)
+
+
+def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Apply a batch in the caller's transaction; results in the order of ``ops``."""
+    now = time.time()
+    client = s.exec(select(SyncClient).where(SyncClient.client_id == client_id).with_for_update()).first()
+    if client is None:
+        # Two first batches of one client race here; the loser's INSERT fails and it retries.
+        client = SyncClient(client_id=client_id, account_id=p.account_id, max_counter=0, last_seen=now)
+        s.add(client)
+        s.flush()
+    elif client.account_id != p.account_id:
+        raise Problem(403, "Этот client_id зарегистрирован за другой учётной записью.")
+    engine = Engine(s, p, nsi, client_id)
+    results: list[dict[str, Any]] = []
+    applied = 0
+    for op in ops:
+        op_id = str(op.get("op_id"))
+        if not _is_uuid(op_id):
+            results.append({"op_id": op_id, **rejected({"op_id": "Ожидается UUID"})})
+            continue
+        done = s.get(AppliedOp, (client_id, op_id))
+        if done is not None:
+            results.append({"op_id": op_id, **done.result})
+            continue
+        counter = op.get("counter")
+        if isinstance(counter, int) and not isinstance(counter, bool) and counter > client.max_counter:
+            client.max_counter = min(counter, 2**62)
+        result = engine.apply(op)
+        if result["status"] == "applied":
+            applied += 1
+        s.add(AppliedOp(client_id=client_id, op_id=op_id, account_id=p.account_id, result=result, created_at=now))
+        s.flush()  # a duplicate op_id later in the same batch must find this result
+        results.append({"op_id": op_id, **result})
+    client.last_seen = now
+    s.add(client)
+    engine.w.finish()
+    audit.add(s, p, "sync_push", "batch", client_id, f"операций: {len(ops)}, применено: {applied}")
+    return results

@@ -1,0 +1,144 @@
+"""Helpers for tests and benchmarks that need a real running server (no mocks).
+
+    with run_server(database_url) as base_url:
+        accounts = seed(database_url)
+        tokens = login(base_url, "doctor", pw, totp_secret)
+
+The server runs in a child process (real uvicorn on 127.0.0.1, a free port), so tests can
+kill and restart it against the same database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pyotp
+
+from server.db import make_engine, normalize_url
+from server.migrate import upgrade
+
+CLIENT_ID = "frmr-desktop"
+SCHEMA_HEADER = {"X-Client-Schema": "1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def run_server(database_url: str, *, workers: int = 1, port: int | None = None,
+               env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
+    """Migrate, start `uvicorn server.app:create_app` in a subprocess, yield its base URL, stop it."""
+    url = normalize_url(database_url)
+    upgrade(url)
+    port = port or free_port()
+    child_env = {**os.environ, "FRMR_DATABASE_URL": url, **(env or {})}
+    cmd = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
+           "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=child_env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}")
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start in time")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def seed(database_url: str) -> dict[str, dict[str, Any]]:
+    """Seed the demo (idempotent) and return login -> account dict (password, totp_secret, …)."""
+    from server.seed import seed_demo
+
+    upgrade(normalize_url(database_url))
+    engine = make_engine(database_url)
+    try:
+        return {a["login"]: a for a in seed_demo(engine)["accounts"]}
+    finally:
+        engine.dispose()
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def current_otp(secret: str, used: set[str] | None = None) -> str:
+    """A code the server will accept: it refuses a code twice, so wait for the next step if needed."""
+    totp = pyotp.TOTP(secret)
+    code = totp.now()
+    while used is not None and code in used:
+        time.sleep(0.5)
+        code = totp.now()
+    if used is not None:
+        used.add(code)
+    return code
+
+
+_USED: dict[str, set[str]] = {}
+
+
+def authorize(base_url: str, login: str, password: str, totp_secret: str | None,
+              client: httpx.Client | None = None) -> tuple[str, str, str]:
+    """The browser part of the flow: returns (code, verifier, redirect_uri)."""
+    verifier, challenge = pkce_pair()
+    redirect = "http://127.0.0.1:53682/callback"
+    state = secrets.token_urlsafe(8)
+    params = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": redirect,
+              "code_challenge": challenge, "code_challenge_method": "S256", "state": state}
+    c = client or httpx.Client(base_url=base_url, timeout=30)
+    otp = current_otp(totp_secret, _USED.setdefault(totp_secret, set())) if totp_secret else ""
+    r = c.post(base_url + "/oauth/authorize", data={**params, "username": login, "password": password, "otp": otp},
+               follow_redirects=False)
+    if r.status_code != 302:
+        raise RuntimeError(f"login failed: {r.status_code}")
+    q = parse_qs(urlsplit(r.headers["location"]).query)
+    assert q["state"] == [state]
+    return q["code"][0], verifier, redirect
+
+
+def login(base_url: str, login: str, password: str, totp_secret: str | None) -> dict[str, Any]:
+    """Full authorization code + PKCE flow without a browser; returns the token answer."""
+    with httpx.Client(timeout=30) as c:
+        code, verifier, redirect = authorize(base_url, login, password, totp_secret, c)
+        r = c.post(base_url + "/oauth/token", data={"grant_type": "authorization_code", "code": code,
+                                                     "redirect_uri": redirect, "client_id": CLIENT_ID,
+                                                     "code_verifier": verifier})
+        r.raise_for_status()
+        out: dict[str, Any] = r.json()
+        return out
+
+
+def auth_headers(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}", **SCHEMA_HEADER}
