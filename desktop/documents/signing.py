@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import functools
 import io
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -336,7 +337,8 @@ def load_p12(
         raise P12Error(
             f"Тип ключа {type(key).__name__.removeprefix('_')} не поддерживается: поддерживаются RSA и ECDSA."
         )
-    if key.public_key().public_numbers() != cert.public_key().public_numbers():
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
         raise P12Error("Закрытый ключ в файле не соответствует сертификату.")
     return P12Signer(key, cert, list(extra or []), trust_roots)
 
@@ -622,3 +624,9 @@ __all__ = [
     "sign_detached",
     "sign_pdf",
 ]
+
+# pyHanko logs every failed path build / diff with a traceback; our reports already say it in
+# Russian. A NullHandler keeps Python's last-resort stderr printer quiet while an app-level
+# handler (if any is configured) still receives the records.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())

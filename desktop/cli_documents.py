@@ -1,0 +1,312 @@
+"""``frmr doc|sign|verify|export``: documents, signatures and НМО exports from the command line.
+
+Registered into the main parser by desktop.cli (``register(subparsers)``). Every bad input ends
+with a Russian message and exit code 2, a failed check (invalid signature, refused
+certificate) with 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from desktop.cli_support import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, CliError
+from desktop.documents.atomic import atomic_write
+from desktop.documents.fonts import FontMissingError
+from desktop.documents.nmo import NmoFilter
+from desktop.documents.pdf import DocumentError, generate
+from desktop.documents.signing import (
+    CertCheck,
+    CertificateRefused,
+    P12Signer,
+    PdfSignOptions,
+    SignatureError,
+    is_pdf,
+    load_certificates,
+    load_p12,
+    sign_detached,
+    sign_pdf,
+)
+from desktop.documents.verify import verify
+from desktop.documents.xlsx import nmo_history_xlsx
+
+Snapshot = dict[str, list[dict[str, Any]]]
+_MAX_INPUT = 200 * 1024 * 1024  # a sanity bound; a bigger "document" is a mistake
+
+
+def _read(path: str, what: str) -> bytes:
+    p = Path(path)
+    if not p.exists():
+        raise CliError(f"{what} не найден: {path}")
+    if not p.is_file():
+        raise CliError(f"{what} — не файл: {path}")
+    try:
+        if p.stat().st_size > _MAX_INPUT:
+            raise CliError(f"{what} слишком велик: {path}")
+        return p.read_bytes()
+    except OSError as exc:
+        raise CliError(f"Не удалось прочитать {path}: {exc.strerror}") from exc
+
+
+def _write(path: str, data: bytes) -> None:
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise CliError(f"Не удалось записать {path}: {exc.strerror or exc}") from exc
+
+
+def _p12_password() -> str:
+    env = os.environ.get("FRMR_P12_PASSWORD")
+    if env is not None:
+        return env
+    if not sys.stdin.isatty():
+        raise CliError(
+            "Пароль к сертификату не задан: укажите его в FRMR_P12_PASSWORD или запустите команду в терминале"
+        )
+    return getpass.getpass("Пароль к файлу сертификата: ")
+
+
+def _trust_roots(args: argparse.Namespace) -> list[x509.Certificate]:
+    roots: list[x509.Certificate] = []
+    for path in getattr(args, "trust_root", None) or []:
+        try:
+            roots += load_certificates(_read(path, "Файл корневого сертификата"))
+        except SignatureError as exc:
+            raise CliError(f"{path}: {exc}") from exc
+    return roots
+
+
+def _signer(args: argparse.Namespace) -> P12Signer:
+    data = _read(args.p12, "Файл сертификата")
+    try:
+        return load_p12(data, _p12_password(), _trust_roots(args))
+    except SignatureError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _warn(check: CertCheck) -> None:
+    for w in check.warnings:
+        print(f"Внимание: {w}", file=sys.stderr)
+
+
+def _snapshot(args: argparse.Namespace) -> Snapshot:
+    if getattr(args, "demo", False):
+        from desktop.demo import demo_record
+
+        return demo_record()
+    from desktop.cli_support import open_vault
+    from desktop.models.repository import RecordRepository
+
+    vault = open_vault(args)
+    try:
+        return RecordRepository(vault).snapshot()
+    finally:
+        vault.close()
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise CliError(f"{flag}: дата «{value}» не распознана, ожидается дд.мм.гггг или ГГГГ-ММ-ДД")
+
+
+def _nmo_filter(args: argparse.Namespace) -> NmoFilter:
+    flt = NmoFilter(
+        _date(args.date_from, "--from"),
+        _date(args.date_to, "--to"),
+        frozenset(args.nmo_kind or ()),
+        frozenset(args.status or ()),
+    )
+    if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
+        raise CliError("--from позже --to: период пуст")
+    return flt
+
+
+def _add_nmo_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", metavar="ДАТА", help="начало периода (дд.мм.гггг)")
+    p.add_argument("--to", dest="date_to", metavar="ДАТА", help="конец периода (дд.мм.гггг)")
+    p.add_argument("--type", dest="nmo_kind", action="append", choices=["iom", "event", "program"],
+                   help="тип начисления (можно несколько раз)")
+    p.add_argument("--status", action="append", choices=["pending", "confirmed", "rejected"],
+                   help="статус подтверждения (можно несколько раз)")
+
+
+def _guard(func: Any) -> Any:
+    """Map the documents layer's errors to CLI errors (exit 2) or check failures (exit 1)."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(func(args))
+        except CertificateRefused as exc:
+            print(f"Ошибка: {exc}", file=sys.stderr)
+            return EXIT_CHECK_FAILED
+        except (SignatureError, DocumentError, FontMissingError) as exc:
+            raise CliError(str(exc)) from exc
+
+    return run
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    signer = _signer(args) if args.p12 else None  # ask the password before any work
+    vault = None
+    if not args.demo:
+        from desktop.cli_support import open_vault
+
+        vault = open_vault(args)
+    try:
+        if vault is None:
+            from desktop.demo import demo_record
+
+            snapshot: Snapshot = demo_record()
+        else:
+            from desktop.models.repository import RecordRepository
+
+            snapshot = RecordRepository(vault).snapshot()
+        doc = generate(args.kind, snapshot, nmo_filter=_nmo_filter(args) if args.kind == "nmo" else None)
+        data = doc.pdf
+        if signer is not None:
+            res = sign_pdf(signer, data, PdfSignOptions(visible=not args.invisible, tsa_url=args.tsa))
+            _warn(res.check)
+            data = res.data
+        _write(args.out, data)
+        if vault is not None and args.archive:
+            from desktop.documents.archive import store_generated
+            from desktop.models.repository import RecordRepository
+
+            store_generated(RecordRepository(vault), doc, data if signer else None)
+    finally:
+        if vault is not None:
+            vault.close()
+    print(f"{doc.title} № {doc.number} → {args.out}")
+    print(f"SHA-256 содержания (в QR-коде): {doc.sha256}")
+    return EXIT_OK
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    data = _read(args.file, "Файл")
+    signer = _signer(args)
+    if args.detached:
+        sig, check = sign_detached(signer, data, tsa_url=args.tsa)
+        out = args.out or f"{args.file}.sig"
+        _write(out, sig)
+        _warn(check)
+        print(f"Открепленная подпись (CAdES-BES, DER) → {out}")
+        return EXIT_OK
+    if not args.out:
+        raise CliError("Укажите --out ФАЙЛ для подписанного PDF (или --detached для открепленной подписи)")
+    if not is_pdf(data):
+        raise CliError("Файл не является PDF: для других файлов используйте --detached (подпись .sig)")
+    res = sign_pdf(signer, data, PdfSignOptions(visible=args.visible, tsa_url=args.tsa))
+    _write(args.out, res.data)
+    _warn(res.check)
+    print(f"Подписано: {res.check.info.owner}, сертификат {res.check.info.serial} → {args.out}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    data = _read(args.file, "Файл")
+    sig = _read(args.sig, "Файл подписи") if args.sig else None
+    if sig is None and not is_pdf(data) and Path(f"{args.file}.sig").is_file():
+        sig = _read(f"{args.file}.sig", "Файл подписи")
+    report = verify(data, sig, _trust_roots(args))
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.text())
+    return EXIT_OK if report.valid else EXIT_CHECK_FAILED
+
+
+def cmd_export_nmo(args: argparse.Namespace) -> int:
+    flt = _nmo_filter(args)
+    snapshot = _snapshot(args)
+    if args.format == "xlsx":
+        data = nmo_history_xlsx(snapshot, flt)
+    else:
+        data = generate("nmo_history", snapshot, nmo_filter=flt).pdf
+    _write(args.out, data)
+    print(f"История начислений НМО ({args.format.upper()}) → {args.out}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _add_signing_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tsa", metavar="URL", help="служба штампов времени RFC 3161")
+    p.add_argument("--trust-root", action="append", metavar="PEM",
+                   help="доверенный корневой сертификат (PEM/DER; можно несколько раз)")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("doc", help="документы: справки и выписки в PDF")
+    dsub = p.add_subparsers(dest="doc_command", required=True, metavar="ДЕЙСТВИЕ")
+    g = dsub.add_parser("generate", help="сформировать документ")
+    g.add_argument("kind", choices=["extract", "seniority", "nmo", "application"],
+                   help="extract — выписка, seniority — справка о стаже, nmo — отчёт НМО, application — заявление")
+    g.add_argument("--out", required=True, metavar="ФАЙЛ")
+    g.add_argument("--demo", action="store_true", help="по демонстрационной записи, без хранилища")
+    g.add_argument("--no-archive", dest="archive", action="store_false",
+                   help="не сохранять копию в «Документах» хранилища")
+    g.add_argument("--p12", metavar="P12", help="сразу подписать этим сертификатом (видимый штамп)")
+    g.add_argument("--invisible", action="store_true", help="подпись без видимого штампа")
+    _add_signing_opts(g)
+    _add_nmo_filters(g)
+    g.set_defaults(func=_guard(cmd_generate))
+
+    s = subparsers.add_parser("sign", help="подписать файл сертификатом .p12/.pfx")
+    s.add_argument("file", metavar="ФАЙЛ")
+    s.add_argument("--p12", required=True, metavar="P12", help="файл сертификата с закрытым ключом")
+    s.add_argument("--out", metavar="ФАЙЛ", help="подписанный PDF (для --detached: файл .sig)")
+    s.add_argument("--visible", action="store_true", help="видимый штамп подписи на последней странице")
+    s.add_argument("--detached", action="store_true", help="открепленная подпись CMS в ФАЙЛ.sig")
+    _add_signing_opts(s)
+    s.set_defaults(func=_guard(cmd_sign))
+
+    v = subparsers.add_parser("verify", help="проверить подпись PDF или файла с .sig")
+    v.add_argument("file", metavar="ФАЙЛ")
+    v.add_argument("--sig", metavar="SIG", help="открепленная подпись (по умолчанию ФАЙЛ.sig для не-PDF)")
+    v.add_argument("--json", action="store_true")
+    v.add_argument("--trust-root", action="append", metavar="PEM", help="доверенный корневой сертификат")
+    v.set_defaults(func=_guard(cmd_verify))
+
+    e = subparsers.add_parser("export", help="выгрузки")
+    esub = e.add_subparsers(dest="export_command", required=True, metavar="ЧТО")
+    n = esub.add_parser("nmo", help="История начислений НМО")
+    n.add_argument("--format", required=True, choices=["xlsx", "pdf"])
+    n.add_argument("--out", required=True, metavar="ФАЙЛ")
+    n.add_argument("--demo", action="store_true", help="по демонстрационной записи, без хранилища")
+    _add_nmo_filters(n)
+    n.set_defaults(func=_guard(cmd_export_nmo))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Standalone entry (tests, before desktop.cli wires ``register``)."""
+    ap = argparse.ArgumentParser(prog="frmr")
+    ap.add_argument("--profile", metavar="DIR")
+    register(ap.add_subparsers(dest="command", required=True))
+    args = ap.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("Прервано", file=sys.stderr)
+        return EXIT_BAD_INPUT
