@@ -94,19 +94,23 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
-def current_otp(secret: str, used: set[str] | None = None) -> str:
-    """A code the server will accept: it refuses a code twice, so wait for the next step if needed."""
+_LAST_STEP: dict[str, int] = {}
+
+
+def current_otp(secret: str) -> str:
+    """A code the server will accept now.
+
+    The server accepts the current 30-second step and its neighbours, each at most once; so take
+    the oldest acceptable step not used yet by this process, waiting only when all are spent.
+    """
     totp = pyotp.TOTP(secret)
-    code = totp.now()
-    while used is not None and code in used:
-        time.sleep(0.5)
-        code = totp.now()
-    if used is not None:
-        used.add(code)
-    return code
-
-
-_USED: dict[str, set[str]] = {}
+    while True:
+        now_step = int(time.time()) // totp.interval
+        step = max(now_step - 1, _LAST_STEP.get(secret, 0) + 1)
+        if step <= now_step + 1:
+            _LAST_STEP[secret] = step
+            return totp.generate_otp(step)
+        time.sleep(1)
 
 
 def authorize(base_url: str, login: str, password: str, totp_secret: str | None,
@@ -118,7 +122,7 @@ def authorize(base_url: str, login: str, password: str, totp_secret: str | None,
     params = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": redirect,
               "code_challenge": challenge, "code_challenge_method": "S256", "state": state}
     c = client or httpx.Client(base_url=base_url, timeout=30)
-    otp = current_otp(totp_secret, _USED.setdefault(totp_secret, set())) if totp_secret else ""
+    otp = current_otp(totp_secret) if totp_secret else ""
     r = c.post(base_url + "/oauth/authorize", data={**params, "username": login, "password": password, "otp": otp},
                follow_redirects=False)
     if r.status_code != 302:
@@ -142,3 +146,26 @@ def login(base_url: str, login: str, password: str, totp_secret: str | None) -> 
 
 def auth_headers(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}", **SCHEMA_HEADER}
+
+
+def token_for(database_url: str, login: str) -> dict[str, Any]:
+    """Tokens for an account without the login form (tests that are not about login).
+
+    Same session and token rows as a real login, so revocation and expiry behave the same.
+    """
+    from sqlmodel import select
+
+    from server.auth.tokens import start_session
+    from server.config import Settings
+    from server.db import in_write_tx
+    from server.models import Account
+
+    engine = make_engine(database_url)
+    try:
+        def tx(s: Any) -> dict[str, Any]:
+            acc = s.exec(select(Account).where(Account.login == login)).one()
+            return start_session(s, Settings(database_url=database_url), acc, "127.0.0.1", "tests")
+
+        return in_write_tx(engine, tx)
+    finally:
+        engine.dispose()

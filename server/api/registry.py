@@ -1,5 +1,11 @@
-"""Registry API (placeholder until the role-scoped endpoints land)."""
+"""All registry routers (role-scoped), mounted by server.app."""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
 
+from server.api import admin, programmes, records, staff, workflows
+
 router = APIRouter()
+for r in (records.router, staff.router, workflows.router, admin.router, programmes.router):
+    router.include_router(r)

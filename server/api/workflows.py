@@ -1,0 +1,316 @@
+"""Workflows of DOMAIN.md: employment confirmation, answering requests, applications."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import time
+import uuid
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from desktop.models.validation import fmt_date
+from server import audit
+from server.api.common import client_schema_optional
+from server.api.helpers import UUID_RE, read_row, visible_record, write
+from server.auth.principal import CurrentUser, Principal, require
+from server.db import in_write_tx, read_session
+from server.models import Blob, Confirmation, Record, RequestComment
+from server.policy import can_read_person
+from server.problems import Problem
+from server.state import State
+
+router = APIRouter(tags=["процессы"], dependencies=[Depends(client_schema_optional)])
+
+RowId = Annotated[str, Path(pattern=UUID_RE)]
+Doctor = Annotated[Principal, Depends(require("doctor"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+MAX_DOC_AGE_DAYS = 90
+
+
+# -- employment confirmation -----------------------------------------------------------------
+
+def _norm_org(name: str) -> str:
+    """Organization names match regardless of quotes, case, spaces and «№»."""
+    return re.sub(r"[\s«»\"'“”„№.,\-]", "", name or "").casefold().replace("ё", "е")
+
+
+def confirmation_errors(card: dict[str, Any], doc_org_inn: str, doc_org_name: str, doc_begin_date: str,
+                        doc_date: str, today: dt.date) -> list[str]:
+    """Each failed check of DOMAIN.md, named, in Russian; empty = the document confirms the card."""
+    errors = []
+    if doc_org_inn != card.get("org_inn"):
+        errors.append(f"ИНН организации в документе ({doc_org_inn}) не совпадает с карточкой ({card.get('org_inn')})")
+    if _norm_org(doc_org_name) != _norm_org(str(card.get("org_name") or "")):
+        errors.append(f"Наименование организации в документе («{doc_org_name}») не совпадает с карточкой "
+                      f"(«{card.get('org_name')}»)")
+    if doc_begin_date != card.get("begin_date"):
+        errors.append(f"Дата начала работы в документе ({fmt_date(doc_begin_date)}) не совпадает с карточкой "
+                      f"({fmt_date(str(card.get('begin_date') or ''))})")
+    try:
+        d = dt.date.fromisoformat(doc_date)
+    except ValueError:
+        errors.append("Дата документа указана неверно")
+    else:
+        if d > today:
+            errors.append("Дата документа в будущем")
+        elif (today - d).days > MAX_DOC_AGE_DAYS:
+            errors.append(f"Документ старше {MAX_DOC_AGE_DAYS} дней (от {fmt_date(doc_date)})")
+    return errors
+
+
+class ConfirmationIn(BaseModel):
+    blob_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    doc_kind: Literal["contract", "order", "ndfl"]
+    doc_org_inn: str = Field(pattern=r"^\d{10}$")
+    doc_org_name: str = Field(min_length=1, max_length=300)
+    doc_begin_date: str = Field(pattern=DATE_RE)
+    doc_date: str = Field(pattern=DATE_RE)
+
+
+def _conf_out(c: Confirmation) -> dict[str, Any]:
+    return c.model_dump()
+
+
+@router.post("/employment/{row_id}/confirmations", status_code=201,
+             summary="Запросить подтверждение карточки документом (договор, приказ, 2-НДФЛ)")
+def request_confirmation(row_id: RowId, body: ConfirmationIn, p: Doctor, st: State) -> dict[str, Any]:
+    today = dt.date.today()
+
+    def tx(s: Session) -> Confirmation:
+        card = visible_record(s, p, row_id, "employment")
+        blob = s.get(Blob, body.blob_sha256)
+        if blob is None or blob.uploaded_by != p.account_id:
+            raise Problem(422, "Файл документа не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
+        if card.data.get("status") == "confirmed":
+            raise Problem(409, "Карточка уже подтверждена.")
+        c = Confirmation(id=str(uuid.uuid4()), employment_id=card.id, person_id=card.person_id,
+                         org_inn=str(card.org_inn), **body.model_dump(), status="pending",
+                         errors=confirmation_errors(card.data, body.doc_org_inn, body.doc_org_name,
+                                                    body.doc_begin_date, body.doc_date, today),
+                         created_at=time.time())
+        s.add(c)
+        audit.add(s, p, "change", "confirmation", c.id, "запрошено подтверждение")
+        return c
+
+    c = in_write_tx(st.engine, tx)
+    with read_session(st.engine) as s:
+        card = s.get(Record, row_id)
+        status = card.data.get("status") if card else None
+    if status in ("draft", "rejected"):
+        write(st, p, {"entity": "employment", "entity_id": row_id, "person_id": c.person_id, "op": "update",
+                      "fields": {"status": "submitted"}}, note="отправлена на подтверждение")
+    return _conf_out(c)
+
+
+@router.get("/employment/{row_id}/confirmations", summary="История подтверждений карточки")
+def confirmation_history(row_id: RowId, p: CurrentUser, st: State) -> dict[str, Any]:
+    with read_session(st.engine) as s:
+        visible_record(s, p, row_id, "employment")
+        rows = s.exec(select(Confirmation).where(Confirmation.employment_id == row_id)
+                      .order_by(col(Confirmation.created_at))).all()
+    return {"items": [_conf_out(c) for c in rows]}
+
+
+@router.get("/confirmations", summary="Запросы подтверждения (кадровая служба — своих организаций)")
+def confirmations(
+    p: Annotated[Principal, Depends(require("hr", "manager", "admin"))], st: State,
+    status: Literal["pending", "confirmed", "rejected", ""] = "pending",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    with read_session(st.engine) as s:
+        q = select(Confirmation).order_by(col(Confirmation.created_at)).limit(limit)
+        if status:
+            q = q.where(Confirmation.status == status)
+        if p.role != "admin":
+            q = q.where(col(Confirmation.org_inn).in_(p.org_inns))
+        rows = s.exec(q).all()
+    return {"items": [_conf_out(c) for c in rows]}
+
+
+class Decision(BaseModel):
+    decision: Literal["confirm", "reject"]
+    comment: str = Field(default="", max_length=2000)
+
+
+@router.post("/confirmations/{conf_id}/decision", summary="Подтвердить или отклонить карточку по документу")
+def decide_confirmation(conf_id: RowId, body: Decision, p: Annotated[Principal, Depends(require("hr", "admin"))],
+                        st: State) -> dict[str, Any]:
+    today = dt.date.today()
+    with read_session(st.engine) as s:
+        c = s.get(Confirmation, conf_id)
+        if c is None or (p.role != "admin" and c.org_inn not in p.org_inns):
+            raise Problem(404, "Запрос подтверждения не найден.")
+        if c.status != "pending":
+            raise Problem(409, "Решение по этому запросу уже принято.")
+        card = s.get(Record, c.employment_id)
+        if card is None or card.deleted:
+            raise Problem(404, "Карточка не найдена.")
+        errors = confirmation_errors(card.data, c.doc_org_inn, c.doc_org_name, c.doc_begin_date, c.doc_date, today)
+    if body.decision == "confirm" and errors:
+        raise Problem(422, "Карточку нельзя подтвердить: " + "; ".join(errors),
+                      errors={f"check_{i + 1}": e for i, e in enumerate(errors)})
+    if body.decision == "reject" and not body.comment.strip() and not errors:
+        raise Problem(422, "Укажите причину отклонения.", errors={"comment": "обязательно при отклонении"})
+    new_status = "confirmed" if body.decision == "confirm" else "rejected"
+    write(st, p, {"entity": "employment", "entity_id": c.employment_id, "person_id": c.person_id, "op": "update",
+                  "fields": {"status": new_status}}, note=f"решение по документу: {new_status}")
+
+    def tx(s: Session) -> Confirmation:
+        row = s.get(Confirmation, conf_id)
+        assert row is not None
+        row.status = new_status
+        row.errors = errors
+        row.comment = body.comment or "; ".join(errors)
+        row.decided_at = time.time()
+        row.decided_by = p.account_id
+        s.add(row)
+        audit.add(s, p, "change", "confirmation", conf_id, new_status)
+        return row
+
+    return _conf_out(in_write_tx(st.engine, tx))
+
+
+# -- requests from organizations ------------------------------------------------------------
+
+class Answer(BaseModel):
+    text: str = Field(default="", max_length=5000)
+    blob_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    status: Literal["acknowledged", "answered"] = "answered"
+
+
+@router.post("/requests/{row_id}/answer", summary="Ответить на запрос организации")
+def answer_request(row_id: RowId, body: Answer, p: Doctor, st: State) -> dict[str, Any]:
+    with read_session(st.engine) as s:
+        rec = visible_record(s, p, row_id, "request")
+        if rec.data.get("status") == "closed":
+            raise Problem(409, "Запрос закрыт организацией.")
+        if body.blob_sha256 and s.get(Blob, body.blob_sha256) is None:
+            raise Problem(422, "Файл не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
+
+    def tx(s: Session) -> None:
+        s.add(RequestComment(request_id=row_id, account_id=p.account_id, text=body.text,
+                             blob_sha256=body.blob_sha256, created_at=time.time()))
+
+    in_write_tx(st.engine, tx)
+    if rec.data.get("status") != body.status:
+        write(st, p, {"entity": "request", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
+                      "fields": {"status": body.status}}, note="ответ на запрос")
+    return read_row(st, row_id)
+
+
+class Comment(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+@router.post("/requests/{row_id}/comments", status_code=201, summary="Комментарий к запросу")
+def comment_request(row_id: RowId, body: Comment, p: Annotated[Principal, Depends(require("doctor", "hr", "admin"))],
+                    st: State) -> dict[str, Any]:
+    def tx(s: Session) -> dict[str, Any]:
+        rec = visible_record(s, p, row_id, "request")
+        if p.role == "hr" and rec.org_inn not in p.org_inns:
+            raise Problem(404, "Запись не найдена.")
+        c = RequestComment(request_id=row_id, account_id=p.account_id, text=body.text, created_at=time.time())
+        s.add(c)
+        audit.add(s, p, "change", "request_comment", row_id)
+        s.flush()
+        return c.model_dump()
+
+    return in_write_tx(st.engine, tx)
+
+
+@router.get("/requests/{row_id}/comments", summary="Переписка по запросу")
+def request_comments(row_id: RowId, p: CurrentUser, st: State) -> dict[str, Any]:
+    with read_session(st.engine) as s:
+        visible_record(s, p, row_id, "request")
+        rows = s.exec(select(RequestComment).where(RequestComment.request_id == row_id)
+                      .order_by(col(RequestComment.id))).all()
+    return {"items": [c.model_dump() for c in rows]}
+
+
+# -- accreditation applications -------------------------------------------------------------
+
+def _confirmation_number() -> str:
+    return f"А-{dt.date.today().year}-{secrets.randbelow(900000) + 100000}"
+
+
+@router.post("/applications/{row_id}/submit", summary="Подать заявление на аккредитацию")
+def submit_application(row_id: RowId, p: Doctor, st: State) -> dict[str, Any]:
+    with read_session(st.engine) as s:
+        rec = visible_record(s, p, row_id, "application")
+        if rec.data.get("status") not in ("draft", None):
+            raise Problem(409, "Заявление уже подано.")
+    write(st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
+                  "fields": {"status": "submitted", "submitted_at": dt.date.today().isoformat(),
+                             "confirmation_number": _confirmation_number()}}, trusted=True, note="подано")
+    return read_row(st, row_id)
+
+
+@router.get("/admin/applications", summary="Заявления на аккредитацию (оператор)")
+def list_applications(
+    p: Admin, st: State,
+    status: Literal["submitted", "in_review", "approved", "rejected", "draft", ""] = "submitted",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    return _list_entity(st, "application", status, limit)
+
+
+def _list_entity(st: State, entity: str, status: str, limit: int) -> dict[str, Any]:
+    with read_session(st.engine) as s:
+        q = select(Record).where(Record.entity == entity, Record.deleted == sa.false())
+        if status:
+            q = q.where(Record.data["status"].as_string() == status)  # type: ignore[index]
+        rows = s.exec(q.order_by(col(Record.seq)).limit(limit)).all()
+    return {"items": [{"id": r.id, "person_id": r.person_id, "version": r.version, "fields": r.data} for r in rows]}
+
+
+class AppDecision(BaseModel):
+    status: Literal["in_review", "approved", "rejected"]
+    comment: str = Field(default="", max_length=5000)
+
+
+@router.post("/admin/applications/{row_id}/decision", summary="Решение по заявлению")
+def decide_application(row_id: RowId, body: AppDecision, p: Admin, st: State) -> dict[str, Any]:
+    with read_session(st.engine) as s:
+        rec = visible_record(s, p, row_id, "application")
+        if rec.data.get("status") in ("approved", "rejected"):
+            raise Problem(409, "Решение по заявлению уже принято.")
+        if rec.data.get("status") == "draft":
+            raise Problem(409, "Заявление ещё не подано.")
+    if body.status == "rejected" and not body.comment.strip():
+        raise Problem(422, "Укажите причину отказа.", errors={"comment": "обязательно при отказе"})
+    fields: dict[str, Any] = {"status": body.status}
+    if body.comment:
+        fields["decision_comment"] = body.comment
+    write(st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
+                  "fields": fields}, note=f"решение: {body.status}")
+    return read_row(st, row_id)
+
+
+# -- НМО ----------------------------------------------------------------------------------
+
+@router.get("/admin/nmo", summary="Баллы НМО на подтверждение (оператор)")
+def list_nmo(p: Admin, st: State, status: Literal["pending", "confirmed", "rejected", ""] = "pending",
+             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+    return _list_entity(st, "nmo", status, limit)
+
+
+class NmoDecision(BaseModel):
+    status: Literal["confirmed", "rejected"]
+
+
+@router.post("/admin/nmo/{row_id}/decision", summary="Подтвердить или отклонить баллы НМО")
+def decide_nmo(row_id: RowId, body: NmoDecision, p: Admin, st: State) -> dict[str, Any]:
+    with read_session(st.engine) as s:
+        rec = visible_record(s, p, row_id, "nmo")
+        if not can_read_person(s, p, rec.person_id):
+            raise Problem(404, "Запись не найдена.")
+    write(st, p, {"entity": "nmo", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
+                  "fields": {"status": body.status}}, note=f"НМО: {body.status}")
+    return read_row(st, row_id)
