@@ -1,0 +1,74 @@
+"""``frmr-desktop [--profile DIR] [--demo] [--lang ru|en]`` — the Qt cabinet.
+
+Start-up order matters: core dumps off and the crash hook in place before anything can hold
+a key; the language chosen before the first widget is built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desktop.i18n import LANGUAGES, set_language, tr
+from desktop.paths import profiles_root
+from desktop.views.crash import disable_core_dumps, install_excepthook
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="frmr-desktop", description="ФРМР — кабинет медицинского работника")
+    ap.add_argument("--profile", metavar="DIR", help="папка профиля (по умолчанию — выбор профиля)")
+    ap.add_argument("--demo", action="store_true", help="открыть демонстрационный профиль")
+    ap.add_argument("--lang", choices=sorted(LANGUAGES), help="язык интерфейса (ru или en)")
+    return ap.parse_args(argv)
+
+
+def _language(args: argparse.Namespace, folder: Path | None) -> str:
+    if args.lang:
+        return str(args.lang)
+    if folder is not None:
+        from desktop.vault.profiles import load_settings
+
+        return str(load_settings(folder).get("language", "ru"))
+    return "ru"
+
+
+def main(argv: list[str] | None = None) -> int:
+    disable_core_dumps()
+    install_excepthook()
+    args = parse_args(argv)
+
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    root = profiles_root()
+    folder: Path | None = Path(args.profile).expanduser() if args.profile else None
+    if args.demo:
+        from desktop.demo import ensure_demo_profile
+
+        folder = ensure_demo_profile(root)
+    lang = set_language(_language(args, folder))
+
+    # Qt's own texts (context menus, standard dialogs) in the same language.
+    qt_tr = QTranslator(app)
+    if qt_tr.load(QLocale(lang), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt_tr)
+
+    from desktop.views.main_window import APP_TITLE, MainWindow, app_icon
+    from desktop.views.session import Session
+
+    app.setApplicationName("frmr-desktop")
+    app.setApplicationDisplayName(tr(APP_TITLE))
+    app.setWindowIcon(app_icon())
+    window = MainWindow()
+    session = Session(window, root)
+    window.session = session  # type: ignore[attr-defined]
+    session.start(folder)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

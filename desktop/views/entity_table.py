@@ -1,0 +1,279 @@
+"""The list/view/add/edit/delete widget every record section is made of.
+
+A filter line and a sortable table (``QSortFilterProxyModel`` over a ``RecordTableModel``),
+a read-only card with every field of the selected row, and the actions:
+Ctrl+N add, F2 / Enter / double click «Редактировать», Del delete (after a confirmation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import tr
+from desktop.models.validation import ValidationFailed
+from desktop.vault.errors import VaultError
+from desktop.views.crash import describe_unexpected
+from desktop.views.display import display
+from desktop.views.record_dialog import RecordDialog
+from desktop.views.record_table_model import SORT_ROLE, RecordTableModel
+
+WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0c060; padding: 6px;"
+ERROR_STYLE = "background: #fde7e9; border: 1px solid #d08080; padding: 6px;"
+INFO_STYLE = "background: #e7f3e7; border: 1px solid #90c090; padding: 6px;"
+
+
+class Banner(QLabel):
+    """A one-line message above a table: saved, warnings, errors."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_message(self, text: str, style: str) -> None:
+        self.setText(text)
+        self.setStyleSheet(style)
+        self.show()
+
+    def clear_message(self) -> None:
+        self.clear()
+        self.hide()
+
+
+class EntityTableView(QWidget):
+    #: a row was added, edited or deleted (the store already holds the new rows)
+    written = Signal()
+
+    def __init__(self, model: RecordTableModel, *, editable: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.editable = editable
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)  # any column
+
+        self.filter = QLineEdit()
+        self.filter.setObjectName("filter")
+        self.filter.setPlaceholderText(tr("Поиск по таблице…"))
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+
+        self.table = QTableView()
+        self.table.setObjectName(f"table_{model.entity}")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _i: self.edit_current())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
+        model.modelReset.connect(self._after_reset)
+
+        self.banner = Banner()
+        self.add_button = QPushButton(tr("Добавить"))
+        self.add_button.setToolTip("Ctrl+N")
+        self.edit_button = QPushButton(tr("Редактировать"))
+        self.edit_button.setToolTip("F2")
+        self.delete_button = QPushButton(tr("Удалить"))
+        self.delete_button.setToolTip("Del")
+        self.add_button.clicked.connect(self.add)
+        self.edit_button.clicked.connect(self.edit_current)
+        self.delete_button.clicked.connect(self.delete_current)
+        for b in (self.add_button, self.edit_button, self.delete_button):
+            b.setVisible(editable)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.add_button)
+        top.addWidget(self.edit_button)
+        top.addWidget(self.delete_button)
+        self.count_label = QLabel()
+
+        self.details = QWidget()
+        self.details_form = QFormLayout(self.details)
+        self.details_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.details_frame = QFrame()
+        self.details_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        frame_box = QVBoxLayout(self.details_frame)
+        self.details_title = QLabel(tr("Выберите строку, чтобы увидеть все сведения"))
+        self.details_title.setStyleSheet("font-weight: bold;")
+        frame_box.addWidget(self.details_title)
+        frame_box.addWidget(self.details)
+        frame_box.addStretch(1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details_frame)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.count_label)
+
+        if editable:
+            self._shortcut(QKeySequence.StandardKey.New, self.add)
+            self._shortcut(QKeySequence(Qt.Key.Key_F2), self.edit_current)
+            self._shortcut(QKeySequence(Qt.Key.Key_Delete), self.delete_current, table_only=True)
+            self._shortcut(QKeySequence(Qt.Key.Key_Return), self.edit_current, table_only=True)
+            self._shortcut(QKeySequence(Qt.Key.Key_Enter), self.edit_current, table_only=True)
+        self.setTabOrder(self.filter, self.table)
+        self._after_reset()
+
+    def _shortcut(self, seq: QKeySequence | QKeySequence.StandardKey, slot: Any, table_only: bool = False) -> None:
+        # Delete/Enter only act on the table, so typing in the filter never deletes a row.
+        sc = QShortcut(seq, self.table if table_only else self)
+        sc.setContext(Qt.ShortcutContext.WidgetShortcut if table_only
+                      else Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        sc.activated.connect(slot)
+
+    # -- selection -------------------------------------------------------------------------
+    def current_row(self) -> dict[str, Any] | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row_at(self.proxy.mapToSource(index).row())
+
+    def select_id(self, row_id: str) -> None:
+        src = self.model.row_of(row_id)
+        if src < 0:
+            return
+        index = self.proxy.mapFromSource(self.model.index(src, 0))
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _after_reset(self) -> None:
+        n = self.model.rowCount()
+        self.count_label.setText(tr("Записей: {n}").format(n=n))
+        if self.table.model() is not None and n and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+        if n and self.table.horizontalHeader().count():
+            self.table.resizeColumnsToContents()
+            for col in range(self.proxy.columnCount()):
+                if self.table.columnWidth(col) > 320:
+                    self.table.setColumnWidth(col, 320)
+        self._show_details()
+
+    def _show_details(self) -> None:
+        while self.details_form.rowCount():
+            self.details_form.removeRow(0)
+        row = self.current_row()
+        self.edit_button.setEnabled(row is not None)
+        self.delete_button.setEnabled(row is not None)
+        if row is None:
+            self.details_title.setText(tr("Выберите строку, чтобы увидеть все сведения"))
+            return
+        spec = self.model.spec
+        self.details_title.setText(tr(spec.label))
+        for f in spec.fields:
+            text = display(f, row.get(f.name), self.model.store.nsi)
+            if not text:
+                continue
+            value = QLabel(text)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.details_form.addRow(QLabel(tr(f.label) + ":"), value)
+        extra = self.model.extra_value(str(row.get("id")))
+        if extra and self.model._extra_title:
+            value = QLabel(tr(extra))
+            value.setWordWrap(True)
+            self.details_form.addRow(QLabel(tr(self.model._extra_title) + ":"), value)
+
+    # -- actions ---------------------------------------------------------------------------
+    def add(self) -> None:
+        if self.editable:
+            self._open_dialog(None)
+
+    def edit_current(self) -> None:
+        row = self.current_row()
+        if self.editable and row is not None:
+            self._open_dialog(row)
+
+    def _open_dialog(self, row: dict[str, Any] | None) -> None:
+        dialog = RecordDialog(self.model.store, self.model.entity, row, self)
+        dialog.saved.connect(self._on_saved)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        self.dialog = dialog  # tests and shortcuts reach the open dialog through here
+
+    def _on_saved(self, warnings: list[str]) -> None:
+        dialog = self.sender()
+        if isinstance(dialog, RecordDialog) and dialog.result_value is not None:
+            self.select_id(dialog.result_value.id)
+        if warnings:
+            self.banner.show_message(tr("Сохранено. Обратите внимание:") + "\n" + "\n".join(warnings),
+                                     WARNING_STYLE)
+        else:
+            self.banner.show_message(tr("Сохранено."), INFO_STYLE)
+        self.written.emit()
+
+    def delete_current(self) -> None:
+        row = self.current_row()
+        if not self.editable or row is None:
+            return
+        spec = self.model.spec
+        what = ", ".join(display(spec.field(n), row.get(n), self.model.store.nsi)
+                         for n in spec.title_fields if row.get(n))
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Удаление"),
+                          tr("Удалить запись «{what}» из раздела «{section}»?").format(
+                              what=what or tr(spec.label), section=tr(spec.plural)),
+                          parent=self)
+        yes = box.addButton(tr("Удалить"), QMessageBox.ButtonRole.DestructiveRole)
+        no = box.addButton(tr("Отмена"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        self.confirm_box = box
+        box.finished.connect(lambda _r: self._confirmed(box.clickedButton() is yes, str(row["id"])))
+        box.open()
+
+    def _confirmed(self, yes: bool, row_id: str) -> None:
+        self.confirm_box.deleteLater()
+        if not yes:
+            return
+        job = self.model.store.delete(self.model.entity, row_id)
+        job.done.connect(lambda _r: (self.banner.show_message(tr("Запись удалена."), INFO_STYLE),
+                                     self.written.emit()))
+        job.failed.connect(self._delete_failed)
+
+    def _delete_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationFailed):
+            text = "\n".join(exc.errors.values())
+        elif isinstance(exc, VaultError):
+            text = f"{exc} {exc.hint}".strip()
+        else:
+            text = describe_unexpected(exc)
+        self.banner.show_message(tr("Не удалось удалить запись:") + " " + text, ERROR_STYLE)
+
+    def current_index(self) -> QModelIndex:
+        return self.table.currentIndex()

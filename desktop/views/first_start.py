@@ -1,0 +1,243 @@
+"""First start: profile name → passphrase (strength shown) → recovery key, shown once →
+consent (152-ФЗ) → the record. The vault is created (Argon2id calibration and derivation,
+about a second) in the thread pool between steps 2 and 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import tr
+from desktop.vault.errors import ProfileError, VaultError
+from desktop.vault.profiles import Profile, create_profile, read_profile, write_profile
+from desktop.vault.store import Vault
+from desktop.views.consent_view import ConsentView
+from desktop.views.crash import describe_unexpected
+from desktop.views.passphrase_input import PassphraseInput
+from desktop.views.workers import run_in_pool
+
+STEPS = ("Профиль", "Парольная фраза", "Ключ восстановления", "Согласие")
+
+
+def _create(root: Path, folder: Path | None, name: str, passphrase: str) -> tuple[Profile, Vault, str]:
+    if folder is not None:  # --profile DIR pointing at an empty folder
+        folder.mkdir(parents=True, exist_ok=True)
+        prof = read_profile(folder)
+        prof.name = name
+        write_profile(prof)
+    else:
+        prof = create_profile(root, name)
+    vault, recovery = Vault.create(prof.folder, passphrase)
+    return prof, vault, recovery
+
+
+class FirstStartWizard(QWidget):
+    #: the vault is created and the person agreed: (profile, vault)
+    completed = Signal(object, object)
+    #: back to the profile chooser (only before anything was created)
+    cancelled = Signal()
+    #: consent refused after the vault was created: (profile, vault) to lock
+    declined = Signal(object, object)
+
+    def __init__(self, root: Path, folder: Path | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.root = root
+        self.folder = folder
+        self.profile: Profile | None = None
+        self.vault: Vault | None = None
+
+        card = QFrame()
+        card.setFrameShape(QFrame.Shape.StyledPanel)
+        card.setMaximumWidth(640)
+        self.step_label = QLabel()
+        self.step_label.setObjectName("wizard_step")
+        self.step_label.setStyleSheet("color: #555;")
+        self.pages = QStackedWidget()
+
+        # 1. name
+        p1 = QWidget()
+        l1 = QVBoxLayout(p1)
+        t1 = QLabel(tr("Новый профиль"))
+        t1.setStyleSheet("font-size: 18px; font-weight: bold;")
+        e1 = QLabel(tr("Название профиля видно на экране выбора профиля этого компьютера. "
+                       "Например: «Иванова М. С.» или «Рабочий профиль»."))
+        e1.setWordWrap(True)
+        self.name = QLineEdit()
+        self.name.setObjectName("profile_name_input")
+        self.name.setMaxLength(100)
+        self.name.setPlaceholderText(tr("Название профиля"))
+        self.name.returnPressed.connect(self._next_from_name)
+        l1.addWidget(t1)
+        l1.addWidget(e1)
+        l1.addWidget(self.name)
+        l1.addStretch(1)
+
+        # 2. passphrase
+        p2 = QWidget()
+        l2 = QVBoxLayout(p2)
+        t2 = QLabel(tr("Парольная фраза"))
+        t2.setStyleSheet("font-size: 18px; font-weight: bold;")
+        e2 = QLabel(tr("Фраза шифрует все данные профиля на этом компьютере. Не менее 12 символов: "
+                       "строчные и заглавные буквы, цифры и символы — или несколько слов."))
+        e2.setWordWrap(True)
+        self.passphrase = PassphraseInput()
+        self.passphrase.second.returnPressed.connect(self._create_vault)
+        l2.addWidget(t2)
+        l2.addWidget(e2)
+        l2.addWidget(self.passphrase)
+        l2.addStretch(1)
+
+        # 3. recovery key
+        p3 = QWidget()
+        l3 = QVBoxLayout(p3)
+        t3 = QLabel(tr("Ключ восстановления"))
+        t3.setStyleSheet("font-size: 18px; font-weight: bold;")
+        e3 = QLabel(tr("Этот ключ открывает хранилище, если парольная фраза забыта. Он показывается "
+                       "только один раз: запишите его или распечатайте и храните отдельно от компьютера. "
+                       "Без фразы и без ключа данные восстановить нельзя — только загрузить заново с сервера."))
+        e3.setWordWrap(True)
+        self.recovery = QLineEdit()
+        self.recovery.setObjectName("recovery_key_shown")
+        self.recovery.setReadOnly(True)
+        self.recovery.setStyleSheet("font-family: monospace; font-size: 16px; padding: 6px;")
+        copy = QPushButton(tr("Копировать"))
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.recovery.text()))
+        row3 = QHBoxLayout()
+        row3.addWidget(self.recovery, 1)
+        row3.addWidget(copy)
+        self.saved_check = QCheckBox(tr("Я сохранил(а) ключ восстановления"))
+        self.saved_check.setObjectName("recovery_saved")
+        l3.addWidget(t3)
+        l3.addWidget(e3)
+        l3.addLayout(row3)
+        l3.addWidget(self.saved_check)
+        l3.addStretch(1)
+
+        # 4. consent
+        self.consent = ConsentView()
+        self.consent.accepted.connect(self._done)
+        self.consent.declined.connect(self._declined)
+
+        for p in (p1, p2, p3, self.consent):
+            self.pages.addWidget(p)
+
+        self.status = QLabel()
+        self.status.setObjectName("wizard_status")
+        self.status.setWordWrap(True)
+        self.back_button = QPushButton(tr("Назад"))
+        self.back_button.clicked.connect(self._back)
+        self.next_button = QPushButton(tr("Далее"))
+        self.next_button.setObjectName("wizard_next")
+        self.next_button.setDefault(True)
+        self.next_button.clicked.connect(self._next)
+        self.saved_check.toggled.connect(lambda _on: self._update_buttons())
+        self.nav = QWidget()
+        nav = QHBoxLayout(self.nav)
+        nav.setContentsMargins(0, 0, 0, 0)
+        nav.addWidget(self.back_button)
+        nav.addStretch(1)
+        nav.addWidget(self.next_button)
+
+        box = QVBoxLayout(card)
+        box.addWidget(self.step_label)
+        box.addWidget(self.pages, 1)
+        box.addWidget(self.status)
+        box.addWidget(self.nav)
+        outer = QVBoxLayout(self)
+        outer.addWidget(card, 1, Qt.AlignmentFlag.AlignHCenter)
+        self._go(0)
+
+    # -- navigation ------------------------------------------------------------------------
+    def _go(self, step: int) -> None:
+        self.pages.setCurrentIndex(step)
+        self.step_label.setText(tr("Шаг {n} из {total}: {name}").format(
+            n=step + 1, total=len(STEPS), name=tr(STEPS[step])))
+        self.status.clear()
+        self.nav.setVisible(step < 3)
+        self._update_buttons()
+        focus = {0: self.name, 1: self.passphrase.first, 2: self.saved_check, 3: self.consent.check}[step]
+        focus.setFocus()
+
+    def _update_buttons(self) -> None:
+        step = self.pages.currentIndex()
+        # Once the vault exists there is no way back: the profile is made.
+        self.back_button.setEnabled(self.vault is None)
+        self.back_button.setText(tr("Отмена") if step == 0 else tr("Назад"))
+        self.next_button.setEnabled(step != 2 or self.saved_check.isChecked())
+
+    def _back(self) -> None:
+        step = self.pages.currentIndex()
+        if step == 0:
+            self.cancelled.emit()
+        elif self.vault is None:
+            self._go(step - 1)
+
+    def _next(self) -> None:
+        step = self.pages.currentIndex()
+        if step == 0:
+            self._next_from_name()
+        elif step == 1:
+            self._create_vault()
+        elif step == 2 and self.saved_check.isChecked():
+            self._go(3)
+
+    def _next_from_name(self) -> None:
+        if not self.name.text().strip():
+            self._error(tr("Укажите название профиля"))
+            return
+        self._go(1)
+
+    def _error(self, text: str) -> None:
+        self.status.setStyleSheet("color: #b00020;")
+        self.status.setText(text)
+
+    # -- creating the vault ----------------------------------------------------------------
+    def _create_vault(self) -> None:
+        p = self.passphrase.value()
+        if p is None:
+            self._error(tr("Фраза недостаточно надёжна или повторена неверно"))
+            return
+        self.status.setStyleSheet("")
+        self.status.setText(tr("Создание зашифрованного хранилища…"))
+        self.next_button.setEnabled(False)
+        self.back_button.setEnabled(False)
+        root, folder, name = self.root, self.folder, self.name.text().strip()
+        run_in_pool(lambda: _create(root, folder, name, p), self._created, self._create_failed)
+
+    def _created(self, result: tuple[Profile, Vault, str]) -> None:
+        self.profile, self.vault, recovery = result
+        self.passphrase.clear()
+        self.recovery.setText(recovery)
+        self._go(2)
+
+    def _create_failed(self, exc: BaseException) -> None:
+        self._update_buttons()
+        if isinstance(exc, ProfileError):  # e.g. the name is taken: back to step 1
+            self._go(0)
+            self._error(str(exc))
+        elif isinstance(exc, VaultError):
+            self._error(str(exc))
+        else:
+            self._error(describe_unexpected(exc))
+
+    def _done(self) -> None:
+        self.recovery.clear()  # shown once: do not keep it in a widget any longer than needed
+        self.completed.emit(self.profile, self.vault)
+
+    def _declined(self) -> None:
+        self.recovery.clear()
+        self.declined.emit(self.profile, self.vault)

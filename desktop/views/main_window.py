@@ -1,0 +1,105 @@
+"""The one top-level window. Its central area shows a page — profile chooser, first start,
+unlock screen or the open record — and its status bar shows the vault state, the number of
+changes not yet sent, and the connection state (driven by the sync part of the project).
+
+Extension points for other parts of the project:
+* ``statusbar_widgets`` — name -> QLabel (``vault``, ``pending``, ``sync``);
+* ``set_sync_state(online, text)`` — the connection indicator;
+* ``add_section(title, widget)`` — a section in the currently open record (gone on lock);
+* ``register_section(title, factory)`` — a section rebuilt from ``factory(store)`` on every unlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
+
+from desktop.i18n import tr
+from desktop.paths import resource_dir
+from desktop.views.record_page import RecordPage
+from desktop.views.record_store import RecordStore
+
+APP_TITLE = "ФРМР — кабинет медицинского работника"
+SectionFactory = Callable[[RecordStore], QWidget]
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(resource_dir() / "icons" / "frmr.svg"))
+
+
+class MainWindow(QMainWindow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle(tr(APP_TITLE))
+        self.setWindowIcon(app_icon())
+        self.resize(1180, 760)
+        self.pages = QStackedWidget()
+        self.setCentralWidget(self.pages)
+        self.record: RecordPage | None = None
+        self.section_factories: list[tuple[str, SectionFactory]] = []
+        self.close_handler: Callable[[], bool] | None = None
+
+        bar = self.statusBar()
+        self.statusbar_widgets: dict[str, QLabel] = {
+            "vault": QLabel(),
+            "pending": QLabel(),
+            "sync": QLabel(),
+        }
+        for name, w in self.statusbar_widgets.items():
+            w.setObjectName(f"status_{name}")
+            bar.addPermanentWidget(w)
+        self.set_vault_state(False)
+        self.set_pending(None)
+        self.set_sync_state(False, tr("нет связи с сервером"))
+
+    # -- pages -----------------------------------------------------------------------------
+    def show_page(self, page: QWidget) -> None:
+        """Show ``page``; the previous page is destroyed, so nothing it displayed lingers."""
+        old = self.pages.currentWidget()
+        self.pages.addWidget(page)
+        self.pages.setCurrentWidget(page)
+        if old is not None and old is not page:
+            self.pages.removeWidget(old)
+            old.hide()
+            old.deleteLater()
+            if old is self.record:
+                self.record = None
+        if isinstance(page, RecordPage):
+            self.record = page
+        page.setFocus()
+
+    def current_page(self) -> QWidget | None:
+        return self.pages.currentWidget()
+
+    # -- status bar ------------------------------------------------------------------------
+    def set_vault_state(self, is_open: bool) -> None:
+        w = self.statusbar_widgets["vault"]
+        w.setText("🔓 " + tr("хранилище открыто") if is_open else "🔒 " + tr("хранилище заблокировано"))
+
+    def set_pending(self, n: int | None) -> None:
+        w = self.statusbar_widgets["pending"]
+        w.setText("" if n is None else tr("Не отправлено изменений: {n}").format(n=n))
+
+    def set_sync_state(self, online: bool | None, text: str) -> None:
+        """online: True connected, False no connection, None unknown/in progress."""
+        w = self.statusbar_widgets["sync"]
+        mark = {True: "●", False: "○", None: "◌"}[online]
+        color = {True: "#2e7d32", False: "#9e9e9e", None: "#ef6c00"}[online]
+        w.setText(f"<span style='color:{color}'>{mark}</span> {text}")
+
+    # -- sections --------------------------------------------------------------------------
+    def add_section(self, title: str, widget: QWidget) -> None:
+        if self.record is None:
+            raise RuntimeError("no record is open")
+        self.record.add_section(title, widget)
+
+    def register_section(self, title: str, factory: SectionFactory) -> None:
+        self.section_factories.append((title, factory))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.close_handler is not None and not self.close_handler():
+            event.ignore()
+            return
+        super().closeEvent(event)

@@ -1,0 +1,109 @@
+"""«Уведомления»: expiry reminders and the НМО shortfall, computed from the record in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from desktop.i18n import tr
+from desktop.views.nmo_view import cycle_bounds, cycle_totals
+from desktop.views.record_store import RecordStore
+from desktop.views.reminders import Reminder, reminders
+
+Index = QModelIndex | QPersistentModelIndex
+WATCHED = ("certificate", "accreditation", "category", "nmo")
+_COLORS = {"expired": "#fde7e9", "urgent": "#fff0d0", "soon": "#fffbe6"}
+
+
+class NotificationsModel(QAbstractTableModel):
+    HEADERS = ("Что", "Специальность", "Срок", "Состояние")
+
+    def __init__(self, store: RecordStore) -> None:
+        super().__init__(store)
+        self.store = store
+        self._items: list[Reminder] = []
+        self.nmo_short: Decimal = Decimal(0)
+        store.changed.connect(lambda e: self.reload() if e in WATCHED else None)
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        today = dt.date.today()
+        steps = [int(x) for x in self.store.settings.get("reminder_days", [90, 30, 7])]
+        record = {e: self.store.rows(e) for e in WATCHED}
+        self._items = reminders(record, self.store.nsi, today, steps) if self.store.is_loaded else []
+        begin, end = cycle_bounds(self.store.rows("accreditation"), today)
+        t = cycle_totals(self.store.rows("nmo"), begin, end)
+        need = Decimal(int(self.store.settings.get("nmo_cycle_total", 144)))
+        self.nmo_short = max(Decimal(0), need - t.total) if self.store.is_loaded else Decimal(0)
+        self.endResetModel()
+
+    def item(self, row: int) -> Reminder | None:
+        return self._items[row] if 0 <= row < len(self._items) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._items)):
+            return None
+        r = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (tr(r.what), r.specialty, r.due.strftime("%d.%m.%Y"), r.text())[index.column()]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QColor(_COLORS[r.level])
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.HEADERS):
+            return tr(self.HEADERS[section])
+        return None
+
+
+class NotificationsView(QWidget):
+    def __init__(self, model: NotificationsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        hint = QLabel(tr("Напоминания о сроках действия сертификатов, аккредитации и категорий "
+                         "(за 90, 30 и 7 дней) и о баллах НМО."))
+        hint.setWordWrap(True)
+        self.nmo_label = QLabel()
+        self.nmo_label.setWordWrap(True)
+        self.empty_label = QLabel(tr("Нет напоминаний: все документы действительны."))
+        self.table = QTableView()
+        self.table.setObjectName("table_notifications")
+        self.table.setModel(model)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.nmo_label)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.table, 1)
+        model.modelReset.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.empty_label.setVisible(self.model.rowCount() == 0)
+        if self.model.nmo_short > 0:
+            self.nmo_label.setText(tr("НМО: до требуемого объёма в текущем цикле не хватает {n} ЗЕТ.").format(
+                n=format(self.model.nmo_short.normalize(), "f").replace(".", ",")))
+            self.nmo_label.setStyleSheet("background: #fff4ce; padding: 6px;")
+            self.nmo_label.show()
+        else:
+            self.nmo_label.hide()
+
+    def count(self) -> int:
+        return self.model.rowCount()

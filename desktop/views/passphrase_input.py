@@ -1,0 +1,61 @@
+"""A new passphrase typed twice, with its strength shown as the person types."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QProgressBar, QWidget
+
+from desktop.i18n import tr
+from desktop.views.passphrase_strength import strength
+
+_BAR_COLORS = ("#c62828", "#c62828", "#ef6c00", "#2e7d32", "#1b5e20")
+
+
+class PassphraseInput(QWidget):
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.first = QLineEdit()
+        self.first.setObjectName("new_passphrase")
+        self.first.setEchoMode(QLineEdit.EchoMode.Password)
+        self.second = QLineEdit()
+        self.second.setObjectName("repeat_passphrase")
+        self.second.setEchoMode(QLineEdit.EchoMode.Password)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 4)
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(10)
+        self.label = QLabel()
+        self.label.setObjectName("strength")
+        self.label.setWordWrap(True)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(tr("Парольная фраза:"), self.first)
+        form.addRow(tr("Надёжность:"), self.bar)
+        form.addRow("", self.label)
+        form.addRow(tr("Повторите фразу:"), self.second)
+        self.first.textChanged.connect(self._update)
+        self.second.textChanged.connect(self._update)
+        self._update()
+
+    def _update(self) -> None:
+        s = strength(self.first.text())
+        self.bar.setValue(s.score)
+        self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {_BAR_COLORS[s.score]}; }}")
+        text = s.label + (f" — {s.advice}" if s.advice and s.label else s.advice)
+        if s.acceptable and self.second.text() and self.second.text() != self.first.text():
+            text += " — " + tr("фразы не совпадают")
+        self.label.setText(text)
+        self.changed.emit()
+
+    def value(self) -> str | None:
+        """The passphrase when strong enough and typed the same twice, else None."""
+        p = self.first.text()
+        if strength(p).acceptable and p == self.second.text():
+            return p
+        return None
+
+    def clear(self) -> None:
+        self.first.clear()
+        self.second.clear()

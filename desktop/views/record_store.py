@@ -1,0 +1,170 @@
+"""The open record as the GUI sees it: an in-memory copy of the vault's own person, kept
+fresh by the DB worker. Table models read from here (never from the database), and every
+write goes through here to the worker, which writes and then re-reads the changed entity in
+the same job so the GUI gets consistent rows back in one hop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.models.nsi import NsiRegistry, shipped
+from desktop.models.repository import RecordRepository, SaveResult
+from desktop.models.schema import ENTITIES
+from desktop.views.workers import DbWorker, Job
+
+
+@dataclass
+class Loaded:
+    rows: dict[str, list[dict[str, Any]]]
+    pending: int
+    nsi: NsiRegistry
+    consent: str | None
+
+
+@dataclass
+class Written:
+    entity: str
+    result: SaveResult | None
+    rows: list[dict[str, Any]]
+    person: list[dict[str, Any]] = field(default_factory=list)
+    pending: int = 0
+
+
+class RecordStore(QObject):
+    #: an entity's rows were replaced (after load, a write, or a lock)
+    changed = Signal(str)
+    pending_changed = Signal(int)
+    #: the first snapshot has arrived
+    loaded = Signal()
+
+    def __init__(self, worker: DbWorker, repo: RecordRepository, folder: Path,
+                 settings: dict[str, Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self._repo: RecordRepository | None = repo
+        self.folder = folder
+        self.settings = settings
+        self._rows: dict[str, list[dict[str, Any]]] = {name: [] for name in ENTITIES}
+        self.nsi: NsiRegistry = shipped()
+        self.pending = 0
+        self.consent: str | None = None
+        self.is_loaded = False
+
+    # -- reading (memory only) -------------------------------------------------------------
+    def rows(self, entity: str) -> list[dict[str, Any]]:
+        return self._rows.get(entity, [])
+
+    def person(self) -> dict[str, Any] | None:
+        rows = self._rows.get("person") or []
+        return rows[0] if rows else None
+
+    @property
+    def repo(self) -> RecordRepository:
+        if self._repo is None:
+            raise RuntimeError("record store is cleared (vault locked)")
+        return self._repo
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, on_error: Callable[[BaseException], None]) -> Job:
+        repo = self.repo
+
+        def work() -> Loaded:
+            return Loaded(repo.snapshot(), repo.pending_count(), repo.nsi(), repo.consent_given())
+
+        return self.worker.submit(work, self._on_loaded, on_error)
+
+    def _on_loaded(self, data: Loaded) -> None:
+        if self._repo is None:  # locked while the snapshot was on its way
+            return
+        self._rows = {name: list(data.rows.get(name, [])) for name in ENTITIES}
+        self.nsi = data.nsi
+        self.consent = data.consent
+        self.pending = data.pending
+        self.is_loaded = True
+        for name in ENTITIES:
+            self.changed.emit(name)
+        self.pending_changed.emit(self.pending)
+        self.loaded.emit()
+
+    # -- writing ---------------------------------------------------------------------------
+    def save(self, entity: str, row_id: str | None, values: Mapping[str, Any]) -> Job:
+        """Add (``row_id`` None) or edit. The job's ``done`` carries the ``SaveResult``."""
+        repo = self.repo
+        values = dict(values)
+
+        def work() -> Written:
+            if row_id is None:
+                res = repo.add(entity, values)
+            else:
+                res = repo.edit(entity, row_id, values)
+            return self._reread(repo, entity, res)
+
+        return self._write(work)
+
+    def delete(self, entity: str, row_id: str) -> Job:
+        repo = self.repo
+
+        def work() -> Written:
+            repo.delete(entity, row_id)
+            return self._reread(repo, entity, None)
+
+        return self._write(work)
+
+    def record_consent(self) -> Job:
+        repo = self.repo
+
+        def work() -> str:
+            return repo.record_consent()
+
+        job = self.worker.submit(work)
+        job.done.connect(self._on_consent)
+        return job
+
+    def _on_consent(self, ts: str) -> None:
+        self.consent = ts
+
+    @staticmethod
+    def _reread(repo: RecordRepository, entity: str, res: SaveResult | None) -> Written:
+        pid = repo.person_id()
+        # Only the vault's own person: a large (HR) vault must never be pulled whole into the GUI.
+        rows = repo.list(entity, pid) if entity != "person" and pid else []
+        person: list[dict[str, Any]] = []
+        if entity == "person" and pid is not None:
+            got = repo.get("person", pid)
+            person = [got] if got else []
+        return Written(entity, res, rows, person, repo.pending_count())
+
+    def _write(self, work: Callable[[], Written]) -> Job:
+        outer = Job(0)
+
+        def ok(w: Written) -> None:
+            if self._repo is not None:
+                self._rows[w.entity] = w.person if w.entity == "person" else w.rows
+                self.pending = w.pending
+                self.changed.emit(w.entity)
+                self.pending_changed.emit(w.pending)
+            outer.done.emit(w.result)
+
+        def err(exc: BaseException) -> None:
+            outer.failed.emit(exc)
+
+        self.worker.submit(work, ok, err)
+        return outer
+
+    # -- locking ---------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forget every row and the repository (auto-lock): models empty themselves."""
+        self._repo = None
+        self.is_loaded = False
+        self._rows = {name: [] for name in ENTITIES}
+        self.consent = None
+        self.pending = 0
+        for name in ENTITIES:
+            self.changed.emit(name)
+        self.pending_changed.emit(0)

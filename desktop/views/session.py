@@ -1,0 +1,311 @@
+"""The controller: which page the window shows, and the life of an unlocked vault.
+
+profile chooser → (first start | unlock) → [consent] → the record → (auto-)lock → unlock …
+
+It owns the one DB worker thread. Unlocking (Argon2id) and vault creation run in the thread
+pool; everything that touches an open vault runs in the DB worker. On lock it drops the
+store, the repository and every section widget, then closes the vault in the worker (after
+any write still queued), so no personal data stays in memory-backed widgets.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
+
+from desktop.i18n import tr
+from desktop.models.repository import RecordRepository
+from desktop.vault.profiles import Profile, list_profiles, load_settings, read_profile
+from desktop.vault.store import Vault
+from desktop.views.consent_view import ConsentView
+from desktop.views.crash import describe_unexpected
+from desktop.views.documents_view import DocumentsView
+from desktop.views.education_view import EducationView
+from desktop.views.employment_view import EmploymentView, employment_model
+from desktop.views.first_start import FirstStartWizard
+from desktop.views.idle import IdleWatcher
+from desktop.views.main_window import MainWindow
+from desktop.views.nmo_view import NmoView
+from desktop.views.notifications_view import NotificationsModel, NotificationsView
+from desktop.views.profile_chooser import ProfileChooser
+from desktop.views.profile_view import ProfileView
+from desktop.views.qualification_view import QualificationView
+from desktop.views.record_page import RecordPage
+from desktop.views.record_store import RecordStore
+from desktop.views.record_table_model import RecordTableModel
+from desktop.views.requests_view import RequestsView
+from desktop.views.settings_view import SettingsView
+from desktop.views.unlock_view import UnlockView
+from desktop.views.workers import DbWorker, run_in_pool
+
+SECTIONS = ("Профиль", "Образование", "Квалификация", "Трудовая деятельность", "НМО", "Документы",
+            "Запросы", "Уведомления", "Настройки")
+
+
+def _open(folder: Path, passphrase: str) -> tuple[Vault, RecordRepository]:
+    vault = Vault.open(folder, passphrase)
+    return vault, RecordRepository(vault)
+
+
+def _recover(folder: Path, key: str, new: str) -> tuple[Vault, RecordRepository]:
+    vault = Vault.open_with_recovery(folder, key, new)
+    return vault, RecordRepository(vault)
+
+
+class Session(QObject):
+    #: the record page is built and its data shown (benchmarks and tests wait on this)
+    record_shown = Signal()
+    locked = Signal()
+
+    def __init__(self, window: MainWindow, root: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.root = root
+        self.worker = DbWorker(self)
+        self.profile: Profile | None = None
+        self.vault: Vault | None = None
+        self.store: RecordStore | None = None
+        self.settings: dict[str, Any] = {}
+        self.views: dict[str, QWidget] = {}
+        self._attempt = itertools.count(1)
+        self._current_attempt = 0
+        self.idle = IdleWatcher(15, self)
+        self.idle.timeout.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        window.close_handler = self._on_close
+        self._build_menu()
+
+    def _build_menu(self) -> None:
+        menu = self.window.menuBar().addMenu(tr("Файл"))
+        self.lock_action = QAction(tr("Заблокировать"), self.window)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        self.lock_action.setEnabled(False)
+        switch = QAction(tr("Сменить профиль"), self.window)
+        switch.triggered.connect(self.switch_profile)
+        quit_action = QAction(tr("Выход"), self.window)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.window.close)
+        menu.addAction(self.lock_action)
+        menu.addAction(switch)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+        help_menu = self.window.menuBar().addMenu(tr("Справка"))
+        about = QAction(tr("О программе"), self.window)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        QMessageBox.about(self.window, tr("О программе"), tr(
+            "ФРМР — кабинет медицинского работника.\nСведения Федерального регистра медицинских работников "
+            "на этом компьютере: в зашифрованном хранилище, с работой без сети."))
+
+    # -- start -----------------------------------------------------------------------------
+    def start(self, folder: Path | None = None) -> None:
+        if folder is not None:
+            self.open_profile(read_profile(folder), explicit_folder=True)
+            return
+        profiles = list_profiles(self.root)
+        if not profiles:
+            self.show_wizard(None)
+        else:
+            self.show_chooser()
+
+    def show_chooser(self) -> None:
+        chooser = ProfileChooser(list_profiles(self.root))
+        chooser.chosen.connect(self.open_profile)
+        chooser.create_requested.connect(lambda: self.show_wizard(None))
+        self.window.show_page(chooser)
+
+    def switch_profile(self) -> None:
+        self.lock()
+        self.show_chooser()
+
+    def open_profile(self, profile: Profile, explicit_folder: bool = False) -> None:
+        self.profile = profile
+        if profile.has_vault:
+            self.show_unlock()
+        else:
+            self.show_wizard(profile.folder if explicit_folder or profile.folder.exists() else None)
+
+    def show_wizard(self, folder: Path | None) -> None:
+        wizard = FirstStartWizard(self.root, folder)
+        wizard.completed.connect(self._wizard_done)
+        wizard.cancelled.connect(self.show_chooser)
+        wizard.declined.connect(self._wizard_declined)
+        self.window.show_page(wizard)
+
+    def _wizard_done(self, profile: Profile, vault: Vault) -> None:
+        self.profile = profile
+        self._opened(vault, RecordRepository(vault), record_consent=True)
+
+    def _wizard_declined(self, profile: Profile, vault: Vault) -> None:
+        self.profile = profile
+        self.worker.submit(vault.close)
+        self.show_unlock()
+        view = self.window.current_page()
+        if isinstance(view, UnlockView):
+            view.status.setText(tr("Без согласия на обработку персональных данных вести запись нельзя."))
+
+    # -- unlock ----------------------------------------------------------------------------
+    def show_unlock(self) -> None:
+        assert self.profile is not None
+        view = UnlockView(self.profile)
+        view.unlock_requested.connect(self._unlock)
+        view.recover_requested.connect(self._recover)
+        view.other_profile.connect(self.show_chooser)
+        self.window.show_page(view)
+        view.passphrase.setFocus()
+
+    def _unlock(self, passphrase: str) -> None:
+        assert self.profile is not None
+        folder = self.profile.folder
+        self._run_unlock(lambda: _open(folder, passphrase))
+
+    def _recover(self, key: str, new: str) -> None:
+        assert self.profile is not None
+        folder = self.profile.folder
+        self._run_unlock(lambda: _recover(folder, key, new))
+
+    def _run_unlock(self, fn: Any) -> None:
+        attempt = self._current_attempt = next(self._attempt)
+        view = self.window.current_page()
+
+        def ok(result: tuple[Vault, RecordRepository]) -> None:
+            if attempt != self._current_attempt or self.window.current_page() is not view:
+                result[0].close()  # the person went elsewhere meanwhile
+                return
+            self._opened(*result)
+
+        def err(exc: BaseException) -> None:
+            if isinstance(view, UnlockView) and self.window.current_page() is view:
+                view.show_error(exc)
+
+        run_in_pool(fn, ok, err)
+
+    def _opened(self, vault: Vault, repo: RecordRepository, record_consent: bool = False) -> None:
+        assert self.profile is not None
+        self.vault = vault
+        self.settings = load_settings(self.profile.folder)
+        self.idle.set_minutes(float(self.settings.get("auto_lock_minutes", 15)))
+        store = self.store = RecordStore(self.worker, repo, self.profile.folder, self.settings, self)
+        store.pending_changed.connect(self.window.set_pending)
+        if record_consent:
+            store.record_consent()
+        store.loaded.connect(self._after_load)
+        store.load(self._load_failed)
+        loading = QWidget()
+        QVBoxLayout(loading).addWidget(QLabel(tr("Открытие записи…")), 0, Qt.AlignmentFlag.AlignCenter)
+        self.window.show_page(loading)
+        self.window.set_vault_state(True)
+        self.lock_action.setEnabled(True)
+        self.idle.start()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        text = describe_unexpected(exc) if not hasattr(exc, "hint") else f"{exc} {exc.hint}"  # type: ignore[attr-defined]
+        self.lock()
+        view = self.window.current_page()
+        if isinstance(view, UnlockView):
+            view.status.setText(text)
+
+    def _after_load(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        if store.consent is None:
+            consent = ConsentView()
+            consent.accepted.connect(self._consent_given)
+            consent.declined.connect(self._consent_declined)
+            self.window.show_page(consent)
+            return
+        self.show_record()
+
+    def _consent_given(self) -> None:
+        if self.store is not None:
+            self.store.record_consent()
+            self.show_record()
+
+    def _consent_declined(self) -> None:
+        self.lock()
+        view = self.window.current_page()
+        if isinstance(view, UnlockView):
+            view.status.setText(tr("Без согласия на обработку персональных данных вести запись нельзя."))
+
+    # -- the record ------------------------------------------------------------------------
+    def show_record(self) -> None:
+        store = self.store
+        assert store is not None and self.vault is not None and self.profile is not None
+        vault = self.vault
+        page = RecordPage()
+        t = {name: tr(name) for name in SECTIONS}
+        v: dict[str, QWidget] = {}
+        v["Профиль"] = ProfileView(store)
+        v["Образование"] = EducationView(RecordTableModel(store, "education", order_by="end_date"))
+        v["Квалификация"] = QualificationView(
+            RecordTableModel(store, "certificate", order_by="issue_date"),
+            RecordTableModel(store, "accreditation", order_by="protocol_date"),
+            RecordTableModel(store, "category", order_by="begin_date"),
+            RecordTableModel(store, "application", order_by="submitted_at"))
+        v["Трудовая деятельность"] = EmploymentView(employment_model(store))
+        nmo = NmoView(RecordTableModel(store, "nmo", order_by="event_date"), self.settings)
+        v["НМО"] = nmo
+        v["Документы"] = DocumentsView(store)
+        v["Запросы"] = RequestsView(RecordTableModel(store, "request", order_by="received_at"))
+        notifications = NotificationsModel(store)
+        v["Уведомления"] = NotificationsView(notifications)
+        settings = SettingsView(self.profile.folder, self.settings, vault.change_passphrase)
+        settings.settings_changed.connect(self._settings_changed)
+        settings.settings_changed.connect(lambda _s: (nmo.refresh_totals(), notifications.reload()))
+        v["Настройки"] = settings
+        for name in SECTIONS:
+            page.add_section(t[name], v[name])
+        for title, factory in self.window.section_factories:
+            page.add_section(title, factory(store))
+        reminders = notifications.rowCount()
+        if reminders:
+            page.nav.item(SECTIONS.index("Уведомления")).setText(f"{t['Уведомления']} ({reminders})")
+        self.views = v
+        self.window.show_page(page)
+        page.nav.setFocus()
+        self.record_shown.emit()
+
+    def _settings_changed(self, settings: dict[str, Any]) -> None:
+        self.idle.set_minutes(float(settings.get("auto_lock_minutes", 15)))
+
+    # -- lock ------------------------------------------------------------------------------
+    def lock(self) -> None:
+        """Hide every personal datum now; close the vault once queued writes are done."""
+        self.idle.stop()
+        self.lock_action.setEnabled(False)
+        store, vault = self.store, self.vault
+        self.store = None
+        self.vault = None
+        self.views = {}
+        for w in QApplication.topLevelWidgets():  # open dialogs (an edit form, a confirmation)
+            if w is not self.window and w.isVisible() and w.parent() is not None:
+                w.close()
+        if store is not None:
+            store.clear()
+            store.deleteLater()
+        if vault is not None:
+            self.worker.submit(vault.close)
+        self.window.set_vault_state(False)
+        self.window.set_pending(None)
+        if self.profile is not None and self.profile.has_vault:
+            self.show_unlock()
+        else:
+            self.show_chooser()
+        self.locked.emit()
+
+    def _on_close(self) -> bool:
+        if self.vault is not None:
+            self.lock()
+        self.worker.stop()
+        return True

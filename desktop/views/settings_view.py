@@ -1,0 +1,166 @@
+"""«Настройки»: auto-lock, language, НМО cycle rule, reminder steps, change of passphrase.
+
+Settings hold no personal data and live beside the vault in ``settings.json``. Changing the
+passphrase runs two Argon2id derivations, so it goes to the thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import LANGUAGES, tr
+from desktop.vault.errors import VaultError, WrongPassphrase
+from desktop.vault.profiles import save_settings
+from desktop.views.crash import describe_unexpected
+from desktop.views.passphrase_input import PassphraseInput
+from desktop.views.workers import run_in_pool
+
+#: changes the passphrase: (old, new) -> None; raises VaultError on a wrong old one
+Changer = Callable[[str, str], None]
+
+
+class SettingsView(QWidget):
+    settings_changed = Signal(dict)
+
+    def __init__(self, folder: Path, settings: dict[str, Any], change_passphrase: Changer,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.folder = folder
+        self.settings = settings
+        self._change = change_passphrase
+
+        general = QGroupBox(tr("Общие"))
+        form = QFormLayout(general)
+        self.auto_lock = QSpinBox()
+        self.auto_lock.setObjectName("auto_lock_minutes")
+        self.auto_lock.setRange(1, 240)
+        self.auto_lock.setSuffix(" " + tr("мин"))
+        self.auto_lock.setValue(int(settings.get("auto_lock_minutes", 15)))
+        form.addRow(tr("Блокировать после бездействия:"), self.auto_lock)
+        self.language = QComboBox()
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.get("language", "ru"))))
+        form.addRow(tr("Язык интерфейса:"), self.language)
+        self.reminders = QLineEdit(", ".join(str(x) for x in settings.get("reminder_days", [90, 30, 7])))
+        form.addRow(tr("Напоминать об истечении за (дней):"), self.reminders)
+
+        nmo = QGroupBox(tr("Правило НМО для периодической аккредитации (за 5 лет)"))
+        nform = QFormLayout(nmo)
+        self.nmo_total = self._spin(settings.get("nmo_cycle_total", 144))
+        self.nmo_program = self._spin(settings.get("nmo_cycle_program", 74))
+        self.nmo_other = self._spin(settings.get("nmo_cycle_other", 70))
+        nform.addRow(tr("Всего ЗЕТ:"), self.nmo_total)
+        nform.addRow(tr("Из них программы повышения квалификации:"), self.nmo_program)
+        nform.addRow(tr("Из них модули и мероприятия:"), self.nmo_other)
+
+        self.save_button = QPushButton(tr("Сохранить настройки"))
+        self.save_button.clicked.connect(self.save)
+        self.saved_label = QLabel()
+
+        secret = QGroupBox(tr("Смена парольной фразы"))
+        sform = QVBoxLayout(secret)
+        self.old = QLineEdit()
+        self.old.setObjectName("old_passphrase")
+        self.old.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new = PassphraseInput()
+        row = QFormLayout()
+        row.addRow(tr("Текущая фраза:"), self.old)
+        sform.addLayout(row)
+        sform.addWidget(self.new)
+        self.change_button = QPushButton(tr("Сменить парольную фразу"))
+        self.change_button.clicked.connect(self.change_passphrase)
+        self.change_label = QLabel()
+        self.change_label.setWordWrap(True)
+        sform.addWidget(self.change_button)
+        sform.addWidget(self.change_label)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(general)
+        layout.addWidget(nmo)
+        layout.addWidget(self.save_button)
+        layout.addWidget(self.saved_label)
+        layout.addWidget(secret)
+        layout.addStretch(1)
+
+    @staticmethod
+    def _spin(value: Any) -> QSpinBox:
+        s = QSpinBox()
+        s.setRange(0, 1000)
+        s.setValue(int(value))
+        return s
+
+    def save(self) -> None:
+        try:
+            days = sorted({int(x) for x in self.reminders.text().replace(";", ",").split(",") if x.strip()},
+                          reverse=True)
+            if not days or any(d <= 0 or d > 366 for d in days):
+                raise ValueError
+        except ValueError:
+            self.saved_label.setText(tr("Сроки напоминаний: целые числа дней от 1 до 366 через запятую"))
+            self.saved_label.setStyleSheet("color: #b00020;")
+            return
+        new = {**self.settings,
+               "auto_lock_minutes": self.auto_lock.value(),
+               "language": self.language.currentData(),
+               "reminder_days": days,
+               "nmo_cycle_total": self.nmo_total.value(),
+               "nmo_cycle_program": self.nmo_program.value(),
+               "nmo_cycle_other": self.nmo_other.value()}
+        lang_changed = new["language"] != self.settings.get("language")
+        try:
+            save_settings(self.folder, new)
+        except OSError as exc:
+            self.saved_label.setText(tr("Не удалось сохранить настройки: {err}").format(err=type(exc).__name__))
+            return
+        self.settings.clear()
+        self.settings.update(new)
+        text = tr("Настройки сохранены.")
+        if lang_changed:
+            text += " " + tr("Язык интерфейса сменится при следующем запуске.")
+        self.saved_label.setStyleSheet("")
+        self.saved_label.setText(text)
+        self.settings_changed.emit(dict(new))
+
+    def change_passphrase(self) -> None:
+        old, new = self.old.text(), self.new.value()
+        if not old:
+            self.change_label.setText(tr("Введите текущую парольную фразу"))
+            return
+        if new is None:
+            self.change_label.setText(tr("Новая фраза недостаточно надёжна или повторена неверно"))
+            return
+        self.change_button.setEnabled(False)
+        self.change_label.setText(tr("Смена фразы…"))
+        change = self._change
+        run_in_pool(lambda: change(old, new), self._changed, self._change_failed)
+
+    def _changed(self, _r: object) -> None:
+        self.change_button.setEnabled(True)
+        self.old.clear()
+        self.new.clear()
+        self.change_label.setText(tr("Парольная фраза изменена. Ключ восстановления остаётся прежним."))
+
+    def _change_failed(self, exc: BaseException) -> None:
+        self.change_button.setEnabled(True)
+        if isinstance(exc, WrongPassphrase):
+            self.change_label.setText(tr("Текущая фраза неверна — фраза не изменена."))
+        elif isinstance(exc, VaultError):
+            self.change_label.setText(f"{exc}. {exc.hint}".strip())
+        else:
+            self.change_label.setText(describe_unexpected(exc))
