@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+import qrcode
+import qrcode.constants
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -185,6 +185,8 @@ def _esc(text: str) -> str:
 
 
 _TABLE_STYLE = [
+    # Tables set a cell font even for empty cells; the default would pull in Helvetica.
+    ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
     ("GRID", (0, 0), (-1, -1), 0.4, colors.Color(0.6, 0.6, 0.6)),
     ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.95)),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -201,6 +203,9 @@ class _NumberedCanvas(Canvas):
     footer_text = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Otherwise every page declares Helvetica (unembedded, no Cyrillic) as its start font.
+        # (The doc template passes initialFontName=None explicitly, hence no setdefault.)
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or fonts.REGULAR
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
 
@@ -270,12 +275,32 @@ class _Builder:
         self.story.append(t)
 
 
-def _qr(payload: str, size: float) -> Drawing:
-    widget = QrCodeWidget(payload, barLevel="M")
-    x1, y1, x2, y2 = widget.getBounds()
-    d = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-    d.add(widget)
-    return d
+class _Qr(Flowable):
+    """A QR code drawn as filled squares.
+
+    reportlab's own QR widget goes through its graphics renderer, which declares Helvetica
+    as the initial font of the drawing; drawing the modules ourselves keeps the PDF to the
+    one embedded font.
+    """
+
+    def __init__(self, payload: str, size: float) -> None:
+        super().__init__()
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        code.add_data(payload.encode("ascii"))
+        code.make(fit=True)
+        self.matrix: list[list[bool]] = code.get_matrix()
+        self.size = size
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        n = len(self.matrix)
+        cell = self.size / n
+        c = self.canv
+        c.setFillColor(colors.black)
+        for r, row in enumerate(self.matrix):
+            for col, dark in enumerate(row):
+                if dark:
+                    c.rect(col * cell, self.size - (r + 1) * cell, cell, cell, stroke=0, fill=1)
 
 
 # ---------------------------------------------------------------- documents
@@ -624,11 +649,12 @@ def generate(
         Paragraph(f"{_esc(full_name(person))} · СНИЛС {_esc(snils_of(person))}", st.body),
     ]
     qr_size = 27 * mm
-    head_right = [_qr(qr_payload(doc_id, sha), qr_size), Paragraph("код проверки", st.small)]
+    head_right = [_Qr(qr_payload(doc_id, sha), qr_size), Paragraph("код проверки", st.small)]
     head = Table([[head_left, head_right]], colWidths=[CONTENT_W - qr_size - 6, qr_size + 6])
     head.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),

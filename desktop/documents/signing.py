@@ -35,7 +35,7 @@ from pyhanko.sign.general import SigningError as HankoSigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.stamp.static import StaticStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
-from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
@@ -201,7 +201,7 @@ def chain_trust(
         try:
             asyncio.run(validator.async_validate_path())
             return "trusted"
-        except (PathBuildingError, PathValidationError):
+        except (PathError, ValidationError):
             pass
     if cert.issuer == cert.subject and _signed_by(cert, cert):
         return "self_signed"
@@ -321,12 +321,13 @@ def load_p12(
         # The MAC check fails alike for a wrong password and for damaged encrypted content;
         # the structure parsed above, so a wrong password is by far the likelier cause.
         raise P12Error("Неверный пароль к файлу сертификата.") from exc
-    if cert is None:
-        raise P12Error("В файле нет сертификата.")
+    # Without a key, cryptography files the certificate under "additional": check the key first.
     if key is None:
         raise P12Error(
             "В файле нет закрытого ключа: это только сертификат. Для подписи нужен .p12/.pfx с закрытым ключом."
         )
+    if cert is None:
+        raise P12Error("В файле нет сертификата, соответствующего ключу.")
     if isinstance(key, rsa.RSAPrivateKey):
         if key.key_size < MIN_RSA_BITS:
             raise P12Error(f"Ключ RSA {key.key_size} бит слишком короткий: нужно не меньше {MIN_RSA_BITS}.")
@@ -355,7 +356,7 @@ def stamp_pdf(info: CertInfo, width: float = STAMP_W, height: float = STAMP_H) -
     """A one-page PDF with the stamp in the manner of ГОСТ Р 7.0.97-2016, п. 5.23."""
     fonts.register()
     buf = io.BytesIO()
-    c = Canvas(buf, pagesize=(width, height))
+    c = Canvas(buf, pagesize=(width, height), initialFontName=fonts.REGULAR)
     c.setStrokeColor(_STAMP_BLUE)
     c.setFillColor(_STAMP_BLUE)
     c.setLineWidth(1.3)

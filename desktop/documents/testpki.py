@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -55,6 +55,7 @@ def issue(
     not_after: dt.datetime | None = None,
     ca: bool = False,
     key_usage: str = "sign",
+    timestamping: bool = False,
 ) -> Issued:
     """A certificate for ``cn``; self-signed unless ``issuer`` is given.
 
@@ -91,6 +92,9 @@ def issue(
         b = b.add_extension(
             x509.KeyUsage(False, False, True, False, False, False, False, False, False), critical=True
         )
+    if timestamping:
+        # RFC 3161 § 2.3: a TSA certificate has exactly this critical extended key usage.
+        b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
     cert = b.sign(issuer.key if issuer else key, hashes.SHA256())
     chain = [issuer.cert, *issuer.chain] if issuer else []
     return Issued(key, cert, chain)
