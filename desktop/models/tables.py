@@ -108,3 +108,34 @@ class NsiEntry(VaultModel, table=True):
     dict_key: str = Field(primary_key=True)
     code: str = Field(primary_key=True)
     name: str
+
+
+class SyncRow(VaultModel, table=True):
+    """Sync (migration 0003): the server's version of a row as last pulled — the convergence
+    checksum is computed from these, not from local rows that may carry pending edits."""
+
+    __tablename__ = "sync_row"  # type: ignore[assignment]
+
+    id: str = Field(primary_key=True)
+    entity: str = Field(index=True)
+    person_id: str
+    version: int
+    deleted: int
+
+
+class SyncConflict(VaultModel, table=True):
+    """Sync (migration 0003): a conflict on one row; ``fields`` is JSON field -> base/mine/theirs/choice."""
+
+    __tablename__ = "sync_conflict"  # type: ignore[assignment]
+
+    id: int | None = Field(default=None, primary_key=True)
+    op_id: str
+    entity: str
+    entity_id: str = Field(index=True)
+    person_id: str
+    op: str
+    base_version: int
+    fields: str
+    state: str = Field(default="open", index=True)  # open | resolved
+    created_at: str
+    resolved_at: str = ""
