@@ -1,0 +1,213 @@
+"""HTTP client of the sync protocol (docs/sync-protocol.md) on httpx.
+
+Every failure is classified here, once, into what the engine must do about it:
+
+* :class:`Transient` — network down, timeout, reset, 5xx, 408, 429: keep everything, retry later;
+* :class:`LoginNeeded` — 401 (or a refresh token the server no longer accepts): never a
+  rejected edit; the queue waits for a new login;
+* :class:`ClientTooOld` — 426: the app must be updated;
+* :class:`ServerProblem` — any other problem+json answer (400, 403, 404, 409, 413, 422 …).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+#: X-Client-Schema: the vault schema this client speaks (bumped when the wire changes).
+CLIENT_SCHEMA = 3
+USER_AGENT = "frmr-desktop-sync/1"
+OAUTH_CLIENT_ID = "frmr-desktop"
+
+
+class SyncError(Exception):
+    """Base of every error the sync layer raises; ``str()`` is a Russian message for a person."""
+
+
+class Transient(SyncError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class LoginNeeded(SyncError):
+    pass
+
+
+class ClientTooOld(SyncError):
+    pass
+
+
+class Cancelled(SyncError):
+    pass
+
+
+@dataclass
+class ServerProblem(SyncError):
+    status: int
+    title: str
+    detail: str
+    errors: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.detail or self.title)
+
+    def __str__(self) -> str:
+        return self.detail or self.title or f"Ошибка сервера ({self.status})"
+
+
+def parse_problem(resp: httpx.Response) -> ServerProblem:
+    """RFC 9457 problem JSON -> ServerProblem; tolerant of proxies that answer with HTML."""
+    body: dict[str, Any] = {}
+    try:
+        raw = resp.json()
+        if isinstance(raw, dict):
+            body = raw
+    except (ValueError, UnicodeDecodeError):
+        pass
+    errors = body.get("errors")
+    return ServerProblem(
+        status=resp.status_code,
+        title=str(body.get("title") or resp.reason_phrase or ""),
+        detail=str(body.get("detail") or body.get("error_description") or f"Ошибка сервера ({resp.status_code})"),
+        errors={str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {},
+        body=body,
+    )
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    raw = resp.headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, min(float(raw), 300.0))
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+def classify(resp: httpx.Response) -> None:
+    """Raise the right SyncError for a non-2xx answer; return for success."""
+    if resp.status_code < 300:
+        return
+    if resp.status_code in (408, 429) or resp.status_code >= 500:
+        raise Transient(f"Сервер временно недоступен ({resp.status_code})", _retry_after(resp))
+    if resp.status_code == 401:
+        raise LoginNeeded(parse_problem(resp).detail or "Требуется вход")
+    if resp.status_code == 426:
+        raise ClientTooOld(parse_problem(resp).detail)
+    raise parse_problem(resp)
+
+
+def _json_body(resp: httpx.Response) -> Any:
+    # A 200 whose body was cut or garbled (a proxy, a crash mid-answer) is a transient
+    # failure, never data: nothing was learned, so nothing is changed locally.
+    try:
+        return resp.json()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Transient("Ответ сервера повреждён или оборван") from exc
+
+
+class Api:
+    """One server. ``token`` is a callable so a refreshed token is picked up by the next call."""
+
+    def __init__(self, base_url: str, *, token: Callable[[], str | None] | None = None,
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token or (lambda: None)
+        self.http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"X-Client-Schema": str(CLIENT_SCHEMA), "User-Agent": USER_AGENT},
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, auth: bool = True, **kw: Any) -> httpx.Response:
+        headers = dict(kw.pop("headers", None) or {})
+        if auth:
+            tok = self._token()
+            if not tok:
+                raise LoginNeeded("Требуется вход на сервер")
+            headers["Authorization"] = f"Bearer {tok}"
+        try:
+            resp = self.http.request(method, path, headers=headers, **kw)
+        except httpx.TimeoutException as exc:
+            raise Transient("Сервер не ответил вовремя") from exc
+        except (httpx.TransportError, OSError) as exc:
+            # Connection refused, reset, remote closed mid-answer, DNS: all "try again later".
+            raise Transient(f"Нет связи с сервером: {type(exc).__name__}") from exc
+        classify(resp)
+        return resp
+
+    # -- endpoints -----------------------------------------------------------------------------
+    def health(self, timeout: float = 2.0) -> bool:
+        try:
+            return self.http.get("/healthz", timeout=timeout).status_code == 200
+        except (httpx.HTTPError, OSError):
+            return False
+
+    def me(self) -> dict[str, Any]:
+        out: dict[str, Any] = _json_body(self.request("GET", "/me"))
+        return out
+
+    def push(self, client_id: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = json.dumps({"client_id": client_id, "ops": ops}, ensure_ascii=False).encode()
+        resp = self.request("POST", "/sync/push", content=body, headers={"Content-Type": "application/json"})
+        data = _json_body(resp)
+        results = data.get("results") if isinstance(data, dict) else None
+        if not isinstance(results, list) or len(results) != len(ops):
+            raise Transient("Ответ сервера на отправку неполон")
+        return results
+
+    def pull(self, cursor: str, limit: int) -> dict[str, Any]:
+        resp = self.request("GET", "/sync/pull", params={"cursor": cursor, "limit": limit})
+        data = _json_body(resp)
+        if not isinstance(data, dict) or not isinstance(data.get("changes"), list) or "cursor" not in data:
+            raise Transient("Ответ сервера на получение изменений неполон")
+        return data
+
+    def state(self) -> dict[str, Any]:
+        data = _json_body(self.request("GET", "/sync/state"))
+        if not isinstance(data, dict) or not isinstance(data.get("entities"), dict):
+            raise Transient("Ответ сервера о состоянии неполон")
+        return data
+
+    def put_blob(self, sha256: str, data: bytes) -> None:
+        self.request("PUT", f"/blobs/{sha256}", content=data, headers={"Content-Type": "application/octet-stream"})
+
+    def get_blob(self, sha256: str) -> bytes:
+        return self.request("GET", f"/blobs/{sha256}").content
+
+    # -- OAuth (no bearer) -----------------------------------------------------------------------
+    def token(self, form: Mapping[str, str]) -> dict[str, Any]:
+        try:
+            resp = self.http.post("/oauth/token", data=dict(form))
+        except httpx.TimeoutException as exc:
+            raise Transient("Сервер не ответил вовремя") from exc
+        except (httpx.TransportError, OSError) as exc:
+            raise Transient(f"Нет связи с сервером: {type(exc).__name__}") from exc
+        if resp.status_code == 400:
+            prob = parse_problem(resp)
+            if prob.body.get("error") == "invalid_grant":
+                raise LoginNeeded(prob.detail)
+            raise prob
+        classify(resp)
+        data = _json_body(resp)
+        if not isinstance(data, dict) or not data.get("access_token"):
+            raise Transient("Ответ сервера на вход неполон")
+        return data

@@ -1,0 +1,100 @@
+"""Push, pull, merge, conflicts, rejections and decisions against a real server (no faults)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from desktop.sync import decisions
+from tests.sync.world import Org, Replica
+
+
+def _doctor(server: dict[str, Any], org: Org, tmp_path: Path, replicas: list[Replica],
+            name: str = "doc") -> tuple[Replica, str, str]:
+    pid, eid = server["db"].person(org)
+    login = server["db"].account("doctor", person_id=pid)
+    r = Replica(tmp_path / name, server["url"])
+    replicas.append(r)
+    r.login(login)
+    return r, pid, eid
+
+
+def _hr(server: dict[str, Any], org: Org, tmp_path: Path, replicas: list[Replica], name: str = "hr") -> Replica:
+    login = server["db"].account("hr", org=org)
+    r = Replica(tmp_path / name, server["url"])
+    replicas.append(r)
+    r.login(login)
+    return r
+
+
+def test_first_sync_pulls_own_record_and_converges(server, org, tmp_path, replicas) -> None:
+    doc, pid, eid = _doctor(server, org, tmp_path, replicas)
+    rep = doc.sync()
+    assert rep.outcome == "converged", rep
+    assert doc.repo.get("person", pid)["last_name"] == "Тестова"
+    assert doc.repo.get("employment", eid)["org_inn"] == org.inn
+    assert doc.repo.person_id() == pid
+
+
+def test_edit_pushes_once_and_other_replica_sees_it(server, org, tmp_path, replicas) -> None:
+    doc, pid, _ = _doctor(server, org, tmp_path, replicas)
+    hr = _hr(server, org, tmp_path, replicas)
+    doc.sync()
+    hr.sync()
+    doc.repo.edit("person", pid, {"phone": "+79161112233"})
+    rep = doc.sync()
+    assert (rep.outcome, rep.applied) == ("converged", 1), rep
+    assert hr.sync().outcome == "converged"
+    assert hr.repo.get("person", pid)["phone"] == "+79161112233"
+    assert server["db"].rows(pid)[pid]["data"]["phone"] == "+79161112233"
+
+
+def test_concurrent_edits_merge_by_field_and_conflict_on_same_field(server, org, tmp_path, replicas) -> None:
+    doc, pid, _ = _doctor(server, org, tmp_path, replicas)
+    hr = _hr(server, org, tmp_path, replicas)
+    doc.sync()
+    hr.sync()
+    doc.repo.edit("person", pid, {"phone": "+79160000001", "email": "doc@example.ru"})
+    hr.repo.edit("person", pid, {"phone": "+79160000002", "address_actual": "г. Москва, ул. Тестовая, 1"})
+    assert hr.sync().outcome == "converged"
+    rep = doc.sync()
+    assert rep.outcome == "waiting", rep
+    row = doc.repo.get("person", pid)
+    assert row["address_actual"] == "г. Москва, ул. Тестовая, 1"  # merged: a field only HR changed
+    assert row["email"] == "doc@example.ru"
+    assert row["phone"] == "+79160000001"  # mine stays visible until decided
+    [c] = decisions.list_conflicts(doc.repo)
+    assert c["fields"]["phone"] == {"base": "+79160000000", "mine": "+79160000001", "theirs": "+79160000002",
+                                    "choice": None}
+    decisions.resolve(doc.repo, c["id"], "phone", "mine")
+    assert doc.sync().outcome == "converged"
+    assert hr.sync().outcome == "converged"
+    assert hr.repo.get("person", pid)["phone"] == "+79160000001"
+    assert server["db"].rows(pid)[pid]["data"]["email"] == "doc@example.ru"
+
+
+def test_theirs_resolution_and_rejection_list(server, org, tmp_path, replicas) -> None:
+    doc, pid, eid = _doctor(server, org, tmp_path, replicas)
+    hr = _hr(server, org, tmp_path, replicas)
+    doc.sync()
+    hr.sync()
+    doc.repo.edit("person", pid, {"email": "a@example.ru"})
+    hr.repo.edit("person", pid, {"email": "b@example.ru"})
+    hr.sync()
+    doc.sync()
+    [c] = decisions.list_conflicts(doc.repo)
+    decisions.resolve(doc.repo, c["id"], "email", "theirs")
+    assert doc.repo.get("person", pid)["email"] == "b@example.ru"
+    # a doctor may not change a confirmed employment card: the server rejects, the queue goes on
+    doc.repo.edit("employment", eid, {"rate": "0.5"})
+    doc.repo.edit("person", pid, {"phone": "+79165550000"})
+    rep = doc.sync()
+    assert rep.outcome == "waiting" and rep.rejected == 1, rep
+    [r] = decisions.list_rejected(doc.repo)
+    assert r["entity_id"] == eid and r["message"]
+    assert server["db"].rows(pid)[pid]["data"]["phone"] == "+79165550000"
+    assert doc.repo.get("employment", eid)["rate"] == "0.5"  # still visible for fixing
+    decisions.discard_rejected(doc.repo, r["id"])
+    assert doc.repo.get("employment", eid)["rate"] == "1"
+    assert doc.sync().outcome == "converged"
+    assert decisions.list_rejected(doc.repo) == []
