@@ -58,7 +58,7 @@ def test_font_is_embedded(tmp_path: Path, snapshot: dict[str, Any]) -> None:
 
 
 def test_long_table_continues_with_repeated_header(tmp_path: Path, snapshot: dict[str, Any]) -> None:
-    doc, text = _render(tmp_path, "nmo_history", snapshot)
+    _doc, text = _render(tmp_path, "nmo_history", snapshot)
     pages = [p for p in _pages(text) if p.strip()]
     assert len(pages) >= 2
     for page in pages[:2]:
@@ -115,7 +115,7 @@ def test_cycle_rule_thresholds_are_parameters() -> None:
 
 
 def test_application_document(tmp_path: Path, snapshot: dict[str, Any]) -> None:
-    doc, text = _render(tmp_path, "application", snapshot)
+    _doc, text = _render(tmp_path, "application", snapshot)
     assert "А-2026-778812" in text
     assert "На рассмотрении" in text
     assert "Терапия" in text  # НСИ name of specialty 36
@@ -152,7 +152,7 @@ def test_missing_font_gives_russian_error(
 ) -> None:
     monkeypatch.setenv("FRMR_FONTS_DIR", str(tmp_path / "nofonts"))
     monkeypatch.setattr(fonts.pdfmetrics, "getRegisteredFontNames", lambda: [])
-    with pytest.raises(fonts.FontMissingError, match="Не найден шрифт для кириллицы.*fetch-fonts"):
+    with pytest.raises(fonts.FontMissingError, match=r"Не найден шрифт для кириллицы.*fetch-fonts"):
         generate("seniority", snapshot)
 
 
