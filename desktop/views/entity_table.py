@@ -181,8 +181,8 @@ class EntityTableView(QWidget):
         if n and self.table.horizontalHeader().count():
             self.table.resizeColumnsToContents()
             for col in range(self.proxy.columnCount()):
-                if self.table.columnWidth(col) > 320:
-                    self.table.setColumnWidth(col, 320)
+                if self.table.columnWidth(col) > 260:
+                    self.table.setColumnWidth(col, 260)
         self._show_details()
 
     def _show_details(self) -> None:

@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
     # -- status bar ------------------------------------------------------------------------
     def set_vault_state(self, is_open: bool) -> None:
         w = self.statusbar_widgets["vault"]
-        w.setText("🔓 " + tr("хранилище открыто") if is_open else "🔒 " + tr("хранилище заблокировано"))
+        w.setText(tr("Хранилище: открыто") if is_open else tr("Хранилище: заблокировано"))
+        w.setStyleSheet("color: #2e7d32;" if is_open else "color: #555;")
 
     def set_pending(self, n: int | None) -> None:
         w = self.statusbar_widgets["pending"]

@@ -90,6 +90,9 @@ class SettingsView(QWidget):
         sform.addWidget(self.change_button)
         sform.addWidget(self.change_label)
 
+        self.setMaximumWidth(760)
+        self.save_button.setMaximumWidth(260)
+        self.change_button.setMaximumWidth(260)
         layout = QVBoxLayout(self)
         layout.addWidget(general)
         layout.addWidget(nmo)

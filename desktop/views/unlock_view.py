@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -107,9 +108,13 @@ class UnlockView(QWidget):
         row2.addWidget(self.recover_button)
         rl.addLayout(row2)
 
+        pl.addStretch(1)
         self.pages = QStackedWidget()
         self.pages.addWidget(pass_page)
         self.pages.addWidget(rec_page)
+        # The stack would take the height of its tallest page; size it to the page shown.
+        self.pages.currentChanged.connect(self._fit_page)
+        self._fit_page(0)
 
         self.status = QLabel()
         self.status.setObjectName("unlock_status")
@@ -137,6 +142,12 @@ class UnlockView(QWidget):
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._tick)
         self.setFocusProxy(self.passphrase)
+
+    def _fit_page(self, index: int) -> None:
+        for i in range(self.pages.count()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.pages.widget(i).setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+        self.pages.adjustSize()
 
     def _unlock(self) -> None:
         if not self.unlock_button.isEnabled():

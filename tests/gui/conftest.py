@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop.demo import demo_record
+from desktop.i18n import set_language
+from desktop.models.repository import RecordRepository
+from desktop.vault.profiles import create_profile
+from desktop.vault.store import Vault
+from desktop.views.main_window import MainWindow
+from desktop.views.session import Session
+from desktop.views.unlock_view import UnlockView
+
+PASS = "Верная-фраза-2026!"
+NAME = "Иванова"
+
+
+@dataclass
+class Made:
+    root: Path
+    folder: Path
+    recovery: str
+
+
+@pytest.fixture
+def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "profiles"
+    monkeypatch.setenv("FRMR_PROFILES_DIR", str(root))
+    set_language("ru")
+    return root
+
+
+@pytest.fixture
+def made(profiles: Path) -> Made:
+    """A profile with the demo record (a person, education, employment, НМО …) and consent given."""
+    prof = create_profile(profiles, "Тестовый профиль")
+    vault, recovery = Vault.create(prof.folder, PASS)
+    try:
+        repo = RecordRepository(vault, user="tester")
+        repo.load_synced(demo_record())
+        repo.record_consent()
+    finally:
+        vault.close()
+    return Made(profiles, prof.folder, recovery)
+
+
+@pytest.fixture
+def session(qtbot: QtBot, profiles: Path) -> Iterator[Session]:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    s = Session(window, profiles)
+    window.show()
+    yield s
+    window.close()
+    app = QApplication.instance()
+    if app is not None:
+        app.removeEventFilter(s.idle)
+
+
+def unlock(qtbot: QtBot, s: Session, passphrase: str = PASS) -> None:
+    view = s.window.current_page()
+    assert isinstance(view, UnlockView)
+    view.passphrase.setText(passphrase)
+    with qtbot.waitSignal(s.record_shown, timeout=10_000):
+        view.unlock_button.click()
+
+
+@pytest.fixture
+def opened(qtbot: QtBot, session: Session, made: Made) -> Session:
+    session.start(made.folder)
+    unlock(qtbot, session)
+    return session
+
+
+def wait_worker_idle(qtbot: QtBot, s: Session) -> None:
+    qtbot.waitUntil(lambda: not s.worker.busy, timeout=10_000)
