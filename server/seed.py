@@ -146,9 +146,11 @@ def seed_demo(engine: Engine, staff_per_org: int = 12) -> dict[str, Any]:
             person_id = doctors.get(login)
             if acc is None:
                 orgs = [DEMO_ORGS[org_i]["org_inn"]] if org_i is not None else None
-                made = create_account(s, login, pw, role, person_id=person_id, org_inns=orgs, display_name=name)
+                made = create_account(s, login, pw, role, person_id=person_id, org_inns=orgs, display_name=name,
+                                      with_totp=False)
                 acc = made.account
-            acc.password_hash = passwords.hash_password(pw)
+            else:
+                acc.password_hash = passwords.hash_password(pw)
             acc.totp_secret = secret
             acc.totp_confirmed = True
             acc.totp_last_step = 0

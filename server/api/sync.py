@@ -65,7 +65,7 @@ class PullAnswer(BaseModel):
     has_more: bool
 
 
-@router.post("/sync/push", response_model=PushAnswer, response_model_exclude_none=True,
+@router.post("/sync/push", response_model=PushAnswer, response_model_exclude_unset=True,
              summary="Отправка пакета операций (ровно один раз)")
 def push(body: PushBody, p: CurrentUser, st: State) -> dict[str, Any]:
     ops = [op.model_dump() for op in body.ops]
