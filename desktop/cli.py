@@ -203,7 +203,8 @@ def cmd_nsi_import(args: argparse.Namespace) -> int:
         except NsiImportError as exc:
             raise CliError(str(exc)) from exc
         n = repo.import_nsi(key, rows)
-    print(f"Загружено записей: {n} (справочник {repo.nsi().get(key).name})")
+        title = repo.nsi().get(key).name
+    print(f"Загружено записей: {n} (справочник {title})")
     return EXIT_OK
 
 
