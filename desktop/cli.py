@@ -29,6 +29,7 @@ from desktop.models.seniority import compute
 from desktop.models.validation import ValidationFailed, fmt_date
 from desktop.paths import profiles_root
 from desktop.vault.errors import VaultError
+from desktop.vault.hardening import disable_core_dumps
 from desktop.vault.profiles import create_profile, read_profile, write_profile
 from desktop.vault.store import Vault
 
@@ -292,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    disable_core_dumps()
     ap = build_parser()
     args = ap.parse_args(argv)
     try:
