@@ -15,29 +15,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from cryptography import x509
+from typing import TYPE_CHECKING, Any
 
 from desktop.cli_support import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, CliError
-from desktop.documents.atomic import atomic_write
-from desktop.documents.fonts import FontMissingError
-from desktop.documents.nmo import NmoFilter
-from desktop.documents.pdf import DocumentError, generate
-from desktop.documents.signing import (
-    CertCheck,
-    CertificateRefused,
-    P12Signer,
-    PdfSignOptions,
-    SignatureError,
-    is_pdf,
-    load_certificates,
-    load_p12,
-    sign_detached,
-    sign_pdf,
-)
-from desktop.documents.verify import verify
-from desktop.documents.xlsx import nmo_history_xlsx
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from desktop.documents.nmo import NmoFilter
+    from desktop.documents.signing import CertCheck, P12Signer
+
+# The documents layer (pyHanko, reportlab) costs about a second to import: it is loaded inside
+# the handlers, so `frmr --help` and the other commands do not pay for it.
 
 Snapshot = dict[str, list[dict[str, Any]]]
 _MAX_INPUT = 200 * 1024 * 1024  # a sanity bound; a bigger "document" is a mistake
@@ -58,6 +47,8 @@ def _read(path: str, what: str) -> bytes:
 
 
 def _write(path: str, data: bytes) -> None:
+    from desktop.documents.atomic import atomic_write
+
     try:
         atomic_write(path, data)
     except OSError as exc:
@@ -76,6 +67,8 @@ def _p12_password() -> str:
 
 
 def _trust_roots(args: argparse.Namespace) -> list[x509.Certificate]:
+    from desktop.documents.signing import SignatureError, load_certificates
+
     roots: list[x509.Certificate] = []
     for path in getattr(args, "trust_root", None) or []:
         try:
@@ -86,6 +79,8 @@ def _trust_roots(args: argparse.Namespace) -> list[x509.Certificate]:
 
 
 def _signer(args: argparse.Namespace) -> P12Signer:
+    from desktop.documents.signing import SignatureError, load_p12
+
     data = _read(args.p12, "Файл сертификата")
     try:
         return load_p12(data, _p12_password(), _trust_roots(args))
@@ -125,6 +120,8 @@ def _date(value: str | None, flag: str) -> dt.date | None:
 
 
 def _nmo_filter(args: argparse.Namespace) -> NmoFilter:
+    from desktop.documents.nmo import NmoFilter
+
     flt = NmoFilter(
         _date(args.date_from, "--from"),
         _date(args.date_to, "--to"),
@@ -149,6 +146,10 @@ def _guard(func: Any) -> Any:
     """Map the documents layer's errors to CLI errors (exit 2) or check failures (exit 1)."""
 
     def run(args: argparse.Namespace) -> int:
+        from desktop.documents.fonts import FontMissingError
+        from desktop.documents.pdf import DocumentError
+        from desktop.documents.signing import CertificateRefused, SignatureError
+
         try:
             return int(func(args))
         except CertificateRefused as exc:
@@ -164,6 +165,9 @@ def _guard(func: Any) -> Any:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from desktop.documents.pdf import generate
+    from desktop.documents.signing import PdfSignOptions, sign_pdf
+
     signer = _signer(args) if args.p12 else None  # ask the password before any work
     vault = None
     if not args.demo:
@@ -200,6 +204,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
+    from desktop.documents.signing import PdfSignOptions, is_pdf, sign_detached, sign_pdf
+
     data = _read(args.file, "Файл")
     signer = _signer(args)
     if args.detached:
@@ -221,6 +227,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from desktop.documents.signing import is_pdf
+    from desktop.documents.verify import verify
+
     data = _read(args.file, "Файл")
     sig = _read(args.sig, "Файл подписи") if args.sig else None
     if sig is None and not is_pdf(data) and Path(f"{args.file}.sig").is_file():
@@ -234,6 +243,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_export_nmo(args: argparse.Namespace) -> int:
+    from desktop.documents.pdf import generate
+    from desktop.documents.xlsx import nmo_history_xlsx
+
     flt = _nmo_filter(args)
     snapshot = _snapshot(args)
     if args.format == "xlsx":

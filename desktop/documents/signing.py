@@ -15,7 +15,7 @@ import io
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pkcs12 as asn1_pkcs12
@@ -37,6 +37,7 @@ from pyhanko.stamp.static import StaticStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
@@ -285,11 +286,31 @@ class P12Signer:
         der = self._key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        return signers.SimpleSigner(
+        return _LoadedKeySigner(
+            self._key,
             signing_cert=_as_asn1(self.cert),
             signing_key=asn1_keys.PrivateKeyInfo.load(der),
             cert_registry=SimpleCertificateStore.from_certs([_as_asn1(c) for c in self.chain]),
         )
+
+
+class _LoadedKeySigner(signers.SimpleSigner):
+    """SimpleSigner re-parses the DER private key on every signature (~30 ms for RSA with its
+    consistency checks, twice per PDF); this one signs with the key object already loaded."""
+
+    def __init__(self, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pyca_key = key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        algo = get_pyca_cryptography_hash(digest_algorithm)
+        if isinstance(self._pyca_key, rsa.RSAPrivateKey):
+            # prefer_pss is off, so the mechanism pyHanko announces is RSASSA-PKCS1-v1_5.
+            return self._pyca_key.sign(data, padding.PKCS1v15(), algo)
+        return self._pyca_key.sign(data, ec.ECDSA(algo))
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        return self.sign_raw(data, digest_algorithm)
 
 
 def _password_bytes(password: str | bytes | None) -> bytes | None:
@@ -352,6 +373,7 @@ _STAMP_GAP = 6.0
 _STAMP_BLUE = colors.Color(0.09, 0.24, 0.55)
 
 
+@functools.lru_cache(maxsize=16)  # a batch stamps the same certificate on every document
 def stamp_pdf(info: CertInfo, width: float = STAMP_W, height: float = STAMP_H) -> bytes:
     """A one-page PDF with the stamp in the manner of ГОСТ Р 7.0.97-2016, п. 5.23."""
     fonts.register()
@@ -463,6 +485,10 @@ def _existing_signatures(w: IncrementalPdfFileWriter) -> int:
     return sum(1 for _ in fields.enumerate_sig_fields(w.prev, filled_status=None))
 
 
+_RESERVED = 16 * 1024
+_RESERVED_TS = 32 * 1024
+
+
 def sign_pdf(signer: Signer, pdf: bytes, options: PdfSignOptions | None = None) -> SignResult:
     """PAdES-B-B (or B-T with a TSA) signature as an incremental update.
 
@@ -508,7 +534,11 @@ def sign_pdf(signer: Signer, pdf: bytes, options: PdfSignOptions | None = None) 
     )
     out = io.BytesIO()
     try:
-        pdf_signer.sign_pdf(w, output=out)
+        # A fixed reservation spares pyHanko a dry-run signature just to measure the CMS size:
+        # certificates + RSA-4096 signature fit in 16 KiB; a timestamp token adds a few KiB.
+        reserved = _RESERVED_TS if (options.tsa_url or options.timestamper) else _RESERVED
+        extra = 2048 * sum(1 for _ in signer.cms_signer().cert_registry)  # each embedded chain cert
+        pdf_signer.sign_pdf(w, output=out, bytes_reserved=reserved + extra)
     except (HankoSigningError, PdfError) as exc:
         raise SignatureError(f"Не удалось подписать PDF: {exc}") from exc
     except OSError as exc:  # the TSA is unreachable

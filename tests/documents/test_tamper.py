@@ -26,7 +26,9 @@ def signed(snapshot: dict[str, Any], pki: Pki) -> bytes:
 
 def _signed_positions(data: bytes) -> list[int]:
     """Offsets covered by the *first* signature's /ByteRange (the two ranges around /Contents)."""
-    a, b, c, d = (int(x) for x in re.search(rb"/ByteRange\s*\[\s*(\d+) (\d+) (\d+) (\d+)\s*\]", data).groups())
+    m = re.search(rb"/ByteRange\s*\[\s*(\d+) (\d+) (\d+) (\d+)\s*\]", data)
+    assert m is not None
+    a, b, c, d = (int(x) for x in m.groups())
     return [*range(a, a + b), *range(c, c + d)]
 
 
