@@ -17,6 +17,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,19 +41,29 @@ def free_port() -> int:
 
 
 @contextmanager
-def run_server(database_url: str, *, workers: int = 1, port: int | None = None,
-               env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
-    """Migrate, start `uvicorn server.app:create_app` in a subprocess, yield its base URL, stop it."""
+def run_server(database_url: str, *, workers: int = 1, port: int | None = None, env: dict[str, str] | None = None,
+               timeout: float = 60, subprocess_: bool | None = None) -> Iterator[str]:
+    """Migrate, serve the app with real uvicorn on 127.0.0.1:<free port>, yield the base URL, stop.
+
+    One worker runs in a thread of this process (fast to start; every start builds a fresh app and
+    engine, so a "restart" keeps only what the database keeps). Several workers, ``env`` or
+    ``subprocess_=True`` run `uvicorn --factory server.app:create_app` as a child process.
+    """
     url = normalize_url(database_url)
     upgrade(url)
     port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    use_process = subprocess_ if subprocess_ is not None else (workers > 1 or bool(env))
+    if not use_process:
+        with _thread_server(url, port, timeout):
+            yield base
+        return
     child_env = {**os.environ, "FRMR_DATABASE_URL": url, **(env or {})}
     cmd = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
            "--port", str(port), "--log-level", "warning", "--no-access-log"]
     if workers > 1:
         cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=child_env)
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -74,6 +85,33 @@ def run_server(database_url: str, *, workers: int = 1, port: int | None = None,
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def _thread_server(url: str, port: int, timeout: float) -> Iterator[None]:
+    import uvicorn
+
+    from server.app import create_app
+    from server.config import Settings
+
+    app = create_app(Settings(database_url=url))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, name=f"frmr-server-{port}", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("server thread exited")
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start in time")
+            time.sleep(0.02)
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        app.state.frmr.engine.dispose()
 
 
 def seed(database_url: str) -> dict[str, dict[str, Any]]:
