@@ -44,7 +44,7 @@ def test_slow_concurrent_writers_never_skipped_by_a_polling_reader(db_url: str) 
             for i in range(TX_PER_WRITER):
                 ids = [str(uuid.uuid4()) for _ in range(rnd.randint(1, 3))]
 
-                def tx(s: Session, ids: list[str] = ids) -> None:
+                def tx(s: Session, ids: list[str] = ids, i: int = i) -> None:
                     eng = Engine(s, p, nsi)
                     for rid in ids:
                         res = eng.apply({"op_id": str(uuid.uuid4()), "entity": "nmo", "entity_id": rid,
