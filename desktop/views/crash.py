@@ -81,7 +81,7 @@ def install_excepthook() -> None:
                     text += "\n\n" + tr("Отчёт без персональных данных записан в файл:") + f"\n{path}"
                 QMessageBox.critical(None, tr("Ошибка"), text)
                 return
-        except Exception:  # noqa: BLE001 - the hook itself must never raise
+        except Exception:
             pass
         sys.stderr.write(f"{exc_type.__name__} — crash log: {path}\n")
 

@@ -3,6 +3,7 @@ whenever the cards change) and, per card, why it overlaps another one."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
@@ -21,7 +22,7 @@ def span_text(s: Span) -> str:
 
 def employment_model(store: RecordStore) -> RecordTableModel:
     def overlaps(rows: list[dict[str, Any]]) -> dict[str, str]:
-        return overlap_flags(rows)
+        return overlap_flags(list[Mapping[str, Any]](rows))
 
     return RecordTableModel(store, "employment", extra_title="Пересечение периодов", extra=overlaps,
                             order_by="begin_date")

@@ -262,9 +262,12 @@ class EntityTableView(QWidget):
         if not yes:
             return
         job = self.model.store.delete(self.model.entity, row_id)
-        job.done.connect(lambda _r: (self.banner.show_message(tr("Запись удалена."), INFO_STYLE),
-                                     self.written.emit()))
+        job.done.connect(self._deleted)
         job.failed.connect(self._delete_failed)
+
+    def _deleted(self, _result: object) -> None:
+        self.banner.show_message(tr("Запись удалена."), INFO_STYLE)
+        self.written.emit()
 
     def _delete_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ValidationFailed):

@@ -53,7 +53,9 @@ class NsiCombo(QComboBox):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(completer)
-        self.lineEdit().setPlaceholderText(tr("начните вводить название или код"))
+        line = self.lineEdit()
+        if line is not None:
+            line.setPlaceholderText(tr("начните вводить название или код"))
 
     def value(self) -> str:
         text = self.currentText().strip()

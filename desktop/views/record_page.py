@@ -45,7 +45,9 @@ class RecordPage(QWidget):
     def select(self, title: str) -> QWidget:
         row = self.titles.index(title)
         self.nav.setCurrentRow(row)
-        return self.stack.widget(row)
+        return self.section(title)
 
     def section(self, title: str) -> QWidget:
-        return self.stack.widget(self.titles.index(title))
+        widget = self.stack.widget(self.titles.index(title))
+        assert widget is not None
+        return widget

@@ -262,7 +262,8 @@ class Session(QObject):
         v["Уведомления"] = NotificationsView(notifications)
         settings = SettingsView(self.profile.folder, self.settings, vault.change_passphrase)
         settings.settings_changed.connect(self._settings_changed)
-        settings.settings_changed.connect(lambda _s: (nmo.refresh_totals(), notifications.reload()))
+        settings.settings_changed.connect(lambda _s: nmo.refresh_totals())
+        settings.settings_changed.connect(lambda _s: notifications.reload())
         v["Настройки"] = settings
         for name in SECTIONS:
             page.add_section(t[name], v[name])

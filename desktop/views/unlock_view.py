@@ -59,7 +59,7 @@ class UnlockView(QWidget):
         self.forgot_button = QPushButton(tr("Забыли фразу?"))
         self.forgot_button.setFlat(True)
         self.forgot_button.setStyleSheet("color: #1565c0; text-decoration: underline;")
-        self.forgot_button.clicked.connect(lambda: self.pages.setCurrentIndex(1))
+        self.forgot_button.clicked.connect(lambda: self.show_recovery(True))
         self.demo_label = QLabel()
         self.demo_label.setObjectName("demo_passphrase")
         self.demo_label.setWordWrap(True)
@@ -90,7 +90,7 @@ class UnlockView(QWidget):
         self.recover_button.setObjectName("recover")
         self.recover_button.clicked.connect(self._recover)
         back = QPushButton(tr("Назад"))
-        back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
+        back.clicked.connect(lambda: self.show_recovery(False))
         rec_page = QWidget()
         rl = QVBoxLayout(rec_page)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -143,10 +143,15 @@ class UnlockView(QWidget):
         self._countdown.timeout.connect(self._tick)
         self.setFocusProxy(self.passphrase)
 
+    def show_recovery(self, on: bool) -> None:
+        self.pages.setCurrentIndex(1 if on else 0)
+
     def _fit_page(self, index: int) -> None:
         for i in range(self.pages.count()):
             policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            self.pages.widget(i).setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+            page = self.pages.widget(i)
+            if page is not None:
+                page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
         self.pages.adjustSize()
 
     def _unlock(self) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,10 +37,12 @@ def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-@pytest.fixture
-def made(profiles: Path) -> Made:
-    """A profile with the demo record (a person, education, employment, НМО …) and consent given."""
-    prof = create_profile(profiles, "Тестовый профиль")
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Made:
+    """Built once: a profile with the demo record (person, education, employment, НМО …) and
+    consent given. Tests get a copy, so each one starts from the same untouched vault."""
+    root = tmp_path_factory.mktemp("template")
+    prof = create_profile(root, "Тестовый профиль")
     vault, recovery = Vault.create(prof.folder, PASS)
     try:
         repo = RecordRepository(vault, user="tester")
@@ -47,7 +50,14 @@ def made(profiles: Path) -> Made:
         repo.record_consent()
     finally:
         vault.close()
-    return Made(profiles, prof.folder, recovery)
+    return Made(root, prof.folder, recovery)
+
+
+@pytest.fixture
+def made(profiles: Path, template: Made) -> Made:
+    folder = profiles / template.folder.name
+    shutil.copytree(template.folder, folder)
+    return Made(profiles, folder, template.recovery)
 
 
 @pytest.fixture

@@ -154,7 +154,7 @@ def test_edit_and_delete_education(qtbot: QtBot, opened: Session) -> None:
     table.select_id(row["id"])
     table.delete_current()
     box = table.confirm_box
-    yes = [b for b in box.buttons() if b.text() == "Удалить"][0]
+    yes = next(b for b in box.buttons() if b.text() == "Удалить")
     yes.click()
     qtbot.waitUntil(lambda: table.model.rowCount() == n - 1, timeout=5000)
     assert all(r["id"] != row["id"] for r in store.rows("education"))

@@ -1,0 +1,42 @@
+"""Every Russian source string the UI passes to ``tr``: literals found in the code, plus
+the texts that reach ``tr`` through a variable (schema labels, section names, table headers)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from desktop.demo import DEMO_PROFILE_NAME
+from desktop.models.schema import ENTITIES
+from desktop.views import consent_view, first_start, main_window, notifications_view, record_form, reminders, session
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = [*sorted((ROOT / "desktop" / "views").glob("*.py")), ROOT / "desktop" / "app.py"]
+
+
+def literal_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr"
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                keys.add(node.args[0].value)
+    return keys
+
+
+def indirect_keys() -> set[str]:
+    keys = {consent_view.CONSENT_TEXT, main_window.APP_TITLE, DEMO_PROFILE_NAME,
+            "Пересечение периодов", "пересечение двух основных работ", "пересечение (совместительство)"}
+    keys.update(session.SECTIONS, first_start.STEPS, notifications_view.NotificationsModel.HEADERS)
+    keys.update(what for _f, what in reminders.EXPIRING.values())
+    keys.update(record_form._PLACEHOLDERS.values())
+    for spec in ENTITIES.values():
+        keys.update((spec.label, spec.plural))
+        for f in spec.fields:
+            keys.add(f.label)
+            keys.update(f.choices.values())
+    return keys
+
+
+def all_keys() -> set[str]:
+    return literal_keys() | indirect_keys()

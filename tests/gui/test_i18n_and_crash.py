@@ -1,0 +1,90 @@
+"""Translations cover the whole UI; crash logs carry no personal data."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.i18n import catalog_path, set_language, tr
+from desktop.views import crash
+from desktop.views.record_page import RecordPage
+from desktop.views.session import Session
+from tests.gui.conftest import Made, unlock
+from tests.gui.i18n_keys import all_keys
+
+
+def test_every_ui_string_has_an_english_translation() -> None:
+    catalog = json.loads(catalog_path("en").read_text(encoding="utf-8"))
+    missing = sorted(k for k in all_keys() if not catalog.get(k))
+    assert not missing, missing
+    # Placeholders survive translation, or str.format would fail in English.
+    import string
+
+    for ru, en in catalog.items():
+        names = {f for _, f, _, _ in string.Formatter().parse(ru) if f}
+        assert names == {f for _, f, _, _ in string.Formatter().parse(en) if f}, ru
+
+
+@pytest.fixture
+def english(profiles: Path) -> Iterator[None]:
+    set_language("en")
+    yield
+    set_language("ru")
+
+
+def test_english_interface(qtbot: QtBot, english: None, session: Session, made: Made) -> None:
+    assert tr("Сохранить") == "Save"
+    session.start(made.folder)
+    unlock(qtbot, session)
+    page = session.window.current_page()
+    assert isinstance(page, RecordPage)
+    assert page.titles[:3] == ["Profile", "Education", "Qualification"]
+    employment = page.select("Employment")
+    model = employment.model  # type: ignore[attr-defined]
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert "Organization" in headers and "Start date" in headers
+    assert session.window.statusbar_widgets["vault"].text() == "Vault: open"
+    assert "Medical length of service" in employment.total_label.text()  # type: ignore[attr-defined]
+
+
+def test_unknown_language_falls_back_to_russian() -> None:
+    assert set_language("xx") == "ru"
+    assert tr("Сохранить") == "Сохранить"
+
+
+def test_crash_log_has_no_personal_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRMR_LOG_DIR", str(tmp_path / "logs"))
+    secret_name, secret_snils = "Шпаковская", "11223344595"
+
+    def fail(person: dict[str, str]) -> None:
+        raise ValueError(f"bad person {person['name']} {person['snils']}")
+
+    try:
+        fail({"name": secret_name, "snils": secret_snils})
+    except ValueError:
+        exc_type, _exc, tb = sys.exc_info()
+        assert exc_type is not None
+        path = crash.write_crash_log(exc_type, tb)
+    assert path is not None and path.parent == tmp_path / "logs"
+    text = path.read_text(encoding="utf-8")
+    assert "builtins.ValueError" in text and "test_i18n_and_crash.py" in text and "in fail" in text
+    assert secret_name not in text and secret_snils not in text and "bad person" not in text
+
+
+def test_core_dumps_disabled() -> None:
+    resource = pytest.importorskip("resource")
+    old = resource.getrlimit(resource.RLIMIT_CORE)
+    try:
+        crash.disable_core_dumps()
+        assert resource.getrlimit(resource.RLIMIT_CORE) == (0, 0)
+    finally:
+        try:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, old[1]))
+        except (ValueError, OSError):
+            pass

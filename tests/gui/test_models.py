@@ -1,0 +1,72 @@
+"""Every table model passes Qt's model tester, filled with the demo record and emptied."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.models.schema import ENTITIES
+from desktop.views.employment_view import employment_model
+from desktop.views.entity_table import EntityTableView
+from desktop.views.notifications_view import NotificationsModel
+from desktop.views.record_table_model import SORT_ROLE, RecordTableModel
+from desktop.views.session import Session
+
+
+@pytest.mark.parametrize("entity", sorted(ENTITIES))
+def test_record_table_model(qtmodeltester, opened: Session, entity: str) -> None:  # type: ignore[no-untyped-def]
+    assert opened.store is not None
+    model = RecordTableModel(opened.store, entity)
+    qtmodeltester.check(model)
+    if entity != "document":
+        assert model.rowCount() > 0
+    model.reload()
+    qtmodeltester.check(model)
+
+
+def test_employment_model_with_overlap_column(qtmodeltester, opened: Session) -> None:  # type: ignore[no-untyped-def]
+    assert opened.store is not None
+    model = employment_model(opened.store)
+    qtmodeltester.check(model)
+    last = model.columnCount() - 1
+    assert model.headerData(last, Qt.Orientation.Horizontal) == "Пересечение периодов"
+    flags = [model.index(r, last).data() for r in range(model.rowCount())]
+    assert any(flags) and not all(flags)  # the demo has overlapping and clean cards
+
+
+def test_notifications_model(qtmodeltester, opened: Session) -> None:  # type: ignore[no-untyped-def]
+    assert opened.store is not None
+    model = NotificationsModel(opened.store)
+    qtmodeltester.check(model)
+    assert model.rowCount() >= 1  # the demo certificate has expired
+    assert any("истёк" in str(model.index(r, 3).data()) for r in range(model.rowCount()))
+
+
+def test_models_empty_after_clear(qtmodeltester, opened: Session) -> None:  # type: ignore[no-untyped-def]
+    store = opened.store
+    assert store is not None
+    models = [RecordTableModel(store, e) for e in ENTITIES] + [NotificationsModel(store)]
+    store.clear()
+    for m in models:
+        assert m.rowCount() == 0
+        qtmodeltester.check(m)
+
+
+def test_sort_by_date_is_chronological_and_filter_narrows(qtbot: QtBot, opened: Session) -> None:
+    assert opened.store is not None
+    model = RecordTableModel(opened.store, "nmo")
+    view = EntityTableView(model)
+    qtbot.addWidget(view)
+    proxy: QSortFilterProxyModel = view.proxy
+    date_col = [f.name for f in model.columns].index("event_date")
+    view.table.sortByColumn(date_col, Qt.SortOrder.AscendingOrder)
+    isos = [proxy.index(r, date_col).data(SORT_ROLE) for r in range(proxy.rowCount())]
+    assert isos == sorted(isos)
+    total = proxy.rowCount()
+    view.filter.setText("пневмония")
+    assert 0 < proxy.rowCount() < total
+    view.filter.setText("ПОРТАЛ нмо")  # case-insensitive, any column
+    assert 0 < proxy.rowCount() < total
+    view.filter.clear()
+    assert proxy.rowCount() == total
