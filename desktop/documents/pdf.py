@@ -249,6 +249,7 @@ class _Builder:
         rows: Sequence[Sequence[str]],
         widths: Sequence[float],
         extra_style: Sequence[tuple[Any, ...]] = (),
+        bold_rows: Sequence[int] = (),
     ) -> None:
         # Widths in mm; 0 marks a flexible column sharing what the fixed ones leave.
         fixed = sum(w * mm for w in widths if w)
@@ -256,7 +257,11 @@ class _Builder:
         share = max(CONTENT_W - fixed, 20 * mm * len(flex)) / max(len(flex), 1)
         col_w = [w * mm if w else share for w in widths]
         data: list[list[Any]] = [[Paragraph(_esc(h), self.st.head) for h in header]]
-        data += [[Paragraph(_esc(c), self.st.cell) for c in r] for r in rows]
+        # Cells are Paragraphs, so a table FONTNAME would not reach them: bold rows pick the style.
+        bold = {i % len(rows) for i in bold_rows} if rows else set()
+        data += [
+            [Paragraph(_esc(c), self.st.head if i in bold else self.st.cell) for c in r] for i, r in enumerate(rows)
+        ]
         if not rows:
             data.append([Paragraph("нет сведений", self.st.cell)] + [""] * (len(header) - 1))
             extra_style = [*extra_style, ("SPAN", (0, 1), (-1, 1))]
@@ -416,7 +421,7 @@ def _build_seniority(b: _Builder, ctx: _Ctx) -> None:
     b.h2("Итого")
     totals = [["Медицинский стаж, всего", str(sen.total)]]
     totals += [[f"по профилю «{p}»", str(span)] for p, span in sen.by_profile.items()]
-    b.table(["Показатель", "Стаж"], totals, [0, 60], [("FONTNAME", (0, 1), (-1, 1), fonts.BOLD)])
+    b.table(["Показатель", "Стаж"], totals, [0, 60], bold_rows=[0])
     b.para(
         "Порядок расчёта: по каждому периоду (обе даты включительно) полные годы, затем полные месяцы, "
         "затем дни; части суммируются, каждые 30 дней переводятся в месяц, каждые 12 месяцев — в год.",
@@ -463,14 +468,11 @@ def _nmo_table(b: _Builder, rows: Sequence[Mapping[str, Any]]) -> Decimal:
         )
     if rows:
         out.append(["", "", "", "Итого по выборке", "", fmt_decimal(total), "", ""])
-    style = [("ALIGN", (5, 1), (5, -1), "RIGHT")]
-    if rows:
-        style.append(("FONTNAME", (0, -1), (-1, -1), fonts.BOLD))
     b.table(
         ["№", "Дата", "Тип", "Наименование", "Организатор", "ЗЕТ", "Статус", "Документ"],
         out,
-        [7, DATE_W, 20, 0, 26, 11, 25, 25],
-        style,
+        [7, DATE_W, 23, 0, 24, 11, 25, 25],
+        bold_rows=[-1] if rows else [],
     )
     return total
 
