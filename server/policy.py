@@ -64,6 +64,23 @@ def write_errors(
     current: dict[str, Any] | None,
     new: dict[str, Any] | None,
 ) -> dict[str, str]:
+    """Permission errors for one change ({} = allowed); always under "_permission", so callers can
+    tell a refusal of rights from a refusal of values; a rule about one field names it as well."""
+    errors = _write_errors(s, p, entity, op, person_id, current, new)
+    if errors and "_permission" not in errors:
+        errors = {"_permission": next(iter(errors.values())), **errors}
+    return errors
+
+
+def _write_errors(
+    s: Session,
+    p: Principal,
+    entity: str,
+    op: str,
+    person_id: str,
+    current: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+) -> dict[str, str]:
     """Permission errors for one change ({} = allowed). ``new`` is the full row after the change."""
     deny = {"_permission": NO_RIGHTS}
     if p.role == "admin":
