@@ -292,6 +292,13 @@ def step_qt(ctx: Context) -> str:
     if pm.isNull():
         raise RuntimeError(f"значок {svgs[0].name} не отрисован: нет модуля Qt SVG в сборке")
     details.append(f"значок {svgs[0].name} отрисован")
+    # Qt's own Russian texts (standard dialogs, context menus), loaded exactly as desktop.app does.
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    qt_tr = QTranslator()
+    if not qt_tr.load(QLocale("ru"), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        raise RuntimeError("нет перевода Qt qtbase_ru.qm в сборке")
+    details.append("перевод Qt (ru) загружен")
     return ", ".join(details)
 
 

@@ -1,4 +1,4 @@
-; Inno Setup 6 script: per-user installer for ФРМР Desktop (no administrator rights needed).
+; Inno Setup 6.3+ script (x64compatible needs 6.3): per-user installer for ФРМР Desktop (no administrator rights needed).
 ; NOT built in this repository's CI (Linux). On Windows, after the PyInstaller one-folder build
 ; (uv run pyinstaller --noconfirm --clean --workpath build\pyinstaller --distpath dist installer\frmr-desktop.spec),
 ; with the icon rendered (uv run python installer\render_icons.py -> build\icons\frmr.ico):
@@ -21,12 +21,12 @@ AppName={#AppName}
 AppVersion={#AppVersion}
 AppVerName={#AppName} {#AppVersion}
 AppPublisher=ФРМР Desktop
-DefaultDirName={localappdata}\Programs\frmr-desktop
+; {userpf} is %LOCALAPPDATA%\Programs: the per-user Program Files.
+DefaultDirName={userpf}\frmr-desktop
 DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes
 ; Per-user install: writes only to the user's profile and HKCU, so clinic users without admin rights can install.
 PrivilegesRequired=lowest
-PrivilegesRequiredOverridesAllowed=dialog
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 MinVersion=10.0
