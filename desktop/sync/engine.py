@@ -550,7 +550,22 @@ class SyncEngine:
                 out[ent] = {"count": len(lines), "checksum": hashlib.sha256("".join(lines).encode()).hexdigest()}
         return out
 
+    def _catch_up_versions(self, conn: Connection) -> None:
+        """Rows whose local work is done (sent and answered, or decided) but whose newer server
+        state arrived while they were protected: the pull merged their untouched fields, so
+        they now hold the server's state — record its version too. (An op the server applied as
+        a no-op never re-announces the row, so nothing else would.)"""
+        protected = decisions.protected_fields(conn)
+        for ent in ENTITIES:
+            t = table(ent)
+            stale = conn.execute(select(t.c.id, SYNC_ROW.c.version).join(SYNC_ROW, SYNC_ROW.c.id == t.c.id).where(
+                SYNC_ROW.c.version > t.c.version, SYNC_ROW.c.deleted == 0)).all()
+            for rid, version in stale:
+                if rid not in protected:
+                    conn.execute(t.update().where(t.c.id == rid).values(version=version))
+
     def _converge(self) -> None:
+        self._write(self._catch_up_versions)
         api = self._api_()
         with self.vault.read() as conn:
             forced = set(filter(None, (get_meta(conn, decisions.REPULL_KEY) or "").split(",")))

@@ -272,7 +272,7 @@ def test_convergence_repulls_a_damaged_entity_without_touching_pending(server, o
 
 
 def test_foreign_cursor_restarts_feed(server, org, proxy, tmp_path, replicas) -> None:
-    doc, pid, _ = doctor_via(proxy.url, server, org, tmp_path / "d", replicas)
+    doc, _pid, _ = doctor_via(proxy.url, server, org, tmp_path / "d", replicas)
     with doc.vault.begin() as conn:
         set_meta(conn, "sync_cursor", "c1.MTIz.0000000000aaaaaaaaaa")
     rep = doc.sync()

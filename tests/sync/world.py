@@ -23,10 +23,10 @@ from desktop.sync.auth import login_scripted, remember_login
 from desktop.sync.engine import SyncEngine
 from desktop.vault.keys import KdfParams
 from desktop.vault.store import Vault
-from server.auth.accounts import create_account
+from server.auth import passwords, tokens
 from server.db import in_write_tx, make_engine
 from server.feed import Writer
-from server.models import Organization, Record
+from server.models import Account, AccountOrg, Organization, Record
 
 os.environ.setdefault("FRMR_FAST_KDF", "1")
 PASSWORD = "Sync-Test-Passw0rd!"
@@ -95,11 +95,35 @@ class ServerDb:
         login = f"{role}{self._next()}"
 
         def tx(s: Session) -> None:
-            create_account(s, login, PASSWORD, role, person_id=person_id,
-                           org_inns=[org.inn] if org else None, with_totp=False)
+            # Not create_account: it hashes with production Argon2 cost, and the harness makes
+            # hundreds of accounts — they share one hash of the test password instead.
+            acc = Account(login=login, password_hash=self._password_hash(), role=role,
+                          person_id=person_id if role == "doctor" else None, totp_confirmed=False)
+            s.add(acc)
+            s.flush()
+            if org is not None:
+                assert acc.id is not None
+                s.add(AccountOrg(account_id=acc.id, org_inn=org.inn))
 
         in_write_tx(self.engine, tx)
         return login
+
+    def _password_hash(self) -> str:
+        if not hasattr(self, "_pw_hash"):
+            self._pw_hash = passwords.hash_password(PASSWORD)
+        return self._pw_hash
+
+    def session(self, login: str) -> dict[str, Any]:
+        """A token answer as /oauth/token gives it, minted in the server's database: the
+        harness tests sync, and the login flow (with its deliberately slow password hash) is
+        tested on its own."""
+        from server.config import Settings
+
+        def tx(s: Session) -> dict[str, Any]:
+            acc = s.exec(select(Account).where(Account.login == login)).one()
+            return tokens.start_session(s, Settings(database_url=self.url), acc, "127.0.0.1", "harness")
+
+        return in_write_tx(self.engine, tx)
 
     def rows(self, person_id: str) -> dict[str, dict[str, Any]]:
         """id -> {entity, version, deleted, data} for everything of a person."""
@@ -126,6 +150,9 @@ class Replica:
 
     def login(self, login: str, password: str = PASSWORD, otp: str = "") -> None:
         answer = login_scripted(self.server_url, login, password, otp)
+        remember_login(self.vault, self.server_url, answer)
+
+    def adopt_session(self, answer: dict[str, Any]) -> None:
         remember_login(self.vault, self.server_url, answer)
 
     def engine(self, **kw: Any) -> SyncEngine:
