@@ -342,8 +342,28 @@ def step_documents(ctx: Context) -> str:
     if verify.verify_pdf(tampered, [ca.cert]).valid:
         raise RuntimeError("изменённый после подписи PDF признан действительным")
     owner = report.signatures[0].certificate.owner if report.signatures[0].certificate else "?"
+    preview = _render_preview(signed)
     return (f"{doc.number}: {len(doc.pdf) // 1024} КиБ, подпись PAdES ({owner}) действительна и доверена, "
-            f"изменённая копия отвергнута")
+            f"изменённая копия отвергнута, {preview}")
+
+
+def _render_preview(pdf: bytes) -> str:
+    """The in-app preview/printing renders pages with PDFium (a native library the bundle must carry)."""
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        pages = len(doc)
+        bitmap = doc[0].render(scale=0.5)
+        data = bytes(bitmap.buffer)
+        width, height = bitmap.width, bitmap.height
+    finally:
+        doc.close()
+    # A blank page would mean the font or the content stream did not make it; count dark samples.
+    dark = sum(1 for b in data[::97] if b < 128)
+    if not dark:
+        raise RuntimeError("первая страница PDF отрисовалась пустой")
+    return f"просмотр PDFium: {pages} стр., первая {width}×{height}"
 
 
 def step_sync(ctx: Context) -> str:

@@ -1,4 +1,5 @@
-"""Frozen entry point of ``frmr-desktop`` (PyInstaller runs this file as ``__main__``).
+"""Frozen entry point of ``frmr-desktop`` (PyInstaller runs this file as ``__main__``), and of
+``frmr`` on Linux, where that is a symlink to the same launcher.
 
 ``--self-test`` is dispatched here as well as in ``desktop.app.main`` so the bundle's own check
 does not depend on the GUI module importing; the self-test imports that module as a step of
@@ -26,7 +27,17 @@ def _attach_console_on_windows() -> None:
         sys.stderr = sys.stdout
 
 
+def _started_as_cli() -> bool:
+    # On Linux `frmr` is a symlink to this launcher; argv[0] keeps the name it was started by.
+    name = os.path.basename(sys.argv[0] if sys.argv else "").lower()
+    return name in ("frmr", "frmr.exe")
+
+
 def main() -> int:
+    if _started_as_cli():
+        from desktop.cli import main as cli_main
+
+        return int(cli_main() or 0)
     if "--self-test" in sys.argv[1:]:
         _attach_console_on_windows()
         from desktop import selftest
