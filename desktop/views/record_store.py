@@ -116,6 +116,19 @@ class RecordStore(QObject):
 
         return self._write(work)
 
+    def write_with(self, entity: str, fn: Callable[[RecordRepository], Any]) -> Job:
+        """Any other repository write (a stored document): ``fn(repo)`` runs in the DB worker and
+        ``entity`` is re-read in the same job; the job's ``done`` carries ``fn``'s result."""
+        repo = self.repo
+
+        def work() -> Written:
+            value = fn(repo)
+            written = self._reread(repo, entity, None)
+            written.result = value
+            return written
+
+        return self._write(work)
+
     def record_consent(self) -> Job:
         repo = self.repo
 
