@@ -28,6 +28,8 @@ class NotificationsModel(QAbstractTableModel):
         self.store = store
         self._items: list[Reminder] = []
         self.nmo_short: Decimal = Decimal(0)
+        #: reminders other sections add (the signing certificate of «Документы»), by key
+        self.extra: dict[str, Reminder] = {}
         store.changed.connect(lambda e: self.reload() if e in WATCHED else None)
         self.reload()
 
@@ -36,12 +38,20 @@ class NotificationsModel(QAbstractTableModel):
         today = dt.date.today()
         steps = [int(x) for x in self.store.settings.get("reminder_days", [90, 30, 7])]
         record = {e: self.store.rows(e) for e in WATCHED}
-        self._items = reminders(record, self.store.nsi, today, steps) if self.store.is_loaded else []
+        self._items = sorted([*reminders(record, self.store.nsi, today, steps), *self.extra.values()],
+                             key=lambda r: r.days_left) if self.store.is_loaded else []
         begin, end = cycle_bounds(self.store.rows("accreditation"), today)
         t = cycle_totals(self.store.rows("nmo"), begin, end)
         need = Decimal(int(self.store.settings.get("nmo_cycle_total", 144)))
         self.nmo_short = max(Decimal(0), need - t.total) if self.store.is_loaded else Decimal(0)
         self.endResetModel()
+
+    def set_extra(self, key: str, reminder: Reminder | None) -> None:
+        if reminder is None:
+            self.extra.pop(key, None)
+        else:
+            self.extra[key] = reminder
+        self.reload()
 
     def item(self, row: int) -> Reminder | None:
         return self._items[row] if 0 <= row < len(self._items) else None
