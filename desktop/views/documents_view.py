@@ -1,24 +1,609 @@
-"""«Документы»: what the vault holds. Another part of the project replaces this file's
-contents with generation, upload and signing; keep the class name ``DocumentsView`` and its
-constructor ``DocumentsView(store)`` so the main window keeps working."""
+"""«Документы»: the archive of generated, uploaded and signed files, and what can be done with them.
+
+The view is handed its ``DocumentsModel``. Every action runs off the GUI thread: vault reads
+and writes in the DB worker (``store.worker`` / ``store.write_with``), PDF generation,
+rendering, signing and file writes in the thread pool; results come back as callbacks in the
+GUI thread. Refusals are shown in Russian in a message box, never as a traceback, and a
+failed action stores nothing.
+
+Modal waits are avoided: dialogs are opened with ``open()`` and kept in attributes
+(``generate_dialog``, ``password_dialog``, ``import_dialog``, ``preview_dialog``,
+``verify_dialog``, ``message_box``), so tests and keyboard users reach them the same way.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QItemSelectionModel, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.i18n import tr
-from desktop.views.entity_table import EntityTableView
+from desktop.views import document_tasks as tasks
+from desktop.views.cert_dialogs import CertImportDialog, PasswordDialog
+from desktop.views.crash import describe_unexpected
+from desktop.views.documents_model import COL_SIGNATURE, COL_TITLE, DocumentsModel, DocumentsProxy, kind_label
+from desktop.views.entity_table import ERROR_STYLE, INFO_STYLE, WARNING_STYLE, Banner
+from desktop.views.generate_dialog import GenerateDialog
+from desktop.views.pdf_preview import PRINT_DPI, PreviewDialog, PreviewError, print_preview, render_document
 from desktop.views.record_store import RecordStore
-from desktop.views.record_table_model import RecordTableModel
+from desktop.views.reminders import Reminder
+from desktop.views.verify_dialog import VerifyDialog
+from desktop.views.workers import run_in_pool
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+    from desktop.documents.archive import SessionKeys
+    from desktop.documents.nmo import NmoFilter
+    from desktop.documents.pdf import GeneratedDocument
+    from desktop.documents.verify import VerificationReport
+
+CERT_WHAT = "Сертификат электронной подписи"
+#: the issue's rule: warn 30 days before the signing certificate expires
+CERT_WARNING_DAYS = 30
+
+
+def cert_reminder(summary: tasks.CertSummary | None, today: dt.date | None = None) -> Reminder | None:
+    """A «Уведомления» entry when the imported certificate expires within 30 days (or has)."""
+    if summary is None:
+        return None
+    today = today or dt.date.today()
+    due = summary.not_after.date()
+    left = (due - today).days
+    if left > CERT_WARNING_DAYS:
+        return None
+    return Reminder("signing_certificate", summary.serial, CERT_WHAT, summary.owner, due, left,
+                    CERT_WARNING_DAYS if left >= 0 else None)
+
+
+class _Progress(QObject):
+    """Carries the signing core's progress callback from a pool thread to the GUI thread:
+    the signal is emitted there and delivered queued to the view, which lives here."""
+
+    step = Signal(int, int, str)
 
 
 class DocumentsView(QWidget):
-    def __init__(self, store: RecordStore, parent: QWidget | None = None) -> None:
+    #: ids of documents just stored (generated, uploaded, signed)
+    documents_stored = Signal(list)
+    #: the imported signing certificate (a tasks.CertSummary) or None — for the reminder
+    certificate_status = Signal(object)
+    #: a refusal or error was shown to the person (its text)
+    error_shown = Signal(str)
+    #: a signing batch ended (the tasks.Signed, or None when it was refused)
+    signing_finished = Signal(object)
+    #: a verification report is on screen
+    verified = Signal(object)
+
+    def __init__(self, model: DocumentsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = RecordTableModel(store, "document", order_by="created_at")
-        hint = QLabel(tr("Справки, выписки и загруженные сканы, хранящиеся в зашифрованном хранилище."))
+        self.model = model
+        self.store: RecordStore = model.store
+        self.proxy = DocumentsProxy(self)
+        self.proxy.setSourceModel(model)
+        self._keys: SessionKeys | None = None
+        self.cert: tasks.CertSummary | None = None
+        self.last_error = ""
+        self.message_box: QMessageBox | None = None
+        self.generate_dialog: GenerateDialog | None = None
+        self.password_dialog: PasswordDialog | None = None
+        self.import_dialog: CertImportDialog | None = None
+        self.preview_dialog: PreviewDialog | None = None
+        self.verify_dialog: VerifyDialog | None = None
+        self.print_dialog: QPrintPreviewDialog | None = None
+        self.progress: QProgressDialog | None = None
+        self._progress_relay = _Progress(self)
+        self._progress_relay.step.connect(self._on_sign_progress)
+        self._build()
+        self.store.changed.connect(self._on_store_changed)
+        model.modelReset.connect(self._after_reset)
+        self._after_reset()
+        self.refresh_certificate()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        hint = QLabel(tr("Справки, выписки, загруженные сканы и подписанные документы — в зашифрованном "
+                         "хранилище. Выделите несколько строк (Ctrl/Shift), чтобы подписать их за один раз."))
         hint.setWordWrap(True)
-        self.table = EntityTableView(self.model, editable=False)
+        self.generate_button = QPushButton(tr("Сформировать…"))
+        self.upload_button = QPushButton(tr("Загрузить файл…"))
+        self.preview_button = QPushButton(tr("Просмотр"))
+        self.download_button = QPushButton(tr("Скачать…"))
+        self.print_button = QPushButton(tr("Печать…"))
+        self.sign_button = QPushButton(tr("Подписать электронно…"))
+        self.sign_button.setStyleSheet("font-weight: bold;")
+        self.verify_button = QToolButton()
+        self.verify_button.setText(tr("Проверить подпись"))
+        self.verify_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        menu = QMenu(self.verify_button)
+        menu.addAction(tr("Выбранный документ"), self.verify_selected)
+        menu.addAction(tr("Файл с диска (PDF или файл + .sig)…"), self.verify_from_disk)
+        self.verify_button.setMenu(menu)
+        self.import_button = QPushButton(tr("Импорт сертификата (.p12)…"))
+        self.generate_button.clicked.connect(self.open_generate)
+        self.upload_button.clicked.connect(self.choose_upload)
+        self.preview_button.clicked.connect(self.preview_selected)
+        self.download_button.clicked.connect(self.choose_download)
+        self.print_button.clicked.connect(self.print_selected)
+        self.sign_button.clicked.connect(self.sign_selected)
+        self.verify_button.clicked.connect(self.verify_selected)
+        self.import_button.clicked.connect(self.open_import)
+        actions = QHBoxLayout()
+        for b in (self.generate_button, self.upload_button, self.preview_button, self.download_button,
+                  self.print_button, self.sign_button, self.verify_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+
+        self.kind_filter = QComboBox()
+        self.kind_filter.setObjectName("documents_kind_filter")
+        self.kind_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_kind(self.kind_filter.currentData()))
+        self.signed_filter = QComboBox()
+        self.signed_filter.setObjectName("documents_signed_filter")
+        for text, value in ((tr("Все"), None), (tr("Подписанные"), True), (tr("Без подписи"), False)):
+            self.signed_filter.addItem(text, value)
+        self.signed_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_signed(self.signed_filter.currentData()))
+        self.text_filter = QLineEdit()
+        self.text_filter.setObjectName("filter")
+        self.text_filter.setPlaceholderText(tr("Поиск по названию, сведениям о подписи…"))
+        self.text_filter.setClearButtonEnabled(True)
+        self.text_filter.textChanged.connect(self.proxy.set_text)
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(tr("Вид:")))
+        filters.addWidget(self.kind_filter)
+        filters.addWidget(QLabel(tr("Подпись:")))
+        filters.addWidget(self.signed_filter)
+        filters.addWidget(self.text_filter, 1)
+
+        self.table = QTableView()
+        self.table.setObjectName("table_document")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # Several rows at once: «Подписать электронно» signs them all with one password.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _i: self.preview_selected())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        for key, slot in ((Qt.Key.Key_Return, self.preview_selected), (Qt.Key.Key_Enter, self.preview_selected)):
+            sc = QShortcut(QKeySequence(key), self.table)
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+            sc.activated.connect(slot)
+
+        self.banner = Banner()
+        self.count_label = QLabel()
+        self.cert_label = QLabel()
+        self.cert_label.setObjectName("documents_cert")
+        self.cert_label.setWordWrap(True)
+        cert_row = QHBoxLayout()
+        cert_row.addWidget(self.cert_label, 1)
+        cert_row.addWidget(self.import_button)
+
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
+        layout.addLayout(actions)
+        layout.addLayout(filters)
+        layout.addWidget(self.banner)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+        layout.addLayout(cert_row)
+
+    # -- state -----------------------------------------------------------------------------
+    def _on_store_changed(self, entity: str) -> None:
+        # A lock clears the store: an unlocked signing key must not outlive it (memory only).
+        if not self.store.is_loaded and self._keys is not None:
+            self._keys.forget()
+
+    def _after_reset(self) -> None:
+        current = self.kind_filter.currentData()
+        self.kind_filter.blockSignals(True)
+        self.kind_filter.clear()
+        self.kind_filter.addItem(tr("Все виды"), None)
+        for k in self.model.kinds():
+            self.kind_filter.addItem(kind_label(k), k)
+        i = self.kind_filter.findData(current) if current else 0
+        self.kind_filter.setCurrentIndex(max(i, 0))
+        self.kind_filter.blockSignals(False)
+        self.proxy.set_kind(self.kind_filter.currentData())
+        n = self.model.rowCount()
+        self.count_label.setText(tr("Документов: {n}").format(n=n))
+        if n:
+            self.table.resizeColumnsToContents()
+            for col in range(self.proxy.columnCount()):
+                limit = 360 if col == COL_TITLE else 220
+                if col != COL_SIGNATURE and self.table.columnWidth(col) > limit:
+                    self.table.setColumnWidth(col, limit)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        rows = self.selected_rows()
+        one = len(rows) == 1
+        for b in (self.preview_button, self.download_button, self.print_button):
+            b.setEnabled(one)
+        self.verify_button.setEnabled(True)
+        self.sign_button.setEnabled(bool(rows) and all(r.get("kind") != "signature" for r in rows))
+
+    def selected_rows(self) -> list[dict[str, Any]]:
+        sel = self.table.selectionModel()
+        if sel is None:
+            return []
+        out = []
+        for index in sorted(sel.selectedRows(), key=lambda i: i.row()):
+            row = self.model.row_at(self.proxy.mapToSource(index).row())
+            if row is not None:
+                out.append(row)
+        return out
+
+    def select_ids(self, ids: list[str]) -> None:
+        sel = self.table.selectionModel()
+        sel.clearSelection()
+        first = True
+        for row_id in ids:
+            src = self.model.row_of(row_id)
+            if src < 0:
+                continue
+            index = self.proxy.mapFromSource(self.model.index(src, 0))
+            if not index.isValid():
+                continue
+            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            if first:
+                sel.setCurrentIndex(index, flags)
+                first = False
+            else:
+                sel.select(index, flags)
+        self._update_buttons()
+
+    def keys(self) -> SessionKeys:
+        if self._keys is None:
+            from desktop.documents.archive import SessionKeys
+
+            self._keys = SessionKeys()
+        return self._keys
+
+    # -- messages --------------------------------------------------------------------------
+    def show_error(self, text: str, title: str | None = None) -> None:
+        self.last_error = text
+        self.banner.show_message(text, ERROR_STYLE)
+        box = QMessageBox(QMessageBox.Icon.Warning, title or tr("Документы"), text, parent=self)
+        box.finished.connect(box.deleteLater)
+        self.message_box = box
+        box.open()
+        self.error_shown.emit(text)
+
+    def _failed(self, what: str) -> Callable[[BaseException], None]:
+        def handle(exc: BaseException) -> None:
+            self._close_progress()
+            text = tasks.user_message(exc) or describe_unexpected(exc)
+            self.show_error(f"{what}\n{text}" if what else text)
+
+        return handle
+
+    def _need_one(self) -> dict[str, Any] | None:
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            self.show_error(tr("Выберите один документ в таблице."))
+            return None
+        return rows[0]
+
+    def _fetch(self, row: dict[str, Any], then: Callable[[bytes], None], what: str) -> None:
+        repo = self.store.repo
+        self.store.worker.submit(lambda: tasks.document_bytes(repo, row), then, self._failed(what))
+
+    # -- certificate -----------------------------------------------------------------------
+    def refresh_certificate(self) -> None:
+        if not self.store.is_loaded:
+            self._show_cert(None)
+            return
+        repo = self.store.repo
+        self.store.worker.submit(lambda: tasks.stored_cert(repo), self._show_cert, lambda _e: self._show_cert(None))
+
+    def _show_cert(self, summary: tasks.CertSummary | None) -> None:
+        self.cert = summary
+        if summary is None:
+            self.cert_label.setText(tr("Сертификат для подписи не импортирован."))
+            self.cert_label.setStyleSheet("color: #555;")
+        else:
+            text = tr("Сертификат электронной подписи") + ": " + tr(
+                "{owner}, № {serial}, действителен {validity}").format(
+                owner=summary.owner, serial=summary.serial, validity=summary.validity_text)
+            reminder = cert_reminder(summary)
+            if reminder is not None:
+                text += " — " + reminder.text()
+            self.cert_label.setText(text)
+            self.cert_label.setStyleSheet("color: #8a5a00; font-weight: bold;" if reminder else "")
+        self.certificate_status.emit(summary)
+
+    def open_import(self) -> None:
+        dialog = CertImportDialog(self)
+        dialog.import_requested.connect(self.import_certificate)
+        dialog.finished.connect(dialog.deleteLater)
+        self.import_dialog = dialog
+        dialog.open()
+
+    def import_certificate(self, path: str, password: str, keep: bool) -> None:
+        dialog = self.import_dialog
+        store = self.store
+
+        def failed(exc: BaseException) -> None:
+            text = tasks.user_message(exc) or describe_unexpected(exc)
+            self.last_error = text
+            if dialog is not None:
+                dialog.show_error(text)
+            self.error_shown.emit(text)
+
+        def imported(res: tasks.Imported) -> None:
+            if res.signer is not None:
+                self.keys().keep(res.signer)
+            if dialog is not None:
+                dialog.show_imported(res.info.owner, res.info.serial, res.info.validity_text,
+                                     list(res.check.warnings))
+            self.banner.show_message(tr("Сертификат импортирован: {owner}.").format(owner=res.info.owner),
+                                     INFO_STYLE)
+            self._show_cert(tasks.summary_of(res.info))
+
+        def read_done(data: bytes) -> None:
+            repo = store.repo
+            store.worker.submit(lambda: tasks.import_certificate(repo, data, password, keep), imported, failed)
+
+        run_in_pool(lambda: tasks.read_any(path, 1024 * 1024), read_done, failed)
+
+    # -- generate --------------------------------------------------------------------------
+    def open_generate(self) -> None:
+        dialog = GenerateDialog(self)
+        dialog.accepted.connect(lambda: self.generate(dialog.chosen_kind(), dialog.nmo_filter()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.generate_dialog = dialog
+        dialog.open()
+
+    def generate(self, kind: str, nmo_filter: NmoFilter | None = None) -> None:
+        snapshot = tasks.snapshot_of(self.store)
+        self.banner.show_message(tr("Формируется документ…"), INFO_STYLE)
+        self.generate_button.setEnabled(False)
+
+        def generated(doc: GeneratedDocument) -> None:
+            job = self.store.write_with("document", lambda repo: tasks.store_generated(repo, doc))
+            job.done.connect(lambda rid: self._stored([rid], tr("Сформирован документ: {title} № {n}").format(
+                title=doc.title, n=doc.number)))
+            job.failed.connect(self._failed(tr("Документ не сохранён.")))
+
+        def failed(exc: BaseException) -> None:
+            self.generate_button.setEnabled(True)
+            self._failed(tr("Документ не сформирован."))(exc)
+
+        run_in_pool(lambda: tasks.generate(kind, snapshot, nmo_filter), generated, failed)
+
+    def _stored(self, ids: list[str], message: str) -> None:
+        self.generate_button.setEnabled(True)
+        self.banner.show_message(message, INFO_STYLE)
+        self.select_ids(ids)
+        self.documents_stored.emit(ids)
+
+    # -- upload ----------------------------------------------------------------------------
+    def choose_upload(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Загрузить файл"), "",
+                                              tr("Документы (*.pdf *.jpg *.jpeg *.png);;Все файлы (*)"))
+        if path:
+            self.upload_file(path)
+
+    def upload_file(self, path: str) -> None:
+        name = Path(path).name
+        what = tr("Файл {name} не загружен.").format(name=name)
+
+        def read_done(data: bytes) -> None:
+            job = self.store.write_with("document", lambda repo: tasks.store_upload(repo, name, data))
+            job.done.connect(lambda rid: self._stored([rid], tr("Файл загружен: {name}").format(name=name)))
+            job.failed.connect(self._failed(what))
+
+        run_in_pool(lambda: tasks.read_upload(path), read_done, self._failed(what))
+
+    # -- preview, download, print ----------------------------------------------------------
+    def preview_selected(self) -> None:
+        row = self._need_one()
+        if row is None:
+            return
+        if row.get("kind") == "signature":
+            self.show_error(tr("Открепленную подпись нельзя просмотреть: проверьте её «Проверить подпись»."))
+            return
+        title = str(row.get("title") or "")
+        dialog = PreviewDialog(title, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.print_requested.connect(lambda: self._print_row(row))
+        self.preview_dialog = dialog
+        dialog.open()
+
+        def rendered(images: list[QImage]) -> None:
+            if self.preview_dialog is dialog:
+                dialog.set_pages(images)
+
+        def failed(exc: BaseException) -> None:
+            if self.preview_dialog is dialog:
+                dialog.set_error(tasks.user_message(exc) or (str(exc) if isinstance(exc, PreviewError)
+                                                             else describe_unexpected(exc)))
+
+        self._fetch(row, lambda data: run_in_pool(lambda: render_document(data), rendered, failed),
+                    tr("Документ не открыт."))
+
+    def choose_download(self) -> None:
+        row = self._need_one()
+        if row is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, tr("Скачать документ"), tasks.suggested_filename(row))
+        if path:
+            self.download_to(row, path)
+
+    def download_to(self, row: dict[str, Any], path: str) -> None:
+        what = tr("Файл не сохранён.")
+
+        def saved(done: str) -> None:
+            self.banner.show_message(tr("Сохранено: {path}").format(path=done), INFO_STYLE)
+
+        self._fetch(row, lambda data: run_in_pool(lambda: tasks.save_file(path, data), saved, self._failed(what)),
+                    what)
+
+    def print_selected(self) -> None:
+        row = self._need_one()
+        if row is not None:
+            self._print_row(row)
+
+    def _print_row(self, row: dict[str, Any]) -> None:
+        if row.get("kind") == "signature":
+            self.show_error(tr("Открепленную подпись нельзя напечатать."))
+            return
+        what = tr("Документ не напечатан.")
+        title = str(row.get("title") or "")
+
+        def rendered(images: list[QImage]) -> None:
+            self.print_dialog = print_preview(images, title, self)
+
+        def failed(exc: BaseException) -> None:
+            text = str(exc) if isinstance(exc, PreviewError) else None
+            self.show_error(text) if text else self._failed(what)(exc)
+
+        self._fetch(row, lambda data: run_in_pool(lambda: render_document(data, PRINT_DPI), rendered, failed),
+                    what)
+
+    # -- signing ---------------------------------------------------------------------------
+    def sign_selected(self) -> None:
+        rows = [r for r in self.selected_rows() if r.get("kind") != "signature"]
+        if not rows:
+            self.show_error(tr("Выберите документы для подписи (можно несколько)."))
+            return
+        kept = self._keys.get() if self._keys is not None else None
+        if kept is not None:
+            self.sign(rows, "", keep=True, visible=True)
+            return
+        dialog = PasswordDialog(len(rows), self)
+        dialog.submitted.connect(lambda pw, keep, visible: self.sign(rows, pw, keep, visible))
+        dialog.finished.connect(dialog.deleteLater)
+        self.password_dialog = dialog
+        dialog.open()
+
+    def sign(self, rows: list[dict[str, Any]], password: str, keep: bool, visible: bool) -> None:
+        store = self.store
+        repo = store.repo
+        kept = self._keys.get() if self._keys is not None else None
+        tsa = str(store.settings.get("tsa_url") or "") or None
+        relay = self._progress_relay
+        progress = QProgressDialog(tr("Подписание документов…"), "", 0, len(rows), self)
+        progress.setWindowTitle(tr("Подписать электронно"))
+        progress.setCancelButton(None)  # the core signs a batch to the end; nothing half-signed
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setValue(0)
+        self.progress = progress
+        self.sign_button.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            self.sign_button.setEnabled(True)
+            self._failed(tr("Документы не подписаны."))(exc)
+            self.signing_finished.emit(None)
+
+        def stored(ids: list[str], signed: tasks.Signed) -> None:
+            self._close_progress()
+            self.sign_button.setEnabled(True)
+            failures = signed.result.failed
+            done = len(signed.result.items) - len(failures)
+            self._stored(ids, tr("Подписано документов: {n}.").format(n=done))
+            warnings = list(signed.result.check.warnings) if signed.result.check else []
+            if warnings:
+                self.banner.show_message(self.banner.text() + "\n" + "\n".join(warnings), WARNING_STYLE)
+            if signed.result.check is not None:
+                self._show_cert(tasks.summary_of(signed.result.check.info))
+            if failures:
+                self.show_error("\n".join(f"«{i.name}»: {i.error}" for i in failures),
+                                tr("Не все документы подписаны"))
+            self.signing_finished.emit(signed)
+
+        def signed_ok(signed: tasks.Signed) -> None:
+            if keep:
+                self.keys().keep(signed.signer)
+            if self.progress is not None:
+                self.progress.setLabelText(tr("Сохранение в хранилище…"))
+            job = store.write_with("document", lambda r: tasks.store_signed(r, signed))
+            job.done.connect(lambda ids: stored(ids, signed))
+            job.failed.connect(failed)
+
+        def fetched(todo: tasks.ToSign) -> None:
+            run_in_pool(lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit),
+                        signed_ok, failed)
+
+        store.worker.submit(lambda: tasks.fetch_for_signing(repo, rows), fetched, failed)
+
+    @Slot(int, int, str)
+    def _on_sign_progress(self, done: int, total: int, name: str) -> None:
+        if self.progress is not None:
+            self.progress.setMaximum(total)
+            self.progress.setValue(done)
+            self.progress.setLabelText(tr("Подписано {done} из {total}: {name}").format(
+                done=done, total=total, name=name))
+
+    def _close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+
+    # -- verification ----------------------------------------------------------------------
+    def verify_selected(self) -> None:
+        row = self._need_one()
+        if row is None:
+            return
+        repo = self.store.repo
+        rows = self.model.all_rows()
+        self.store.worker.submit(lambda: tasks.verify_archived(repo, row, rows),
+                                 lambda rep: self._show_report(str(row.get("title") or ""), rep),
+                                 self._failed(tr("Подпись не проверена.")))
+
+    def verify_from_disk(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Проверить подпись: документ"), "",
+                                              tr("PDF или любой файл (*)"))
+        if not path:
+            return
+        sig: str | None = None
+        if not path.lower().endswith(".pdf") and not Path(f"{path}.sig").is_file():
+            sig, _ = QFileDialog.getOpenFileName(self, tr("Файл открепленной подписи"), str(Path(path).parent),
+                                                 tr("Подпись (*.sig *.p7s);;Все файлы (*)"))
+            if not sig:
+                return
+        self.verify_file(path, sig or None)
+
+    def verify_file(self, path: str, sig: str | None = None) -> None:
+        run_in_pool(lambda: tasks.verify_files(path, sig), lambda rep: self._show_report(Path(path).name, rep),
+                    self._failed(tr("Подпись не проверена.")))
+
+    def _show_report(self, title: str, report: VerificationReport) -> None:
+        dialog = VerifyDialog(title, report, self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.verify_dialog = dialog
+        dialog.open()
+        self.verified.emit(report)

@@ -1,0 +1,305 @@
+"""The work behind «Документы», as plain functions the views hand to a worker thread.
+
+Nothing here touches a widget. Functions taking a ``RecordRepository`` run in the DB worker
+(the only thread that may use the open vault); the others (PDF generation, signing, reading
+files) run in the thread pool. The documents layer (reportlab, pyHanko) is imported lazily:
+it costs about a second and the cabinet should open without paying for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktop.i18n import tr
+from desktop.models.repository import RecordRepository
+from desktop.models.schema import ENTITIES
+from desktop.models.validation import ValidationFailed
+from desktop.vault import secrets
+from desktop.vault.attachments import MAX_ATTACHMENT_BYTES
+from desktop.vault.errors import VaultError
+
+if TYPE_CHECKING:
+    from desktop.documents.nmo import NmoFilter
+    from desktop.documents.pdf import GeneratedDocument
+    from desktop.documents.signing import BatchResult, CertCheck, CertInfo, P12Signer
+    from desktop.documents.verify import VerificationReport
+    from desktop.views.record_store import RecordStore
+
+Snapshot = dict[str, list[dict[str, Any]]]
+#: Public details of the imported certificate, kept beside the .p12 so the expiry reminder
+#: works at every unlock without asking for the container's password.
+CERT_INFO_SECRET = "documents.signing_cert_info"
+
+
+class UserError(Exception):
+    """A refusal whose ``str()`` is already the Russian message for the person."""
+
+
+def user_message(exc: BaseException) -> str | None:
+    """The message for a known failure, or None for a bug (the caller logs and says so)."""
+    from desktop.documents.fonts import FontMissingError
+    from desktop.documents.pdf import DocumentError
+    from desktop.documents.signing import SignatureError
+
+    if isinstance(exc, ValidationFailed):
+        return "\n".join(exc.errors.values())
+    if isinstance(exc, VaultError):
+        return f"{exc} {exc.hint}".strip()
+    if isinstance(exc, UserError | SignatureError | DocumentError | FontMissingError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return tr("Ошибка файла{where}: {reason}").format(where=where, reason=exc.strerror or str(exc))
+    return None
+
+
+def snapshot_of(store: RecordStore) -> Snapshot:
+    """A copy of the record as the GUI holds it: generation runs on it in another thread."""
+    return {name: [dict(r) for r in store.rows(name)] for name in ENTITIES}
+
+
+# ---------------------------------------------------------------- generation
+
+
+def generate(kind: str, snapshot: Snapshot, nmo_filter: NmoFilter | None = None) -> GeneratedDocument:
+    from desktop.documents.pdf import generate as make
+
+    return make(kind, snapshot, nmo_filter=nmo_filter)
+
+
+def store_generated(repo: RecordRepository, doc: GeneratedDocument) -> str:
+    from desktop.documents.archive import store_generated as keep
+
+    return keep(repo, doc)
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_upload(path: str, limit: int = MAX_ATTACHMENT_BYTES) -> bytes:
+    """The file's bytes; an oversized file is refused from its size before it is read whole."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise UserError(tr("Не удалось открыть файл {name}: {reason}").format(
+            name=p.name, reason=exc.strerror or exc)) from exc
+    if size > limit:
+        raise UserError(tr("Файл {name} слишком большой: {size} МБ, допустимо не больше {limit} МБ.").format(
+            name=p.name, size=f"{size / 1048576:.1f}".replace(".", ","), limit=limit // 1048576))
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise UserError(tr("Не удалось прочитать файл {name}: {reason}").format(
+            name=p.name, reason=exc.strerror or exc)) from exc
+
+
+def store_upload(repo: RecordRepository, title: str, data: bytes) -> str:
+    # add_document sniffs the bytes (PDF/JPG/PNG, ≤ 5 МБ): the extension proves nothing.
+    return repo.add_document("upload", title, data)
+
+
+def document_bytes(repo: RecordRepository, row: Mapping[str, Any]) -> bytes:
+    sha = str(row.get("blob_sha256") or row.get("sha256") or "")
+    data = repo.get_blob(sha) if sha else None
+    if data is None:
+        raise UserError(tr("Файл документа «{title}» не найден в хранилище.").format(title=row.get("title")))
+    return data
+
+
+def suggested_filename(row: Mapping[str, Any]) -> str:
+    title = str(row.get("title") or "документ")
+    safe = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip() or "документ"
+    ext = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(str(row.get("mime")), "")
+    return safe if safe.lower().endswith(ext) or not ext else safe + ext
+
+
+def save_file(path: str, data: bytes) -> str:
+    from desktop.documents.atomic import atomic_write
+
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise UserError(tr("Не удалось сохранить файл {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from exc
+    return path
+
+
+# ---------------------------------------------------------------- certificate
+
+
+def cert_info_json(info: CertInfo) -> bytes:
+    return json.dumps({"owner": info.owner, "serial": info.serial, "not_before": info.not_before.isoformat(),
+                       "not_after": info.not_after.isoformat()}, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class CertSummary:
+    owner: str
+    serial: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+    @property
+    def validity_text(self) -> str:
+        return tr("с {a} по {b}").format(a=f"{self.not_before:%d.%m.%Y}", b=f"{self.not_after:%d.%m.%Y}")
+
+
+def summary_of(info: CertInfo) -> CertSummary:
+    return CertSummary(info.owner, info.serial, info.not_before, info.not_after)
+
+
+def stored_cert(repo: RecordRepository) -> CertSummary | None:
+    """What the reminder needs about the imported certificate (None when none is imported)."""
+    from desktop.documents.archive import P12_SECRET
+
+    if secrets.get_secret(repo.vault, P12_SECRET) is None:
+        return None
+    raw = secrets.get_secret(repo.vault, CERT_INFO_SECRET)
+    if raw is None:
+        return None
+    try:
+        d = json.loads(raw.decode("utf-8"))
+        return CertSummary(str(d["owner"]), str(d["serial"]), dt.datetime.fromisoformat(d["not_before"]),
+                           dt.datetime.fromisoformat(d["not_after"]))
+    except (ValueError, KeyError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Imported:
+    info: CertInfo
+    check: CertCheck
+    signer: P12Signer | None  # kept for the session when asked
+
+
+def import_certificate(repo: RecordRepository, data: bytes, password: str, keep: bool) -> Imported:
+    """Check and keep the .p12 (archive.import_p12), and its public details for the reminder.
+
+    import_p12 opens the container and checks the certificate before it writes anything, so
+    a wrong password or an expired certificate leaves the vault as it was.
+    """
+    from desktop.documents.archive import import_p12
+    from desktop.documents.signing import load_p12
+
+    info = import_p12(repo.vault, data, password)
+    secrets.put_secret(repo.vault, CERT_INFO_SECRET, cert_info_json(info))
+    signer = load_p12(data, password)
+    return Imported(info, signer.check(), signer if keep else None)
+
+
+# ---------------------------------------------------------------- signing
+
+
+@dataclass
+class ToSign:
+    rows: list[dict[str, Any]]
+    files: list[bytes]
+    p12: bytes | None
+
+
+def fetch_for_signing(repo: RecordRepository, rows: Sequence[Mapping[str, Any]]) -> ToSign:
+    from desktop.documents.archive import P12_SECRET
+
+    return ToSign([dict(r) for r in rows], [document_bytes(repo, r) for r in rows],
+                  secrets.get_secret(repo.vault, P12_SECRET))
+
+
+@dataclass
+class Signed:
+    signer: P12Signer
+    result: BatchResult
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    files: list[bytes] = field(default_factory=list)
+
+
+def open_signer(p12: bytes | None, password: str) -> P12Signer:
+    from desktop.documents.signing import load_p12
+
+    if p12 is None:
+        raise UserError(tr("Сертификат для подписи не импортирован: нажмите «Импорт сертификата (.p12)»."))
+    return load_p12(p12, password)
+
+
+def sign_documents(todo: ToSign, signer: P12Signer | None, password: str, visible: bool,
+                   tsa_url: str | None, progress: Callable[[int, int, str], None]) -> Signed:
+    """Open the key once (one password for the whole batch), check the certificate, sign all.
+
+    A refused certificate (expired, not yet valid, wrong key usage) raises before any file is
+    signed; a damaged file fails alone (BatchItem.error) and the others go on.
+    """
+    from desktop.documents.signing import PdfSignOptions, sign_batch
+
+    signer = signer or open_signer(todo.p12, password)
+    docs = [(str(r.get("title") or ""), data) for r, data in zip(todo.rows, todo.files, strict=True)]
+    result = sign_batch(signer, docs, PdfSignOptions(visible=visible, tsa_url=tsa_url or None), progress)
+    return Signed(signer, result, todo.rows, todo.files)
+
+
+def store_signed(repo: RecordRepository, signed: Signed) -> list[str]:
+    """Every successful result becomes a new document (the unsigned original stays): a signed
+    PDF, or for a scan the detached .sig beside it."""
+    from desktop.documents.archive import store_detached_signature
+    from desktop.documents.archive import store_signed as keep
+
+    ids = []
+    for row, original, item in zip(signed.rows, signed.files, signed.result.items, strict=True):
+        if not item.ok or item.data is None:
+            continue
+        title = str(row.get("title") or "")
+        if item.detached:
+            ids.append(store_detached_signature(repo, title, original, item.data))
+        else:
+            ids.append(keep(repo, str(row.get("kind") or "upload"), title, item.data, "application/pdf"))
+    return ids
+
+
+# ---------------------------------------------------------------- verification
+
+
+def verify_bytes(data: bytes, sig: bytes | None) -> VerificationReport:
+    from desktop.documents.verify import verify
+
+    return verify(data, sig)
+
+
+def verify_archived(repo: RecordRepository, row: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
+                    ) -> VerificationReport:
+    """A PDF on its own; a detached .sig with the archived file it was made for (same title)."""
+    from desktop.documents.signing import is_pdf
+
+    data = document_bytes(repo, row)
+    if row.get("kind") == "signature":
+        target = str(row.get("title") or "").removesuffix(".sig")
+        original = next((r for r in rows if r.get("kind") != "signature" and r.get("title") == target), None)
+        if original is None:
+            raise UserError(tr("Не найден файл «{title}», к которому относится эта подпись.").format(title=target))
+        return verify_bytes(document_bytes(repo, original), data)
+    if not is_pdf(data):
+        sig_title = f"{row.get('title')}.sig"
+        sig_row = next((r for r in rows if r.get("kind") == "signature" and r.get("title") == sig_title), None)
+        if sig_row is None:
+            raise UserError(tr("Этот файл не PDF и для него нет открепленной подписи (.sig) в «Документах»."))
+        return verify_bytes(data, document_bytes(repo, sig_row))
+    return verify_bytes(data, None)
+
+
+def verify_files(path: str, sig_path: str | None) -> VerificationReport:
+    from desktop.documents.signing import is_pdf
+
+    data = read_any(path)
+    if sig_path is None and not is_pdf(data):
+        default = Path(f"{path}.sig")
+        if not default.is_file():
+            raise UserError(tr("Файл не PDF: выберите и файл подписи (.sig)."))
+        sig_path = str(default)
+    return verify_bytes(data, read_any(sig_path) if sig_path else None)
+
+
+def read_any(path: str, limit: int = 200 * 1024 * 1024) -> bytes:
+    return read_upload(path, limit)

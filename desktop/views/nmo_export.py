@@ -1,0 +1,103 @@
+"""«Экспорт в Excel», «Экспорт в PDF» and «Печать» of the НМО «История начислений».
+
+What is exported is what the table shows: the rows its search filter leaves visible. The
+workbook / PDF is built in a pool thread from a copy of those rows and written atomically.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QWidget
+
+from desktop.i18n import tr
+from desktop.views import document_tasks as tasks
+from desktop.views.crash import describe_unexpected
+from desktop.views.entity_table import ERROR_STYLE, INFO_STYLE, EntityTableView
+from desktop.views.pdf_preview import PRINT_DPI, print_preview, render_pdf
+from desktop.views.workers import run_in_pool
+
+
+def history_xlsx(snapshot: tasks.Snapshot) -> bytes:
+    from desktop.documents.xlsx import nmo_history_xlsx
+
+    return nmo_history_xlsx(snapshot)
+
+
+def history_pdf(snapshot: tasks.Snapshot) -> bytes:
+    return tasks.generate("nmo_history", snapshot).pdf
+
+
+class NmoExportBar(QWidget):
+    #: a file was written (its path)
+    exported = Signal(str)
+    error_shown = Signal(str)
+
+    def __init__(self, table: EntityTableView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = table
+        self.last_error = ""
+        self.message_box: QMessageBox | None = None
+        self.xlsx_button = QPushButton(tr("Экспорт в Excel…"))
+        self.pdf_button = QPushButton(tr("Экспорт в PDF…"))
+        self.print_button = QPushButton(tr("Печать…"))
+        self.xlsx_button.setToolTip(tr("Строки, которые сейчас показывает таблица (с учётом поиска)"))
+        self.pdf_button.setToolTip(self.xlsx_button.toolTip())
+        self.xlsx_button.clicked.connect(lambda: self._choose("xlsx"))
+        self.pdf_button.clicked.connect(lambda: self._choose("pdf"))
+        self.print_button.clicked.connect(self.print_history)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addStretch(1)
+        for b in (self.xlsx_button, self.pdf_button, self.print_button):
+            layout.addWidget(b)
+
+    def visible_rows(self) -> list[dict[str, Any]]:
+        proxy, model = self.table.proxy, self.table.model
+        rows = (model.row_at(proxy.mapToSource(proxy.index(r, 0)).row()) for r in range(proxy.rowCount()))
+        return [dict(r) for r in rows if r is not None]
+
+    def snapshot(self) -> tasks.Snapshot:
+        snap = tasks.snapshot_of(self.table.model.store)
+        snap["nmo"] = self.visible_rows()
+        return snap
+
+    def _choose(self, fmt: str) -> None:
+        name = "История начислений НМО." + fmt
+        flt = tr("Книга Excel (*.xlsx)") if fmt == "xlsx" else tr("Документ PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("Экспорт истории начислений"), name, flt)
+        if path:
+            self.export(fmt, path)
+
+    def export(self, fmt: str, path: str) -> None:
+        snap = self.snapshot()
+        build = history_xlsx if fmt == "xlsx" else history_pdf
+
+        def work() -> str:
+            return tasks.save_file(path, build(snap))
+
+        def done(p: str) -> None:
+            self.table.banner.show_message(tr("Выгружено: {path}").format(path=p), INFO_STYLE)
+            self.exported.emit(p)
+
+        run_in_pool(work, done, self._failed)
+
+    def print_history(self) -> None:
+        snap = self.snapshot()
+
+        def rendered(images: list[QImage]) -> None:
+            self.print_dialog = print_preview(images, tr("История начислений НМО"), self)
+
+        run_in_pool(lambda: render_pdf(history_pdf(snap), PRINT_DPI), rendered, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        text = tasks.user_message(exc) or describe_unexpected(exc)
+        self.last_error = text
+        self.table.banner.show_message(text, ERROR_STYLE)
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("НМО"), text, parent=self)
+        box.finished.connect(box.deleteLater)
+        self.message_box = box
+        box.open()
+        self.error_shown.emit(text)

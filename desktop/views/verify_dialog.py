@@ -1,0 +1,105 @@
+"""«Проверить подпись»: the verification report, one block per signature.
+
+The verdict is the first thing on screen, green or red; every property that failed is red and
+in capitals (the core's own wording), so a tampered document cannot look "mostly fine".
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
+
+from desktop.i18n import tr
+
+if TYPE_CHECKING:
+    from desktop.documents.verify import SignatureReport, VerificationReport
+
+_OK = "color: #1b5e20;"
+_BAD = "color: #b00020; font-weight: bold;"
+TRUST = {
+    "trusted": "доверенный: цепочка доходит до доверенного корневого сертификата",
+    "self_signed": "самоподписанный сертификат: издатель не проверен",
+    "unknown_issuer": "издатель неизвестен: цепочка не доходит до доверенного корневого сертификата",
+}
+
+
+def _row(name: str, value: str, ok: bool | None = True) -> str:
+    style = _BAD if ok is False else ("color: #8a5a00;" if ok is None else "")
+    return (f"<tr><td style='padding-right:12px; color:#555'>{html.escape(name)}</td>"
+            f"<td style='{style}'>{html.escape(value)}</td></tr>")
+
+
+def signature_html(s: SignatureReport) -> str:
+    c = s.certificate
+    head = tr("Подпись действительна") if s.ok else tr("ПОДПИСЬ НЕДЕЙСТВИТЕЛЬНА")
+    name = f" «{s.field_name}»" if s.field_name else ""
+    rows = []
+    if c:
+        rows.append(_row(tr("Подписант"), c.owner))
+        rows.append(_row(tr("Сертификат"), tr("№ {serial}, {key}, действителен {validity}").format(
+            serial=c.serial, key=c.key, validity=c.validity_text)))
+        rows.append(_row(tr("Издатель"), c.issuer))
+    else:
+        rows.append(_row(tr("Подписант"), tr("не удалось определить"), False))
+    if s.signing_time:
+        src = tr("штамп времени") if s.time_source == "timestamp" else tr("по часам подписанта")
+        rows.append(_row(tr("Время подписания"), f"{s.signing_time:%d.%m.%Y %H:%M:%S} UTC ({src})"))
+    rows.append(_row(tr("Подпись математически"), tr("верна") if s.intact and s.valid else tr("НЕ СХОДИТСЯ"),
+                     s.intact and s.valid))
+    rows.append(_row(tr("Изменения после подписания"), s.changes or tr("не удалось установить"), s.unchanged))
+    if s.cert_valid_at_signing is not None:
+        rows.append(_row(tr("Сертификат на момент подписания"),
+                         tr("действовал") if s.cert_valid_at_signing else tr("НЕ ДЕЙСТВОВАЛ"),
+                         s.cert_valid_at_signing))
+    if s.timestamp_ok is not None:
+        rows.append(_row(tr("Штамп времени"), tr("верен") if s.timestamp_ok else tr("НЕВЕРЕН"), s.timestamp_ok))
+    rows.append(_row(tr("Доверие"), tr(TRUST[s.trust]), True if s.trust == "trusted" else None))
+    rows += [_row(tr("Ошибка"), e, False) for e in s.errors]
+    return (f"<h3 style='{_OK if s.ok else _BAD}'>{html.escape(head + name)}</h3>"
+            f"<table cellspacing='2'>{''.join(rows)}</table>")
+
+
+def report_html(report: VerificationReport) -> str:
+    parts = [f"<p style='{_BAD}'>{html.escape(e)}</p>" for e in report.errors]
+    parts += [signature_html(s) for s in report.signatures]
+    return "".join(parts)
+
+
+def verdict(report: VerificationReport) -> tuple[str, bool]:
+    if not report.valid:
+        tampered = any(not s.unchanged for s in report.signatures)
+        text = tr("Подпись недействительна: документ изменён после подписания или повреждён.") if tampered \
+            else tr("Подпись недействительна.")
+        if not report.signatures:
+            text = tr("Подписи нет или её не прочитать.")
+        return text, False
+    if report.trusted:
+        return tr("Подписи действительны, сертификаты доверенные."), True
+    return tr("Подписи действительны; издатель сертификата не подтверждён (см. «Доверие»)."), True
+
+
+class VerifyDialog(QDialog):
+    def __init__(self, title: str, report: VerificationReport, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Проверка подписи: {title}").format(title=title))
+        self.report = report
+        text, ok = verdict(report)
+        self.verdict = QLabel(text)
+        self.verdict.setObjectName("verify_verdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet(
+            ("background: #e7f3e7; border: 1px solid #90c090;" if ok
+             else "background: #fde7e9; border: 2px solid #b00020;") + " padding: 8px; font-size: 14px;"
+            + (" font-weight: bold;" if not ok else ""))
+        self.details = QTextBrowser()
+        self.details.setObjectName("verify_details")
+        self.details.setHtml(report_html(report))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.details, 1)
+        layout.addWidget(buttons)
+        self.resize(720, 520)
