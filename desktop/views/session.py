@@ -24,7 +24,8 @@ from desktop.vault.profiles import Profile, list_profiles, load_settings, read_p
 from desktop.vault.store import Vault
 from desktop.views.consent_view import ConsentView
 from desktop.views.crash import describe_unexpected
-from desktop.views.documents_view import DocumentsView
+from desktop.views.documents_model import DocumentsModel
+from desktop.views.documents_view import DocumentsView, cert_reminder
 from desktop.views.education_view import EducationView
 from desktop.views.employment_view import EmploymentView, employment_model
 from desktop.views.first_start import FirstStartWizard
@@ -256,9 +257,13 @@ class Session(QObject):
         v["Трудовая деятельность"] = EmploymentView(employment_model(store))
         nmo = NmoView(RecordTableModel(store, "nmo", order_by="event_date"), self.settings)
         v["НМО"] = nmo
-        v["Документы"] = DocumentsView(store)
+        documents = DocumentsView(DocumentsModel(store))
+        v["Документы"] = documents
         v["Запросы"] = RequestsView(RecordTableModel(store, "request", order_by="received_at"))
         notifications = NotificationsModel(store)
+        # The signing certificate's expiry (known after a vault read) joins the reminders.
+        documents.certificate_status.connect(
+            lambda cert: notifications.set_extra("signing_certificate", cert_reminder(cert)))
         v["Уведомления"] = NotificationsView(notifications)
         settings = SettingsView(self.profile.folder, self.settings, vault.change_passphrase)
         settings.settings_changed.connect(self._settings_changed)
@@ -269,9 +274,13 @@ class Session(QObject):
             page.add_section(t[name], v[name])
         for title, factory in self.window.section_factories:
             page.add_section(title, factory(store))
-        reminders = notifications.rowCount()
-        if reminders:
-            page.nav.item(SECTIONS.index("Уведомления")).setText(f"{t['Уведомления']} ({reminders})")
+        def count_reminders() -> None:
+            n = notifications.rowCount()
+            page.nav.item(SECTIONS.index("Уведомления")).setText(
+                f"{t['Уведомления']} ({n})" if n else t["Уведомления"])
+
+        count_reminders()
+        notifications.modelReset.connect(count_reminders)
         self.views = v
         self.window.show_page(page)
         page.nav.setFocus()
