@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLa
 from desktop.i18n import tr
 from desktop.models.validation import add_years, fmt_date
 from desktop.views.entity_table import EntityTableView
+from desktop.views.nmo_export import NmoExportBar
 from desktop.views.record_table_model import RecordTableModel
 
 
@@ -91,9 +92,11 @@ class NmoView(QWidget):
         grid.addWidget(self.pending_label, 4, 0, 1, 3)
         grid.setColumnStretch(1, 1)
         self.table = EntityTableView(model)
+        self.export_bar = NmoExportBar(self.table)
         layout = QVBoxLayout(self)
         layout.addWidget(panel)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.export_bar)
         model.modelReset.connect(self.refresh_totals)
         model.store.changed.connect(lambda e: self.refresh_totals() if e == "accreditation" else None)
         self.refresh_totals()
