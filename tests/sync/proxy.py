@@ -6,6 +6,8 @@ reads the whole answer — so it knows exactly when the server has committed —
 what the next planned fault says:
 
 * ``pass``            forward the answer;
+* ``stall``           the server handled it (committed); the answer is held ``hold_seconds``
+                      (``stalled`` is set meanwhile, so a test can kill the client right then);
 * ``drop_response``   the server handled it (committed), the client gets a closed socket;
 * ``reset_request``   half the request, then a TCP reset: the server never sees it complete;
 * ``timeout``         swallow the request and hold the socket until the client gives up;
@@ -31,7 +33,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-FAULTS = ("pass", "drop_response", "reset_request", "timeout", "5xx", "429", "slow", "sliced", "truncate", "down")
+FAULTS = ("pass", "stall", "drop_response", "reset_request", "timeout", "5xx", "429", "slow", "sliced", "truncate",
+          "down")
 
 
 @dataclass
@@ -57,6 +60,7 @@ class FaultProxy:
         self._sock.listen(64)
         self.port = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.stalled = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="fault-proxy")
         self._thread.start()
@@ -170,7 +174,11 @@ class FaultProxy:
         if answer is None:  # upstream down (a server restart): the client sees a reset
             self._reset(client)
             return
-        if kind == "drop_response":
+        if kind == "stall":
+            self.stalled.set()
+            self._stop.wait(self.hold_seconds)
+            client.sendall(answer)
+        elif kind == "drop_response":
             self._reset(client)
         elif kind == "truncate":
             client.sendall(answer[: len(answer) // 2])
