@@ -168,6 +168,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from desktop.documents.pdf import generate
     from desktop.documents.signing import PdfSignOptions, sign_pdf
 
+    if args.sign and args.demo:
+        raise CliError("--sign подписывает сертификатом из хранилища: с --demo укажите --p12")
     signer = _signer(args) if args.p12 else None  # ask the password before any work
     vault = None
     if not args.demo:
@@ -175,6 +177,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
         vault = open_vault(args)
     try:
+        if signer is None and args.sign and vault is not None:
+            signer = _vault_signer(vault)
         if vault is None:
             from desktop.demo import demo_record
 
@@ -242,6 +246,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.valid else EXIT_CHECK_FAILED
 
 
+def cmd_cert_import(args: argparse.Namespace) -> int:
+    """Keep a .p12/.pfx in the vault (still under its own password) for signing from the vault."""
+    from desktop.cli_support import open_vault
+    from desktop.documents.archive import import_p12
+    from desktop.documents.signing import load_p12
+    from desktop.vault import secrets
+    from desktop.views.document_tasks import CERT_INFO_SECRET, cert_info_json
+
+    data = _read(args.p12, "Файл сертификата")
+    password = _p12_password()
+    load_p12(data, password).check()  # refuse before the vault passphrase is even asked
+    vault = open_vault(args)
+    try:
+        info = import_p12(vault, data, password)
+        # The public details let the cabinet remind about the expiry without the password.
+        secrets.put_secret(vault, CERT_INFO_SECRET, cert_info_json(info))
+    finally:
+        vault.close()
+    print(f"Сертификат импортирован в хранилище: {info.owner}, № {info.serial}, действителен {info.validity_text}")
+    return EXIT_OK
+
+
+def _vault_signer(vault: Any) -> P12Signer:
+    from desktop.documents.archive import open_signer
+
+    return open_signer(vault, _p12_password())
+
+
 def cmd_export_nmo(args: argparse.Namespace) -> int:
     from desktop.documents.pdf import generate
     from desktop.documents.xlsx import nmo_history_xlsx
@@ -277,6 +309,8 @@ def register(subparsers: Any) -> None:
     g.add_argument("--no-archive", dest="archive", action="store_false",
                    help="не сохранять копию в «Документах» хранилища")
     g.add_argument("--p12", metavar="P12", help="сразу подписать этим сертификатом (видимый штамп)")
+    g.add_argument("--sign", action="store_true",
+                   help="подписать сертификатом, импортированным в хранилище (frmr cert import)")
     g.add_argument("--invisible", action="store_true", help="подпись без видимого штампа")
     _add_signing_opts(g)
     _add_nmo_filters(g)
@@ -297,6 +331,12 @@ def register(subparsers: Any) -> None:
     v.add_argument("--json", action="store_true")
     v.add_argument("--trust-root", action="append", metavar="PEM", help="доверенный корневой сертификат")
     v.set_defaults(func=_guard(cmd_verify))
+
+    c = subparsers.add_parser("cert", help="сертификат электронной подписи в хранилище")
+    csub = c.add_subparsers(dest="cert_command", required=True, metavar="ДЕЙСТВИЕ")
+    ci = csub.add_parser("import", help="импортировать .p12/.pfx (пароль: FRMR_P12_PASSWORD или запрос)")
+    ci.add_argument("p12", metavar="P12", help="файл сертификата с закрытым ключом")
+    ci.set_defaults(func=_guard(cmd_cert_import))
 
     e = subparsers.add_parser("export", help="выгрузки")
     esub = e.add_subparsers(dest="export_command", required=True, metavar="ЧТО")

@@ -327,3 +327,22 @@ def test_paint_pages_prints_every_page(qtbot: QtBot, opened: Session, tmp_path: 
     printer.setOutputFileName(str(out))
     assert paint_pages(printer, images) == len(images) >= 1
     assert out.read_bytes().startswith(b"%PDF-")
+
+
+def test_cli_cert_import_then_sign_from_the_vault(qtbot: QtBot, made, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                  pki: dict[str, testpki.Issued],
+                                                  monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from desktop.cli_documents import main
+    from tests.gui.conftest import PASS
+
+    p12 = tmp_path / "key.p12"
+    p12.write_bytes(pki["valid"].p12(P12_PASS))
+    monkeypatch.setenv("FRMR_PASSPHRASE", PASS)
+    monkeypatch.setenv("FRMR_P12_PASSWORD", "не тот")
+    assert main(["--profile", str(made.folder), "cert", "import", str(p12)]) == 2
+    assert "Неверный пароль" in capsys.readouterr().err
+    monkeypatch.setenv("FRMR_P12_PASSWORD", P12_PASS)
+    assert main(["--profile", str(made.folder), "cert", "import", str(p12)]) == 0
+    out = tmp_path / "signed.pdf"
+    assert main(["--profile", str(made.folder), "doc", "generate", "seniority", "--sign", "--out", str(out)]) == 0
+    assert verify(out.read_bytes()).valid
