@@ -94,7 +94,10 @@ def step_environment(ctx: Context) -> str:
     if not migrations:
         raise RuntimeError(f"нет миграций хранилища в {store.MIGRATIONS_DIR}")
     frozen = "собранное приложение" if getattr(sys, "frozen", False) else "из исходников"
-    return (f"{frozen}, Python {sys.version.split()[0]}, НСИ: {len(nsi)} справочников, "
+    from importlib.metadata import version
+
+    return (f"ФРМР Desktop {version('frmr-desktop')}, {frozen}, Python {sys.version.split()[0]}, "
+            f"НСИ: {len(nsi)} справочников, "
             f"миграций хранилища: {len(migrations)}")
 
 
