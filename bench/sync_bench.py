@@ -1,0 +1,221 @@
+"""Sync benchmarks (issue 4): first sync of an HR clerk's organization, push of queued edits,
+the ratio to a raw SQLCipher bulk insert of the same rows, and the longest GUI stall.
+
+    uv run python bench/sync_bench.py [--staff 20000 --cards 5 --runs 3 --page 1000]
+
+Targets: first sync of 20,000 staff / 100,000 employment cards ≤ 15 s; push of 1,000 queued
+edits ≤ 3 s; sync throughput / raw bulk insert ≥ 0.3; longest event-loop stall ≤ 50 ms.
+The server runs in its own process (real uvicorn, SQLite); the seeding is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("FRMR_FAST_KDF", "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import sqlalchemy as sa
+
+from desktop.models.checkdigits import make_snils
+from desktop.models.repository import table
+from desktop.models.schema import entity
+from server.models import Record, SeqCounter
+from server.testing import run_server
+from tests.sync.world import Replica, ServerDb
+
+
+def seed_org(db: ServerDb, staff: int, cards: int) -> tuple[str, list[dict[str, Any]]]:
+    """An organization with ``staff`` persons × ``cards`` employment cards, bulk-inserted in
+    feed order. Returns the HR login and the rows (for the raw-insert baseline)."""
+    org = db.org()
+    login = db.account("hr", org=org)
+    rows: list[dict[str, Any]] = []
+    with db.engine.begin() as conn:
+        seq = int(conn.execute(sa.select(SeqCounter.value).where(SeqCounter.name == "feed")).scalar_one())
+        batch: list[dict[str, Any]] = []
+        for i in range(staff):
+            pid = str(uuid.uuid4())
+            person = {"snils": make_snils(f"{300_000_000 + i:09d}"), "last_name": "Сотрудникова",
+                      "first_name": "Анна", "patronymic": "Ивановна", "gender": "female",
+                      "birth_date": "1980-01-01", "citizenship": "643"}
+            items = [("person", pid, person)]
+            for c in range(cards):
+                items.append(("employment", str(uuid.uuid4()), {
+                    **org.fields(), "subdivision": f"Отделение {c}", "position_code": "4", "position_type": "main",
+                    "contract_kind": "labor", "rate": "1", "begin_date": f"{2000 + c}-01-10", "profile": "терапия",
+                    "status": "confirmed"}))
+            for ent, rid, data in items:
+                seq += 1
+                batch.append({"id": rid, "entity": ent, "person_id": pid, "version": 1, "deleted": False,
+                              "data": data, "field_versions": {k: 1 for k in data}, "field_clients": {},
+                              "seq": seq, "org_inn": data.get("org_inn"), "sort_name": None,
+                              "snils": data.get("snils"), "updated_at": time.time(), "updated_by": None})
+                rows.append({"entity": ent, "id": rid, "person_id": pid, "data": data})
+            if len(batch) >= 5000:
+                conn.execute(sa.insert(Record), batch)
+                batch = []
+        if batch:
+            conn.execute(sa.insert(Record), batch)
+        conn.execute(sa.update(SeqCounter).where(SeqCounter.name == "feed").values(value=seq))
+    return login, rows
+
+
+def raw_insert(folder: Path, rows: list[dict[str, Any]]) -> float:
+    """The local limit: the same rows straight into an empty vault, one transaction."""
+    r = Replica(folder, "http://127.0.0.1:9")
+    try:
+        by_ent: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            spec = entity(row["entity"])
+            by_ent.setdefault(row["entity"], []).append({
+                "id": row["id"], "person_id": row["person_id"], "version": 1, "updated_at": "",
+                **{n: row["data"].get(n) for n in spec.names}})
+        t0 = time.perf_counter()
+        with r.vault.begin() as conn:
+            for ent, items in by_ent.items():
+                conn.execute(table(ent).insert(), items)
+        return time.perf_counter() - t0
+    finally:
+        r.close()
+
+
+def first_sync(folder: Path, url: str, session: dict[str, Any], page: int) -> tuple[float, Any]:
+    r = Replica(folder, url)
+    try:
+        r.adopt_session(session)
+        t0 = time.perf_counter()
+        rep = r.sync(page_limit=page, timeout=120.0)
+        return time.perf_counter() - t0, rep
+    finally:
+        r.close()
+
+
+def push_edits(folder: Path, url: str, session: dict[str, Any], n: int, page: int) -> dict[str, Any]:
+    r = Replica(folder, url)
+    try:
+        r.adopt_session(session)
+        r.sync(page_limit=page, timeout=120.0)
+        cards = [row["id"] for row in r.repo.list("employment")[:n]]
+        t0 = time.perf_counter()
+        for i, cid in enumerate(cards):
+            r.repo.edit("employment", cid, {"rate": "0.5" if i % 2 else "0.75"})
+        local = time.perf_counter() - t0
+        phases: dict[str, float] = {}
+        mark = [time.perf_counter()]
+
+        def progress(phase: str, done: int, total: int | None) -> None:
+            phases[phase] = time.perf_counter() - mark[0]
+
+        t0 = mark[0] = time.perf_counter()
+        rep = r.engine(progress=progress, page_limit=page, timeout=120.0, batch_size=500).sync()
+        total = time.perf_counter() - t0
+        assert rep.applied == len(cards), rep
+        return {"edits": len(cards), "local_edit_ms_each": round(local / max(1, len(cards)) * 1000, 2),
+                "push_s": round(phases.get("push", total), 3), "sync_total_s": round(total, 3)}
+    finally:
+        r.close()
+
+
+def gui_stall(folder: Path, url: str, session: dict[str, Any], page: int) -> dict[str, Any]:
+    """First sync driven by the GUI's SyncController while a 5 ms timer measures the loop."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.views.sync_controller import SyncController
+
+    app = QApplication.instance() or QApplication([])
+    r = Replica(folder, url)
+    try:
+        r.adopt_session(session)
+        ctl = SyncController(r.vault, engine_options={"page_limit": page, "timeout": 120.0})
+        clock = QElapsedTimer()
+        clock.start()
+        last = [clock.elapsed()]
+        worst = [0]
+        ticks = [0]
+        progress_events = [0]
+
+        def tick() -> None:
+            now = clock.elapsed()
+            worst[0] = max(worst[0], now - last[0])
+            last[0] = now
+            ticks[0] += 1
+
+        timer = QTimer(interval=5)
+        timer.timeout.connect(tick)
+        ctl.progress.connect(lambda *_: progress_events.__setitem__(0, progress_events[0] + 1))
+        reports: list[dict[str, Any]] = []
+        ctl.synced.connect(reports.append)
+        ctl.synced.connect(lambda _r: app.quit())
+        timer.start()
+        t0 = time.perf_counter()
+        QTimer.singleShot(0, ctl.sync_now)
+        app.exec()
+        seconds = time.perf_counter() - t0
+        timer.stop()
+        return {"seconds": round(seconds, 3), "longest_stall_ms": max(0, worst[0] - 5), "ticks": ticks[0],
+                "progress_events": progress_events[0], "outcome": reports[0]["outcome"] if reports else None}
+    finally:
+        r.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--staff", type=int, default=20_000)
+    ap.add_argument("--cards", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--page", type=int, default=1000, help="pull page size (server allows ≤ 5000)")
+    ap.add_argument("--edits", type=int, default=1000)
+    ap.add_argument("--no-gui", action="store_true")
+    args = ap.parse_args(argv)
+    out: dict[str, Any] = {"staff": args.staff, "cards_per_person": args.cards, "page": args.page, "runs": args.runs}
+    with tempfile.TemporaryDirectory(prefix="frmr-sync-bench-") as tmp:
+        base = Path(tmp)
+        url = f"sqlite:///{base / 'server.sqlite3'}"
+        with run_server(url, timeout=120) as server_url:
+            db = ServerDb(url)
+            t0 = time.perf_counter()
+            login, rows = seed_org(db, args.staff, args.cards)
+            out["rows"] = len(rows)
+            out["seed_s"] = round(time.perf_counter() - t0, 1)
+            session = db.session(login)
+            raw = [raw_insert(base / f"raw{i}", rows) for i in range(args.runs)]
+            syncs = []
+            for i in range(args.runs):
+                s, rep = first_sync(base / f"sync{i}", server_url, session, args.page)
+                assert rep.outcome == "converged", rep
+                assert rep.pulled >= len(rows), rep
+                syncs.append(s)
+            out["raw_insert_s"] = [round(x, 3) for x in raw]
+            out["first_sync_s"] = [round(x, 3) for x in syncs]
+            out["raw_insert_median_s"] = round(statistics.median(raw), 3)
+            out["first_sync_median_s"] = round(statistics.median(syncs), 3)
+            out["ratio_raw_over_sync"] = round(statistics.median(raw) / statistics.median(syncs), 3)
+            pushes = [push_edits(base / f"push{i}", server_url, session, args.edits, args.page)
+                      for i in range(args.runs)]
+            out["push"] = pushes
+            out["push_median_s"] = round(statistics.median(p["push_s"] for p in pushes), 3)
+            out["push_sync_total_median_s"] = round(statistics.median(p["sync_total_s"] for p in pushes), 3)
+            if not args.no_gui:
+                gui = [gui_stall(base / f"gui{i}", server_url, session, args.page) for i in range(args.runs)]
+                out["gui"] = gui
+                out["gui_longest_stall_median_ms"] = statistics.median(g["longest_stall_ms"] for g in gui)
+            db.close()
+    out["targets"] = {"first_sync_s": 15, "push_s": 3, "ratio": 0.3, "stall_ms": 50}
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
