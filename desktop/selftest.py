@@ -15,6 +15,7 @@ Nothing here needs a screen: Qt is forced onto the ``offscreen`` platform before
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -369,19 +370,37 @@ def _render_preview(pdf: bytes) -> str:
     return f"просмотр PDFium: {pages} стр., первая {width}×{height}"
 
 
-def step_sync(ctx: Context) -> str:
+def _embedded_module() -> Any:
+    """desktop.sync.embedded (the app's own demo server) if this build has it, else None."""
+    try:
+        return _optional("desktop.sync.embedded")
+    except Skip:
+        return None
+
+
+@contextlib.contextmanager
+def _server_logged_in(ctx: Context, vault: Any) -> Iterator[str]:
+    """A real server on loopback with the replica logged in as the demo doctor; yields its URL.
+
+    Preferably the app's embedded demo server (what `frmr-desktop --demo` runs); otherwise the
+    server's test helper. Either way: real uvicorn in a thread of this process (a frozen app cannot
+    start `python -m uvicorn`), the Alembic-migrated SQLite database in the temp folder, the
+    server's demo seed, and the full OAuth 2.0 + PKCE login with a TOTP code.
+    """
+    embedded = _embedded_module()
+    if embedded is not None:
+        demo = embedded.DemoServer(ctx.tmp / "server")
+        try:
+            base = demo.start()
+            demo.login(vault)
+            yield base
+        finally:
+            demo.stop()
+        return
     testing = _optional("server.testing")
     seed_mod = _optional("server.seed")
     db = _optional("server.db")
     auth = _optional("desktop.sync.auth")
-    engine_mod = _optional("desktop.sync.engine")
-    from desktop.models.repository import RecordRepository
-    from desktop.vault.keys import KdfParams
-    from desktop.vault.store import Vault
-
-    # A throwaway server database in the temp folder; the demo seed gives a doctor account whose
-    # record the replica pulls. Real uvicorn on 127.0.0.1 in a thread of this process (a frozen
-    # app cannot start `python -m uvicorn`), real OAuth PKCE login with TOTP.
     url = f"sqlite:///{(ctx.tmp / 'server.sqlite3').as_posix()}"
     _optional("server.migrate").upgrade(url)
     engine = db.make_engine(url)
@@ -391,10 +410,21 @@ def step_sync(ctx: Context) -> str:
         engine.dispose()
     doctor = accounts["doctor"]
     with testing.run_server(url, subprocess_=False) as base:
-        vault, _ = Vault.create(ctx.tmp / "replica", PASSPHRASE, KdfParams())
-        try:
-            otp = testing.current_otp(doctor["totp_secret"]) if doctor.get("totp_secret") else ""
-            auth.remember_login(vault, base, auth.login_scripted(base, "doctor", doctor["password"], otp))
+        otp = testing.current_otp(doctor["totp_secret"]) if doctor.get("totp_secret") else ""
+        auth.remember_login(vault, base, auth.login_scripted(base, "doctor", doctor["password"], otp))
+        yield base
+
+
+def step_sync(ctx: Context) -> str:
+    engine_mod = _optional("desktop.sync.engine")
+    _optional("server.app")
+    from desktop.models.repository import RecordRepository
+    from desktop.vault.keys import KdfParams
+    from desktop.vault.store import Vault
+
+    vault, _ = Vault.create(ctx.tmp / "replica", PASSPHRASE, KdfParams())
+    try:
+        with _server_logged_in(ctx, vault) as base:
             repo = RecordRepository(vault, user="selftest", host="selftest")
             first = engine_mod.SyncEngine(vault, repo=repo, timeout=10).sync()
             if first.outcome != "converged" or first.pulled < 1:
@@ -404,12 +434,13 @@ def step_sync(ctx: Context) -> str:
                 raise RuntimeError(f"после получения ожидалась 1 запись о человеке, есть {len(people)}")
             repo.edit("person", people[0]["id"], {"phone": "+79990001122"})
             second = engine_mod.SyncEngine(vault, repo=repo, timeout=10).sync()
-        finally:
-            vault.close()
+    finally:
+        vault.close()
     if second.outcome != "converged" or second.applied != 1 or second.pending != 0:
         raise RuntimeError(f"отправка правки: {second.outcome} {second.message}, применено {second.applied}, "
                            f"в очереди {second.pending}")
-    return (f"сервер на {base.removeprefix('http://')}, вход OAuth PKCE + TOTP, получено {first.pulled} записей, "
+    which = "встроенный демо-сервер" if _embedded_module() is not None else "сервер"
+    return (f"{which} на {base.removeprefix('http://')}, вход OAuth PKCE + TOTP, получено {first.pulled} записей, "
             f"отправлена 1 правка, состояние совпало с сервером")
 
 
@@ -439,7 +470,19 @@ def run(out: Out = print, *, verbose: bool | None = None) -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     # The throwaway server of the sync step seeds six accounts; hashing their passwords at full
     # strength would add seconds and prove nothing the vault's own Argon2id step has not.
-    os.environ.setdefault("FRMR_TEST_FAST_HASH", "1")
+    # Restored afterwards: a caller's process (a test session) keeps its own setting.
+    saved_hash = os.environ.get("FRMR_TEST_FAST_HASH")
+    os.environ["FRMR_TEST_FAST_HASH"] = "1"
+    try:
+        return _run_steps(out, verbose)
+    finally:
+        if saved_hash is None:
+            os.environ.pop("FRMR_TEST_FAST_HASH", None)
+        else:
+            os.environ["FRMR_TEST_FAST_HASH"] = saved_hash
+
+
+def _run_steps(out: Out, verbose: bool) -> int:
     results: list[Result] = []
     t_all = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="frmr-selftest-") as tmp:

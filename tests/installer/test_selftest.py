@@ -61,3 +61,12 @@ def test_failure_is_reported_and_sets_exit_code(monkeypatch: pytest.MonkeyPatch)
     lines: list[str] = []
     assert selftest.run(out=lines.append) == 1
     assert any(line.startswith("[FAIL] поломка — сломано нарочно") for line in lines)
+
+
+def test_sync_step_without_the_embedded_demo_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fallback (server.testing) must keep working for builds that lack desktop.sync.embedded.
+    pytest.importorskip("server.testing")
+    monkeypatch.setattr(selftest, "_embedded_module", lambda: None)
+    detail = selftest.step_sync(selftest.Context(tmp_path))
+    assert detail.startswith("сервер на 127.0.0.1:")
+    assert "отправлена 1 правка" in detail
