@@ -1,0 +1,117 @@
+"""The Qt side: «Конфликты», «Отклонено сервером» and the sync controller, on a real server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QPushButton
+
+from desktop.views.conflicts_view import ConflictsView
+from desktop.views.rejected_view import RejectedView
+from desktop.views.sync_controller import SyncController, status_text
+from tests.sync.world import Org, Replica
+
+
+def pair(server: dict[str, Any], org: Org, tmp_path: Path, replicas: list[Replica],
+         url: str | None = None) -> tuple[Replica, Replica, str, str]:
+    db = server["db"]
+    pid, eid = db.person(org)
+    doc = Replica(tmp_path / "doc", url or server["url"])
+    doc.adopt_session(db.session(db.account("doctor", person_id=pid)))
+    hr = Replica(tmp_path / "hr", server["url"])
+    hr.adopt_session(db.session(db.account("hr", org=org)))
+    replicas += [doc, hr]
+    doc.sync()
+    hr.sync()
+    return doc, hr, pid, eid
+
+
+def test_conflicts_view_side_by_side_and_choice(qtbot, server, org, tmp_path, replicas) -> None:
+    doc, hr, pid, _ = pair(server, org, tmp_path, replicas)
+    doc.repo.edit("person", pid, {"birth_date": "1985-05-06", "email": "mine@example.ru"})
+    hr.repo.edit("person", pid, {"birth_date": "1985-05-07", "email": "theirs@example.ru"})
+    hr.sync()
+    assert doc.sync().outcome == "waiting"
+    view = ConflictsView(doc.repo)
+    qtbot.addWidget(view)
+    assert view.list.count() == 1 and view.table.rowCount() == 2
+    texts = {view.table.item(r, 0).text(): [view.table.item(r, c).text() for c in (1, 2, 3)]
+             for r in range(view.table.rowCount())}
+    assert texts["Дата рождения"] == ["05.05.1985", "06.05.1985", "07.05.1985"]
+    with qtbot.waitSignal(view.decided):
+        view.table.findChild(QPushButton, "choose_mine_birth_date").click()
+    view.table.findChild(QPushButton, "choose_theirs_email").click()
+    assert (view.list.count() == 0 and view.empty.isVisible() is False) or view.list.count() == 0
+    assert doc.sync().outcome == "converged"
+    hr.sync()
+    row = hr.repo.get("person", pid)
+    assert (row["birth_date"], row["email"]) == ("1985-05-06", "theirs@example.ru")
+
+
+def test_rejected_view_fix_and_discard(qtbot, server, org, tmp_path, replicas) -> None:
+    doc, _hr, pid, eid = pair(server, org, tmp_path, replicas)
+    doc.repo.edit("employment", eid, {"rate": "0.5"})  # confirmed card: the server refuses a doctor
+    doc.repo.add("nmo", {"event_date": "2024-01-01", "kind": "iom", "title": "X", "credits": "1"})
+    nmo = doc.repo.list("nmo")[0]["id"]
+    with doc.vault.begin() as conn:  # make the server refuse the NMO too (status only it sets)
+        from desktop.models.repository import table
+        conn.execute(table("nmo").update().values(status="confirmed"))
+    from desktop.models.tables import Outbox
+
+    with doc.vault.begin() as conn:
+        t = Outbox.__table__  # type: ignore[attr-defined]
+        conn.execute(t.update().where(t.c.entity == "nmo").values(
+            fields='{"event_date": "2024-01-01", "kind": "iom", "title": "X", "credits": "1", "status": "confirmed"}'))
+    assert doc.sync().outcome == "waiting"
+    view = RejectedView(doc.repo)
+    qtbot.addWidget(view)
+    assert view.table.rowCount() == 2
+    assert all(view.table.item(r, 3).text() for r in range(2))
+    by_entity = {it["entity"]: it for it in view.items}
+    view.fix(by_entity["nmo"], {"status": "pending"})
+    view.discard(by_entity["employment"]["id"])
+    assert view.table.rowCount() == 0
+    assert doc.repo.get("employment", eid)["rate"] == "1"
+    assert doc.sync().outcome == "converged"
+    assert server["db"].rows(pid)[nmo]["data"]["status"] == "pending"
+
+
+def test_controller_debounce_status_and_reconnect(qtbot, server, org, tmp_path, replicas, proxy) -> None:
+    doc, _hr, pid, _ = pair(server, org, tmp_path, replicas, url=proxy.url)
+    ctl = SyncController(doc.vault, debounce_ms=50, probe_ms=100, period_ms=60_000,
+                         engine_options={"timeout": 1.0, "max_attempts": 1})
+    states: list[tuple[Any, str]] = []
+    ctl.state_changed.connect(lambda online, text: states.append((online, text)))
+    problems: list[tuple[str, str]] = []
+    ctl.problem.connect(lambda text, action: problems.append((text, action)))
+    proxy.offline = True
+    doc.repo.edit("person", pid, {"email": "ctl@example.ru"})
+    with qtbot.waitSignal(ctl.synced, timeout=10_000) as blocker:
+        ctl.notify_edit()
+    assert blocker.args[0]["outcome"] == "unreachable"
+    assert problems[-1][1] == "retry"
+    assert states[-1][0] is False and "не отправлено: 1" in states[-1][1]
+    proxy.offline = False  # the probe notices and syncs on its own
+    with qtbot.waitSignal(ctl.synced, timeout=10_000) as blocker:
+        pass
+    assert blocker.args[0]["outcome"] == "converged"
+    assert states[-1][0] is True and "не отправлено" not in states[-1][1]
+    assert server["db"].rows(pid)[pid]["data"]["email"] == "ctl@example.ru"
+
+
+def test_status_text() -> None:
+    offline = status_text({"pending": 2, "last_sync": ""}, False)
+    assert offline == "Нет связи · не отправлено: 2 · синхронизировано: не было"
+    online = status_text({"conflicts": 1, "last_sync": "2026-11-21T10:00:00+00:00"}, True)
+    assert online.startswith("В сети · конфликтов: 1")
+
+
+@pytest.fixture(autouse=True)
+def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRMR_FAST_KDF", "1")
