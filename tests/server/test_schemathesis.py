@@ -17,6 +17,30 @@ EXAMPLES = int(os.environ.get("FRMR_SCHEMATHESIS_EXAMPLES", "6"))
 ROLES = ("doctor", "hr1", "manager", "admin")
 
 
+def _fuzz(op: Any, strategy: Any, login: str, headers: dict[str, str], failures: list[str]) -> int:
+    """Run one operation's cases as one role; returns how many calls were made."""
+    calls = 0
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def run(case: Any) -> None:
+        nonlocal calls
+        calls += 1
+        # the role's own token and schema header win over generated ones
+        case.headers = {**(case.headers or {}), **headers}
+        resp = case.call()
+        if resp.status_code >= 500:
+            failures.append(f"{login} {op.method.upper()} {op.path} -> {resp.status_code}: {resp.text[:200]} "
+                            f"({case.path_parameters} {case.query} {case.body!r:.200})")
+
+    try:
+        run()
+    except Unsatisfiable:
+        pass  # e.g. no negative cases exist for an operation without parameters
+    return calls
+
+
 def test_no_server_errors_for_any_role(world: World) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", world.client.app)
     ops = [r.ok() for r in schema.get_all_operations()]
@@ -25,32 +49,13 @@ def test_no_server_errors_for_any_role(world: World) -> None:
     calls = 0
     started = time.monotonic()
     for login in ROLES:
-        headers = world.h(login)
         for op in ops:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 try:
                     strategy = op.as_strategy(generation_mode=mode)
                 except Exception:  # an operation schemathesis cannot build cases for in this mode
                     continue
-
-                @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                          phases=[Phase.explicit, Phase.generate],
-                          suppress_health_check=list(HealthCheck))
-                @given(case=strategy)
-                def run(case: Any) -> None:
-                    nonlocal calls
-                    calls += 1
-                    # the caller's own headers win over generated ones for the token and schema
-                    case.headers = {**(case.headers or {}), **headers}
-                    resp = case.call()
-                    if resp.status_code >= 500:
-                        failures.append(f"{login} {op.method.upper()} {op.path} -> {resp.status_code}: "
-                                        f"{resp.text[:200]} ({case.path_parameters} {case.query} {case.body!r:.200})")
-
-                try:
-                    run()
-                except Unsatisfiable:
-                    pass  # e.g. no negative cases exist for an operation without parameters
+                calls += _fuzz(op, strategy, login, world.h(login), failures)
     print(f"schemathesis: {calls} calls, {len(ops)} operations × {len(ROLES)} roles")
     assert calls > len(ops) * len(ROLES)
     assert not failures, "\n".join(failures[:20])
