@@ -1,0 +1,217 @@
+"""Plugs sync into the window without the window knowing about it.
+
+``attach_sync(session, window, demo=...)`` (called once by the app after the Session exists):
+* registers the sections «Конфликты» and «Отклонено сервером» (rebuilt on every unlock);
+* on every unlock starts a SyncController for the open vault — and, in the demo, first the
+  embedded demo server with the demo doctor logged in;
+* feeds the status bar (online/offline, pending, last sync) and makes its errors clickable
+  (log in, open the conflicts, retry);
+* adds the menu «Синхронизация»: «Синхронизировать» (F5) and «Войти на сервер…»;
+* after a sync that changed data, re-reads the record for the views; on lock stops it all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QLabel, QWidget
+
+from desktop.i18n import tr
+from desktop.models.schema import ENTITIES
+from desktop.views.conflicts_view import ConflictsView
+from desktop.views.rejected_view import RejectedView
+from desktop.views.sync_controller import SyncController
+from desktop.views.workers import run_in_pool
+
+CONFLICTS = "Конфликты"
+REJECTED = "Отклонено сервером"
+HINTS = {"login": "войти", "conflicts": "открыть конфликты", "rejected": "открыть отклонённые",
+         "retry": "повторить", "update": "обновите приложение"}
+
+
+class SyncWiring(QObject):
+    def __init__(self, session: Any, window: Any, demo: bool = False) -> None:
+        super().__init__(session)
+        self.session = session
+        self.window = window
+        self.demo = demo
+        self.controller: SyncController | None = None
+        self.demo_server: Any = None
+        self.views: list[Any] = []
+        self._problem: tuple[str, str] | None = None
+        window.register_section(tr(CONFLICTS), self._conflicts)
+        window.register_section(tr(REJECTED), self._rejected)
+        session.record_shown.connect(self._opened)
+        session.locked.connect(self._locked)
+        label: QLabel = window.statusbar_widgets["sync"]
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setOpenExternalLinks(False)
+        label.linkActivated.connect(self._link)
+        menu = window.menuBar().addMenu(tr("Синхронизация"))
+        self.sync_action = QAction(tr("Синхронизировать"), self)
+        self.sync_action.setShortcut(QKeySequence("F5"))
+        self.sync_action.triggered.connect(self.sync_now)
+        self.login_action = QAction(tr("Войти на сервер…"), self)
+        self.login_action.triggered.connect(self.login)
+        menu.addAction(self.sync_action)
+        menu.addAction(self.login_action)
+
+    # -- sections ------------------------------------------------------------------------------
+    def _runner(self, store: Any) -> Any:
+        def run(fn: Any, on_done: Any) -> None:
+            store.worker.submit(fn, on_done)
+        return run
+
+    def _conflicts(self, store: Any) -> QWidget:
+        view = ConflictsView(store.repo, self._runner(store))
+        view.decided.connect(self._decided)
+        self.views.append(view)
+        return view
+
+    def _rejected(self, store: Any) -> QWidget:
+        view = RejectedView(store.repo, self._runner(store))
+        view.decided.connect(self._decided)
+        self.views.append(view)
+        return view
+
+    # -- life ----------------------------------------------------------------------------------
+    def _opened(self) -> None:
+        vault, store = self.session.vault, self.session.store
+        if vault is None or store is None or self.controller is not None:
+            return
+        ctl = self.controller = SyncController(vault, self)
+        ctl.state_changed.connect(self._state)
+        ctl.pending_changed.connect(self.window.set_pending)
+        ctl.problem.connect(self._on_problem)
+        ctl.synced.connect(self._synced)
+        # A local save raises the pending count: sync once the person pauses.
+        store.pending_changed.connect(lambda n: ctl.notify_edit() if n else None)
+        if self.demo and self.demo_server is None:
+            from desktop.sync.embedded import start_demo
+
+            folder = self.session.profile.folder
+            self.window.set_sync_state(None, tr("Запуск демонстрационного сервера…"))
+            run_in_pool(lambda: start_demo(folder, vault), self._demo_started,
+                        lambda exc: self._on_problem(f"{tr('Демонстрационный сервер не запущен')}: {exc}", "retry"))
+        else:
+            ctl.start()
+
+    def _demo_started(self, demo: Any) -> None:
+        self.demo_server = demo
+        if self.controller is not None:
+            self.controller.start()
+
+    def _locked(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller.deleteLater()
+            self.controller = None
+        self.views = []
+        if self.demo_server is not None:
+            demo, self.demo_server = self.demo_server, None
+            run_in_pool(demo.stop, lambda _r: None, lambda _e: None)
+
+    # -- actions -------------------------------------------------------------------------------
+    def sync_now(self) -> None:
+        if self.controller is not None:
+            self.controller.sync_now()
+
+    def login(self) -> None:
+        """System browser + loopback redirect; tokens go into the vault from the DB worker."""
+        store = self.session.store
+        if store is None:
+            return
+        from desktop.sync.engine import sync_status
+
+        current = sync_status(store.repo.vault).get("server") or "https://"
+        url, ok = QInputDialog.getText(self.window, tr("Вход на сервер"), tr("Адрес сервера ФРМР:"), text=current)
+        if not ok or not url.strip():
+            return
+        server = url.strip().rstrip("/")
+
+        def got(answer: dict[str, Any]) -> None:
+            from desktop.sync.auth import remember_login
+
+            s = self.session.store
+            if s is not None:
+                s.worker.submit(lambda: remember_login(s.repo.vault, server, answer), lambda _t: self.sync_now())
+
+        from desktop.sync.auth import login_browser
+
+        self.window.set_sync_state(None, tr("Вход: завершите его в открывшемся окне браузера…"))
+        run_in_pool(lambda: login_browser(server), got,
+                    lambda exc: self._on_problem(f"{tr('Вход не выполнен')}: {exc}", "login"))
+
+    def _decided(self) -> None:
+        for v in self.views:
+            v.reload()
+        if self.controller is not None:
+            self.controller.notify_edit()
+
+    # -- status bar ------------------------------------------------------------------------------
+    def _state(self, online: bool | None, text: str) -> None:
+        if self._problem and online is not None:
+            msg, action = self._problem
+            text = f"{text} — {msg} <a href='{action}'>{tr(HINTS.get(action, action))}</a>"
+        self.window.set_sync_state(online, text)
+
+    def _on_problem(self, text: str, action: str) -> None:
+        self._problem = (text, action)
+        if self.controller is not None:
+            self.controller.refresh_status()
+        else:
+            self.window.set_sync_state(False, f"{text} <a href='{action}'>{tr(HINTS.get(action, action))}</a>")
+
+    def _link(self, action: str) -> None:
+        if action == "login":
+            self.login()
+        elif action in ("conflicts", "rejected"):
+            page = self.window.record
+            title = tr(CONFLICTS if action == "conflicts" else REJECTED)
+            if page is not None and hasattr(page, "nav"):
+                for i in range(page.nav.count()):
+                    if page.nav.item(i).text().startswith(title):
+                        page.nav.setCurrentRow(i)
+        else:
+            self.sync_now()
+
+    def _synced(self, report: dict[str, Any]) -> None:
+        if report["outcome"] in ("converged",):
+            self._problem = None
+            if self.controller is not None:
+                self.controller.refresh_status()
+        changed = report["pulled"] or report["conflicts_new"] or report["rejected_new"]
+        store = self.session.store
+        if changed and store is not None:
+            self._reload_store(store)
+        for v in self.views:
+            v.reload()
+
+    @staticmethod
+    def _reload_store(store: Any) -> None:
+        # RecordStore has no public "re-read without re-showing the page" yet (its load()
+        # also emits ``loaded``, which rebuilds the record page); read the same snapshot here.
+        repo = store.repo
+
+        def work() -> tuple[dict[str, list[dict[str, Any]]], int]:
+            return repo.snapshot(), repo.pending_count()
+
+        def done(data: tuple[dict[str, list[dict[str, Any]]], int]) -> None:
+            if getattr(store, "_repo", None) is None:
+                return
+            rows, pending = data
+            store._rows = {name: list(rows.get(name, [])) for name in ENTITIES}
+            store.pending = pending
+            for name in ENTITIES:
+                store.changed.emit(name)
+            store.pending_changed.emit(pending)
+
+        store.worker.submit(work, done)
+
+
+def attach_sync(session: Any, window: Any, *, demo: bool = False) -> SyncWiring:
+    wiring = SyncWiring(session, window, demo)
+    window.sync_wiring = wiring
+    return wiring
