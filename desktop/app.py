@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     session = Session(window, root)
     window.session = session  # type: ignore[attr-defined]
+    from desktop.views.sync_wiring import attach_sync
+
+    attach_sync(session, window, demo=args.demo)  # sync, its sections, status bar; --demo: embedded server
     session.start(folder)
     window.show()
     return app.exec()
