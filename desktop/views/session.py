@@ -11,10 +11,12 @@ any write still queued), so no personal data stays in memory-backed widgets.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
 
@@ -58,6 +60,21 @@ def _recover(folder: Path, key: str, new: str) -> tuple[Vault, RecordRepository]
     return vault, RecordRepository(vault)
 
 
+class SectionViews(dict[str, QWidget]):
+    """Built section widgets by (Russian) section name; asking for one not built yet builds it."""
+
+    def __init__(self, build: Callable[[str], QWidget] | None = None) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, name: str) -> QWidget:
+        if self._build is None or name not in SECTIONS:
+            raise KeyError(name)
+        widget = self._build(name)
+        self[name] = widget
+        return widget
+
+
 class Session(QObject):
     #: the record page is built and its data shown (benchmarks and tests wait on this)
     record_shown = Signal()
@@ -72,7 +89,7 @@ class Session(QObject):
         self.vault: Vault | None = None
         self.store: RecordStore | None = None
         self.settings: dict[str, Any] = {}
-        self.views: dict[str, QWidget] = {}
+        self.views: SectionViews = SectionViews()
         self._attempt = itertools.count(1)
         self._current_attempt = 0
         self.idle = IdleWatcher(15, self)
@@ -243,48 +260,75 @@ class Session(QObject):
     def show_record(self) -> None:
         store = self.store
         assert store is not None and self.vault is not None and self.profile is not None
-        vault = self.vault
+        vault, folder, settings_dict = self.vault, self.profile.folder, self.settings
         page = RecordPage()
         t = {name: tr(name) for name in SECTIONS}
-        v: dict[str, QWidget] = {}
-        v["Профиль"] = ProfileView(store)
-        v["Образование"] = EducationView(RecordTableModel(store, "education", order_by="end_date"))
-        v["Квалификация"] = QualificationView(
-            RecordTableModel(store, "certificate", order_by="issue_date"),
-            RecordTableModel(store, "accreditation", order_by="protocol_date"),
-            RecordTableModel(store, "category", order_by="begin_date"),
-            RecordTableModel(store, "application", order_by="submitted_at"))
-        v["Трудовая деятельность"] = EmploymentView(employment_model(store))
-        nmo = NmoView(RecordTableModel(store, "nmo", order_by="event_date"), self.settings)
-        v["НМО"] = nmo
-        documents = DocumentsView(DocumentsModel(store))
-        v["Документы"] = documents
-        v["Запросы"] = RequestsView(RecordTableModel(store, "request", order_by="received_at"))
+        self.views = SectionViews(lambda name: page.build(t[name]))
+        # Models that other parts listen to exist from the start; section widgets are built lazily.
         notifications = NotificationsModel(store)
-        # The signing certificate's expiry (known after a vault read) joins the reminders.
-        documents.certificate_status.connect(
-            lambda cert: notifications.set_extra("signing_certificate", cert_reminder(cert)))
-        v["Уведомления"] = NotificationsView(notifications)
-        settings = SettingsView(self.profile.folder, self.settings, vault.change_passphrase)
-        settings.settings_changed.connect(self._settings_changed)
-        settings.settings_changed.connect(lambda _s: nmo.refresh_totals())
-        settings.settings_changed.connect(lambda _s: notifications.reload())
-        v["Настройки"] = settings
+
+        def documents() -> QWidget:
+            view = DocumentsView(DocumentsModel(store))
+            # The signing certificate's expiry (known after a vault read) joins the reminders.
+            view.certificate_status.connect(
+                lambda cert: notifications.set_extra("signing_certificate", cert_reminder(cert)))
+            return view
+
+        def settings() -> QWidget:
+            view = SettingsView(folder, settings_dict, vault.change_passphrase)
+            view.settings_changed.connect(self._settings_changed)
+            view.settings_changed.connect(lambda _s: notifications.reload())
+            view.settings_changed.connect(lambda _s: self._refresh_nmo())
+            return view
+
+        factories: dict[str, Any] = {
+            "Профиль": lambda: ProfileView(store),
+            "Образование": lambda: EducationView(RecordTableModel(store, "education", order_by="end_date")),
+            "Квалификация": lambda: QualificationView(
+                RecordTableModel(store, "certificate", order_by="issue_date"),
+                RecordTableModel(store, "accreditation", order_by="protocol_date"),
+                RecordTableModel(store, "category", order_by="begin_date"),
+                RecordTableModel(store, "application", order_by="submitted_at")),
+            "Трудовая деятельность": lambda: EmploymentView(employment_model(store)),
+            "НМО": lambda: NmoView(RecordTableModel(store, "nmo", order_by="event_date"), settings_dict),
+            "Документы": documents,
+            "Запросы": lambda: RequestsView(RecordTableModel(store, "request", order_by="received_at")),
+            "Уведомления": lambda: NotificationsView(notifications),
+            "Настройки": settings,
+        }
+        by_title = {t[name]: name for name in SECTIONS}
+
+        def built(title: str, widget: QWidget) -> None:
+            self.views[by_title.get(title, title)] = widget
+
+        page.on_built = built
         for name in SECTIONS:
-            page.add_section(t[name], v[name])
+            page.add_lazy_section(t[name], factories[name])
         for title, factory in self.window.section_factories:
-            page.add_section(title, factory(store))
+            page.add_lazy_section(title, partial(factory, store))
+
         def count_reminders() -> None:
             n = notifications.rowCount()
-            page.nav.item(SECTIONS.index("Уведомления")).setText(
-                f"{t['Уведомления']} ({n})" if n else t["Уведомления"])
+            item = page.nav.item(SECTIONS.index("Уведомления"))
+            if item is not None:
+                item.setText(f"{t['Уведомления']} ({n})" if n else t["Уведомления"])
 
         count_reminders()
         notifications.modelReset.connect(count_reminders)
-        self.views = v
         self.window.show_page(page)
         page.nav.setFocus()
         self.record_shown.emit()
+        self._build_rest(page)
+
+    def _refresh_nmo(self) -> None:
+        nmo = self.views.get("НМО")
+        if isinstance(nmo, NmoView):
+            nmo.refresh_totals()
+
+    def _build_rest(self, page: RecordPage) -> None:
+        """One section per event-loop turn, so input is handled between them."""
+        if self.window.record is page and page.build_next():
+            QTimer.singleShot(0, lambda: self._build_rest(page))
 
     def _settings_changed(self, settings: dict[str, Any]) -> None:
         self.idle.set_minutes(float(settings.get("auto_lock_minutes", 15)))
@@ -297,7 +341,7 @@ class Session(QObject):
         store, vault = self.store, self.vault
         self.store = None
         self.vault = None
-        self.views = {}
+        self.views = SectionViews()
         for w in QApplication.topLevelWidgets():  # open dialogs (an edit form, a confirmation)
             if w is not self.window and w.isVisible() and w.parent() is not None:
                 w.close()

@@ -85,6 +85,11 @@ def unlock(qtbot: QtBot, s: Session, passphrase: str = PASS) -> None:
 def opened(qtbot: QtBot, session: Session, made: Made) -> Session:
     session.start(made.folder)
     unlock(qtbot, session)
+    # Sections are built one per event-loop turn after the record shows; let them finish so a
+    # test starts from a settled window (the offscreen platform drops activation meanwhile).
+    page = session.window.record
+    assert page is not None
+    qtbot.waitUntil(lambda: page.pending() == 0, timeout=10_000)
     return session
 
 

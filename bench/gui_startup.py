@@ -1,0 +1,184 @@
+"""Cold start of the GUI to an interactive main window, and GUI-thread stalls.
+
+For each vault (the demo vault and a large one: 20,000 persons, 100,000 employment cards) it
+starts fresh interpreters (``--child``) that import the app, build the window, unlock the vault
+(the passphrase is "typed" at once), and wait until the record is shown and the event loop
+turns again. Each child reports:
+
+* ``startup_s`` — process start to interactive main window, minus the Argon2id derivation
+  (measured inside the same run by timing ``KeyFile.kek_for``);
+* ``kdf_s`` — that derivation;
+* ``stall_startup_ms`` — the longest gap of a 5 ms QTimer heartbeat, minus 5 ms, from the
+  window first shown to interactive;
+* ``save_ms`` — submit-to-done of one saved edit (validation + row + outbox + journal in the DB
+  worker, then the re-read), median of the edits;
+* ``stall_saving_ms`` — the longest heartbeat gap while those edits were saved.
+
+    uv run python bench/gui_startup.py [--runs 5] [--edits 20]
+
+The parent prints medians over the runs. Offscreen Qt unless QT_QPA_PLATFORM is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+T_PROCESS = time.time()  # as early as this script can observe; the parent adds the interpreter start
+
+
+def child(folder: Path, passphrase: str, edits: int, t0: float) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    import desktop.views  # noqa: F401 - the PySide6 workaround first
+    from desktop.vault import keys
+    from desktop.views.main_window import MainWindow
+    from desktop.views.session import Session
+    from desktop.views.unlock_view import UnlockView
+
+    kdf: list[float] = []
+    original = keys.KeyFile.kek_for
+
+    def timed(self: keys.KeyFile, p: str) -> bytes:
+        s = time.perf_counter()
+        try:
+            return original(self, p)
+        finally:
+            kdf.append(time.perf_counter() - s)
+
+    keys.KeyFile.kek_for = timed  # type: ignore[method-assign]
+
+    app = QApplication([])
+    gaps: list[tuple[float, float]] = []  # (time, gap)
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append((now, now - last[0]))
+        last[0] = now
+
+    heart = QTimer()
+    heart.setInterval(5)
+    heart.timeout.connect(beat)
+    heart.start()
+
+    window = MainWindow()
+    session = Session(window, folder.parent)
+    session.start(folder)
+    window.show()
+    shown = time.perf_counter()
+    view = window.current_page()
+    assert isinstance(view, UnlockView)
+    view.passphrase.setText(passphrase)
+    view.unlock_button.click()
+    result: dict[str, float] = {}
+
+    def max_gap(since: float, until: float) -> float:
+        inside = [g for t, g in gaps if since < t <= until]
+        return max(0.0, (max(inside) if inside else 0.0) - 0.005) * 1000
+
+    def interactive() -> None:
+        now = time.perf_counter()
+        result["startup_s"] = time.time() - t0 - sum(kdf)
+        result["kdf_s"] = sum(kdf)
+        # The KDF runs in the pool while the GUI keeps beating; a stall is a GUI-thread gap.
+        result["stall_startup_ms"] = max_gap(shown, now)
+        start_edits()
+
+    saves: list[float] = []
+    store_ref: list = []
+
+    def start_edits() -> None:
+        store = session.store
+        assert store is not None
+        store_ref.append(store)
+        rows = store.rows("nmo")
+        result["nmo_rows"] = len(rows)
+        result["edit_from"] = time.perf_counter()
+        one_edit(0, rows[0]["id"])
+
+    def one_edit(i: int, row_id: str) -> None:
+        if i >= edits:
+            end = time.perf_counter()
+            result["save_ms"] = statistics.median(saves) * 1000
+            result["stall_saving_ms"] = max_gap(result.pop("edit_from"), end)
+            print(json.dumps(result))
+            app.quit()
+            return
+        s = time.perf_counter()
+        job = store_ref[0].save("nmo", row_id, {"title": f"Правка {i}"})
+
+        def done(_r: object) -> None:
+            saves.append(time.perf_counter() - s)
+            QTimer.singleShot(0, lambda: one_edit(i + 1, row_id))
+
+        job.done.connect(done)
+        job.failed.connect(lambda exc: (print(json.dumps({"error": repr(exc)})), app.quit()))
+
+    session.record_shown.connect(lambda: QTimer.singleShot(0, interactive))
+    QTimer.singleShot(60_000, app.quit)
+    app.exec()
+    window.close()
+
+
+def ensure_vaults(root: Path) -> dict[str, tuple[Path, str]]:
+    from bench.make_large_vault import NAME, PASSPHRASE, build
+    from desktop.demo import DEMO_PASSPHRASE, ensure_demo_profile
+    from desktop.vault.profiles import list_profiles
+
+    demo = ensure_demo_profile(root / "demo")
+    large = next((p.folder for p in list_profiles(root / "large") if p.name == NAME and p.has_vault), None)
+    if large is None:
+        print("building the large vault (20,000 persons, 100,000 cards)…", file=sys.stderr)
+        large = build(root / "large", 20_000, 100_000)
+    return {"demo": (demo, DEMO_PASSPHRASE), "large": (large, PASSPHRASE)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--edits", type=int, default=20)
+    ap.add_argument("--root", type=Path, default=Path(tempfile.gettempdir()) / "frmr-bench-gui")
+    ap.add_argument("--child", nargs=2, metavar=("FOLDER", "PASSPHRASE"))
+    ap.add_argument("--t0", type=float)
+    args = ap.parse_args()
+    if args.child:
+        child(Path(args.child[0]), args.child[1], args.edits, args.t0 or T_PROCESS)
+        return
+    # Vaults made with the app's real (calibrated) KDF cost unless the caller asked otherwise.
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+           "FRMR_LOG_DIR": str(args.root / "logs")}
+    vaults = ensure_vaults(args.root)
+    for name, (folder, passphrase) in vaults.items():
+        runs = []
+        for _ in range(args.runs):
+            t0 = time.time()
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(folder), passphrase, "--edits", str(args.edits),
+                 "--t0", repr(t0)],
+                capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parent.parent, check=False)
+            line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
+            if line is None:
+                print(out.stdout, out.stderr, file=sys.stderr)
+                raise SystemExit(f"{name}: the child did not report")
+            runs.append(json.loads(line))
+        keys_ = ["startup_s", "kdf_s", "stall_startup_ms", "save_ms", "stall_saving_ms"]
+        med = {k: statistics.median(r[k] for r in runs) for k in keys_}
+        worst = {k: max(r[k] for r in runs) for k in keys_}
+        print(f"{name:5}  runs={len(runs)}  median: "
+              f"startup {med['startup_s']:.3f} s (excl. KDF {med['kdf_s']:.3f} s), "
+              f"GUI stall at startup {med['stall_startup_ms']:.0f} ms (worst {worst['stall_startup_ms']:.0f}), "
+              f"save {med['save_ms']:.1f} ms, GUI stall while saving {med['stall_saving_ms']:.0f} ms "
+              f"(worst {worst['stall_saving_ms']:.0f})")
+
+
+if __name__ == "__main__":
+    main()
