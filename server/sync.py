@@ -21,6 +21,8 @@ from server.policy import write_errors
 from server.problems import Problem
 
 OPS = ("create", "update", "delete")
+#: entities whose validation looks at the person's other rows (duplicate diploma, card overlap)
+_SIBLING_CHECKS = ("education", "employment")
 
 
 def _is_uuid(v: Any) -> bool:
@@ -61,6 +63,8 @@ def _malformed(op: dict[str, Any]) -> dict[str, str]:
 
 
 def _siblings(s: Session, ent: str, person_id: str) -> list[dict[str, Any]]:
+    if ent not in _SIBLING_CHECKS:
+        return []  # only these entities have duplicate/overlap checks; skip the query otherwise
     rows = s.exec(select(Record).where(Record.person_id == person_id, Record.entity == ent,
                                        Record.deleted == sa.false())).all()
     return [{**r.data, "id": r.id} for r in rows]
@@ -256,11 +260,15 @@ def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[d
         raise Problem(403, "Этот client_id зарегистрирован за другой учётной записью.")
     engine = Engine(s, p, nsi, client_id)
     results: list[dict[str, Any]] = []
+    in_batch: dict[str, dict[str, Any]] = {}
     applied = 0
     for op in ops:
         op_id = str(op.get("op_id"))
         if not _is_uuid(op_id):
             results.append({"op_id": op_id, **rejected({"op_id": "Ожидается UUID"})})
+            continue
+        if op_id in in_batch:  # the same op twice in one batch
+            results.append({"op_id": op_id, **in_batch[op_id]})
             continue
         done = s.get(AppliedOp, (client_id, op_id))
         if done is not None:
@@ -273,7 +281,7 @@ def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[d
         if result["status"] == "applied":
             applied += 1
         s.add(AppliedOp(client_id=client_id, op_id=op_id, account_id=p.account_id, result=result, created_at=now))
-        s.flush()  # a duplicate op_id later in the same batch must find this result
+        in_batch[op_id] = result
         results.append({"op_id": op_id, **result})
     client.last_seen = now
     s.add(client)

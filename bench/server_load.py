@@ -1,0 +1,316 @@
+"""Bounded load generator for frmr-server on loopback.
+
+    uv run python bench/server_load.py                     # SQLite, and PostgreSQL if FRMR_TEST_PG_URL is set
+    uv run python bench/server_load.py --clients 50,200 --seconds 20 --workers 2
+    uv run python bench/server_load.py --staff 20000 --cards 100000 --skip-load
+
+Phase 1 (per backend, per client count): C syncing clients, each its own doctor account, loop
+"push a batch of 3 ops (2 creates, 1 update) → pull from own cursor" for a fixed time against
+`frmr-server` served by uvicorn with several worker processes. Reports push and pull
+throughput (requests/s, ops/s) and latency p50/p99.
+
+Phase 2: an organization with S staff and K employment cards; an HR clerk's initial pull of
+everything it may see (bytes on the wire, seconds) and the latency of one staff-list page.
+Data is bulk-inserted (already canonical), not pushed through the API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from desktop.models.checkdigits import make_inn10, make_snils
+from server.auth.passwords import hash_password
+from server.auth.tokens import start_session
+from server.config import Settings
+from server.db import in_write_tx, make_engine
+from server.migrate import upgrade
+from server.models import Account, AccountOrg, Organization, Record, SeqCounter
+from server.testing import SCHEMA_HEADER, run_server
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+# -- databases ------------------------------------------------------------------------------------
+
+def fresh_db(backend: str, pg_url: str | None, tmp: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:6]}.sqlite3'}"
+    import psycopg
+
+    assert pg_url
+    u = sa.engine.make_url(pg_url)
+    name = f"frmr_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(u.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    return u.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_db(backend: str, pg_url: str | None, url: str) -> None:
+    if backend != "postgresql":
+        return
+    import psycopg
+
+    assert pg_url
+    u = sa.engine.make_url(pg_url)
+    with psycopg.connect(u.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
+
+
+def person_data(i: int, rnd: random.Random) -> dict[str, Any]:
+    return {"snils": make_snils(f"{100_000_000 + i * 37 % 800_000_000:09d}"), "last_name": f"Фамилия{i}",
+            "first_name": rnd.choice(["Анна", "Олег", "Мария", "Иван"]), "patronymic": "Петровна",
+            "gender": "female", "birth_date": "1980-05-17", "inn": None, "citizenship": "643", "phone": None,
+            "email": None, "id_doc_type": None, "id_doc_series": None, "id_doc_number": None, "id_doc_issued": None,
+            "id_doc_issuer": None, "address_registration": None, "address_actual": None}
+
+
+def card_data(org: dict[str, str], k: int, rnd: random.Random) -> dict[str, Any]:
+    begin = dt.date(2000, 1, 1) + dt.timedelta(days=k * 400 + rnd.randrange(300))
+    end = None if k == 4 else (begin + dt.timedelta(days=390)).isoformat()
+    return {"org_name": org["name"], "org_inn": org["inn"], "org_ogrn": None, "org_kpp": None,
+            "subdivision": "Отделение", "position_code": rnd.choice(["4", "5", "6"]),
+            "position_type": "main" if k == 4 else "internal_part_time", "contract_kind": "labor", "rate": "1",
+            "begin_date": begin.isoformat(), "end_date": end, "end_reason": "перевод" if end else None,
+            "contract_number": None, "contract_date": None, "order_number": None, "order_date": None,
+            "profile": "терапия", "status": "confirmed"}
+
+
+def bulk_rows(engine: sa.Engine, rows: list[dict[str, Any]]) -> None:
+    """Insert canonical rows with consecutive feed positions (bypasses the API on purpose)."""
+    with engine.begin() as c:
+        start = int(c.execute(sa.select(SeqCounter.value).where(SeqCounter.name == "feed")).scalar_one())
+        for i, r in enumerate(rows):
+            r["seq"] = start + i + 1
+        for chunk in range(0, len(rows), 5000):
+            c.execute(sa.insert(Record), rows[chunk:chunk + 5000])
+        c.execute(sa.update(SeqCounter).where(SeqCounter.name == "feed").values(value=start + len(rows)))
+
+
+def record_row(entity: str, rid: str, pid: str, data: dict[str, Any]) -> dict[str, Any]:
+    org_inn = data.get("org_inn") if entity == "employment" else None
+    sort_name = f"{data['last_name']} {data['first_name']} {data['patronymic']}".casefold() if entity == "person" \
+        else None
+    return {"id": rid, "entity": entity, "person_id": pid, "version": 1, "deleted": False, "data": data,
+            "field_versions": {k: 1 for k in data}, "field_clients": {}, "org_inn": org_inn,
+            "sort_name": sort_name, "snils": data.get("snils") if entity == "person" else None,
+            "updated_at": time.time(), "updated_by": None}
+
+
+def make_accounts(engine: sa.Engine, url: str, specs: list[tuple[str, str, str | None, str | None]]
+                  ) -> dict[str, str]:
+    """login -> access token; accounts share one password hash (hashing 200 times is not the point)."""
+    pw_hash = hash_password("Bench-Password-1!")
+    settings = Settings(database_url=url)
+
+    def tx(s: Any) -> dict[str, str]:
+        out = {}
+        for login, role, person_id, org in specs:
+            acc = Account(login=login, password_hash=pw_hash, role=role, person_id=person_id, created_at=time.time())
+            s.add(acc)
+            s.flush()
+            if org:
+                s.add(AccountOrg(account_id=acc.id, org_inn=org))
+            out[login] = start_session(s, settings, acc, "127.0.0.1", "bench")["access_token"]
+        return out
+
+    return in_write_tx(engine, tx)
+
+
+# -- phase 1: push/pull load ----------------------------------------------------------------------
+
+async def client_loop(base: str, token: str, pid: str, deadline: float, stats: dict[str, list[float]]) -> None:
+    h = {"Authorization": f"Bearer {token}", **SCHEMA_HEADER}
+    cid = str(uuid.uuid4())
+    cursor = ""
+    version = 1
+    counter = 0
+    async with httpx.AsyncClient(base_url=base, headers=h, timeout=120) as c:
+        while time.monotonic() < deadline:
+            ops = []
+            for _ in range(2):
+                counter += 1
+                ops.append({"op_id": str(uuid.uuid4()), "counter": counter, "entity": "nmo",
+                            "entity_id": str(uuid.uuid4()), "person_id": pid, "op": "create", "base_version": 0,
+                            "fields": {"event_date": "2025-01-10", "kind": "iom", "title": "Модуль",
+                                       "credits": "1.5"}})
+            counter += 1
+            ops.append({"op_id": str(uuid.uuid4()), "counter": counter, "entity": "person", "entity_id": pid,
+                        "person_id": pid, "op": "update", "base_version": version,
+                        "fields": {"phone": f"+7916{random.randrange(10**7):07d}"}})
+            t = time.perf_counter()
+            r = await c.post("/sync/push", json={"client_id": cid, "ops": ops})
+            stats["push"].append(time.perf_counter() - t)
+            if r.status_code != 200:
+                stats["errors"].append(float(r.status_code))
+                continue
+            res = r.json()["results"]
+            stats["ops"].append(float(len(ops)))
+            if res[-1].get("version"):
+                version = int(res[-1]["version"])
+            t = time.perf_counter()
+            r = await c.get("/sync/pull", params={"cursor": cursor, "limit": 500})
+            stats["pull"].append(time.perf_counter() - t)
+            if r.status_code != 200:
+                stats["errors"].append(float(r.status_code))
+                continue
+            body = r.json()
+            stats["pulled"].append(float(len(body["changes"])))
+            cursor = body["cursor"]
+
+
+async def run_clients(base: str, clients: list[tuple[str, str]], seconds: float) -> dict[str, list[float]]:
+    stats: dict[str, list[float]] = {"push": [], "pull": [], "ops": [], "pulled": [], "errors": []}
+    deadline = time.monotonic() + seconds
+    await asyncio.gather(*(client_loop(base, tok, pid, deadline, stats) for tok, pid in clients))
+    return stats
+
+
+def load_phase(backend: str, url: str, counts: list[int], seconds: float, workers: int) -> list[dict[str, Any]]:
+    upgrade(url)
+    engine = make_engine(url)
+    n = max(counts)
+    rnd = random.Random(1)
+    pids = [str(uuid.uuid4()) for _ in range(n)]
+    bulk_rows(engine, [record_row("person", p, p, person_data(i, rnd)) for i, p in enumerate(pids)])
+    tokens = make_accounts(engine, url, [(f"bench{i}", "doctor", p, None) for i, p in enumerate(pids)])
+    engine.dispose()
+    out = []
+    with run_server(url, workers=workers, subprocess_=True) as base:
+        for c in counts:
+            clients = [(tokens[f"bench{i}"], pids[i]) for i in range(c)]
+            asyncio.run(run_clients(base, clients[: min(c, 5)], 2))  # warm-up: connections, caches
+            st = asyncio.run(run_clients(base, clients, seconds))
+            row = {
+                "backend": backend, "clients": c, "workers": workers, "seconds": seconds,
+                "push_rps": len(st["push"]) / seconds, "ops_per_s": sum(st["ops"]) / seconds,
+                "push_p50_ms": pct(st["push"], 50) * 1000, "push_p99_ms": pct(st["push"], 99) * 1000,
+                "pull_rps": len(st["pull"]) / seconds, "pull_p50_ms": pct(st["pull"], 50) * 1000,
+                "pull_p99_ms": pct(st["pull"], 99) * 1000, "errors": len(st["errors"]),
+            }
+            out.append(row)
+            print(f"  {backend:10} clients={c:3} push {row['push_rps']:7.1f} req/s ({row['ops_per_s']:7.1f} ops/s) "
+                  f"p50 {row['push_p50_ms']:6.1f} ms p99 {row['push_p99_ms']:7.1f} ms | pull {row['pull_rps']:7.1f} "
+                  f"req/s p50 {row['pull_p50_ms']:6.1f} ms p99 {row['pull_p99_ms']:7.1f} ms | errors {row['errors']}",
+                  flush=True)
+    return out
+
+
+# -- phase 2: initial pull of a big organization ----------------------------------------------
+
+def big_org_phase(backend: str, url: str, staff: int, cards: int, workers: int) -> dict[str, Any]:
+    upgrade(url)
+    engine = make_engine(url)
+    org = {"inn": make_inn10("770100001"), "name": "ГБУЗ «Большая больница»"}
+    with engine.begin() as c:
+        c.execute(sa.insert(Organization).values(inn=org["inn"], name=org["name"]))
+    rnd = random.Random(2)
+    t = time.perf_counter()
+    per_person = max(1, cards // staff)
+    rows = []
+    for i in range(staff):
+        pid = str(uuid.uuid4())
+        rows.append(record_row("person", pid, pid, person_data(i, rnd)))
+        for k in range(per_person):
+            rows.append(record_row("employment", str(uuid.uuid4()), pid, card_data(org, k, rnd)))
+        if len(rows) >= 30000:
+            bulk_rows(engine, rows)
+            rows = []
+    bulk_rows(engine, rows)
+    if backend == "postgresql":
+        with engine.begin() as c:
+            c.execute(sa.text("ANALYZE"))
+    gen_s = time.perf_counter() - t
+    token = make_accounts(engine, url, [("bighr", "hr", None, org["inn"])])["bighr"]
+    engine.dispose()
+    h = {"Authorization": f"Bearer {token}", **SCHEMA_HEADER}
+    with run_server(url, workers=workers, subprocess_=True) as base, httpx.Client(base_url=base, headers=h,
+                                                                                  timeout=600) as c:
+        t = time.perf_counter()
+        cursor, nbytes, changes, pages = "", 0, 0, 0
+        while True:
+            r = c.get("/sync/pull", params={"cursor": cursor, "limit": 5000})
+            r.raise_for_status()
+            nbytes += len(r.content)
+            body = r.json()
+            changes += len(body["changes"])
+            pages += 1
+            cursor = body["cursor"]
+            if not body["has_more"]:
+                break
+        pull_s = time.perf_counter() - t
+        page_ms = []
+        for sort in ("name", "-begin_date", "snils"):
+            for page in (1, 50, 200):
+                t = time.perf_counter()
+                r = c.get(f"/orgs/{org['inn']}/staff", params={"page": page, "page_size": 50, "sort": sort})
+                r.raise_for_status()
+                page_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        c.get(f"/orgs/{org['inn']}/staff", params={"q": "фамилия123", "page_size": 50}).raise_for_status()
+        search_ms = (time.perf_counter() - t) * 1000
+    row = {"backend": backend, "staff": staff, "cards": staff * per_person, "changes": changes, "pages": pages,
+           "bytes": nbytes, "seconds": pull_s, "bulk_insert_s": gen_s, "staff_page_p50_ms": statistics.median(page_ms),
+           "staff_page_max_ms": max(page_ms), "staff_search_ms": search_ms}
+    print(f"  {backend:10} initial pull of {changes} rows ({staff} staff, {staff * per_person} cards): "
+          f"{nbytes / 1e6:.1f} MB in {pull_s:.1f} s ({pages} pages); staff page p50 {row['staff_page_p50_ms']:.0f} ms, "
+          f"max {row['staff_page_max_ms']:.0f} ms; name search {search_ms:.0f} ms", flush=True)
+    return row
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--pg-url", default=os.environ.get("FRMR_TEST_PG_URL"))
+    ap.add_argument("--clients", default="50,200")
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--staff", type=int, default=20000)
+    ap.add_argument("--cards", type=int, default=100000)
+    ap.add_argument("--skip-load", action="store_true")
+    ap.add_argument("--skip-pull", action="store_true")
+    args = ap.parse_args()
+    backends = [b for b in args.backends.split(",") if b]
+    if "postgresql" in backends and not args.pg_url:
+        print("PostgreSQL skipped: set FRMR_TEST_PG_URL or --pg-url (scripts/start-postgres)", file=sys.stderr)
+        backends.remove("postgresql")
+    counts = [int(x) for x in args.clients.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in backends:
+            if not args.skip_load:
+                url = fresh_db(backend, args.pg_url, Path(tmp))
+                try:
+                    load_phase(backend, url, counts, args.seconds, args.workers)
+                finally:
+                    drop_db(backend, args.pg_url, url)
+            if not args.skip_pull:
+                url = fresh_db(backend, args.pg_url, Path(tmp))
+                try:
+                    big_org_phase(backend, url, args.staff, args.cards, args.workers)
+                finally:
+                    drop_db(backend, args.pg_url, url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
