@@ -239,7 +239,7 @@ class DocumentsView(QWidget):
         if n:
             self.table.resizeColumnsToContents()
             for col in range(self.proxy.columnCount()):
-                limit = 360 if col == COL_TITLE else 220
+                limit = 320 if col == COL_TITLE else 200
                 if col != COL_SIGNATURE and self.table.columnWidth(col) > limit:
                     self.table.setColumnWidth(col, limit)
         self._update_buttons()
@@ -281,6 +281,18 @@ class DocumentsView(QWidget):
             else:
                 sel.select(index, flags)
         self._update_buttons()
+
+    def _track(self, name: str, dialog: QWidget) -> None:
+        """Keep ``dialog`` in attribute ``name`` while it is open; a late worker result then
+        finds None instead of a deleted C++ object when the person has closed it meanwhile."""
+        setattr(self, name, dialog)
+
+        def closed(_result: int = 0) -> None:
+            if getattr(self, name) is dialog:
+                setattr(self, name, None)
+            dialog.deleteLater()
+
+        dialog.finished.connect(closed)  # type: ignore[attr-defined]
 
     def keys(self) -> SessionKeys:
         if self._keys is None:
@@ -345,8 +357,7 @@ class DocumentsView(QWidget):
     def open_import(self) -> None:
         dialog = CertImportDialog(self)
         dialog.import_requested.connect(self.import_certificate)
-        dialog.finished.connect(dialog.deleteLater)
-        self.import_dialog = dialog
+        self._track("import_dialog", dialog)
         dialog.open()
 
     def import_certificate(self, path: str, password: str, keep: bool) -> None:
@@ -356,14 +367,14 @@ class DocumentsView(QWidget):
         def failed(exc: BaseException) -> None:
             text = tasks.user_message(exc) or describe_unexpected(exc)
             self.last_error = text
-            if dialog is not None:
+            if dialog is not None and self.import_dialog is dialog:
                 dialog.show_error(text)
             self.error_shown.emit(text)
 
         def imported(res: tasks.Imported) -> None:
             if res.signer is not None:
                 self.keys().keep(res.signer)
-            if dialog is not None:
+            if dialog is not None and self.import_dialog is dialog:
                 dialog.show_imported(res.info.owner, res.info.serial, res.info.validity_text,
                                      list(res.check.warnings))
             self.banner.show_message(tr("Сертификат импортирован: {owner}.").format(owner=res.info.owner),
@@ -380,8 +391,7 @@ class DocumentsView(QWidget):
     def open_generate(self) -> None:
         dialog = GenerateDialog(self)
         dialog.accepted.connect(lambda: self.generate(dialog.chosen_kind(), dialog.nmo_filter()))
-        dialog.finished.connect(dialog.deleteLater)
-        self.generate_dialog = dialog
+        self._track("generate_dialog", dialog)
         dialog.open()
 
     def generate(self, kind: str, nmo_filter: NmoFilter | None = None) -> None:
@@ -435,9 +445,8 @@ class DocumentsView(QWidget):
             return
         title = str(row.get("title") or "")
         dialog = PreviewDialog(title, self)
-        dialog.finished.connect(dialog.deleteLater)
         dialog.print_requested.connect(lambda: self._print_row(row))
-        self.preview_dialog = dialog
+        self._track("preview_dialog", dialog)
         dialog.open()
 
         def rendered(images: list[QImage]) -> None:
@@ -503,8 +512,7 @@ class DocumentsView(QWidget):
             return
         dialog = PasswordDialog(len(rows), self)
         dialog.submitted.connect(lambda pw, keep, visible: self.sign(rows, pw, keep, visible))
-        dialog.finished.connect(dialog.deleteLater)
-        self.password_dialog = dialog
+        self._track("password_dialog", dialog)
         dialog.open()
 
     def sign(self, rows: list[dict[str, Any]], password: str, keep: bool, visible: bool) -> None:
@@ -603,7 +611,6 @@ class DocumentsView(QWidget):
 
     def _show_report(self, title: str, report: VerificationReport) -> None:
         dialog = VerifyDialog(title, report, self)
-        dialog.finished.connect(dialog.deleteLater)
-        self.verify_dialog = dialog
+        self._track("verify_dialog", dialog)
         dialog.open()
         self.verified.emit(report)

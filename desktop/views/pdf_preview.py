@@ -47,6 +47,9 @@ def render_pdf(data: bytes, dpi: int = PREVIEW_DPI, max_pages: int = MAX_PAGES) 
         except pdfium.PdfiumError as exc:
             raise PreviewError(tr("PDF повреждён или защищён паролем: его нельзя показать.")) from exc
         try:
+            # Without a form environment PDFium skips widget annotations — and the visible
+            # signature stamp is one: a signed document would preview as if unsigned.
+            pdf.init_forms()
             for i in range(min(len(pdf), max_pages)):
                 page = pdf[i]
                 try:
@@ -151,7 +154,13 @@ class PreviewDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(buttons)
-        self.resize(860, 900)
+        # As tall as the screen allows: a page is taller than wide and should be read whole.
+        screen = self.screen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            self.resize(min(860, area.width() - 40), min(1000, area.height() - 60))
+        else:
+            self.resize(860, 900)
 
     def set_pages(self, images: list[QImage]) -> None:
         self.images = images
@@ -163,6 +172,12 @@ class PreviewDialog(QDialog):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self._pages_layout.addWidget(label)
             self.page_labels.append(label)
+        if images:
+            # Start at the page width that fits the window, so nothing is cut at the right edge.
+            margins = self._pages_layout.contentsMargins()
+            scrollbar = self.scroll_area.verticalScrollBar().sizeHint().width()
+            room = self.scroll_area.viewport().width() - margins.left() - margins.right() - scrollbar - 4
+            self.zoom = min(1.0, max(0.3, room / max(1, images[0].width())))
         self.set_zoom(self.zoom)
 
     def set_error(self, text: str) -> None:

@@ -73,7 +73,8 @@ def verdict(report: VerificationReport) -> tuple[str, bool]:
         text = tr("Подпись недействительна: документ изменён после подписания или повреждён.") if tampered \
             else tr("Подпись недействительна.")
         if not report.signatures:
-            text = tr("Подписи нет или её не прочитать.")
+            # The core's own reason: "no signatures" and "damaged, unreadable" must not look alike.
+            text = report.errors[0] if report.errors else tr("Подписи нет или её не прочитать.")
         return text, False
     if report.trusted:
         return tr("Подписи действительны, сертификаты доверенные."), True

@@ -181,7 +181,8 @@ def test_tampered_file_from_disk_is_reported(qtbot: QtBot, opened: Session, tmp_
 
     signer = load_p12(pki["valid"].p12(P12_PASS), P12_PASS)
     data = bytearray(sign_pdf(signer, make("seniority", _snapshot(opened)).pdf).data)
-    i = data.index(b"/Contents") - 200  # inside the signed range, before the signature value
+    # A flipped byte inside the first compressed stream: covered by the signature, parses fine.
+    i = data.index(b"stream", data.index(b"/FlateDecode")) + 40
     data[i] = data[i] ^ 0x01
     path = tmp_path / "tampered.pdf"
     path.write_bytes(bytes(data))
@@ -190,6 +191,7 @@ def test_tampered_file_from_disk_is_reported(qtbot: QtBot, opened: Session, tmp_
         view.verify_file(str(path))
     assert not v.args[0].valid
     assert view.verify_dialog is not None and "НЕДЕЙСТВИТЕЛЬНА" in view.verify_dialog.details.toPlainText()
+    assert "недействительна" in view.verify_dialog.verdict.text()
 
 
 def _snapshot(s: Session) -> dict:  # type: ignore[type-arg]
