@@ -241,6 +241,13 @@ def test_import_refuses_wrong_password_and_expired(qtbot: QtBot, opened: Session
     view.import_dialog.password.setText(P12_PASS)
     view.import_dialog.ok_button.click()
     qtbot.waitUntil(lambda: "повреждён" in view.import_dialog.message.text(), timeout=WAIT)  # type: ignore[union-attr]
+    no_key = tmp_path / "cert-only.p12"
+    no_key.write_bytes(pki["valid"].p12(P12_PASS, with_key=False))
+    view.import_dialog.path.setText(str(no_key))
+    view.import_dialog.password.setText(P12_PASS)
+    view.import_dialog.ok_button.click()
+    qtbot.waitUntil(lambda: "нет закрытого ключа" in view.import_dialog.message.text(),  # type: ignore[union-attr]
+                    timeout=WAIT)
     assert view.cert is None  # nothing imported
     assert "не импортирован" in view.cert_label.text()
 
