@@ -111,13 +111,15 @@ def demo_record() -> dict[str, list[dict[str, Any]]]:
         ("program", "Неотложные состояния в терапии (36 ч)", "36"), ("iom", "Подагра", "1"),
     ]
     nmo = []
-    start = dt.date(2020, 2, 10)
+    # Most credits fall inside the current accreditation cycle (from 28.11.2024), so the
+    # demo shows a cycle in progress: partly confirmed, a few still pending.
+    start = dt.date(2024, 12, 9)
     for i, (kind, title, credits) in enumerate(titles):
-        d = start + dt.timedelta(days=97 * i)
+        d = start + dt.timedelta(days=14 * i)
         nmo.append({
             "event_date": d.isoformat(), "kind": kind, "title": title,
             "provider": "Портал НМО" if kind == "iom" else "РМАНПО", "credits": credits,
-            "status": "confirmed" if i < 18 else "pending", "document_number": f"НМО-{2020 + i // 5}-{1000 + i}",
+            "status": "confirmed" if i < 18 else "pending", "document_number": f"НМО-{d.year}-{1000 + i}",
         })
     application = [
         {"kind": "periodic", "specialty_code": "36", "submitted_at": "2024-10-01",
