@@ -95,6 +95,7 @@ class EntityTableView(QWidget):
         header.setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
+        self._sized = False
         model.modelReset.connect(self._after_reset)
 
         self.banner = Banner()
@@ -178,7 +179,10 @@ class EntityTableView(QWidget):
         self.count_label.setText(tr("Записей: {n}").format(n=n))
         if self.table.model() is not None and n and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.proxy.index(0, 0))
-        if n and self.table.horizontalHeader().count():
+        # Size columns once, when rows first arrive: re-measuring every cell after each save
+        # costs the GUI thread tens of milliseconds and makes columns jump under the cursor.
+        if n and not self._sized and self.table.horizontalHeader().count():
+            self._sized = True
             self.table.resizeColumnsToContents()
             for col in range(self.proxy.columnCount()):
                 if self.table.columnWidth(col) > 260:
