@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -108,14 +106,9 @@ class UnlockView(QWidget):
         row2.addWidget(self.recover_button)
         rl.addLayout(row2)
 
-        pl.addStretch(1)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(pass_page)
-        self.pages.addWidget(rec_page)
-        # The stack would take the height of its tallest page; size it to the page shown.
-        self.pages.currentChanged.connect(self._fit_page)
-        self._fit_page(0)
-
+        # Two panels, one visible: hidden widgets take no room, so the card keeps its size.
+        self.pass_page, self.rec_page = pass_page, rec_page
+        rec_page.hide()
         self.status = QLabel()
         self.status.setObjectName("unlock_status")
         self.status.setWordWrap(True)
@@ -128,7 +121,8 @@ class UnlockView(QWidget):
         box = QVBoxLayout(card)
         box.addWidget(title)
         box.addWidget(name)
-        box.addWidget(self.pages)
+        box.addWidget(pass_page)
+        box.addWidget(rec_page)
         box.addWidget(self.status)
         box.addWidget(self.hint)
         box.addWidget(other, 0, Qt.AlignmentFlag.AlignLeft)
@@ -144,15 +138,13 @@ class UnlockView(QWidget):
         self.setFocusProxy(self.passphrase)
 
     def show_recovery(self, on: bool) -> None:
-        self.pages.setCurrentIndex(1 if on else 0)
+        self.pass_page.setVisible(not on)
+        self.rec_page.setVisible(on)
+        (self.recovery_key if on else self.passphrase).setFocus()
 
-    def _fit_page(self, index: int) -> None:
-        for i in range(self.pages.count()):
-            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            page = self.pages.widget(i)
-            if page is not None:
-                page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
-        self.pages.adjustSize()
+    @property
+    def recovering(self) -> bool:
+        return not self.rec_page.isHidden()
 
     def _unlock(self) -> None:
         if not self.unlock_button.isEnabled():
@@ -225,4 +217,4 @@ class UnlockView(QWidget):
         self.passphrase.clear()
         self.status.clear()
         self.hint.clear()
-        self.pages.setCurrentIndex(0)
+        self.show_recovery(False)

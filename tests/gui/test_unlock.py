@@ -124,7 +124,7 @@ def test_forgotten_passphrase_recovery_key(qtbot: QtBot, session: Session, made:
     view = session.window.current_page()
     assert isinstance(view, UnlockView)
     view.forgot_button.click()
-    assert view.pages.currentIndex() == 1
+    assert view.recovering
     view.recovery_key.setText("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH")
     view.new_passphrase.first.setText("Совсем-Новая-Фраза-9")
     view.new_passphrase.second.setText("Совсем-Новая-Фраза-9")
