@@ -217,6 +217,9 @@ class SyncEngine:
                 rep.outcome, rep.message = "error", str(exc)
             except _Diverged as exc:
                 rep.outcome, rep.message = "diverged", str(exc)
+            except Exception as exc:  # a local fault (disk full, a bug): report it, keep the queue
+                log.exception("sync failed")
+                rep.outcome, rep.message = "error", f"Ошибка синхронизации: {type(exc).__name__}: {exc}"
         return self._finish(rep, t0)
 
     def fetch_blob(self, sha256: str) -> bytes:
@@ -575,10 +578,17 @@ class SyncEngine:
         out: dict[str, dict[str, Any]] = {}
         with self.vault.read() as conn:
             for ent in ENTITIES:
-                lines = sorted(f"{rid}:{ver}\n" for rid, ver in conn.execute(
-                    select(SYNC_ROW.c.id, SYNC_ROW.c.version).where(SYNC_ROW.c.entity == ent,
-                                                                     SYNC_ROW.c.deleted == 0)))
-                out[ent] = {"count": len(lines), "checksum": hashlib.sha256("".join(lines).encode()).hexdigest()}
+                # SQLite sorts (ids are fixed-length UUIDs, so id order is line order) and the hash
+                # is fed row by row: one big sorted() would hold the GIL long enough to freeze
+                # the GUI on a 100,000-row vault.
+                h = hashlib.sha256()
+                n = 0
+                rows = conn.exec_driver_sql(
+                    "SELECT id, version FROM sync_row WHERE entity = ? AND deleted = 0 ORDER BY id", (ent,))
+                for rid, ver in rows:
+                    h.update(f"{rid}:{ver}\n".encode())
+                    n += 1
+                out[ent] = {"count": n, "checksum": h.hexdigest()}
         return out
 
     def _catch_up_versions(self, conn: Connection) -> None:
