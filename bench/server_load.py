@@ -39,6 +39,7 @@ from server.auth.passwords import hash_password
 from server.auth.tokens import start_session
 from server.config import Settings
 from server.db import in_write_tx, make_engine
+from server.feed import person_sort_name
 from server.migrate import upgrade
 from server.models import Account, AccountOrg, Organization, Record, SeqCounter
 from server.testing import SCHEMA_HEADER, run_server
@@ -107,13 +108,16 @@ def bulk_rows(engine: sa.Engine, rows: list[dict[str, Any]]) -> None:
         c.execute(sa.update(SeqCounter).where(SeqCounter.name == "feed").values(value=start + len(rows)))
 
 
-def record_row(entity: str, rid: str, pid: str, data: dict[str, Any]) -> dict[str, Any]:
+def record_row(entity: str, rid: str, pid: str, data: dict[str, Any],
+               person: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A record row with the indexed copies server.feed.denormalize would make."""
     org_inn = data.get("org_inn") if entity == "employment" else None
-    sort_name = f"{data['last_name']} {data['first_name']} {data['patronymic']}".casefold() if entity == "person" \
-        else None
+    who = data if entity == "person" else person
+    sort_name = person_sort_name(who) if who else None
     return {"id": rid, "entity": entity, "person_id": pid, "version": 1, "deleted": False, "data": data,
             "field_versions": {k: 1 for k in data}, "field_clients": {}, "org_inn": org_inn,
-            "sort_name": sort_name, "snils": data.get("snils") if entity == "person" else None,
+            "sort_name": sort_name, "snils": who.get("snils") if who else None,
+            "begin_date": data.get("begin_date") if entity == "employment" else None,
             "updated_at": time.time(), "updated_by": None}
 
 
@@ -230,9 +234,10 @@ def big_org_phase(backend: str, url: str, staff: int, cards: int, workers: int) 
     rows = []
     for i in range(staff):
         pid = str(uuid.uuid4())
-        rows.append(record_row("person", pid, pid, person_data(i, rnd)))
+        pdata = person_data(i, rnd)
+        rows.append(record_row("person", pid, pid, pdata))
         for k in range(per_person):
-            rows.append(record_row("employment", str(uuid.uuid4()), pid, card_data(org, k, rnd)))
+            rows.append(record_row("employment", str(uuid.uuid4()), pid, card_data(org, k, rnd), pdata))
         if len(rows) >= 30000:
             bulk_rows(engine, rows)
             rows = []

@@ -8,6 +8,8 @@ explicit row locks (see server.feed).
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +24,10 @@ from sqlmodel import Session
 T = TypeVar("T")
 
 _IMMEDIATE = "frmr_immediate"
+# SQLite: writers of one process queue on this lock instead of on SQLite's busy handler, which
+# sleeps in growing steps and makes latency under contention many times worse. Processes still
+# meet at the database lock, which is why one worker per SQLite file is the recommended setup.
+_SQLITE_WRITE_LOCK = threading.Lock()
 
 
 def normalize_url(url: str) -> str:
@@ -72,7 +78,8 @@ def read_session(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose transaction is a writer from its first statement (see module doc)."""
-    with engine.connect() as conn:
+    lock = _SQLITE_WRITE_LOCK if is_sqlite(engine) else contextlib.nullcontext()
+    with lock, engine.connect() as conn:
         conn.info[_IMMEDIATE] = True
         try:
             with Session(bind=conn, expire_on_commit=False) as s:

@@ -34,15 +34,28 @@ from server.problems import Problem
 COUNTER = "feed"
 
 
-def denormalize(rec: Record) -> None:
-    """Copy the values the server filters and sorts on into indexed columns."""
+def person_sort_name(d: dict[str, Any]) -> str | None:
+    parts = [d.get("last_name"), d.get("first_name"), d.get("patronymic")]
+    return " ".join(str(x) for x in parts if x).casefold()[:320] or None
+
+
+def denormalize(rec: Record, person: Record | None = None) -> None:
+    """Copy the values the server filters and sorts on into indexed columns.
+
+    Employment rows also carry their person's name and СНИЛС, so the staff list of a large
+    organization is one index range on the card rows, without sorting a join.
+    """
     d = rec.data or {}
     if rec.entity in ("employment", "request"):
         rec.org_inn = d.get("org_inn")
     if rec.entity == "person":
-        parts = [d.get("last_name"), d.get("first_name"), d.get("patronymic")]
-        rec.sort_name = " ".join(str(x) for x in parts if x).casefold()[:320] or None
+        rec.sort_name = person_sort_name(d)
         rec.snils = d.get("snils")
+    if rec.entity == "employment":
+        rec.begin_date = d.get("begin_date")
+        if person is not None:
+            rec.sort_name = person.sort_name
+            rec.snils = person.snils
 
 
 class Writer:
@@ -54,7 +67,18 @@ class Writer:
         self.touched: dict[str, Record] = {}
 
     def touch(self, rec: Record) -> None:
-        denormalize(rec)
+        person = None
+        if rec.entity == "employment":
+            person = self.touched.get(rec.person_id) or self.s.get(Record, rec.person_id)
+        old = (rec.sort_name, rec.snils)
+        denormalize(rec, person)
+        if rec.entity == "person" and (rec.sort_name, rec.snils) != old:
+            # internal columns only: no new version or feed position for the cards
+            self.s.execute(sa.update(Record).where(col(Record.person_id) == rec.id, col(Record.entity) == "employment")
+                           .values(sort_name=rec.sort_name, snils=rec.snils))
+            for other in self.touched.values():
+                if other.entity == "employment" and other.person_id == rec.id:
+                    other.sort_name, other.snils = rec.sort_name, rec.snils
         rec.updated_at = time.time()
         rec.updated_by = self.account_id
         self.touched[rec.id] = rec
@@ -130,7 +154,7 @@ def change_of(rec: Record) -> dict[str, Any]:
 
 def pull(s: Session, p: Principal, after: int, limit: int) -> tuple[list[Record], int, bool]:
     rows = s.exec(
-        select(Record).where(Record.seq > after, scope_clause(p))  # type: ignore[operator]
+        select(Record).where(Record.seq > after, scope_clause(p, feed_order=True))  # type: ignore[operator]
         .order_by(Record.seq).limit(limit + 1)  # type: ignore[arg-type]
     ).all()
     has_more = len(rows) > limit

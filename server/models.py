@@ -105,6 +105,10 @@ class Record(SQLModel, table=True):
 
     __table_args__ = (
         sa.Index("ix_record_entity_org", "entity", "org_inn", "deleted"),
+        # the staff list pages through an organization's cards sorted by these (0002)
+        sa.Index("ix_record_staff_name", "entity", "org_inn", "deleted", "sort_name"),
+        sa.Index("ix_record_staff_snils", "entity", "org_inn", "deleted", "snils"),
+        sa.Index("ix_record_staff_begin", "entity", "org_inn", "deleted", "begin_date"),
         sa.Index("ix_record_person_entity", "person_id", "entity"),
         sa.Index("ix_record_entity_sort", "entity", "sort_name"),
     )
@@ -123,6 +127,8 @@ class Record(SQLModel, table=True):
     org_inn: str | None = Field(default=None, max_length=10)
     sort_name: str | None = Field(default=None, max_length=320)
     snils: str | None = Field(default=None, max_length=11, index=True)
+    #: employment rows: their begin date; with sort_name and snils copied from the person
+    begin_date: str | None = Field(default=None, max_length=10)
     updated_at: float = 0.0
     updated_by: int | None = None
 

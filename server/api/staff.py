@@ -88,16 +88,16 @@ def _json_text(column: Any, key: str) -> Any:
     return column[key].as_string()
 
 
-def _staff_query(inn: str, q: str, position_code: str, status: str, active: bool | None) -> Any:
-    cond: list[Any] = [_Emp.entity == "employment", _Emp.org_inn == inn, _Emp.deleted == sa.false(),
-                       _Per.deleted == sa.false()]
+def _staff_query(inn: str, q: str, position_code: str, status: str, active: bool | None) -> list[Any]:
+    """Conditions on the organization's live cards; name and СНИЛС are the cards' own copies."""
+    cond: list[Any] = [_Emp.entity == "employment", _Emp.org_inn == inn, _Emp.deleted == sa.false()]
     if q:
         needle = q.strip().casefold()
         digits = cd.normalize_snils(needle)
         if digits.isdigit():
-            cond.append(col(_Per.snils).startswith(digits))
+            cond.append(col(_Emp.snils).startswith(digits, autoescape=True))
         else:
-            cond.append(col(_Per.sort_name).contains(needle, autoescape=True))
+            cond.append(col(_Emp.sort_name).contains(needle, autoescape=True))
     if position_code:
         cond.append(_json_text(_Emp.data, "position_code") == position_code)
     if status:
@@ -123,23 +123,25 @@ def staff(
     with read_session(st.engine) as s:
         org_for(s, p, inn)
         cond = _staff_query(inn, q, position_code, status, active)
-        join: Any = col(_Per.id) == col(_Emp.person_id)
-        total = s.exec(select(sa.func.count()).select_from(_Emp).join(_Per, join).where(*cond)).one()
+        total = s.exec(select(sa.func.count()).select_from(_Emp).where(*cond)).one()
         key = sort.lstrip("-")
         order: Any = {
-            "name": _Per.sort_name, "snils": _Per.snils,
-            "begin_date": _json_text(_Emp.data, "begin_date"),
+            "name": _Emp.sort_name, "snils": _Emp.snils, "begin_date": _Emp.begin_date,
             "position_code": _json_text(_Emp.data, "position_code"),
             "status": _json_text(_Emp.data, "status"),
         }[key]
         order = order.desc() if sort.startswith("-") else order.asc()
-        rows = s.execute(
-            sa.select(col(_Per.id), col(_Per.data), col(_Emp.id), col(_Emp.data), col(_Emp.version))
-            .select_from(_Emp).join(_Per, join)
-            .where(*cond).order_by(order, _Emp.id).offset((page - 1) * page_size).limit(page_size)
+        # the page comes from the cards' index alone; persons are fetched for these rows only
+        cards = s.execute(
+            sa.select(col(_Emp.id), col(_Emp.person_id), col(_Emp.data), col(_Emp.version)).select_from(_Emp)
+            .where(*cond).order_by(order, col(_Emp.id)).offset((page - 1) * page_size).limit(page_size)
         ).all()
+        pids = {c[1] for c in cards}
+        persons = {r[0]: r[1] for r in s.execute(
+            sa.select(col(Record.id), col(Record.data)).where(col(Record.id).in_(pids)))} if pids else {}
     items = []
-    for pid, pd, eid, ed, ever in rows:
+    for eid, pid, ed, ever in cards:
+        pd = persons.get(pid) or {}
         items.append({
             "person_id": pid, "snils": pd.get("snils"), "last_name": pd.get("last_name"),
             "first_name": pd.get("first_name"), "patronymic": pd.get("patronymic"),
