@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import ENTITIES, entity
@@ -82,6 +82,26 @@ class Engine:
         self.nsi = nsi
         self.today = today or dt.date.today()
         self.w = Writer(s, p.account_id)
+        #: rows this transaction has loaded, locked or created (None = known not to exist);
+        #: lets a batch fetch all its rows in one statement instead of one per operation
+        self.rows: dict[str, Record | None] = {}
+
+    def prefetch(self, ids: list[str]) -> None:
+        """Load and lock (in id order, so concurrent batches cannot deadlock) the rows a batch touches."""
+        wanted = sorted({i for i in ids if _is_uuid(i)} - set(self.rows))
+        if not wanted:
+            return
+        found = self.s.exec(select(Record).where(col(Record.id).in_(wanted)).order_by(col(Record.id))
+                            .with_for_update()).all()
+        for rid in wanted:
+            self.rows[rid] = None
+        for rec in found:
+            self.rows[rec.id] = rec
+
+    def row(self, rid: str) -> Record | None:
+        if rid not in self.rows:
+            self.rows[rid] = self.s.exec(select(Record).where(Record.id == rid).with_for_update()).first()
+        return self.rows[rid]
 
     # -- one operation ------------------------------------------------------------------------
     def apply(self, op: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +112,7 @@ class Engine:
         if missing:
             return rejected({"blobs": "Файл не загружен на сервер: " + ", ".join(m[:64] for m in missing[:3])})
         ent, kind = op["entity"], op["op"]
-        rec = self.s.exec(select(Record).where(Record.id == op["entity_id"]).with_for_update()).first()
+        rec = self.row(op["entity_id"])
         if rec is not None and (rec.entity != ent or rec.person_id != op["person_id"]) and kind != "create":
             return rejected({"entity_id": "Запись с таким id относится к другому разделу или человеку"})
         if kind == "create":
@@ -108,7 +128,7 @@ class Engine:
             return {"status": "conflict", "version": rec.version, "applied_fields": [],
                     "conflicts": {"_exists": {"theirs": theirs, "version": rec.version}}}
         if ent != "person":
-            person = self.s.get(Record, pid)
+            person = self.row(pid)
             if person is None or person.entity != "person" or person.deleted:
                 return rejected({"person_id": "Человек с таким id не найден в регистре"})
         fields = op.get("fields") or {}
@@ -127,6 +147,7 @@ class Engine:
         rec = Record(id=op["entity_id"], entity=ent, person_id=pid, version=1, data=res.values,
                      field_versions={k: 1 for k in res.values},
                      field_clients={k: [self.client_id, 0] for k in res.values})
+        self.rows[rec.id] = rec
         self.w.touch(rec)
         if ent == "employment":
             self.w.reemit_person(pid)
@@ -262,6 +283,12 @@ def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[d
     results: list[dict[str, Any]] = []
     in_batch: dict[str, dict[str, Any]] = {}
     applied = 0
+    op_ids = [str(op.get("op_id")) for op in ops if _is_uuid(op.get("op_id"))]
+    recorded = {a.op_id: a.result for a in s.exec(
+        select(AppliedOp).where(AppliedOp.client_id == client_id, col(AppliedOp.op_id).in_(op_ids)))} if op_ids else {}
+    engine.prefetch([str(op.get(k)) for op in ops if str(op.get("op_id")) not in recorded
+                     for k in ("entity_id", "person_id")])
+    max_counter = client.max_counter
     for op in ops:
         op_id = str(op.get("op_id"))
         if not _is_uuid(op_id):
@@ -270,19 +297,19 @@ def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[d
         if op_id in in_batch:  # the same op twice in one batch
             results.append({"op_id": op_id, **in_batch[op_id]})
             continue
-        done = s.get(AppliedOp, (client_id, op_id))
-        if done is not None:
-            results.append({"op_id": op_id, **done.result})
+        if op_id in recorded:
+            results.append({"op_id": op_id, **recorded[op_id]})
             continue
         counter = op.get("counter")
-        if isinstance(counter, int) and not isinstance(counter, bool) and counter > client.max_counter:
-            client.max_counter = min(counter, 2**62)
+        if isinstance(counter, int) and not isinstance(counter, bool) and counter > max_counter:
+            max_counter = min(counter, 2**62)
         result = engine.apply(op)
         if result["status"] == "applied":
             applied += 1
         s.add(AppliedOp(client_id=client_id, op_id=op_id, account_id=p.account_id, result=result, created_at=now))
         in_batch[op_id] = result
         results.append({"op_id": op_id, **result})
+    client.max_counter = max_counter  # one UPDATE at the end, not one per autoflush
     client.last_seen = now
     s.add(client)
     engine.w.finish()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -91,7 +92,7 @@ def change(account_id: Annotated[int, Path(ge=1, le=2**31)], body: AccountChange
             if body.disabled:
                 s.execute(update(AuthSession).where(col(AuthSession.account_id) == a.id,
                                                     col(AuthSession.revoked_at).is_(None))
-                          .values(revoked_at=a.created_at or 1.0, revoke_reason="disabled"))
+                          .values(revoked_at=time.time(), revoke_reason="disabled"))
         if body.unlock:
             a.locked_until = 0.0
             a.failed_count = 0

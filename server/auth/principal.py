@@ -44,18 +44,20 @@ def _unauthorized(detail: str = "Требуется вход: передайте
 def principal_for_token(state: AppState, token: str, ip: str) -> Principal:
     now = time.time()
     with read_session(state.engine) as s:
-        row = s.exec(
-            select(Token, AuthSession, Account)
+        # one statement per request: token, session, account and its organizations together
+        rows = s.exec(
+            select(Token, AuthSession, Account, AccountOrg.org_inn)
             .join(AuthSession, AuthSession.id == Token.session_id)  # type: ignore[arg-type]
             .join(Account, Account.id == AuthSession.account_id)  # type: ignore[arg-type]
+            .outerjoin(AccountOrg, AccountOrg.account_id == Account.id)  # type: ignore[arg-type]
             .where(Token.token_hash == token_hash(token))
-        ).first()
-        if row is None:
+        ).all()
+        if not rows:
             raise _unauthorized()
-        tok, sess, acc = row
+        tok, sess, acc, _ = rows[0]
         if tok.kind != "access" or tok.expires_at <= now or sess.revoked_at is not None or acc.disabled:
             raise _unauthorized("Сеанс истёк или отозван: войдите заново.")
-        inns = tuple(sorted(s.exec(select(AccountOrg.org_inn).where(AccountOrg.account_id == acc.id)).all()))
+        inns = tuple(sorted(r[3] for r in rows if r[3]))
         assert acc.id is not None
         return Principal(acc.id, acc.login, acc.role, acc.person_id, inns, sess.id, ip)
 
