@@ -15,7 +15,3 @@ os.environ["FRMR_FAST_KDF"] = "1"
 _scratch = tempfile.mkdtemp(prefix="frmr-tests-")
 os.environ.setdefault("FRMR_PROFILES_DIR", os.path.join(_scratch, "profiles"))
 os.environ.setdefault("FRMR_LOG_DIR", os.path.join(_scratch, "logs"))
-
-# Applies the PySide6 6.12 / Python 3.11 refcount workaround for every test that touches Qt,
-# even one importing PySide6 directly (the package itself does not import Qt).
-import desktop.views  # noqa: E402, F401
