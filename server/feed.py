@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from desktop.models.schema import ENTITIES
@@ -96,19 +97,33 @@ class Writer:
                 self.s.add(rec)
 
     def finish(self) -> None:
+        """Stamp feed positions. Call it last: from here to COMMIT every other writer waits."""
         if not self.touched:
             return
         n = len(self.touched)
-        self.s.flush()
-        end = self.s.execute(
-            sa.update(SeqCounter).where(col(SeqCounter.name) == COUNTER)
-            .values(value=col(SeqCounter.value) + n).returning(col(SeqCounter.value))
-        ).scalar_one()
-        start = int(end) - n + 1
-        for i, rec in enumerate(self.touched.values()):
-            rec.seq = start + i
-            self.s.add(rec)
-        self.s.flush()
+        self.s.flush()  # all other work is done before the counter is locked
+        recs = list(self.touched.values())
+        if self.s.get_bind().dialect.name == "postgresql":
+            # One statement takes the positions and stamps the rows, so the counter lock is
+            # held for a single round trip plus COMMIT.
+            end = self.s.execute(sa.text(
+                "WITH c AS (UPDATE seq_counter SET value = value + :n WHERE name = :name RETURNING value) "
+                "UPDATE record SET seq = c.value - :n + t.ord FROM c, "
+                "unnest(CAST(:ids AS varchar[])) WITH ORDINALITY AS t(id, ord) "
+                "WHERE record.id = t.id RETURNING c.value"
+            ), {"n": n, "name": COUNTER, "ids": [r.id for r in recs]}).scalars().first()
+            assert end is not None
+            for i, rec in enumerate(recs):
+                set_committed_value(rec, "seq", int(end) - n + 1 + i)
+        else:
+            end = self.s.execute(
+                sa.update(SeqCounter).where(col(SeqCounter.name) == COUNTER)
+                .values(value=col(SeqCounter.value) + n).returning(col(SeqCounter.value))
+            ).scalar_one()
+            for i, rec in enumerate(recs):
+                rec.seq = int(end) - n + 1 + i
+                self.s.add(rec)
+            self.s.flush()
         self.touched.clear()
 
 

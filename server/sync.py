@@ -312,6 +312,6 @@ def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[d
     client.max_counter = max_counter  # one UPDATE at the end, not one per autoflush
     client.last_seen = now
     s.add(client)
-    engine.w.finish()
     audit.add(s, p, "sync_push", "batch", client_id, f"операций: {len(ops)}, применено: {applied}")
+    engine.w.finish()
     return results

@@ -66,9 +66,9 @@ def write(st: AppState, p: Principal, op: dict[str, Any], *, trusted: bool = Fal
             cur = s.get(Record, op["entity_id"])
             op["base_version"] = cur.version if cur else 0
         res = eng.apply({"op_id": str(uuid.uuid4()), "fields": {}, "base": {}, **op})
-        eng.w.finish()
         if res["status"] != "rejected":
             audit.add(s, p, "change", op["entity"], op["entity_id"], note or op["op"])
+        eng.w.finish()
         return res
 
     res = in_write_tx(st.engine, tx)
