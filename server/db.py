@@ -9,6 +9,7 @@ explicit row locks (see server.feed).
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -66,7 +67,10 @@ def make_engine(url: str) -> Engine:
                 conn.exec_driver_sql("BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_size=20, max_overflow=40, pool_pre_ping=True)
+    # As many pooled connections as request threads (anyio's default is 40): connections beyond
+    # pool_size are closed when returned, and a fresh PostgreSQL connection costs a process fork.
+    pool = int(os.environ.get("FRMR_DB_POOL_SIZE", "40"))
+    return sa.create_engine(url, pool_size=pool, max_overflow=10, pool_pre_ping=True)
 
 
 @contextmanager
