@@ -111,8 +111,8 @@ class NsiEntry(VaultModel, table=True):
 
 
 class SyncRow(VaultModel, table=True):
-    """Sync (migration 0003): the server's version of a row as last pulled — the convergence
-    checksum is computed from these, not from local rows that may carry pending edits."""
+    """Sync (migration 0003): the server's version of a row, noted when it arrived while the
+    row carried local work (whose base the local version must stay)."""
 
     __tablename__ = "sync_row"  # type: ignore[assignment]
 
