@@ -64,7 +64,8 @@ def record_conflict(conn: Connection, op: Mapping[str, Any], result: Mapping[str
         touched = False
         for name in list(fields_new):
             if name in fs and fs[name]["choice"] is None:
-                fs[name]["mine"] = fields_new.pop(name)["mine"] if name not in PSEUDO else fs[name]["mine"]
+                # the person decides this field once, against the newest local value
+                fs[name]["mine"] = fields_new.pop(name)["mine"]
                 touched = True
         if touched:
             conn.execute(CONFLICT.update().where(CONFLICT.c.id == row["id"]).values(fields=_dumps(fs)))
@@ -182,9 +183,14 @@ class DecisionError(Exception):
     pass
 
 
-def _server_version(conn: Connection, entity_id: str) -> int:
+def _server_version(conn: Connection, entity_id: str, ent: str | None = None) -> int:
+    """The server's version of a row: noted aside if it arrived while the row had local work,
+    else the local row's own."""
     v = conn.execute(select(SYNC_ROW.c.version).where(SYNC_ROW.c.id == entity_id)).scalar_one_or_none()
-    return int(v or 0)
+    if v is None and ent is not None:
+        t = table(ent)
+        v = conn.execute(select(t.c.version).where(t.c.id == entity_id)).scalar_one_or_none()
+    return max(int(v or 0), 0)
 
 
 def resolve(repo: RecordRepository, conflict_id: int, field: str, choice: str) -> str:
@@ -203,7 +209,7 @@ def resolve(repo: RecordRepository, conflict_id: int, field: str, choice: str) -
             raise DecisionError(f"Поле «{field}» уже решено ({f['choice']})")
         ent, eid, pid = c["entity"], c["entity_id"], c["person_id"]
         t = table(ent)
-        sv = max(_server_version(conn, eid), int(f.get("theirs_version") or 0))
+        sv = max(_server_version(conn, eid, ent), int(f.get("theirs_version") or 0))
         local = conn.execute(select(t).where(t.c.id == eid)).mappings().first()
         if field == "_deleted" and f["theirs"] is True:
             msg = _resolve_deleted_on_server(repo, conn, ent, eid, pid, local, choice)
@@ -229,7 +235,7 @@ def _resolve_deleted_on_server(repo: RecordRepository, conn: Connection, ent: st
     if choice == "theirs":
         if local is not None:
             conn.execute(t.delete().where(t.c.id == eid))
-        repo._queue(conn, ent, eid, pid, "delete", {}, {}, _server_version(conn, eid))
+        repo._queue(conn, ent, eid, pid, "delete", {}, {}, _server_version(conn, eid, ent))
         return "Запись удалена, как на сервере"
     if local is None:
         raise DecisionError("Локальной копии записи нет — восстановить её нельзя")
@@ -264,7 +270,9 @@ def _resolve_row_exists(repo: RecordRepository, conn: Connection, ent: str, eid:
     # theirs: the server's row stands; fetch it again (the local copy is mine or absent)
     if local is not None:
         conn.execute(t.delete().where(t.c.id == eid))
-    conn.execute(SYNC_ROW.update().where(SYNC_ROW.c.id == eid).values(version=-1))
+    # A note no real version matches: the checksum differs until the re-pull brings the row.
+    conn.execute(SYNC_ROW.insert().prefix_with("OR REPLACE").values(id=eid, entity=ent, person_id=pid, version=-1,
+                                                                    deleted=0))
     mark_repull(conn, ent)
     return "Принята запись сервера; она будет загружена при следующей синхронизации"
 
@@ -289,6 +297,7 @@ def discard_rejected(repo: RecordRepository, seq: int) -> None:
             spec = entity(ent)
             conn.execute(t.insert().values(id=eid, person_id=op["person_id"], version=op["base_version"],
                                            updated_at=now_iso(), **{n: base.get(n) for n in spec.names}))
+            conn.execute(SYNC_ROW.delete().where(SYNC_ROW.c.id == eid))
         conn.execute(OUTBOX.update().where(OUTBOX.c.seq == seq).values(state="discarded"))
         # The server may have changed the row while the edit waited: fetch its state again.
         if op["op"] != "create":

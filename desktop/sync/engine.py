@@ -151,12 +151,13 @@ def _single_sync(folder: Path) -> Iterator[bool]:
 def _quiet_gc() -> Iterator[None]:
     """Keep the GUI responsive while a sync allocates heavily: a full (generation 2) garbage
     collection of the whole app heap holds the GIL for 50–150 ms, which freezes the event
-    loop. Freezing what exists now leaves only the sync's own young objects to scan."""
+    loop. Freezing what exists now (after a cheap young-generation collection) leaves only
+    the sync's own objects to scan. It is not undone afterwards: unfreezing would hand the
+    whole heap back to the next full collection — the very stall this avoids — and what is
+    frozen is the app's long-lived state, which is never garbage anyway."""
+    gc.collect(1)
     gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+    yield
 
 
 class SyncEngine:
@@ -439,6 +440,13 @@ class SyncEngine:
                         rep.conflicts_new += 1
                 else:
                     rep.rejected_new += 1
+                if op["op"] == "delete" and status != "applied":
+                    # Deleted here, alive on the server: note its version, so the convergence
+                    # check counts it instead of re-pulling the whole entity.
+                    version = res.get("version") if isinstance(res.get("version"), int) else op["base_version"]
+                    conn.execute(SYNC_ROW.insert().prefix_with("OR IGNORE").values(
+                        id=op["entity_id"], entity=op["entity"], person_id=op["person_id"], version=version,
+                        deleted=0))
 
         self._write(store)
 
@@ -497,6 +505,7 @@ class SyncEngine:
         upserts: dict[str, list[tuple[Any, ...]]] = {}
         deletes: dict[str, list[str]] = {}
         shadow: list[tuple[Any, ...]] = []
+        settled: list[str] = []
         merges: list[tuple[str, str, int, dict[str, Any] | None, set[str] | None]] = []
         for ch in changes:
             if not isinstance(ch, dict):
@@ -512,12 +521,14 @@ class SyncEngine:
                 deleted = True
             if not deleted:
                 seen.add(rid)
-            shadow.append((rid, ent, pid, version, int(deleted)))
             if rid in protected:
                 # Local work on this row: rebase instead of overwrite. A tombstone leaves the
                 # local row alone — the pending edits meet it on push and become a conflict.
+                # The local version stays the edits' base, so the server's is noted aside.
+                shadow.append((rid, ent, pid, version, int(deleted)))
                 merges.append((ent, rid, version, None if deleted else row, protected[rid]))
                 continue
+            settled.append(rid)
             if deleted:
                 deletes.setdefault(ent, []).append(rid)
             else:
@@ -525,6 +536,10 @@ class SyncEngine:
                 upserts.setdefault(ent, []).append((rid, pid, version, stamp, *map(row.get, names[ent])))
         # Straight to the driver: for a first sync of 100,000 rows SQLAlchemy's per-row
         # parameter processing would cost more than SQLCipher's own work.
+        overridden = {r for (r,) in conn.exec_driver_sql("SELECT id FROM sync_row")}
+        stale = [r for r in settled if r in overridden]
+        for i in range(0, len(stale), 500):
+            conn.execute(SYNC_ROW.delete().where(SYNC_ROW.c.id.in_(stale[i:i + 500])))
         if shadow:
             conn.exec_driver_sql(
                 "INSERT OR REPLACE INTO sync_row (id, entity, person_id, version, deleted) VALUES (?, ?, ?, ?, ?)",
@@ -566,15 +581,14 @@ class SyncEngine:
             gone = [r for r in ids if r not in seen and r not in protected]
             for i in range(0, len(gone), 500):
                 conn.execute(t.delete().where(t.c.id.in_(gone[i:i + 500])))
-            shadow_ids = [r for (r,) in conn.execute(select(SYNC_ROW.c.id).where(
-                SYNC_ROW.c.entity == ent, SYNC_ROW.c.deleted == 0))]
-            vanished = [r for r in shadow_ids if r not in seen]
+            noted = [r for (r,) in conn.execute(select(SYNC_ROW.c.id).where(SYNC_ROW.c.entity == ent))]
+            vanished = [r for r in noted if r not in seen]
             for i in range(0, len(vanished), 500):
                 conn.execute(SYNC_ROW.update().where(SYNC_ROW.c.id.in_(vanished[i:i + 500])).values(deleted=1))
 
     # -- convergence -----------------------------------------------------------------------------
     def local_state(self) -> dict[str, dict[str, Any]]:
-        """Same shape and checksum as GET /sync/state, over the server state this vault holds."""
+        """Same shape and checksum as GET /sync/state, over the server state this vault knows."""
         out: dict[str, dict[str, Any]] = {}
         with self.vault.read() as conn:
             for ent in ENTITIES:
@@ -583,8 +597,11 @@ class SyncEngine:
                 # the GUI on a 100,000-row vault.
                 h = hashlib.sha256()
                 n = 0
+                # The server's version of a row is the local one, unless noted aside in
+                # sync_row (rows that carried local work when the server's state arrived).
                 rows = conn.exec_driver_sql(
-                    "SELECT id, version FROM sync_row WHERE entity = ? AND deleted = 0 ORDER BY id", (ent,))
+                    f"SELECT id, version FROM rec_{ent} WHERE version > 0 AND id NOT IN (SELECT id FROM sync_row) "
+                    "UNION ALL SELECT id, version FROM sync_row WHERE entity = ? AND deleted = 0 ORDER BY id", (ent,))
                 for rid, ver in rows:
                     h.update(f"{rid}:{ver}\n".encode())
                     n += 1
@@ -592,18 +609,26 @@ class SyncEngine:
         return out
 
     def _catch_up_versions(self, conn: Connection) -> None:
-        """Rows whose local work is done (sent and answered, or decided) but whose newer server
-        state arrived while they were protected: the pull merged their untouched fields, so
-        they now hold the server's state — record its version too. (An op the server applied as
-        a no-op never re-announces the row, so nothing else would.)"""
+        """Rows whose local work is done (sent and answered, or decided) while a newer server
+        state was noted aside: the pull merged their untouched fields, so they now hold the
+        server's state — take its version and drop the note. (An op the server applied as a
+        no-op never re-announces the row, so nothing else would.) A row the server deleted
+        goes; a note for a row missing here stays, so the checksum shows it and a re-pull
+        brings the row back."""
         protected = decisions.protected_fields(conn)
-        for ent in ENTITIES:
+        notes = conn.execute(select(SYNC_ROW.c.id, SYNC_ROW.c.entity, SYNC_ROW.c.version, SYNC_ROW.c.deleted)).all()
+        for rid, ent, version, deleted in notes:
+            if rid in protected or ent not in ENTITIES:
+                continue
             t = table(ent)
-            stale = conn.execute(select(t.c.id, SYNC_ROW.c.version).join(SYNC_ROW, SYNC_ROW.c.id == t.c.id).where(
-                SYNC_ROW.c.version > t.c.version, SYNC_ROW.c.deleted == 0)).all()
-            for rid, version in stale:
-                if rid not in protected:
-                    conn.execute(t.update().where(t.c.id == rid).values(version=version))
+            here = conn.execute(select(t.c.id).where(t.c.id == rid)).first() is not None
+            if deleted:
+                conn.execute(t.delete().where(t.c.id == rid))
+            elif here and version >= 0:
+                conn.execute(t.update().where(t.c.id == rid).values(version=version))
+            else:
+                continue
+            conn.execute(SYNC_ROW.delete().where(SYNC_ROW.c.id == rid))
 
     def _converge(self) -> None:
         self._write(self._catch_up_versions)

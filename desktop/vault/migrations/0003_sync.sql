@@ -1,9 +1,9 @@
 -- Vault schema 3: what the sync engine remembers about the server.
 -- The outbox itself is unchanged, so operations queued by an older version still go out.
 
--- The server's state of every row this vault has seen: version and tombstone flag.
--- The convergence checksum is computed from here (the server's truth as last pulled),
--- not from the local rows, which may carry pending edits.
+-- The server's version of a row, noted aside when it arrived while the row carried local work
+-- (a pending, rejected or undecided edit keeps the local version as its base). For every other
+-- row the local version is the server's, and the convergence checksum combines both.
 CREATE TABLE sync_row (
     id VARCHAR NOT NULL,
     entity VARCHAR NOT NULL,
