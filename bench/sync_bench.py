@@ -90,15 +90,32 @@ def raw_insert(folder: Path, rows: list[dict[str, Any]]) -> float:
         r.close()
 
 
-def first_sync(folder: Path, url: str, session: dict[str, Any], page: int) -> tuple[float, Any]:
+def first_sync(folder: Path, url: str, session: dict[str, Any], page: int) -> tuple[float, float, Any]:
+    """-> (wall seconds, this process's CPU seconds, report)."""
     r = Replica(folder, url)
     try:
         r.adopt_session(session)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rep = r.sync(page_limit=page, timeout=120.0)
-        return time.perf_counter() - t0, rep
+        return time.perf_counter() - t0, time.process_time() - c0, rep
     finally:
         r.close()
+
+
+def server_only(url: str, session: dict[str, Any], page: int) -> float:
+    """The same feed fetched and parsed, nothing stored: the server's share of a first sync."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {session['access_token']}", "X-Client-Schema": "3"}
+    t0 = time.perf_counter()
+    cursor = ""
+    with httpx.Client(base_url=url, headers=headers, timeout=120, verify=False) as c:
+        while True:
+            data = c.get("/sync/pull", params={"cursor": cursor, "limit": page}).json()
+            cursor = data["cursor"]
+            if not data["has_more"]:
+                break
+    return time.perf_counter() - t0
 
 
 def push_edits(folder: Path, url: str, session: dict[str, Any], n: int, page: int) -> dict[str, Any]:
@@ -192,11 +209,17 @@ def main(argv: list[str] | None = None) -> int:
             session = db.session(login)
             raw = [raw_insert(base / f"raw{i}", rows) for i in range(args.runs)]
             syncs = []
+            cpus = []
             for i in range(args.runs):
-                s, rep = first_sync(base / f"sync{i}", server_url, session, args.page)
+                s, cpu, rep = first_sync(base / f"sync{i}", server_url, session, args.page)
                 assert rep.outcome == "converged", rep
                 assert rep.pulled >= len(rows), rep
                 syncs.append(s)
+                cpus.append(cpu)
+            server_s = [server_only(server_url, session, args.page) for _ in range(args.runs)]
+            out["server_pull_only_s"] = [round(x, 3) for x in server_s]
+            out["server_pull_only_median_s"] = round(statistics.median(server_s), 3)
+            out["first_sync_client_cpu_median_s"] = round(statistics.median(cpus), 3)
             out["raw_insert_s"] = [round(x, 3) for x in raw]
             out["first_sync_s"] = [round(x, 3) for x in syncs]
             out["raw_insert_median_s"] = round(statistics.median(raw), 3)
