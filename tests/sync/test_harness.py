@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from tests.sync import harness
 
 
+# ~3.5 min alone on a 2-core machine; more when other suites share it.
+@pytest.mark.timeout(1200)
 def test_randomized_schedules_lose_and_duplicate_nothing() -> None:
     n = int(os.environ.get("FRMR_HARNESS_SCHEDULES", "200"))
     totals = harness.run(n, seed=int(os.environ.get("FRMR_HARNESS_SEED", "1")))
