@@ -67,13 +67,14 @@ def migrate(conn: sqlcipher3.Connection, target: int | None = None) -> int:
     for version, path in migrations():
         if version <= current or (target is not None and version > target):
             continue
-        statements = [s.strip() for s in path.read_text(encoding="utf-8").split(";")]
+        # Comments go first: a ";" inside a comment must not split a statement.
+        sql = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                        if not line.lstrip().startswith("--"))
+        statements = [s.strip() for s in sql.split(";") if s.strip()]
         conn.execute("BEGIN IMMEDIATE")
         try:
             for stmt in statements:
-                body = "\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
-                if body:
-                    conn.execute(body)
+                conn.execute(stmt)
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
