@@ -34,6 +34,10 @@ def _language(args: argparse.Namespace, folder: Path | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if "--self-test" in (sys.argv[1:] if argv is None else argv):
+        from desktop import selftest
+
+        return selftest.run()
     disable_core_dumps()
     install_excepthook()
     args = parse_args(argv)
@@ -43,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    from desktop import startup_probe
+
+    startup_probe.arm(app)  # FRMR_STARTUP_PROBE=1: print time to the main window and quit (bench)
     root = profiles_root()
     folder: Path | None = Path(args.profile).expanduser() if args.profile else None
     if args.demo:
