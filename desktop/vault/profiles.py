@@ -14,7 +14,7 @@ from typing import Any
 
 from desktop.vault.atomic import atomic_write_bytes
 from desktop.vault.errors import ProfileError
-from desktop.vault.store import DB_NAME, KEYS_NAME
+from desktop.vault.layout import DB_NAME, KEYS_NAME
 
 PROFILE_FILE = "profile.json"
 SETTINGS_FILE = "settings.json"

@@ -23,10 +23,10 @@ from sqlalchemy.pool import QueuePool
 from desktop.vault.attempts import AttemptCounter
 from desktop.vault.errors import DamagedVault, VaultLocked, WrongPassphrase
 from desktop.vault.keys import KdfParams, KeyFile, calibrate
+from desktop.vault.layout import ATTEMPTS_NAME, DB_NAME, KEYS_NAME
 
-DB_NAME = "vault.db"
-KEYS_NAME = "keys.json"
-ATTEMPTS_NAME = "attempts.json"
+__all__ = ["ATTEMPTS_NAME", "DB_NAME", "KEYS_NAME", "LATEST_SCHEMA", "Vault", "migrate"]
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
