@@ -1,14 +1,16 @@
 """The change feed: positions, cursors, pull and the convergence checksum.
 
-Every written row gets a fresh position (``record.seq``) at the very end of its transaction.
-Positions are taken from one counter row with ``UPDATE … RETURNING``: on PostgreSQL that row
-lock is held until COMMIT, so a writer cannot take positions until the previous position
-holder has committed (locks are released only after the commit is visible). Positions thus
-become visible in increasing order with no holes, and a reader that has seen position N will
-never later find a committed N-1 it skipped — "positions below the oldest still-open writer"
-is everything visible. On SQLite, write transactions are serialized by BEGIN IMMEDIATE, which
-gives the same order. The lock is held only for the few statements between taking positions
-and COMMIT.
+Every written row gets a fresh position (``record.seq``) when its transaction commits.
+Positions come from one counter row (``seq_counter``) whose row lock the taker holds until its
+COMMIT is visible (PostgreSQL releases locks only after that). So a writer cannot take positions
+while a previous taker is still uncommitted: positions become visible in increasing order with
+no holes in what is visible, and a reader that has seen position N never later finds a committed
+N-1 it skipped — "positions below the oldest still-open writer" is everything visible.
+
+PostgreSQL: a deferred constraint trigger (migration 0003) takes the positions inside COMMIT, so
+the lock is held only for the commit itself, never across a round trip to a busy application
+process. SQLite: write transactions are serialized by BEGIN IMMEDIATE; positions are taken at
+the end of the transaction from Python.
 
 Pull returns current row states ordered by position: a row changed twice appears once, with
 its latest version; deletes are tombstones that keep their position.
@@ -23,7 +25,6 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from desktop.models.schema import ENTITIES
@@ -97,34 +98,32 @@ class Writer:
                 self.s.add(rec)
 
     def finish(self) -> None:
-        """Stamp feed positions. Call it last: from here to COMMIT every other writer waits."""
+        """Give the touched rows feed positions. Call it last in the transaction.
+
+        PostgreSQL: the rows get ``seq`` NULL and the deferred trigger of migration 0003 stamps
+        them inside COMMIT. SQLite: positions are taken here (writers are serialized anyway).
+        """
         if not self.touched:
             return
-        n = len(self.touched)
-        self.s.flush()  # all other work is done before the counter is locked
         recs = list(self.touched.values())
-        if self.s.get_bind().dialect.name == "postgresql":
-            # One statement takes the positions and stamps the rows, so the counter lock is
-            # held for a single round trip plus COMMIT.
-            end = self.s.execute(sa.text(
-                "WITH c AS (UPDATE seq_counter SET value = value + :n WHERE name = :name RETURNING value) "
-                "UPDATE record SET seq = c.value - :n + t.ord FROM c, "
-                "unnest(CAST(:ids AS varchar[])) WITH ORDINALITY AS t(id, ord) "
-                "WHERE record.id = t.id RETURNING c.value"
-            ), {"n": n, "name": COUNTER, "ids": [r.id for r in recs]}).scalars().first()
-            assert end is not None
-            for i, rec in enumerate(recs):
-                set_committed_value(rec, "seq", int(end) - n + 1 + i)
-        else:
-            end = self.s.execute(
-                sa.update(SeqCounter).where(col(SeqCounter.name) == COUNTER)
-                .values(value=col(SeqCounter.value) + n).returning(col(SeqCounter.value))
-            ).scalar_one()
-            for i, rec in enumerate(recs):
-                rec.seq = int(end) - n + 1 + i
-                self.s.add(rec)
-            self.s.flush()
         self.touched.clear()
+        if self.s.get_bind().dialect.name == "postgresql":
+            for rec in recs:
+                if rec.seq is not None:
+                    rec.seq = None  # an UPDATE OF seq to NULL queues the trigger
+                    self.s.add(rec)
+            self.s.flush()
+            return
+        n = len(recs)
+        self.s.flush()
+        end = self.s.execute(
+            sa.update(SeqCounter).where(col(SeqCounter.name) == COUNTER)
+            .values(value=col(SeqCounter.value) + n).returning(col(SeqCounter.value))
+        ).scalar_one()
+        for i, rec in enumerate(recs):
+            rec.seq = int(end) - n + 1 + i
+            self.s.add(rec)
+        self.s.flush()
 
 
 # -- cursors -----------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def test_upgrade_from_0001_backfills_staff_columns(backend: str, tmp_path: Path)
         with engine.connect() as c:
             row = c.execute(sa.text("SELECT sort_name, snils, begin_date FROM record WHERE id = :i"), {"i": eid}).one()
             assert tuple(row) == ("иванова мария", "12845673989", "2020-01-02")
-            assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+            assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
         engine.dispose()
     finally:
         if backend == "postgresql":
