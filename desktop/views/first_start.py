@@ -6,6 +6,7 @@ about a second) in the thread pool between steps 2 and 3.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import (
 from desktop.i18n import tr
 from desktop.vault.errors import ProfileError, VaultError
 from desktop.vault.profiles import Profile, create_profile, read_profile, write_profile
-from desktop.vault.store import Vault
 from desktop.views.consent_view import ConsentView
 from desktop.views.crash import describe_unexpected
 from desktop.views.passphrase_input import PassphraseInput
 from desktop.views.workers import run_in_pool
+
+if TYPE_CHECKING:
+    from desktop.vault.store import Vault
 
 STEPS = ("Профиль", "Парольная фраза", "Ключ восстановления", "Согласие")
 
@@ -41,6 +44,8 @@ def _create(root: Path, folder: Path | None, name: str, passphrase: str) -> tupl
         write_profile(prof)
     else:
         prof = create_profile(root, name)
+    from desktop.vault.store import Vault  # in the pool thread: SQLCipher is not needed before
+
     vault, recovery = Vault.create(prof.folder, passphrase)
     return prof, vault, recovery
 

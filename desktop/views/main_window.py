@@ -12,6 +12,7 @@ Extension points for other parts of the project:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
@@ -19,10 +20,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 from desktop.i18n import tr
 from desktop.paths import resource_dir
 from desktop.views.record_page import RecordPage
-from desktop.views.record_store import RecordStore
+
+if TYPE_CHECKING:  # the record stack is imported once a vault opens, not for the first screen
+    from desktop.views.record_store import RecordStore
 
 APP_TITLE = "ФРМР — кабинет медицинского работника"
-SectionFactory = Callable[[RecordStore], QWidget]
+SectionFactory = Callable[["RecordStore"], QWidget]
 
 
 def app_icon() -> QIcon:

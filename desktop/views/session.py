@@ -14,50 +14,56 @@ import itertools
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
-from desktop.models.repository import RecordRepository
 from desktop.vault.profiles import Profile, list_profiles, load_settings, read_profile
-from desktop.vault.store import Vault
+from desktop.views import prewarm
 from desktop.views.consent_view import ConsentView
 from desktop.views.crash import describe_unexpected
-from desktop.views.documents_model import DocumentsModel
-from desktop.views.documents_view import DocumentsView, cert_reminder
-from desktop.views.education_view import EducationView
-from desktop.views.employment_view import EmploymentView, employment_model
 from desktop.views.first_start import FirstStartWizard
 from desktop.views.idle import IdleWatcher
 from desktop.views.main_window import MainWindow
-from desktop.views.nmo_view import NmoView
-from desktop.views.notifications_view import NotificationsModel, NotificationsView
 from desktop.views.profile_chooser import ProfileChooser
-from desktop.views.profile_view import ProfileView
-from desktop.views.qualification_view import QualificationView
 from desktop.views.record_page import RecordPage
-from desktop.views.record_store import RecordStore
-from desktop.views.record_table_model import RecordTableModel
-from desktop.views.requests_view import RequestsView
-from desktop.views.settings_view import SettingsView
 from desktop.views.unlock_view import UnlockView
 from desktop.views.workers import DbWorker, run_in_pool
+
+if TYPE_CHECKING:
+    # The record stack (SQLAlchemy, SQLCipher, the section views) is imported only once a vault
+    # opens — and warmed up in the pool while the unlock screen waits — so the first screen
+    # appears without paying for it.
+    from desktop.models.repository import RecordRepository
+    from desktop.vault.store import Vault
+    from desktop.views.record_store import RecordStore
 
 SECTIONS = ("Профиль", "Образование", "Квалификация", "Трудовая деятельность", "НМО", "Документы",
             "Запросы", "Уведомления", "Настройки")
 
 
 def _open(folder: Path, passphrase: str) -> tuple[Vault, RecordRepository]:
+    from desktop.models.repository import RecordRepository
+    from desktop.vault.store import Vault
+
     vault = Vault.open(folder, passphrase)
     return vault, RecordRepository(vault)
 
 
 def _recover(folder: Path, key: str, new: str) -> tuple[Vault, RecordRepository]:
+    from desktop.models.repository import RecordRepository
+    from desktop.vault.store import Vault
+
     vault = Vault.open_with_recovery(folder, key, new)
     return vault, RecordRepository(vault)
+
+
+#: imported in the background while the first screen waits (see desktop.views.prewarm)
+RECORD_MODULES = ("desktop.vault.store", "desktop.models.repository", "desktop.views.record_store",
+                  "desktop.views.record_sections")
 
 
 class SectionViews(dict[str, QWidget]):
@@ -161,6 +167,8 @@ class Session(QObject):
         self.window.show_page(wizard)
 
     def _wizard_done(self, profile: Profile, vault: Vault) -> None:
+        from desktop.models.repository import RecordRepository
+
         self.profile = profile
         self._opened(vault, RecordRepository(vault), record_consent=True)
 
@@ -175,6 +183,7 @@ class Session(QObject):
     # -- unlock ----------------------------------------------------------------------------
     def show_unlock(self) -> None:
         assert self.profile is not None
+        prewarm.start(RECORD_MODULES)
         view = UnlockView(self.profile)
         view.unlock_requested.connect(self._unlock)
         view.recover_requested.connect(self._recover)
@@ -209,6 +218,8 @@ class Session(QObject):
         run_in_pool(fn, ok, err)
 
     def _opened(self, vault: Vault, repo: RecordRepository, record_consent: bool = False) -> None:
+        from desktop.views.record_store import RecordStore
+
         assert self.profile is not None
         self.vault = vault
         self.settings = load_settings(self.profile.folder)
@@ -261,41 +272,15 @@ class Session(QObject):
         store = self.store
         assert store is not None and self.vault is not None and self.profile is not None
         vault, folder, settings_dict = self.vault, self.profile.folder, self.settings
+        from desktop.views.record_sections import NotificationsModel, section_factories
+
         page = RecordPage()
         t = {name: tr(name) for name in SECTIONS}
         self.views = SectionViews(lambda name: page.build(t[name]))
         # Models that other parts listen to exist from the start; section widgets are built lazily.
         notifications = NotificationsModel(store)
-
-        def documents() -> QWidget:
-            view = DocumentsView(DocumentsModel(store))
-            # The signing certificate's expiry (known after a vault read) joins the reminders.
-            view.certificate_status.connect(
-                lambda cert: notifications.set_extra("signing_certificate", cert_reminder(cert)))
-            return view
-
-        def settings() -> QWidget:
-            view = SettingsView(folder, settings_dict, vault.change_passphrase)
-            view.settings_changed.connect(self._settings_changed)
-            view.settings_changed.connect(lambda _s: notifications.reload())
-            view.settings_changed.connect(lambda _s: self._refresh_nmo())
-            return view
-
-        factories: dict[str, Any] = {
-            "Профиль": lambda: ProfileView(store),
-            "Образование": lambda: EducationView(RecordTableModel(store, "education", order_by="end_date")),
-            "Квалификация": lambda: QualificationView(
-                RecordTableModel(store, "certificate", order_by="issue_date"),
-                RecordTableModel(store, "accreditation", order_by="protocol_date"),
-                RecordTableModel(store, "category", order_by="begin_date"),
-                RecordTableModel(store, "application", order_by="submitted_at")),
-            "Трудовая деятельность": lambda: EmploymentView(employment_model(store)),
-            "НМО": lambda: NmoView(RecordTableModel(store, "nmo", order_by="event_date"), settings_dict),
-            "Документы": documents,
-            "Запросы": lambda: RequestsView(RecordTableModel(store, "request", order_by="received_at")),
-            "Уведомления": lambda: NotificationsView(notifications),
-            "Настройки": settings,
-        }
+        factories = section_factories(store, vault, folder, settings_dict, notifications, self._settings_changed,
+                                      self._refresh_nmo)
         by_title = {t[name]: name for name in SECTIONS}
 
         def built(title: str, widget: QWidget) -> None:
@@ -322,8 +307,9 @@ class Session(QObject):
 
     def _refresh_nmo(self) -> None:
         nmo = self.views.get("НМО")
-        if isinstance(nmo, NmoView):
-            nmo.refresh_totals()
+        refresh = getattr(nmo, "refresh_totals", None)
+        if refresh is not None:
+            refresh()
 
     def _build_rest(self, page: RecordPage) -> None:
         """One section per event-loop turn, so input is handled between them."""

@@ -12,23 +12,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QWidget
 
 from desktop.i18n import tr
 from desktop.models.schema import ENTITIES
-from desktop.views.conflicts_view import ConflictsView
-from desktop.views.rejected_view import RejectedView
-from desktop.views.sync_controller import SyncController
+from desktop.views import prewarm
 from desktop.views.workers import run_in_pool
+
+if TYPE_CHECKING:
+    # The sync stack (httpx, the engine, SQLAlchemy) is imported when a vault opens, so the
+    # first screen does not wait for it.
+    from desktop.views.sync_controller import SyncController
 
 CONFLICTS = "Конфликты"
 REJECTED = "Отклонено сервером"
 HINTS = {"login": "войти", "conflicts": "открыть конфликты", "rejected": "открыть отклонённые",
          "retry": "повторить", "update": "обновите приложение"}
+
+
+SYNC_MODULES = ("desktop.views.sync_controller", "desktop.views.conflicts_view", "desktop.views.rejected_view")
 
 
 class SyncWiring(QObject):
@@ -57,6 +63,9 @@ class SyncWiring(QObject):
         self.login_action.triggered.connect(self.login)
         menu.addAction(self.sync_action)
         menu.addAction(self.login_action)
+        # The sync stack is imported in the background once the first screen is up, not on the
+        # GUI thread when the record opens.
+        QTimer.singleShot(0, lambda: prewarm.start(SYNC_MODULES))
 
     # -- sections ------------------------------------------------------------------------------
     def _runner(self, store: Any) -> Any:
@@ -65,12 +74,16 @@ class SyncWiring(QObject):
         return run
 
     def _conflicts(self, store: Any) -> QWidget:
+        from desktop.views.conflicts_view import ConflictsView
+
         view = ConflictsView(store.repo, self._runner(store))
         view.decided.connect(self._decided)
         self.views.append(view)
         return view
 
     def _rejected(self, store: Any) -> QWidget:
+        from desktop.views.rejected_view import RejectedView
+
         view = RejectedView(store.repo, self._runner(store))
         view.decided.connect(self._decided)
         self.views.append(view)
@@ -81,6 +94,8 @@ class SyncWiring(QObject):
         vault, store = self.session.vault, self.session.store
         if vault is None or store is None or self.controller is not None:
             return
+        from desktop.views.sync_controller import SyncController
+
         ctl = self.controller = SyncController(vault, self)
         ctl.state_changed.connect(self._state)
         ctl.pending_changed.connect(self.window.set_pending)

@@ -1,0 +1,71 @@
+"""What the record page is made of: each section's widget, built from the open store.
+
+Kept out of ``session`` so that the first screen (profile chooser, unlock) does not import
+the section views and the record stack behind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from desktop.vault.store import Vault
+from desktop.views.documents_model import DocumentsModel
+from desktop.views.documents_view import DocumentsView, cert_reminder
+from desktop.views.education_view import EducationView
+from desktop.views.employment_view import EmploymentView, employment_model
+from desktop.views.nmo_view import NmoView
+from desktop.views.notifications_view import NotificationsModel, NotificationsView
+from desktop.views.profile_view import ProfileView
+from desktop.views.qualification_view import QualificationView
+from desktop.views.record_store import RecordStore
+from desktop.views.record_table_model import RecordTableModel
+from desktop.views.requests_view import RequestsView
+from desktop.views.settings_view import SettingsView
+
+__all__ = ["NotificationsModel", "section_factories"]
+
+
+def section_factories(
+    store: RecordStore,
+    vault: Vault,
+    folder: Path,
+    settings_dict: dict[str, Any],
+    notifications: NotificationsModel,
+    on_settings_changed: Callable[[dict[str, Any]], None],
+    refresh_nmo: Callable[[], None],
+) -> dict[str, Callable[[], QWidget]]:
+    """Section name (Russian, as in ``session.SECTIONS``) -> a factory of its widget."""
+
+    def documents() -> QWidget:
+        view = DocumentsView(DocumentsModel(store))
+        # The signing certificate's expiry (known after a vault read) joins the reminders.
+        view.certificate_status.connect(
+            lambda cert: notifications.set_extra("signing_certificate", cert_reminder(cert)))
+        return view
+
+    def settings() -> QWidget:
+        view = SettingsView(folder, settings_dict, vault.change_passphrase)
+        view.settings_changed.connect(on_settings_changed)
+        view.settings_changed.connect(lambda _s: notifications.reload())
+        view.settings_changed.connect(lambda _s: refresh_nmo())
+        return view
+
+    return {
+        "Профиль": lambda: ProfileView(store),
+        "Образование": lambda: EducationView(RecordTableModel(store, "education", order_by="end_date")),
+        "Квалификация": lambda: QualificationView(
+            RecordTableModel(store, "certificate", order_by="issue_date"),
+            RecordTableModel(store, "accreditation", order_by="protocol_date"),
+            RecordTableModel(store, "category", order_by="begin_date"),
+            RecordTableModel(store, "application", order_by="submitted_at")),
+        "Трудовая деятельность": lambda: EmploymentView(employment_model(store)),
+        "НМО": lambda: NmoView(RecordTableModel(store, "nmo", order_by="event_date"), settings_dict),
+        "Документы": documents,
+        "Запросы": lambda: RequestsView(RecordTableModel(store, "request", order_by="received_at")),
+        "Уведомления": lambda: NotificationsView(notifications),
+        "Настройки": settings,
+    }
