@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import heapq
 import json
 import logging
 import random
@@ -149,20 +150,26 @@ def _single_sync(folder: Path) -> Iterator[bool]:
 
 @contextlib.contextmanager
 def _quiet_gc() -> Iterator[None]:
-    """Keep the GUI responsive while a sync allocates heavily: a full (generation 2) garbage
-    collection of the whole app heap holds the GIL for 50–150 ms, which freezes the event
-    loop. Freezing what exists now (after a cheap young-generation collection) leaves only
-    the sync's own objects to scan. It is not undone afterwards: unfreezing would hand the
-    whole heap back to the next full collection — the very stall this avoids — and what is
-    frozen is the app's long-lived state, which is never garbage anyway."""
+    """Keep the GUI responsive while a sync allocates heavily. A garbage collection holds
+    the GIL for its whole run — a full one over the app's heap for 50–150 ms — which
+    freezes the event loop. So: freeze what exists now (the app's long-lived state, never
+    garbage; not undone, or the next full collection would walk it all again) and pause
+    automatic collection while the sync runs; the pages it parses hold no reference cycles,
+    so memory stays flat and plain reference counting frees them."""
     gc.collect(1)
     gc.freeze()
-    yield
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class SyncEngine:
     def __init__(self, vault: Vault, *, server: str | None = None, timeout: float = 30.0,
-                 page_limit: int = 1000, batch_size: int = 200, max_attempts: int = 6,
+                 page_limit: int = 5000, batch_size: int = 200, max_attempts: int = 6,
                  base_delay: float = 0.5, max_delay: float = 30.0, progress: Progress | None = None,
                  rng: random.Random | None = None, repo: RecordRepository | None = None) -> None:
         self.vault = vault
@@ -170,6 +177,8 @@ class SyncEngine:
         with vault.read() as conn:
             self.server = (server or get_meta(conn, SERVER_KEY) or "").rstrip("/")
         self.timeout = timeout
+        # The protocol's maximum page: per-request costs on the server dominate a first sync,
+        # and pages are parsed change by change, so a big page doesn't stall the GUI.
         self.page_limit = page_limit
         self.batch_size = batch_size
         self.max_attempts = max_attempts
@@ -592,17 +601,19 @@ class SyncEngine:
         out: dict[str, dict[str, Any]] = {}
         with self.vault.read() as conn:
             for ent in ENTITIES:
-                # SQLite sorts (ids are fixed-length UUIDs, so id order is line order) and the hash
-                # is fed row by row: one big sorted() would hold the GIL long enough to freeze
-                # the GUI on a 100,000-row vault.
-                h = hashlib.sha256()
-                n = 0
                 # The server's version of a row is the local one, unless noted aside in
                 # sync_row (rows that carried local work when the server's state arrived).
-                rows = conn.exec_driver_sql(
-                    f"SELECT id, version FROM rec_{ent} WHERE version > 0 AND id NOT IN (SELECT id FROM sync_row) "
-                    "UNION ALL SELECT id, version FROM sync_row WHERE entity = ? AND deleted = 0 ORDER BY id", (ent,))
-                for rid, ver in rows:
+                # SQLite walks the id index (ids are fixed-length UUIDs, so id order is line
+                # order) and the hash is fed row by row: one big sorted() would hold the GIL
+                # long enough to freeze the GUI on a 100,000-row vault.
+                notes = {rid: (ver, deleted) for rid, ver, deleted in conn.exec_driver_sql(
+                    "SELECT id, version, deleted FROM sync_row WHERE entity = ?", (ent,))}
+                noted = sorted((rid, ver) for rid, (ver, deleted) in notes.items() if not deleted)
+                local = ((rid, ver) for rid, ver in conn.exec_driver_sql(
+                    f"SELECT id, version FROM rec_{ent} WHERE version > 0 ORDER BY id") if rid not in notes)
+                h = hashlib.sha256()
+                n = 0
+                for rid, ver in heapq.merge(local, noted):
                     h.update(f"{rid}:{ver}\n".encode())
                     n += 1
                 out[ent] = {"count": n, "checksum": h.hexdigest()}
