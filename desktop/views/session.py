@@ -315,6 +315,8 @@ class Session(QObject):
         """One section per event-loop turn, so input is handled between them."""
         if self.window.record is page and page.build_next():
             QTimer.singleShot(0, lambda: self._build_rest(page))
+        elif self.window.record is page:
+            prewarm.settle_heap()  # every section is built: keep the GC off this long-lived heap
 
     def _settings_changed(self, settings: dict[str, Any]) -> None:
         self.idle.set_minutes(float(settings.get("auto_lock_minutes", 15)))
@@ -336,6 +338,7 @@ class Session(QObject):
             store.deleteLater()
         if vault is not None:
             self.worker.submit(vault.close)
+        prewarm.release_heap()  # the record's widgets and rows may be collected again
         self.window.set_vault_state(False)
         self.window.set_pending(None)
         if self.profile is not None and self.profile.has_vault:
