@@ -112,3 +112,36 @@ def test_theirs_resolution_and_rejection_list(server, org, tmp_path, replicas) -
     assert doc.repo.get("employment", eid)["rate"] == "1"
     assert doc.sync().outcome == "converged"
     assert decisions.list_rejected(doc.repo) == []
+
+
+def test_browser_login_through_the_loopback_listener(server, org, tmp_path, replicas) -> None:
+    """login_browser with a stand-in browser: it opens the URL, posts the form and follows
+    the redirect to the one-shot listener on 127.0.0.1, as a system browser would."""
+    import threading
+
+    from desktop.sync.auth import login_browser, remember_login
+    from tests.sync.world import PASSWORD
+
+    pid, _ = server["db"].person(org)
+    login = server["db"].account("doctor", person_id=pid)
+
+    def browser(url: str) -> None:
+        def run() -> None:
+            with httpx.Client(timeout=10) as c:
+                page = c.get(url)
+                assert page.status_code == 200 and "<form" in page.text
+                q = dict(httpx.URL(url).params)
+                done = c.post(server["url"] + "/oauth/authorize",
+                              data={**q, "username": login, "password": PASSWORD, "otp": ""})
+                assert done.status_code == 302
+                back = c.get(done.headers["location"])  # the loopback listener answers
+                assert back.status_code == 200 and "Вход выполнен" in back.text
+
+        threading.Thread(target=run, daemon=True).start()
+
+    answer = login_browser(server["url"], open_url=browser, timeout=20)
+    r = Replica(tmp_path / "b", server["url"])
+    replicas.append(r)
+    remember_login(r.vault, server["url"], answer)
+    assert r.sync().outcome == "converged"
+    assert r.repo.get("person", pid) is not None
