@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desktop.models.checkdigits import make_inn10, make_snils  # noqa: E402
-from desktop.models.repository import RecordRepository  # noqa: E402
-from desktop.vault import store  # noqa: E402
-from desktop.vault.keys import KeyFile, calibrate  # noqa: E402
-from desktop.vault.store import Vault  # noqa: E402
+from desktop.models.checkdigits import make_inn10, make_snils
+from desktop.models.repository import RecordRepository
+from desktop.vault import store
+from desktop.vault.keys import KeyFile, calibrate
+from desktop.vault.store import Vault
 
 PASS = "bench passphrase 2026"
 
@@ -86,7 +86,8 @@ def main() -> None:
             kdf.append(t1 - t0)
             open_.append(t2 - t1)
     print(f"KDF params: Argon2id {params.memory_kib // 1024} MiB, t={params.time_cost}, p={params.parallelism}")
-    print(f"unlock: KDF median {statistics.median(kdf) * 1000:.0f} ms; open median {statistics.median(open_) * 1000:.1f} ms")
+    print(f"unlock: KDF median {statistics.median(kdf) * 1000:.0f} ms; "
+          f"open median {statistics.median(open_) * 1000:.1f} ms")
 
     cipher_med, plain_med, ratios = [], [], []
     real_connect = store._raw_connect
@@ -102,10 +103,11 @@ def main() -> None:
         cipher_med.append(c)
         plain_med.append(p)
         ratios.append(c / p)
-    print(f"saved edit (validation + row + outbox + journal), SQLCipher: median {statistics.median(cipher_med) * 1000:.2f} ms"
-          f" over {args.runs}×{args.edits}")
+    print("saved edit (validation + row + outbox + journal), SQLCipher: "
+          f"median {statistics.median(cipher_med) * 1000:.2f} ms over {args.runs}×{args.edits}")
     print(f"same on plain SQLite: median {statistics.median(plain_med) * 1000:.2f} ms")
-    print(f"SQLCipher / plain ratio: median {statistics.median(ratios):.2f}× (runs: {', '.join(f'{r:.2f}' for r in ratios)})")
+    runs = ", ".join(f"{r:.2f}" for r in ratios)
+    print(f"SQLCipher / plain ratio: median {statistics.median(ratios):.2f}× (runs: {runs})")
 
 
 if __name__ == "__main__":

@@ -197,8 +197,8 @@ def main() -> None:
                 print(out.stdout, out.stderr, file=sys.stderr)
                 raise SystemExit(f"{name}: the child did not report")
             runs.append(json.loads(line))
-        keys_ = ["startup_s", "after_enter_s", "kdf_s", "imports_s", "window_s", "stall_startup_ms", "stall_settle_ms", "save_ms",
-                 "stall_saving_ms"]
+        keys_ = ["startup_s", "after_enter_s", "kdf_s", "imports_s", "window_s", "stall_startup_ms",
+                 "stall_settle_ms", "save_ms", "stall_saving_ms"]
         med = {k: statistics.median(r[k] for r in runs) for k in keys_}
         worst = {k: max(r[k] for r in runs) for k in keys_}
         print(f"{name:5}  runs={len(runs)}  medians:\n"

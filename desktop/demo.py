@@ -47,7 +47,7 @@ def demo_record() -> dict[str, list[dict[str, Any]]]:
         "address_registration": "г. Москва, ул. Льва Толстого, д. 5, кв. 12",
         "address_actual": "г. Москва, ул. Льва Толстого, д. 5, кв. 12",
     }
-    education = [
+    education: list[dict[str, Any]] = [
         {"kind": "higher", "institution": "Первый МГМУ им. И.М. Сеченова", "specialty_code": "47",
          "qualification": "Врач-лечебник", "study_form": "full_time", "begin_date": "2001-09-01",
          "end_date": "2007-06-30", "doc_series": "ВСГ", "doc_number": "1234567", "doc_date": "2007-06-30"},
@@ -132,9 +132,11 @@ def demo_record() -> dict[str, list[dict[str, Any]]]:
          "received_at": "2025-10-20", "status": "new", "text": "Просим загрузить копию диплома о высшем образовании."},
     ]
     out: dict[str, list[dict[str, Any]]] = {"person": [{"id": pid, "person_id": pid, **person}]}
-    for name, rows in (("education", education), ("certificate", certificate), ("accreditation", accreditation),
+    groups: tuple[tuple[str, list[dict[str, Any]]], ...] = (
+        ("education", education), ("certificate", certificate), ("accreditation", accreditation),
                        ("category", category), ("employment", employment), ("nmo", nmo),
-                       ("application", application), ("request", request)):
+                       ("application", application), ("request", request))
+    for name, rows in groups:
         out[name] = [{"id": _id(f"{name}-{i}"), "person_id": pid, **r} for i, r in enumerate(rows)]
     out["document"] = []
     return out

@@ -30,7 +30,8 @@ def _mac(key: bytes, prev: str, seq: int, ts: str, user: str, host: str, action:
 
 
 def _head(conn: Connection) -> tuple[int, str]:
-    row = conn.execute(select(Meta.value).where(Meta.key == HEAD_KEY)).scalar_one_or_none()  # type: ignore[arg-type]
+    t = Meta.__table__  # type: ignore[attr-defined]
+    row = conn.execute(select(t.c.value).where(t.c.key == HEAD_KEY)).scalar_one_or_none()
     if not row:
         return 0, GENESIS
     seq, mac = str(row).split(":", 1)

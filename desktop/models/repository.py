@@ -10,7 +10,7 @@ import hashlib
 import json
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,10 @@ from desktop.models.tables import RECORD_TABLES, Blob, Meta, NsiEntry, Outbox
 from desktop.models.validation import ValidationFailed, validate
 from desktop.vault.attachments import check_attachment
 from desktop.vault.store import Vault
+
+# Aliases: inside RecordRepository the name ``list`` is its own method.
+Rows = list[dict[str, Any]]
+Names = list[str]
 
 PERSON_KEY = "person_id"
 CLIENT_KEY = "client_id"
@@ -87,7 +91,7 @@ class RecordRepository:
                 set_meta(conn, CLIENT_KEY, cid)
             return cid
 
-    def list(self, entity_name: str, person_id: str | None = None) -> list[dict[str, Any]]:
+    def list(self, entity_name: str, person_id: str | None = None) -> Rows:
         t = table(entity_name)
         q = select(t)
         if person_id is not None:
@@ -101,11 +105,11 @@ class RecordRepository:
             r = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
         return dict(r) if r else None
 
-    def snapshot(self, person_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    def snapshot(self, person_id: str | None = None) -> dict[str, Rows]:
         """Everything of one person (default: the vault's own), entity -> rows."""
         pid = person_id or self.person_id()
         with self.vault.read() as conn:
-            out: dict[str, list[dict[str, Any]]] = {}
+            out: dict[str, Rows] = {}
             for name in ENTITIES:
                 t = table(name)
                 col = t.c.id if name == "person" else t.c.person_id
@@ -121,7 +125,7 @@ class RecordRepository:
         with self.vault.read() as conn:
             return int(conn.execute(select(func.count()).where(t.c.state == "pending")).scalar_one())
 
-    def outbox(self, state: str | None = None) -> list[dict[str, Any]]:
+    def outbox(self, state: str | None = None) -> Rows:
         t = Outbox.__table__  # type: ignore[attr-defined]
         q = select(t).order_by(t.c.seq)
         if state:
@@ -237,7 +241,7 @@ class RecordRepository:
             self._journal(conn, "add", "document", rid, list(values))
         return rid
 
-    def load_synced(self, snapshot: Mapping[str, list[dict[str, Any]]], version: int = 1) -> int:
+    def load_synced(self, snapshot: Mapping[str, Rows], version: int = 1) -> int:
         """Insert rows that already exist on the server (demo data, a restored replica):
         no outbox entries, one journal entry per row, all in one transaction."""
         n = 0
@@ -262,7 +266,7 @@ class RecordRepository:
         with self.vault.read() as conn:
             return conn.execute(select(t.c.data).where(t.c.sha256 == sha256)).scalar_one_or_none()
 
-    def import_nsi(self, dict_key: str, rows: list[tuple[str, str]]) -> int:
+    def import_nsi(self, dict_key: str, rows: Sequence[tuple[str, str]]) -> int:
         t = NsiEntry.__table__  # type: ignore[attr-defined]
         with self.vault.begin() as conn:
             conn.execute(t.delete().where(t.c.dict_key == dict_key))
@@ -276,7 +280,7 @@ class RecordRepository:
             return audit.verify(conn, self._audit_key)
 
     # -- internals -------------------------------------------------------------------------
-    def _siblings(self, conn: Connection, entity_name: str, person_id: str) -> list[dict[str, Any]]:
+    def _siblings(self, conn: Connection, entity_name: str, person_id: str) -> Rows:
         if entity_name not in ("education", "employment"):
             return []
         t = table(entity_name)
@@ -301,7 +305,7 @@ class RecordRepository:
             base_version=base_version, created_at=now_iso(), state="pending", attempts=0, result="",
         ))
 
-    def _journal(self, conn: Connection, action: str, entity_name: str, row_id: str, fields: list[str]) -> None:
+    def _journal(self, conn: Connection, action: str, entity_name: str, row_id: str, fields: Names) -> None:
         audit.append(conn, self._audit_key, user=self.user, host=self.host, action=action,
                      entity=entity_name, entity_id=row_id, fields=fields)
 

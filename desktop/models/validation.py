@@ -151,8 +151,8 @@ def parse_field(spec: FieldSpec, raw: Any, nsi: NsiRegistry, today: dt.date) -> 
     if spec.kind == "nsi":
         assert spec.nsi
         if not nsi.has(spec.nsi, s):
-            d = nsi.get(spec.nsi)
-            raise FieldError(f"код «{s}» не найден в справочнике НСИ «{d.name}»")
+            dictionary = nsi.get(spec.nsi)
+            raise FieldError(f"код «{s}» не найден в справочнике НСИ «{dictionary.name}»")
         return s
     return _check_identifier(spec, s)
 
@@ -288,7 +288,8 @@ def _check_cross(spec: EntitySpec, res: Result) -> None:
     if spec.name == "nmo" and isinstance(v.get("credits"), str) and "credits" not in res.errors:
         c = Decimal(str(v["credits"]))
         if c <= 0 or c > 1000 or c.as_tuple().exponent < -2:  # type: ignore[operator]
-            res.errors["credits"] = message(spec.field("credits"), "положительное число, не более 2 знаков после запятой")
+            res.errors["credits"] = message(
+                spec.field("credits"), "положительное число, не более 2 знаков после запятой")
     if spec.name == "education" and v.get("hours") is not None and "hours" not in res.errors:
         if not 1 <= int(v["hours"] or 0) <= 10000:
             res.errors["hours"] = message(spec.field("hours"), "от 1 до 10000")

@@ -8,6 +8,7 @@ from stdnum.ru import inn as stdnum_inn
 
 from desktop.models import checkdigits as cd
 
+
 def nine() -> st.SearchStrategy[str]:
     return st.text(alphabet="0123456789", min_size=9, max_size=9)
 

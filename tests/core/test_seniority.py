@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -67,7 +68,7 @@ def periods(draw: st.DrawFn) -> list[tuple[dt.date, dt.date]]:
 @given(periods())
 def test_merge_is_disjoint_sorted_and_covers_same_days(ps: list[tuple[dt.date, dt.date]]) -> None:
     merged = merge_periods(ps)
-    for (b1, e1), (b2, _) in zip(merged, merged[1:], strict=False):
+    for (b1, e1), (b2, _) in itertools.pairwise(merged):
         assert e1 + dt.timedelta(days=1) < b2  # not even adjacent
         assert b1 <= e1
     days = set()

@@ -175,7 +175,9 @@ def test_canary_no_clear_text_anywhere(folder: Path) -> None:
     scan()
 
 
-def test_a_failure_mid_transaction_leaves_the_vault_as_before(repo: RecordRepository, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_mid_transaction_leaves_the_vault_as_before(
+    repo: RecordRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from desktop.models import audit
 
     repo.add("employment", card_values())
