@@ -33,8 +33,14 @@ from desktop.vault.hardening import disable_core_dumps
 from desktop.vault.profiles import create_profile, read_profile, write_profile
 from desktop.vault.store import Vault
 
-#: Modules that add their own subcommands (documents, sync) via ``register(subparsers)``.
-PLUGINS = ("desktop.cli_documents", "desktop.cli_sync")
+#: Modules that add their own subcommands via ``register(subparsers)``, with the commands they
+#: add. Only the module of the command being run is imported (the sync one pulls in httpx, the
+#: documents one pyHanko), unless help or an unknown command needs the whole list.
+PLUGINS: dict[str, tuple[str, ...]] = {
+    "desktop.cli_documents": ("doc", "sign", "verify", "cert", "export"),
+    "desktop.cli_sync": ("login", "logout", "sync", "status", "conflicts", "resolve", "rejected", "discard",
+                         "resubmit", "fetch-blob"),
+}
 
 
 def _pairs(items: Sequence[str], entity_name: str) -> dict[str, str]:
@@ -228,7 +234,18 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (skipping ``--profile DIR``), if any."""
+    it = iter(argv)
+    for tok in it:
+        if tok == "--profile":
+            next(it, None)
+        elif not tok.startswith("-"):
+            return tok
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="frmr", description="ФРМР — кабинет медицинского работника (командная строка)")
     ap.add_argument("--profile", metavar="DIR", help="папка профиля (по умолчанию — единственный профиль)")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -281,7 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--new", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_passwd)
 
-    for mod in PLUGINS:
+    command = _command_of(argv) if argv is not None else None
+    for mod, commands in PLUGINS.items():
+        if command is not None and command not in commands and command in sub.choices:
+            continue  # a core command: this plugin's imports are not needed
         try:
             module = importlib.import_module(mod)
         except ModuleNotFoundError as exc:
@@ -294,7 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     disable_core_dumps()
-    ap = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = build_parser(argv)
     args = ap.parse_args(argv)
     try:
         return int(args.func(args))

@@ -251,8 +251,6 @@ def cmd_cert_import(args: argparse.Namespace) -> int:
     from desktop.cli_support import open_vault
     from desktop.documents.archive import import_p12
     from desktop.documents.signing import load_p12
-    from desktop.vault import secrets
-    from desktop.views.document_tasks import CERT_INFO_SECRET, cert_info_json
 
     data = _read(args.p12, "Файл сертификата")
     password = _p12_password()
@@ -260,8 +258,6 @@ def cmd_cert_import(args: argparse.Namespace) -> int:
     vault = open_vault(args)
     try:
         info = import_p12(vault, data, password)
-        # The public details let the cabinet remind about the expiry without the password.
-        secrets.put_secret(vault, CERT_INFO_SECRET, cert_info_json(info))
     finally:
         vault.close()
     print(f"Сертификат импортирован в хранилище: {info.owner}, № {info.serial}, действителен {info.validity_text}")

@@ -40,7 +40,11 @@ def passphrase(prompt: str = "Парольная фраза: ", confirm: bool = 
 
 def profile_dir(args: argparse.Namespace) -> Path:
     if getattr(args, "profile", None):
-        return Path(args.profile)
+        folder = Path(args.profile)
+        if not folder.is_dir():
+            raise CliError(f"Папка профиля {folder} не найдена: "
+                           f"создайте профиль командой «frmr --profile {folder} init»")
+        return folder
     profiles = [p for p in list_profiles(profiles_root()) if p.has_vault]
     if len(profiles) == 1:
         return profiles[0].folder

@@ -10,6 +10,7 @@ database. The password is never stored; «keep unlocked for the session» is
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 
@@ -23,13 +24,23 @@ from desktop.vault import secrets
 from desktop.vault.store import Vault
 
 P12_SECRET = "documents.signing_p12"
+#: Public details of the imported certificate, kept beside the .p12 so the expiry reminder
+#: works at every unlock without asking for the container's password.
+CERT_INFO_SECRET = "documents.signing_cert_info"
+
+
+def cert_info_json(info: CertInfo) -> bytes:
+    return json.dumps({"owner": info.owner, "serial": info.serial, "not_before": info.not_before.isoformat(),
+                       "not_after": info.not_after.isoformat()}, ensure_ascii=False).encode("utf-8")
 
 
 def import_p12(vault: Vault, data: bytes, password: str) -> CertInfo:
-    """Check that the container opens with ``password`` (and may sign), then keep its bytes."""
+    """Check that the container opens with ``password`` (and may sign), then keep its bytes and
+    its public details. Nothing is written when the password or the certificate is wrong."""
     signer = load_p12(data, password)
     signer.check()
     secrets.put_secret(vault, P12_SECRET, data)
+    secrets.put_secret(vault, CERT_INFO_SECRET, cert_info_json(signer.info))
     return signer.info
 
 

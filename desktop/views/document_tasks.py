@@ -31,9 +31,6 @@ if TYPE_CHECKING:
     from desktop.views.record_store import RecordStore
 
 Snapshot = dict[str, list[dict[str, Any]]]
-#: Public details of the imported certificate, kept beside the .p12 so the expiry reminder
-#: works at every unlock without asking for the container's password.
-CERT_INFO_SECRET = "documents.signing_cert_info"
 
 
 class UserError(Exception):
@@ -133,11 +130,6 @@ def save_file(path: str, data: bytes) -> str:
 # ---------------------------------------------------------------- certificate
 
 
-def cert_info_json(info: CertInfo) -> bytes:
-    return json.dumps({"owner": info.owner, "serial": info.serial, "not_before": info.not_before.isoformat(),
-                       "not_after": info.not_after.isoformat()}, ensure_ascii=False).encode("utf-8")
-
-
 @dataclass(frozen=True)
 class CertSummary:
     owner: str
@@ -156,7 +148,7 @@ def summary_of(info: CertInfo) -> CertSummary:
 
 def stored_cert(repo: RecordRepository) -> CertSummary | None:
     """What the reminder needs about the imported certificate (None when none is imported)."""
-    from desktop.documents.archive import P12_SECRET
+    from desktop.documents.archive import CERT_INFO_SECRET, P12_SECRET
 
     if secrets.get_secret(repo.vault, P12_SECRET) is None:
         return None
@@ -188,7 +180,6 @@ def import_certificate(repo: RecordRepository, data: bytes, password: str, keep:
     from desktop.documents.signing import load_p12
 
     info = import_p12(repo.vault, data, password)
-    secrets.put_secret(repo.vault, CERT_INFO_SECRET, cert_info_json(info))
     signer = load_p12(data, password)
     return Imported(info, signer.check(), signer if keep else None)
 
