@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from sqlmodel import col
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -100,12 +101,12 @@ def card_data(org: dict[str, str], k: int, rnd: random.Random) -> dict[str, Any]
 def bulk_rows(engine: sa.Engine, rows: list[dict[str, Any]]) -> None:
     """Insert canonical rows with consecutive feed positions (bypasses the API on purpose)."""
     with engine.begin() as c:
-        start = int(c.execute(sa.select(SeqCounter.value).where(SeqCounter.name == "feed")).scalar_one())
+        start = int(c.execute(sa.select(col(SeqCounter.value)).where(col(SeqCounter.name) == "feed")).scalar_one())
         for i, r in enumerate(rows):
             r["seq"] = start + i + 1
         for chunk in range(0, len(rows), 5000):
             c.execute(sa.insert(Record), rows[chunk:chunk + 5000])
-        c.execute(sa.update(SeqCounter).where(SeqCounter.name == "feed").values(value=start + len(rows)))
+        c.execute(sa.update(SeqCounter).where(col(SeqCounter.name) == "feed").values(value=start + len(rows)))
 
 
 def record_row(entity: str, rid: str, pid: str, data: dict[str, Any],
@@ -133,6 +134,7 @@ def make_accounts(engine: sa.Engine, url: str, specs: list[tuple[str, str, str |
             acc = Account(login=login, password_hash=pw_hash, role=role, person_id=person_id, created_at=time.time())
             s.add(acc)
             s.flush()
+            assert acc.id is not None  # assigned by the flush
             if org:
                 s.add(AccountOrg(account_id=acc.id, org_inn=org))
             out[login] = start_session(s, settings, acc, "127.0.0.1", "bench")["access_token"]

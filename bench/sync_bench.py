@@ -26,6 +26,7 @@ os.environ.setdefault("FRMR_FAST_KDF", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from desktop.models.checkdigits import make_snils
 from desktop.models.repository import table
@@ -42,7 +43,7 @@ def seed_org(db: ServerDb, staff: int, cards: int) -> tuple[str, list[dict[str, 
     login = db.account("hr", org=org)
     rows: list[dict[str, Any]] = []
     with db.engine.begin() as conn:
-        seq = int(conn.execute(sa.select(SeqCounter.value).where(SeqCounter.name == "feed")).scalar_one())
+        seq = int(conn.execute(sa.select(col(SeqCounter.value)).where(col(SeqCounter.name) == "feed")).scalar_one())
         batch: list[dict[str, Any]] = []
         for i in range(staff):
             pid = str(uuid.uuid4())
@@ -67,7 +68,7 @@ def seed_org(db: ServerDb, staff: int, cards: int) -> tuple[str, list[dict[str, 
                 batch = []
         if batch:
             conn.execute(sa.insert(Record), batch)
-        conn.execute(sa.update(SeqCounter).where(SeqCounter.name == "feed").values(value=seq))
+        conn.execute(sa.update(SeqCounter).where(col(SeqCounter.name) == "feed").values(value=seq))
     return login, rows
 
 

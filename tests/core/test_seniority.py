@@ -71,7 +71,7 @@ def test_merge_is_disjoint_sorted_and_covers_same_days(ps: list[tuple[dt.date, d
     for (b1, e1), (b2, _) in itertools.pairwise(merged):
         assert e1 + dt.timedelta(days=1) < b2  # not even adjacent
         assert b1 <= e1
-    days = set()
+    days: set[dt.date] = set()
     for b, e in ps:
         days.update(b + dt.timedelta(days=i) for i in range((e - b).days + 1))
     merged_days = sum((e - b).days + 1 for b, e in merged)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pytest
 
 from desktop.models.nsi import shipped
-from desktop.models.validation import overlap_flags, validate
+from desktop.models.validation import Result, overlap_flags, validate
 
 from .conftest import card_values, person_values
 
 TODAY = dt.date(2026, 11, 21)
 
 
-def v(entity: str, row: dict[str, object], **kw: object):  # type: ignore[no-untyped-def]
-    return validate(entity, row, nsi=shipped(), today=TODAY, **kw)  # type: ignore[arg-type]
+def v(entity: str, row: Mapping[str, object], *, siblings: Iterable[Mapping[str, Any]] = (),
+      row_id: str | None = None) -> Result:
+    return validate(entity, row, nsi=shipped(), today=TODAY, siblings=siblings, row_id=row_id)
 
 
 def test_valid_person_is_canonicalised() -> None:

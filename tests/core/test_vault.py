@@ -29,7 +29,8 @@ def test_roundtrip_and_pragmas(folder: Path) -> None:
     with v.read() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-        assert conn.exec_driver_sql("PRAGMA cipher_version").scalar().startswith("4.")
+        cipher_version = conn.exec_driver_sql("PRAGMA cipher_version").scalar()
+        assert isinstance(cipher_version, str) and cipher_version.startswith("4.")
     v.close()
     assert len(recovery.replace("-", "")) == 32
     with Vault.open(folder, PASS) as v2:

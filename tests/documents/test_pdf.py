@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import re
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ def test_cycle_rule_thresholds_are_parameters() -> None:
     ct = cycle_totals(rows, acc, CycleRule(), TODAY)
     assert (ct.program, ct.iom_event, ct.total, ct.pending) == (74, 70, 144, 10)
     assert ct.met
-    strict = cycle_totals(rows, acc, CycleRule(total_hours=150, program_hours=80), TODAY)
+    strict = cycle_totals(rows, acc, CycleRule(total_hours=Decimal(150), program_hours=Decimal(80)), TODAY)
     assert not strict.met and strict.missing_program == 6 and strict.missing_total == 6
 
 

@@ -8,7 +8,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop.models.checkdigits import make_inn10
 from desktop.models.seniority import compute
+from desktop.views.education_view import EducationView
 from desktop.views.employment_view import EmploymentView, span_text
+from desktop.views.nmo_view import NmoView
 from desktop.views.profile_view import ProfileView
 from desktop.views.record_form import EnumCombo, NsiCombo
 from desktop.views.session import Session
@@ -138,14 +140,19 @@ def test_overlap_warning_shown_after_save(qtbot: QtBot, opened: Session) -> None
 def test_edit_and_delete_education(qtbot: QtBot, opened: Session) -> None:
     store = opened.store
     assert store is not None
-    view = opened.window.record.select("Образование")  # type: ignore[union-attr]
-    table = view.table  # type: ignore[attr-defined]
+    record = opened.window.record
+    assert record is not None
+    view = record.select("Образование")
+    assert isinstance(view, EducationView)
+    table = view.table
     table.table.setFocus()
     table.table.setCurrentIndex(table.proxy.index(0, 0))
     row = table.current_row()
+    assert row is not None
     table.edit_current()
     dialog = table.dialog
     inst = dialog.form.editors["institution"]
+    assert isinstance(inst, QLineEdit)
     inst.setText("Новый институт")
     with qtbot.waitSignal(dialog.saved, timeout=5000):
         dialog.save_button.click()
@@ -162,12 +169,17 @@ def test_edit_and_delete_education(qtbot: QtBot, opened: Session) -> None:
 
 
 def test_enum_combo_round_trip(opened: Session) -> None:
-    view = opened.window.record.select("НМО")  # type: ignore[union-attr]
-    table = view.table  # type: ignore[attr-defined]
+    record = opened.window.record
+    assert record is not None
+    view = record.select("НМО")
+    assert isinstance(view, NmoView)
+    table = view.table
     table.table.setCurrentIndex(table.proxy.index(0, 0))
     table.edit_current()
     dialog = table.dialog
     kind = dialog.form.editors["kind"]
     assert isinstance(kind, QComboBox)
-    assert dialog.form.values()["kind"] == table.current_row()["kind"]
+    current = table.current_row()
+    assert current is not None
+    assert dialog.form.values()["kind"] == current["kind"]
     dialog.reject()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.views.entity_table import EntityTableView
@@ -89,8 +89,9 @@ def test_tab_order_in_form(qtbot: QtBot, opened: Session) -> None:
     # Tab walks the fields in schema order.
     assert first.nextInFocusChain() is not None
     seen = []
-    w = first
+    w: QWidget | None = first
     for _ in range(len(editors) * 4):
+        assert w is not None
         w = w.nextInFocusChain()
         if w in editors and w not in seen:
             seen.append(w)

@@ -52,7 +52,9 @@ def test_demo_window_syncs_with_embedded_server(qtbot, tmp_path: Path, monkeypat
         with qtbot.waitSignal(ctl.synced, timeout=30_000) as got:
             store.save("person", PERSON_ID, {"email": "demo-gui@example.ru"})
         assert got.args[0]["applied"] == 1
-        titles = [window.record.nav.item(i).text() for i in range(window.record.nav.count())]
+        record = window.record
+        assert record is not None
+        titles = [record.nav.item(i).text() for i in range(record.nav.count())]
         assert any(t.startswith("Конфликты") for t in titles)
         assert any(t.startswith("Отклонено сервером") for t in titles)
         demo = wiring.demo_server

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from desktop.sync import decisions
-from tests.sync.world import Org, Replica
+from tests.sync.world import Org, Replica, stored
 
 
 def _doctor(server: dict[str, Any], org: Org, tmp_path: Path, replicas: list[Replica],
@@ -45,8 +45,8 @@ def test_first_sync_pulls_own_record_and_converges(server, org, tmp_path, replic
     assert rep.outcome == "converged", rep
     assert rep.repulled == []  # the local checksum agreed with the server's at once
     assert doc.engine().local_state() == _server_state(server, doc)
-    assert doc.repo.get("person", pid)["last_name"] == "Тестова"
-    assert doc.repo.get("employment", eid)["org_inn"] == org.inn
+    assert stored(doc.repo, "person", pid)["last_name"] == "Тестова"
+    assert stored(doc.repo, "employment", eid)["org_inn"] == org.inn
     assert doc.repo.person_id() == pid
 
 
@@ -59,7 +59,7 @@ def test_edit_pushes_once_and_other_replica_sees_it(server, org, tmp_path, repli
     rep = doc.sync()
     assert (rep.outcome, rep.applied) == ("converged", 1), rep
     assert hr.sync().outcome == "converged"
-    assert hr.repo.get("person", pid)["phone"] == "+79161112233"
+    assert stored(hr.repo, "person", pid)["phone"] == "+79161112233"
     assert server["db"].rows(pid)[pid]["data"]["phone"] == "+79161112233"
 
 
@@ -73,7 +73,7 @@ def test_concurrent_edits_merge_by_field_and_conflict_on_same_field(server, org,
     assert hr.sync().outcome == "converged"
     rep = doc.sync()
     assert rep.outcome == "waiting", rep
-    row = doc.repo.get("person", pid)
+    row = stored(doc.repo, "person", pid)
     assert row["address_actual"] == "г. Москва, ул. Тестовая, 1"  # merged: a field only HR changed
     assert row["email"] == "doc@example.ru"
     assert row["phone"] == "+79160000001"  # mine stays visible until decided
@@ -83,7 +83,7 @@ def test_concurrent_edits_merge_by_field_and_conflict_on_same_field(server, org,
     decisions.resolve(doc.repo, c["id"], "phone", "mine")
     assert doc.sync().outcome == "converged"
     assert hr.sync().outcome == "converged"
-    assert hr.repo.get("person", pid)["phone"] == "+79160000001"
+    assert stored(hr.repo, "person", pid)["phone"] == "+79160000001"
     assert server["db"].rows(pid)[pid]["data"]["email"] == "doc@example.ru"
 
 
@@ -98,7 +98,7 @@ def test_theirs_resolution_and_rejection_list(server, org, tmp_path, replicas) -
     doc.sync()
     [c] = decisions.list_conflicts(doc.repo)
     decisions.resolve(doc.repo, c["id"], "email", "theirs")
-    assert doc.repo.get("person", pid)["email"] == "b@example.ru"
+    assert stored(doc.repo, "person", pid)["email"] == "b@example.ru"
     # a doctor may not change a confirmed employment card: the server rejects, the queue goes on
     doc.repo.edit("employment", eid, {"rate": "0.5"})
     doc.repo.edit("person", pid, {"phone": "+79165550000"})
@@ -107,9 +107,9 @@ def test_theirs_resolution_and_rejection_list(server, org, tmp_path, replicas) -
     [r] = decisions.list_rejected(doc.repo)
     assert r["entity_id"] == eid and r["message"]
     assert server["db"].rows(pid)[pid]["data"]["phone"] == "+79165550000"
-    assert doc.repo.get("employment", eid)["rate"] == "0.5"  # still visible for fixing
+    assert stored(doc.repo, "employment", eid)["rate"] == "0.5"  # still visible for fixing
     decisions.discard_rejected(doc.repo, r["id"])
-    assert doc.repo.get("employment", eid)["rate"] == "1"
+    assert stored(doc.repo, "employment", eid)["rate"] == "1"
     assert doc.sync().outcome == "converged"
     assert decisions.list_rejected(doc.repo) == []
 

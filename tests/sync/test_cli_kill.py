@@ -23,7 +23,7 @@ from desktop.vault.store import Vault
 from server.models import AppliedOp
 from server.testing import seed
 from tests.sync.proxy import FaultProxy
-from tests.sync.world import PASSWORD
+from tests.sync.world import PASSWORD, stored
 
 PASS = "kill-test-passphrase"
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,7 +141,7 @@ def test_sigkill_during_local_writes_loses_nothing(trial, server, tmp_path) -> N
         # every edit reported saved is queued, in order; at most one more committed unreported
         assert queued[: len(saved)] == saved
         assert len(queued) - len(saved) in (0, 1)
-        assert repo.get("person", pid)["phone"] == queued[-1]
+        assert stored(repo, "person", pid)["phone"] == queued[-1]
         assert repo.verify_journal().ok
     cp = frmr(prof, "sync", "--json")
     assert cp.returncode == 0, cp.stdout + cp.stderr

@@ -11,6 +11,7 @@ from desktop.models.repository import RecordRepository
 from desktop.sync.embedded import start_demo
 from desktop.sync.engine import SyncEngine
 from desktop.vault.store import Vault
+from tests.sync.world import stored
 
 
 def test_demo_server_starts_logs_in_and_syncs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,7 +25,7 @@ def test_demo_server_starts_logs_in_and_syncs(tmp_path: Path, monkeypatch: pytes
             repo = RecordRepository(vault)
             rep = SyncEngine(vault, repo=repo).sync()
             assert rep.outcome == "converged", rep
-            assert repo.get("person", PERSON_ID)["last_name"] == "Иванова"
+            assert stored(repo, "person", PERSON_ID)["last_name"] == "Иванова"
             repo.edit("person", PERSON_ID, {"phone": "+79169998877"})
             assert SyncEngine(vault, repo=repo).sync().applied == 1
         finally:

@@ -10,12 +10,24 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QTableWidget
 
 from desktop.views.conflicts_view import ConflictsView
 from desktop.views.rejected_view import RejectedView
 from desktop.views.sync_controller import SyncController, status_text
-from tests.sync.world import Org, Replica
+from tests.sync.world import Org, Replica, stored
+
+
+def _cell(table: QTableWidget, row: int, col: int) -> str:
+    item = table.item(row, col)
+    assert item is not None, (row, col)
+    return item.text()
+
+
+def _button(table: QTableWidget, name: str) -> QPushButton:
+    button = table.findChild(QPushButton, name)
+    assert button is not None, name
+    return button
 
 
 def pair(server: dict[str, Any], org: Org, tmp_path: Path, replicas: list[Replica],
@@ -41,16 +53,16 @@ def test_conflicts_view_side_by_side_and_choice(qtbot, server, org, tmp_path, re
     view = ConflictsView(doc.repo)
     qtbot.addWidget(view)
     assert view.list.count() == 1 and view.table.rowCount() == 2
-    texts = {view.table.item(r, 0).text(): [view.table.item(r, c).text() for c in (1, 2, 3)]
+    texts = {_cell(view.table, r, 0): [_cell(view.table, r, c) for c in (1, 2, 3)]
              for r in range(view.table.rowCount())}
     assert texts["Дата рождения"] == ["05.05.1985", "06.05.1985", "07.05.1985"]
     with qtbot.waitSignal(view.decided):
-        view.table.findChild(QPushButton, "choose_mine_birth_date").click()
-    view.table.findChild(QPushButton, "choose_theirs_email").click()
+        _button(view.table, "choose_mine_birth_date").click()
+    _button(view.table, "choose_theirs_email").click()
     assert (view.list.count() == 0 and view.empty.isVisible() is False) or view.list.count() == 0
     assert doc.sync().outcome == "converged"
     hr.sync()
-    row = hr.repo.get("person", pid)
+    row = stored(hr.repo, "person", pid)
     assert (row["birth_date"], row["email"]) == ("1985-05-06", "theirs@example.ru")
 
 
@@ -72,12 +84,12 @@ def test_rejected_view_fix_and_discard(qtbot, server, org, tmp_path, replicas) -
     view = RejectedView(doc.repo)
     qtbot.addWidget(view)
     assert view.table.rowCount() == 2
-    assert all(view.table.item(r, 3).text() for r in range(2))
+    assert all(_cell(view.table, r, 3) for r in range(2))
     by_entity = {it["entity"]: it for it in view.items}
     view.fix(by_entity["nmo"], {"status": "pending"})
     view.discard(by_entity["employment"]["id"])
     assert view.table.rowCount() == 0
-    assert doc.repo.get("employment", eid)["rate"] == "1"
+    assert stored(doc.repo, "employment", eid)["rate"] == "1"
     assert doc.sync().outcome == "converged"
     assert server["db"].rows(pid)[nmo]["data"]["status"] == "pending"
 

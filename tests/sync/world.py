@@ -33,6 +33,13 @@ PASSWORD = "Sync-Test-Passw0rd!"
 FAST = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)
 
 
+def stored(repo: RecordRepository, entity: str, row_id: str) -> dict[str, Any]:
+    """The row ``repo.get`` returns, asserting that it exists (a test expects it to)."""
+    row = repo.get(entity, row_id)
+    assert row is not None, f"{entity} {row_id} not in the replica"
+    return row
+
+
 @dataclass
 class Org:
     inn: str
