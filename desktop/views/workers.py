@@ -153,9 +153,18 @@ class _Task(QRunnable):
         try:
             value = self._fn()
         except BaseException as exc:
-            self._relay.failed.emit(exc)
+            self._deliver(self._relay.failed, exc)
         else:
-            self._relay.done.emit(value)
+            self._deliver(self._relay.done, value)
+
+    @staticmethod
+    def _deliver(signal: Any, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            # The relay's C++ side is gone: the application quit while this task ran. There
+            # is nobody left to tell; the result is dropped rather than shown as a crash.
+            pass
 
 
 # Relays must outlive their task; they are dropped once their signal has been delivered.
