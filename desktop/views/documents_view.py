@@ -21,18 +21,15 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QItemSelectionModel, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
     QProgressDialog,
     QPushButton,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -43,7 +40,7 @@ from desktop.views import document_tasks as tasks
 from desktop.views.cert_dialogs import CertImportDialog, PasswordDialog
 from desktop.views.crash import describe_unexpected
 from desktop.views.documents_model import COL_SIGNATURE, COL_TITLE, DocumentsModel, DocumentsProxy, kind_label
-from desktop.views.entity_table import ERROR_STYLE, INFO_STYLE, WARNING_STYLE, Banner
+from desktop.views.entity_table import ERROR_STYLE, INFO_STYLE, WARNING_STYLE, Banner, record_table
 from desktop.views.generate_dialog import GenerateDialog
 from desktop.views.pdf_preview import PRINT_DPI, PreviewDialog, PreviewError, print_preview, render_document
 from desktop.views.record_store import RecordStore
@@ -177,21 +174,8 @@ class DocumentsView(QWidget):
         filters.addWidget(self.signed_filter)
         filters.addWidget(self.text_filter, 1)
 
-        self.table = QTableView()
-        self.table.setObjectName("table_document")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # Several rows at once: «Подписать электронно» signs them all with one password.
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        self.table = record_table(self.proxy, "table_document", multi=True)
         self.table.doubleClicked.connect(lambda _i: self.preview_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         for key, slot in ((Qt.Key.Key_Return, self.preview_selected), (Qt.Key.Key_Enter, self.preview_selected)):
