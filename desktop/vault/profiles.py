@@ -27,6 +27,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "nmo_cycle_total": 144,
     "nmo_cycle_program": 74,
     "nmo_cycle_other": 70,
+    "tsa_url": "",  # RFC 3161 time-stamping service used when signing; empty: no timestamp
+    "trust_roots_file": "",  # PEM/DER file with the trust roots for certificate chains
 }
 
 

@@ -209,16 +209,33 @@ class Signed:
     files: list[bytes] = field(default_factory=list)
 
 
-def open_signer(p12: bytes | None, password: str) -> P12Signer:
+def trust_roots(path: str | None) -> list[Any]:
+    """The trust roots configured in «Настройки» (a PEM bundle or one DER certificate)."""
+    if not path:
+        return []
+    from desktop.documents.signing import SignatureError, load_certificates
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UserError(tr("Файл доверенных корневых сертификатов не открывается: {path}").format(path=path)) from exc
+    try:
+        return load_certificates(data)
+    except SignatureError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def open_signer(p12: bytes | None, password: str, roots_file: str | None = None) -> P12Signer:
     from desktop.documents.signing import load_p12
 
     if p12 is None:
         raise UserError(tr("Сертификат для подписи не импортирован: нажмите «Импорт сертификата (.p12)»."))
-    return load_p12(p12, password)
+    return load_p12(p12, password, trust_roots(roots_file))
 
 
 def sign_documents(todo: ToSign, signer: P12Signer | None, password: str, visible: bool,
-                   tsa_url: str | None, progress: Callable[[int, int, str], None]) -> Signed:
+                   tsa_url: str | None, progress: Callable[[int, int, str], None],
+                   roots_file: str | None = None) -> Signed:
     """Open the key once (one password for the whole batch), check the certificate, sign all.
 
     A refused certificate (expired, not yet valid, wrong key usage) raises before any file is
@@ -226,7 +243,7 @@ def sign_documents(todo: ToSign, signer: P12Signer | None, password: str, visibl
     """
     from desktop.documents.signing import PdfSignOptions, sign_batch
 
-    signer = signer or open_signer(todo.p12, password)
+    signer = signer or open_signer(todo.p12, password, roots_file)
     docs = [(str(r.get("title") or ""), data) for r, data in zip(todo.rows, todo.files, strict=True)]
     result = sign_batch(signer, docs, PdfSignOptions(visible=visible, tsa_url=tsa_url or None), progress)
     return Signed(signer, result, todo.rows, todo.files)
@@ -253,14 +270,14 @@ def store_signed(repo: RecordRepository, signed: Signed) -> list[str]:
 # ---------------------------------------------------------------- verification
 
 
-def verify_bytes(data: bytes, sig: bytes | None) -> VerificationReport:
+def verify_bytes(data: bytes, sig: bytes | None, roots_file: str | None = None) -> VerificationReport:
     from desktop.documents.verify import verify
 
-    return verify(data, sig)
+    return verify(data, sig, trust_roots(roots_file))
 
 
-def verify_archived(repo: RecordRepository, row: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
-                    ) -> VerificationReport:
+def verify_archived(repo: RecordRepository, row: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
+                    roots_file: str | None = None) -> VerificationReport:
     """A PDF on its own; a detached .sig with the archived file it was made for (same title)."""
     from desktop.documents.signing import is_pdf
 
@@ -270,17 +287,17 @@ def verify_archived(repo: RecordRepository, row: Mapping[str, Any], rows: Sequen
         original = next((r for r in rows if r.get("kind") != "signature" and r.get("title") == target), None)
         if original is None:
             raise UserError(tr("Не найден файл «{title}», к которому относится эта подпись.").format(title=target))
-        return verify_bytes(document_bytes(repo, original), data)
+        return verify_bytes(document_bytes(repo, original), data, roots_file)
     if not is_pdf(data):
         sig_title = f"{row.get('title')}.sig"
         sig_row = next((r for r in rows if r.get("kind") == "signature" and r.get("title") == sig_title), None)
         if sig_row is None:
             raise UserError(tr("Этот файл не PDF и для него нет открепленной подписи (.sig) в «Документах»."))
-        return verify_bytes(data, document_bytes(repo, sig_row))
-    return verify_bytes(data, None)
+        return verify_bytes(data, document_bytes(repo, sig_row), roots_file)
+    return verify_bytes(data, None, roots_file)
 
 
-def verify_files(path: str, sig_path: str | None) -> VerificationReport:
+def verify_files(path: str, sig_path: str | None, roots_file: str | None = None) -> VerificationReport:
     from desktop.documents.signing import is_pdf
 
     data = read_any(path)
@@ -289,7 +306,7 @@ def verify_files(path: str, sig_path: str | None) -> VerificationReport:
         if not default.is_file():
             raise UserError(tr("Файл не PDF: выберите и файл подписи (.sig)."))
         sig_path = str(default)
-    return verify_bytes(data, read_any(sig_path) if sig_path else None)
+    return verify_bytes(data, read_any(sig_path) if sig_path else None, roots_file)
 
 
 def read_any(path: str, limit: int = 200 * 1024 * 1024) -> bytes:

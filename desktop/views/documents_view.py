@@ -499,11 +499,16 @@ class DocumentsView(QWidget):
         self._track("password_dialog", dialog)
         dialog.open()
 
+    def _roots_file(self) -> str | None:
+        """«Доверенные корневые сертификаты» from «Настройки»: signers chaining to them show as trusted."""
+        return str(self.store.settings.get("trust_roots_file") or "") or None
+
     def sign(self, rows: list[dict[str, Any]], password: str, keep: bool, visible: bool) -> None:
         store = self.store
         repo = store.repo
         kept = self._keys.get() if self._keys is not None else None
         tsa = str(store.settings.get("tsa_url") or "") or None
+        roots = self._roots_file()
         relay = self._progress_relay
         progress = QProgressDialog(tr("Подписание документов…"), "", 0, len(rows), self)
         progress.setWindowTitle(tr("Подписать электронно"))
@@ -546,7 +551,7 @@ class DocumentsView(QWidget):
             job.failed.connect(failed)
 
         def fetched(todo: tasks.ToSign) -> None:
-            run_in_pool(lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit),
+            run_in_pool(lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit, roots),
                         signed_ok, failed)
 
         store.worker.submit(lambda: tasks.fetch_for_signing(repo, rows), fetched, failed)
@@ -572,7 +577,8 @@ class DocumentsView(QWidget):
             return
         repo = self.store.repo
         rows = self.model.all_rows()
-        self.store.worker.submit(lambda: tasks.verify_archived(repo, row, rows),
+        roots = self._roots_file()
+        self.store.worker.submit(lambda: tasks.verify_archived(repo, row, rows, roots),
                                  lambda rep: self._show_report(str(row.get("title") or ""), rep),
                                  self._failed(tr("Подпись не проверена.")))
 
@@ -590,7 +596,8 @@ class DocumentsView(QWidget):
         self.verify_file(path, sig or None)
 
     def verify_file(self, path: str, sig: str | None = None) -> None:
-        run_in_pool(lambda: tasks.verify_files(path, sig), lambda rep: self._show_report(Path(path).name, rep),
+        roots = self._roots_file()
+        run_in_pool(lambda: tasks.verify_files(path, sig, roots), lambda rep: self._show_report(Path(path).name, rep),
                     self._failed(tr("Подпись не проверена.")))
 
     def _show_report(self, title: str, report: VerificationReport) -> None:

@@ -69,6 +69,17 @@ class SettingsView(QWidget):
         nform.addRow(tr("Из них программы повышения квалификации:"), self.nmo_program)
         nform.addRow(tr("Из них модули и мероприятия:"), self.nmo_other)
 
+        signing = QGroupBox(tr("Электронная подпись"))
+        sigform = QFormLayout(signing)
+        self.tsa_url = QLineEdit(str(settings.get("tsa_url") or ""))
+        self.tsa_url.setObjectName("tsa_url")
+        self.tsa_url.setPlaceholderText(tr("не используется"))
+        sigform.addRow(tr("Служба штампов времени (TSA), адрес:"), self.tsa_url)
+        self.trust_roots = QLineEdit(str(settings.get("trust_roots_file") or ""))
+        self.trust_roots.setObjectName("trust_roots_file")
+        self.trust_roots.setPlaceholderText(tr("файл PEM или DER; пусто — издатель не проверяется"))
+        sigform.addRow(tr("Доверенные корневые сертификаты:"), self.trust_roots)
+
         self.save_button = QPushButton(tr("Сохранить настройки"))
         self.save_button.clicked.connect(self.save)
         self.saved_label = QLabel()
@@ -96,6 +107,7 @@ class SettingsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(general)
         layout.addWidget(nmo)
+        layout.addWidget(signing)
         layout.addWidget(self.save_button)
         layout.addWidget(self.saved_label)
         layout.addWidget(secret)
@@ -118,7 +130,19 @@ class SettingsView(QWidget):
             self.saved_label.setText(tr("Сроки напоминаний: целые числа дней от 1 до 366 через запятую"))
             self.saved_label.setStyleSheet("color: #b00020;")
             return
+        tsa = self.tsa_url.text().strip()
+        if tsa and not tsa.lower().startswith(("http://", "https://")):
+            self.saved_label.setText(tr("Адрес службы штампов времени должен начинаться с http:// или https://"))
+            self.saved_label.setStyleSheet("color: #b00020;")
+            return
+        roots = self.trust_roots.text().strip()
+        if roots and not Path(roots).is_file():
+            self.saved_label.setText(tr("Файл доверенных корневых сертификатов не найден: {path}").format(path=roots))
+            self.saved_label.setStyleSheet("color: #b00020;")
+            return
         new = {**self.settings,
+               "tsa_url": tsa,
+               "trust_roots_file": roots,
                "auto_lock_minutes": self.auto_lock.value(),
                "language": self.language.currentData(),
                "reminder_days": days,

@@ -13,12 +13,14 @@ from pytestqt.qtbot import QtBot
 from desktop.documents import testpki
 from desktop.documents.archive import P12_SECRET
 from desktop.documents.verify import verify
+from desktop.i18n import tr
 from desktop.vault import secrets
 from desktop.views.documents_model import KIND_ROLE, DocumentsModel
 from desktop.views.documents_view import DocumentsView
 from desktop.views.nmo_view import NmoView
 from desktop.views.notifications_view import NotificationsModel
 from desktop.views.session import Session
+from desktop.views.settings_view import SettingsView
 
 P12_PASS = "пароль-к-ключу"
 WAIT = 20_000
@@ -355,3 +357,37 @@ def test_cli_cert_import_then_sign_from_the_vault(qtbot: QtBot, made, tmp_path: 
     out = tmp_path / "signed.pdf"
     assert main(["--profile", str(made.folder), "doc", "generate", "seniority", "--sign", "--out", str(out)]) == 0
     assert verify(out.read_bytes()).valid
+
+
+def test_trust_roots_from_settings_make_a_ca_signature_trusted(qtbot: QtBot, opened: Session, tmp_path: Path,
+                                                               pki: dict[str, testpki.Issued]) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from desktop.documents.pdf import generate as make
+    from desktop.documents.signing import load_p12, sign_pdf
+
+    signer = load_p12(pki["valid"].p12(P12_PASS), P12_PASS)
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(sign_pdf(signer, make("seniority", _snapshot(opened)).pdf).data)
+    view = docs_view(opened)
+    with qtbot.waitSignal(view.verified, timeout=WAIT) as v:
+        view.verify_file(str(path))
+    assert v.args[0].valid and not v.args[0].trusted  # no trust roots configured yet
+    ca = pki["valid"].chain[-1]
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(ca.public_bytes(Encoding.PEM))
+    settings = opened.views["Настройки"]
+    assert isinstance(settings, SettingsView)
+    settings.trust_roots.setText(str(tmp_path / "missing.pem"))
+    settings.save()
+    assert "не найден" in settings.saved_label.text()
+    settings.trust_roots.setText(str(roots))
+    settings.tsa_url.setText("ftp://tsa.example")
+    settings.save()
+    assert "http://" in settings.saved_label.text()
+    settings.tsa_url.setText("")
+    settings.save()
+    assert settings.saved_label.text() == tr("Настройки сохранены.")
+    with qtbot.waitSignal(view.verified, timeout=WAIT) as v:
+        view.verify_file(str(path))
+    assert v.args[0].valid and v.args[0].trusted
