@@ -1,37 +1,22 @@
-"""Import heavy modules in the background while the first screen waits for the person.
+"""Import the heavy Qt-free stacks where nobody waits for them, and keep the GC off them after.
 
-A plain daemon thread, not the Qt pool: the pool's few threads must stay free for the
-unlock KDF, which releases the GIL and so overlaps these imports well. A module a later
-import on the GUI thread needs is then already in ``sys.modules`` (or the GUI thread waits
-on its import lock, never imports it twice).
+The first screen (profile chooser, unlock) imports neither SQLAlchemy nor httpx; they are
+imported in the unlock job on the pool thread, right after the KDF, while the GUI thread only
+shows «Открытие…». A separate background import thread was tried and dropped: importing
+modules on one thread while another uses PySide6 or reportlab crashed the interpreter
+(segfaults in about 1 of 5 GUI test runs).
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
-import threading
 from collections.abc import Iterable
 
-_started: set[str] = set()
-_lock = threading.Lock()
 
-
-def start(modules: Iterable[str]) -> None:
-    with _lock:
-        todo = [m for m in modules if m not in _started]
-        _started.update(todo)
-    if todo:
-        threading.Thread(target=_run, args=(todo,), name="prewarm-imports", daemon=True).start()
-
-
-def _run(modules: list[str]) -> None:
+def import_all(modules: Iterable[str]) -> None:
     for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception:  # a failure shows later, where the module is really used
-            return
-    settle_heap()
+        importlib.import_module(name)
 
 
 def settle_heap() -> None:

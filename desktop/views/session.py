@@ -11,7 +11,7 @@ any write still queued), so no personal data stays in memory-backed widgets.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,25 +45,27 @@ SECTIONS = ("Профиль", "Образование", "Квалификаци�
             "Запросы", "Уведомления", "Настройки")
 
 
-def _open(folder: Path, passphrase: str) -> tuple[Vault, RecordRepository]:
+def _open(folder: Path, passphrase: str, modules: Iterable[str] = ()) -> tuple[Vault, RecordRepository]:
     from desktop.models.repository import RecordRepository
     from desktop.vault.store import Vault
 
     vault = Vault.open(folder, passphrase)
+    prewarm.import_all(modules)  # in this pool job, so the GUI thread does not import them
     return vault, RecordRepository(vault)
 
 
-def _recover(folder: Path, key: str, new: str) -> tuple[Vault, RecordRepository]:
+def _recover(folder: Path, key: str, new: str, modules: Iterable[str] = ()) -> tuple[Vault, RecordRepository]:
     from desktop.models.repository import RecordRepository
     from desktop.vault.store import Vault
 
     vault = Vault.open_with_recovery(folder, key, new)
+    prewarm.import_all(modules)
     return vault, RecordRepository(vault)
 
 
-#: imported in the background while the first screen waits (see desktop.views.prewarm)
-RECORD_MODULES = ("desktop.vault.store", "desktop.models.repository", "desktop.views.record_store",
-                  "desktop.views.record_sections")
+#: Qt-free stacks the open record needs, imported in the unlock job (see desktop.views.prewarm);
+#: other parts (sync) add theirs to ``Session.unlock_modules``
+RECORD_MODULES = ("desktop.documents.archive",)
 
 
 class SectionViews(dict[str, QWidget]):
@@ -98,6 +100,7 @@ class Session(QObject):
         self.views: SectionViews = SectionViews()
         self._attempt = itertools.count(1)
         self._current_attempt = 0
+        self.unlock_modules: list[str] = list(RECORD_MODULES)
         self.idle = IdleWatcher(15, self)
         self.idle.timeout.connect(self.lock)
         app = QApplication.instance()
@@ -183,7 +186,6 @@ class Session(QObject):
     # -- unlock ----------------------------------------------------------------------------
     def show_unlock(self) -> None:
         assert self.profile is not None
-        prewarm.start(RECORD_MODULES)
         view = UnlockView(self.profile)
         view.unlock_requested.connect(self._unlock)
         view.recover_requested.connect(self._recover)
@@ -193,13 +195,13 @@ class Session(QObject):
 
     def _unlock(self, passphrase: str) -> None:
         assert self.profile is not None
-        folder = self.profile.folder
-        self._run_unlock(lambda: _open(folder, passphrase))
+        folder, modules = self.profile.folder, tuple(self.unlock_modules)
+        self._run_unlock(lambda: _open(folder, passphrase, modules))
 
     def _recover(self, key: str, new: str) -> None:
         assert self.profile is not None
-        folder = self.profile.folder
-        self._run_unlock(lambda: _recover(folder, key, new))
+        folder, modules = self.profile.folder, tuple(self.unlock_modules)
+        self._run_unlock(lambda: _recover(folder, key, new, modules))
 
     def _run_unlock(self, fn: Any) -> None:
         attempt = self._current_attempt = next(self._attempt)

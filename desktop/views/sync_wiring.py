@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QWidget
 
 from desktop.i18n import tr
 from desktop.models.schema import ENTITIES
-from desktop.views import prewarm
 from desktop.views.workers import run_in_pool
 
 if TYPE_CHECKING:
@@ -34,7 +33,8 @@ HINTS = {"login": "войти", "conflicts": "открыть конфликты"
          "retry": "повторить", "update": "обновите приложение"}
 
 
-SYNC_MODULES = ("desktop.views.sync_controller", "desktop.views.conflicts_view", "desktop.views.rejected_view")
+#: the Qt-free sync stack (httpx, the engine), imported in the unlock job (desktop.views.prewarm)
+SYNC_MODULES = ("desktop.sync.engine", "desktop.sync.decisions", "desktop.sync.auth")
 
 
 class SyncWiring(QObject):
@@ -63,9 +63,8 @@ class SyncWiring(QObject):
         self.login_action.triggered.connect(self.login)
         menu.addAction(self.sync_action)
         menu.addAction(self.login_action)
-        # The sync stack is imported in the background once the first screen is up, not on the
-        # GUI thread when the record opens.
-        QTimer.singleShot(0, lambda: prewarm.start(SYNC_MODULES))
+        # The sync stack is imported in the unlock job, not on the GUI thread when the record opens.
+        session.unlock_modules.extend(SYNC_MODULES)
 
     # -- sections ------------------------------------------------------------------------------
     def _runner(self, store: Any) -> Any:
