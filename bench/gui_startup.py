@@ -46,7 +46,8 @@ def child(folder: Path, passphrase: str, edits: int, t0: float, typing_ms: int =
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    import desktop.views  # noqa: F401 - the PySide6 workaround first
+    import desktop.views.record_sections  # as desktop.app.main does before its first window
+    import desktop.views.sync_controller  # noqa: F401
     from desktop.vault import keys
     from desktop.views.main_window import MainWindow
     from desktop.views.session import Session

@@ -63,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     if qt_tr.load(QLocale(lang), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt_tr)
 
+    # The record and sync stacks are imported here, before the first window, on purpose: done
+    # later (in the unlock job, or lazily when a section is built) they stalled the GUI thread
+    # for 0.2–0.4 s after the record appeared, and a background import thread crashed PySide6.
+    import desktop.views.record_sections
+    import desktop.views.sync_controller  # noqa: F401
     from desktop.views.main_window import APP_TITLE, MainWindow, app_icon
     from desktop.views.session import Session
 

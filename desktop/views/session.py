@@ -65,7 +65,7 @@ def _recover(folder: Path, key: str, new: str, modules: Iterable[str] = ()) -> t
 
 #: Qt-free stacks the open record needs, imported in the unlock job (see desktop.views.prewarm);
 #: other parts (sync) add theirs to ``Session.unlock_modules``
-RECORD_MODULES = ("desktop.documents.archive",)
+RECORD_MODULES: tuple[str, ...] = ()
 
 
 class SectionViews(dict[str, QWidget]):
