@@ -144,19 +144,26 @@ def demo_record() -> dict[str, list[dict[str, Any]]]:
 
 def ensure_demo_profile(root: Path) -> Path:
     """The demo profile folder, created with the demo record on first use."""
-    from desktop.models.repository import RecordRepository
     from desktop.vault.profiles import create_profile, list_profiles
-    from desktop.vault.store import Vault
 
     for p in list_profiles(root):
         if p.demo and p.has_vault:
             return p.folder
     prof = create_profile(root, DEMO_PROFILE_NAME, demo=True, demo_passphrase=DEMO_PASSPHRASE)
-    vault, _recovery = Vault.create(prof.folder, DEMO_PASSPHRASE)
+    seed_demo_vault(prof.folder, DEMO_PASSPHRASE)
+    return prof.folder
+
+
+def seed_demo_vault(folder: Path, passphrase: str, user: str = "demo") -> str:
+    """A new vault in ``folder`` holding the demo record with consent given; returns the recovery key."""
+    from desktop.models.repository import RecordRepository
+    from desktop.vault.store import Vault
+
+    vault, recovery = Vault.create(folder, passphrase)
     try:
-        repo = RecordRepository(vault, user="demo")
+        repo = RecordRepository(vault, user=user)
         repo.load_synced(demo_record())
         repo.record_consent()
     finally:
         vault.close()
-    return prof.folder
+    return recovery

@@ -9,11 +9,9 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.demo import demo_record
+from desktop.demo import seed_demo_vault
 from desktop.i18n import set_language
-from desktop.models.repository import RecordRepository
 from desktop.vault.profiles import create_profile
-from desktop.vault.store import Vault
 from desktop.views.main_window import MainWindow
 from desktop.views.session import Session
 from desktop.views.unlock_view import UnlockView
@@ -43,13 +41,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Made:
     consent given. Tests get a copy, so each one starts from the same untouched vault."""
     root = tmp_path_factory.mktemp("template")
     prof = create_profile(root, "Тестовый профиль")
-    vault, recovery = Vault.create(prof.folder, PASS)
-    try:
-        repo = RecordRepository(vault, user="tester")
-        repo.load_synced(demo_record())
-        repo.record_consent()
-    finally:
-        vault.close()
+    recovery = seed_demo_vault(prof.folder, PASS, user="tester")
     return Made(root, prof.folder, recovery)
 
 
