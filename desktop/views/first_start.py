@@ -50,6 +50,25 @@ def _create(root: Path, folder: Path | None, name: str, passphrase: str) -> tupl
     return prof, vault, recovery
 
 
+
+def _step_page(title: str, explanation: str, *content: QWidget | QHBoxLayout) -> QWidget:
+    """One wizard step: a bold title, an explanation, then the step's widgets."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    heading = QLabel(title)
+    heading.setStyleSheet("font-size: 18px; font-weight: bold;")
+    text = QLabel(explanation)
+    text.setWordWrap(True)
+    layout.addWidget(heading)
+    layout.addWidget(text)
+    for item in content:
+        if isinstance(item, QWidget):
+            layout.addWidget(item)
+        else:
+            layout.addLayout(item)
+    layout.addStretch(1)
+    return page
+
 class FirstStartWizard(QWidget):
     #: the vault is created and the person agreed: (profile, vault)
     completed = Signal(object, object)
@@ -74,47 +93,23 @@ class FirstStartWizard(QWidget):
         self.pages = QStackedWidget()
 
         # 1. name
-        p1 = QWidget()
-        l1 = QVBoxLayout(p1)
-        t1 = QLabel(tr("Новый профиль"))
-        t1.setStyleSheet("font-size: 18px; font-weight: bold;")
-        e1 = QLabel(tr("Название профиля видно на экране выбора профиля этого компьютера. "
-                       "Например: «Иванова М. С.» или «Рабочий профиль»."))
-        e1.setWordWrap(True)
         self.name = QLineEdit()
         self.name.setObjectName("profile_name_input")
         self.name.setMaxLength(100)
         self.name.setPlaceholderText(tr("Название профиля"))
         self.name.returnPressed.connect(self._next_from_name)
-        l1.addWidget(t1)
-        l1.addWidget(e1)
-        l1.addWidget(self.name)
-        l1.addStretch(1)
+        p1 = _step_page(tr("Новый профиль"), tr(
+            "Название профиля видно на экране выбора профиля этого компьютера. "
+            "Например: «Иванова М. С.» или «Рабочий профиль»."), self.name)
 
         # 2. passphrase
-        p2 = QWidget()
-        l2 = QVBoxLayout(p2)
-        t2 = QLabel(tr("Парольная фраза"))
-        t2.setStyleSheet("font-size: 18px; font-weight: bold;")
-        e2 = QLabel(tr("Фраза шифрует все данные профиля на этом компьютере. Не менее 12 символов: "
-                       "строчные и заглавные буквы, цифры и символы — или несколько слов."))
-        e2.setWordWrap(True)
         self.passphrase = PassphraseInput()
         self.passphrase.second.returnPressed.connect(self._create_vault)
-        l2.addWidget(t2)
-        l2.addWidget(e2)
-        l2.addWidget(self.passphrase)
-        l2.addStretch(1)
+        p2 = _step_page(tr("Парольная фраза"), tr(
+            "Фраза шифрует все данные профиля на этом компьютере. Не менее 12 символов: "
+            "строчные и заглавные буквы, цифры и символы — или несколько слов."), self.passphrase)
 
         # 3. recovery key
-        p3 = QWidget()
-        l3 = QVBoxLayout(p3)
-        t3 = QLabel(tr("Ключ восстановления"))
-        t3.setStyleSheet("font-size: 18px; font-weight: bold;")
-        e3 = QLabel(tr("Этот ключ открывает хранилище, если парольная фраза забыта. Он показывается "
-                       "только один раз: запишите его или распечатайте и храните отдельно от компьютера. "
-                       "Без фразы и без ключа данные восстановить нельзя — только загрузить заново с сервера."))
-        e3.setWordWrap(True)
         self.recovery = QLineEdit()
         self.recovery.setObjectName("recovery_key_shown")
         self.recovery.setReadOnly(True)
@@ -126,11 +121,11 @@ class FirstStartWizard(QWidget):
         row3.addWidget(copy)
         self.saved_check = QCheckBox(tr("Я сохранил(а) ключ восстановления"))
         self.saved_check.setObjectName("recovery_saved")
-        l3.addWidget(t3)
-        l3.addWidget(e3)
-        l3.addLayout(row3)
-        l3.addWidget(self.saved_check)
-        l3.addStretch(1)
+        p3 = _step_page(tr("Ключ восстановления"), tr(
+            "Этот ключ открывает хранилище, если парольная фраза забыта. Он показывается "
+            "только один раз: запишите его или распечатайте и храните отдельно от компьютера. "
+            "Без фразы и без ключа данные восстановить нельзя — только загрузить заново с сервера."),
+            row3, self.saved_check)
 
         # 4. consent
         self.consent = ConsentView()
