@@ -42,6 +42,9 @@ class RecordStore(QObject):
     pending_changed = Signal(int)
     #: the first snapshot has arrived
     loaded = Signal()
+    #: a re-read after someone else wrote to the vault (a sync) finished: the entities whose
+    #: rows differed (``changed`` was emitted for each of them, and only for them)
+    reloaded = Signal(list)
 
     def __init__(self, worker: DbWorker, repo: RecordRepository, folder: Path,
                  settings: dict[str, Any], parent: QObject | None = None) -> None:
@@ -91,6 +94,54 @@ class RecordStore(QObject):
             self.changed.emit(name)
         self.pending_changed.emit(self.pending)
         self.loaded.emit()
+
+    def reload(self, on_error: Callable[[BaseException], None] | None = None) -> Job:
+        """Re-read the record after the vault was written behind the store's back (a sync pull,
+        a conflict decided in another view) — in the DB worker, queued after any pending save,
+        so the rows come back consistent with every write the GUI made.
+
+        Unlike ``load`` it does not emit ``loaded`` (which rebuilds the record page) and it
+        emits ``changed`` only for entities whose rows really differ: a table whose rows a sync
+        left alone keeps its selection, scroll position and open details instead of being
+        reset for nothing. The job's ``done`` carries the list of changed entities.
+        """
+        repo = self.repo
+
+        def work() -> tuple[dict[str, list[dict[str, Any]]], int]:
+            return repo.snapshot(), repo.pending_count()
+
+        def done(data: tuple[dict[str, list[dict[str, Any]]], int]) -> list[str]:
+            rows, pending = data
+            return self.apply_snapshot(rows, pending) if self._repo is repo else []
+
+        def failed(exc: BaseException) -> None:
+            if on_error is not None:
+                on_error(exc)
+            outer.failed.emit(exc)
+
+        outer = Job(0)
+        self.worker.submit(work, lambda data: outer.done.emit(done(data)), failed)
+        return outer
+
+    def apply_snapshot(self, rows: Mapping[str, list[dict[str, Any]]], pending: int) -> list[str]:
+        """Take fresh rows read from the vault (GUI thread): replace what differs, announce it.
+
+        Entities missing from ``rows`` are taken as empty, like ``load`` does. Returns the
+        entities that changed; ``pending_changed`` fires only when the count moved.
+        """
+        changed = []
+        for name in ENTITIES:
+            fresh = list(rows.get(name, []))
+            if fresh != self._rows.get(name, []):
+                self._rows[name] = fresh
+                changed.append(name)
+        for name in changed:
+            self.changed.emit(name)
+        if pending != self.pending:
+            self.pending = pending
+            self.pending_changed.emit(pending)
+        self.reloaded.emit(changed)
+        return changed
 
     # -- writing ---------------------------------------------------------------------------
     def save(self, entity: str, row_id: str | None, values: Mapping[str, Any]) -> Job:

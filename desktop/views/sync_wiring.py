@@ -19,7 +19,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QWidget
 
 from desktop.i18n import tr
-from desktop.models.schema import ENTITIES
 from desktop.views.workers import run_in_pool
 
 if TYPE_CHECKING:
@@ -198,31 +197,11 @@ class SyncWiring(QObject):
                 self.controller.refresh_status()
         changed = report["pulled"] or report["conflicts_new"] or report["rejected_new"]
         store = self.session.store
-        if changed and store is not None:
-            self._reload_store(store)
+        if changed and store is not None and store.is_loaded:
+            # Re-read in the DB worker; only the tables whose rows moved are refreshed.
+            store.reload()
         for v in self.views:
             v.reload()
-
-    @staticmethod
-    def _reload_store(store: Any) -> None:
-        # RecordStore has no public "re-read without re-showing the page" yet (its load()
-        # also emits ``loaded``, which rebuilds the record page); read the same snapshot here.
-        repo = store.repo
-
-        def work() -> tuple[dict[str, list[dict[str, Any]]], int]:
-            return repo.snapshot(), repo.pending_count()
-
-        def done(data: tuple[dict[str, list[dict[str, Any]]], int]) -> None:
-            if getattr(store, "_repo", None) is None:
-                return
-            rows, pending = data
-            store._rows = {name: list(rows.get(name, [])) for name in ENTITIES}
-            store.pending = pending
-            for name in ENTITIES:
-                store.changed.emit(name)
-            store.pending_changed.emit(pending)
-
-        store.worker.submit(work, done)
 
 
 def attach_sync(session: Any, window: Any, *, demo: bool = False) -> SyncWiring:

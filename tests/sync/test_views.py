@@ -10,9 +10,14 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QPushButton, QTableWidget
 
 from desktop.views.conflicts_view import ConflictsView
+from desktop.views.employment_view import EmploymentView, employment_model
+from desktop.views.record_store import RecordStore
+from desktop.views.record_table_model import RecordTableModel
+from desktop.views.workers import DbWorker
 from desktop.views.rejected_view import RejectedView
 from desktop.views.sync_controller import SyncController, status_text
 from tests.sync.world import Org, Replica, stored
@@ -115,6 +120,62 @@ def test_controller_debounce_status_and_reconnect(qtbot, server, org, tmp_path, 
     assert blocker.args[0]["outcome"] == "converged"
     assert states[-1][0] is True and "не отправлено" not in states[-1][1]
     assert server["db"].rows(pid)[pid]["data"]["email"] == "ctl@example.ru"
+
+
+def _visible(view: EmploymentView) -> list[list[str]]:
+    """What the person sees in the table (through the sorting proxy), row by row."""
+    proxy = view.table.proxy
+    return [[str(proxy.index(r, c).data() or "") for c in range(proxy.columnCount())]
+            for r in range(proxy.rowCount())]
+
+
+def test_store_reload_after_pull_updates_table_and_seniority(qtbot, server, org, tmp_path, replicas) -> None:
+    """A pull changes an employment card behind the GUI's back: ``RecordStore.reload`` brings
+    the new rows to the visible table and the стаж; tables the pull left alone are not reset."""
+    doc, hr, _pid, eid = pair(server, org, tmp_path, replicas)
+    doc.repo.add("nmo", {"event_date": "2024-01-01", "kind": "iom", "title": "Гипертензия", "credits": "2"})
+    assert doc.sync().outcome == "converged"
+    worker = DbWorker()
+    try:
+        store = RecordStore(worker, doc.repo, doc.folder, {})
+        with qtbot.waitSignal(store.loaded, timeout=10_000):
+            store.load(lambda exc: pytest.fail(str(exc)))
+        view = EmploymentView(employment_model(store))
+        nmo = RecordTableModel(store, "nmo")
+        qtbot.addWidget(view)
+        view.show()
+        before = view.total_label.text()
+        assert [r[-1] for r in _visible(view)] == [""] and "12.01.2015" in _visible(view)[0]
+        resets: list[str] = []
+        nmo.modelReset.connect(lambda: resets.append("nmo"))
+        view.model.modelReset.connect(lambda: resets.append("employment"))
+        view.table.table.selectionModel().setCurrentIndex(
+            view.table.proxy.index(0, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+        # Nothing new on the server: a reload changes nothing and resets nothing.
+        with qtbot.waitSignal(store.reloaded, timeout=10_000) as got:
+            store.reload()
+        assert got.args == [[]] and resets == []
+
+        # The clerk closes the card and moves its start; the doctor's replica pulls it.
+        hr.repo.edit("employment", eid, {"begin_date": "2010-03-01", "end_date": "2012-03-01",
+                                         "end_reason": "по собственному желанию"})
+        assert hr.sync().outcome == "converged"
+        report = doc.sync()
+        assert report.outcome == "converged" and report.pulled >= 1
+        assert view.total_label.text() == before  # the GUI does not read the vault by itself
+        with qtbot.waitSignal(store.reloaded, timeout=10_000) as got:
+            store.reload()
+        assert got.args == [["employment"]]
+        assert resets == ["employment"]  # НМО rows did not move: that table kept its state
+        row = _visible(view)[0]
+        assert "01.03.2010" in row and "01.03.2012" in row
+        assert view.total_label.text() == "Медицинский стаж: 2 л. 0 мес. 1 дн."
+        assert view.total_label.text() != before
+        assert nmo.rowCount() == 1
+    finally:
+        worker.stop()
 
 
 def test_status_text() -> None:
