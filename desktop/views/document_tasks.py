@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from desktop.documents.pdf import GeneratedDocument
     from desktop.documents.signing import BatchResult, CertCheck, CertInfo, P12Signer
     from desktop.documents.verify import VerificationReport
+    from desktop.vault.store import Vault
     from desktop.views.record_store import RecordStore
 
 Snapshot = dict[str, list[dict[str, Any]]]
@@ -107,6 +109,108 @@ def document_bytes(repo: RecordRepository, row: Mapping[str, Any]) -> bytes:
     if data is None:
         raise UserError(tr("Файл документа «{title}» не найден в хранилище.").format(title=row.get("title")))
     return data
+
+
+# ---------------------------------------------------------------- files kept only on the server
+
+#: how long one download may wait for the server; the person watches a busy dialog meanwhile
+DOWNLOAD_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A document whose row was pulled from the server but whose file is not in the vault yet."""
+
+    sha256: str
+    title: str
+
+
+class DownloadCancelled(Exception):
+    """The person pressed «Отмена» while files were being downloaded."""
+
+
+def _sha_of(row: Mapping[str, Any]) -> str:
+    return str(row.get("blob_sha256") or row.get("sha256") or "").lower()
+
+
+def companions(row: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The row plus the archived files verifying it may also read (``verify_archived``): the
+    original of a detached signature, or the detached signature of a scan."""
+    title = str(row.get("title") or "")
+    if row.get("kind") == "signature":
+        target = title.removesuffix(".sig")
+        others = [r for r in rows if r.get("kind") != "signature" and r.get("title") == target]
+    else:
+        others = [r for r in rows if r.get("kind") == "signature" and r.get("title") == f"{title}.sig"]
+    return [row, *others[:1]]
+
+
+def missing_files(repo: RecordRepository, rows: Sequence[Mapping[str, Any]]) -> list[Missing]:
+    """Which of these documents have their row but not their file here (DB worker)."""
+    from sqlalchemy import select
+
+    from desktop.models.tables import Blob
+
+    wanted: dict[str, str] = {}
+    for r in rows:
+        sha = _sha_of(r)
+        if sha and sha not in wanted:
+            wanted[sha] = str(r.get("title") or "")
+    if not wanted:
+        return []
+    t = Blob.__table__  # type: ignore[attr-defined]
+    with repo.vault.read() as conn:
+        have = set(conn.execute(select(t.c.sha256).where(t.c.sha256.in_(list(wanted)))).scalars())
+    return [Missing(sha, title) for sha, title in wanted.items() if sha not in have]
+
+
+def download_files(vault: Vault, missing: Sequence[Missing], cancel: threading.Event,
+                   progress: Callable[[int, int, str], None]) -> int:
+    """Download each file with the sync engine's ``fetch_blob`` (thread pool, never the GUI).
+
+    ``fetch_blob`` checks the SHA-256 and stores the whole file in the vault in one
+    transaction, so a failure or a cancel leaves no partial file behind; files fetched before
+    it are complete and stay. Every failure becomes a Russian ``UserError`` naming the file
+    and what went wrong. Returns how many files were downloaded.
+    """
+    from desktop.sync.api import Cancelled, ClientTooOld, LoginNeeded, ServerProblem, SyncError
+    from desktop.sync.engine import SyncEngine
+
+    # Few quick retries: the person is waiting in front of a dialog, not a background sync.
+    engine = SyncEngine(vault, timeout=DOWNLOAD_TIMEOUT, max_attempts=2, base_delay=0.3, max_delay=1.0)
+    engine.cancel_event = cancel
+    if not engine.server:
+        raise UserError(tr("Файла документа «{title}» нет на этом компьютере, а сервер, с которого его можно "
+                           "загрузить, не задан. Войдите на сервер: меню «Синхронизация» → «Войти на сервер…».")
+                        .format(title=missing[0].title if missing else ""))
+    for i, item in enumerate(missing):
+        if cancel.is_set():
+            raise DownloadCancelled()
+        progress(i, len(missing), item.title)
+        try:
+            engine.fetch_blob(item.sha256)
+        except Cancelled as exc:
+            raise DownloadCancelled() from exc
+        except LoginNeeded as exc:
+            raise UserError(tr("Файл документа «{title}» хранится на сервере, а вход на сервер истёк. Войдите снова: "
+                               "меню «Синхронизация» → «Войти на сервер…».").format(title=item.title)) from exc
+        except ServerProblem as exc:
+            if exc.status == 404:
+                raise UserError(tr("Файл документа «{title}» не найден на сервере: его ещё не отправили с другого "
+                                   "компьютера, или у вас нет к нему доступа.").format(title=item.title)) from exc
+            raise UserError(tr("Сервер не отдал файл документа «{title}»: {reason}").format(
+                title=item.title, reason=exc)) from exc
+        except ClientTooOld as exc:
+            raise UserError(tr("Файл документа «{title}» не загружен: версия приложения устарела, обновите "
+                               "ФРМР Desktop.").format(title=item.title)) from exc
+        except SyncError as exc:  # Transient: offline, timeout, 5xx, a damaged answer
+            raise UserError(tr("Файл документа «{title}» есть только на сервере, и загрузить его не удалось: "
+                               "{reason}. Проверьте подключение к сети и повторите.").format(
+                title=item.title, reason=str(exc).rstrip("."))) from exc
+        if cancel.is_set():  # pressed while the last answer was arriving: the file is kept, whole
+            raise DownloadCancelled()
+    progress(len(missing), len(missing), "")
+    return len(missing)
 
 
 def suggested_filename(row: Mapping[str, Any]) -> str:

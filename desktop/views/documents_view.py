@@ -6,6 +6,11 @@ rendering, signing and file writes in the thread pool; results come back as call
 GUI thread. Refusals are shown in Russian in a message box, never as a traceback, and a
 failed action stores nothing.
 
+A replica pulled from the server holds a document's row (with ``blob_sha256``) but not its
+file: opening it (preview, download, print, verify, sign) first downloads the missing files
+with the sync engine in the pool, behind a busy dialog the person can cancel; they land in the
+vault whole or not at all, and then the action goes on as for a local file.
+
 Modal waits are avoided: dialogs are opened with ``open()`` and kept in attributes
 (``generate_dialog``, ``password_dialog``, ``import_dialog``, ``preview_dialog``,
 ``verify_dialog``, ``message_box``), so tests and keyboard users reach them the same way.
@@ -14,7 +19,8 @@ Modal waits are avoided: dialogs are opened with ``open()`` and kept in attribut
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +98,8 @@ class DocumentsView(QWidget):
     signing_finished = Signal(object)
     #: a verification report is on screen
     verified = Signal(object)
+    #: files missing locally were downloaded from the server and stored in the vault (how many)
+    files_downloaded = Signal(int)
 
     def __init__(self, model: DocumentsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +120,9 @@ class DocumentsView(QWidget):
         self.progress: QProgressDialog | None = None
         self._progress_relay = _Progress(self)
         self._progress_relay.step.connect(self._on_sign_progress)
+        self._download_relay = _Progress(self)
+        self._download_relay.step.connect(self._on_download_progress)
+        self._download_cancel: threading.Event | None = None
         self._build()
         self.store.changed.connect(self._on_store_changed)
         model.modelReset.connect(self._after_reset)
@@ -298,6 +309,9 @@ class DocumentsView(QWidget):
     def _failed(self, what: str) -> Callable[[BaseException], None]:
         def handle(exc: BaseException) -> None:
             self._close_progress()
+            if isinstance(exc, tasks.DownloadCancelled):  # the person's choice: no error box
+                self.banner.show_message(tr("Загрузка с сервера отменена: документ не открыт."), INFO_STYLE)
+                return
             text = tasks.user_message(exc) or describe_unexpected(exc)
             self.show_error(f"{what}\n{text}" if what else text)
 
@@ -311,8 +325,73 @@ class DocumentsView(QWidget):
         return rows[0]
 
     def _fetch(self, row: dict[str, Any], then: Callable[[bytes], None], what: str) -> None:
+        """The document's bytes (downloaded first when only the server has them) to ``then``."""
+        self._ensure_local([row], lambda: self._read(row, then, what), what)
+
+    def _read(self, row: dict[str, Any], then: Callable[[bytes], None], what: str) -> None:
         repo = self.store.repo
         self.store.worker.submit(lambda: tasks.document_bytes(repo, row), then, self._failed(what))
+
+    # -- files kept only on the server -----------------------------------------------------
+    def _ensure_local(self, rows: Sequence[dict[str, Any]], then: Callable[[], None], what: str) -> None:
+        """Run ``then`` once every row's file is in the vault, downloading the missing ones."""
+        repo = self.store.repo
+
+        def checked(missing: list[tasks.Missing]) -> None:
+            if missing:
+                self._download(missing, then, what)
+            else:
+                then()
+
+        self.store.worker.submit(lambda: tasks.missing_files(repo, rows), checked, self._failed(what))
+
+    def _download(self, missing: list[tasks.Missing], then: Callable[[], None], what: str) -> None:
+        if self._download_cancel is not None:
+            self.show_error(tr("Файл уже загружается с сервера: дождитесь окончания."))
+            return
+        vault = self.store.repo.vault
+        cancel = self._download_cancel = threading.Event()
+        relay = self._download_relay
+        label = tr("Загрузка с сервера: «{title}»…").format(title=missing[0].title)
+        progress = QProgressDialog(label, tr("Отмена"), 0, 0, self)  # 0..0: busy, the size is unknown
+        progress.setObjectName("download_progress")
+        progress.setWindowTitle(tr("Загрузка документа"))
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        # «Отмена», closing the window, or Esc (which rejects the dialog without «canceled»).
+        progress.canceled.connect(cancel.set)
+        progress.rejected.connect(cancel.set)
+        self._close_progress()
+        self.progress = progress
+        progress.setValue(0)
+        self.banner.show_message(label, INFO_STYLE)
+
+        def done(n: int) -> None:
+            self._download_cancel = None
+            self._close_progress()
+            self.banner.show_message(tr("Загружено с сервера файлов: {n}.").format(n=n), INFO_STYLE)
+            self.files_downloaded.emit(n)
+            if self.store.is_loaded:  # not locked while the files were on their way
+                then()
+
+        def failed(exc: BaseException) -> None:
+            self._download_cancel = None
+            self._failed(what)(exc)
+
+        run_in_pool(lambda: tasks.download_files(vault, missing, cancel, relay.step.emit), done, failed)
+
+    @Slot(int, int, str)
+    def _on_download_progress(self, done: int, total: int, title: str) -> None:
+        if self.progress is None or self._download_cancel is None:
+            return
+        if total > 1:  # several files: count them; one file stays a busy indicator
+            self.progress.setMaximum(total)
+            self.progress.setValue(done)
+        if title:
+            self.progress.setLabelText(tr("Загрузка с сервера ({done} из {total}): «{title}»…").format(
+                done=done + 1, total=total, title=title))
 
     # -- certificate -----------------------------------------------------------------------
     def refresh_certificate(self) -> None:
@@ -427,6 +506,11 @@ class DocumentsView(QWidget):
         if row.get("kind") == "signature":
             self.show_error(tr("Открепленную подпись нельзя просмотреть: проверьте её «Проверить подпись»."))
             return
+        # The file first (from the server if need be), then the dialog: a failed download
+        # leaves an error message, not an empty preview window.
+        self._ensure_local([row], lambda: self._open_preview(row), tr("Документ не открыт."))
+
+    def _open_preview(self, row: dict[str, Any]) -> None:
         title = str(row.get("title") or "")
         dialog = PreviewDialog(title, self)
         dialog.print_requested.connect(lambda: self._print_row(row))
@@ -442,8 +526,8 @@ class DocumentsView(QWidget):
                 dialog.set_error(tasks.user_message(exc) or (str(exc) if isinstance(exc, PreviewError)
                                                              else describe_unexpected(exc)))
 
-        self._fetch(row, lambda data: run_in_pool(lambda: render_document(data), rendered, failed),
-                    tr("Документ не открыт."))
+        self._read(row, lambda data: run_in_pool(lambda: render_document(data), rendered, failed),
+                   tr("Документ не открыт."))
 
     def choose_download(self) -> None:
         row = self._need_one()
@@ -492,10 +576,12 @@ class DocumentsView(QWidget):
             return
         kept = self._keys.get() if self._keys is not None else None
         if kept is not None:
-            self.sign(rows, "", keep=True, visible=True)
+            self._ensure_local(rows, lambda: self.sign(rows, "", keep=True, visible=True),
+                               tr("Документы не подписаны."))
             return
         dialog = PasswordDialog(len(rows), self)
-        dialog.submitted.connect(lambda pw, keep, visible: self.sign(rows, pw, keep, visible))
+        dialog.submitted.connect(lambda pw, keep, visible: self._ensure_local(
+            rows, lambda: self.sign(rows, pw, keep, visible), tr("Документы не подписаны.")))
         self._track("password_dialog", dialog)
         dialog.open()
 
@@ -578,9 +664,14 @@ class DocumentsView(QWidget):
         repo = self.store.repo
         rows = self.model.all_rows()
         roots = self._roots_file()
-        self.store.worker.submit(lambda: tasks.verify_archived(repo, row, rows, roots),
-                                 lambda rep: self._show_report(str(row.get("title") or ""), rep),
-                                 self._failed(tr("Подпись не проверена.")))
+        what = tr("Подпись не проверена.")
+
+        def verify() -> None:
+            self.store.worker.submit(lambda: tasks.verify_archived(repo, row, rows, roots),
+                                     lambda rep: self._show_report(str(row.get("title") or ""), rep),
+                                     self._failed(what))
+
+        self._ensure_local([dict(r) for r in tasks.companions(row, rows)], verify, what)
 
     def verify_from_disk(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("Проверить подпись: документ"), "",

@@ -113,6 +113,9 @@ def test_preview_renders_pages(qtbot: QtBot, opened: Session) -> None:
     view = docs_view(opened)
     generate(qtbot, view, "seniority")
     view.preview_button.click()
+    # The window opens once the file is known to be local (one DB-worker check; a file only
+    # the server has is downloaded first — tests/sync/test_documents_download.py).
+    qtbot.waitUntil(lambda: view.preview_dialog is not None, timeout=WAIT)
     dialog = view.preview_dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: bool(dialog.images), timeout=WAIT)
