@@ -165,3 +165,16 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]  # no temp file left behind
     with pytest.raises(OSError):
         atomic_write(tmp_path / "no-such-dir" / "x.pdf", b"x")
+
+
+def test_public_names_stay_importable_from_pdf_after_the_split() -> None:
+    """pdf.py was split by idea (values, layout, kinds); callers keep importing from it."""
+    from desktop.documents import pdf, pdf_kinds, pdf_layout, pdf_values
+
+    assert pdf.DocumentError is pdf_values.DocumentError and pdf.display is pdf_values.display
+    assert (pdf.MARGIN_X, pdf.MARGIN_BOTTOM, pdf.STAMP_RESERVE) == (
+        pdf_layout.MARGIN_X, pdf_layout.MARGIN_BOTTOM, pdf_layout.STAMP_RESERVE)
+    assert pdf.pick_application is pdf_kinds.pick_application
+    assert set(pdf_kinds.BUILDERS) == set(pdf.TITLES) == set(pdf.SHORT_TITLES)
+    for name in pdf.__all__:
+        assert hasattr(pdf, name), name
