@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -164,6 +165,14 @@ def missing_files(repo: RecordRepository, rows: Sequence[Mapping[str, Any]]) -> 
     return [Missing(sha, title) for sha, title in wanted.items() if sha not in have]
 
 
+def _reason(exc: BaseException) -> str:
+    """The sync layer's Russian message, fit for the middle of a sentence: lower-case start,
+    no trailing period, and without the Python class name it appends for the log
+    («Нет связи с сервером: ReadError» -> «нет связи с сервером»)."""
+    text = re.sub(r":\s*[A-Za-z_][A-Za-z0-9_.]*$", "", str(exc).strip()).rstrip(".")
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
 def download_files(vault: Vault, missing: Sequence[Missing], cancel: threading.Event,
                    progress: Callable[[int, int, str], None]) -> int:
     """Download each file with the sync engine's ``fetch_blob`` (thread pool, never the GUI).
@@ -206,7 +215,7 @@ def download_files(vault: Vault, missing: Sequence[Missing], cancel: threading.E
         except SyncError as exc:  # Transient: offline, timeout, 5xx, a damaged answer
             raise UserError(tr("Файл документа «{title}» есть только на сервере, и загрузить его не удалось: "
                                "{reason}. Проверьте подключение к сети и повторите.").format(
-                title=item.title, reason=str(exc).rstrip("."))) from exc
+                title=item.title, reason=_reason(exc))) from exc
         if cancel.is_set():  # pressed while the last answer was arriving: the file is kept, whole
             raise DownloadCancelled()
     progress(len(missing), len(missing), "")

@@ -389,7 +389,7 @@ class DocumentsView(QWidget):
         if total > 1:  # several files: count them; one file stays a busy indicator
             self.progress.setMaximum(total)
             self.progress.setValue(done)
-        if title:
+        if title and total > 1:
             self.progress.setLabelText(tr("Загрузка с сервера ({done} из {total}): «{title}»…").format(
                 done=done + 1, total=total, title=title))
 

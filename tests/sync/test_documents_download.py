@@ -123,7 +123,7 @@ def test_offline_says_so_and_stores_nothing(qtbot: QtBot, second: Second, proxy:
         view.preview_button.click()
     text = str(got.args[0])
     assert text.startswith("Документ не открыт.") and "Диплом.pdf" in text
-    assert "Нет связи с сервером" in text and "Проверьте подключение к сети" in text
+    assert "загрузить его не удалось: нет связи с сервером. Проверьте подключение к сети" in text
     assert view.preview_dialog is None and view.progress is None
     assert second.replica.repo.get_blob(second.sha) is None
 
