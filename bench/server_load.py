@@ -1,13 +1,24 @@
 """Bounded load generator for frmr-server on loopback.
 
     uv run python bench/server_load.py                     # SQLite, and PostgreSQL if FRMR_TEST_PG_URL is set
-    uv run python bench/server_load.py --clients 50,200 --seconds 20 --workers 2
+    uv run python bench/server_load.py --clients 50,200 --seconds 60 --workers 2 --modes realistic
     uv run python bench/server_load.py --staff 20000 --cards 100000 --skip-load
 
-Phase 1 (per backend, per client count): C syncing clients, each its own doctor account, loop
-"push a batch of 3 ops (2 creates, 1 update) → pull from own cursor" for a fixed time against
-`frmr-server` served by uvicorn with several worker processes. Reports push and pull
-throughput (requests/s, ops/s) and latency p50/p99.
+Phase 1 (per backend, per mode, per client count): C syncing clients, each its own doctor
+account; one sync = push a batch of 3 ops (2 creates, 1 update), then pull from the client's own
+cursor. The server is `uvicorn --factory server.app:create_app` in a child process (several
+workers); the clients are asyncio tasks of this process. Two modes:
+
+- ``realistic`` (default first): open loop. Each client's syncs are due at Poisson moments with
+  mean gap ``--mean-interval`` (10 s). The desktop syncs 2 s after an edit, every 5 minutes and on
+  «Синхронизировать», so 10 s per client is a deliberately hostile rate (30x the timer). Push
+  latency is counted from the moment the sync was due, so a sync delayed by its previous one
+  still shows the delay (no coordinated omission).
+- ``saturation``: closed loop with zero think time, every client re-syncs as soon as it has its
+  answer. It measures maximum throughput; its latency is just clients / throughput, not a
+  figure to compare with a latency target.
+
+Reports push and pull throughput (requests/s, ops/s) and latency p50/p99.
 
 Phase 2: an organization with S staff and K employment cards; an HR clerk's initial pull of
 everything it may see (bytes on the wire, seconds) and the latency of one staff-list page.
@@ -145,54 +156,105 @@ def make_accounts(engine: sa.Engine, url: str, specs: list[tuple[str, str, str |
 
 # -- phase 1: push/pull load ----------------------------------------------------------------------
 
-async def client_loop(base: str, token: str, pid: str, deadline: float, stats: dict[str, list[float]]) -> None:
-    h = {"Authorization": f"Bearer {token}", **SCHEMA_HEADER}
-    cid = str(uuid.uuid4())
-    cursor = ""
-    version = 1
-    counter = 0
-    async with httpx.AsyncClient(base_url=base, headers=h, timeout=120) as c:
+def _batch(pid: str, version: int, counter: int) -> tuple[list[dict[str, Any]], int]:
+    """What a desktop sends after an edit: 2 new НМО credits and a phone change (3 ops)."""
+    ops = []
+    for _ in range(2):
+        counter += 1
+        ops.append({"op_id": str(uuid.uuid4()), "counter": counter, "entity": "nmo", "entity_id": str(uuid.uuid4()),
+                    "person_id": pid, "op": "create", "base_version": 0,
+                    "fields": {"event_date": "2025-01-10", "kind": "iom", "title": "Модуль", "credits": "1.5"}})
+    counter += 1
+    ops.append({"op_id": str(uuid.uuid4()), "counter": counter, "entity": "person", "entity_id": pid,
+                "person_id": pid, "op": "update", "base_version": version,
+                "fields": {"phone": f"+7916{random.randrange(10**7):07d}"}})
+    return ops, counter
+
+
+class SyncClient:
+    """One desktop: its client id, cursor and the version of its person row."""
+
+    def __init__(self, c: httpx.AsyncClient, pid: str, stats: dict[str, list[float]]) -> None:
+        self.c, self.pid, self.stats = c, pid, stats
+        self.cid = str(uuid.uuid4())
+        self.cursor, self.version, self.counter = "", 1, 0
+
+    async def sync(self, started: float | None = None) -> None:
+        """Push a batch, then pull. ``started``: when the sync was due (open loop), so a sync that
+        had to wait for the previous one counts the wait in its push latency."""
+        ops, self.counter = _batch(self.pid, self.version, self.counter)
+        t = time.perf_counter()
+        r = await self.c.post("/sync/push", json={"client_id": self.cid, "ops": ops})
+        self.stats["push"].append(time.perf_counter() - (started if started is not None else t))
+        if r.status_code != 200:
+            self.stats["errors"].append(float(r.status_code))
+            return
+        res = r.json()["results"]
+        self.stats["ops"].append(float(len(ops)))
+        if res[-1].get("version"):
+            self.version = int(res[-1]["version"])
+        t = time.perf_counter()
+        r = await self.c.get("/sync/pull", params={"cursor": self.cursor, "limit": 500})
+        self.stats["pull"].append(time.perf_counter() - t)
+        if r.status_code != 200:
+            self.stats["errors"].append(float(r.status_code))
+            return
+        body = r.json()
+        self.stats["pulled"].append(float(len(body["changes"])))
+        self.cursor = body["cursor"]
+
+
+def _http(base: str, token: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}", **SCHEMA_HEADER},
+                             timeout=120, limits=httpx.Limits(max_connections=4))
+
+
+async def saturation_loop(base: str, token: str, pid: str, deadline: float, stats: dict[str, list[float]]) -> None:
+    """Closed loop, zero think time: the next sync starts when the previous answer arrives."""
+    async with _http(base, token) as c:
+        client = SyncClient(c, pid, stats)
         while time.monotonic() < deadline:
-            ops = []
-            for _ in range(2):
-                counter += 1
-                ops.append({"op_id": str(uuid.uuid4()), "counter": counter, "entity": "nmo",
-                            "entity_id": str(uuid.uuid4()), "person_id": pid, "op": "create", "base_version": 0,
-                            "fields": {"event_date": "2025-01-10", "kind": "iom", "title": "Модуль",
-                                       "credits": "1.5"}})
-            counter += 1
-            ops.append({"op_id": str(uuid.uuid4()), "counter": counter, "entity": "person", "entity_id": pid,
-                        "person_id": pid, "op": "update", "base_version": version,
-                        "fields": {"phone": f"+7916{random.randrange(10**7):07d}"}})
-            t = time.perf_counter()
-            r = await c.post("/sync/push", json={"client_id": cid, "ops": ops})
-            stats["push"].append(time.perf_counter() - t)
-            if r.status_code != 200:
-                stats["errors"].append(float(r.status_code))
-                continue
-            res = r.json()["results"]
-            stats["ops"].append(float(len(ops)))
-            if res[-1].get("version"):
-                version = int(res[-1]["version"])
-            t = time.perf_counter()
-            r = await c.get("/sync/pull", params={"cursor": cursor, "limit": 500})
-            stats["pull"].append(time.perf_counter() - t)
-            if r.status_code != 200:
-                stats["errors"].append(float(r.status_code))
-                continue
-            body = r.json()
-            stats["pulled"].append(float(len(body["changes"])))
-            cursor = body["cursor"]
+            await client.sync()
 
 
-async def run_clients(base: str, clients: list[tuple[str, str]], seconds: float) -> dict[str, list[float]]:
-    stats: dict[str, list[float]] = {"push": [], "pull": [], "ops": [], "pulled": [], "errors": []}
+async def realistic_loop(base: str, token: str, pid: str, deadline: float, mean_interval: float,
+                         rnd: random.Random, stats: dict[str, list[float]]) -> None:
+    """Open loop: syncs are due at Poisson moments (exponential gaps, mean ``mean_interval``),
+    whatever the server's speed. A client never runs two syncs at once (neither does the
+    desktop); a sync due while the previous one still runs starts late and is counted."""
+    async with _http(base, token) as c:
+        client = SyncClient(c, pid, stats)
+        due = time.perf_counter() + rnd.expovariate(1 / mean_interval)
+        while True:
+            now = time.perf_counter()
+            if time.monotonic() + max(0.0, due - now) >= deadline:
+                return
+            if due > now:
+                await asyncio.sleep(due - now)
+            else:
+                stats["late"].append(now - due)
+            await client.sync(started=due)
+            due += rnd.expovariate(1 / mean_interval)
+
+
+def _new_stats() -> dict[str, list[float]]:
+    return {"push": [], "pull": [], "ops": [], "pulled": [], "errors": [], "late": []}
+
+
+async def run_clients(base: str, clients: list[tuple[str, str]], seconds: float, mode: str = "saturation",
+                      mean_interval: float = 10.0) -> dict[str, list[float]]:
+    stats = _new_stats()
     deadline = time.monotonic() + seconds
-    await asyncio.gather(*(client_loop(base, tok, pid, deadline, stats) for tok, pid in clients))
+    if mode == "saturation":
+        await asyncio.gather(*(saturation_loop(base, tok, pid, deadline, stats) for tok, pid in clients))
+    else:
+        await asyncio.gather(*(realistic_loop(base, tok, pid, deadline, mean_interval, random.Random(i), stats)
+                               for i, (tok, pid) in enumerate(clients)))
     return stats
 
 
-def load_phase(backend: str, url: str, counts: list[int], seconds: float, workers: int) -> list[dict[str, Any]]:
+def load_phase(backend: str, url: str, counts: list[int], seconds: float, workers: int, modes: list[str],
+               mean_interval: float) -> list[dict[str, Any]]:
     upgrade(url)
     engine = make_engine(url)
     n = max(counts)
@@ -203,22 +265,26 @@ def load_phase(backend: str, url: str, counts: list[int], seconds: float, worker
     engine.dispose()
     out = []
     with run_server(url, workers=workers, subprocess_=True) as base:
-        for c in counts:
-            clients = [(tokens[f"bench{i}"], pids[i]) for i in range(c)]
-            asyncio.run(run_clients(base, clients[: min(c, 5)], 2))  # warm-up: connections, caches
-            st = asyncio.run(run_clients(base, clients, seconds))
-            row = {
-                "backend": backend, "clients": c, "workers": workers, "seconds": seconds,
-                "push_rps": len(st["push"]) / seconds, "ops_per_s": sum(st["ops"]) / seconds,
-                "push_p50_ms": pct(st["push"], 50) * 1000, "push_p99_ms": pct(st["push"], 99) * 1000,
-                "pull_rps": len(st["pull"]) / seconds, "pull_p50_ms": pct(st["pull"], 50) * 1000,
-                "pull_p99_ms": pct(st["pull"], 99) * 1000, "errors": len(st["errors"]),
-            }
-            out.append(row)
-            print(f"  {backend:10} clients={c:3} push {row['push_rps']:7.1f} req/s ({row['ops_per_s']:7.1f} ops/s) "
-                  f"p50 {row['push_p50_ms']:6.1f} ms p99 {row['push_p99_ms']:7.1f} ms | pull {row['pull_rps']:7.1f} "
-                  f"req/s p50 {row['pull_p50_ms']:6.1f} ms p99 {row['pull_p99_ms']:7.1f} ms | errors {row['errors']}",
-                  flush=True)
+        for mode in modes:
+            for c in counts:
+                clients = [(tokens[f"bench{i}"], pids[i]) for i in range(c)]
+                asyncio.run(run_clients(base, clients[: min(c, 5)], 2))  # warm-up: connections, caches
+                st = asyncio.run(run_clients(base, clients, seconds, mode, mean_interval))
+                row = {
+                    "backend": backend, "mode": mode, "clients": c, "workers": workers, "seconds": seconds,
+                    "push_rps": len(st["push"]) / seconds, "ops_per_s": sum(st["ops"]) / seconds,
+                    "push_p50_ms": pct(st["push"], 50) * 1000, "push_p99_ms": pct(st["push"], 99) * 1000,
+                    "pull_rps": len(st["pull"]) / seconds, "pull_p50_ms": pct(st["pull"], 50) * 1000,
+                    "pull_p99_ms": pct(st["pull"], 99) * 1000, "errors": len(st["errors"]),
+                    "late": len(st["late"]), "syncs": len(st["push"]),
+                }
+                out.append(row)
+                print(f"  {backend:10} {mode:10} clients={c:3} push {row['push_rps']:6.1f} req/s "
+                      f"({row['ops_per_s']:6.1f} ops/s) p50 {row['push_p50_ms']:6.1f} ms "
+                      f"p99 {row['push_p99_ms']:7.1f} ms | pull {row['pull_rps']:6.1f} req/s "
+                      f"p50 {row['pull_p50_ms']:6.1f} ms "
+                      f"p99 {row['pull_p99_ms']:7.1f} ms | syncs {row['syncs']} late {row['late']} "
+                      f"errors {row['errors']}", flush=True)
     return out
 
 
@@ -292,7 +358,11 @@ def main() -> int:
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--pg-url", default=os.environ.get("FRMR_TEST_PG_URL"))
     ap.add_argument("--clients", default="50,200")
-    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--modes", default="realistic,saturation",
+                    help="realistic: open loop, Poisson syncs per client; saturation: closed loop, no think time")
+    ap.add_argument("--mean-interval", type=float, default=10.0,
+                    help="realistic mode: mean seconds between two syncs of one client (desktop: 300 s timer)")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers for PostgreSQL")
     ap.add_argument("--sqlite-workers", type=int, default=1,
                     help="uvicorn workers for SQLite (one process per SQLite file is the supported setup)")
@@ -315,7 +385,8 @@ def main() -> int:
             if not args.skip_load:
                 url = fresh_db(backend, args.pg_url, Path(tmp))
                 try:
-                    load_phase(backend, url, counts, args.seconds, workers(backend))
+                    load_phase(backend, url, counts, args.seconds, workers(backend),
+                               [m for m in args.modes.split(",") if m], args.mean_interval)
                 finally:
                     drop_db(backend, args.pg_url, url)
             if not args.skip_pull:
