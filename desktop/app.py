@@ -63,12 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     if qt_tr.load(QLocale(lang), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt_tr)
 
-    # The record and sync stacks are imported here, before the first window, on purpose: done
-    # later (in the unlock job, or lazily when a section is built) they stalled the GUI thread
-    # for 0.2–0.4 s after the record appeared, and a background import thread crashed PySide6.
-    import desktop.views.record_sections
-    import desktop.views.sync_controller  # noqa: F401
     from desktop.views.main_window import APP_TITLE, MainWindow, app_icon
+    from desktop.views.prewarm import Preloader
     from desktop.views.session import Session
 
     app.setApplicationName("frmr-desktop")
@@ -82,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     attach_sync(session, window, demo=args.demo)  # sync, its sections, status bar; --demo: embedded server
     session.start(folder)
     window.show()
+    # The record and sync stacks load while the unlock screen waits for the passphrase
+    # (desktop.views.prewarm); the first screen does not wait for them.
+    preloader = Preloader(app)
+    preloader.start()
     return app.exec()
 
 

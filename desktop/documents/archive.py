@@ -13,15 +13,21 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-
-from desktop.documents.pdf import GeneratedDocument
-from desktop.documents.signing import CertInfo, P12Signer, SignatureError, load_p12
-from desktop.documents.verify import signing_summary, verify
-from desktop.models.repository import RecordRepository
 from desktop.vault import secrets
-from desktop.vault.store import Vault
+
+if TYPE_CHECKING:
+    # pyHanko, reportlab and their dependencies (aiohttp among them) are ~400 modules. The
+    # documents section asks this module for the certificate reminder right after the record
+    # opens; importing them then, on a worker thread, starved the GUI thread of the GIL for
+    # 100–300 ms. They are imported where a document is actually generated, signed or checked.
+    from cryptography import x509
+
+    from desktop.documents.pdf import GeneratedDocument
+    from desktop.documents.signing import CertInfo, P12Signer
+    from desktop.models.repository import RecordRepository
+    from desktop.vault.store import Vault
 
 P12_SECRET = "documents.signing_p12"
 #: Public details of the imported certificate, kept beside the .p12 so the expiry reminder
@@ -37,6 +43,8 @@ def cert_info_json(info: CertInfo) -> bytes:
 def import_p12(vault: Vault, data: bytes, password: str) -> CertInfo:
     """Check that the container opens with ``password`` (and may sign), then keep its bytes and
     its public details. Nothing is written when the password or the certificate is wrong."""
+    from desktop.documents.signing import load_p12
+
     signer = load_p12(data, password)
     signer.check()
     secrets.put_secret(vault, P12_SECRET, data)
@@ -49,6 +57,8 @@ def has_p12(vault: Vault) -> bool:
 
 
 def open_signer(vault: Vault, password: str, trust_roots: Sequence[x509.Certificate] = ()) -> P12Signer:
+    from desktop.documents.signing import SignatureError, load_p12
+
     data = secrets.get_secret(vault, P12_SECRET)
     if data is None:
         raise SignatureError("Сертификат для подписи не импортирован: импортируйте файл .p12/.pfx.")
@@ -84,6 +94,8 @@ def store_generated(repo: RecordRepository, doc: GeneratedDocument, signed_pdf: 
     data = signed_pdf if signed_pdf is not None else doc.pdf
     info = _info_text(doc)
     if signed_pdf is not None:
+        from desktop.documents.verify import signing_summary, verify
+
         info = f"{signing_summary(verify(signed_pdf))}; {info}"
     return repo.add_document(
         doc.kind, f"{doc.title} № {doc.number}", data, "application/pdf",
@@ -93,12 +105,16 @@ def store_generated(repo: RecordRepository, doc: GeneratedDocument, signed_pdf: 
 
 def store_signed(repo: RecordRepository, kind: str, title: str, data: bytes, mime: str) -> str:
     """A signed PDF (or any file already checked by the caller) with a summary of its signatures."""
+    from desktop.documents.verify import signing_summary, verify
+
     summary = signing_summary(verify(data)) if mime == "application/pdf" else None
     return repo.add_document(kind, title, data, mime, signed=bool(summary), signature_info=summary)
 
 
 def store_detached_signature(repo: RecordRepository, title: str, data: bytes, sig: bytes) -> str:
     """A detached .sig next to the file it signs (the file itself is stored by the caller)."""
+    from desktop.documents.verify import signing_summary, verify
+
     summary = signing_summary(verify(data, sig))
     return repo.add_document(
         "signature", f"{title}.sig", sig, "application/pkcs7-signature",

@@ -1,22 +1,98 @@
-"""Import the heavy Qt-free stacks where nobody waits for them, and keep the GC off them after.
+"""Import the heavy stacks where nobody waits for them, and keep the GC off them after.
 
-The first screen (profile chooser, unlock) imports neither SQLAlchemy nor httpx; they are
-imported in the unlock job on the pool thread, right after the KDF, while the GUI thread only
-shows «Открытие…». A separate background import thread was tried and dropped: importing
-modules on one thread while another uses PySide6 or reportlab crashed the interpreter
-(segfaults in about 1 of 5 GUI test runs).
+The first screen (profile chooser, unlock) imports neither SQLAlchemy nor httpx. Once it is
+shown, a background thread imports the Qt-free core (SQLAlchemy/SQLModel, the repository, the
+sync engine, httpx) while the person types and while the KDF runs (Argon2id releases the GIL,
+so the two overlap on a second core). When it is done, the Qt section modules are imported on
+the GUI thread one per event-loop turn: by then their imports of the core are dictionary
+lookups, and no turn is long enough to be felt.
+
+Only Qt-free modules are ever imported off the GUI thread. An earlier background thread that
+also imported Qt view modules crashed the interpreter in about 1 of 5 GUI test runs (shiboken
+creating wrapper types on two threads); the unlock job imports what it needs itself, waiting on
+the module locks if the preload is still busy with them.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
+import sys
+import threading
 from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+#: Qt-free; safe to import on any thread
+CORE_MODULES: tuple[str, ...] = (
+    "desktop.vault.store", "desktop.models.repository", "desktop.models.seniority", "desktop.sync.api",
+    "desktop.sync.engine", "desktop.sync.decisions", "desktop.sync.auth",
+)
+#: Qt; imported on the GUI thread only, leaves first so that each turn imports one module
+VIEW_MODULES: tuple[str, ...] = (
+    "desktop.views.record_table_model", "desktop.views.record_store", "desktop.views.record_form",
+    "desktop.views.record_dialog", "desktop.views.entity_table", "desktop.views.display",
+    "desktop.views.profile_view", "desktop.views.education_view", "desktop.views.qualification_view",
+    "desktop.views.employment_view", "desktop.views.nmo_export", "desktop.views.nmo_view",
+    "desktop.views.reminders", "desktop.views.cert_dialogs", "desktop.views.verify_dialog",
+    "desktop.views.pdf_preview", "desktop.views.document_tasks", "desktop.views.documents_model",
+    "desktop.views.generate_dialog", "desktop.views.documents_view", "desktop.views.notifications_view",
+    "desktop.views.requests_view", "desktop.views.settings_view", "desktop.views.record_sections",
+    "desktop.views.sync_controller", "desktop.views.conflicts_view", "desktop.views.rejected_view",
+)
 
 
 def import_all(modules: Iterable[str]) -> None:
     for name in modules:
         importlib.import_module(name)
+
+
+class Preloader(QObject):
+    """Core stack in a background thread, then the Qt section modules one per turn."""
+
+    core_ready = Signal()
+    #: every module is imported (tests and the benchmark wait on it)
+    done = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._views = list(VIEW_MODULES)
+        self.finished = False
+        self.core_ready.connect(self._next_view)
+
+    def start(self) -> None:
+        # Not a daemon: a daemon killed at exit in the middle of an import can crash the
+        # interpreter's shutdown; the imports take well under a second.
+        threading.Thread(target=self._core, name="frmr-preload", daemon=False).start()
+
+    def _core(self) -> None:
+        # Every Python call the GUI thread makes (a slot, a model's data()) must take the GIL
+        # from this thread first, waiting up to the switch interval (5 ms) each time; painting a
+        # table makes hundreds of such calls. A short interval while importing keeps the
+        # unlock screen responsive; the default comes back when the imports are done.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0005)
+        try:
+            import_all(CORE_MODULES)
+        except Exception:  # the unlock job imports them again and reports a failure properly
+            pass
+        finally:
+            sys.setswitchinterval(interval)
+        self.core_ready.emit()  # queued to the GUI thread: this thread is not the receiver's
+
+    def _next_view(self) -> None:
+        while self._views:
+            name = self._views.pop(0)
+            if name in sys.modules:
+                continue  # the record opened first and imported it already
+            try:
+                importlib.import_module(name)
+            except Exception:  # built for real when the record opens; it reports then
+                continue
+            QTimer.singleShot(0, self._next_view)
+            return
+        self.finished = True
+        self.done.emit()
 
 
 def settle_heap() -> None:
