@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 import json
 import os
+import socket
 import sys
 
 from server.config import default_database_url
@@ -45,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = _url(args)
     upgrade(url)  # once, here, before workers start: they never race on the schema
     os.environ["FRMR_DATABASE_URL"] = url
-    uvicorn.run(
+    config = uvicorn.Config(
         "server.app:create_app",
         factory=True,
         host=args.host,
@@ -57,7 +58,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=args.log_level == "debug",
         proxy_headers=False,
     )
+    try:
+        if config.workers <= 1:
+            server = uvicorn.Server(config)
+            server.run()
+            return 0 if server.started else 3
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[listening_socket(args.host, args.port)]).run()
+    except KeyboardInterrupt:
+        pass
     return 0
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket shared by the worker processes, with TCP_NODELAY for every connection.
+
+    uvicorn's own shared socket is created with protocol 0, so asyncio does not recognise the
+    accepted connections as TCP and leaves Nagle's algorithm on: an answer written as headers,
+    then body waited for the client's delayed ACK, 40 ms on every request. Created here with
+    IPPROTO_TCP (and the option set on the listener, which Linux copies to accepted sockets).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        print(f"Ошибка: не удалось занять адрес {host}:{port}: {exc}", file=sys.stderr)
+        sys.exit(2)
+    sock.set_inheritable(True)
+    return sock
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -47,7 +47,7 @@ def run_server(database_url: str, *, workers: int = 1, port: int | None = None, 
 
     One worker runs in a thread of this process (fast to start; every start builds a fresh app and
     engine, so a "restart" keeps only what the database keeps). Several workers, ``env`` or
-    ``subprocess_=True`` run `uvicorn --factory server.app:create_app` as a child process.
+    ``subprocess_=True`` run `frmr-server serve` (``python -m server.cli``) as a child process.
     """
     url = normalize_url(database_url)
     upgrade(url)
@@ -59,10 +59,9 @@ def run_server(database_url: str, *, workers: int = 1, port: int | None = None, 
             yield base
         return
     child_env = {**os.environ, "FRMR_DATABASE_URL": url, **(env or {})}
-    cmd = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
-           "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    if workers > 1:
-        cmd += ["--workers", str(workers)]
+    # the production entry point, so tests and benchmarks see its socket options (server.cli)
+    cmd = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--log-level", "warning", "--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=child_env)
     try:
         deadline = time.monotonic() + timeout
