@@ -1,7 +1,9 @@
 """Parsing and validation of record fields — one implementation for desktop and server.
 
-Every failure is a Russian message that names the field; callers save nothing when
-``errors`` is non-empty. ``warnings`` (overlapping employment) are shown but allowed.
+Every failure is a message that names the field; callers save nothing when ``errors`` is
+non-empty. ``warnings`` (overlapping employment) are shown but allowed. Messages go through
+``desktop.i18n.tr``: Russian unless the desktop switched its language (the server never does,
+so its answers stay Russian).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from desktop.i18n import tr
 from desktop.models import checkdigits as cd
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import EntitySpec, FieldSpec, entity
@@ -70,8 +73,8 @@ def parse_date(raw: str) -> dt.date:
         if m:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
-        raise FieldError("такой даты не существует") from exc
-    raise FieldError("дата должна быть в формате дд.мм.гггг")
+        raise FieldError(tr("такой даты не существует")) from exc
+    raise FieldError(tr("дата должна быть в формате дд.мм.гггг"))
 
 
 def add_years(d: dt.date, years: int) -> dt.date:
@@ -85,9 +88,9 @@ def _parse_decimal(raw: str) -> Decimal:
     try:
         v = Decimal(raw.strip().replace(",", "."))
     except InvalidOperation as exc:
-        raise FieldError("ожидается число") from exc
+        raise FieldError(tr("ожидается число")) from exc
     if not v.is_finite():
-        raise FieldError("ожидается число")
+        raise FieldError(tr("ожидается число"))
     return v
 
 
@@ -102,42 +105,42 @@ def parse_field(spec: FieldSpec, raw: Any, nsi: NsiRegistry, today: dt.date) -> 
     """One raw value (typed in, from the CLI or the wire) -> its canonical form, or FieldError."""
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if spec.required:
-            raise FieldError("обязательное поле")
+            raise FieldError(tr("обязательное поле"))
         return None
     if spec.kind == "int":
         if isinstance(raw, bool):
-            raise FieldError("ожидается целое число")
+            raise FieldError(tr("ожидается целое число"))
         if isinstance(raw, int):
             value = raw
         else:
             s = str(raw).strip()
             if not re.fullmatch(r"-?\d{1,9}", s):
-                raise FieldError("ожидается целое число")
+                raise FieldError(tr("ожидается целое число"))
             value = int(s)
         if value < 0:
-            raise FieldError("не может быть отрицательным")
+            raise FieldError(tr("не может быть отрицательным"))
         return value
     if isinstance(raw, dt.date):
         raw = raw.isoformat()
     if isinstance(raw, Decimal | float | int) and spec.kind == "decimal":
         raw = str(raw)
     if not isinstance(raw, str):
-        raise FieldError("неверный тип значения")
+        raise FieldError(tr("неверный тип значения"))
     s = raw.strip()
     if len(s) > spec.max_len and spec.kind != "text":
-        raise FieldError(f"не длиннее {spec.max_len} символов")
+        raise FieldError(tr("не длиннее {n} символов").format(n=spec.max_len))
     if spec.kind == "text" and len(s) > 5000:
-        raise FieldError("не длиннее 5000 символов")
+        raise FieldError(tr("не длиннее 5000 символов"))
     if "\x00" in s:
-        raise FieldError("недопустимые символы")
+        raise FieldError(tr("недопустимые символы"))
     if spec.kind == "date":
         d = parse_date(s)
         if d < MIN_DATE:
-            raise FieldError("дата не может быть раньше 01.01.1900")
+            raise FieldError(tr("дата не может быть раньше 01.01.1900"))
         if spec.past and d > today:
-            raise FieldError("дата не может быть в будущем")
+            raise FieldError(tr("дата не может быть в будущем"))
         if d.year > today.year + 50:
-            raise FieldError("дата слишком далеко в будущем")
+            raise FieldError(tr("дата слишком далеко в будущем"))
         return d.isoformat()
     if spec.kind == "decimal":
         return _canon_decimal(_parse_decimal(s))
@@ -147,12 +150,14 @@ def parse_field(spec: FieldSpec, raw: Any, nsi: NsiRegistry, today: dt.date) -> 
         for key, label in spec.choices.items():
             if label.casefold() == s.casefold():
                 return key
-        raise FieldError("недопустимое значение; допустимы: " + ", ".join(spec.choices.values()))
+        raise FieldError(tr("недопустимое значение; допустимы: {choices}").format(
+            choices=", ".join(tr(c) for c in spec.choices.values())))
     if spec.kind == "nsi":
         assert spec.nsi
         if not nsi.has(spec.nsi, s):
             dictionary = nsi.get(spec.nsi)
-            raise FieldError(f"код «{s}» не найден в справочнике НСИ «{dictionary.name}»")
+            raise FieldError(tr("код «{code}» не найден в справочнике НСИ «{name}»").format(
+                code=s, name=dictionary.name))
         return s
     return _check_identifier(spec, s)
 
@@ -168,43 +173,43 @@ def _check_identifier(spec: FieldSpec, s: str) -> str:
     if c == "snils":
         d = cd.normalize_snils(s)
         if not (len(d) == 11 and d.isdigit()):
-            raise FieldError("должен содержать 11 цифр (формат XXX-XXX-XXX YY)")
+            raise FieldError(tr("должен содержать 11 цифр (формат XXX-XXX-XXX YY)"))
         if not cd.snils_is_valid(d):
-            raise FieldError("неверное контрольное число")
+            raise FieldError(tr("неверное контрольное число"))
         return d
     if c in ("inn10", "inn12"):
         n = 10 if c == "inn10" else 12
         if not (s.isdigit() and len(s) == n):
-            raise FieldError(f"должен содержать {n} цифр")
+            raise FieldError(tr("должен содержать {n} цифр").format(n=n))
         if not cd.inn_is_valid(s):
-            raise FieldError("неверное контрольное число")
+            raise FieldError(tr("неверное контрольное число"))
         return s
     if c == "ogrn":
         if not (s.isdigit() and len(s) in (13, 15)):
-            raise FieldError("ОГРН — 13 цифр, ОГРНИП — 15 цифр")
+            raise FieldError(tr("ОГРН — 13 цифр, ОГРНИП — 15 цифр"))
         if not cd.ogrn_is_valid(s):
-            raise FieldError("неверное контрольное число")
+            raise FieldError(tr("неверное контрольное число"))
         return s
     if c == "kpp":
         s = s.upper()
         if not cd.kpp_is_valid(s):
-            raise FieldError("9 знаков: 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры")
+            raise FieldError(tr("9 знаков: 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры"))
         return s
     if c == "phone":
         p = normalize_phone(s)
         if not _PHONE.match(p) or (p.startswith("+7") and len(p) != 12):
-            raise FieldError("номер в международном формате, например +79161234567")
+            raise FieldError(tr("номер в международном формате, например +79161234567"))
         return p
     if c == "email":
         try:
             return validate_email(s, check_deliverability=False).normalized
         except EmailNotValidError as exc:
-            raise FieldError("неверный адрес электронной почты") from exc
+            raise FieldError(tr("неверный адрес электронной почты")) from exc
     raise AssertionError(c)
 
 
 def message(spec: FieldSpec, text: str) -> str:
-    return f"«{spec.label}»: {text}"
+    return tr("«{label}»: {text}").format(label=tr(spec.label), text=text)
 
 
 _DATE_ORDER = (
@@ -250,7 +255,8 @@ def validate(
     res = Result()
     for name in row:
         if name not in spec.names:
-            res.errors[name] = f"Неизвестное поле «{name}» для раздела «{spec.label}»"
+            res.errors[name] = tr("Неизвестное поле «{name}» для раздела «{section}»").format(
+                name=name, section=tr(spec.label))
     for f in spec.fields:
         raw = row.get(f.name)
         if (raw is None or raw == "") and f.name in _DEFAULTS.get(entity_name, {}):
@@ -279,22 +285,22 @@ def _check_cross(spec: EntitySpec, res: Result) -> None:
         if a in spec.names and b in spec.names and isinstance(v.get(a), str) and isinstance(v.get(b), str):
             if str(v[b]) < str(v[a]) and b not in res.errors:
                 res.errors[b] = message(
-                    spec.field(b), f"не может быть раньше поля «{spec.field(a).label}» ({fmt_date(str(v[a]))})"
-                )
+                    spec.field(b), tr("не может быть раньше поля «{field}» ({date})").format(
+                        field=tr(spec.field(a).label), date=fmt_date(str(v[a]))))
     if spec.name == "employment" and isinstance(v.get("rate"), str) and "rate" not in res.errors:
         r = Decimal(str(v["rate"]))
         if r < Decimal("0.25") or r > Decimal("2.0") or (r / Decimal("0.25")) % 1 != 0:
-            res.errors["rate"] = message(spec.field("rate"), "от 0,25 до 2,0 с шагом 0,25")
+            res.errors["rate"] = message(spec.field("rate"), tr("от 0,25 до 2,0 с шагом 0,25"))
     if spec.name == "nmo" and isinstance(v.get("credits"), str) and "credits" not in res.errors:
         c = Decimal(str(v["credits"]))
         if c <= 0 or c > 1000 or c.as_tuple().exponent < -2:  # type: ignore[operator]
             res.errors["credits"] = message(
-                spec.field("credits"), "положительное число, не более 2 знаков после запятой")
+                spec.field("credits"), tr("положительное число, не более 2 знаков после запятой"))
     if spec.name == "education" and v.get("hours") is not None and "hours" not in res.errors:
         if not 1 <= int(v["hours"] or 0) <= 10000:
-            res.errors["hours"] = message(spec.field("hours"), "от 1 до 10000")
+            res.errors["hours"] = message(spec.field("hours"), tr("от 1 до 10000"))
     if spec.name == "employment" and v.get("end_date") is None and v.get("end_reason"):
-        res.errors["end_date"] = message(spec.field("end_date"), "укажите дату окончания, если указана причина")
+        res.errors["end_date"] = message(spec.field("end_date"), tr("укажите дату окончания, если указана причина"))
 
 
 def _norm_doc(s: Any) -> str:
@@ -307,9 +313,9 @@ def _check_duplicate_diploma(res: Result, others: list[Mapping[str, Any]]) -> No
         return
     for o in others:
         if (_norm_doc(o.get("doc_series")), _norm_doc(o.get("doc_number"))) == key:
-            res.errors["doc_number"] = (
-                f"«Номер документа»: документ об образовании {key[0]} {key[1]} уже внесён".replace("  ", " ")
-            )
+            res.errors["doc_number"] = message(
+                entity("education").field("doc_number"),
+                tr("документ об образовании {doc} уже внесён").format(doc=f"{key[0]} {key[1]}".strip()))
             return
 
 
@@ -327,26 +333,24 @@ def _check_employment(res: Result, others: list[Mapping[str, Any]]) -> None:
             for k in ("org_inn", "position_code", "position_type", "begin_date")
         )
         if same:
-            res.errors["begin_date"] = (
-                f"«Дата начала»: такая карточка трудоустройства уже есть "
-                f"({o.get('org_name')}, с {fmt_date(str(o.get('begin_date')))})"
-            )
+            res.errors["begin_date"] = message(
+                entity("employment").field("begin_date"),
+                tr("такая карточка трудоустройства уже есть ({org}, с {date})").format(
+                    org=o.get("org_name"), date=fmt_date(str(o.get("begin_date")))))
             return
     b, e = _period(v)
     for o in others:
         ob, oe = _period(o)
         if ob and b <= oe and ob <= e:
             both_main = v.get("position_type") == "main" and o.get("position_type") == "main"
-            end = fmt_date(str(o.get("end_date"))) if o.get("end_date") else "по н.в."
+            end = fmt_date(str(o.get("end_date"))) if o.get("end_date") else tr("по н.в.")
             why = (
-                "две основные работы в одно время — проверьте даты"
+                tr("две основные работы в одно время — проверьте даты")
                 if both_main
-                else "допустимо при совместительстве или совмещении"
+                else tr("допустимо при совместительстве или совмещении")
             )
-            res.warnings.append(
-                f"Период пересекается с карточкой «{o.get('org_name')}» "
-                f"({fmt_date(str(o.get('begin_date')))} – {end}): {why}"
-            )
+            res.warnings.append(tr("Период пересекается с карточкой «{org}» ({begin} – {end}): {why}").format(
+                org=o.get("org_name"), begin=fmt_date(str(o.get("begin_date"))), end=end, why=why))
 
 
 def overlap_flags(rows: list[Mapping[str, Any]]) -> dict[str, str]:
@@ -358,7 +362,7 @@ def overlap_flags(rows: list[Mapping[str, Any]]) -> dict[str, str]:
             bb, be = _period(b)
             if ab and bb and ab <= be and bb <= ae:
                 main = a.get("position_type") == "main" and b.get("position_type") == "main"
-                text = "пересечение двух основных работ" if main else "пересечение (совместительство)"
+                text = tr("пересечение двух основных работ") if main else tr("пересечение (совместительство)")
                 out.setdefault(str(a["id"]), text)
                 out.setdefault(str(b["id"]), text)
     return out

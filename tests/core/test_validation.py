@@ -122,3 +122,22 @@ def test_nmo_credits_are_decimal_strings() -> None:
     assert r.values["credits"] == "1.5" and r.values["status"] == "pending"
     bad = v("nmo", {"event_date": "01.02.2025", "kind": "iom", "title": "ИОМ", "credits": "0.001"})
     assert "«ЗЕТ»" in bad.errors["credits"]
+
+
+def test_messages_follow_the_interface_language() -> None:
+    """In English mode the desktop shows validation errors in English; the server never switches."""
+    from desktop.i18n import set_language
+
+    bad = person_values(snils="112-233-445 96")
+    assert v("person", bad).errors["snils"] == "«СНИЛС»: неверное контрольное число"
+    set_language("en")
+    try:
+        res = v("person", bad)
+        assert res.errors["snils"] == "“SNILS”: wrong check digits"
+        cards = [{**card_values(), "id": "a"}]
+        warn = v("employment", {**card_values(), "begin_date": "01.02.2016", "position_type": "main"},
+                 siblings=cards).warnings
+        assert warn and warn[0].startswith("The period overlaps the card") and "check the dates" in warn[0]
+    finally:
+        set_language("ru")
+    assert v("person", bad).errors["snils"] == "«СНИЛС»: неверное контрольное число"

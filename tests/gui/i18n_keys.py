@@ -11,7 +11,8 @@ from desktop.models.schema import ENTITIES
 from desktop.views import consent_view, first_start, main_window, notifications_view, record_form, reminders, session
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*sorted((ROOT / "desktop" / "views").glob("*.py")), ROOT / "desktop" / "app.py"]
+SOURCES = [*sorted((ROOT / "desktop" / "views").glob("*.py")), ROOT / "desktop" / "app.py",
+           ROOT / "desktop" / "models" / "validation.py"]
 
 
 def literal_keys() -> set[str]:
