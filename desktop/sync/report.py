@@ -1,0 +1,71 @@
+"""What a sync did and how it ended: the report, the outcomes and ``frmr sync`` exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+LAST_OK_KEY = "sync_last_ok"
+STATE_KEY = "sync_state"
+DETAIL_KEY = "sync_detail"
+
+# Exit codes of ``frmr sync`` (issue 4), also what the GUI maps to its status text.
+EXIT_CONVERGED = 0
+EXIT_DIVERGED = 1
+EXIT_WAITING = 3
+EXIT_UNREACHABLE = 4
+EXIT_LOGIN = 5
+EXIT_TOO_OLD = 6
+
+OUTCOME_EXIT = {
+    "converged": EXIT_CONVERGED, "waiting": EXIT_WAITING, "unreachable": EXIT_UNREACHABLE,
+    "login_needed": EXIT_LOGIN, "client_too_old": EXIT_TOO_OLD, "diverged": EXIT_DIVERGED,
+    "cancelled": EXIT_UNREACHABLE, "busy": EXIT_UNREACHABLE, "error": EXIT_DIVERGED,
+}
+
+OUTCOME_TEXT = {
+    "converged": "Синхронизировано",
+    "waiting": "Синхронизировано; есть конфликты или отклонённые записи — нужно ваше решение",
+    "unreachable": "Сервер недоступен — изменения сохранены и будут отправлены позже",
+    "login_needed": "Требуется вход на сервер — изменения сохранены и ждут отправки",
+    "client_too_old": "Версия приложения устарела — обновите ФРМР Desktop",
+    "diverged": "Данные не совпали с сервером даже после повторной загрузки",
+    "cancelled": "Синхронизация прервана",
+    "busy": "Синхронизация уже идёт",
+    "error": "Ошибка синхронизации",
+}
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class SyncReport:
+    outcome: str = "converged"
+    message: str = ""
+    pushed: int = 0
+    applied: int = 0
+    conflicts_new: int = 0
+    rejected_new: int = 0
+    pulled: int = 0
+    repulled: list[str] = field(default_factory=list)
+    blobs_uploaded: int = 0
+    retries: int = 0
+    pending: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return OUTCOME_EXIT.get(self.outcome, EXIT_DIVERGED)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "exit_code": self.exit_code}
+
+
+#: progress(phase, done, total-or-None): "push" | "pull" | "check" | "repull"
+Progress = Callable[[str, int, int | None], None]
