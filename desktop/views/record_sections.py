@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtWidgets import QWidget
 
 from desktop.vault.store import Vault
@@ -43,8 +44,10 @@ def section_factories(
     def documents() -> QWidget:
         view = DocumentsView(DocumentsModel(store))
         # The signing certificate's expiry (known after a vault read) joins the reminders.
+        # The answer comes from the DB worker and may arrive after a lock deleted the model.
         view.certificate_status.connect(
-            lambda cert: notifications.set_extra("signing_certificate", cert_reminder(cert)))
+            lambda cert: notifications.set_extra("signing_certificate", cert_reminder(cert))
+            if shiboken6.isValid(notifications) else None)
         return view
 
     def settings() -> QWidget:

@@ -1,0 +1,65 @@
+"""``frmr-desktop`` started as a person starts it: ``desktop.app.main`` in a fresh interpreter,
+with the background import of the core (desktop.views.prewarm) racing the unlock.
+
+An earlier background import thread crashed the interpreter in about 1 of 5 runs, so this
+starts the app several times, with Enter pressed at once (the unlock job and the preload
+import the same modules at the same time) and a little later, and checks that every run gets
+to the record with all section modules loaded and exits cleanly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from .conftest import PASS, Made
+
+DRIVER = textwrap.dedent("""
+    import sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import app as frmr_app
+    from desktop.views.prewarm import Preloader
+    from desktop.views.unlock_view import UnlockView
+
+    folder, passphrase, delay = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    qapp = QApplication(sys.argv[:1])
+
+    def window():
+        return next(w for w in qapp.topLevelWidgets() if hasattr(w, "session"))
+
+    def check():
+        win = window()
+        pre = qapp.findChild(Preloader)
+        if win.record is not None and pre is not None and pre.finished:
+            sections = win.record.titles
+            print("OK", len(sections), flush=True)
+            qapp.quit()
+        else:
+            QTimer.singleShot(20, check)
+
+    def type_passphrase():
+        view = window().current_page()
+        assert isinstance(view, UnlockView), view
+        window().session.record_shown.connect(check)
+        view.passphrase.setText(passphrase)
+        view.unlock_button.click()
+
+    QTimer.singleShot(delay, type_passphrase)
+    QTimer.singleShot(60_000, lambda: qapp.exit(7))
+    sys.exit(frmr_app.main(["--profile", folder]))
+""")
+
+
+@pytest.mark.parametrize("delay_ms", [0, 0, 0, 150, 400])
+def test_app_main_unlocks_while_the_core_loads(made: Made, tmp_path: Path, delay_ms: int) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FRMR_LOG_DIR": str(tmp_path / "logs")}
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(made.folder), PASS, str(delay_ms)], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr[-3000:])
+    assert proc.stdout.split()[:2] == ["OK", "11"], proc.stdout  # 9 sections + «Конфликты», «Отклонено сервером»
