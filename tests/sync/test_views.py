@@ -17,9 +17,9 @@ from desktop.views.conflicts_view import ConflictsView
 from desktop.views.employment_view import EmploymentView, employment_model
 from desktop.views.record_store import RecordStore
 from desktop.views.record_table_model import RecordTableModel
-from desktop.views.workers import DbWorker
 from desktop.views.rejected_view import RejectedView
 from desktop.views.sync_controller import SyncController, status_text
+from desktop.views.workers import DbWorker
 from tests.sync.world import Org, Replica, stored
 
 
