@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.views.sync_wiring import attach_sync
 
     attach_sync(session, window, demo=args.demo)  # sync, its sections, status bar; --demo: embedded server
+    session.help_menu_last()
     session.start(folder)
     window.show()
     # The record and sync stacks load while the unlock screen waits for the passphrase

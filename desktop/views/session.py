@@ -124,10 +124,16 @@ class Session(QObject):
         menu.addAction(switch)
         menu.addSeparator()
         menu.addAction(quit_action)
-        help_menu = self.window.menuBar().addMenu(tr("Справка"))
+        help_menu = self.help_menu = self.window.menuBar().addMenu(tr("Справка"))
         about = QAction(tr("О программе"), self.window)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def help_menu_last(self) -> None:
+        """Move «Справка» after menus other parts added (sync), where people look for it."""
+        bar = self.window.menuBar()
+        bar.removeAction(self.help_menu.menuAction())
+        bar.addAction(self.help_menu.menuAction())
 
     def _about(self) -> None:
         QMessageBox.about(self.window, tr("О программе"), tr(

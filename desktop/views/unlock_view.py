@@ -38,6 +38,9 @@ class UnlockView(QWidget):
         card = QFrame()
         card.setObjectName("unlock_card")
         card.setFrameShape(QFrame.Shape.StyledPanel)
+        # Centred, the card gets its size hint, which word-wrapped labels keep narrow: the demo
+        # passphrase line was cut after «Парольная» on a 1300 px window.
+        card.setMinimumWidth(480)
         card.setMaximumWidth(560)
         title = QLabel(tr("Хранилище заблокировано"))
         title.setStyleSheet("font-size: 18px; font-weight: bold;")
