@@ -26,11 +26,12 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from desktop.models.schema import ENTITIES
 from server.auth.principal import Principal
-from server.models import Record, SeqCounter
+from server.models import Record, ScopeExit, SeqCounter
 from server.policy import scope_clause
 from server.problems import Problem
 
@@ -68,13 +69,20 @@ class Writer:
         self.s = s
         self.account_id = account_id
         self.touched: dict[str, Record] = {}
+        #: (person, organization) pairs where a live card was deleted or moved to another
+        #: organization: the person may have left that organization's staff (checked in finish)
+        self.left: set[tuple[str, str]] = set()
 
     def touch(self, rec: Record) -> None:
         person = None
+        was_org = None
         if rec.entity == "employment":
             person = self.touched.get(rec.person_id) or self.s.get(Record, rec.person_id)
+            was_org = rec.org_inn  # the indexed copy still holds the organization before this change
         old = (rec.sort_name, rec.snils)
         denormalize(rec, person)
+        if was_org and was_org != (None if rec.deleted else rec.org_inn):
+            self.left.add((rec.person_id, was_org))
         if rec.entity == "person" and (rec.sort_name, rec.snils) != old:
             # internal columns only: no new version or feed position for the cards
             self.s.execute(sa.update(Record).where(col(Record.person_id) == rec.id, col(Record.entity) == "employment")
@@ -108,24 +116,56 @@ class Writer:
             return
         recs = list(self.touched.values())
         self.touched.clear()
-        if self.s.get_bind().dialect.name == "postgresql":
+        left = sorted(self.left)
+        self.left.clear()
+        pg = self.s.get_bind().dialect.name == "postgresql"
+        if pg:
             for rec in recs:
                 if rec.seq is not None:
                     rec.seq = None  # an UPDATE OF seq to NULL queues the trigger
                     self.s.add(rec)
             self.s.flush()
-            return
-        # SQLite: writers are serialized (BEGIN IMMEDIATE), so the positions can be taken before
-        # the rows are written and the rows go out in one flush instead of INSERT, then UPDATE seq.
-        n = len(recs)
+        else:
+            # SQLite: writers are serialized (BEGIN IMMEDIATE), so the positions can be taken before
+            # the rows are written and the rows go out in one flush instead of INSERT, then UPDATE seq.
+            first = self._positions(len(recs))
+            for i, rec in enumerate(recs):
+                rec.seq = first + i
+            self.s.flush()
+        if left:
+            self._scope_exits(left, pg)
+
+    def _positions(self, n: int) -> int:
+        """SQLite: take n positions from the counter; the first of them."""
         with self.s.no_autoflush:
             end = int(self.s.execute(
                 sa.update(SeqCounter).where(col(SeqCounter.name) == COUNTER)
                 .values(value=col(SeqCounter.value) + n).returning(col(SeqCounter.value))
             ).scalar_one())
-        for i, rec in enumerate(recs):
-            rec.seq = end - n + 1 + i
-        self.s.flush()
+        return end - n + 1
+
+    def _scope_exits(self, left: list[tuple[str, str]], pg: bool) -> None:
+        """Feed entries for the (person, organization) pairs where no live card remains."""
+        pids = sorted({pid for pid, _ in left})
+        if pg:
+            # Two transactions deleting a person's last two cards in one organization would each
+            # still see the other's card and neither would record the exit. The person's row lock
+            # orders them: the second re-reads (READ COMMITTED) after the first commits.
+            self.s.execute(sa.select(col(Record.id)).where(col(Record.id).in_(pids))
+                           .order_by(col(Record.id)).with_for_update())
+        live = set(self.s.execute(
+            sa.select(col(Record.person_id), col(Record.org_inn)).where(
+                col(Record.entity) == "employment", col(Record.deleted) == sa.false(),
+                col(Record.person_id).in_(pids))).all())
+        gone = [(pid, inn) for pid, inn in left if (pid, inn) not in live]
+        if not gone:
+            return
+        now = time.time()
+        first = 0 if pg else self._positions(len(gone))
+        # PostgreSQL: seq NULL, stamped at COMMIT by the trigger of migration 0004
+        self.s.execute(sa.insert(ScopeExit), [
+            {"seq": None if pg else first + i, "person_id": pid, "org_inn": inn, "created_at": now}
+            for i, (pid, inn) in enumerate(gone)])
 
 
 # -- cursors -----------------------------------------------------------------------------------
@@ -158,17 +198,38 @@ def decode_cursor(key: bytes, cursor: str) -> int:
 
 
 _DATA_TEXT = sa.cast(col(Record.data), sa.Text)
+_Card = aliased(Record)
 
 
 def pull_query(p: Principal, after: int, limit: int) -> Any:
     """Core query of one feed page: the stored JSON of each row is fetched as text and copied into
-    the answer as it is, so a 5,000-row page is neither parsed nor re-encoded on the server."""
-    return (
+    the answer as it is, so a 5,000-row page is neither parsed nor re-encoded on the server.
+
+    Readers scoped by organization also get the scope exits of their organizations for persons
+    they no longer see. One statement for both, so both parts come from one snapshot: with two
+    statements a late commit could fall between them and be skipped (the feed is gap-free)."""
+    records: Any = (
         sa.select(col(Record.entity), col(Record.id), col(Record.person_id), col(Record.version),
-                  col(Record.deleted), _DATA_TEXT.label("data"), col(Record.seq))
+                  col(Record.deleted), _DATA_TEXT.label("data"), col(Record.seq),
+                  sa.false().label("scope_exit"))
         .where(col(Record.seq) > after, scope_clause(p, feed_order=True))
         .order_by(col(Record.seq)).limit(limit + 1)
     )
+    if p.role not in ("hr", "manager") or not p.org_inns:
+        return records
+    pid = col(ScopeExit.person_id)
+    exits: Any = (
+        sa.select(sa.literal_column("'person'").label("entity"), pid.label("id"), pid.label("person_id"),
+                  sa.cast(sa.null(), sa.Integer).label("version"), sa.true().label("deleted"),
+                  sa.cast(sa.null(), sa.Text).label("data"), col(ScopeExit.seq), sa.true().label("scope_exit"))
+        .where(col(ScopeExit.seq) > after, col(ScopeExit.org_inn).in_(p.org_inns),
+               ~sa.exists(sa.select(col(_Card.id)).where(
+                   col(_Card.person_id) == pid, col(_Card.entity) == "employment",
+                   col(_Card.deleted) == sa.false(), col(_Card.org_inn).in_(p.org_inns))))
+        .order_by(col(ScopeExit.seq)).limit(limit + 1)
+    )
+    both = sa.union_all(sa.select(records.subquery()), sa.select(exits.subquery())).subquery()
+    return sa.select(both).order_by(both.c.seq).limit(limit + 1)
 
 
 def pull(conn: Session | sa.Connection, p: Principal, after: int, limit: int) -> tuple[list[Any], int, bool]:
@@ -188,6 +249,10 @@ def encode_page(rows: list[Any], cursor: str, has_more: bool) -> bytes:
     """The pull answer as bytes; ``changes`` comes first (the desktop parses it change by change)."""
     parts = []
     for r in rows:
+        if r.scope_exit:
+            parts.append(f'{{"entity":"person","id":{_q(r.id)},"person_id":{_q(r.person_id)},"version":null,'
+                         f'"deleted":true,"row":null,"scope_exit":true}}')
+            continue
         row = "null" if r.deleted else r.data
         parts.append(f'{{"entity":{_q(r.entity)},"id":{_q(r.id)},"person_id":{_q(r.person_id)},'
                      f'"version":{int(r.version)},"deleted":{"true" if r.deleted else "false"},"row":{row}}}')

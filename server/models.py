@@ -133,6 +133,21 @@ class Record(SQLModel, table=True):
     updated_by: int | None = None
 
 
+class ScopeExit(SQLModel, table=True):
+    """A person left the staff of an organization (their last live card there was deleted or moved).
+
+    A feed entry of its own, at a position from the same counter as the records: a reader of that
+    organization who no longer sees the person is told to drop them (docs/sync-protocol.md, Pull).
+    """
+
+    __tablename__ = "scope_exit"
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, unique=True, nullable=True))
+    person_id: str = Field(max_length=36, index=True)
+    org_inn: str = Field(max_length=10)
+    created_at: float = 0.0
+
+
 class SeqCounter(SQLModel, table=True):
     __tablename__ = "seq_counter"
     name: str = Field(primary_key=True, max_length=20)

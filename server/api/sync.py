@@ -55,9 +55,12 @@ class Change(BaseModel):
     entity: str
     id: str
     person_id: str
-    version: int
+    #: null only in a scope exit
+    version: int | None
     deleted: bool
     row: dict[str, Any] | None
+    #: present (true) only in a scope exit: drop this person and every row with this person_id
+    scope_exit: bool | None = None
 
 
 class PullAnswer(BaseModel):
