@@ -98,6 +98,11 @@ class Token(SQLModel, table=True):
     expires_at: float
     #: refresh tokens: when it was exchanged; a second exchange is reuse
     used_at: float | None = None
+    #: refresh tokens, set by the exchange: SHA-256 of the client's retry_key and of the pair it
+    #: issued, so a retry of that exchange whose answer was lost can be told from a reuse
+    retry_key_hash: str | None = Field(default=None, max_length=64)
+    child_refresh_hash: str | None = Field(default=None, max_length=64)
+    child_access_hash: str | None = Field(default=None, max_length=64)
 
 
 class Record(SQLModel, table=True):

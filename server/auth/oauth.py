@@ -32,6 +32,7 @@ router = APIRouter(tags=["вход"])
 
 CLIENT_IDS = ("frmr-desktop",)
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+_RETRY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -58,7 +59,7 @@ def _check_request(client_id: str, redirect_uri: str, code_challenge: str, metho
         raise Problem(400, "Адрес возврата должен быть http://127.0.0.1:<порт>/… (RFC 8252).", error="invalid_request")
     if response_type != "code":
         raise Problem(400, "Поддерживается только response_type=code.", error="unsupported_response_type")
-    if method != "S256" or not _CHALLENGE.match(code_challenge):
+    if method != "S256" or not _CHALLENGE.fullmatch(code_challenge):
         raise Problem(400, "Требуется PKCE: code_challenge_method=S256 и корректный code_challenge.",
                       error="invalid_request")
 
@@ -163,13 +164,15 @@ def token(
     redirect_uri: Annotated[str, Form(max_length=500)] = "",
     code_verifier: Annotated[str, Form(max_length=200)] = "",
     refresh_token: Annotated[str, Form(max_length=200)] = "",
+    retry_key: Annotated[str, Form(max_length=200, description="16–64 символов [A-Za-z0-9_-]: повтор обмена, "
+                                                              "ответ на который потерян")] = "",
 ) -> JSONResponse:
     ip = client_ip(request)
     ua = request.headers.get("user-agent", "")
     if client_id not in CLIENT_IDS:
         raise Problem(400, "Неизвестное приложение (client_id).", error="invalid_client")
     if grant_type == "authorization_code":
-        if not _CHALLENGE.match(code_verifier):
+        if not _CHALLENGE.fullmatch(code_verifier):
             raise tokens.invalid_grant("Неверный code_verifier (PKCE).")
 
         def exchange(s: Session) -> dict[str, Any]:
@@ -190,14 +193,18 @@ def token(
 
         return JSONResponse(in_write_tx(st.engine, exchange), headers=_NO_STORE)
     if grant_type == "refresh_token":
+        if retry_key and not _RETRY_KEY.fullmatch(retry_key):
+            raise Problem(400, "Неверный retry_key: от 16 до 64 символов из латинских букв, цифр, «_» и «-».",
+                          error="invalid_request", errors={"retry_key": "значение в неверном формате"})
+
         def rotate(s: Session) -> dict[str, Any] | None:
             try:
-                answer, acc = tokens.refresh(s, st.settings, refresh_token)
+                answer, acc, retried = tokens.refresh(s, st.settings, refresh_token, retry_key)
             except tokens.Reuse:
                 return None  # commit the revocation, then answer the error
             assert acc.id is not None
             p = Principal(acc.id, acc.login, acc.role, acc.person_id, (), answer["session_id"], ip)
-            audit.add(s, p, "token_refresh", "session", answer["session_id"])
+            audit.add(s, p, "token_refresh_retry" if retried else "token_refresh", "session", answer["session_id"])
             return answer
 
         result = in_write_tx(st.engine, rotate)

@@ -75,8 +75,19 @@ def revoke_session(s: Session, session_id: str, reason: str) -> None:
               .values(revoked_at=time.time(), revoke_reason=reason))
 
 
-def refresh(s: Session, settings: Settings, refresh_token: str) -> tuple[dict[str, Any], Account]:
-    """Exchange a refresh token for a new pair; a second use of any refresh token kills its family."""
+#: how long after an exchange its answer may be asked for again with the same retry_key
+RETRY_WINDOW = 120.0
+
+
+def refresh(s: Session, settings: Settings, refresh_token: str, retry_key: str = "",
+            ) -> tuple[dict[str, Any], Account, bool]:
+    """Exchange a refresh token for a new pair; a second use of any refresh token kills its family.
+
+    The one exception (docs/sync-protocol.md, Login): the same token presented again with the
+    ``retry_key`` of the exchange it caused, within RETRY_WINDOW, while the refresh token that
+    exchange issued is still unused — the client never got that answer. The unused pair is
+    revoked and a fresh one issued in the same session. Returns (answer, account, was_retry).
+    """
     now = time.time()
     row = s.exec(select(Token).where(Token.token_hash == token_hash(refresh_token)).with_for_update()).first()
     if row is None or row.kind != "refresh":
@@ -87,18 +98,42 @@ def refresh(s: Session, settings: Settings, refresh_token: str) -> tuple[dict[st
     acc = s.get(Account, sess.account_id)
     if acc is None or acc.disabled:
         raise invalid_grant()
+    key_hash = token_hash(retry_key) if retry_key else None
+    retry = False
     if row.used_at is not None:
-        revoke_session(s, sess.id, "refresh_reuse")
-        # the revocation must survive the error answer, so the caller commits before raising
-        raise _Reuse()
-    if row.expires_at <= now:
+        if not (key_hash and _retry_allowed(s, row, key_hash, now)):
+            revoke_session(s, sess.id, "refresh_reuse")
+            # the revocation must survive the error answer, so the caller commits before raising
+            raise _Reuse()
+        retry = True
+    elif row.expires_at <= now:
         raise invalid_grant("Срок действия токена обновления истёк: войдите заново.")
+    access, new_refresh = _issue_pair(s, settings, sess.id, now)
     row.used_at = now
+    row.retry_key_hash = key_hash
+    row.child_refresh_hash = token_hash(new_refresh)
+    row.child_access_hash = token_hash(access)
     s.add(row)
     sess.last_used_at = now
     s.add(sess)
-    access, new_refresh = _issue_pair(s, settings, sess.id, now)
-    return _answer(s, settings, acc, access, new_refresh, sess.id), acc
+    return _answer(s, settings, acc, access, new_refresh, sess.id), acc, retry
+
+
+def _retry_allowed(s: Session, row: Token, key_hash: str, now: float) -> bool:
+    """A retry of the exchange this token caused; if so, that exchange's unused pair is revoked."""
+    if (row.retry_key_hash is None or not secrets.compare_digest(row.retry_key_hash, key_hash)
+            or row.used_at is None or now - row.used_at > RETRY_WINDOW or row.child_refresh_hash is None):
+        return False
+    child = s.exec(select(Token).where(Token.token_hash == row.child_refresh_hash).with_for_update()).first()
+    if child is None or child.used_at is not None or child.session_id != row.session_id:
+        return False
+    # Marked as exchanged, not deleted: should the lost answer surface after all, presenting its
+    # refresh token is a reuse and revokes the family, as for any other replayed token.
+    child.used_at = now
+    s.add(child)
+    if row.child_access_hash:
+        s.execute(update(Token).where(col(Token.token_hash) == row.child_access_hash).values(expires_at=now))
+    return True
 
 
 class _Reuse(Exception):
