@@ -103,6 +103,9 @@ class EntityTableView(QWidget):
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
         self._sized = False
+        # A save or a sync re-reads the table (a model reset): the person keeps the row they were on.
+        self._keep: tuple[str | None, int] = (None, 0)
+        model.modelAboutToBeReset.connect(self._before_reset)
         model.modelReset.connect(self._after_reset)
 
         self.banner = Banner()
@@ -181,10 +184,19 @@ class EntityTableView(QWidget):
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
 
+    def _before_reset(self) -> None:
+        row = self.current_row()
+        self._keep = (str(row["id"]) if row and row.get("id") else None, self.table.verticalScrollBar().value())
+
     def _after_reset(self) -> None:
         n = self.model.rowCount()
         self.count_label.setText(tr("Записей: {n}").format(n=n))
-        if self.table.model() is not None and n and not self.table.currentIndex().isValid():
+        kept, scroll = self._keep
+        self._keep = (None, 0)
+        if kept is not None and self.model.row_of(kept) >= 0:
+            self.select_id(kept)
+            self.table.verticalScrollBar().setValue(scroll)
+        elif self.table.model() is not None and n and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.proxy.index(0, 0))
         # Size columns once, when rows first arrive: re-measuring every cell after each save
         # costs the GUI thread tens of milliseconds and makes columns jump under the cursor.

@@ -183,3 +183,23 @@ def test_enum_combo_round_trip(opened: Session) -> None:
     assert current is not None
     assert dialog.form.values()["kind"] == current["kind"]
     dialog.reject()
+
+
+def test_row_stays_selected_when_the_table_is_re_read(qtbot: QtBot, opened: Session) -> None:
+    """A save elsewhere (or a sync) re-reads the table; the person stays on the row they chose."""
+    store = opened.store
+    assert store is not None and opened.window.record is not None
+    view = opened.window.record.select("НМО")
+    assert isinstance(view, NmoView)
+    table = view.table
+    assert table.model.rowCount() > 5
+    chosen = table.model.row_at(4)
+    assert chosen is not None
+    table.select_id(chosen["id"])
+    other = table.model.row_at(1)
+    assert other is not None and other["id"] != chosen["id"]
+    with qtbot.waitSignal(table.model.modelReset, timeout=5000):
+        store.save("nmo", other["id"], {"title": "Изменено на другом компьютере"})
+    current = table.current_row()
+    assert current is not None and current["id"] == chosen["id"]
+    wait_worker_idle(qtbot, opened)
