@@ -6,10 +6,9 @@ rendering, signing and file writes in the thread pool; results come back as call
 GUI thread. Refusals are shown in Russian in a message box, never as a traceback, and a
 failed action stores nothing.
 
-A replica pulled from the server holds a document's row (with ``blob_sha256``) but not its
-file: opening it (preview, download, print, verify, sign) first downloads the missing files
-with the sync engine in the pool, behind a busy dialog the person can cancel; they land in the
-vault whole or not at all, and then the action goes on as for a local file.
+A replica pulled from the server holds a document's row but not its file: actions that need
+the bytes first fetch what is missing (``desktop.views.documents_remote``). Signing a batch is
+``desktop.views.documents_signing``.
 
 Modal waits are avoided: dialogs are opened with ``open()`` and kept in attributes
 (``generate_dialog``, ``password_dialog``, ``import_dialog``, ``preview_dialog``,
@@ -19,12 +18,11 @@ Modal waits are avoided: dialogs are opened with ``open()`` and kept in attribut
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -46,7 +44,9 @@ from desktop.views import document_tasks as tasks
 from desktop.views.cert_dialogs import CertImportDialog, PasswordDialog
 from desktop.views.crash import describe_unexpected
 from desktop.views.documents_model import COL_SIGNATURE, COL_TITLE, DocumentsModel, DocumentsProxy, kind_label
-from desktop.views.entity_table import ERROR_STYLE, INFO_STYLE, WARNING_STYLE, Banner, record_table
+from desktop.views.documents_remote import RemoteFiles
+from desktop.views.documents_signing import Signing
+from desktop.views.entity_table import ERROR_STYLE, INFO_STYLE, Banner, record_table
 from desktop.views.generate_dialog import GenerateDialog
 from desktop.views.pdf_preview import PRINT_DPI, PreviewDialog, PreviewError, print_preview, render_document
 from desktop.views.record_store import RecordStore
@@ -80,13 +80,6 @@ def cert_reminder(summary: tasks.CertSummary | None, today: dt.date | None = Non
                     CERT_WARNING_DAYS if left >= 0 else None)
 
 
-class _Progress(QObject):
-    """Carries the signing core's progress callback from a pool thread to the GUI thread:
-    the signal is emitted there and delivered queued to the view, which lives here."""
-
-    step = Signal(int, int, str)
-
-
 class DocumentsView(QWidget):
     #: ids of documents just stored (generated, uploaded, signed)
     documents_stored = Signal(list)
@@ -118,11 +111,10 @@ class DocumentsView(QWidget):
         self.verify_dialog: VerifyDialog | None = None
         self.print_dialog: QPrintPreviewDialog | None = None
         self.progress: QProgressDialog | None = None
-        self._progress_relay = _Progress(self)
-        self._progress_relay.step.connect(self._on_sign_progress)
-        self._download_relay = _Progress(self)
-        self._download_relay.step.connect(self._on_download_progress)
-        self._download_cancel: threading.Event | None = None
+        self.remote = RemoteFiles(self)
+        self.signing = Signing(self)
+        #: the signing core's progress, delivered in the GUI thread (tests listen here)
+        self._progress_relay = self.signing.relay
         self._build()
         self.store.changed.connect(self._on_store_changed)
         model.modelReset.connect(self._after_reset)
@@ -326,72 +318,11 @@ class DocumentsView(QWidget):
 
     def _fetch(self, row: dict[str, Any], then: Callable[[bytes], None], what: str) -> None:
         """The document's bytes (downloaded first when only the server has them) to ``then``."""
-        self._ensure_local([row], lambda: self._read(row, then, what), what)
+        self.remote.ensure_local([row], lambda: self._read(row, then, what), what)
 
     def _read(self, row: dict[str, Any], then: Callable[[bytes], None], what: str) -> None:
         repo = self.store.repo
         self.store.worker.submit(lambda: tasks.document_bytes(repo, row), then, self._failed(what))
-
-    # -- files kept only on the server -----------------------------------------------------
-    def _ensure_local(self, rows: Sequence[dict[str, Any]], then: Callable[[], None], what: str) -> None:
-        """Run ``then`` once every row's file is in the vault, downloading the missing ones."""
-        repo = self.store.repo
-
-        def checked(missing: list[tasks.Missing]) -> None:
-            if missing:
-                self._download(missing, then, what)
-            else:
-                then()
-
-        self.store.worker.submit(lambda: tasks.missing_files(repo, rows), checked, self._failed(what))
-
-    def _download(self, missing: list[tasks.Missing], then: Callable[[], None], what: str) -> None:
-        if self._download_cancel is not None:
-            self.show_error(tr("Файл уже загружается с сервера: дождитесь окончания."))
-            return
-        vault = self.store.repo.vault
-        cancel = self._download_cancel = threading.Event()
-        relay = self._download_relay
-        label = tr("Загрузка с сервера: «{title}»…").format(title=missing[0].title)
-        progress = QProgressDialog(label, tr("Отмена"), 0, 0, self)  # 0..0: busy, the size is unknown
-        progress.setObjectName("download_progress")
-        progress.setWindowTitle(tr("Загрузка документа"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        # «Отмена», closing the window, or Esc (which rejects the dialog without «canceled»).
-        progress.canceled.connect(cancel.set)
-        progress.rejected.connect(cancel.set)
-        self._close_progress()
-        self.progress = progress
-        progress.setValue(0)
-        self.banner.show_message(label, INFO_STYLE)
-
-        def done(n: int) -> None:
-            self._download_cancel = None
-            self._close_progress()
-            self.banner.show_message(tr("Загружено с сервера файлов: {n}.").format(n=n), INFO_STYLE)
-            self.files_downloaded.emit(n)
-            if self.store.is_loaded:  # not locked while the files were on their way
-                then()
-
-        def failed(exc: BaseException) -> None:
-            self._download_cancel = None
-            self._failed(what)(exc)
-
-        run_in_pool(lambda: tasks.download_files(vault, missing, cancel, relay.step.emit), done, failed)
-
-    @Slot(int, int, str)
-    def _on_download_progress(self, done: int, total: int, title: str) -> None:
-        if self.progress is None or self._download_cancel is None:
-            return
-        if total > 1:  # several files: count them; one file stays a busy indicator
-            self.progress.setMaximum(total)
-            self.progress.setValue(done)
-        if title and total > 1:
-            self.progress.setLabelText(tr("Загрузка с сервера ({done} из {total}): «{title}»…").format(
-                done=done + 1, total=total, title=title))
 
     # -- certificate -----------------------------------------------------------------------
     def refresh_certificate(self) -> None:
@@ -508,7 +439,7 @@ class DocumentsView(QWidget):
             return
         # The file first (from the server if need be), then the dialog: a failed download
         # leaves an error message, not an empty preview window.
-        self._ensure_local([row], lambda: self._open_preview(row), tr("Документ не открыт."))
+        self.remote.ensure_local([row], lambda: self._open_preview(row), tr("Документ не открыт."))
 
     def _open_preview(self, row: dict[str, Any]) -> None:
         title = str(row.get("title") or "")
@@ -568,87 +499,16 @@ class DocumentsView(QWidget):
         self._fetch(row, lambda data: run_in_pool(lambda: render_document(data, PRINT_DPI), rendered, failed),
                     what)
 
-    # -- signing ---------------------------------------------------------------------------
+    # -- signing (desktop.views.documents_signing) -------------------------------------------
     def sign_selected(self) -> None:
-        rows = [r for r in self.selected_rows() if r.get("kind") != "signature"]
-        if not rows:
-            self.show_error(tr("Выберите документы для подписи (можно несколько)."))
-            return
-        kept = self._keys.get() if self._keys is not None else None
-        if kept is not None:
-            self._ensure_local(rows, lambda: self.sign(rows, "", keep=True, visible=True),
-                               tr("Документы не подписаны."))
-            return
-        dialog = PasswordDialog(len(rows), self)
-        dialog.submitted.connect(lambda pw, keep, visible: self._ensure_local(
-            rows, lambda: self.sign(rows, pw, keep, visible), tr("Документы не подписаны.")))
-        self._track("password_dialog", dialog)
-        dialog.open()
+        self.signing.sign_selected()
+
+    def sign(self, rows: list[dict[str, Any]], password: str, keep: bool, visible: bool) -> None:
+        self.signing.sign(rows, password, keep, visible)
 
     def _roots_file(self) -> str | None:
         """«Доверенные корневые сертификаты» from «Настройки»: signers chaining to them show as trusted."""
         return str(self.store.settings.get("trust_roots_file") or "") or None
-
-    def sign(self, rows: list[dict[str, Any]], password: str, keep: bool, visible: bool) -> None:
-        store = self.store
-        repo = store.repo
-        kept = self._keys.get() if self._keys is not None else None
-        tsa = str(store.settings.get("tsa_url") or "") or None
-        roots = self._roots_file()
-        relay = self._progress_relay
-        progress = QProgressDialog(tr("Подписание документов…"), "", 0, len(rows), self)
-        progress.setWindowTitle(tr("Подписать электронно"))
-        progress.setCancelButton(None)  # the core signs a batch to the end; nothing half-signed
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setValue(0)
-        self.progress = progress
-        self.sign_button.setEnabled(False)
-
-        def failed(exc: BaseException) -> None:
-            self.sign_button.setEnabled(True)
-            self._failed(tr("Документы не подписаны."))(exc)
-            self.signing_finished.emit(None)
-
-        def stored(ids: list[str], signed: tasks.Signed) -> None:
-            self._close_progress()
-            self.sign_button.setEnabled(True)
-            failures = signed.result.failed
-            done = len(signed.result.items) - len(failures)
-            self._stored(ids, tr("Подписано документов: {n}.").format(n=done))
-            warnings = list(signed.result.check.warnings) if signed.result.check else []
-            if warnings:
-                self.banner.show_message(self.banner.text() + "\n" + "\n".join(warnings), WARNING_STYLE)
-            if signed.result.check is not None:
-                self._show_cert(tasks.summary_of(signed.result.check.info))
-            if failures:
-                self.show_error("\n".join(f"«{i.name}»: {i.error}" for i in failures),
-                                tr("Не все документы подписаны"))
-            self.signing_finished.emit(signed)
-
-        def signed_ok(signed: tasks.Signed) -> None:
-            if keep:
-                self.keys().keep(signed.signer)
-            if self.progress is not None:
-                self.progress.setLabelText(tr("Сохранение в хранилище…"))
-            job = store.write_with("document", lambda r: tasks.store_signed(r, signed))
-            job.done.connect(lambda ids: stored(ids, signed))
-            job.failed.connect(failed)
-
-        def fetched(todo: tasks.ToSign) -> None:
-            run_in_pool(lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit, roots),
-                        signed_ok, failed)
-
-        store.worker.submit(lambda: tasks.fetch_for_signing(repo, rows), fetched, failed)
-
-    @Slot(int, int, str)
-    def _on_sign_progress(self, done: int, total: int, name: str) -> None:
-        if self.progress is not None:
-            self.progress.setMaximum(total)
-            self.progress.setValue(done)
-            self.progress.setLabelText(tr("Подписано {done} из {total}: {name}").format(
-                done=done, total=total, name=name))
 
     def _close_progress(self) -> None:
         if self.progress is not None:
@@ -671,7 +531,7 @@ class DocumentsView(QWidget):
                                      lambda rep: self._show_report(str(row.get("title") or ""), rep),
                                      self._failed(what))
 
-        self._ensure_local([dict(r) for r in tasks.companions(row, rows)], verify, what)
+        self.remote.ensure_local([dict(r) for r in tasks.companions(row, rows)], verify, what)
 
     def verify_from_disk(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("Проверить подпись: документ"), "",

@@ -36,7 +36,8 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.employment_view", "desktop.views.nmo_export", "desktop.views.nmo_view",
     "desktop.views.reminders", "desktop.views.cert_dialogs", "desktop.views.verify_dialog",
     "desktop.views.pdf_preview", "desktop.views.document_tasks", "desktop.views.documents_model",
-    "desktop.views.generate_dialog", "desktop.views.documents_view", "desktop.views.notifications_view",
+    "desktop.views.generate_dialog", "desktop.views.documents_remote", "desktop.views.documents_signing",
+    "desktop.views.documents_view", "desktop.views.notifications_view",
     "desktop.views.requests_view", "desktop.views.settings_view", "desktop.views.record_sections",
     "desktop.views.sync_controller", "desktop.views.conflicts_view", "desktop.views.rejected_view",
 )

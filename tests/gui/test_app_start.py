@@ -63,3 +63,23 @@ def test_app_main_unlocks_while_the_core_loads(made: Made, tmp_path: Path, delay
                           capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr[-3000:])
     assert proc.stdout.split()[:2] == ["OK", "11"], proc.stdout  # 9 sections + «Конфликты», «Отклонено сервером»
+
+
+def test_every_view_module_is_preloaded_or_part_of_the_first_screen() -> None:
+    """A section module missing from VIEW_MODULES would be imported on the GUI thread in one piece,
+    when the record opens: a stall nobody would notice until it grew."""
+    script = textwrap.dedent("""
+        import sys
+        import desktop.app, desktop.views.main_window, desktop.views.session, desktop.views.sync_wiring
+        print(" ".join(m for m in sys.modules if m.startswith("desktop.views.")))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2], env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stderr
+    shell = set(proc.stdout.split())
+    from desktop.views.prewarm import CORE_MODULES, VIEW_MODULES
+
+    assert not any(m.startswith("desktop.views") for m in CORE_MODULES)  # only Qt-free modules off the GUI thread
+    views_dir = Path(__file__).resolve().parents[2] / "desktop" / "views"
+    every = {f"desktop.views.{p.stem}" for p in views_dir.glob("*.py") if p.stem != "__init__"}
+    assert every - shell - set(VIEW_MODULES) == set()

@@ -1,0 +1,102 @@
+"""«Документы»: files only the server has.
+
+A replica pulled from the server holds a document's row (with ``blob_sha256``) but not its
+file. Before an action needs the bytes, ``RemoteFiles.ensure_local`` asks the DB worker which
+files are missing, downloads them with the sync engine in the pool behind a busy dialog the
+person can cancel, and runs the action once they are in the vault (whole, or not at all).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog
+
+from desktop.i18n import tr
+from desktop.views import document_tasks as tasks
+from desktop.views.entity_table import INFO_STYLE
+from desktop.views.workers import run_in_pool
+
+if TYPE_CHECKING:
+    from desktop.views.documents_view import DocumentsView
+
+
+class _Steps(QObject):
+    """Carries the download's progress callback from a pool thread to the GUI thread."""
+
+    step = Signal(int, int, str)
+
+
+class RemoteFiles(QObject):
+    def __init__(self, view: DocumentsView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.cancel: threading.Event | None = None
+        self._relay = _Steps(self)
+        self._relay.step.connect(self._on_progress)
+
+    def ensure_local(self, rows: Sequence[dict[str, Any]], then: Callable[[], None], what: str) -> None:
+        """Run ``then`` once every row's file is in the vault, downloading the missing ones."""
+        store = self.view.store
+        repo = store.repo
+
+        def checked(missing: list[tasks.Missing]) -> None:
+            if missing:
+                self._download(missing, then, what)
+            else:
+                then()
+
+        store.worker.submit(lambda: tasks.missing_files(repo, rows), checked, self.view._failed(what))
+
+    def _download(self, missing: list[tasks.Missing], then: Callable[[], None], what: str) -> None:
+        view = self.view
+        if self.cancel is not None:
+            view.show_error(tr("Файл уже загружается с сервера: дождитесь окончания."))
+            return
+        vault = view.store.repo.vault
+        cancel = self.cancel = threading.Event()
+        relay = self._relay
+        label = tr("Загрузка с сервера: «{title}»…").format(title=missing[0].title)
+        progress = QProgressDialog(label, tr("Отмена"), 0, 0, view)  # 0..0: busy, the size is unknown
+        progress.setObjectName("download_progress")
+        progress.setWindowTitle(tr("Загрузка документа"))
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        # «Отмена», closing the window, or Esc (which rejects the dialog without «canceled»).
+        progress.canceled.connect(cancel.set)
+        progress.rejected.connect(cancel.set)
+        view._close_progress()
+        view.progress = progress
+        progress.setValue(0)
+        view.banner.show_message(label, INFO_STYLE)
+
+        def done(n: int) -> None:
+            self.cancel = None
+            view._close_progress()
+            view.banner.show_message(tr("Загружено с сервера файлов: {n}.").format(n=n), INFO_STYLE)
+            view.files_downloaded.emit(n)
+            if view.store.is_loaded:  # not locked while the files were on their way
+                then()
+
+        def failed(exc: BaseException) -> None:
+            self.cancel = None
+            view._failed(what)(exc)
+
+        run_in_pool(lambda: tasks.download_files(vault, missing, cancel, relay.step.emit), done, failed)
+
+    @Slot(int, int, str)
+    def _on_progress(self, done: int, total: int, title: str) -> None:
+        progress = self.view.progress
+        if progress is None or self.cancel is None:
+            return
+        if total > 1:  # several files: count them; one file stays a busy indicator
+            progress.setMaximum(total)
+            progress.setValue(done)
+        if title and total > 1:
+            progress.setLabelText(tr("Загрузка с сервера ({done} из {total}): «{title}»…").format(
+                done=done + 1, total=total, title=title))

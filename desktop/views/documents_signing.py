@@ -1,0 +1,117 @@
+"""«Документы»: signing a batch with the imported certificate.
+
+One password for the batch (or the signer kept for the session), the files the server alone
+had downloaded first, signing in the pool with a progress bar, the signed copies stored in the
+vault by the DB worker. The core signs a batch to the end, so there is nothing to cancel and
+nothing half-signed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog
+
+from desktop.i18n import tr
+from desktop.views import document_tasks as tasks
+from desktop.views.cert_dialogs import PasswordDialog
+from desktop.views.entity_table import WARNING_STYLE
+from desktop.views.workers import run_in_pool
+
+if TYPE_CHECKING:
+    from desktop.views.documents_view import DocumentsView
+
+
+class _Steps(QObject):
+    """Carries the signing core's progress callback from a pool thread to the GUI thread."""
+
+    step = Signal(int, int, str)
+
+
+class Signing(QObject):
+    def __init__(self, view: DocumentsView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.relay = _Steps(self)
+        self.relay.step.connect(self._on_progress)
+
+    def sign_selected(self) -> None:
+        view = self.view
+        rows = [r for r in view.selected_rows() if r.get("kind") != "signature"]
+        if not rows:
+            view.show_error(tr("Выберите документы для подписи (можно несколько)."))
+            return
+        kept = view._keys.get() if view._keys is not None else None
+        if kept is not None:
+            view.remote.ensure_local(rows, lambda: self.sign(rows, "", keep=True, visible=True),
+                                     tr("Документы не подписаны."))
+            return
+        dialog = PasswordDialog(len(rows), view)
+        dialog.submitted.connect(lambda pw, keep, visible: view.remote.ensure_local(
+            rows, lambda: self.sign(rows, pw, keep, visible), tr("Документы не подписаны.")))
+        view._track("password_dialog", dialog)
+        dialog.open()
+
+    def sign(self, rows: list[dict[str, Any]], password: str, keep: bool, visible: bool) -> None:
+        view = self.view
+        store = view.store
+        repo = store.repo
+        kept = view._keys.get() if view._keys is not None else None
+        tsa = str(store.settings.get("tsa_url") or "") or None
+        roots = view._roots_file()
+        relay = self.relay
+        progress = QProgressDialog(tr("Подписание документов…"), "", 0, len(rows), view)
+        progress.setWindowTitle(tr("Подписать электронно"))
+        progress.setCancelButton(None)  # the core signs a batch to the end; nothing half-signed
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setValue(0)
+        view.progress = progress
+        view.sign_button.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            view.sign_button.setEnabled(True)
+            view._failed(tr("Документы не подписаны."))(exc)
+            view.signing_finished.emit(None)
+
+        def stored(ids: list[str], signed: tasks.Signed) -> None:
+            view._close_progress()
+            view.sign_button.setEnabled(True)
+            failures = signed.result.failed
+            done = len(signed.result.items) - len(failures)
+            view._stored(ids, tr("Подписано документов: {n}.").format(n=done))
+            warnings = list(signed.result.check.warnings) if signed.result.check else []
+            if warnings:
+                view.banner.show_message(view.banner.text() + "\n" + "\n".join(warnings), WARNING_STYLE)
+            if signed.result.check is not None:
+                view._show_cert(tasks.summary_of(signed.result.check.info))
+            if failures:
+                view.show_error("\n".join(f"«{i.name}»: {i.error}" for i in failures),
+                                tr("Не все документы подписаны"))
+            view.signing_finished.emit(signed)
+
+        def signed_ok(signed: tasks.Signed) -> None:
+            if keep:
+                view.keys().keep(signed.signer)
+            if view.progress is not None:
+                view.progress.setLabelText(tr("Сохранение в хранилище…"))
+            job = store.write_with("document", lambda r: tasks.store_signed(r, signed))
+            job.done.connect(lambda ids: stored(ids, signed))
+            job.failed.connect(failed)
+
+        def fetched(todo: tasks.ToSign) -> None:
+            run_in_pool(lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit, roots),
+                        signed_ok, failed)
+
+        store.worker.submit(lambda: tasks.fetch_for_signing(repo, rows), fetched, failed)
+
+    @Slot(int, int, str)
+    def _on_progress(self, done: int, total: int, name: str) -> None:
+        progress = self.view.progress
+        if progress is not None:
+            progress.setMaximum(total)
+            progress.setValue(done)
+            progress.setLabelText(tr("Подписано {done} из {total}: {name}").format(
+                done=done, total=total, name=name))
