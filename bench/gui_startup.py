@@ -205,6 +205,56 @@ def child(folder: Path, passphrase: str, edits: int, t0: float, typing_ms: int =
     window.close()
 
 
+def baseline_child(t0: float) -> None:
+    """The same machine, the same moment: a bare PySide6 window (the floor of any Qt app's start),
+    then 1.5 s of an idle event loop's heartbeat (the stall this machine shows with no work)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+    app = QApplication([])
+    window = QMainWindow()
+    window.setCentralWidget(QLabel("ФРМР"))
+    window.show()
+    result: dict[str, float] = {}
+    gaps: list[float] = []
+    last = [0.0]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    def shown() -> None:
+        result["startup_s"] = time.time() - t0
+        last[0] = time.perf_counter()
+        heart.start()
+        QTimer.singleShot(1500, done)
+
+    def done() -> None:
+        result["idle_stall_ms"] = max(0.0, max(gaps) - 0.005) * 1000
+        print(json.dumps(result))
+        app.quit()
+
+    heart = QTimer()
+    heart.setInterval(5)
+    heart.timeout.connect(beat)
+    QTimer.singleShot(0, shown)
+    app.exec()
+
+
+def run_child(args: list[str], env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).resolve().parent.parent, check=False)
+    line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
+    if line is None:
+        print(out.stdout, out.stderr, file=sys.stderr)
+        raise SystemExit(f"{args[:2]}: the child did not report")
+    if "--why" in args:
+        print(out.stderr, file=sys.stderr)
+    result: dict[str, float] = json.loads(line)
+    return result
+
+
 def ensure_vaults(root: Path) -> dict[str, tuple[Path, str]]:
     from bench.make_large_vault import NAME, PASSPHRASE, build
     from desktop.demo import DEMO_PASSPHRASE, ensure_demo_profile
@@ -224,11 +274,15 @@ def main() -> None:
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--root", type=Path, default=Path(tempfile.gettempdir()) / "frmr-bench-gui")
     ap.add_argument("--child", nargs=2, metavar=("FOLDER", "PASSPHRASE"))
+    ap.add_argument("--baseline-child", action="store_true")
     ap.add_argument("--t0", type=float)
     ap.add_argument("--why", action="store_true", help="one run per vault; print what the GUI thread did in long gaps")
     ap.add_argument("--typing-ms", type=int, default=0,
                     help="press Enter this long after the unlock screen appears (a person typing)")
     args = ap.parse_args()
+    if args.baseline_child:
+        baseline_child(args.t0 or T_PROCESS)
+        return
     if args.child:
         child(Path(args.child[0]), args.child[1], args.edits, args.t0 or T_PROCESS, args.typing_ms, args.why)
         return
@@ -236,21 +290,21 @@ def main() -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
            "FRMR_LOG_DIR": str(args.root / "logs")}
     vaults = ensure_vaults(args.root)
-    for name, (folder, passphrase) in vaults.items():
-        runs = []
-        for _ in range(args.runs):
-            t0 = time.time()
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", str(folder), passphrase, "--edits", str(args.edits),
-                 "--t0", repr(t0), "--typing-ms", str(args.typing_ms), *(["--why"] if args.why else [])],
-                capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parent.parent, check=False)
-            line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
-            if line is None:
-                print(out.stdout, out.stderr, file=sys.stderr)
-                raise SystemExit(f"{name}: the child did not report")
-            runs.append(json.loads(line))
-            if args.why:
-                print(out.stderr, file=sys.stderr)
+    # Interleaved, so that the baseline and every vault see the same moments of a shared machine.
+    base: list[dict[str, float]] = []
+    by_vault: dict[str, list[dict[str, float]]] = {name: [] for name in vaults}
+    for _ in range(args.runs):
+        base.append(run_child(["--baseline-child", "--t0", repr(time.time())], env))
+        for name, (folder, passphrase) in vaults.items():
+            by_vault[name].append(run_child(
+                ["--child", str(folder), passphrase, "--edits", str(args.edits), "--t0", repr(time.time()),
+                 "--typing-ms", str(args.typing_ms), *(["--why"] if args.why else [])], env))
+    base_start = statistics.median(b["startup_s"] for b in base)
+    print(f"baseline (a bare PySide6 window, same runs): start {base_start:.3f} s, "
+          f"idle event loop's longest gap {statistics.median(b['idle_stall_ms'] for b in base):.0f} ms "
+          f"(worst {max(b['idle_stall_ms'] for b in base):.0f})")
+    for name, runs in by_vault.items():
+        ratio = statistics.median(r["startup_s"] / b["startup_s"] for r, b in zip(runs, base, strict=True))
         keys_ = ["wall_s", "startup_s", "after_enter_s", "kdf_s", "imports_s", "window_s", "stall_startup_ms",
                  "stall_settle_ms", "save_ms", "stall_saving_ms"]
         med = {k: statistics.median(r[k] for r in runs) for k in keys_}
@@ -265,7 +319,8 @@ def main() -> None:
               f"  GUI stall: startup {med['stall_startup_ms']:.0f} ms (worst {worst['stall_startup_ms']:.0f}), "
               f"settling {med['stall_settle_ms']:.0f} ms (worst {worst['stall_settle_ms']:.0f}), "
               f"saving {med['stall_saving_ms']:.0f} ms (worst {worst['stall_saving_ms']:.0f})\n"
-              f"  one saved edit (worker submit to done): {med['save_ms']:.1f} ms")
+              f"  one saved edit (worker submit to done): {med['save_ms']:.1f} ms\n"
+              f"  start excluding KDF / bare PySide6 window, per run: {ratio:.2f}×")
 
 
 if __name__ == "__main__":
