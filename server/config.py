@@ -34,6 +34,11 @@ class Settings:
     lockout_seconds: int = 15 * 60
     hourly_failure_cap: int = 100
     pull_limit_max: int = 5000
+    #: attempts per minute per client IP at POST /oauth/authorize and POST /oauth/token together
+    #: (0 = no limit); counted in the database, so shared by every worker process
+    login_rate_per_minute: int = 30
+    #: exempt 127.0.0.1/::1 from that limit (off by default: a local attacker is an attacker too)
+    login_rate_exempt_loopback: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,4 +47,6 @@ class Settings:
             max_blob_bytes=_int_env("FRMR_MAX_BLOB_BYTES", 5 * 1024 * 1024),
             access_ttl=min(_int_env("FRMR_ACCESS_TTL", 900), 900),
             min_client_schema=_int_env("FRMR_MIN_CLIENT_SCHEMA", 1),
+            login_rate_per_minute=max(0, _int_env("FRMR_LOGIN_RATE_PER_MINUTE", 30)),
+            login_rate_exempt_loopback=os.environ.get("FRMR_LOGIN_RATE_EXEMPT_LOOPBACK", "") in ("1", "true", "yes"),
         )

@@ -153,6 +153,15 @@ class ScopeExit(SQLModel, table=True):
     created_at: float = 0.0
 
 
+class RateLimit(SQLModel, table=True):
+    """Attempts per key (``login:<ip>``) in the current one-minute window, shared by all workers."""
+
+    __tablename__ = "rate_limit"
+    key: str = Field(primary_key=True, max_length=100)
+    window_start: float = Field(index=True)
+    count: int = 0
+
+
 class SeqCounter(SQLModel, table=True):
     __tablename__ = "seq_counter"
     name: str = Field(primary_key=True, max_length=20)

@@ -42,12 +42,16 @@ def free_port() -> int:
 
 @contextmanager
 def run_server(database_url: str, *, workers: int = 1, port: int | None = None, env: dict[str, str] | None = None,
-               timeout: float = 60, subprocess_: bool | None = None) -> Iterator[str]:
+               timeout: float = 60, subprocess_: bool | None = None, login_rate: int = 600) -> Iterator[str]:
     """Migrate, serve the app with real uvicorn on 127.0.0.1:<free port>, yield the base URL, stop.
 
     One worker runs in a thread of this process (fast to start; every start builds a fresh app and
     engine, so a "restart" keeps only what the database keeps). Several workers, ``env`` or
     ``subprocess_=True`` run `frmr-server serve` (``python -m server.cli``) as a child process.
+
+    ``login_rate``: login attempts per minute per IP (FRMR_LOGIN_RATE_PER_MINUTE). Suites log in
+    and refresh from 127.0.0.1 far more often than people do, so the default here is 600, not
+    the production 30; a test of the limit itself passes its own value.
     """
     url = normalize_url(database_url)
     upgrade(url)
@@ -55,10 +59,10 @@ def run_server(database_url: str, *, workers: int = 1, port: int | None = None, 
     base = f"http://127.0.0.1:{port}"
     use_process = subprocess_ if subprocess_ is not None else (workers > 1 or bool(env))
     if not use_process:
-        with _thread_server(url, port, timeout):
+        with _thread_server(url, port, timeout, login_rate):
             yield base
         return
-    child_env = {**os.environ, "FRMR_DATABASE_URL": url, **(env or {})}
+    child_env = {**os.environ, "FRMR_DATABASE_URL": url, "FRMR_LOGIN_RATE_PER_MINUTE": str(login_rate), **(env or {})}
     # the production entry point, so tests and benchmarks see its socket options (server.cli)
     cmd = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning", "--workers", str(workers)]
@@ -87,13 +91,13 @@ def run_server(database_url: str, *, workers: int = 1, port: int | None = None, 
 
 
 @contextmanager
-def _thread_server(url: str, port: int, timeout: float) -> Iterator[None]:
+def _thread_server(url: str, port: int, timeout: float, login_rate: int) -> Iterator[None]:
     import uvicorn
 
     from server.app import create_app
     from server.config import Settings
 
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=url, login_rate_per_minute=login_rate))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, name=f"frmr-server-{port}", daemon=True)

@@ -23,6 +23,7 @@ from server import audit
 from server.auth import tokens
 from server.auth.accounts import check_credentials
 from server.auth.principal import CurrentUser, Principal, client_ip, token_hash
+from server.auth.ratelimit import check_login_rate
 from server.db import in_write_tx, read_session
 from server.models import Account, AuthCode, AuthSession, Token
 from server.problems import Problem
@@ -34,6 +35,8 @@ CLIENT_IDS = ("frmr-desktop",)
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 _RETRY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_TOO_MANY: dict[str, Any] = {"description": "Слишком много попыток входа с этого адреса (заголовок Retry-After)",
+                             "content": {"application/problem+json": {}}}
 
 
 def _valid_redirect(uri: str) -> bool:
@@ -111,7 +114,7 @@ def authorize_page(
 
 
 @router.post("/oauth/authorize", response_class=HTMLResponse, summary="Проверка логина, пароля и кода",
-             responses={302: {"description": "Переход на redirect_uri с кодом"}})
+             responses={302: {"description": "Переход на redirect_uri с кодом"}, 429: _TOO_MANY})
 def authorize_submit(
     request: Request,
     st: State,
@@ -125,6 +128,7 @@ def authorize_submit(
     otp: Annotated[str, Form(max_length=50)] = "",
     state: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
+    check_login_rate(st.engine, st.settings, client_ip(request))
     _check_request(client_id, redirect_uri, code_challenge, code_challenge_method, response_type)
     params = {
         "response_type": response_type, "client_id": client_id, "redirect_uri": redirect_uri,
@@ -154,7 +158,7 @@ def _s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
-@router.post("/oauth/token", summary="Выдача и обновление токенов")
+@router.post("/oauth/token", summary="Выдача и обновление токенов", responses={429: _TOO_MANY})
 def token(
     request: Request,
     st: State,
@@ -168,6 +172,7 @@ def token(
                                                               "ответ на который потерян")] = "",
 ) -> JSONResponse:
     ip = client_ip(request)
+    check_login_rate(st.engine, st.settings, ip)
     ua = request.headers.get("user-agent", "")
     if client_id not in CLIENT_IDS:
         raise Problem(400, "Неизвестное приложение (client_id).", error="invalid_client")
