@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from desktop.models.schema import ENTITIES
+from server import staff
 from server.auth.principal import Principal
 from server.models import Record, ScopeExit, SeqCounter
 from server.policy import scope_clause
@@ -72,6 +73,8 @@ class Writer:
         #: (person, organization) pairs where a live card was deleted or moved to another
         #: organization: the person may have left that organization's staff (checked in finish)
         self.left: set[tuple[str, str]] = set()
+        #: (person, organization) pairs whose staff-list entry must be recomputed (server.staff)
+        self.staff: set[tuple[str, str]] = set()
 
     def touch(self, rec: Record) -> None:
         person = None
@@ -83,6 +86,8 @@ class Writer:
         denormalize(rec, person)
         if was_org and was_org != (None if rec.deleted else rec.org_inn):
             self.left.add((rec.person_id, was_org))
+        if rec.entity == "employment":
+            self.staff.update((rec.person_id, inn) for inn in (was_org, rec.org_inn) if inn)
         if rec.entity == "person" and (rec.sort_name, rec.snils) != old:
             # internal columns only: no new version or feed position for the cards
             self.s.execute(sa.update(Record).where(col(Record.person_id) == rec.id, col(Record.entity) == "employment")
@@ -90,6 +95,7 @@ class Writer:
             for other in self.touched.values():
                 if other.entity == "employment" and other.person_id == rec.id:
                     other.sort_name, other.snils = rec.sort_name, rec.snils
+            staff.rename(self.s, rec.id, rec.sort_name, rec.snils)
         rec.updated_at = time.time()
         rec.updated_by = self.account_id
         self.touched[rec.id] = rec
@@ -118,6 +124,8 @@ class Writer:
         self.touched.clear()
         left = sorted(self.left)
         self.left.clear()
+        pairs = sorted(self.staff)
+        self.staff.clear()
         pg = self.s.get_bind().dialect.name == "postgresql"
         if pg:
             for rec in recs:
@@ -132,6 +140,16 @@ class Writer:
             for i, rec in enumerate(recs):
                 rec.seq = first + i
             self.s.flush()
+        if pairs or left:
+            if pg:
+                # Two transactions changing cards of one person would each see the other's
+                # change as not yet made (READ COMMITTED): the second would miss the scope exit
+                # or write a staff entry without the first's card. The person's row lock orders
+                # them, and the second re-reads after the first commits.
+                pids = sorted({pid for pid, _ in pairs} | {pid for pid, _ in left})
+                self.s.execute(sa.select(col(Record.id)).where(col(Record.id).in_(pids))
+                               .order_by(col(Record.id)).with_for_update())
+            staff.refresh(self.s, pairs)
         if left:
             self._scope_exits(left, pg)
 
@@ -147,12 +165,6 @@ class Writer:
     def _scope_exits(self, left: list[tuple[str, str]], pg: bool) -> None:
         """Feed entries for the (person, organization) pairs where no live card remains."""
         pids = sorted({pid for pid, _ in left})
-        if pg:
-            # Two transactions deleting a person's last two cards in one organization would each
-            # still see the other's card and neither would record the exit. The person's row lock
-            # orders them: the second re-reads (READ COMMITTED) after the first commits.
-            self.s.execute(sa.select(col(Record.id)).where(col(Record.id).in_(pids))
-                           .order_by(col(Record.id)).with_for_update())
         live = set(self.s.execute(
             sa.select(col(Record.person_id), col(Record.org_inn)).where(
                 col(Record.entity) == "employment", col(Record.deleted) == sa.false(),

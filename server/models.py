@@ -138,6 +138,35 @@ class Record(SQLModel, table=True):
     updated_by: int | None = None
 
 
+class StaffEntry(SQLModel, table=True):
+    """One person on one organization's staff list: their live cards there, summarised.
+
+    Kept by the feed writer in the transaction that changes a card (server.staff), so a page of the
+    staff list of a 20,000-person organization is one index range, never a GROUP BY over 100,000
+    cards. Filters on positions and statuses match ``,code,`` inside the comma-framed lists.
+    """
+
+    __tablename__ = "staff_entry"
+    __table_args__ = (
+        sa.Index("ix_staff_entry_name", "org_inn", "sort_name", "person_id"),
+        sa.Index("ix_staff_entry_snils", "org_inn", "snils", "person_id"),
+        sa.Index("ix_staff_entry_begin", "org_inn", "begin_date", "person_id"),
+        sa.Index("ix_staff_entry_person", "person_id"),
+    )
+    org_inn: str = Field(primary_key=True, max_length=10)
+    person_id: str = Field(primary_key=True, max_length=36)
+    sort_name: str | None = Field(default=None, max_length=320)
+    snils: str | None = Field(default=None, max_length=11)
+    #: the earliest begin date of the person's live cards in the organization
+    begin_date: str | None = Field(default=None, max_length=10)
+    #: some live card in the organization has no end date
+    active: bool = False
+    cards: int = 0
+    #: distinct position codes / statuses of those cards, sorted, framed: ",4,5,"
+    positions: str = Field(default=",", max_length=400)
+    statuses: str = Field(default=",", max_length=100)
+
+
 class ScopeExit(SQLModel, table=True):
     """A person left the staff of an organization (their last live card there was deleted or moved).
 

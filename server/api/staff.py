@@ -21,7 +21,7 @@ from server.api.common import client_schema_optional
 from server.api.helpers import UUID_RE, read_row, visible_record, write
 from server.auth.principal import CurrentUser, Principal, require
 from server.db import in_write_tx, read_session
-from server.models import Organization, Record
+from server.models import Organization, Record, StaffEntry
 from server.problems import Problem
 from server.state import State
 
@@ -82,6 +82,8 @@ SortKey = Literal["name", "-name", "snils", "-snils", "begin_date", "-begin_date
 
 _Emp = aliased(Record)
 _Per = aliased(Record)
+_E = StaffEntry
+_CARD_FIELDS = ("position_code", "position_type", "subdivision", "rate", "begin_date", "end_date", "status")
 
 
 def _json_text(column: Any, key: str) -> Any:
@@ -89,68 +91,85 @@ def _json_text(column: Any, key: str) -> Any:
 
 
 def _staff_query(inn: str, q: str, position_code: str, status: str, active: bool | None) -> list[Any]:
-    """Conditions on the organization's live cards; name and СНИЛС are the cards' own copies."""
-    cond: list[Any] = [_Emp.entity == "employment", _Emp.org_inn == inn, _Emp.deleted == sa.false()]
+    """Conditions on the organization's staff entries (one per person with a live card there)."""
+    cond: list[Any] = [col(_E.org_inn) == inn]
     if q:
         needle = q.strip().casefold()
         digits = cd.normalize_snils(needle)
         if digits.isdigit():
-            cond.append(col(_Emp.snils).startswith(digits, autoescape=True))
+            cond.append(col(_E.snils).startswith(digits, autoescape=True))
         else:
-            cond.append(col(_Emp.sort_name).contains(needle, autoescape=True))
+            cond.append(col(_E.sort_name).contains(needle, autoescape=True))
     if position_code:
-        cond.append(_json_text(_Emp.data, "position_code") == position_code)
+        cond.append(col(_E.positions).contains(f",{position_code},", autoescape=True))
     if status:
-        cond.append(_json_text(_Emp.data, "status") == status)
-    if active is True:
-        cond.append(_json_text(_Emp.data, "end_date").is_(None))
-    elif active is False:
-        cond.append(_json_text(_Emp.data, "end_date").is_not(None))
+        cond.append(col(_E.statuses).contains(f",{status},", autoescape=True))
+    if active is not None:
+        cond.append(col(_E.active) == (sa.true() if active else sa.false()))
     return cond
 
 
-@router.get("/orgs/{inn}/staff", summary="Сотрудники организации")
+def _unframe(v: str | None) -> list[str]:
+    return [x for x in (v or "").split(",") if x]
+
+
+@router.get("/orgs/{inn}/staff", summary="Сотрудники организации (одна строка на человека)")
 def staff(
     inn: Inn, p: OrgReader, st: State,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     q: Annotated[str, Query(max_length=100, description="часть ФИО или начало СНИЛС")] = "",
-    position_code: Annotated[str, Query(max_length=20)] = "",
-    status: Annotated[str, Query(max_length=20)] = "",
-    active: bool | None = None,
+    position_code: Annotated[str, Query(max_length=20, description="есть карточка с этой должностью")] = "",
+    status: Annotated[str, Query(max_length=20, description="есть карточка с этим статусом")] = "",
+    active: Annotated[bool | None, Query(description="есть действующая карточка (true) или нет ни одной")] = None,
     sort: SortKey = "name",
 ) -> dict[str, Any]:
+    """One item per person with a live card in the organization: their cards there summarised
+    (positions, statuses, earliest begin date, whether any card is active) and listed."""
     with read_session(st.engine) as s:
         org_for(s, p, inn)
         cond = _staff_query(inn, q, position_code, status, active)
-        total = s.exec(select(sa.func.count()).select_from(_Emp).where(*cond)).one()
+        total = s.execute(sa.select(sa.func.count()).select_from(_E).where(*cond)).scalar_one()
         key = sort.lstrip("-")
-        order: Any = {
-            "name": _Emp.sort_name, "snils": _Emp.snils, "begin_date": _Emp.begin_date,
-            "position_code": _json_text(_Emp.data, "position_code"),
-            "status": _json_text(_Emp.data, "status"),
-        }[key]
-        order = order.desc() if sort.startswith("-") else order.asc()
-        # the page comes from the cards' index alone; persons are fetched for these rows only
-        cards = s.execute(
-            sa.select(col(_Emp.id), col(_Emp.person_id), col(_Emp.data), col(_Emp.version)).select_from(_Emp)
-            .where(*cond).order_by(order, col(_Emp.id)).offset((page - 1) * page_size).limit(page_size)
+        order: Any = {"name": col(_E.sort_name), "snils": col(_E.snils), "begin_date": col(_E.begin_date),
+                      "position_code": col(_E.positions), "status": col(_E.statuses)}[key]
+        desc = sort.startswith("-")
+        # person_id breaks ties, so pages never overlap or skip; same direction keeps it one index scan
+        tie = col(_E.person_id)
+        orders = [order.desc(), tie.desc()] if desc else [order.asc(), tie.asc()]
+        entries = s.execute(
+            sa.select(col(_E.person_id), col(_E.begin_date), col(_E.active), col(_E.cards), col(_E.positions),
+                      col(_E.statuses))
+            .where(*cond).order_by(*orders).offset((page - 1) * page_size).limit(page_size)
         ).all()
-        pids = {c[1] for c in cards}
-        persons = {r[0]: r[1] for r in s.execute(
-            sa.select(col(Record.id), col(Record.data)).where(col(Record.id).in_(pids)))} if pids else {}
+        pids = [e[0] for e in entries]
+        persons: dict[str, dict[str, Any]] = {}
+        cards: dict[str, list[dict[str, Any]]] = {}
+        if pids:
+            persons = {r[0]: r[1] for r in s.execute(
+                sa.select(col(Record.id), col(Record.data)).where(col(Record.id).in_(pids)))}
+            for cid, pid, ver, data in s.execute(
+                    sa.select(col(Record.id), col(Record.person_id), col(Record.version), col(Record.data))
+                    .where(col(Record.person_id).in_(pids), col(Record.entity) == "employment",
+                           col(Record.org_inn) == inn, col(Record.deleted) == sa.false())):
+                cards.setdefault(pid, []).append(
+                    {"employment_id": cid, "employment_version": ver, **{k: data.get(k) for k in _CARD_FIELDS}})
     items = []
-    for eid, pid, ed, ever in cards:
+    for pid, begin, is_active, n, positions, statuses in entries:
         pd = persons.get(pid) or {}
         items.append({
             "person_id": pid, "snils": pd.get("snils"), "last_name": pd.get("last_name"),
             "first_name": pd.get("first_name"), "patronymic": pd.get("patronymic"),
-            "birth_date": pd.get("birth_date"), "employment_id": eid, "employment_version": ever,
-            **{k: ed.get(k) for k in ("position_code", "position_type", "subdivision", "rate", "begin_date",
-                                      "end_date", "status")},
+            "birth_date": pd.get("birth_date"), "cards": n, "positions": _unframe(positions),
+            "statuses": _unframe(statuses), "begin_date": begin, "active": bool(is_active),
+            "employments": sorted(cards.get(pid, []), key=lambda c: (c["begin_date"] or "", c["employment_id"])),
         })
     audit.log(st.engine, p, "read_personal_data", "staff", inn, f"страница {page}, записей {len(items)}")
     return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+def _card_query(inn: str) -> list[Any]:
+    return [_Emp.entity == "employment", _Emp.org_inn == inn, _Emp.deleted == sa.false()]
 
 
 @router.get("/orgs/{inn}/staff.csv", summary="Выгрузка списка сотрудников (CSV)",
@@ -158,7 +177,7 @@ def staff(
 def staff_export(inn: Inn, p: OrgReader, st: State) -> Response:
     with read_session(st.engine) as s:
         org_for(s, p, inn)
-        cond = _staff_query(inn, "", "", "", None)
+        cond = _card_query(inn)
         rows = s.exec(select(_Per.data, _Emp.data).select_from(_Emp).join(_Per, col(_Per.id) == col(_Emp.person_id))
                       .where(*cond).order_by(_Per.sort_name)).all()
     buf = io.StringIO()

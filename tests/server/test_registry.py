@@ -105,11 +105,18 @@ def test_staff_list_paging_filter_sort(shared_world: World) -> None:
     all_items = w.get("hr1", f"/orgs/{inn}/staff", params={"page_size": 500}).json()
     total = all_items["total"]
     assert total == len(all_items["items"]) >= 12
+    # one row per person, each with their live cards in this organization
+    assert len({i["person_id"] for i in all_items["items"]}) == total
+    for i in all_items["items"]:
+        assert i["cards"] == len(i["employments"]) >= 1
+        assert i["positions"] == sorted({e["position_code"] for e in i["employments"]})
+        assert i["begin_date"] == min(e["begin_date"] for e in i["employments"])
+        assert i["active"] == any(e["end_date"] is None for e in i["employments"])
     pages = []
     for page in range(1, total // 5 + 2):
         body = w.get("hr1", f"/orgs/{inn}/staff", params={"page": page, "page_size": 5, "sort": "name"}).json()
         pages += body["items"]
-    assert [p["employment_id"] for p in pages] == [p["employment_id"] for p in all_items["items"]]
+    assert [p["person_id"] for p in pages] == [p["person_id"] for p in all_items["items"]]
     names = [f"{p['last_name']} {p['first_name']} {p['patronymic'] or ''}".strip().casefold() for p in pages]
     assert names == sorted(names)
     desc = w.get("hr1", f"/orgs/{inn}/staff", params={"sort": "-begin_date", "page_size": 500}).json()["items"]
@@ -119,13 +126,23 @@ def test_staff_list_paging_filter_sort(shared_world: World) -> None:
     snils = w.accounts["doctor"]["snils"]
     by_snils = w.get("hr1", f"/orgs/{inn}/staff", params={"q": snils[:6]}).json()["items"]
     assert snils in {i["snils"] for i in by_snils}
-    active = w.get("hr1", f"/orgs/{inn}/staff", params={"active": "true", "page_size": 500}).json()["items"]
-    assert all(a["end_date"] is None for a in active)
+    active = w.get("hr1", f"/orgs/{inn}/staff", params={"active": "true", "page_size": 500}).json()
+    inactive = w.get("hr1", f"/orgs/{inn}/staff", params={"active": "false", "page_size": 500}).json()
+    assert all(a["active"] for a in active["items"]) and not any(a["active"] for a in inactive["items"])
+    assert active["total"] + inactive["total"] == total
+    code = all_items["items"][0]["positions"][0]
+    by_pos = w.get("hr1", f"/orgs/{inn}/staff", params={"position_code": code, "page_size": 500}).json()["items"]
+    assert by_pos and all(code in i["positions"] for i in by_pos)
+    assert {i["person_id"] for i in by_pos} == {i["person_id"] for i in all_items["items"] if code in i["positions"]}
+    # a code that only looks like part of another one matches nothing
+    assert w.get("hr1", f"/orgs/{inn}/staff", params={"position_code": code + ",", "page_size": 500}).json()[
+        "total"] == 0
     assert w.get("hr1", f"/orgs/{inn}/staff", params={"sort": "bogus"}).status_code == 422
     csv = w.get("manager", f"/orgs/{inn}/staff.csv")
     assert csv.status_code == 200 and "СНИЛС" in csv.content.decode("utf-8-sig")
     summary = w.get("manager", f"/orgs/{inn}/summary").json()
-    assert summary["cards"] == total
+    assert summary["persons"] == total
+    assert summary["cards"] == sum(i["cards"] for i in all_items["items"])
 
 
 def test_enrolment_cannot_overbook(db_url: str) -> None:
