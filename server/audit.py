@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from server.auth.principal import Principal
-from server.db import in_write_tx, is_sqlite
+from server.db import autocommit_read, in_write_tx, is_sqlite
 from server.models import Audit
 
 # Core INSERT of a plain dict: the journal is written on every push and every non-empty pull, and
@@ -62,6 +62,4 @@ def log(engine: Engine, p: Principal | None, action: str, entity: str = "", enti
         in_write_tx(engine, lambda s: s.execute(_INSERT, row))
         return
     # PostgreSQL: one autocommitted INSERT is the whole transaction; no session, no BEGIN round trip
-    with engine.connect() as conn:
-        conn.execute(_INSERT, row)
-        conn.commit()
+    autocommit_read(engine, lambda conn: conn.execute(_INSERT, row))

@@ -70,7 +70,33 @@ def make_engine(url: str) -> Engine:
     # As many pooled connections as request threads (anyio's default is 40): connections beyond
     # pool_size are closed when returned, and a fresh PostgreSQL connection costs a process fork.
     pool = int(os.environ.get("FRMR_DB_POOL_SIZE", "40"))
-    return sa.create_engine(url, pool_size=pool, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping: it is a round trip on every checkout, and a request makes two checkouts. A
+    # connection the database dropped (a restart) fails its next statement instead; SQLAlchemy
+    # then discards the whole pool, and autocommit_read / in_write_tx retry once on a fresh one.
+    return sa.create_engine(url, pool_size=pool, max_overflow=10, pool_pre_ping=False)
+
+
+def _dropped(exc: Exception) -> bool:
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def autocommit_read(engine: Engine, fn: Callable[[sa.Connection], T]) -> T:
+    """Run single-statement reads (and journal inserts) outside an explicit transaction.
+
+    PostgreSQL: autocommit, so no BEGIN before and no ROLLBACK after — two of the three round
+    trips of a token lookup or an empty pull. Each statement is its own snapshot, which is all a
+    single-statement read needs. SQLite: an ordinary connection (its BEGIN costs no round trip).
+    """
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as conn:
+                if not is_sqlite(engine):
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                return fn(conn)
+        except DBAPIError as exc:
+            if attempt == 2 or not _dropped(exc):
+                raise
+    raise AssertionError("unreachable")
 
 
 @contextmanager
@@ -94,6 +120,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
 
 def _retryable(exc: Exception) -> bool:
+    if _dropped(exc):
+        return True  # the database dropped a pooled connection (restart); the pool is renewed
     if isinstance(exc, IntegrityError):
         return True  # a concurrent duplicate won the race; the retry sees its result
     if isinstance(exc, OperationalError | DBAPIError):

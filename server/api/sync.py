@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 from server import audit, feed, sync
 from server.api.common import client_schema_required
 from server.auth.principal import CurrentUser
-from server.db import in_write_tx, is_sqlite, read_session
+from server.db import autocommit_read, in_write_tx, is_sqlite, read_session
 from server.state import State
 
 router = APIRouter(tags=["синхронизация"], dependencies=[Depends(client_schema_required)])
@@ -99,13 +100,15 @@ def pull(
         if rows:
             audit.log(st.engine, p, "read_personal_data", "sync_pull", "", f"изменений: {len(rows)}")
     else:
-        # PostgreSQL: the page and its journal entry in one transaction on one connection; an
-        # empty page (the common case of a periodic sync) writes nothing and commits nothing.
-        with st.engine.connect() as conn:
-            rows, last, more = feed.pull(conn, p, after, limit)
-            if rows:
-                audit.add(conn, p, "read_personal_data", "sync_pull", "", f"изменений: {len(rows)}")
-                conn.commit()
+        # PostgreSQL: the page is one statement (one snapshot) and its journal entry one INSERT, both
+        # autocommitted on one connection; an empty page (the usual periodic sync) writes nothing.
+        def read(conn: sa.Connection) -> tuple[list[Any], int, bool]:
+            page = feed.pull(conn, p, after, limit)
+            if page[0]:
+                audit.add(conn, p, "read_personal_data", "sync_pull", "", f"изменений: {len(page[0])}")
+            return page
+
+        rows, last, more = autocommit_read(st.engine, read)
     # Built from the database's own JSON text: no response-model validation, no re-encoding.
     return Response(feed.encode_page(rows, feed.encode_cursor(st.cursor_key, last), more),
                     media_type="application/json")

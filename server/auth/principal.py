@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlmodel import col
 
+from server.db import autocommit_read
 from server.models import Account, AccountOrg, AuthSession, Token
 from server.problems import Problem
 from server.state import AppState, State
@@ -57,8 +58,8 @@ _PRINCIPAL_QUERY = (
 
 def principal_for_token(state: AppState, token: str, ip: str) -> Principal:
     now = time.time()
-    with state.engine.connect() as conn:
-        rows = conn.execute(_PRINCIPAL_QUERY, {"h": token_hash(token)}).all()
+    h = token_hash(token)
+    rows = autocommit_read(state.engine, lambda conn: conn.execute(_PRINCIPAL_QUERY, {"h": h}).all())
     if not rows:
         raise _unauthorized()
     first: Any = rows[0]

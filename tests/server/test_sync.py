@@ -265,3 +265,26 @@ def test_blobs(world: World) -> None:
     assert push(world, "doctor", [doc])[0]["status"] == "applied"
     assert world.client.get(f"/blobs/{sha}", headers=world.h("hr1")).status_code == 200
     assert world.client.get(f"/blobs/{sha}", headers=world.h("doctor2")).status_code == 404
+
+
+def test_requests_survive_dropped_database_connections(world: World, backend: str) -> None:
+    """PostgreSQL: pooled connections are not pinged before use; when the database drops them (a
+    restart), the next request still succeeds on a fresh connection."""
+    if backend != "postgresql":
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    pid = world.person_id("doctor")
+    assert world.get("doctor", "/me").status_code == 200
+    assert push(world, "doctor", [nmo_op(pid)])[0]["status"] == "applied"
+    u = make_url(world.url)
+    with psycopg.connect(u.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False),
+                         autocommit=True) as c:
+        killed = c.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                           "WHERE datname = %s AND pid <> pg_backend_pid()", (u.database,)).fetchone()
+    assert killed and killed[0] >= 1
+    assert world.get("doctor", "/me").status_code == 200
+    assert world.get("doctor", "/sync/pull").status_code == 200
+    assert push(world, "doctor", [nmo_op(pid)])[0]["status"] == "applied"
+    assert world.get("hr1", "/orgs").status_code == 200
