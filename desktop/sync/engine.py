@@ -9,7 +9,8 @@ Guarantees, and where they come from:
   answer (applied / conflict / rejected); transient failures leave it pending;
 * pulls never overwrite a person's work — fields of pending or rejected edits and undecided
   conflict fields are kept; the other fields of such rows take the server's values;
-* each pull page and its cursor commit together, so a crash re-reads at most one page;
+* pulled pages and their cursor commit together (in groups of up to ``commit_rows`` rows), so
+  a crash re-reads at most one group;
 * after every sync the per-entity counts and checksums are compared with ``GET /sync/state``
   and a mismatching entity is re-pulled from the start of the feed — without touching rows
   that carry unsynced work.
@@ -139,9 +140,12 @@ class SyncEngine(PushMixin, ConvergeMixin):
             try:
                 with _quiet_gc(), self._open_api():
                     self._push()
+                    self._state_ahead = None
                     self._pull()
-                    # Edits made (or rebased) while we pulled go out in the same sync.
+                    # Edits made (or rebased) while we pulled go out in the same sync; the
+                    # server's state asked for at the end of the pull would not show them.
                     if self._pending_count() and not self.cancel_event.is_set():
+                        self._state_ahead = None
                         self._push()
                     self._converge()
                 rep.outcome = "converged"

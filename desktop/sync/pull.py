@@ -1,13 +1,22 @@
-"""Pull: the feed applied page by page, each page with its cursor in one transaction.
+"""Pull: the feed applied in order, each group of pages with its last cursor in one transaction.
 
 Rows that carry a person's work (pending or rejected edits, undecided conflict fields) are
 rebased, never overwritten: the fields the person didn't touch take the server's values, and
 the server's version is noted aside in ``sync_row`` (the local one stays the edits' base).
+
+A fetcher thread requests the pages one after another and turns each into ready-to-insert
+tuples, staying at most ``commit_rows`` rows ahead; the calling thread writes whatever has
+arrived in one transaction. So the server never waits for our disk and we never wait for the
+server while there is something to write; when we are the slower side, pages pile up and are
+written in bigger transactions, which costs SQLCipher less per row.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import functools
+import queue
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -15,121 +24,273 @@ from sqlalchemy import Connection, select
 from desktop.models.repository import get_meta, set_meta, table
 from desktop.models.schema import ENTITIES, entity
 from desktop.sync import decisions
-from desktop.sync.api import ServerProblem
+from desktop.sync.api import Api, ServerProblem
 from desktop.sync.auth import CURSOR_KEY
-from desktop.sync.core import EngineCore
+from desktop.sync.core import EngineCore, log
 from desktop.sync.report import now_iso
 from desktop.sync.tables import SYNC_ROW
+
+#: what an entity's row looks like in the upsert: id, person_id, version, updated_at, fields…
+_UPSERT_SQL = {
+    name: f"INSERT OR REPLACE INTO rec_{name} ({', '.join(('id', 'person_id', 'version', 'updated_at', *spec.names))})"
+          f" VALUES ({', '.join('?' * (4 + len(spec.names)))})"
+    for name, spec in ENTITIES.items()
+}
+_NOTE_SQL = "INSERT OR REPLACE INTO sync_row (id, entity, person_id, version, deleted) VALUES (?, ?, ?, ?, ?)"
+_NAMES = {name: spec.names for name, spec in ENTITIES.items()}
+
+
+@dataclass
+class _Segment:
+    """Changes of one page up to (and including) a scope exit, grouped for executemany."""
+
+    #: entity -> (id, person_id, version, updated_at, *fields) in feed order
+    upserts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    #: entity -> (id, person_id, version) of tombstones
+    deletes: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    #: ids of live rows (a re-pull drops what it didn't see)
+    seen: list[str] = field(default_factory=list)
+    #: the person that left the scope after these changes
+    scope_exit: str | None = None
+
+
+@dataclass
+class _Page:
+    cursor: str
+    changes: int
+    segments: list[_Segment]
+
+
+def _prepare(raw: dict[str, Any], only: set[str] | None, stamp: str) -> _Page:
+    """A decoded pull page -> tuples ready for the driver. Runs on the fetcher thread.
+
+    Server rows are canonical already (the server validated them with the same module), so
+    nothing is re-validated; what is checked is what could break the write: a change that is
+    not an object, an unknown entity (a newer server), an id that is not a string."""
+    seg = _Segment()
+    segments = [seg]
+    for ch in raw["changes"]:
+        if not isinstance(ch, dict):
+            continue
+        ent, rid = ch.get("entity"), ch.get("id")
+        if ent not in ENTITIES or not isinstance(rid, str) or (only and ent not in only):
+            continue  # an entity this client doesn't know yet: skip, never fail the page
+        if ch.get("scope_exit") is True:
+            if only is None:  # a re-pull drops what it didn't see, after the last page
+                seg.scope_exit = str(ch.get("person_id") or rid)
+                seg = _Segment()
+                segments.append(seg)
+            continue
+        version = int(ch.get("version") or 0)
+        pid = str(ch.get("person_id") or rid)
+        row = ch.get("row")
+        if not isinstance(row, dict) or ch.get("deleted"):
+            seg.deletes.setdefault(ent, []).append((rid, pid, version))
+            continue
+        seg.upserts.setdefault(ent, []).append((rid, pid, version, stamp, *map(row.get, _NAMES[ent])))
+        if only is not None:
+            seg.seen.append(rid)
+    return _Page(str(raw["cursor"]), len(raw["changes"]), segments)
+
+
+class _Fetcher:
+    """Requests pages one after another on its own thread, at most ``ahead`` pages ahead of
+    the writer. Puts ``_Page``s, then ``None`` at the end of the feed, or the exception that
+    stopped it."""
+
+    def __init__(self, engine: EngineCore, api: Api, cursor: str, only: set[str] | None, ahead: int) -> None:
+        self.engine, self.api, self.cursor, self.only = engine, api, cursor, only
+        self.out: queue.Queue[_Page | BaseException | None] = queue.Queue(maxsize=max(1, ahead))
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="frmr-pull", daemon=True)
+
+    def start(self) -> _Fetcher:
+        self.thread.start()
+        return self
+
+    def close(self) -> None:
+        self.stop.set()
+        while self.thread.is_alive():  # unblock a put() waiting for room
+            try:
+                self.out.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.thread.join()
+
+    def _put(self, item: _Page | BaseException | None) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        eng, cursor, reset_once = self.engine, self.cursor, False
+        try:
+            while not self.stop.is_set():
+                try:
+                    raw = eng._call(self.api.pull, cursor, eng.page_limit)
+                except ServerProblem as exc:
+                    if exc.status == 400 and "cursor" in exc.errors and not reset_once and cursor:
+                        # Not this server's cursor (a restored server, another instance): start
+                        # the feed again. Local work is protected by the same rules as any pull.
+                        reset_once, cursor = True, ""
+                        continue
+                    raise
+                page = _prepare(raw, self.only, now_iso())
+                if not self._put(page):
+                    return
+                if not raw.get("has_more"):
+                    if self.only is None:
+                        eng._state_soon()
+                    self._put(None)
+                    return
+                cursor = page.cursor
+        except BaseException as exc:  # handed to the writer, which raises it in its thread
+            self._put(exc)
 
 
 class PullMixin(EngineCore):
     # -- pull ----------------------------------------------------------------------------------
     def _pull(self, only: set[str] | None = None) -> None:
         """Apply the feed. ``only`` set: a targeted re-pull of those entities from the start."""
-        api = self._api_()
         with self.vault.read() as conn:
             cursor = "" if only else (get_meta(conn, CURSOR_KEY) or "")
         seen: set[str] = set()
-        reset_once = False
         pulled = 0
-        # The next page is fetched while this one is written: the server's work and ours
-        # overlap instead of adding up (a first sync of a big organization is mostly this loop).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frmr-pull") as ex:
-            fut = ex.submit(self._call, api.pull, cursor, self.page_limit)
-            while True:
-                try:
-                    page = fut.result()
-                except ServerProblem as exc:
-                    if exc.status == 400 and "cursor" in exc.errors and not reset_once and cursor:
-                        # Not this server's cursor (a restored server, another instance): start
-                        # the feed again. Local work is protected by the same rules as any pull.
-                        reset_once, cursor = True, ""
-                        fut = ex.submit(self._call, api.pull, cursor, self.page_limit)
-                        continue
-                    raise
-                changes = page["changes"]
-                new_cursor = str(page["cursor"])
-                more = bool(page.get("has_more"))
-                if more:
-                    fut = ex.submit(self._call, api.pull, new_cursor, self.page_limit)
-
-                def apply(conn: Connection, ch: list[Any] = changes, cur: str = new_cursor) -> None:
-                    self._apply_page(conn, ch, cur, only, seen)
-
-                try:
-                    self._write(apply)
-                except BaseException:
-                    self.cancel_event.set()  # stop the prefetch quickly; the page stays unapplied
-                    raise
-                pulled += len(changes)
-                self._report.pulled += len(changes)
-                self.progress("repull" if only else "pull", pulled, None)
-                cursor = new_cursor
-                if not more:
-                    break
+        ahead = max(2, -(-self.commit_rows // max(1, self.page_limit)))
+        fetcher = _Fetcher(self, self._api_(), cursor, only, ahead).start()
+        try:
+            done = False
+            while not done:
+                # At least half of commit_rows (or the rest of the feed), then whatever else
+                # has arrived, up to commit_rows: the fetcher keeps going meanwhile, so waiting
+                # for the second half page costs no server time, and a commit per 10,000+ rows
+                # instead of per page saves SQLCipher a good part of its index rewrites.
+                group: list[_Page] = []
+                rows = 0
+                failure: BaseException | None = None
+                while True:
+                    try:
+                        item = fetcher.out.get(block=rows < self.commit_rows // 2)
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        done = True
+                        break
+                    if isinstance(item, BaseException):
+                        failure = item
+                        break
+                    group.append(item)
+                    rows += item.changes
+                    if rows >= self.commit_rows:
+                        break
+                if group:
+                    # What did arrive is kept even when the next page failed: the next sync
+                    # goes on from there instead of fetching it again.
+                    self._write(functools.partial(self._apply_pages, pages=group, only=only, seen=seen))
+                    pulled += rows
+                    self._report.pulled += rows
+                    self.progress("repull" if only else "pull", pulled, None)
+                if failure is not None:
+                    raise failure
+        except BaseException:
+            self.cancel_event.set()  # stop the fetcher's retries now, not after its backoff
+            raise
+        finally:
+            fetcher.close()
         if only:
             self._write(lambda conn: self._drop_vanished(conn, only, seen))
 
-    def _apply_page(self, conn: Connection, changes: list[Any], cursor: str, only: set[str] | None,
-                    seen: set[str]) -> None:
+    def _apply_pages(self, conn: Connection, pages: list[_Page], only: set[str] | None, seen: set[str]) -> None:
+        """Write prepared pages in feed order, and the last one's cursor, in this transaction."""
         protected = decisions.protected_fields(conn)
-        stamp = now_iso()
-        names = {e: spec.names for e, spec in ENTITIES.items()}
-        upserts: dict[str, list[tuple[Any, ...]]] = {}
-        deletes: dict[str, list[str]] = {}
+        overridden = {r for (r,) in conn.exec_driver_sql("SELECT id FROM sync_row")}
+        for page in pages:
+            for seg in page.segments:
+                self._apply_segment(conn, seg, protected, overridden)
+                seen.update(seg.seen)
+                if seg.scope_exit is not None:
+                    self._leave_scope(conn, seg.scope_exit, protected)
+        if only is None and pages:
+            set_meta(conn, CURSOR_KEY, pages[-1].cursor)
+
+    def _apply_segment(self, conn: Connection, seg: _Segment, protected: dict[str, set[str] | None],
+                       overridden: set[str]) -> None:
         shadow: list[tuple[Any, ...]] = []
-        settled: list[str] = []
+        stale: list[str] = []
         merges: list[tuple[str, str, int, dict[str, Any] | None, set[str] | None]] = []
-        for ch in changes:
-            if not isinstance(ch, dict):
-                continue
-            ent, rid = ch.get("entity"), ch.get("id")
-            if ent not in ENTITIES or not isinstance(rid, str) or (only and ent not in only):
-                continue  # an entity this client doesn't know yet: skip, never fail the page
-            version = int(ch.get("version") or 0)
-            deleted = bool(ch.get("deleted"))
-            pid = str(ch.get("person_id") or rid)
-            row = ch.get("row") if isinstance(ch.get("row"), dict) else None
-            if row is None:
-                deleted = True
-            if not deleted:
-                seen.add(rid)
-            if rid in protected:
-                # Local work on this row: rebase instead of overwrite. A tombstone leaves the
-                # local row alone — the pending edits meet it on push and become a conflict.
-                # The local version stays the edits' base, so the server's is noted aside.
-                shadow.append((rid, ent, pid, version, int(deleted)))
-                merges.append((ent, rid, version, None if deleted else row, protected[rid]))
-                continue
-            settled.append(rid)
-            if deleted:
-                deletes.setdefault(ent, []).append(rid)
-            else:
-                assert row is not None
-                upserts.setdefault(ent, []).append((rid, pid, version, stamp, *map(row.get, names[ent])))
+        upserts = seg.upserts
+        deletes: dict[str, list[str]] = {ent: [d[0] for d in ds] for ent, ds in seg.deletes.items()}
+        if protected or overridden:
+            # Rows with local work are rebased (the slow path, a handful of rows); rows whose
+            # server version was noted aside are now plainly the server's: the note goes.
+            upserts = {}
+            for ent, rows in seg.upserts.items():
+                plain = upserts.setdefault(ent, [])
+                for tup in rows:
+                    rid = tup[0]
+                    if rid in protected:
+                        shadow.append((rid, ent, tup[1], tup[2], 0))
+                        merges.append((ent, rid, tup[2], dict(zip(_NAMES[ent], tup[4:], strict=True)),
+                                       protected[rid]))
+                        continue
+                    if rid in overridden:
+                        stale.append(rid)
+                    plain.append(tup)
+            deletes = {}
+            for ent, dels in seg.deletes.items():
+                ids = deletes.setdefault(ent, [])
+                for rid, pid, version in dels:
+                    if rid in protected:
+                        # A tombstone leaves the local row alone — the pending edits meet it
+                        # on push and become a conflict.
+                        shadow.append((rid, ent, pid, version, 1))
+                        merges.append((ent, rid, version, None, protected[rid]))
+                        continue
+                    if rid in overridden:
+                        stale.append(rid)
+                    ids.append(rid)
         # Straight to the driver: for a first sync of 100,000 rows SQLAlchemy's per-row
         # parameter processing would cost more than SQLCipher's own work.
-        overridden = {r for (r,) in conn.exec_driver_sql("SELECT id FROM sync_row")}
-        stale = [r for r in settled if r in overridden]
         for i in range(0, len(stale), 500):
             conn.execute(SYNC_ROW.delete().where(SYNC_ROW.c.id.in_(stale[i:i + 500])))
         if shadow:
-            conn.exec_driver_sql(
-                "INSERT OR REPLACE INTO sync_row (id, entity, person_id, version, deleted) VALUES (?, ?, ?, ?, ?)",
-                shadow)  # type: ignore[arg-type]
+            conn.exec_driver_sql(_NOTE_SQL, shadow)  # type: ignore[arg-type]
         for ent, rows in upserts.items():
-            cols = ("id", "person_id", "version", "updated_at", *entity(ent).names)
-            conn.exec_driver_sql(
-                f"INSERT OR REPLACE INTO rec_{ent} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                rows)  # type: ignore[arg-type]
+            if rows:
+                conn.exec_driver_sql(_UPSERT_SQL[ent], rows)  # type: ignore[arg-type]
         for ent, ids in deletes.items():
             t = table(ent)
             for i in range(0, len(ids), 500):
                 conn.execute(t.delete().where(t.c.id.in_(ids[i:i + 500])))
+        stamp = now_iso()
         for ent, rid, version, row, prot in merges:
             self._merge(conn, ent, rid, version, row, prot, stamp)
-        if only is None:
-            set_meta(conn, CURSOR_KEY, cursor)
+
+    def _leave_scope(self, conn: Connection, person_id: str, protected: dict[str, set[str] | None]) -> None:
+        """The server says this person left our scope (``scope_exit``): their rows go, except
+        those carrying a person's work (a pending or rejected edit, an open conflict) — those
+        stay until the server answered and the person decided, noted aside as gone from the
+        server so the convergence check counts the server's view, not ours."""
+        self._report.scope_exits += 1
+        kept: list[tuple[Any, ...]] = []
+        for ent in ENTITIES:
+            t = table(ent)
+            rows = conn.execute(select(t.c.id, t.c.version).where(t.c.person_id == person_id)).all()
+            gone = [rid for rid, _v in rows if rid not in protected]
+            kept.extend((rid, ent, person_id, version, 1) for rid, version in rows if rid in protected)
+            for i in range(0, len(gone), 500):
+                conn.execute(t.delete().where(t.c.id.in_(gone[i:i + 500])))
+                conn.execute(SYNC_ROW.delete().where(SYNC_ROW.c.id.in_(gone[i:i + 500])))
+        # Notes of rows not here (deleted locally, or taken «theirs» and awaiting a re-pull)
+        # no longer stand for anything the server shows us.
+        conn.execute(SYNC_ROW.update().where(SYNC_ROW.c.person_id == person_id).values(deleted=1))
+        if kept:
+            conn.exec_driver_sql(_NOTE_SQL, kept)  # type: ignore[arg-type]
+        log.info("sync: person %s left the scope; %d row(s) with local work kept", person_id, len(kept))
 
     def _merge(self, conn: Connection, ent: str, rid: str, version: int, row: dict[str, Any] | None,
                prot: set[str] | None, stamp: str) -> None:
@@ -146,16 +307,23 @@ class PullMixin(EngineCore):
             conn.execute(t.update().where(t.c.id == rid).values(**free, updated_at=stamp))
 
     def _drop_vanished(self, conn: Connection, only: set[str], seen: set[str]) -> None:
-        """After a full re-pull: rows the server no longer shows us go, unless they carry work."""
+        """After a full re-pull: rows the server no longer shows us go, unless they carry work.
+        Those stay (a person decides about them), noted aside as gone from the server — the
+        convergence check then agrees with the server instead of re-pulling forever (a person
+        who left an HR clerk's scope while one of their rows waited to be sent)."""
         protected = decisions.protected_fields(conn)
         for ent in only:
             t = table(ent)
-            ids = [r for (r,) in conn.execute(select(t.c.id).where(t.c.version > 0))]
-            gone = [r for r in ids if r not in seen and r not in protected]
+            rows = conn.execute(select(t.c.id, t.c.person_id, t.c.version).where(t.c.version > 0)).all()
+            gone = [rid for rid, _p, _v in rows if rid not in seen and rid not in protected]
             for i in range(0, len(gone), 500):
                 conn.execute(t.delete().where(t.c.id.in_(gone[i:i + 500])))
             noted = [r for (r,) in conn.execute(select(SYNC_ROW.c.id).where(SYNC_ROW.c.entity == ent))]
             vanished = [r for r in noted if r not in seen]
             for i in range(0, len(vanished), 500):
                 conn.execute(SYNC_ROW.update().where(SYNC_ROW.c.id.in_(vanished[i:i + 500])).values(deleted=1))
-
+            known = set(noted)
+            kept = [(rid, ent, pid, version, 1) for rid, pid, version in rows
+                    if rid not in seen and rid in protected and rid not in known]
+            if kept:
+                conn.exec_driver_sql(_NOTE_SQL, kept)  # type: ignore[arg-type]

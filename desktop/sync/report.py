@@ -52,6 +52,8 @@ class SyncReport:
     rejected_new: int = 0
     pulled: int = 0
     repulled: list[str] = field(default_factory=list)
+    #: persons the server said left this account's scope (their rows without local work dropped)
+    scope_exits: int = 0
     blobs_uploaded: int = 0
     retries: int = 0
     pending: int = 0
