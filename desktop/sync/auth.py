@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import html
 import json
+import logging
 import secrets
 import socket
 import threading
@@ -26,6 +28,7 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -43,6 +46,11 @@ ACCOUNT_KEY = "sync_account"
 CURSOR_KEY = "sync_cursor"
 #: refresh this many seconds before the access token runs out, so a request never races expiry
 EXPIRY_MARGIN = 30.0
+#: attempts of one refresh whose answer didn't arrive (same retry_key), and the pauses between
+REFRESH_ATTEMPTS = 3
+REFRESH_PAUSES = (0.2, 1.0)
+
+log = logging.getLogger("frmr.sync")
 
 
 @dataclass
@@ -53,6 +61,11 @@ class Tokens:
     expires_at: float
     role: str = ""
     user: dict[str, Any] = field(default_factory=dict)
+    #: the key of a refresh of ``refresh_token`` that was sent but not answered yet (or whose
+    #: answer was lost): kept with the tokens, so that a retry — even after a crash — repeats
+    #: the same exchange, which the server answers with a fresh pair instead of revoking the
+    #: family; "" when no refresh is under way
+    retry_key: str = ""
 
     @classmethod
     def from_answer(cls, server: str, answer: dict[str, Any]) -> Tokens:
@@ -75,8 +88,10 @@ def load_tokens(vault: Vault) -> Tokens | None:
         return None
     try:
         d = json.loads(raw.decode())
-        return Tokens(**d)
-    except (ValueError, TypeError):
+        # Fields a newer version may have added are ignored, not a reason to log in again.
+        known = {f.name for f in dataclasses.fields(Tokens)}
+        return Tokens(**{k: v for k, v in d.items() if k in known})
+    except (ValueError, TypeError, AttributeError):
         return None
 
 
@@ -88,18 +103,37 @@ def forget_tokens(vault: Vault) -> None:
     delete_secret(vault, TOKENS_SECRET)
 
 
+_REFRESH_LOCKS: dict[str, threading.Lock] = {}
+_REFRESH_LOCKS_GUARD = threading.Lock()
+
+
+def _refresh_lock(folder: Path) -> threading.Lock:
+    """One refresh at a time per vault in this process (the sync and a document download may
+    both find the access token expired): the second waits and takes the rotated pair, instead
+    of presenting the refresh token the first just used — a reuse that revokes the family."""
+    key = str(Path(folder).resolve())
+    with _REFRESH_LOCKS_GUARD:
+        return _REFRESH_LOCKS.setdefault(key, threading.Lock())
+
+
 class TokenKeeper:
     """Hands out a valid access token, refreshing (and persisting the rotated pair) when due.
 
     A refresh that the server refuses (``invalid_grant``: expired, revoked, reused) drops
     the tokens and raises LoginNeeded; a refresh that cannot reach the server raises
     Transient — the queue simply waits in both cases.
+
+    A lost answer to a refresh is not a reason to log in again: the server rotated the
+    refresh token and we never saw the new one. Every refresh carries a ``retry_key`` stored
+    with the tokens before the request goes out; presenting the old refresh token again with
+    the same key (within the server's 120 s) gets a fresh pair instead of revoking the family.
     """
 
-    def __init__(self, vault: Vault, server: str) -> None:
+    def __init__(self, vault: Vault, server: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.vault = vault
         self.server = server.rstrip("/")
-        self._lock = threading.Lock()
+        self._lock = _refresh_lock(vault.folder)
+        self._sleep = sleep
 
     def current(self) -> Tokens | None:
         t = load_tokens(self.vault)
@@ -107,26 +141,48 @@ class TokenKeeper:
             return None
         return t
 
-    def access_token(self, api: Api, force_refresh: bool = False) -> str:
+    def access_token(self, api: Api, force_refresh: bool = False, *, stale: str | None = None) -> str:
+        """A valid access token. ``force_refresh``: the server refused the current one (401);
+        ``stale`` is that token — if another thread has refreshed meanwhile, its pair is used."""
         with self._lock:
             t = self.current()
             if t is None:
                 raise LoginNeeded("Требуется вход на сервер")
+            if force_refresh and stale is not None and t.access_token != stale and not t.expired():
+                return t.access_token
             if not force_refresh and not t.expired():
                 return t.access_token
             if not t.refresh_token:
                 raise LoginNeeded("Срок действия входа истёк")
+            return self._refresh(api, t)
+
+    def _refresh(self, api: Api, t: Tokens) -> str:
+        if not t.retry_key:
+            # Stored before the request leaves: a crash between sending and the answer must
+            # still be able to repeat this exchange rather than start another one.
+            t.retry_key = secrets.token_urlsafe(24)
+            save_tokens(self.vault, t)
+        form = {"grant_type": "refresh_token", "refresh_token": t.refresh_token, "client_id": OAUTH_CLIENT_ID,
+                "retry_key": t.retry_key}
+        for attempt in range(REFRESH_ATTEMPTS):
             try:
-                answer = api.token({"grant_type": "refresh_token", "refresh_token": t.refresh_token,
-                                    "client_id": OAUTH_CLIENT_ID})
+                answer = api.token(form)
+                break
             except LoginNeeded:
                 forget_tokens(self.vault)
                 raise
-            new = Tokens.from_answer(self.server, answer)
-            if not new.refresh_token:
-                new.refresh_token = t.refresh_token
-            save_tokens(self.vault, new)
-            return new.access_token
+            except Transient as exc:
+                # The server may have rotated the token and the answer got lost: the same
+                # token and key again (the key stays stored for a later sync, too).
+                if attempt + 1 >= REFRESH_ATTEMPTS:
+                    raise
+                log.info("sync: token refresh — %s; repeating it with the same retry_key", exc)
+                self._sleep(REFRESH_PAUSES[min(attempt, len(REFRESH_PAUSES) - 1)])
+        new = Tokens.from_answer(self.server, answer)
+        if not new.refresh_token:
+            new.refresh_token = t.refresh_token
+        save_tokens(self.vault, new)  # retry_key cleared: the next refresh is a new exchange
+        return new.access_token
 
 
 # -- PKCE ------------------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class EngineCore:
         self._report = SyncReport()
         self.keeper = TokenKeeper(vault, self.server)
         self._api: Api | None = None
+        self._handed = threading.local()
         #: the server's state, asked for as soon as the last pull page arrived (converge.py)
         self._state_ahead: Future[dict[str, Any]] | None = None
 
@@ -75,7 +76,15 @@ class EngineCore:
             yield self._api
             return
         api = Api(self.server, timeout=self.timeout)
-        api._token = lambda: self.keeper.access_token(api)
+
+        def hand_out() -> str:
+            # Remembered per thread: a 401 then names the token the server refused, so the
+            # forced refresh is skipped if another thread has already rotated the pair.
+            tok = self.keeper.access_token(api)
+            self._handed.token = tok
+            return tok
+
+        api._token = hand_out
         self._api = api
         try:
             yield api
@@ -104,7 +113,8 @@ class EngineCore:
                 raise Cancelled("Синхронизация прервана")
             try:
                 if force:
-                    self.keeper.access_token(self._api_(), force_refresh=True)
+                    self.keeper.access_token(self._api_(), force_refresh=True,
+                                             stale=getattr(self._handed, "token", None))
                     force = False
                 return fn(*args)
             except LoginNeeded:
