@@ -24,6 +24,7 @@ from desktop.vault.attempts import AttemptCounter
 from desktop.vault.errors import DamagedVault, VaultLocked, WrongPassphrase
 from desktop.vault.keys import KdfParams, KeyFile, calibrate
 from desktop.vault.layout import ATTEMPTS_NAME, DB_NAME, KEYS_NAME
+from desktop.vault.unlock import require_db, unwrap_data_key
 
 __all__ = ["ATTEMPTS_NAME", "DB_NAME", "KEYS_NAME", "LATEST_SCHEMA", "Vault", "migrate"]
 
@@ -117,18 +118,7 @@ class Vault:
 
     @classmethod
     def open(cls, folder: Path, passphrase: str) -> Vault:
-        folder = Path(folder)
-        counter = AttemptCounter(folder / ATTEMPTS_NAME)
-        counter.check()
-        kf = KeyFile.load(folder / KEYS_NAME)
-        cls._require_db(folder)
-        try:
-            key = kf.unwrap(passphrase)
-        except WrongPassphrase as exc:
-            n = counter.record_failure()
-            raise WrongPassphrase(f"Неверная парольная фраза (неудачных попыток: {n})") from exc
-        counter.reset()
-        return cls(folder, key)
+        return cls(Path(folder), unwrap_data_key(Path(folder), passphrase))
 
     @classmethod
     def open_with_recovery(cls, folder: Path, recovery_key: str, new_passphrase: str) -> Vault:
@@ -137,7 +127,7 @@ class Vault:
         counter = AttemptCounter(folder / ATTEMPTS_NAME)
         counter.check()
         kf = KeyFile.load(folder / KEYS_NAME)
-        cls._require_db(folder)
+        require_db(folder)
         try:
             key = kf.unwrap_recovery(recovery_key)
         except WrongPassphrase:
@@ -147,11 +137,6 @@ class Vault:
         kf.rewrap(key, new_passphrase)
         counter.reset()
         return vault
-
-    @staticmethod
-    def _require_db(folder: Path) -> None:
-        if not (folder / DB_NAME).exists():
-            raise DamagedVault("Файл хранилища vault.db не найден в папке профиля")
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Re-wrap the data key; the database is not re-encrypted."""

@@ -19,7 +19,7 @@ import gc
 import importlib
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -59,9 +59,13 @@ class Preloader(QObject):
         super().__init__(parent)
         self._views = list(VIEW_MODULES)
         self.finished = False
+        self.core_loaded = False
+        self.core_ready.connect(self._core_done)
         self.core_ready.connect(self._next_view)
 
     def start(self) -> None:
+        global _current
+        _current = self
         # Not a daemon: a daemon killed at exit in the middle of an import can crash the
         # interpreter's shutdown; the imports take well under a second.
         threading.Thread(target=self._core, name="frmr-preload", daemon=False).start()
@@ -81,6 +85,9 @@ class Preloader(QObject):
             sys.setswitchinterval(interval)
         self.core_ready.emit()  # queued to the GUI thread: this thread is not the receiver's
 
+    def _core_done(self) -> None:
+        self.core_loaded = True
+
     def _next_view(self) -> None:
         while self._views:
             name = self._views.pop(0)
@@ -94,6 +101,25 @@ class Preloader(QObject):
             return
         self.finished = True
         self.done.emit()
+
+
+_current: Preloader | None = None
+
+
+def when_core_ready(fn: Callable[[], None]) -> None:
+    """Call ``fn`` on the GUI thread once the background import of the core is over (at once when
+    there is none, as in tests): importing a module the preload thread is still busy with would
+    make the GUI thread wait on its import lock."""
+    pre = _current
+    if pre is None or pre.core_loaded:
+        fn()
+        return
+
+    def once() -> None:
+        pre.core_ready.disconnect(once)
+        fn()
+
+    pre.core_ready.connect(once)
 
 
 def settle_heap() -> None:

@@ -46,10 +46,15 @@ SECTIONS = ("Профиль", "Образование", "Квалификаци�
 
 
 def _open(folder: Path, passphrase: str, modules: Iterable[str] = ()) -> tuple[Vault, RecordRepository]:
+    from desktop.vault.unlock import unwrap_data_key
+
+    # The KDF first: it needs no SQLAlchemy, so it overlaps the background import of the
+    # database stack (desktop.views.prewarm) instead of waiting for it.
+    key = unwrap_data_key(folder, passphrase)
     from desktop.models.repository import RecordRepository
     from desktop.vault.store import Vault
 
-    vault = Vault.open(folder, passphrase)
+    vault = Vault(folder, key)
     prewarm.import_all(modules)  # in this pool job, so the GUI thread does not import them
     return vault, RecordRepository(vault)
 

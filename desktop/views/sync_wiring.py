@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QWidget
 
 from desktop.i18n import tr
+from desktop.views import prewarm
 from desktop.views.workers import run_in_pool
 
 if TYPE_CHECKING:
@@ -30,10 +31,6 @@ CONFLICTS = "Конфликты"
 REJECTED = "Отклонено сервером"
 HINTS = {"login": "войти", "conflicts": "открыть конфликты", "rejected": "открыть отклонённые",
          "retry": "повторить", "update": "обновите приложение"}
-
-
-#: the Qt-free sync stack (httpx, the engine), imported in the unlock job (desktop.views.prewarm)
-SYNC_MODULES = ("desktop.sync.engine", "desktop.sync.decisions", "desktop.sync.auth")
 
 
 class SyncWiring(QObject):
@@ -62,8 +59,6 @@ class SyncWiring(QObject):
         self.login_action.triggered.connect(self.login)
         menu.addAction(self.sync_action)
         menu.addAction(self.login_action)
-        # The sync stack is imported in the unlock job, not on the GUI thread when the record opens.
-        session.unlock_modules.extend(SYNC_MODULES)
 
     # -- sections ------------------------------------------------------------------------------
     def _runner(self, store: Any) -> Any:
@@ -89,9 +84,14 @@ class SyncWiring(QObject):
 
     # -- life ----------------------------------------------------------------------------------
     def _opened(self) -> None:
+        # The record is on screen before the sync stack (httpx, the engine) has finished loading
+        # in the background; the controller starts once it has (desktop.views.prewarm).
+        prewarm.when_core_ready(self._start_controller)
+
+    def _start_controller(self) -> None:
         vault, store = self.session.vault, self.session.store
         if vault is None or store is None or self.controller is not None:
-            return
+            return  # locked again meanwhile
         from desktop.views.sync_controller import SyncController
 
         ctl = self.controller = SyncController(vault, self)
