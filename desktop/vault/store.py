@@ -20,11 +20,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-from desktop.vault.attempts import AttemptCounter
-from desktop.vault.errors import DamagedVault, VaultLocked, WrongPassphrase
+from desktop.vault.errors import DamagedVault, VaultLocked
 from desktop.vault.keys import KdfParams, KeyFile, calibrate
 from desktop.vault.layout import ATTEMPTS_NAME, DB_NAME, KEYS_NAME
-from desktop.vault.unlock import require_db, unwrap_data_key
+from desktop.vault.unlock import recover_data_key, unwrap_data_key
 
 __all__ = ["ATTEMPTS_NAME", "DB_NAME", "KEYS_NAME", "LATEST_SCHEMA", "Vault", "migrate"]
 
@@ -124,15 +123,7 @@ class Vault:
     def open_with_recovery(cls, folder: Path, recovery_key: str, new_passphrase: str) -> Vault:
         """Unlock with the recovery key and set a new passphrase at once."""
         folder = Path(folder)
-        counter = AttemptCounter(folder / ATTEMPTS_NAME)
-        counter.check()
-        kf = KeyFile.load(folder / KEYS_NAME)
-        require_db(folder)
-        try:
-            key = kf.unwrap_recovery(recovery_key)
-        except WrongPassphrase:
-            counter.record_failure()
-            raise
+        key, kf, counter = recover_data_key(folder, recovery_key)
         vault = cls(folder, key)
         kf.rewrap(key, new_passphrase)
         counter.reset()
