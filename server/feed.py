@@ -33,7 +33,7 @@ from desktop.models.schema import ENTITIES
 from server import staff
 from server.auth.principal import Principal
 from server.models import Record, ScopeExit, SeqCounter
-from server.policy import scope_clause
+from server.policy import org_of_person_card, scope_clause
 from server.problems import Problem
 
 COUNTER = "feed"
@@ -237,7 +237,7 @@ def pull_query(p: Principal, after: int, limit: int) -> Any:
         .where(col(ScopeExit.seq) > after, col(ScopeExit.org_inn).in_(p.org_inns),
                ~sa.exists(sa.select(col(_Card.id)).where(
                    col(_Card.person_id) == pid, col(_Card.entity) == "employment",
-                   col(_Card.deleted) == sa.false(), col(_Card.org_inn).in_(p.org_inns))))
+                   col(_Card.deleted) == sa.false(), org_of_person_card(col(_Card.org_inn)).in_(p.org_inns))))
         .order_by(col(ScopeExit.seq)).limit(limit + 1)
     )
     both = sa.union_all(sa.select(records.subquery()), sa.select(exits.subquery())).subquery()

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from server.models import Record, StaffEntry
+from server.policy import org_of_person_card
 
 
 def _frame(values: Iterable[Any]) -> str:
@@ -57,7 +58,7 @@ def refresh(s: Session | Connection, pairs: Iterable[tuple[str, str]]) -> None:
     pids = sorted({pid for pid, _ in pairs})
     orgs = sorted({inn for _, inn in pairs})
     cards = s.execute(sa.select(*_CARD_COLUMNS).where(*_LIVE_CARD, col(Record.person_id).in_(pids),
-                                                      col(Record.org_inn).in_(orgs))).all()
+                                                      org_of_person_card(col(Record.org_inn)).in_(orgs))).all()
     rows = [r for key, r in summarise(cards).items() if (key[1], key[0]) in pairs]
     s.execute(sa.delete(StaffEntry).where(
         sa.tuple_(col(StaffEntry.person_id), col(StaffEntry.org_inn)).in_(sorted(pairs))))

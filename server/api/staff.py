@@ -22,6 +22,7 @@ from server.api.helpers import UUID_RE, read_row, visible_record, write
 from server.auth.principal import CurrentUser, Principal, require
 from server.db import in_write_tx, read_session
 from server.models import Organization, Record, StaffEntry
+from server.policy import org_of_person_card
 from server.problems import Problem
 from server.state import State
 
@@ -151,7 +152,7 @@ def staff(
             for cid, pid, ver, data in s.execute(
                     sa.select(col(Record.id), col(Record.person_id), col(Record.version), col(Record.data))
                     .where(col(Record.person_id).in_(pids), col(Record.entity) == "employment",
-                           col(Record.org_inn) == inn, col(Record.deleted) == sa.false())):
+                           org_of_person_card(col(Record.org_inn)) == inn, col(Record.deleted) == sa.false())):
                 cards.setdefault(pid, []).append(
                     {"employment_id": cid, "employment_version": ver, **{k: data.get(k) for k in _CARD_FIELDS}})
     items = []

@@ -134,9 +134,13 @@ def test_staff_list_paging_filter_sort(shared_world: World) -> None:
     by_pos = w.get("hr1", f"/orgs/{inn}/staff", params={"position_code": code, "page_size": 500}).json()["items"]
     assert by_pos and all(code in i["positions"] for i in by_pos)
     assert {i["person_id"] for i in by_pos} == {i["person_id"] for i in all_items["items"] if code in i["positions"]}
-    # a code that only looks like part of another one matches nothing
-    assert w.get("hr1", f"/orgs/{inn}/staff", params={"position_code": code + ",", "page_size": 500}).json()[
-        "total"] == 0
+    # a code that only looks like part of another one, or LIKE wildcards, match nothing
+    for bad in (code + ",", ",", "%", "_", "%,%"):
+        assert w.get("hr1", f"/orgs/{inn}/staff", params={"position_code": bad, "page_size": 500}).json()[
+            "total"] == 0, bad
+        assert w.get("hr1", f"/orgs/{inn}/staff", params={"status": bad}).json()["total"] == 0, bad
+    assert w.get("hr1", f"/orgs/{inn}/staff", params={"q": "%"}).json()["total"] == 0
+    assert w.get("hr1", f"/orgs/{inn}/staff", params={"page": 10**5}).json()["items"] == []
     assert w.get("hr1", f"/orgs/{inn}/staff", params={"sort": "bogus"}).status_code == 422
     csv = w.get("manager", f"/orgs/{inn}/staff.csv")
     assert csv.status_code == 200 and "СНИЛС" in csv.content.decode("utf-8-sig")
