@@ -187,7 +187,11 @@ class SyncClient:
         had to wait for the previous one counts the wait in its push latency."""
         ops, self.counter = _batch(self.pid, self.version, self.counter)
         t = time.perf_counter()
-        r = await self.c.post("/sync/push", json={"client_id": self.cid, "ops": ops})
+        try:
+            r = await self.c.post("/sync/push", json={"client_id": self.cid, "ops": ops})
+        except httpx.TransportError:
+            self.stats["errors"].append(-1.0)  # counted, like the desktop would retry it later
+            return
         self.stats["push"].append(time.perf_counter() - (started if started is not None else t))
         if r.status_code != 200:
             self.stats["errors"].append(float(r.status_code))
@@ -197,7 +201,11 @@ class SyncClient:
         if res[-1].get("version"):
             self.version = int(res[-1]["version"])
         t = time.perf_counter()
-        r = await self.c.get("/sync/pull", params={"cursor": self.cursor, "limit": 500})
+        try:
+            r = await self.c.get("/sync/pull", params={"cursor": self.cursor, "limit": 500})
+        except httpx.TransportError:
+            self.stats["errors"].append(-1.0)
+            return
         self.stats["pull"].append(time.perf_counter() - t)
         if r.status_code != 200:
             self.stats["errors"].append(float(r.status_code))
@@ -325,6 +333,7 @@ def big_org_phase(backend: str, url: str, staff: int, cards: int, workers: int) 
         # map (without it, COUNT(*) of the staff list cannot be an index-only scan)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(sa.text("VACUUM ANALYZE record"))
+            c.execute(sa.text("VACUUM ANALYZE staff_entry"))
     gen_s = time.perf_counter() - t
     token = make_accounts(engine, url, [("bighr", "hr", None, org["inn"])])["bighr"]
     engine.dispose()

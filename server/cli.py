@@ -57,6 +57,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=args.log_level == "debug",
         proxy_headers=False,
+        # Desktops sync every few minutes; uvicorn's 5 s default closed idle connections so often
+        # that a request sent just as the server closed one failed (a reset, not an answer).
+        timeout_keep_alive=65,
     )
     try:
         if config.workers <= 1:
