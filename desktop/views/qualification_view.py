@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
+from desktop.views import prewarm
 from desktop.views.entity_table import EntityTableView
 from desktop.views.record_table_model import RecordTableModel
 
@@ -39,7 +40,7 @@ class QualificationView(QWidget):
         layout.addWidget(self.tabs)
         self.tabs.currentChanged.connect(lambda i: self._table(list(titles)[i]) if i >= 0 else None)
         self._table("certificates")
-        QTimer.singleShot(0, self, self._build_next)
+        QTimer.singleShot(prewarm.YIELD_MS, self, self._build_next)
 
     def _table(self, key: str) -> EntityTableView:
         view = self._built.get(key)
@@ -53,7 +54,7 @@ class QualificationView(QWidget):
         if self._pending:
             self._table(next(iter(self._pending)))
             if self._pending:
-                QTimer.singleShot(0, self, self._build_next)
+                QTimer.singleShot(prewarm.YIELD_MS, self, self._build_next)
 
     @property
     def certificates(self) -> EntityTableView:

@@ -327,7 +327,7 @@ class Session(QObject):
     def _build_rest(self, page: RecordPage) -> None:
         """One section per event-loop turn, so input is handled between them."""
         if self.window.record is page and page.build_next():
-            QTimer.singleShot(0, lambda: self._build_rest(page))
+            QTimer.singleShot(prewarm.YIELD_MS, lambda: self._build_rest(page))
         elif self.window.record is page:
             prewarm.settle_heap()  # every section is built: keep the GC off this long-lived heap
 
