@@ -66,8 +66,7 @@ class Preloader(QObject):
         self._views = list(VIEW_MODULES)
         self.finished = False
         self.core_loaded = False
-        self.core_ready.connect(self._core_done)
-        self.core_ready.connect(self._next_view)
+        self.core_ready.connect(self._on_core)
 
     def start(self) -> None:
         global _current
@@ -91,8 +90,9 @@ class Preloader(QObject):
             sys.setswitchinterval(interval)
         self.core_ready.emit()  # queued to the GUI thread: this thread is not the receiver's
 
-    def _core_done(self) -> None:
+    def _on_core(self) -> None:
         self.core_loaded = True
+        self._next_view()
 
     def _next_view(self) -> None:
         while self._views:

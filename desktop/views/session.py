@@ -11,7 +11,7 @@ any write still queued), so no personal data stays in memory-backed widgets.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,7 +45,7 @@ SECTIONS = ("Профиль", "Образование", "Квалификаци�
             "Запросы", "Уведомления", "Настройки")
 
 
-def _open(folder: Path, passphrase: str, modules: Iterable[str] = ()) -> tuple[Vault, RecordRepository]:
+def _open(folder: Path, passphrase: str) -> tuple[Vault, RecordRepository]:
     from desktop.vault.unlock import unwrap_data_key
 
     # The KDF first: it needs no SQLAlchemy, so it overlaps the background import of the
@@ -55,22 +55,15 @@ def _open(folder: Path, passphrase: str, modules: Iterable[str] = ()) -> tuple[V
     from desktop.vault.store import Vault
 
     vault = Vault(folder, key)
-    prewarm.import_all(modules)  # in this pool job, so the GUI thread does not import them
     return vault, RecordRepository(vault)
 
 
-def _recover(folder: Path, key: str, new: str, modules: Iterable[str] = ()) -> tuple[Vault, RecordRepository]:
+def _recover(folder: Path, key: str, new: str) -> tuple[Vault, RecordRepository]:
     from desktop.models.repository import RecordRepository
     from desktop.vault.store import Vault
 
     vault = Vault.open_with_recovery(folder, key, new)
-    prewarm.import_all(modules)
     return vault, RecordRepository(vault)
-
-
-#: Qt-free stacks the open record needs, imported in the unlock job (see desktop.views.prewarm);
-#: other parts (sync) add theirs to ``Session.unlock_modules``
-RECORD_MODULES: tuple[str, ...] = ()
 
 
 class SectionViews(dict[str, QWidget]):
@@ -105,7 +98,6 @@ class Session(QObject):
         self.views: SectionViews = SectionViews()
         self._attempt = itertools.count(1)
         self._current_attempt = 0
-        self.unlock_modules: list[str] = list(RECORD_MODULES)
         self.idle = IdleWatcher(15, self)
         self.idle.timeout.connect(self.lock)
         app = QApplication.instance()
@@ -206,13 +198,13 @@ class Session(QObject):
 
     def _unlock(self, passphrase: str) -> None:
         assert self.profile is not None
-        folder, modules = self.profile.folder, tuple(self.unlock_modules)
-        self._run_unlock(lambda: _open(folder, passphrase, modules))
+        folder = self.profile.folder
+        self._run_unlock(lambda: _open(folder, passphrase))
 
     def _recover(self, key: str, new: str) -> None:
         assert self.profile is not None
-        folder, modules = self.profile.folder, tuple(self.unlock_modules)
-        self._run_unlock(lambda: _recover(folder, key, new, modules))
+        folder = self.profile.folder
+        self._run_unlock(lambda: _recover(folder, key, new))
 
     def _run_unlock(self, fn: Any) -> None:
         attempt = self._current_attempt = next(self._attempt)
