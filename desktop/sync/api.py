@@ -250,8 +250,9 @@ class Api:
         except httpx.TimeoutException as exc:
             raise Transient("Сервер не ответил вовремя") from exc
         except (httpx.TransportError, OSError) as exc:
-            # Connection refused, reset, remote closed mid-answer, DNS: all "try again later".
-            raise Transient(f"Нет связи с сервером: {type(exc).__name__}") from exc
+            # Connection refused, reset, remote closed mid-answer, DNS: all "try again later". The
+            # message is for people; the transport's own error stays chained for the log.
+            raise Transient("Нет связи с сервером") from exc
         classify(resp)
         return resp
 
@@ -304,7 +305,7 @@ class Api:
         except httpx.TimeoutException as exc:
             raise Transient("Сервер не ответил вовремя") from exc
         except (httpx.TransportError, OSError) as exc:
-            raise Transient(f"Нет связи с сервером: {type(exc).__name__}") from exc
+            raise Transient("Нет связи с сервером") from exc
         if resp.status_code == 400:
             prob = parse_problem(resp)
             if prob.body.get("error") == "invalid_grant":

@@ -176,7 +176,8 @@ class TokenKeeper:
                 # token and key again (the key stays stored for a later sync, too).
                 if attempt + 1 >= REFRESH_ATTEMPTS:
                     raise
-                log.info("sync: token refresh — %s; repeating it with the same retry_key", exc)
+                log.info("sync: token refresh — %s (%s); repeating it with the same retry_key", exc,
+                         type(exc.__cause__).__name__)
                 self._sleep(REFRESH_PAUSES[min(attempt, len(REFRESH_PAUSES) - 1)])
         new = Tokens.from_answer(self.server, answer)
         if not new.refresh_token:
@@ -248,7 +249,7 @@ def login_scripted(server: str, username: str, password: str, otp: str = "", *,
         except httpx.TimeoutException as exc:
             raise Transient("Сервер не ответил вовремя") from exc
         except (httpx.TransportError, OSError) as exc:
-            raise Transient(f"Нет связи с сервером: {type(exc).__name__}") from exc
+            raise Transient("Нет связи с сервером") from exc
         if resp.status_code in (302, 303):
             code = _code_from_redirect(resp.headers.get("location", ""), state)
         elif resp.status_code in (200, 401, 403):

@@ -131,7 +131,7 @@ class EngineCore:
                     raise
                 cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
                 delay = exc.retry_after if exc.retry_after is not None else self.rng.uniform(cap / 2, cap)
-                log.info("sync: %s — retry %d in %.2fs", exc, attempt, delay)
+                log.info("sync: %s (%s) — retry %d in %.2fs", exc, type(exc.__cause__).__name__, attempt, delay)
                 self._sleep(delay)
 
     def _write(self, fn: Callable[[Connection], T]) -> T:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -166,10 +165,9 @@ def missing_files(repo: RecordRepository, rows: Sequence[Mapping[str, Any]]) -> 
 
 
 def _reason(exc: BaseException) -> str:
-    """The sync layer's Russian message, fit for the middle of a sentence: lower-case start,
-    no trailing period, and without the Python class name it appends for the log
-    («Нет связи с сервером: ReadError» -> «нет связи с сервером»)."""
-    text = re.sub(r":\s*[A-Za-z_][A-Za-z0-9_.]*$", "", str(exc).strip()).rstrip(".")
+    """The sync layer's Russian message, fit for the middle of a sentence: lower-case start and
+    no trailing period («Нет связи с сервером» -> «нет связи с сервером»)."""
+    text = str(exc).strip().rstrip(".")
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
