@@ -100,9 +100,6 @@ class Session(QObject):
         self._current_attempt = 0
         self.idle = IdleWatcher(15, self)
         self.idle.timeout.connect(self.lock)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.idle)
         window.close_handler = self._on_close
         self._build_menu()
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.demo import seed_demo_vault
@@ -60,9 +59,7 @@ def session(qtbot: QtBot, profiles: Path) -> Iterator[Session]:
     window.show()
     yield s
     window.close()
-    app = QApplication.instance()
-    if app is not None:
-        app.removeEventFilter(s.idle)
+    s.idle.stop()  # a test that never locked leaves no filter on the next test's windows
 
 
 def unlock(qtbot: QtBot, s: Session, passphrase: str = PASS) -> None:

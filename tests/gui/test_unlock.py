@@ -6,7 +6,17 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QPlainTextEdit
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+)
 from pytestqt.qtbot import QtBot
 
 from desktop.views.consent_view import ConsentView
@@ -188,12 +198,39 @@ def test_input_postpones_auto_lock(qtbot: QtBot, opened: Session) -> None:
     opened.idle.set_interval_ms(400)
     record = opened.window.current_page()
     assert isinstance(record, RecordPage)
+    record.nav.setFocus()
+    window = opened.window.windowHandle()
+    assert window is not None
+    row = record.nav.currentRow()
     for _ in range(4):
         qtbot.wait(150)
-        qtbot.keyClick(record.nav, Qt.Key.Key_Down)
+        # Through the window, as the platform delivers a key: the watcher sits on windows.
+        QTest.keyClick(window, Qt.Key.Key_Down)
+    assert record.nav.currentRow() != row  # the keys did reach the section list
     assert opened.vault is not None  # 600 ms of activity, yet not locked
     with qtbot.waitSignal(opened.locked, timeout=5000):
         pass
+
+
+def test_typing_in_a_dialog_postpones_auto_lock(qtbot: QtBot, opened: Session) -> None:
+    dialog = QDialog(opened.window)
+    edit = QLineEdit(dialog)
+    QVBoxLayout(dialog).addWidget(edit)
+    dialog.show()
+    dialog.activateWindow()
+    handle = dialog.windowHandle()
+    assert handle is not None
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is handle, timeout=5000)
+    edit.setFocus()
+    opened.idle.set_interval_ms(400)
+    for _ in range(4):
+        qtbot.wait(150)
+        QTest.keyClick(handle, Qt.Key.Key_A)
+    assert edit.text() == "aaaa"
+    assert opened.vault is not None  # the dialog's window is watched too
+    with qtbot.waitSignal(opened.locked, timeout=5000):
+        pass
+    assert not dialog.isVisible()  # the lock closed the open dialog with the record
 
 
 def test_consent_asked_when_missing(qtbot: QtBot, session: Session, profiles: Path) -> None:
