@@ -21,6 +21,20 @@ class CycleRule:
     iom_event_hours: Decimal = Decimal(70)
 
 
+def rule_from_settings(settings: Mapping[str, Any]) -> CycleRule:
+    """The rule a person set in «Настройки» (``nmo_cycle_*``); the default where unset."""
+    d = CycleRule()
+
+    def hours(key: str, default: Decimal) -> Decimal:
+        try:
+            return Decimal(str(settings.get(key, default)))
+        except InvalidOperation:
+            return default
+
+    return CycleRule(d.years, hours("nmo_cycle_total", d.total_hours), hours("nmo_cycle_program", d.program_hours),
+                     hours("nmo_cycle_other", d.iom_event_hours))
+
+
 @dataclass(frozen=True)
 class NmoFilter:
     date_from: dt.date | None = None

@@ -65,10 +65,13 @@ def snapshot_of(store: RecordStore) -> Snapshot:
 # ---------------------------------------------------------------- generation
 
 
-def generate(kind: str, snapshot: Snapshot, nmo_filter: NmoFilter | None = None) -> GeneratedDocument:
+def generate(kind: str, snapshot: Snapshot, nmo_filter: NmoFilter | None = None,
+             settings: Mapping[str, Any] | None = None) -> GeneratedDocument:
+    """``settings``: the profile's, for the НМО cycle rule a person may have changed."""
+    from desktop.documents.nmo import rule_from_settings
     from desktop.documents.pdf import generate as make
 
-    return make(kind, snapshot, nmo_filter=nmo_filter)
+    return make(kind, snapshot, nmo_filter=nmo_filter, rule=rule_from_settings(settings or {}))
 
 
 def store_generated(repo: RecordRepository, doc: GeneratedDocument) -> str:

@@ -403,7 +403,8 @@ class DocumentsView(QWidget):
             self.generate_button.setEnabled(True)
             self._failed(tr("Документ не сформирован."))(exc)
 
-        run_in_pool(lambda: tasks.generate(kind, snapshot, nmo_filter), generated, failed)
+        settings = dict(self.store.settings)
+        run_in_pool(lambda: tasks.generate(kind, snapshot, nmo_filter, settings), generated, failed)
 
     def _stored(self, ids: list[str], message: str) -> None:
         self.generate_button.setEnabled(True)

@@ -4,57 +4,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from desktop.documents.nmo import cycle_totals, rule_from_settings
 from desktop.i18n import tr
-from desktop.models.validation import add_years, fmt_date
+from desktop.models.validation import fmt_date
 from desktop.views.entity_table import EntityTableView
 from desktop.views.nmo_export import NmoExportBar
 from desktop.views.record_table_model import RecordTableModel
-
-
-@dataclass
-class CycleTotals:
-    begin: dt.date
-    end: dt.date
-    program: Decimal
-    other: Decimal
-    pending: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.program + self.other
-
-
-def cycle_bounds(accreditations: list[dict[str, Any]], today: dt.date) -> tuple[dt.date, dt.date]:
-    """The current five-year cycle starts at the latest accreditation; without one, five years back."""
-    dates = [dt.date.fromisoformat(str(a["protocol_date"])) for a in accreditations if a.get("protocol_date")]
-    if dates:
-        begin = max(dates)
-        return begin, add_years(begin, 5)
-    return add_years(today, -5), today
-
-
-def cycle_totals(credits: list[dict[str, Any]], begin: dt.date, end: dt.date) -> CycleTotals:
-    program = other = pending = Decimal(0)
-    for c in credits:
-        if not c.get("event_date") or not c.get("credits"):
-            continue
-        d = dt.date.fromisoformat(str(c["event_date"]))
-        if not begin <= d <= end or c.get("status") == "rejected":
-            continue
-        value = Decimal(str(c["credits"]))
-        if c.get("status") != "confirmed":
-            pending += value
-        elif c.get("kind") == "program":
-            program += value
-        else:
-            other += value
-    return CycleTotals(begin, end, program, other, pending)
 
 
 def _num(d: Decimal) -> str:
@@ -102,19 +62,18 @@ class NmoView(QWidget):
         self.refresh_totals()
 
     def refresh_totals(self) -> None:
-        begin, end = cycle_bounds(self.model.store.rows("accreditation"), dt.date.today())
-        t = cycle_totals(self.model.all_rows(), begin, end)
-        self.cycle_label.setText(tr("Цикл аккредитации: {b} – {e}").format(b=fmt_date(begin.isoformat()),
-                                                                           e=fmt_date(end.isoformat())))
-        need = {"total": int(self.settings.get("nmo_cycle_total", 144)),
-                "program": int(self.settings.get("nmo_cycle_program", 74)),
-                "other": int(self.settings.get("nmo_cycle_other", 70))}
-        have = {"total": t.total, "program": t.program, "other": t.other}
+        # The same rule and cycle as the «Выписка НМО» PDF and the reminders (desktop.documents.nmo).
+        rule = rule_from_settings(self.settings)
+        t = cycle_totals(self.model.all_rows(), self.model.store.rows("accreditation"), rule, dt.date.today())
+        self.cycle_label.setText(tr("Цикл аккредитации: {b} – {e}").format(b=fmt_date(t.start.isoformat()),
+                                                                           e=fmt_date(t.end.isoformat())))
+        need = {"total": rule.total_hours, "program": rule.program_hours, "other": rule.iom_event_hours}
+        have = {"total": t.total, "program": t.program, "other": t.iom_event}
         for key, (label, bar) in self.bars.items():
-            bar.setMaximum(max(need[key], 1))
-            bar.setValue(min(int(have[key]), need[key]))
-            short = Decimal(need[key]) - have[key]
-            text = tr("{have} из {need} ЗЕТ").format(have=_num(have[key]), need=need[key])
+            bar.setMaximum(max(int(need[key]), 1))
+            bar.setValue(min(int(have[key]), int(need[key])))
+            short = need[key] - have[key]
+            text = tr("{have} из {need} ЗЕТ").format(have=_num(have[key]), need=_num(need[key]))
             if short > 0:
                 text += " — " + tr("не хватает {n}").format(n=_num(short))
             label.setText(text)

@@ -10,8 +10,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from desktop.documents.nmo import cycle_totals, rule_from_settings
 from desktop.i18n import tr
-from desktop.views.nmo_view import cycle_bounds, cycle_totals
 from desktop.views.record_store import RecordStore
 from desktop.views.reminders import Reminder, reminders
 
@@ -40,10 +40,9 @@ class NotificationsModel(QAbstractTableModel):
         record = {e: self.store.rows(e) for e in WATCHED}
         self._items = sorted([*reminders(record, self.store.nsi, today, steps), *self.extra.values()],
                              key=lambda r: r.days_left) if self.store.is_loaded else []
-        begin, end = cycle_bounds(self.store.rows("accreditation"), today)
-        t = cycle_totals(self.store.rows("nmo"), begin, end)
-        need = Decimal(int(self.store.settings.get("nmo_cycle_total", 144)))
-        self.nmo_short = max(Decimal(0), need - t.total) if self.store.is_loaded else Decimal(0)
+        t = cycle_totals(self.store.rows("nmo"), self.store.rows("accreditation"),
+                         rule_from_settings(self.store.settings), today)
+        self.nmo_short = t.missing_total if self.store.is_loaded else Decimal(0)
         self.endResetModel()
 
     def set_extra(self, key: str, reminder: Reminder | None) -> None:

@@ -1,7 +1,10 @@
 """What the record page is made of: each section's widget, built from the open store.
 
 Kept out of ``session`` so that the first screen (profile chooser, unlock) does not import
-the section views and the record stack behind them.
+the section views and the record stack behind them. Each factory imports its own section's
+module: when the record opens before the background preload got to them (Enter pressed at
+once), importing all nine here was one 50–90 ms stretch of the GUI thread; one per section
+keeps each stretch to a section build (see ``Session._build_rest``).
 """
 
 from __future__ import annotations
@@ -14,18 +17,9 @@ import shiboken6
 from PySide6.QtWidgets import QWidget
 
 from desktop.vault.store import Vault
-from desktop.views.documents_model import DocumentsModel
-from desktop.views.documents_view import DocumentsView, cert_reminder
-from desktop.views.education_view import EducationView
-from desktop.views.employment_view import EmploymentView, employment_model
-from desktop.views.nmo_view import NmoView
-from desktop.views.notifications_view import NotificationsModel, NotificationsView
-from desktop.views.profile_view import ProfileView
-from desktop.views.qualification_view import QualificationView
+from desktop.views.notifications_view import NotificationsModel
 from desktop.views.record_store import RecordStore
 from desktop.views.record_table_model import RecordTableModel
-from desktop.views.requests_view import RequestsView
-from desktop.views.settings_view import SettingsView
 
 __all__ = ["NotificationsModel", "section_factories"]
 
@@ -41,7 +35,39 @@ def section_factories(
 ) -> dict[str, Callable[[], QWidget]]:
     """Section name (Russian, as in ``session.SECTIONS``) -> a factory of its widget."""
 
+    def profile() -> QWidget:
+        from desktop.views.profile_view import ProfileView
+
+        return ProfileView(store)
+
+    def education() -> QWidget:
+        from desktop.views.education_view import EducationView
+
+        return EducationView(RecordTableModel(store, "education", order_by="end_date"))
+
+    def qualification() -> QWidget:
+        from desktop.views.qualification_view import QualificationView
+
+        return QualificationView(
+            RecordTableModel(store, "certificate", order_by="issue_date"),
+            RecordTableModel(store, "accreditation", order_by="protocol_date"),
+            RecordTableModel(store, "category", order_by="begin_date"),
+            RecordTableModel(store, "application", order_by="submitted_at"))
+
+    def employment() -> QWidget:
+        from desktop.views.employment_view import EmploymentView, employment_model
+
+        return EmploymentView(employment_model(store))
+
+    def nmo() -> QWidget:
+        from desktop.views.nmo_view import NmoView
+
+        return NmoView(RecordTableModel(store, "nmo", order_by="event_date"), settings_dict)
+
     def documents() -> QWidget:
+        from desktop.views.documents_model import DocumentsModel
+        from desktop.views.documents_view import DocumentsView, cert_reminder
+
         view = DocumentsView(DocumentsModel(store))
         # The signing certificate's expiry (known after a vault read) joins the reminders.
         # The answer comes from the DB worker and may arrive after a lock deleted the model.
@@ -50,7 +76,19 @@ def section_factories(
             if shiboken6.isValid(notifications) else None)
         return view
 
+    def requests() -> QWidget:
+        from desktop.views.requests_view import RequestsView
+
+        return RequestsView(RecordTableModel(store, "request", order_by="received_at"))
+
+    def reminders() -> QWidget:
+        from desktop.views.notifications_view import NotificationsView
+
+        return NotificationsView(notifications)
+
     def settings() -> QWidget:
+        from desktop.views.settings_view import SettingsView
+
         view = SettingsView(folder, settings_dict, vault.change_passphrase)
         view.settings_changed.connect(on_settings_changed)
         view.settings_changed.connect(lambda _s: notifications.reload())
@@ -58,17 +96,13 @@ def section_factories(
         return view
 
     return {
-        "Профиль": lambda: ProfileView(store),
-        "Образование": lambda: EducationView(RecordTableModel(store, "education", order_by="end_date")),
-        "Квалификация": lambda: QualificationView(
-            RecordTableModel(store, "certificate", order_by="issue_date"),
-            RecordTableModel(store, "accreditation", order_by="protocol_date"),
-            RecordTableModel(store, "category", order_by="begin_date"),
-            RecordTableModel(store, "application", order_by="submitted_at")),
-        "Трудовая деятельность": lambda: EmploymentView(employment_model(store)),
-        "НМО": lambda: NmoView(RecordTableModel(store, "nmo", order_by="event_date"), settings_dict),
+        "Профиль": profile,
+        "Образование": education,
+        "Квалификация": qualification,
+        "Трудовая деятельность": employment,
+        "НМО": nmo,
         "Документы": documents,
-        "Запросы": lambda: RequestsView(RecordTableModel(store, "request", order_by="received_at")),
-        "Уведомления": lambda: NotificationsView(notifications),
+        "Запросы": requests,
+        "Уведомления": reminders,
         "Настройки": settings,
     }

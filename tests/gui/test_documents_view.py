@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from desktop.vault import secrets
 from desktop.views.documents_model import KIND_ROLE, DocumentsModel
 from desktop.views.documents_view import DocumentsView
 from desktop.views.nmo_view import NmoView
-from desktop.views.notifications_view import NotificationsModel
+from desktop.views.notifications_view import NotificationsModel, NotificationsView
 from desktop.views.session import Session
 from desktop.views.settings_view import SettingsView
 
@@ -394,3 +395,39 @@ def test_trust_roots_from_settings_make_a_ca_signature_trusted(qtbot: QtBot, ope
     with qtbot.waitSignal(view.verified, timeout=WAIT) as v:
         view.verify_file(str(path))
     assert v.args[0].valid and v.args[0].trusted
+
+
+def test_nmo_rule_from_settings_is_the_same_on_screen_in_reminders_and_in_the_pdf(
+        qtbot: QtBot, opened: Session, tmp_path: Path) -> None:
+    from desktop.views import document_tasks as tasks
+    from tests.documents.conftest import pdftotext
+
+    page = opened.window.current_page()
+    nmo = page.select("НМО")  # type: ignore[union-attr]
+    assert isinstance(nmo, NmoView)
+    settings = opened.views["Настройки"]
+    assert isinstance(settings, SettingsView)
+    # A stricter rule than the default (144 / 74 / 70), as a person would set it.
+    settings.nmo_total.setValue(500)
+    settings.nmo_program.setValue(300)
+    settings.nmo_other.setValue(200)
+    settings.save()
+    total_label = nmo.bars["total"][0].text()
+    assert "из 500 ЗЕТ" in total_label and "не хватает" in total_label
+    assert "из 300 ЗЕТ" in nmo.bars["program"][0].text()
+    reminders = opened.views["Уведомления"]
+    assert isinstance(reminders, NotificationsView)
+    notes = reminders.model
+    have = total_label.split(" из ")[0].replace(",", ".")
+    assert notes.nmo_short == 500 - Decimal(have)  # the reminder counts the same shortfall
+    view = docs_view(opened)
+    rid = generate(qtbot, view, "nmo")
+    assert opened.store is not None
+    row = next(r for r in opened.store.rows("document") if r["id"] == rid)
+    data = _result(qtbot, opened, lambda: tasks.document_bytes(opened.store.repo, row))  # type: ignore[union-attr]
+    pdf = tmp_path / "nmo.pdf"
+    pdf.write_bytes(data)  # type: ignore[arg-type]
+    text = pdftotext(pdf, flat=True)
+    cycle = nmo.cycle_label.text().split(": ", 1)[1]
+    assert f"Цикл: {cycle}" in text  # the same cycle dates as the section shows
+    assert "Всего ЗЕТ 500" in text and "Программы повышения квалификации 300" in text
