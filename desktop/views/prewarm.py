@@ -21,13 +21,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-#: Between two steps of background work on the GUI thread (a section, a module): 1 ms, not 0.
-#: Qt 6 turns a zero-delay single shot into a posted event, and the event loop drains every
-#: posted event, including ones posted meanwhile, before it looks at timers or input again, so a
-#: chain of "one step per turn" ran as one long stretch (45–65 ms measured).
-YIELD_MS = 1
+from desktop.views import turns
 
 #: Qt-free; safe to import on any thread
 CORE_MODULES: tuple[str, ...] = (
@@ -92,9 +88,11 @@ class Preloader(QObject):
 
     def _on_core(self) -> None:
         self.core_loaded = True
-        self._next_view()
+        if self._next_view():
+            turns.later(self._next_view, self)
 
-    def _next_view(self) -> None:
+    def _next_view(self) -> bool:
+        """Import one section module; True while some are left."""
         while self._views:
             name = self._views.pop(0)
             if name in sys.modules:
@@ -103,10 +101,10 @@ class Preloader(QObject):
                 importlib.import_module(name)
             except Exception:  # built for real when the record opens; it reports then
                 continue
-            QTimer.singleShot(YIELD_MS, self._next_view)
-            return
+            return True
         self.finished = True
         self.done.emit()
+        return False
 
 
 _current: Preloader | None = None

@@ -1,17 +1,16 @@
 """«Квалификация»: certificates, accreditation and categories, one tab each.
 
-The first tab's table is built with the section; the others one per event-loop turn after it,
+The first tab's table is built with the section; the others one per step of ``turns`` after it,
 or at once when something asks for them. Four tables in one turn took ~30 ms of GUI-thread
 CPU, the largest single step of opening the record.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
-from desktop.views import prewarm
+from desktop.views import turns
 from desktop.views.entity_table import EntityTableView
 from desktop.views.record_table_model import RecordTableModel
 
@@ -40,7 +39,7 @@ class QualificationView(QWidget):
         layout.addWidget(self.tabs)
         self.tabs.currentChanged.connect(lambda i: self._table(list(titles)[i]) if i >= 0 else None)
         self._table("certificates")
-        QTimer.singleShot(prewarm.YIELD_MS, self, self._build_next)
+        turns.later(self._build_next, self)
 
     def _table(self, key: str) -> EntityTableView:
         view = self._built.get(key)
@@ -50,11 +49,10 @@ class QualificationView(QWidget):
             self._pages[key].addWidget(view)
         return view
 
-    def _build_next(self) -> None:
+    def _build_next(self) -> bool:
         if self._pending:
             self._table(next(iter(self._pending)))
-            if self._pending:
-                QTimer.singleShot(prewarm.YIELD_MS, self, self._build_next)
+        return bool(self._pending)
 
     @property
     def certificates(self) -> EntityTableView:

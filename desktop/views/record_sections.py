@@ -4,7 +4,7 @@ Kept out of ``session`` so that the first screen (profile chooser, unlock) does 
 the section views and the record stack behind them. Each factory imports its own section's
 module: when the record opens before the background preload got to them (Enter pressed at
 once), importing all nine here was one 50–90 ms stretch of the GUI thread; one per section
-keeps each stretch to a section build (see ``Session._build_rest``).
+keeps each stretch to a section build (see ``Session._build_next_section``).
 """
 
 from __future__ import annotations

@@ -16,13 +16,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
 from desktop.vault.profiles import Profile, list_profiles, load_settings, read_profile
-from desktop.views import prewarm
+from desktop.views import prewarm, turns
 from desktop.views.consent_view import ConsentView
 from desktop.views.crash import describe_unexpected
 from desktop.views.first_start import FirstStartWizard
@@ -305,7 +305,7 @@ class Session(QObject):
         self.window.show_page(page)
         page.nav.setFocus()
         self.record_shown.emit()
-        self._build_rest(page)
+        turns.later(lambda: self._build_next_section(page), page)
 
     def _refresh_nmo(self) -> None:
         nmo = self.views.get("НМО")
@@ -313,12 +313,14 @@ class Session(QObject):
         if refresh is not None:
             refresh()
 
-    def _build_rest(self, page: RecordPage) -> None:
-        """One section per event-loop turn, so input is handled between them."""
-        if self.window.record is page and page.build_next():
-            QTimer.singleShot(prewarm.YIELD_MS, lambda: self._build_rest(page))
-        elif self.window.record is page:
-            prewarm.settle_heap()  # every section is built: keep the GC off this long-lived heap
+    def _build_next_section(self, page: RecordPage) -> bool:
+        """One section per step (``turns``), so input is handled between them."""
+        if self.window.record is not page:
+            return False
+        if page.build_next():
+            return True
+        prewarm.settle_heap()  # every section is built: keep the GC off this long-lived heap
+        return False
 
     def _settings_changed(self, settings: dict[str, Any]) -> None:
         self.idle.set_minutes(float(settings.get("auto_lock_minutes", 15)))
