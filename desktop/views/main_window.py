@@ -6,7 +6,8 @@ Extension points for other parts of the project:
 * ``statusbar_widgets`` — name -> QLabel (``vault``, ``pending``, ``sync``);
 * ``set_sync_state(online, text)`` — the connection indicator;
 * ``add_section(title, widget)`` — a section in the currently open record (gone on lock);
-* ``register_section(title, factory)`` — a section rebuilt from ``factory(store)`` on every unlock.
+* ``register_section(title, factory)`` — a section rebuilt from ``factory(store)`` on every unlock
+  (``title`` in Russian: it is translated when the record is built).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle(tr(APP_TITLE))
+        self._vault_open = False
+        self._pending: int | None = None
         self.setWindowIcon(app_icon())
         self.resize(1180, 760)
         self.pages = QStackedWidget()
@@ -77,12 +80,20 @@ class MainWindow(QMainWindow):
         return self.pages.currentWidget()
 
     # -- status bar ------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        """The title and the status bar in the current language (the sync part re-announces its own)."""
+        self.setWindowTitle(tr(APP_TITLE))
+        self.set_vault_state(self._vault_open)
+        self.set_pending(self._pending)
+
     def set_vault_state(self, is_open: bool) -> None:
+        self._vault_open = is_open
         w = self.statusbar_widgets["vault"]
         w.setText(tr("Хранилище: открыто") if is_open else tr("Хранилище: заблокировано"))
         w.setStyleSheet("color: #2e7d32;" if is_open else "color: #555;")
 
     def set_pending(self, n: int | None) -> None:
+        self._pending = n
         w = self.statusbar_widgets["pending"]
         w.setText("" if n is None else tr("Не отправлено изменений: {n}").format(n=n))
 

@@ -58,8 +58,14 @@ class NmoView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.export_bar)
         model.modelReset.connect(self.refresh_totals)
-        model.store.changed.connect(lambda e: self.refresh_totals() if e == "accreditation" else None)
+        # A bound method, not a lambda: Qt drops the connection when this view is deleted (a
+        # language change rebuilds the record while the store lives on).
+        model.store.changed.connect(self._store_changed)
         self.refresh_totals()
+
+    def _store_changed(self, entity: str) -> None:
+        if entity == "accreditation":
+            self.refresh_totals()
 
     def refresh_totals(self) -> None:
         # The same rule and cycle as the «Выписка НМО» PDF and the reminders (desktop.documents.nmo).

@@ -30,8 +30,12 @@ class NotificationsModel(QAbstractTableModel):
         self.nmo_short: Decimal = Decimal(0)
         #: reminders other sections add (the signing certificate of «Документы»), by key
         self.extra: dict[str, Reminder] = {}
-        store.changed.connect(lambda e: self.reload() if e in WATCHED else None)
+        store.changed.connect(self._store_changed)  # bound: Qt disconnects it when this model goes
         self.reload()
+
+    def _store_changed(self, entity: str) -> None:
+        if entity in WATCHED:
+            self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()

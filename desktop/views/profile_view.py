@@ -58,8 +58,12 @@ class ProfileView(QWidget):
             sc = QShortcut(seq, self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(self.edit)
-        store.changed.connect(lambda e: self.refresh() if e == "person" else None)
+        store.changed.connect(self._store_changed)  # bound: Qt disconnects it when this view goes
         self.refresh()
+
+    def _store_changed(self, entity: str) -> None:
+        if entity == "person":
+            self.refresh()
 
     def refresh(self) -> None:
         while self.card_form.rowCount():

@@ -16,13 +16,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import language, set_language, tr
 from desktop.vault.profiles import Profile, list_profiles, load_settings, read_profile
-from desktop.views import prewarm, turns
+from desktop.views import live_text, prewarm, turns
 from desktop.views.consent_view import ConsentView
 from desktop.views.crash import describe_unexpected
 from desktop.views.first_start import FirstStartWizard
@@ -85,6 +85,8 @@ class Session(QObject):
     #: the record page is built and its data shown (benchmarks and tests wait on this)
     record_shown = Signal()
     locked = Signal()
+    #: the interface language changed and the open record was rebuilt in it
+    retranslated = Signal()
 
     def __init__(self, window: MainWindow, root: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +98,8 @@ class Session(QObject):
         self.store: RecordStore | None = None
         self.settings: dict[str, Any] = {}
         self.views: SectionViews = SectionViews()
+        #: the open record's sections by their Russian names, in the order of its list
+        self._section_names: list[str] = []
         self._attempt = itertools.count(1)
         self._current_attempt = 0
         self.idle = IdleWatcher(15, self)
@@ -104,22 +108,23 @@ class Session(QObject):
         self._build_menu()
 
     def _build_menu(self) -> None:
-        menu = self.window.menuBar().addMenu(tr("Файл"))
-        self.lock_action = QAction(tr("Заблокировать"), self.window)
+        bar = self.window.menuBar()
+        menu = live_text.bind(bar.addMenu(""), "Файл", "setTitle")
+        self.lock_action = live_text.bind(QAction(self.window), "Заблокировать")
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.lock)
         self.lock_action.setEnabled(False)
-        switch = QAction(tr("Сменить профиль"), self.window)
+        switch = live_text.bind(QAction(self.window), "Сменить профиль")
         switch.triggered.connect(self.switch_profile)
-        quit_action = QAction(tr("Выход"), self.window)
+        quit_action = live_text.bind(QAction(self.window), "Выход")
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.window.close)
         menu.addAction(self.lock_action)
         menu.addAction(switch)
         menu.addSeparator()
         menu.addAction(quit_action)
-        help_menu = self.help_menu = self.window.menuBar().addMenu(tr("Справка"))
-        about = QAction(tr("О программе"), self.window)
+        help_menu = self.help_menu = live_text.bind(bar.addMenu(""), "Справка", "setTitle")
+        about = live_text.bind(QAction(self.window), "О программе")
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
@@ -291,8 +296,9 @@ class Session(QObject):
         page.on_built = built
         for name in SECTIONS:
             page.add_lazy_section(t[name], factories[name])
-        for title, factory in self.window.section_factories:
-            page.add_lazy_section(title, partial(factory, store))
+        for title, factory in self.window.section_factories:  # registered by their Russian titles
+            page.add_lazy_section(tr(title), partial(factory, store))
+        self._section_names = [*SECTIONS, *(title for title, _ in self.window.section_factories)]
 
         def count_reminders() -> None:
             n = notifications.rowCount()
@@ -324,6 +330,38 @@ class Session(QObject):
 
     def _settings_changed(self, settings: dict[str, Any]) -> None:
         self.idle.set_minutes(float(settings.get("auto_lock_minutes", 15)))
+        lang = str(settings.get("language", language()))
+        if lang != language():
+            set_language(lang)
+            # The settings view that asked is part of the page about to be rebuilt: not from its slot.
+            QTimer.singleShot(0, self._retranslate_from_settings)
+
+    def _retranslate_from_settings(self) -> None:
+        self.retranslate()
+        view = self.views.get("Настройки")
+        label = getattr(view, "saved_label", None)
+        if isinstance(label, QLabel):
+            label.setText(tr("Настройки сохранены."))
+
+    def retranslate(self) -> None:
+        """Show the window in the current interface language: menus and status bar in place, the
+        open record rebuilt (its sections are built from their factories, as on every unlock)
+        on the section that was shown."""
+        live_text.retranslate()
+        self.window.retranslate()
+        page, store = self.window.record, self.store
+        if page is not None and store is not None:
+            row = page.nav.currentRow()
+            shown = self._section_names[row] if 0 <= row < len(self._section_names) else None
+            # The old sections' models hang off the store and listen to it; they go with their page.
+            old_models = [m for m in store.children() if isinstance(m, QAbstractItemModel)]
+            self.show_record()
+            for m in old_models:
+                m.deleteLater()
+            new = self.window.record
+            if shown is not None and new is not None:
+                new.select(tr(shown))
+        self.retranslated.emit()
 
     # -- lock ------------------------------------------------------------------------------
     def lock(self) -> None:

@@ -149,7 +149,6 @@ class SettingsView(QWidget):
                "nmo_cycle_total": self.nmo_total.value(),
                "nmo_cycle_program": self.nmo_program.value(),
                "nmo_cycle_other": self.nmo_other.value()}
-        lang_changed = new["language"] != self.settings.get("language")
         try:
             save_settings(self.folder, new)
         except OSError as exc:
@@ -157,11 +156,9 @@ class SettingsView(QWidget):
             return
         self.settings.clear()
         self.settings.update(new)
-        text = tr("Настройки сохранены.")
-        if lang_changed:
-            text += " " + tr("Язык интерфейса сменится при следующем запуске.")
         self.saved_label.setStyleSheet("")
-        self.saved_label.setText(text)
+        self.saved_label.setText(tr("Настройки сохранены."))
+        # A new language rebuilds the record, this view included; the new one says it is saved.
         self.settings_changed.emit(dict(new))
 
     def change_passphrase(self) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QWidget
 
 from desktop.i18n import tr
-from desktop.views import prewarm
+from desktop.views import live_text, prewarm
 from desktop.views.workers import run_in_pool
 
 if TYPE_CHECKING:
@@ -43,19 +43,20 @@ class SyncWiring(QObject):
         self.demo_server: Any = None
         self.views: list[Any] = []
         self._problem: tuple[str, str] | None = None
-        window.register_section(tr(CONFLICTS), self._conflicts)
-        window.register_section(tr(REJECTED), self._rejected)
+        window.register_section(CONFLICTS, self._conflicts)
+        window.register_section(REJECTED, self._rejected)
         session.record_shown.connect(self._opened)
         session.locked.connect(self._locked)
+        session.retranslated.connect(self._retranslated)
         label: QLabel = window.statusbar_widgets["sync"]
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setOpenExternalLinks(False)
         label.linkActivated.connect(self._link)
-        menu = window.menuBar().addMenu(tr("Синхронизация"))
-        self.sync_action = QAction(tr("Синхронизировать"), self)
+        menu = live_text.bind(window.menuBar().addMenu(""), "Синхронизация", "setTitle")
+        self.sync_action = live_text.bind(QAction(self), "Синхронизировать")
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sync_now)
-        self.login_action = QAction(tr("Войти на сервер…"), self)
+        self.login_action = live_text.bind(QAction(self), "Войти на сервер…")
         self.login_action.triggered.connect(self.login)
         menu.addAction(self.sync_action)
         menu.addAction(self.login_action)
@@ -115,6 +116,11 @@ class SyncWiring(QObject):
         self.demo_server = demo
         if self.controller is not None:
             self.controller.start()
+
+    def _retranslated(self) -> None:
+        self.views = []  # the rebuilt record makes its own conflict and rejection views
+        if self.controller is not None:
+            self.controller.refresh_status()  # its status line, in the new language
 
     def _locked(self) -> None:
         if self.controller is not None:

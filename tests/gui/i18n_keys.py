@@ -8,7 +8,16 @@ from pathlib import Path
 
 from desktop.demo import DEMO_PROFILE_NAME
 from desktop.models.schema import ENTITIES
-from desktop.views import consent_view, first_start, main_window, notifications_view, record_form, reminders, session
+from desktop.views import (
+    consent_view,
+    first_start,
+    main_window,
+    notifications_view,
+    record_form,
+    reminders,
+    session,
+    sync_wiring,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*sorted((ROOT / "desktop" / "views").glob("*.py")), ROOT / "desktop" / "app.py",
@@ -19,14 +28,21 @@ def literal_keys() -> set[str]:
     keys: set[str] = set()
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr"
+            if not isinstance(node, ast.Call):
+                continue
+            if (isinstance(node.func, ast.Name) and node.func.id == "tr"
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 keys.add(node.args[0].value)
+            # live_text.bind(obj, "source", ...): menus and actions that follow a language change
+            if (isinstance(node.func, ast.Attribute) and node.func.attr == "bind" and len(node.args) >= 2
+                    and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+                keys.add(node.args[1].value)
     return keys
 
 
 def indirect_keys() -> set[str]:
-    keys = {consent_view.CONSENT_TEXT, main_window.APP_TITLE, DEMO_PROFILE_NAME,
+    keys = {consent_view.CONSENT_TEXT, main_window.APP_TITLE, DEMO_PROFILE_NAME, sync_wiring.CONFLICTS,
+            sync_wiring.REJECTED,
             "Пересечение периодов", "пересечение двух основных работ", "пересечение (совместительство)"}
     keys.update(session.SECTIONS, first_start.STEPS, notifications_view.NotificationsModel.HEADERS)
     keys.update(what for _f, what in reminders.EXPIRING.values())

@@ -13,8 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop.i18n import catalog_path, set_language, tr
 from desktop.views import crash
+from desktop.views.main_window import APP_TITLE
 from desktop.views.record_page import RecordPage
 from desktop.views.session import Session
+from desktop.views.settings_view import SettingsView
 from tests.gui.conftest import Made, unlock
 from tests.gui.i18n_keys import all_keys
 
@@ -51,6 +53,51 @@ def test_english_interface(qtbot: QtBot, english: None, session: Session, made: 
     assert "Organization" in headers and "Start date" in headers
     assert session.window.statusbar_widgets["vault"].text() == "Vault: open"
     assert "Medical length of service" in employment.total_label.text()  # type: ignore[attr-defined]
+
+
+def test_language_switches_while_the_record_is_open(qtbot: QtBot, english: None, opened: Session) -> None:
+    set_language("ru")  # the record was opened in Russian; ``english`` puts Russian back afterwards
+    opened.retranslate()
+    page = opened.window.record
+    assert page is not None and page.titles[0] == "Профиль"
+    employment = page.select("Трудовая деятельность")
+    employment.table.filter.setText("Городская")  # type: ignore[attr-defined]
+    settings = opened.views["Настройки"]
+    assert isinstance(settings, SettingsView)
+    page.select("Настройки")
+    settings.language.setCurrentIndex(settings.language.findData("en"))
+    settings.save()
+    qtbot.waitUntil(lambda: opened.window.record is not page, timeout=5000)
+    new = opened.window.record
+    assert new is not None
+    assert new.titles[:3] == ["Profile", "Education", "Qualification"]
+    assert new.titles[new.nav.currentRow()] == "Settings"  # still where the person was
+    shown = opened.views["Настройки"]
+    assert isinstance(shown, SettingsView) and shown.saved_label.text() == "Settings saved."
+    assert [a.text() for a in opened.window.menuBar().actions()] == ["File", "Help"]
+    assert opened.lock_action.text() == "Lock"
+    assert opened.window.statusbar_widgets["vault"].text() == "Vault: open"
+    assert opened.window.windowTitle() == tr(APP_TITLE) != APP_TITLE
+    employment = new.select("Employment")
+    assert "Medical length of service" in employment.total_label.text()  # type: ignore[attr-defined]
+    # The record stays open and editable in the new language. A save makes the store announce a
+    # change: the old page's models and views, deleted with it, must not hear it (pytest-qt fails
+    # the test on an exception in the event loop).
+    store = opened.store
+    assert store is not None and opened.vault is not None and opened.vault.is_open
+    row = store.rows("nmo")[0]
+    with qtbot.waitSignal(store.changed, timeout=5000):
+        store.save("nmo", row["id"], {"title": "После смены языка"})
+    qtbot.wait(50)
+    assert any(r["title"] == "После смены языка" for r in store.rows("nmo"))
+    # Back to Russian the same way.
+    shown.language.setCurrentIndex(shown.language.findData("ru"))
+    shown.save()
+    qtbot.waitUntil(lambda: opened.window.record is not new, timeout=5000)
+    again = opened.window.record
+    assert again is not None and again.titles[0] == "Профиль"
+    assert opened.lock_action.text() == "Заблокировать"
+    assert opened.window.statusbar_widgets["vault"].text() == "Хранилище: открыто"
 
 
 def test_unknown_language_falls_back_to_russian() -> None:
