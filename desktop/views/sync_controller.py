@@ -22,6 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
+from desktop.i18n import tr
 from desktop.sync.api import Api
 from desktop.sync.engine import SyncEngine, SyncReport, sync_status
 from desktop.vault.store import Vault
@@ -36,7 +37,7 @@ ACTIONS = {"login_needed": "login", "waiting": "conflicts", "client_too_old": "u
 
 def _short_time(iso: str) -> str:
     if not iso:
-        return "не было"
+        return tr("не было")
     try:
         t = dt.datetime.fromisoformat(iso).astimezone()
     except ValueError:
@@ -45,14 +46,14 @@ def _short_time(iso: str) -> str:
 
 
 def status_text(status: dict[str, Any], online: bool | None) -> str:
-    parts = [{True: "В сети", False: "Нет связи", None: "Синхронизация…"}[online]]
+    parts = [{True: tr("В сети"), False: tr("Нет связи"), None: tr("Синхронизация…")}[online]]
     if status.get("pending"):
-        parts.append(f"не отправлено: {status['pending']}")
+        parts.append(tr("не отправлено: {n}").format(n=status["pending"]))
     if status.get("conflicts"):
-        parts.append(f"конфликтов: {status['conflicts']}")
+        parts.append(tr("конфликтов: {n}").format(n=status["conflicts"]))
     if status.get("rejected"):
-        parts.append(f"отклонено: {status['rejected']}")
-    parts.append(f"синхронизировано: {_short_time(status.get('last_sync', ''))}")
+        parts.append(tr("отклонено: {n}").format(n=status["rejected"]))
+    parts.append(tr("синхронизировано: {when}").format(when=_short_time(status.get("last_sync", ""))))
     return " · ".join(parts)
 
 
