@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 
-_DIGITS = re.compile(r"\d+")
+
+def is_ascii_digits(value: str) -> bool:
+    """Only 0-9: ``str.isdigit`` also takes '１', '٥' and '¹', which ``int`` either reads as
+    another number's digits or refuses with a ValueError, and which no register issues."""
+    return value.isascii() and value.isdigit()
 
 INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 INN12_WEIGHTS_11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -36,7 +40,7 @@ def snils_checksum(first9: str) -> int:
 
 def snils_is_valid(value: str) -> bool:
     digits = normalize_snils(value)
-    if len(digits) != 11 or not digits.isdigit():
+    if len(digits) != 11 or not is_ascii_digits(digits):
         return False
     if int(digits[:9]) <= SNILS_UNCHECKED_MAX:
         return True
@@ -55,7 +59,7 @@ def _weighted(digits: str, weights: tuple[int, ...]) -> int:
 
 
 def inn_is_valid(value: str) -> bool:
-    if not value.isdigit():
+    if not is_ascii_digits(value):
         return False
     if len(value) == 10:
         return _weighted(value, INN10_WEIGHTS) == int(value[9])
@@ -68,7 +72,7 @@ def inn_is_valid(value: str) -> bool:
 
 def ogrn_is_valid(value: str) -> bool:
     """ОГРН (13 digits) or ОГРНИП (15 digits)."""
-    if not value.isdigit():
+    if not is_ascii_digits(value):
         return False
     if len(value) == 13:
         return int(value[:12]) % 11 % 10 == int(value[12])
@@ -77,11 +81,11 @@ def ogrn_is_valid(value: str) -> bool:
     return False
 
 
-_KPP = re.compile(r"^\d{4}[0-9A-Z]{2}\d{3}$")
+_KPP = re.compile(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}")
 
 
 def kpp_is_valid(value: str) -> bool:
-    return bool(_KPP.match(value))
+    return bool(_KPP.fullmatch(value))
 
 
 def make_snils(first9: str) -> str:

@@ -26,8 +26,11 @@ Value = str | int | None
 
 _DATE_RU = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 MIN_DATE = dt.date(1900, 1, 1)
+#: Control characters (tabs and line breaks aside) and lone surrogates: the latter are how
+#: Python carries bytes of a non-UTF-8 argument, and no database driver can encode them.
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class FieldError(ValueError):
@@ -96,7 +99,7 @@ def _parse_decimal(raw: str) -> Decimal:
 
 def normalize_phone(raw: str) -> str:
     s = re.sub(r"[\s\-()]", "", raw)
-    if re.fullmatch(r"8\d{10}", s):
+    if re.fullmatch(r"8[0-9]{10}", s):
         s = "+7" + s[1:]
     return s
 
@@ -131,7 +134,7 @@ def parse_field(spec: FieldSpec, raw: Any, nsi: NsiRegistry, today: dt.date) -> 
         raise FieldError(tr("не длиннее {n} символов").format(n=spec.max_len))
     if spec.kind == "text" and len(s) > 5000:
         raise FieldError(tr("не длиннее 5000 символов"))
-    if "\x00" in s:
+    if _BAD_CHARS.search(s):
         raise FieldError(tr("недопустимые символы"))
     if spec.kind == "date":
         d = parse_date(s)
@@ -172,20 +175,20 @@ def _check_identifier(spec: FieldSpec, s: str) -> str:
         return s
     if c == "snils":
         d = cd.normalize_snils(s)
-        if not (len(d) == 11 and d.isdigit()):
+        if not (len(d) == 11 and cd.is_ascii_digits(d)):
             raise FieldError(tr("должен содержать 11 цифр (формат XXX-XXX-XXX YY)"))
         if not cd.snils_is_valid(d):
             raise FieldError(tr("неверное контрольное число"))
         return d
     if c in ("inn10", "inn12"):
         n = 10 if c == "inn10" else 12
-        if not (s.isdigit() and len(s) == n):
+        if not (cd.is_ascii_digits(s) and len(s) == n):
             raise FieldError(tr("должен содержать {n} цифр").format(n=n))
         if not cd.inn_is_valid(s):
             raise FieldError(tr("неверное контрольное число"))
         return s
     if c == "ogrn":
-        if not (s.isdigit() and len(s) in (13, 15)):
+        if not (cd.is_ascii_digits(s) and len(s) in (13, 15)):
             raise FieldError(tr("ОГРН — 13 цифр, ОГРНИП — 15 цифр"))
         if not cd.ogrn_is_valid(s):
             raise FieldError(tr("неверное контрольное число"))
@@ -197,7 +200,7 @@ def _check_identifier(spec: FieldSpec, s: str) -> str:
         return s
     if c == "phone":
         p = normalize_phone(s)
-        if not _PHONE.match(p) or (p.startswith("+7") and len(p) != 12):
+        if not _PHONE.fullmatch(p) or (p.startswith("+7") and len(p) != 12):
             raise FieldError(tr("номер в международном формате, например +79161234567"))
         return p
     if c == "email":
