@@ -14,9 +14,12 @@ import hmac
 import json
 from dataclasses import dataclass, field
 
+import sqlcipher3
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError
 
 from desktop.models.tables import Audit, Meta
+from desktop.vault.errors import DamagedVault
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -29,12 +32,23 @@ def _mac(key: bytes, prev: str, seq: int, ts: str, user: str, host: str, action:
     return hmac.new(key, (prev + body).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+class BadHead(DamagedVault):
+    """The stored head is not ``seq:mac``: it was written by hand. New entries cannot be
+    chained to it, so changes are refused until the journal is looked at."""
+
+    def __init__(self) -> None:
+        super().__init__("Журнал изменений повреждён (изменён его сохранённый конец), изменения не сохраняются",
+                         "Проверьте журнал командой «frmr audit verify» и восстановите хранилище из резервной копии.")
+
+
 def _head(conn: Connection) -> tuple[int, str]:
     t = Meta.__table__  # type: ignore[attr-defined]
     row = conn.execute(select(t.c.value).where(t.c.key == HEAD_KEY)).scalar_one_or_none()
     if not row:
         return 0, GENESIS
-    seq, mac = str(row).split(":", 1)
+    seq, sep, mac = str(row).partition(":")
+    if not sep or not seq.isascii() or not seq.isdigit():
+        raise BadHead
     return int(seq), mac
 
 
@@ -70,25 +84,44 @@ class VerifyReport:
         return not self.problems
 
 
+_TEXT_COLUMNS = ("ts", "user", "host", "action", "entity", "entity_id", "fields", "prev_hash", "hash")
+
+
 def verify(conn: Connection, key: bytes) -> VerifyReport:
+    """Check the whole chain. Whatever was written into the table by hand (a blob where text
+    belongs, a broken head, the table itself dropped) is a finding, not a crash."""
     rep = VerifyReport()
     t = Audit.__table__  # type: ignore[attr-defined]
     prev = GENESIS
     expected = 1
-    for r in conn.execute(select(t).order_by(t.c.seq)).mappings():
+    try:
+        rows = list(conn.execute(select(t).order_by(t.c.seq)).mappings())
+    except (DBAPIError, sqlcipher3.DatabaseError):  # the vault's driver errors pass unwrapped
+        rep.problems.append("Журнал изменений отсутствует или не читается")
+        return rep
+    for r in rows:
         rep.entries += 1
         if r["seq"] != expected:
             rep.problems.append(f"Запись журнала №{expected} отсутствует или переставлена (найдена №{r['seq']})")
             expected = r["seq"]
         if r["prev_hash"] != prev:
             rep.problems.append(f"Запись журнала №{r['seq']}: нарушена цепочка (удаление или перестановка)")
+        if not all(isinstance(r[c], str) for c in _TEXT_COLUMNS):
+            rep.problems.append(f"Запись журнала №{r['seq']} изменена")
+            prev = r["hash"] if isinstance(r["hash"], str) else ""
+            expected += 1
+            continue
         mac = _mac(key, r["prev_hash"], r["seq"], r["ts"], r["user"], r["host"], r["action"],
                    r["entity"], r["entity_id"], r["fields"])
         if not hmac.compare_digest(mac, r["hash"]):
             rep.problems.append(f"Запись журнала №{r['seq']} изменена")
         prev = r["hash"]
         expected += 1
-    head_seq, head_mac = _head(conn)
+    try:
+        head_seq, head_mac = _head(conn)
+    except BadHead:
+        rep.problems.append("Сохранённый конец журнала изменён")
+        return rep
     if (head_seq, head_mac) != (rep.entries and expected - 1, prev if rep.entries else GENESIS):
         rep.problems.append("Конец журнала не совпадает с сохранённым: записи удалены")
     return rep

@@ -212,6 +212,11 @@ class RecordRepository:
             ):
                 raise ValidationFailed({"id": "Нельзя удалить персональные данные, пока есть другие записи"})
             conn.execute(t.delete().where(t.c.id == row_id))
+            if entity_name == "person" and get_meta(conn, PERSON_KEY) == row_id:
+                # Left pointing at the deleted row, it made every later record a child of a
+                # person who is gone (invisible in the record), and a new person not the
+                # vault's own.
+                conn.execute(Meta.__table__.delete().where(Meta.__table__.c.key == PERSON_KEY))  # type: ignore[attr-defined]
             self._queue(conn, entity_name, row_id, cur["person_id"], "delete", {},
                         {n: cur[n] for n in spec.names}, cur["version"])
             self._journal(conn, "delete", entity_name, row_id, [])

@@ -23,7 +23,7 @@ from sqlalchemy.pool import QueuePool
 from desktop.vault.errors import DamagedVault, VaultLocked
 from desktop.vault.keys import KdfParams, KeyFile, calibrate
 from desktop.vault.layout import ATTEMPTS_NAME, DB_NAME, KEYS_NAME
-from desktop.vault.unlock import recover_data_key, unwrap_data_key
+from desktop.vault.unlock import load_keyfile, recover_data_key, unwrap_data_key
 
 __all__ = ["ATTEMPTS_NAME", "DB_NAME", "KEYS_NAME", "LATEST_SCHEMA", "Vault", "migrate"]
 
@@ -45,6 +45,9 @@ LATEST_SCHEMA = max(v for v, _ in migrations())
 def _raw_connect(path: Path, key: bytes | bytearray) -> sqlcipher3.Connection:
     conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
     try:
+        # SQLCipher logs each page it cannot decrypt to stderr; the DamagedVault below says it
+        # once, in Russian, and the lines otherwise land in the middle of the CLI's output.
+        conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(f"PRAGMA key = \"x'{bytes(key).hex()}'\"")
         # Fail here, not on first use, if the key or the file is wrong.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -131,7 +134,7 @@ class Vault:
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Re-wrap the data key; the database is not re-encrypted."""
-        kf = KeyFile.load(self.folder / KEYS_NAME)
+        kf = load_keyfile(self.folder / KEYS_NAME)
         key = kf.unwrap(old)
         kf.rewrap(key, new)
 

@@ -10,15 +10,45 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from argon2.exceptions import HashingError
+
 from desktop.vault.attempts import AttemptCounter
 from desktop.vault.errors import DamagedVault, WrongPassphrase
 from desktop.vault.keys import KeyFile
 from desktop.vault.layout import ATTEMPTS_NAME, DB_NAME, KEYS_NAME
 
+#: Bounds for the KDF cost read from keys.json. ``calibrate`` never goes past 64 passes of
+#: 64 MiB; a file asking for much more is damaged (or planted), and Argon2 would otherwise run
+#: for hours, exhaust memory, or fail with an OverflowError on a value past 32 bits.
+MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_TIME_COST = 256
+MAX_PARALLELISM = 64
+_KEYS_DAMAGED = "Файл ключей хранилища (keys.json) повреждён"
+
 
 def require_db(folder: Path) -> None:
-    if not (folder / DB_NAME).exists():
+    db = folder / DB_NAME
+    if not db.exists():
         raise DamagedVault("Файл хранилища vault.db не найден в папке профиля")
+    if not db.is_file():
+        raise DamagedVault("vault.db в папке профиля — не файл хранилища")
+    if db.stat().st_size == 0:
+        # SQLCipher takes an empty file for a new database: the vault would open empty and
+        # be rebuilt in place, as if all the records had been deleted.
+        raise DamagedVault("Файл хранилища vault.db пуст (0 байт): данные в нём утрачены")
+
+
+def load_keyfile(path: Path) -> KeyFile:
+    """``KeyFile.load`` plus the shape checks it leaves to the first use of each field."""
+    try:
+        kf = KeyFile.load(path)
+    except AttributeError as exc:  # JSON that is not an object
+        raise DamagedVault(_KEYS_DAMAGED) from exc
+    p = kf.params
+    if (len(kf.salt) < 8 or p.memory_kib > MAX_MEMORY_KIB or p.time_cost > MAX_TIME_COST
+            or not 1 <= p.parallelism <= MAX_PARALLELISM or p.memory_kib < 8 * p.parallelism):
+        raise DamagedVault(_KEYS_DAMAGED)
+    return kf
 
 
 def _counted(folder: Path, unwrap: Callable[[KeyFile], bytes],
@@ -27,10 +57,15 @@ def _counted(folder: Path, unwrap: Callable[[KeyFile], bytes],
     replaces the refusal's text, with the number of failures as ``{n}``."""
     counter = AttemptCounter(folder / ATTEMPTS_NAME)
     counter.check()
-    kf = KeyFile.load(folder / KEYS_NAME)
+    kf = load_keyfile(folder / KEYS_NAME)
     require_db(folder)
     try:
         key = unwrap(kf)
+    except (HashingError, MemoryError, TypeError, AttributeError) as exc:
+        # A wrapped key that is not a {"nonce", "ct"} object fails only here, on first use;
+        # only the one being used is checked, so a damaged recovery entry does not lock the
+        # passphrase out (nor the other way round).
+        raise DamagedVault(_KEYS_DAMAGED) from exc
     except WrongPassphrase as exc:
         n = counter.record_failure()
         if wrong is None:
