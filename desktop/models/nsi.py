@@ -9,10 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.paths import resource_dir
+from desktop.vault.errors import describe_os_error
 
 
 @dataclass
@@ -100,59 +103,150 @@ class NsiImportError(ValueError):
     pass
 
 
+#: A full export of the largest dictionary the record uses is a few megabytes; anything far
+#: beyond that is the wrong file, and reading it whole (/dev/zero, a disk image) exhausted
+#: memory instead of answering.
+MAX_EXPORT_BYTES = 50 * 1024 * 1024
+MAX_ENTRIES = 500_000
+MAX_CODE_LEN = 100
+MAX_NAME_LEN = 2000
+_CODE_KEYS = ("code", "id", "код")
+_NAME_KEYS = ("name", "наименование", "value")
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _read_text(path: Path) -> str:
+    name = path.name
+    try:
+        if not path.is_file():
+            if path.exists():
+                raise NsiImportError(f"{path} — не обычный файл: укажите файл выгрузки НСИ (JSON или CSV)")
+            raise NsiImportError(f"Не удалось прочитать файл НСИ {name}: файл не найден")
+        with path.open("rb") as f:
+            data = f.read(MAX_EXPORT_BYTES + 1)
+    except OSError as exc:
+        raise NsiImportError(f"Не удалось прочитать файл НСИ {name}: {describe_os_error(exc)}") from exc
+    if len(data) > MAX_EXPORT_BYTES:
+        raise NsiImportError(f"Файл НСИ {name} слишком большой: больше {MAX_EXPORT_BYTES // (1024 * 1024)} МБ")
+    if not data.strip():
+        raise NsiImportError(f"Файл НСИ {name} пуст")
+    binary = NsiImportError(f"Файл НСИ {name} не текстовый файл в кодировке UTF-8: ожидается выгрузка в JSON или CSV")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise binary from None
+    if "\x00" in text:
+        raise binary
+    return text
+
+
+def _cell(value: object, what: str, where: str, limit: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise NsiImportError(f"Файл НСИ, {where}: {what} должен быть строкой или числом")
+    text = str(value).strip()
+    if not text:
+        raise NsiImportError(f"Файл НСИ, {where}: не указан {what}")
+    if len(text) > limit:
+        raise NsiImportError(f"Файл НСИ, {where}: {what} длиннее {limit} символов")
+    if _BAD_CHARS.search(text):
+        raise NsiImportError(f"Файл НСИ, {where}: {what} содержит недопустимые символы")
+    return text
+
+
+def _pick(row: Mapping[str, object], keys: tuple[str, ...]) -> object:
+    for k in keys:
+        if k in row:
+            return row[k]
+    return None
+
+
+def _json_rows(text: str) -> tuple[str | None, list[tuple[str, Mapping[str, object]]]]:
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise NsiImportError("Файл НСИ не является корректным JSON") from exc
+    if not isinstance(raw, dict):
+        raise NsiImportError("Файл НСИ: ожидается объект JSON с полями oid и entries")
+    oid = raw.get("oid") or raw.get("OID")
+    if oid is not None and not isinstance(oid, str):
+        raise NsiImportError("Файл НСИ: OID справочника должен быть строкой")
+    data = next((raw[k] for k in ("entries", "data", "rows", "list") if k in raw), None)
+    if not isinstance(data, list):
+        raise NsiImportError("Файл НСИ: поле entries (список записей) отсутствует или не является списком")
+    out: list[tuple[str, Mapping[str, object]]] = []
+    for n, r in enumerate(data, 1):
+        if not isinstance(r, dict):
+            raise NsiImportError(f"Файл НСИ, запись №{n}: ожидается объект с полями code и name")
+        out.append((f"запись №{n}", {str(k).strip().lower(): v for k, v in r.items()}))
+    return oid or None, out
+
+
+def _csv_rows(text: str) -> tuple[str | None, list[tuple[str, Mapping[str, object]]]]:
+    lines = text.splitlines()
+    oid: str | None = None
+    first = 1
+    if lines and lines[0].startswith("#"):
+        head = lines.pop(0)
+        first = 2
+        if "oid=" in head:
+            oid = head.split("oid=", 1)[1].strip()
+    # The delimiter is the one of the header: csv.Sniffer, given a ragged sample, guessed a
+    # wrong one and the file read as having no code column at all.
+    header_line = lines[0] if lines else ""
+    delimiter = max(",;\t", key=header_line.count)
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        if not any(k in header for k in _CODE_KEYS) or not any(k in header for k in _NAME_KEYS):
+            raise NsiImportError(
+                "Файл НСИ: в первой строке CSV нет столбцов кода и наименования "
+                f"(найдены: {', '.join(h for h in header if h) or 'пусто'}; "
+                "ожидаются code/ID/код и name/NAME/наименование)")
+        out: list[tuple[str, Mapping[str, object]]] = []
+        for cells in reader:
+            where = f"строка {reader.line_num + first - 1}"
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                raise NsiImportError(
+                    f"Файл НСИ, {where}: столбцов {len(cells)}, а в заголовке {len(header)}")
+            out.append((where, dict(zip(header, cells, strict=True))))
+    except csv.Error as exc:
+        raise NsiImportError(f"Файл НСИ: CSV не читается (строка {reader.line_num + first - 1})") from exc
+    if out and not oid:
+        value = _pick(out[0][1], ("oid",))
+        oid = str(value).strip() if value else None
+    return oid, out
+
+
 def parse_export(path: Path, registry: NsiRegistry) -> tuple[str, list[tuple[str, str]]]:
     """Read a full НСИ export (JSON or CSV) -> (dictionary key, [(code, name)]).
 
     JSON: ``{"oid": "...", "entries"|"data"|"rows": [{"code"|"ID"|"id": ..., "name"|"NAME"|...}]}``.
     CSV: a header row, then code and name columns; the OID is given as ``oid`` column or in
-    the first line as ``# oid=...``.
+    the first line as ``# oid=...``. Anything malformed refuses the whole file (with where
+    and what): a partly read dictionary would replace the whole imported one.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NsiImportError(f"Не удалось прочитать файл НСИ {path.name}: {exc.__class__.__name__}") from exc
-    oid: str | None = None
-    rows: list[dict[str, str]] = []
-    if path.suffix.lower() == ".json":
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise NsiImportError(f"Файл НСИ {path.name} не является корректным JSON") from exc
-        if not isinstance(raw, dict):
-            raise NsiImportError("Файл НСИ: ожидается объект JSON с полями oid и entries")
-        oid = str(raw.get("oid") or raw.get("OID") or "")
-        data = raw.get("entries") or raw.get("data") or raw.get("rows") or raw.get("list") or []
-        if not isinstance(data, list):
-            raise NsiImportError("Файл НСИ: поле entries должно быть списком")
-        rows = [r for r in data if isinstance(r, dict)]
-    else:
-        lines = text.splitlines()
-        if lines and lines[0].startswith("#"):
-            head = lines.pop(0)
-            if "oid=" in head:
-                oid = head.split("oid=", 1)[1].strip()
-        sample = "\n".join(lines[:5])
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel  # type: ignore[assignment]
-        reader = csv.DictReader(io.StringIO("\n".join(lines)), dialect=dialect)
-        rows = list(reader)
-        if rows and not oid:
-            oid = rows[0].get("oid") or rows[0].get("OID")
+    text = _read_text(path)
+    looks_json = path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "[")
+    oid, rows = _json_rows(text) if looks_json else _csv_rows(text)
     if not oid:
         raise NsiImportError("Файл НСИ: не указан OID справочника")
-    d = registry.by_oid(oid)
+    d = registry.by_oid(oid.strip())
     if d is None:
-        raise NsiImportError(f"Справочник с OID {oid} не поддерживается")
+        raise NsiImportError(f"Справочник с OID {oid} не поддерживается; поддерживаются: "
+                             + ", ".join(f"{registry.get(k).oid} ({registry.get(k).name})" for k in registry.keys()))
+    if len(rows) > MAX_ENTRIES:
+        raise NsiImportError(f"Файл НСИ: больше {MAX_ENTRIES} записей — это не выгрузка справочника «{d.name}»")
     out: list[tuple[str, str]] = []
-    for r in rows:
-        low = {str(k).strip().lower(): v for k, v in r.items() if k is not None}
-        code = low.get("code") or low.get("id") or low.get("код")
-        name = low.get("name") or low.get("наименование") or low.get("value")
-        if code in (None, "") or name in (None, ""):
-            continue
-        out.append((str(code).strip(), str(name).strip()))
+    seen: dict[str, str] = {}
+    for where, r in rows:
+        code = _cell(_pick(r, _CODE_KEYS), "код", where, MAX_CODE_LEN)
+        name = _cell(_pick(r, _NAME_KEYS), "наименование", where, MAX_NAME_LEN)
+        if code in seen:
+            raise NsiImportError(f"Файл НСИ, {where}: код «{code}» уже был ({seen[code]})")
+        seen[code] = where
+        out.append((code, name))
     if not out:
         raise NsiImportError("Файл НСИ не содержит ни одной записи с кодом и наименованием")
     return d.key, out

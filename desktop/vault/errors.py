@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class VaultError(Exception):
     """Base: ``str(exc)`` is the message for the person; ``hint`` says what to do."""
@@ -37,3 +39,21 @@ class VaultLocked(VaultError):
 
 class ProfileError(VaultError):
     pass
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "файл или папка не найдены",
+    errno.EACCES: "нет прав доступа",
+    errno.EPERM: "нет прав доступа",
+    errno.EISDIR: "это папка, а не файл",
+    errno.ENOTDIR: "часть пути — файл, а не папка",
+    errno.EEXIST: "на этом месте уже есть файл",
+    errno.ENOSPC: "на диске нет места",
+    errno.EROFS: "диск доступен только для чтения",
+    errno.ENAMETOOLONG: "слишком длинное имя",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """What went wrong with a file, in Russian (not the Python class name)."""
+    return _OS_ERRORS.get(exc.errno or 0, f"ошибка ввода-вывода ({exc.strerror or exc.errno})")
