@@ -8,18 +8,24 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+import sqlalchemy.exc
+import sqlcipher3
 
 from desktop.cli_support import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
     EXIT_OK,
     CliError,
+    not_utf8,
     open_vault,
     passphrase,
+    vault_message,
 )
 from desktop.models import checkdigits as cd
 from desktop.models.nsi import NsiImportError, parse_export
@@ -28,8 +34,9 @@ from desktop.models.schema import ENTITIES, entity
 from desktop.models.seniority import compute
 from desktop.models.validation import ValidationFailed, fmt_date
 from desktop.paths import profiles_root
-from desktop.vault.errors import VaultError
+from desktop.vault.errors import DamagedVault, VaultError, describe_os_error
 from desktop.vault.hardening import disable_core_dumps
+from desktop.vault.layout import DB_NAME, KEYS_NAME
 from desktop.vault.profiles import create_profile, read_profile, write_profile
 from desktop.vault.store import Vault
 
@@ -53,6 +60,9 @@ def _pairs(items: Sequence[str], entity_name: str) -> dict[str, str]:
         k = k.strip()
         if k not in spec.names:
             raise CliError(f"Неизвестное поле «{k}» для «{entity_name}». Поля: {', '.join(spec.names)}")
+        if k in out:
+            # Which of the two was meant is a guess; a silent "last one wins" saved the wrong one.
+            raise CliError(f"Поле «{k}» указано дважды: «{out[k]}» и «{v}»")
         out[k] = v
     return out
 
@@ -64,24 +74,32 @@ def _entity_arg(name: str) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    # Every refusal comes before the first write: a second «init» on a working profile used
+    # to rename it, and a short passphrase left a half-made profile folder behind.
     if args.profile:
         folder = Path(args.profile)
-        folder.mkdir(parents=True, exist_ok=True)
-        prof = read_profile(folder)
-        prof.name = args.name
-        write_profile(prof)
-    else:
-        try:
-            folder = create_profile(profiles_root(), args.name).folder
-        except VaultError as exc:
-            raise CliError(str(exc)) from exc
+        if folder.exists() and not folder.is_dir():
+            raise CliError(f"{folder} — это файл, а не папка: укажите в --profile папку профиля")
+        if (folder / DB_NAME).exists() or (folder / KEYS_NAME).exists():
+            raise CliError(f"В папке {folder} уже есть хранилище: повторно «init» не нужен. "
+                           "Чтобы начать заново, укажите другую папку")
     pw = passphrase("Новая парольная фраза: ", confirm=True)
     if len(pw) < 8:
         raise CliError("Парольная фраза — не короче 8 символов")
     try:
+        if args.profile:
+            folder.mkdir(parents=True, exist_ok=True)
+            prof = read_profile(folder)
+            prof.name = args.name
+            write_profile(prof)
+        else:
+            folder = create_profile(profiles_root(), args.name).folder
         vault, recovery = Vault.create(folder, pw)
     except VaultError as exc:
         raise CliError(str(exc)) from exc
+    except OSError as exc:
+        raise CliError(f"Не удалось создать профиль в {folder if args.profile else profiles_root()}: "
+                       f"{describe_os_error(exc)}") from exc
     vault.close()
     print(f"Профиль создан: {folder}")
     print(f"Ключ восстановления (сохраните его в надёжном месте, он показывается один раз): {recovery}")
@@ -234,6 +252,13 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def damaged_text(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    if "locked" in str(orig) or "busy" in str(orig):
+        return "Хранилище занято другой программой: закройте окно ФРМР или другую команду frmr и повторите"
+    return "Файл хранилища повреждён: часть данных не читается"
+
+
 def _command_of(argv: Sequence[str]) -> str | None:
     """The subcommand named in ``argv`` (skipping ``--profile DIR``), if any."""
     it = iter(argv)
@@ -245,8 +270,32 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
+#: argparse's usage errors (English, from the standard library) -> Russian.
+_USAGE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"the following arguments are required: (.*)"), r"не указаны обязательные аргументы: \1"),
+    (re.compile(r"unrecognized arguments: (.*)"), r"лишние аргументы: \1"),
+    (re.compile(r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)"),
+     r"аргумент \1: недопустимое значение \2 (допустимы: \3)"),
+    (re.compile(r"argument (.*?): expected one argument"), r"аргумент \1: ожидается значение"),
+    (re.compile(r"argument (.*?): ignored explicit argument (.*)"), r"аргумент \1: лишнее значение \2"),
+    (re.compile(r"ambiguous option: (.*?) could match (.*)"), r"неоднозначный параметр \1: подходят \2"),
+)
+
+
+class RuArgumentParser(argparse.ArgumentParser):
+    """Usage errors in Russian, like every other message of ``frmr`` (exit code 2 as before)."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, russian in _USAGE_ERRORS:
+            if pattern.fullmatch(message):
+                message = pattern.sub(russian, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"Ошибка: {message}. Справка: {self.prog} --help\n")
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="frmr", description="ФРМР — кабинет медицинского работника (командная строка)")
+    ap = RuArgumentParser(prog="frmr", description="ФРМР — кабинет медицинского работника (командная строка)")
     ap.add_argument("--profile", metavar="DIR", help="папка профиля (по умолчанию — единственный профиль)")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -315,6 +364,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     disable_core_dumps()
     argv = list(sys.argv[1:] if argv is None else argv)
+    for arg in argv:
+        if not_utf8(arg):
+            print(f"Ошибка: аргумент «{arg.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}» "
+                  "не в кодировке UTF-8: проверьте кодировку терминала (locale). Ничего не изменено.",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
     ap = build_parser(argv)
     args = ap.parse_args(argv)
     try:
@@ -328,7 +383,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Ничего не сохранено.", file=sys.stderr)
         return EXIT_CHECK_FAILED
     except VaultError as exc:
-        print(f"Ошибка: {exc}. {exc.hint}", file=sys.stderr)
+        print(f"Ошибка: {vault_message(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (sqlcipher3.DatabaseError, sqlalchemy.exc.DBAPIError) as exc:
+        # A page damaged past the first one opens fine and fails on the read that reaches it.
+        print(f"Ошибка: {vault_message(DamagedVault(damaged_text(exc)))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("Прервано", file=sys.stderr)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from desktop.paths import profiles_root
 from desktop.vault.errors import VaultError
+from desktop.vault.layout import DB_NAME, KEYS_NAME
 from desktop.vault.profiles import list_profiles
 from desktop.vault.store import Vault
 
@@ -26,16 +27,40 @@ class CliError(Exception):
         self.code = code
 
 
+def not_utf8(text: str) -> bool:
+    """Python decodes undecodable bytes of argv and the environment to lone surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def passphrase(prompt: str = "Парольная фраза: ", confirm: bool = False) -> str:
     env = os.environ.get("FRMR_PASSPHRASE")
     if env:
+        if not_utf8(env):
+            raise CliError("Парольная фраза в FRMR_PASSPHRASE не в кодировке UTF-8: "
+                           "проверьте кодировку терминала (locale)")
         return env
     if not sys.stdin.isatty():
         raise CliError("Парольная фраза не задана: укажите её в FRMR_PASSPHRASE или запустите команду в терминале")
     value = getpass.getpass(prompt)
+    if not value:
+        raise CliError("Парольная фраза не введена")
+    if not_utf8(value):
+        raise CliError("Парольная фраза не в кодировке UTF-8: проверьте кодировку терминала (locale)")
     if confirm and getpass.getpass("Повторите парольную фразу: ") != value:
         raise CliError("Парольные фразы не совпадают")
     return value
+
+
+def vault_message(exc: VaultError) -> str:
+    """The error and what to do, as one text (the message may already end with a period)."""
+    text = str(exc).rstrip()
+    if exc.hint:
+        text = f"{text.rstrip('.')}. {exc.hint}"
+    return text
 
 
 def profile_dir(args: argparse.Namespace) -> Path:
@@ -44,6 +69,10 @@ def profile_dir(args: argparse.Namespace) -> Path:
         if not folder.is_dir():
             raise CliError(f"Папка профиля {folder} не найдена: "
                            f"создайте профиль командой «frmr --profile {folder} init»")
+        if not (folder / KEYS_NAME).exists() and not (folder / DB_NAME).exists():
+            # Nothing to restore from a backup here: the folder has simply never had a vault.
+            raise CliError(f"В папке {folder} нет хранилища: "
+                           f"создайте его командой «frmr --profile {folder} init»")
         return folder
     profiles = [p for p in list_profiles(profiles_root()) if p.has_vault]
     if len(profiles) == 1:
@@ -59,5 +88,4 @@ def open_vault(args: argparse.Namespace) -> Vault:
     try:
         return Vault.open(folder, passphrase())
     except VaultError as exc:
-        hint = f" {exc.hint}" if exc.hint else ""
-        raise CliError(f"{exc}.{hint}") from exc
+        raise CliError(vault_message(exc)) from exc
