@@ -10,7 +10,7 @@ import importlib
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -27,12 +27,11 @@ from desktop.cli_support import (
     passphrase,
     vault_message,
 )
-from desktop.models import checkdigits as cd
 from desktop.models.nsi import NsiImportError, parse_export
 from desktop.models.repository import RecordRepository
 from desktop.models.schema import ENTITIES, entity
 from desktop.models.seniority import compute
-from desktop.models.validation import ValidationFailed, fmt_date
+from desktop.models.validation import FieldError, ValidationFailed, check_identifier, fmt_date
 from desktop.paths import profiles_root
 from desktop.vault.errors import DamagedVault, VaultError, describe_os_error
 from desktop.vault.hardening import disable_core_dumps
@@ -211,13 +210,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    checks: dict[str, Callable[[str], bool]] = {
-        "snils": cd.snils_is_valid, "inn": cd.inn_is_valid, "ogrn": cd.ogrn_is_valid, "kpp": cd.kpp_is_valid,
-    }
-    ok = checks[args.kind](args.value.strip())
     label = {"snils": "СНИЛС", "inn": "ИНН", "ogrn": "ОГРН/ОГРНИП", "kpp": "КПП"}[args.kind]
-    print(f"{label} {args.value}: {'верен' if ok else 'неверен'}")
-    return EXIT_OK if ok else EXIT_CHECK_FAILED
+    try:
+        check_identifier(args.kind, args.value)
+    except FieldError as exc:
+        print(f"{label} {args.value}: неверен — {exc}")
+        return EXIT_CHECK_FAILED
+    print(f"{label} {args.value}: верен")
+    return EXIT_OK
 
 
 def cmd_nsi_import(args: argparse.Namespace) -> int:

@@ -187,7 +187,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
             from desktop.models.repository import RecordRepository
 
             snapshot = RecordRepository(vault).snapshot()
-        doc = generate(args.kind, snapshot, nmo_filter=_nmo_filter(args) if args.kind == "nmo" else None)
+        rule = None
+        if vault is not None:  # the НМО rule the person set in «Настройки», as the app uses it
+            from desktop.documents.nmo import rule_from_settings
+            from desktop.vault.profiles import load_settings
+
+            rule = rule_from_settings(load_settings(vault.folder))
+        doc = generate(args.kind, snapshot, nmo_filter=_nmo_filter(args) if args.kind == "nmo" else None, rule=rule)
         data = doc.pdf
         if signer is not None:
             res = sign_pdf(signer, data, PdfSignOptions(visible=not args.invisible, tsa_url=args.tsa))

@@ -211,6 +211,17 @@ def _check_identifier(spec: FieldSpec, s: str) -> str:
     raise AssertionError(c)
 
 
+def check_identifier(kind: str, value: str) -> str:
+    """``frmr validate``: the check an edit of such a field gets, so that both agree (a lower-case
+    КПП, a СНИЛС with spaces). Returns the canonical value or raises FieldError with the reason."""
+    s = value.strip()
+    if kind == "inn":
+        if len(s) not in (10, 12):
+            raise FieldError(tr("ИНН — 10 цифр (организация) или 12 цифр (физическое лицо)"))
+        kind = "inn10" if len(s) == 10 else "inn12"
+    return _check_identifier(FieldSpec(name=kind, label=kind, check=kind), s)
+
+
 def message(spec: FieldSpec, text: str) -> str:
     return tr("«{label}»: {text}").format(label=tr(spec.label), text=text)
 

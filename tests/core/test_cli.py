@@ -109,8 +109,20 @@ def test_real_process_exit_codes(profile: Path) -> None:
 
 def test_validate_commands() -> None:
     for kind, value in (("snils", "112-233-445 95"), ("inn", "7707083893"), ("ogrn", "1027700132195"),
-                        ("kpp", "773601001")):
+                        ("kpp", "773601001"), ("kpp", "7736ab001"), ("inn", " 500100732259 ")):
         assert main(["validate", kind, value]) == 0
+
+
+def test_validate_agrees_with_add_and_says_why(profile: Path) -> None:
+    # A lower-case КПП is stored upper-cased by an edit; ``validate`` once called it wrong.
+    r = frmr(profile, "validate", "kpp", "7736ab001")
+    assert r.returncode == 0 and "верен" in r.stdout
+    for args, reason in ((("inn", "77070838931"), "10 цифр (организация) или 12"),
+                         (("snils", "112-233-445 96"), "контрольное число"),
+                         (("kpp", "7736-01-001"), "9 знаков"),
+                         (("ogrn", "１０２７７００１３２１９５"), "13 цифр")):
+        r = frmr(profile, "validate", *args)
+        assert r.returncode == 1 and "неверен" in r.stdout and reason in r.stdout, (args, r.stdout)
 
 
 def test_nsi_import_json_and_csv(profile: Path, tmp_path: Path) -> None:

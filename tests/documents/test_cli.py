@@ -113,3 +113,24 @@ def test_unsigned_pdf_verify_exit_1(files: Path, capsys: pytest.CaptureFixture[s
     run(capsys, "doc", "generate", "seniority", "--demo", "--out", str(pdf))
     code, out, _ = run(capsys, "verify", str(pdf))
     assert code == 1 and "нет электронных подписей" in out
+
+
+def test_nmo_report_follows_the_rule_set_in_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.vault.profiles import load_settings, save_settings
+
+    monkeypatch.setenv("FRMR_PASSPHRASE", "правило-НМО-2026")
+    monkeypatch.setenv("FRMR_FAST_KDF", "1")
+    profile = tmp_path / "p"
+    assert run(capsys, "--profile", str(profile), "init")[0] == 0
+    assert run(capsys, "--profile", str(profile), "add", "person", "snils=112-233-445 95", "last_name=Иванова",
+               "first_name=Мария", "gender=female", "birth_date=17.03.1984")[0] == 0
+    assert run(capsys, "--profile", str(profile), "add", "nmo", "event_date=01.03.2025", "kind=program",
+               "title=Терапия", "credits=36", "status=confirmed")[0] == 0
+    save_settings(profile, {**load_settings(profile), "nmo_cycle_total": 500, "nmo_cycle_program": 300,
+                            "nmo_cycle_other": 200})
+    out = tmp_path / "nmo.pdf"
+    assert run(capsys, "--profile", str(profile), "doc", "generate", "nmo", "--out", str(out))[0] == 0
+    text = pdftotext(out, flat=True)
+    # «Показатель — Требуется — Подтверждено — Не хватает», as «НМО» in the app shows it
+    assert "Всего ЗЕТ 500 36 464" in text and "Программы повышения квалификации 300 36 264" in text
