@@ -138,16 +138,25 @@ def pkce_pair() -> tuple[str, str]:
 _LAST_STEP: dict[str, int] = {}
 
 
-def current_otp(secret: str) -> str:
-    """A code the server will accept now.
+#: a login started this long before the end of a step may still be verified after it
+_STEP_MARGIN_S = 10
 
-    The server accepts the current 30-second step and its neighbours, each at most once; so take
-    the oldest acceptable step not used yet by this process, waiting only when all are spent.
+
+def current_otp(secret: str) -> str:
+    """A code the server will accept now, and still when it checks it a few seconds later.
+
+    The server accepts the current 30-second step and its neighbours, each at most once and in
+    increasing order; so take the oldest acceptable step not used yet by this process, waiting
+    only when all are spent. The previous step is taken only early in the current one: its code
+    stops being accepted when the step turns, and a login under load (CI) crossed that line.
     """
     totp = pyotp.TOTP(secret)
     while True:
-        now_step = int(time.time()) // totp.interval
-        step = max(now_step - 1, _LAST_STEP.get(secret, 0) + 1)
+        now = time.time()
+        now_step = int(now) // totp.interval
+        left = totp.interval - now % totp.interval
+        oldest = now_step - 1 if left > _STEP_MARGIN_S else now_step
+        step = max(oldest, _LAST_STEP.get(secret, 0) + 1)
         if step <= now_step + 1:
             _LAST_STEP[secret] = step
             return totp.generate_otp(step)
