@@ -170,7 +170,10 @@ def gui_stall(folder: Path, url: str, session: dict[str, Any], page: int) -> dic
 
     from desktop.views.sync_controller import SyncController
 
+    from desktop.views import heap
+
     app = QApplication.instance() or QApplication([])
+    heap.install()  # as the app's session does: the cyclic collector runs on the GUI thread only
     r = Replica(folder, url)
     try:
         r.adopt_session(session)

@@ -112,9 +112,10 @@ def _quiet_gc() -> Iterator[None]:
     garbage; not undone, or the next full collection would walk it all again) and pause
     automatic collection while the sync runs; the pages it parses hold no reference cycles,
     so memory stays flat and plain reference counting frees them."""
-    gc.collect(1)
-    gc.freeze()
     was_enabled = gc.isenabled()
+    if was_enabled:  # the GUI disables it and collects on its own thread (desktop.views.heap)
+        gc.collect(1)
+    gc.freeze()
     gc.disable()
     try:
         yield

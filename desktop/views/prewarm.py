@@ -15,7 +15,6 @@ the module locks if the preload is still busy with them.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import sys
 import threading
@@ -23,7 +22,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.views import turns
+from desktop.views import heap, turns
 
 #: Qt-free; safe to import on any thread
 CORE_MODULES: tuple[str, ...] = (
@@ -67,6 +66,7 @@ class Preloader(QObject):
     def start(self) -> None:
         global _current
         _current = self
+        heap.hold()
         # Not a daemon: a daemon killed at exit in the middle of an import can crash the
         # interpreter's shutdown; the imports take well under a second.
         threading.Thread(target=self._core, name="frmr-preload", daemon=False).start()
@@ -103,6 +103,7 @@ class Preloader(QObject):
                 continue
             return True
         self.finished = True
+        heap.settle_and_resume()  # the modules just imported live as long as the process
         self.done.emit()
         return False
 
@@ -124,15 +125,3 @@ def when_core_ready(fn: Callable[[], None]) -> None:
         fn()
 
     pre.core_ready.connect(once)
-
-
-def settle_heap() -> None:
-    """Move what exists now (modules, SQLAlchemy metadata, Qt wrappers) out of the cyclic GC's
-    reach. Otherwise each full collection walks all of it on whichever thread allocates —
-    measured at 30–60 ms on the GUI thread while saving, above the 50 ms stall budget.
-    Objects freed by reference counting are unaffected; ``release_heap`` undoes it on lock."""
-    gc.freeze()
-
-
-def release_heap() -> None:
-    gc.unfreeze()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QW
 
 from desktop.i18n import language, set_language, tr
 from desktop.vault.profiles import Profile, list_profiles, load_settings, read_profile
-from desktop.views import live_text, prewarm, turns
+from desktop.views import heap, live_text, turns
 from desktop.views.consent_view import ConsentView
 from desktop.views.crash import describe_unexpected
 from desktop.views.first_start import FirstStartWizard
@@ -66,6 +66,11 @@ def _recover(folder: Path, key: str, new: str) -> tuple[Vault, RecordRepository]
     return vault, RecordRepository(vault)
 
 
+def _release_heap() -> bool:
+    heap.release()
+    return False  # one step
+
+
 class SectionViews(dict[str, QWidget]):
     """Built section widgets by (Russian) section name; asking for one not built yet builds it."""
 
@@ -104,6 +109,7 @@ class Session(QObject):
         self._current_attempt = 0
         self.idle = IdleWatcher(15, self)
         self.idle.timeout.connect(self.lock)
+        heap.install()  # widgets die in reference cycles: collect them on this thread only
         window.close_handler = self._on_close
         self._build_menu()
 
@@ -325,7 +331,7 @@ class Session(QObject):
             return False
         if page.build_next():
             return True
-        prewarm.settle_heap()  # every section is built: keep the GC off this long-lived heap
+        heap.settle()  # every section is built: keep the collector off this long-lived heap
         return False
 
     def _settings_changed(self, settings: dict[str, Any]) -> None:
@@ -380,7 +386,6 @@ class Session(QObject):
             store.deleteLater()
         if vault is not None:
             self.worker.submit(vault.close)
-        prewarm.release_heap()  # the record's widgets and rows may be collected again
         self.window.set_vault_state(False)
         self.window.set_pending(None)
         if self.profile is not None and self.profile.has_vault:
@@ -388,6 +393,9 @@ class Session(QObject):
         else:
             self.show_chooser()
         self.locked.emit()
+        # The record's widgets and rows may be collected now: a full collection (tens of ms), in a
+        # later turn, once the unlock screen has replaced the record on screen.
+        turns.later(_release_heap)
 
     def _on_close(self) -> bool:
         if self.vault is not None:
