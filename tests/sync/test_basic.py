@@ -29,22 +29,12 @@ def _hr(server: dict[str, Any], org: Org, tmp_path: Path, replicas: list[Replica
     return r
 
 
-def _server_state(server: dict[str, Any], r: Replica) -> dict[str, Any]:
-    from desktop.sync.auth import load_tokens
-
-    t = load_tokens(r.vault)
-    assert t is not None
-    got = httpx.get(server["url"] + "/sync/state", headers={"Authorization": f"Bearer {t.access_token}",
-                                                          "X-Client-Schema": "3"}).json()
-    return dict(got["entities"])
-
-
 def test_first_sync_pulls_own_record_and_converges(server, org, tmp_path, replicas) -> None:
     doc, pid, eid = _doctor(server, org, tmp_path, replicas)
     rep = doc.sync()
     assert rep.outcome == "converged", rep
     assert rep.repulled == []  # the local checksum agreed with the server's at once
-    assert doc.engine().local_state() == _server_state(server, doc)
+    assert doc.engine().local_state() == doc.server_state()
     assert stored(doc.repo, "person", pid)["last_name"] == "Тестова"
     assert stored(doc.repo, "employment", eid)["org_inn"] == org.inn
     assert doc.repo.person_id() == pid

@@ -172,6 +172,18 @@ class Replica:
     def sync(self, **kw: Any) -> Any:
         return self.engine(**kw).sync()
 
+    def server_state(self) -> dict[str, Any]:
+        """The server's convergence summary for this replica's account (what the engine compares)."""
+        import httpx
+
+        from desktop.sync.auth import load_tokens
+
+        t = load_tokens(self.vault)
+        assert t is not None
+        got = httpx.get(self.server_url + "/sync/state", headers={"Authorization": f"Bearer {t.access_token}",
+                                                                 "X-Client-Schema": "3"}).json()
+        return dict(got["entities"])
+
     def crash(self) -> None:
         """Drop every connection without a clean close (what a kill leaves: WAL as is)."""
         eng = self.vault._engine
