@@ -25,7 +25,7 @@ from desktop.vault.attachments import MAX_ATTACHMENT_BYTES
 from desktop.vault.errors import VaultError
 
 if TYPE_CHECKING:
-    from desktop.documents.nmo import NmoFilter
+    from desktop.documents.nmo import CycleRule, NmoFilter
     from desktop.documents.pdf import GeneratedDocument
     from desktop.documents.signing import BatchResult, CertCheck, CertInfo, P12Signer
     from desktop.documents.verify import VerificationReport
@@ -66,12 +66,10 @@ def snapshot_of(store: RecordStore) -> Snapshot:
 
 
 def generate(kind: str, snapshot: Snapshot, nmo_filter: NmoFilter | None = None,
-             settings: Mapping[str, Any] | None = None) -> GeneratedDocument:
-    """``settings``: the profile's, for the НМО cycle rule a person may have changed."""
-    from desktop.documents.nmo import rule_from_settings
+             rule: CycleRule | None = None) -> GeneratedDocument:
     from desktop.documents.pdf import generate as make
 
-    return make(kind, snapshot, nmo_filter=nmo_filter, rule=rule_from_settings(settings or {}))
+    return make(kind, snapshot, nmo_filter=nmo_filter, rule=rule)
 
 
 def store_generated(repo: RecordRepository, doc: GeneratedDocument) -> str:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.documents.nmo import rule_from_settings
 from desktop.i18n import tr
 from desktop.views import document_tasks as tasks
 from desktop.views.cert_dialogs import CertImportDialog, PasswordDialog
@@ -403,8 +404,8 @@ class DocumentsView(QWidget):
             self.generate_button.setEnabled(True)
             self._failed(tr("Документ не сформирован."))(exc)
 
-        settings = dict(self.store.settings)
-        run_in_pool(lambda: tasks.generate(kind, snapshot, nmo_filter, settings), generated, failed)
+        rule = rule_from_settings(self.store.settings)  # the НМО rule set in «Настройки»
+        run_in_pool(lambda: tasks.generate(kind, snapshot, nmo_filter, rule), generated, failed)
 
     def _stored(self, ids: list[str], message: str) -> None:
         self.generate_button.setEnabled(True)

@@ -26,8 +26,8 @@ def history_xlsx(snapshot: tasks.Snapshot) -> bytes:
     return nmo_history_xlsx(snapshot)
 
 
-def history_pdf(snapshot: tasks.Snapshot, settings: dict[str, Any]) -> bytes:
-    return tasks.generate("nmo_history", snapshot, settings=settings).pdf
+def history_pdf(snapshot: tasks.Snapshot) -> bytes:
+    return tasks.generate("nmo_history", snapshot).pdf
 
 
 class NmoExportBar(QWidget):
@@ -73,10 +73,10 @@ class NmoExportBar(QWidget):
 
     def export(self, fmt: str, path: str) -> None:
         snap = self.snapshot()
-        settings = dict(self.table.model.store.settings)
+        build = history_xlsx if fmt == "xlsx" else history_pdf
 
         def work() -> str:
-            return tasks.save_file(path, history_xlsx(snap) if fmt == "xlsx" else history_pdf(snap, settings))
+            return tasks.save_file(path, build(snap))
 
         def done(p: str) -> None:
             self.table.banner.show_message(tr("Выгружено: {path}").format(path=p), INFO_STYLE)
@@ -86,12 +86,11 @@ class NmoExportBar(QWidget):
 
     def print_history(self) -> None:
         snap = self.snapshot()
-        settings = dict(self.table.model.store.settings)
 
         def rendered(images: list[QImage]) -> None:
             self.print_dialog = print_preview(images, tr("История начислений НМО"), self)
 
-        run_in_pool(lambda: render_pdf(history_pdf(snap, settings), PRINT_DPI), rendered, self._failed)
+        run_in_pool(lambda: render_pdf(history_pdf(snap), PRINT_DPI), rendered, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         text = tasks.user_message(exc) or describe_unexpected(exc)
