@@ -23,13 +23,12 @@ _bound: list[tuple[QObject, str, str]] = []
 def bind(obj: T, source: str, setter: str = "setText") -> T:
     """Give ``obj`` the translation of ``source`` now, and again after every language change."""
     getattr(obj, setter)(tr(source))
-    if len(_bound) > 256:  # windows of earlier sessions (tests) are gone: forget them
-        _bound[:] = [b for b in _bound if shiboken6.isValid(b[0])]
     _bound.append((obj, setter, source))
     return obj
 
 
 def retranslate() -> None:
+    # Menus of windows closed since (earlier sessions) are gone: forget them here.
     _bound[:] = [b for b in _bound if shiboken6.isValid(b[0])]
     for obj, setter, source in _bound:
         getattr(obj, setter)(tr(source))
