@@ -2,7 +2,8 @@
 
 Files in a profile folder: ``vault.db`` (+ ``-wal``/``-shm`` while open, encrypted by
 SQLCipher), ``keys.json`` (the data key, wrapped), ``attempts.json`` (failed unlocks),
-``profile.json`` and ``settings.json`` (no personal data).
+``profile.json`` and ``settings.json`` (no personal data). All of them 0600 in a 0700
+folder (``private``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from desktop.vault.errors import DamagedVault, VaultLocked
+from desktop.vault.integrity import FileReport, check_file
 from desktop.vault.keys import KdfParams, KeyFile, calibrate
 from desktop.vault.layout import ATTEMPTS_NAME, DB_NAME, KEYS_NAME
+from desktop.vault.private import create_private_file, private_dir, tighten_profile
 from desktop.vault.unlock import load_keyfile, recover_data_key, unwrap_data_key
 
 __all__ = ["ATTEMPTS_NAME", "DB_NAME", "KEYS_NAME", "LATEST_SCHEMA", "Vault", "migrate"]
@@ -95,6 +98,9 @@ class Vault:
         self.db_path = self.folder / DB_NAME
         self._key: bytearray | None = bytearray(data_key)
         self._lock = threading.Lock()
+        # A profile made before files were created private (vault.db was 0644): tighten it
+        # before SQLite opens the file and creates its -wal/-shm with the same mode.
+        tighten_profile(self.folder)
         first = _raw_connect(self.db_path, self._key)
         try:
             self.schema_version = migrate(first)
@@ -112,10 +118,13 @@ class Vault:
     ) -> tuple[Vault, str]:
         """New vault in an empty profile folder -> (vault, recovery key to show once)."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         if (folder / DB_NAME).exists() or (folder / KEYS_NAME).exists():
             raise DamagedVault("В этой папке профиля уже есть хранилище")
         _, data_key, recovery = KeyFile.create(folder / KEYS_NAME, passphrase, params or calibrate())
+        # SQLite would create the file with 0644 (less the umask); made here first, empty and
+        # 0600, SQLCipher starts a new database in it and -wal/-shm inherit the mode.
+        create_private_file(folder / DB_NAME)
         return cls(folder, data_key), recovery
 
     @classmethod
@@ -180,6 +189,15 @@ class Vault:
         if key is not None:
             for i in range(len(key)):
                 key[i] = 0
+
+    def check_file(self) -> FileReport:
+        """SQLCipher's check of every page of ``vault.db`` and SQLite's of its structure, on a
+        connection of its own (the pooled ones keep their state). Run it where DB work runs."""
+        with self._lock:
+            if self._key is None:
+                raise VaultLocked("Хранилище заблокировано")
+            key = bytes(self._key)
+        return check_file(self.db_path, key)
 
     def subkey(self, purpose: bytes) -> bytes:
         """A key for one purpose (the audit MAC), derived from the data key while unlocked."""
