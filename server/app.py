@@ -11,6 +11,7 @@ from server import problems
 from server.api import blobs, me, registry
 from server.api import sync as sync_api
 from server.auth import oauth
+from server.boundary import Boundary, Limits
 from server.config import Settings
 from server.db import make_engine
 from server.state import build_state
@@ -26,6 +27,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   default_response_class=JSONResponse)
     app.state.frmr = build_state(settings, engine)
     problems.install(app)
+    # The request boundary (sizes, characters, shapes) runs before routing and authentication.
+    app.add_middleware(Boundary, limits=Limits(body_bytes=settings.max_body_bytes,
+                                               blob_bytes=settings.max_blob_bytes))
     app.include_router(oauth.router)
     app.include_router(me.router)
     app.include_router(sync_api.router)

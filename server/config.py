@@ -26,6 +26,9 @@ def _int_env(name: str, default: int) -> int:
 class Settings:
     database_url: str = field(default_factory=default_database_url)
     max_blob_bytes: int = 5 * 1024 * 1024
+    #: any other request body (JSON, forms); refused from Content-Length or while streaming, before
+    #: parsing and authentication (server.boundary)
+    max_body_bytes: int = 4 * 1024 * 1024
     access_ttl: int = 900  # ≤ 15 minutes, as the issue demands
     refresh_ttl: int = 30 * 24 * 3600
     code_ttl: int = 120
@@ -45,6 +48,7 @@ class Settings:
         return cls(
             database_url=os.environ.get("FRMR_DATABASE_URL") or default_database_url(),
             max_blob_bytes=_int_env("FRMR_MAX_BLOB_BYTES", 5 * 1024 * 1024),
+            max_body_bytes=_int_env("FRMR_MAX_BODY_BYTES", 4 * 1024 * 1024),
             access_ttl=min(_int_env("FRMR_ACCESS_TTL", 900), 900),
             min_client_schema=_int_env("FRMR_MIN_CLIENT_SCHEMA", 1),
             login_rate_per_minute=max(0, _int_env("FRMR_LOGIN_RATE_PER_MINUTE", 30)),

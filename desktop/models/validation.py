@@ -19,6 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from desktop.i18n import tr
 from desktop.models import checkdigits as cd
+from desktop.models import textrules
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import EntitySpec, FieldSpec, entity
 
@@ -28,9 +29,9 @@ _DATE_RU = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 MIN_DATE = dt.date(1900, 1, 1)
-#: Control characters (tabs and line breaks aside) and lone surrogates: the latter are how
-#: Python carries bytes of a non-UTF-8 argument, and no database driver can encode them.
-_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: Longest field name quoted back in an «unknown field» message: the name comes from whoever
+#: sent the row (a push from any client), and an answer or a stored result must stay bounded.
+_NAME_SHOWN = 64
 
 
 class FieldError(ValueError):
@@ -134,8 +135,25 @@ def parse_field(spec: FieldSpec, raw: Any, nsi: NsiRegistry, today: dt.date) -> 
         raise FieldError(tr("не длиннее {n} символов").format(n=spec.max_len))
     if spec.kind == "text" and len(s) > 5000:
         raise FieldError(tr("не длиннее 5000 символов"))
-    if _BAD_CHARS.search(s):
+    # Control characters (tabs and line breaks aside) and lone surrogates — the latter are how
+    # Python carries bytes of a non-UTF-8 argument, and no database driver can encode them.
+    # The rule is textrules', the one the server's request boundary applies too.
+    if textrules.text_problem(s) is not None:
         raise FieldError(tr("недопустимые символы"))
+    if spec.name in textrules.NAME_KEYS:
+        # A name shown in staff lists, CSV and PDFs: no invisible or direction-changing
+        # character, no line break, no exotic space — each lets one name pass for another.
+        ch = textrules.bad_name_char(s) or next((c for c in s if c in "\t\n\r"), None)
+        if ch is not None:
+            raise FieldError(tr("недопустимый символ {code}: в именах нельзя использовать невидимые символы, "
+                                "символы направления текста, особые пробелы и переводы строки").format(
+                code=textrules.code_point(ch)))
+    elif spec.kind != "text":
+        # Any other one-line value (a document number, an issuer): an invisible character would
+        # make two equal numbers differ (the duplicate-diploma check) and mislead whoever reads it.
+        ch = textrules.first_invisible(s)
+        if ch is not None:
+            raise FieldError(tr("недопустимый невидимый символ {code}").format(code=textrules.code_point(ch)))
     if spec.kind == "date":
         d = parse_date(s)
         if d < MIN_DATE:
@@ -269,8 +287,9 @@ def validate(
     res = Result()
     for name in row:
         if name not in spec.names:
-            res.errors[name] = tr("Неизвестное поле «{name}» для раздела «{section}»").format(
-                name=name, section=tr(spec.label))
+            shown = textrules.shown(str(name), _NAME_SHOWN)
+            res.errors[shown] = tr("Неизвестное поле «{name}» для раздела «{section}»").format(
+                name=shown, section=tr(spec.label))
     for f in spec.fields:
         raw = row.get(f.name)
         if (raw is None or raw == "") and f.name in _DEFAULTS.get(entity_name, {}):
