@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from desktop.models import textrules
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import ENTITIES, entity
 from desktop.models.validation import FieldError, parse_field, validate
@@ -168,7 +169,8 @@ class Engine:
         canon: dict[str, Any] = {}
         for name, raw in fields.items():
             if name not in spec.names:
-                errors[name] = f"Неизвестное поле «{name}» для раздела «{spec.label}»"
+                shown = textrules.shown(str(name), 64)  # a client's name, echoed and stored: bounded
+                errors[shown] = f"Неизвестное поле «{shown}» для раздела «{spec.label}»"
                 continue
             try:
                 canon[name] = parse_field(spec.field(name), raw, self.nsi, self.today)
