@@ -296,7 +296,13 @@ def _check_structure(conn: sqlcipher3.Connection, rep: FileReport) -> None:
     try:
         lines = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
     except sqlcipher3.DatabaseError as exc:
-        rep.problems.append(f"Проверка структуры базы не выполнена: {_db_error(exc)}")
+        if _is_damage(exc):
+            # Every page is authentic, yet SQLite cannot walk the b-trees: written so by someone
+            # holding the key, or by a broken program — the structure itself is wrong.
+            rep.problems.append("Нарушена структура базы (PRAGMA integrity_check): страницы подлинны, но "
+                                f"SQLite не может пройти по её таблицам ({exc})")
+        else:
+            rep.problems.append(f"Проверка структуры базы не выполнена: {_db_error(exc)}")
         return
     rep.structure_checked = True
     if lines == ["ok"]:
