@@ -87,9 +87,16 @@ def section_factories(
         return NotificationsView(notifications)
 
     def settings() -> QWidget:
+        from desktop.vault.integrity import check_vault
         from desktop.views.settings_view import SettingsView
 
-        view = SettingsView(folder, settings_dict, vault.change_passphrase)
+        repo = store.repo
+
+        def start_check(done: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
+            # The DB worker: every page of the file is read, which the GUI thread must not wait on.
+            store.worker.submit(lambda: check_vault(vault, repo), done, failed)
+
+        view = SettingsView(folder, settings_dict, vault.change_passphrase, check_vault=start_check)
         view.settings_changed.connect(on_settings_changed)
         view.settings_changed.connect(lambda _s: notifications.reload())
         view.settings_changed.connect(lambda _s: refresh_nmo())
