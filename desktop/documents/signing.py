@@ -1,9 +1,10 @@
 """«Подписать электронно»: certificate checks, PAdES for PDFs, detached CAdES-BES for other files.
 
 Everything signs through one interface, :class:`Signer`: a certificate, its pre-signing check
-and a pyHanko CMS signer. Today the only implementation is :class:`P12Signer` (RSA or ECDSA
-key in a .p12/.pfx); a GOST provider (КриптоПро, a token) implements the same protocol with a
-pyHanko ``Signer`` subclass of its own and the PDF/CMS code here stays as it is.
+and a pyHanko CMS signer. :class:`P12Signer` holds a key from a container: RSA or ECDSA, or a
+ГОСТ Р 34.10-2012 key (module ``gost``) whose CMS signer is a ``gost_cms.GostCmsSigner``.
+pyHanko cannot hash with Streebog, so for that signer the PDF and CMS functions here take the
+GOST path (``_sign_pdf_gost``): pyHanko still writes the PDF, the CMS is built by ``gost_cms``.
 """
 
 from __future__ import annotations
@@ -34,14 +35,13 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as HankoSigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.stamp.static import StaticStampStyle
-from pyhanko_certvalidator import CertificateValidator, ValidationContext
-from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
-from desktop.documents import fonts
+from desktop.documents import fonts, gost, gost_cms
+from desktop.documents.gost_cms import GostCmsSigner
 
 Trust = Literal["trusted", "self_signed", "unknown_issuer"]
 
@@ -73,13 +73,21 @@ def _name_attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
 
 
 def owner_name(name: x509.Name) -> str:
-    """The person a certificate names: CN, else surname + given name (Russian qualified
-    certificates carry SN/G besides CN), else the whole DN."""
-    cn = _name_attr(name, NameOID.COMMON_NAME)
-    if cn:
-        return cn
-    parts = [_name_attr(name, NameOID.SURNAME), _name_attr(name, NameOID.GIVEN_NAME)]
-    return " ".join(p for p in parts if p) or name.rfc4514_string()
+    """The person a certificate names. Russian qualified certificates of an employee put the
+    organisation in CN and the person in SN + G (G = имя и отчество), so SN + G come first;
+    else CN, else the whole DN."""
+    sn, given = _name_attr(name, NameOID.SURNAME), _name_attr(name, NameOID.GIVEN_NAME)
+    if sn and given:
+        return f"{sn} {given}"
+    return _name_attr(name, NameOID.COMMON_NAME) or sn or name.rfc4514_string()
+
+
+# The Russian qualified certificate profile (приказ ФСБ № 795): СНИЛС, ИНН of a person,
+# ИНН of an organisation, ОГРН — as subject attributes.
+OID_SNILS = x509.ObjectIdentifier("1.2.643.100.3")
+OID_INN = x509.ObjectIdentifier("1.2.643.3.131.1.1")
+OID_INN_LE = x509.ObjectIdentifier("1.2.643.100.4")
+OID_OGRN = x509.ObjectIdentifier("1.2.643.100.1")
 
 
 def key_description(public_key: object) -> str:
@@ -87,13 +95,41 @@ def key_description(public_key: object) -> str:
         return f"RSA {public_key.key_size}"
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         return f"ECDSA {_EC_CURVES.get(public_key.curve.name, public_key.curve.name)}"
+    if isinstance(public_key, gost.GostPublicKey):
+        return public_key.description
     return type(public_key).__name__
 
 
+def _gost_key(cert: x509.Certificate) -> gost.GostPublicKey | None:
+    """The certificate's GOST key; None for RSA/ECDSA. A damaged or unknown GOST key raises
+    gost.GostError (a message for the user)."""
+    return gost.cert_public_key(_as_asn1(cert))
+
+
+def cert_key(cert: x509.Certificate) -> object:
+    """The certificate's public key as pyca/cryptography or ``gost`` has it."""
+    gkey = _gost_key(cert)
+    if gkey is not None:
+        return gkey
+    try:
+        return cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        return None
+
+
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """Does ``issuer``'s key verify ``cert``'s signature (RSA PKCS#1 v1.5 or ECDSA)?"""
-    key = issuer.public_key()
-    algo = cert.signature_hash_algorithm
+    """Does ``issuer``'s key verify ``cert``'s signature (RSA PKCS#1 v1.5, ECDSA or GOST)?"""
+    try:
+        gkey = _gost_key(issuer)
+    except gost.GostError:
+        return False
+    if gkey is not None:
+        return gost.cert_signature_ok(_as_asn1(cert), gkey)
+    try:
+        key = issuer.public_key()
+        algo = cert.signature_hash_algorithm
+    except (UnsupportedAlgorithm, ValueError):
+        return False
     if algo is None:
         return False
     try:
@@ -119,25 +155,39 @@ class CertInfo:
     key: str
     sha256: str
     self_signed: bool
+    snils: str = ""
+    inn: str = ""
+    organization: str = ""
 
     @classmethod
     def from_cert(cls, cert: x509.Certificate) -> CertInfo:
         self_signed = cert.issuer == cert.subject and _signed_by(cert, cert)
+        subj = cert.subject
+        org = _name_attr(subj, NameOID.ORGANIZATION_NAME)
         return cls(
-            owner=owner_name(cert.subject),
-            subject=cert.subject.rfc4514_string(),
-            issuer=cert.issuer.rfc4514_string(),
+            owner=owner_name(subj),
+            subject=subj.rfc4514_string(_OID_NAMES),
+            issuer=cert.issuer.rfc4514_string(_OID_NAMES),
             serial=format(cert.serial_number, "X"),
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
-            key=key_description(cert.public_key()),
+            key=key_description(cert_key(cert)),
             sha256=cert.fingerprint(hashes.SHA256()).hex(),
             self_signed=self_signed,
+            snils=_name_attr(subj, OID_SNILS),
+            inn=_name_attr(subj, OID_INN) or _name_attr(subj, OID_INN_LE),
+            organization=org,
         )
 
     @property
     def validity_text(self) -> str:
         return f"с {_fmt(self.not_before)} по {_fmt(self.not_after)}"
+
+    @property
+    def ids_text(self) -> str:
+        """«СНИЛС …, ИНН …» of a Russian qualified certificate; empty for others."""
+        parts = [f"СНИЛС {self.snils}" if self.snils else "", f"ИНН {self.inn}" if self.inn else ""]
+        return ", ".join(p for p in parts if p)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -150,7 +200,13 @@ class CertInfo:
             "key": self.key,
             "sha256": self.sha256,
             "self_signed": self.self_signed,
+            "snils": self.snils,
+            "inn": self.inn,
+            "organization": self.organization,
         }
+
+
+_OID_NAMES = {OID_SNILS: "SNILS", OID_INN: "INN", OID_INN_LE: "INNLE", OID_OGRN: "OGRN"}
 
 
 TRUST_TEXT: dict[str, str] = {
@@ -190,20 +246,10 @@ def chain_trust(
 ) -> Trust:
     """Path validation to the configured roots only (no network, no OS store: the app decides
     whom it trusts). Revocation is not checked offline ("soft-fail")."""
-    if trust_roots:
-        vc = ValidationContext(
-            trust_roots=[_as_asn1(c) for c in trust_roots],
-            other_certs=[_as_asn1(c) for c in chain],
-            allow_fetching=False,
-            revocation_mode="soft-fail",
-            moment=moment,
-        )
-        validator = CertificateValidator(_as_asn1(cert), validation_context=vc)
-        try:
-            asyncio.run(validator.async_validate_path())
-            return "trusted"
-        except (PathError, ValidationError):
-            pass
+    if trust_roots and gost_cms.path_trusted(
+        _as_asn1(cert), [_as_asn1(c) for c in chain], [_as_asn1(c) for c in trust_roots], moment
+    ):
+        return "trusted"
     if cert.issuer == cert.subject and _signed_by(cert, cert):
         return "self_signed"
     return "unknown_issuer"
@@ -258,12 +304,16 @@ class Signer(Protocol):
     def cms_signer(self) -> signers.Signer: ...
 
 
+SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | gost.GostPrivateKey
+
+
 class P12Signer:
-    """RSA or ECDSA key and certificate from a PKCS#12 container, held in memory only."""
+    """A key and its certificate from a container (.p12/.pfx, or PEM key + certificate), held
+    in memory only: RSA, ECDSA or ГОСТ Р 34.10-2012."""
 
     def __init__(
         self,
-        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+        key: SigningKey,
         cert: x509.Certificate,
         chain: Sequence[x509.Certificate] = (),
         trust_roots: Sequence[x509.Certificate] = (),
@@ -281,8 +331,15 @@ class P12Signer:
     def check(self, now: dt.datetime | None = None) -> CertCheck:
         return check_certificate(self.cert, chain=self.chain, trust_roots=self.trust_roots, now=now)
 
+    @property
+    def is_gost(self) -> bool:
+        return isinstance(self._key, gost.GostPrivateKey)
+
     @functools.cache  # noqa: B019 - one pyHanko signer per loaded key, lives as long as it
     def cms_signer(self) -> signers.Signer:
+        registry = SimpleCertificateStore.from_certs([_as_asn1(c) for c in self.chain])
+        if isinstance(self._key, gost.GostPrivateKey):
+            return GostCmsSigner(self._key, _as_asn1(self.cert), registry)
         der = self._key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -290,7 +347,7 @@ class P12Signer:
             self._key,
             signing_cert=_as_asn1(self.cert),
             signing_key=asn1_keys.PrivateKeyInfo.load(der),
-            cert_registry=SimpleCertificateStore.from_certs([_as_asn1(c) for c in self.chain]),
+            cert_registry=registry,
         )
 
 
@@ -325,6 +382,8 @@ def load_p12(
     """Open a .p12/.pfx. Every failure is a :class:`P12Error` with a message for the user."""
     if not data:
         raise P12Error("Файл сертификата пуст.")
+    if b"-----BEGIN" in data[:4096]:
+        return _load_pem_pair(data, password, trust_roots)
     try:
         # Structure first: a container that does not even parse is damaged, whatever the password.
         pfx = asn1_pkcs12.Pfx.load(data, strict=True)
@@ -333,15 +392,10 @@ def load_p12(
         raise P12Error("Файл повреждён или не является контейнером PKCS#12 (.p12/.pfx).") from exc
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, _password_bytes(password))
-    except UnsupportedAlgorithm as exc:
-        raise P12Error(
-            "Алгоритм ключа или шифрования контейнера не поддерживается (например, ГОСТ Р 34.10/34.11). "
-            "Поддерживаются ключи RSA и ECDSA."
-        ) from exc
-    except (ValueError, TypeError) as exc:
-        # The MAC check fails alike for a wrong password and for damaged encrypted content;
-        # the structure parsed above, so a wrong password is by far the likelier cause.
-        raise P12Error("Неверный пароль к файлу сертификата.") from exc
+    except (UnsupportedAlgorithm, ValueError, TypeError):
+        # pyca/cryptography says "invalid password" for a GOST key too; our own reader tells a
+        # wrong password (MAC, padding, garbage after decryption) from a container it can use.
+        return _load_gost_p12(data, password, trust_roots)
     # Without a key, cryptography files the certificate under "additional": check the key first.
     if key is None:
         raise P12Error(
@@ -363,6 +417,59 @@ def load_p12(
     if key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
         raise P12Error("Закрытый ключ в файле не соответствует сертификату.")
     return P12Signer(key, cert, list(extra or []), trust_roots)
+
+
+def _gost_signer(loaded: Any, trust_roots: Sequence[x509.Certificate]) -> P12Signer:
+    cert = x509.load_der_x509_certificate(loaded.cert.dump())
+    chain = [x509.load_der_x509_certificate(c.dump()) for c in loaded.chain]
+    return P12Signer(loaded.key, cert, chain, trust_roots)
+
+
+def _load_gost_p12(data: bytes, password: str | bytes | None, trust_roots: Sequence[x509.Certificate]) -> P12Signer:
+    from desktop.documents import gost_keys
+
+    try:
+        loaded = gost_keys.load_pkcs12(data, _password_bytes(password) or b"")
+    except gost.GostError as exc:
+        raise P12Error(str(exc)) from exc
+    return _gost_signer(loaded, trust_roots)
+
+
+_PEM_KEY_TYPES = "Тип ключа в файле PEM не поддерживается: поддерживаются ГОСТ Р 34.10-2012, RSA и ECDSA."
+
+
+def _load_pem_pair(data: bytes, password: str | bytes | None, trust_roots: Sequence[x509.Certificate]) -> P12Signer:
+    """A PEM file with a private key and its certificate (``cat key.pem cert.pem``): a GOST key
+    through ``gost_keys``, RSA/ECDSA through pyca/cryptography."""
+    from desktop.documents import gost_keys
+
+    pw = _password_bytes(password) or b""
+    try:
+        blocks = gost_keys.pem_blocks(data)
+        key_blocks = [(n, d) for n, d in blocks if n in ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY")]
+        if key_blocks:
+            info = gost_keys.private_key_info(*key_blocks[0], pw)
+            if gost_keys.is_gost_key_info(info):
+                return _gost_signer(gost_keys.load_pem_pair(data, pw), trust_roots)
+    except gost.GostError as exc:
+        raise P12Error(str(exc)) from exc
+    except (ValueError, TypeError, KeyError) as exc:
+        raise P12Error("Ключ или сертификат в файле PEM повреждён.") from exc
+    certs = [x509.load_der_x509_certificate(d) for n, d in blocks if n == "CERTIFICATE"]
+    if not key_blocks:
+        raise P12Error("В файле нет закрытого ключа: это только сертификат. Для подписи нужен файл с закрытым ключом.")
+    try:
+        key = serialization.load_der_private_key(info.dump(), None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise P12Error(_PEM_KEY_TYPES) from exc
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise P12Error(_PEM_KEY_TYPES)
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    mine = [c for c in certs if c.public_key().public_bytes(*spki) == key.public_key().public_bytes(*spki)]
+    if not mine:
+        raise P12Error("Закрытый ключ в файле не соответствует сертификату." if certs else
+                       "В файле нет сертификата: добавьте сертификат к ключу в тот же файл PEM.")
+    return P12Signer(key, mine[0], [c for c in certs if c is not mine[0]], trust_roots)
 
 
 # ---------------------------------------------------------------- the visible stamp
@@ -398,9 +505,15 @@ def stamp_pdf(info: CertInfo, width: float = STAMP_W, height: float = STAMP_H) -
     line("ЭЛЕКТРОННОЙ ПОДПИСЬЮ", height - 26.5, fonts.BOLD, 8.5, center=True)
     c.setLineWidth(0.6)
     c.line(7, height - 31, width - 7, height - 31)
-    line(f"Сертификат: {info.serial}", height - 42, fonts.REGULAR, 7)
-    line(f"Владелец: {info.owner}", height - 53, fonts.REGULAR, 7)
-    line(f"Действителен: {info.validity_text}", height - 64, fonts.REGULAR, 7)
+    if info.ids_text:  # a qualified certificate: СНИЛС / ИНН make the owner unambiguous
+        rows = [f"Сертификат: {info.serial}", f"Владелец: {info.owner}", info.ids_text,
+                f"Действителен: {info.validity_text}"]
+        for i, text in enumerate(rows):
+            line(text, height - 40 - 9.5 * i, fonts.REGULAR, 6.6)
+    else:
+        line(f"Сертификат: {info.serial}", height - 42, fonts.REGULAR, 7)
+        line(f"Владелец: {info.owner}", height - 53, fonts.REGULAR, 7)
+        line(f"Действителен: {info.validity_text}", height - 64, fonts.REGULAR, 7)
     c.showPage()
     c.save()
     return buf.getvalue()
@@ -501,6 +614,8 @@ def sign_pdf(signer: Signer, pdf: bytes, options: PdfSignOptions | None = None) 
     index = _existing_signatures(w)
     field_name = f"Signature{index + 1}"  # ASCII: some viewers mangle non-ASCII field names
     stamp_style = None
+    if signer.cms_signer().__class__ is GostCmsSigner:
+        _no_gost_timestamp(options.tsa_url, options.timestamper)  # before any work on the PDF
     if options.visible:
         pages = w.root["/Pages"]
         count = int(pages["/Count"])
@@ -518,6 +633,9 @@ def sign_pdf(signer: Signer, pdf: bytes, options: PdfSignOptions | None = None) 
         stamp_style = StaticStampStyle(
             background=_PdfBytesPage(stamp_pdf(signer.info)), border_width=0, background_opacity=1.0
         )
+    cms_signer = signer.cms_signer()
+    if isinstance(cms_signer, GostCmsSigner):
+        return _sign_pdf_gost(cms_signer, signer.info, w, field_name, stamp_style, options, check)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
@@ -546,6 +664,62 @@ def sign_pdf(signer: Signer, pdf: bytes, options: PdfSignOptions | None = None) 
     return SignResult(out.getvalue(), check, field_name)
 
 
+def _no_gost_timestamp(tsa_url: str | None, timestamper: TimeStamper | None) -> None:
+    if tsa_url or timestamper:
+        raise SignatureError(
+            "Штамп времени к подписи ГОСТ пока не добавляется: подпишите без службы штампов времени "
+            "(уберите адрес TSA в «Настройках» или параметр --tsa)."
+        )
+
+
+def _sign_pdf_gost(
+    cms_signer: GostCmsSigner,
+    info: CertInfo,
+    w: IncrementalPdfFileWriter,
+    field_name: str,
+    stamp_style: StaticStampStyle | None,
+    options: PdfSignOptions,
+    check: CertCheck,
+) -> SignResult:
+    """PAdES-B-B with a GOST key: pyHanko's embedder writes the field, the stamp and the
+    placeholder; the Streebog digest of the byte ranges and the CMS are ours."""
+    from pyhanko.sign.signers.cms_embedder import PdfCMSEmbedder, SigAppearanceSetup, SigIOSetup, SigObjSetup
+    from pyhanko.sign.signers.pdf_byterange import SignatureObject
+
+    _no_gost_timestamp(options.tsa_url, options.timestamper)
+    now = dt.datetime.now(dt.UTC)
+    bits = cms_signer.digest_bits
+    reserved = _RESERVED + 2048 * sum(1 for _ in cms_signer.cert_registry)
+    try:
+        embed = PdfCMSEmbedder(fields.SigFieldSpec(sig_field_name=field_name)).write_cms(field_name, w)
+        next(embed)
+        sig_obj = SignatureObject(
+            timestamp=now,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            name=info.owner,
+            reason=options.reason,
+            location=options.location,
+            bytes_reserved=reserved,
+        )
+        appearance = SigAppearanceSetup(stamp_style, now, info.owner) if stamp_style is not None else None
+        embed.send(SigObjSetup(sig_placeholder=sig_obj, appearance_setup=appearance))
+        # pyHanko insists on hashing the byte ranges itself; SHA-256 costs ~1 ms and is not used.
+        prepared, output = embed.send(SigIOSetup(md_algorithm="sha256", in_place=False))
+        buf = output.getbuffer()
+        try:
+            signed_bytes = bytes(buf[: prepared.reserved_region_start]) + bytes(buf[prepared.reserved_region_end :])
+        finally:
+            buf.release()
+        ci = cms_signer.signed_data(gost.streebog(signed_bytes, bits), signing_time=None)
+        der = ci.dump()
+        if 2 * len(der) > reserved:
+            raise SignatureError("Подпись не помещается в отведённое место PDF: слишком длинная цепочка сертификатов.")
+        embed.send(der)
+    except (HankoSigningError, PdfError, gost.GostError) as exc:
+        raise SignatureError(f"Не удалось подписать PDF: {exc}") from exc
+    return SignResult(output.getvalue(), check, field_name)
+
+
 # ---------------------------------------------------------------- detached CMS
 
 
@@ -559,6 +733,11 @@ def sign_detached(
 ) -> tuple[bytes, CertCheck]:
     """Detached CAdES-BES (CMS SignedData without the content, DER) — the .sig of a scan."""
     check = signer.check(now)
+    cms_signer = signer.cms_signer()
+    if isinstance(cms_signer, GostCmsSigner):
+        _no_gost_timestamp(tsa_url, timestamper)
+        digest = gost.streebog(data, cms_signer.digest_bits)
+        return cms_signer.signed_data(digest, signing_time=dt.datetime.now(dt.UTC)).dump(), check
     coro = signer.cms_signer().async_sign_general_data(
         data, "sha256", detached=True, use_cades=True, timestamper=_timestamper(tsa_url, timestamper)
     )

@@ -27,6 +27,7 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel, StandardCMSSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
+from desktop.documents import gost, gost_cms
 from desktop.documents.signing import TRUST_TEXT, CertInfo, Trust, _as_asn1, _fmt, is_pdf
 
 # A signature with either usage is a signature (issue 5); pyHanko's default wants nonRepudiation.
@@ -141,9 +142,47 @@ class VerificationReport:
 
 def _context(trust_roots: Sequence[x509.Certificate]) -> ValidationContext:
     # Explicit roots only (an empty list is "trust nobody", not "use the OS store"), no network.
-    return ValidationContext(
-        trust_roots=[_as_asn1(c) for c in trust_roots], allow_fetching=False, revocation_mode="soft-fail"
-    )
+    # The GOST-aware validator also checks GOST certificates in the chain of an RSA signature.
+    return gost_cms.validation_context([_as_asn1(c) for c in trust_roots])
+
+
+def _fill_gost(
+    rep: SignatureReport,
+    sd: Any,
+    si: Any,
+    content_digest: Any,
+    trust_roots: Sequence[x509.Certificate],
+    claimed_time: dt.datetime | None,
+) -> None:
+    """A GOST signer info: our own CMS check (pyHanko has no Streebog), then the same
+    certificate questions as for RSA: valid at signing time, usage, trust."""
+    check = gost_cms.check_signer(sd, si, content_digest)
+    rep.errors += check.errors
+    rep.intact, rep.valid = check.intact, check.valid
+    if check.cert is not None:
+        try:
+            cert = x509.load_der_x509_certificate(check.cert.dump())
+            rep.certificate = CertInfo.from_cert(cert)
+        except (ValueError, gost.GostError) as exc:
+            rep.errors.append(f"сертификат подписанта не читается: {exc}")
+    when = check.signing_time or claimed_time
+    if when is not None:
+        rep.signing_time, rep.time_source = when, "claimed"
+    c = rep.certificate
+    if c and rep.signing_time:
+        t = rep.signing_time if rep.signing_time.tzinfo else rep.signing_time.replace(tzinfo=dt.UTC)
+        rep.cert_valid_at_signing = c.not_before <= t <= c.not_after
+    if check.cert is not None:
+        usage = check.cert.key_usage_value
+        if usage is not None and not ({"digital_signature", "non_repudiation"} & set(usage.native)):
+            rep.valid = False
+            rep.errors.append("назначение ключа сертификата не допускает электронную подпись")
+        roots = [_as_asn1(r) for r in trust_roots]
+        moment = rep.signing_time if rep.cert_valid_at_signing else None
+        if gost_cms.path_trusted(check.cert, check.other_certs, roots, moment):
+            rep.trust = "trusted"
+        elif c and c.self_signed:
+            rep.trust = "self_signed"
 
 
 def _cert_info(status: StandardCMSSignatureStatus) -> CertInfo | None:
@@ -214,6 +253,10 @@ def verify_pdf(data: bytes, trust_roots: Sequence[x509.Certificate] = ()) -> Ver
     vc = _context(trust_roots)
     for sig in sigs:
         rep = SignatureReport(field_name=sig.field_name, certificate=None)
+        if gost_cms.is_gost_signed_data(sig.signed_data):
+            _verify_gost_pdf(sig, rep, trust_roots)
+            report.signatures.append(rep)
+            continue
         try:
             status = validate_pdf_signature(sig, signer_validation_context=vc, key_usage_settings=_USAGE)
             _fill_common(rep, status)
@@ -223,6 +266,52 @@ def verify_pdf(data: bytes, trust_roots: Sequence[x509.Certificate] = ()) -> Ver
             rep.changes = "не удалось установить — файл повреждён"
         report.signatures.append(rep)
     return report
+
+
+def _verify_gost_pdf(sig: Any, rep: SignatureReport, trust_roots: Sequence[x509.Certificate]) -> None:
+    from pyhanko.sign.diff_analysis import SuspiciousModification
+
+    try:
+        sis = list(sig.signed_data["signer_infos"])
+        if len(sis) != 1:
+            raise ValueError("в подписи PDF должен быть ровно один подписант")
+        stream = sig.reader.stream
+        a, b, c, d = (int(x) for x in sig.byte_range)
+
+        def digest(bits: int) -> bytes:
+            stream.seek(a)
+            first = stream.read(b)
+            stream.seek(c)
+            return gost.streebog(first + stream.read(d), bits)
+
+        claimed = sig.self_reported_timestamp
+        _fill_gost(rep, sig.signed_data, sis[0], digest, trust_roots, claimed)
+        # Coverage and the diff analysis are pyHanko's; it only needs the digest it cannot make.
+        sig.external_digests[sig.external_md_algorithm] = b""
+        sig.compute_integrity_info()
+        coverage = sig.coverage
+        diff = sig.diff_result
+        if coverage == SignatureCoverageLevel.ENTIRE_FILE:
+            rep.unchanged, rep.changes = True, "нет (подпись покрывает весь файл)"
+        elif coverage != SignatureCoverageLevel.ENTIRE_REVISION:
+            rep.unchanged, rep.changes = False, "подпись покрывает не весь документ — ДОКУМЕНТ ИЗМЕНЁН"
+        elif (
+            isinstance(diff, SuspiciousModification)
+            or diff is None
+            or diff.modification_level > ModificationLevel.FORM_FILLING
+        ):
+            rep.unchanged, rep.changes = False, "ДОКУМЕНТ ИЗМЕНЁН после подписания (содержимое или структура)"
+        else:
+            rep.unchanged = True
+            rep.changes = {
+                ModificationLevel.NONE: "нет",
+                ModificationLevel.LTA_UPDATES: "добавлены только данные для проверки подписи (допустимо)",
+            }.get(diff.modification_level, "добавлены последующие подписи (допустимо)")
+        if not rep.intact:
+            rep.unchanged, rep.changes = False, "ДОКУМЕНТ ИЗМЕНЁН: хэш подписанных байтов не совпадает"
+    except Exception as exc:
+        rep.errors.append(f"подпись не проверяется, файл повреждён или изменён: {exc}")
+        rep.changes = "не удалось установить — файл повреждён"
 
 
 def _load_sig(sig: bytes) -> cms.SignedData:
@@ -244,6 +333,17 @@ def verify_detached(
         sd = _load_sig(sig)
     except (ValueError, TypeError, KeyError) as exc:
         report.errors.append(f"Файл подписи повреждён или не является подписью CMS (.sig): {exc}")
+        return report
+    if gost_cms.is_gost_signed_data(sd):
+        for si in sd["signer_infos"]:
+            rep = SignatureReport(field_name=None, certificate=None)
+            try:
+                _fill_gost(rep, sd, si, lambda bits: gost.streebog(data, bits), trust_roots, None)
+            except Exception as exc:
+                rep.errors.append(f"подпись не проверяется: {exc}")
+            rep.unchanged = rep.intact
+            rep.changes = "нет" if rep.intact else "ФАЙЛ ИЗМЕНЁН после подписания или подпись от другого файла"
+            report.signatures.append(rep)
         return report
     rep = SignatureReport(field_name=None, certificate=None)
     try:
