@@ -78,10 +78,22 @@ def _trust_roots(args: argparse.Namespace) -> list[x509.Certificate]:
     return roots
 
 
+def _container(path: str) -> bytes:
+    """The key container's bytes; a КриптоПро key folder or a directory gets its own message."""
+    from desktop.documents.gost_keys import provider_container_message
+
+    p = Path(path)
+    if p.exists():
+        msg = provider_container_message(p)
+        if msg:
+            raise CliError(msg)
+    return _read(path, "Файл сертификата")
+
+
 def _signer(args: argparse.Namespace) -> P12Signer:
     from desktop.documents.signing import SignatureError, load_p12
 
-    data = _read(args.p12, "Файл сертификата")
+    data = _container(args.p12)
     try:
         return load_p12(data, _p12_password(), _trust_roots(args))
     except SignatureError as exc:
@@ -258,7 +270,7 @@ def cmd_cert_import(args: argparse.Namespace) -> int:
     from desktop.documents.archive import import_p12
     from desktop.documents.signing import load_p12
 
-    data = _read(args.p12, "Файл сертификата")
+    data = _container(args.p12)
     password = _p12_password()
     load_p12(data, password).check()  # refuse before the vault passphrase is even asked
     vault = open_vault(args)
@@ -318,9 +330,10 @@ def register(subparsers: Any) -> None:
     _add_nmo_filters(g)
     g.set_defaults(func=_guard(cmd_generate))
 
-    s = subparsers.add_parser("sign", help="подписать файл сертификатом .p12/.pfx")
+    s = subparsers.add_parser("sign", help="подписать файл сертификатом .p12/.pfx (RSA, ECDSA, ГОСТ Р 34.10-2012)")
     s.add_argument("file", metavar="ФАЙЛ")
-    s.add_argument("--p12", required=True, metavar="P12", help="файл сертификата с закрытым ключом")
+    s.add_argument("--p12", required=True, metavar="P12",
+                   help="файл сертификата с закрытым ключом: .p12/.pfx или PEM (ключ PKCS#8 + сертификат)")
     s.add_argument("--out", metavar="ФАЙЛ", help="подписанный PDF (для --detached: файл .sig)")
     s.add_argument("--visible", action="store_true", help="видимый штамп подписи на последней странице")
     s.add_argument("--detached", action="store_true", help="открепленная подпись CMS в ФАЙЛ.sig")
