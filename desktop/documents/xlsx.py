@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from desktop.documents.nmo import NmoFilter, filter_rows
 from desktop.models import schema
+from desktop.models.textrules import spreadsheet_cell
 
 COLUMNS: list[tuple[str, str, float]] = [
     ("event_date", "Дата", 12),
@@ -31,6 +32,12 @@ COLUMNS: list[tuple[str, str, float]] = [
 
 
 def _cell(name: str, value: Any) -> Any:
+    # Text from the record (a title, a provider, a document number) may begin with = + - @:
+    # the one formula guard of textrules makes it plain text; dates and numbers stay typed.
+    return spreadsheet_cell(_typed(name, value))
+
+
+def _typed(name: str, value: Any) -> Any:
     if value in (None, ""):
         return None
     if name == "event_date":

@@ -137,15 +137,13 @@ def first_invisible(value: str) -> str | None:
 
 
 def key_problem(key: str) -> str | None:
-    """Why ``key`` is not acceptable as a field or parameter name, or None: a name is an
-    identifier — no control, invisible or separator characters at all."""
+    """Why ``key`` is not acceptable as a field or parameter name (or a request path), or None:
+    an identifier — no control character at all, and what a name may not hold either."""
     bad = text_problem(key, multiline=False)
     if bad or key.isascii():  # ASCII past the control check holds no invisible character
         return bad
-    for ch in key:
-        if is_invisible(ch) or unicodedata.category(ch) in ("Zl", "Zp"):
-            return f"недопустим невидимый символ {code_point(ch)} в имени поля"
-    return None
+    ch = bad_name_char(key)
+    return None if ch is None else f"недопустим невидимый символ или особый пробел {code_point(ch)}"
 
 
 def needs_formula_guard(value: str) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from desktop.models import checkdigits as cd
+from desktop.models.textrules import spreadsheet_cell
 from server import audit
 from server.api.common import client_schema_optional
 from server.api.helpers import UUID_RE, read_row, visible_record, write
@@ -186,9 +187,11 @@ def staff_export(inn: Inn, p: OrgReader, st: State) -> Response:
     w.writerow(["СНИЛС", "Фамилия", "Имя", "Отчество", "Должность", "Ставка", "Дата начала", "Дата окончания",
                 "Статус"])
     for pd, ed in rows:
-        w.writerow([pd.get("snils"), pd.get("last_name"), pd.get("first_name"), pd.get("patronymic"),
-                    ed.get("position_code"), ed.get("rate"), ed.get("begin_date"), ed.get("end_date"),
-                    ed.get("status")])
+        # every cell through the one formula guard: a name or a subdivision typed as «=HYPERLINK(…)»
+        # is text in the spreadsheet, not a formula that sends a neighbour's СНИЛС elsewhere
+        w.writerow([spreadsheet_cell(v) for v in (
+            pd.get("snils"), pd.get("last_name"), pd.get("first_name"), pd.get("patronymic"),
+            ed.get("position_code"), ed.get("rate"), ed.get("begin_date"), ed.get("end_date"), ed.get("status"))])
     audit.log(st.engine, p, "export", "staff", inn, f"CSV, строк: {len(rows)}")
     return Response(buf.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="staff-{inn}.csv"'})
