@@ -58,6 +58,7 @@ def denormalize(rec: Record, person: Record | None = None) -> None:
         rec.snils = d.get("snils")
     if rec.entity == "employment":
         rec.begin_date = d.get("begin_date")
+        rec.status = d.get("status")
         if person is not None:
             rec.sort_name = person.sort_name
             rec.snils = person.snils
@@ -79,15 +80,20 @@ class Writer:
     def touch(self, rec: Record) -> None:
         person = None
         was_org = None
+        was_staff = now_staff = None
         if rec.entity == "employment":
             person = self.touched.get(rec.person_id) or self.s.get(Record, rec.person_id)
-            was_org = rec.org_inn  # the indexed copy still holds the organization before this change
+            was_org = rec.org_inn  # the indexed copies still hold the values before this change
+            was_staff = was_org if rec.status == "confirmed" and rec.seq is not None else None
         old = (rec.sort_name, rec.snils)
         denormalize(rec, person)
-        if was_org and was_org != (None if rec.deleted else rec.org_inn):
-            self.left.add((rec.person_id, was_org))
         if rec.entity == "employment":
             self.staff.update((rec.person_id, inn) for inn in (was_org, rec.org_inn) if inn)
+            # An organization's scope over a person is a live confirmed card there
+            # (docs/security.md): a card that stops being one may end it, a new one starts it.
+            now_staff = rec.org_inn if rec.status == "confirmed" and not rec.deleted else None
+            if was_staff and was_staff != now_staff:
+                self.left.add((rec.person_id, was_staff))
         if rec.entity == "person" and (rec.sort_name, rec.snils) != old:
             # internal columns only: no new version or feed position for the cards
             self.s.execute(sa.update(Record).where(col(Record.person_id) == rec.id, col(Record.entity) == "employment")
@@ -100,6 +106,9 @@ class Writer:
         rec.updated_by = self.account_id
         self.touched[rec.id] = rec
         self.s.add(rec)
+        if now_staff and now_staff != was_staff:
+            # the organization's readers have cursors past the person's rows: give them again
+            self.reemit_person(rec.person_id)
 
     def reemit_person(self, person_id: str) -> None:
         """Give all rows of a person new positions (no new versions).
@@ -168,7 +177,7 @@ class Writer:
         live = set(self.s.execute(
             sa.select(col(Record.person_id), col(Record.org_inn)).where(
                 col(Record.entity) == "employment", col(Record.deleted) == sa.false(),
-                col(Record.person_id).in_(pids))).all())
+                col(Record.status) == "confirmed", col(Record.person_id).in_(pids))).all())
         gone = [(pid, inn) for pid, inn in left if (pid, inn) not in live]
         if not gone:
             return
@@ -237,7 +246,8 @@ def pull_query(p: Principal, after: int, limit: int) -> Any:
         .where(col(ScopeExit.seq) > after, col(ScopeExit.org_inn).in_(p.org_inns),
                ~sa.exists(sa.select(col(_Card.id)).where(
                    col(_Card.person_id) == pid, col(_Card.entity) == "employment",
-                   col(_Card.deleted) == sa.false(), org_of_person_card(col(_Card.org_inn)).in_(p.org_inns))))
+                   col(_Card.deleted) == sa.false(), col(_Card.status) == "confirmed",
+                   org_of_person_card(col(_Card.org_inn)).in_(p.org_inns))))
         .order_by(col(ScopeExit.seq)).limit(limit + 1)
     )
     both = sa.union_all(sa.select(records.subquery()), sa.select(exits.subquery())).subquery()

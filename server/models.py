@@ -73,6 +73,8 @@ class AuthCode(SQLModel, table=True):
     code_challenge: str = Field(max_length=128)
     expires_at: float
     used: bool = False
+    #: the session the exchange opened: a replay of the code revokes it (RFC 6749 §4.1.2)
+    session_id: str | None = Field(default=None, max_length=36)
 
 
 class AuthSession(SQLModel, table=True):
@@ -116,6 +118,7 @@ class Record(SQLModel, table=True):
         sa.Index("ix_record_staff_begin", "entity", "org_inn", "deleted", "begin_date"),
         sa.Index("ix_record_person_entity", "person_id", "entity"),
         sa.Index("ix_record_entity_sort", "entity", "sort_name"),
+        sa.Index("ix_record_author_org", "author_org"),
     )
     id: str = Field(primary_key=True, max_length=36)
     entity: str = Field(max_length=20)
@@ -134,6 +137,11 @@ class Record(SQLModel, table=True):
     snils: str | None = Field(default=None, max_length=11, index=True)
     #: employment rows: their begin date; with sort_name and snils copied from the person
     begin_date: str | None = Field(default=None, max_length=10)
+    #: employment rows: their status, so "confirmed staff" is a column test, not a JSON lookup
+    status: str | None = Field(default=None, max_length=20)
+    #: the organization whose HR clerk (or the operator on its behalf) created the row: it may
+    #: read back what it wrote, but nothing else of the person until a card is confirmed
+    author_org: str | None = Field(default=None, max_length=10)
     updated_at: float = 0.0
     updated_by: int | None = None
 
@@ -221,6 +229,15 @@ class Blob(SQLModel, table=True):
     data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
     uploaded_by: int
     created_at: float
+
+
+class BlobOwner(SQLModel, table=True):
+    """Every account that uploaded these bytes: each may read and use the file it uploaded."""
+
+    __tablename__ = "blob_owner"
+    sha256: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(primary_key=True)
+    created_at: float = 0.0
 
 
 class Confirmation(SQLModel, table=True):

@@ -1,4 +1,9 @@
-"""Who may see and change what. One place, used by the sync API and the registry API alike."""
+"""Who may see and change what: the decision table of docs/security.md, in one place.
+
+Every path that reads or writes a record row — the sync API, the registry API, the workflows —
+asks here, and asks first: before validation, conflict detection or anything else that could
+tell the caller about a row it may not see.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,33 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
+from sqlmodel import col as _col
 
+from desktop.models import workflow
 from server.auth.principal import Principal
-from server.models import Record
+from server.models import BlobOwner, Confirmation, Record, RequestComment
 
 NO_RIGHTS = "Недостаточно прав для изменения этой записи"
+NOT_FOUND = "Запись не найдена."
+READ_ONLY = "Руководитель организации может только просматривать данные"
 
 _Emp = aliased(Record)
 
+#: entities a doctor keeps entirely by themselves
+_DOCTOR_FREE = ("education", "certificate", "accreditation", "category", "document")
+#: entities an HR clerk may write (person: the staff's personal data; the rest: its organization's)
+_HR_WRITES = ("person", "employment", "request")
+
 
 def staff_person_ids(inns: tuple[str, ...]) -> Any:
-    """Subquery: persons with a live employment card in these organizations."""
+    """Subquery: persons with a live, confirmed employment card in these organizations.
+
+    A draft card gives the organization nothing: that is the whole of item 3 of the security
+    issue (a clerk adding a card for anyone, then reading and editing their record)."""
     return (
         select(_Emp.person_id)
-        .where(_Emp.entity == "employment", _Emp.deleted == sa.false(), _Emp.org_inn.in_(inns))  # type: ignore[union-attr]
+        .where(_Emp.entity == "employment", _Emp.deleted == sa.false(), _Emp.status == "confirmed",
+               _Emp.org_inn.in_(inns))  # type: ignore[union-attr]
         .scalar_subquery()
     )
 
@@ -51,27 +69,87 @@ def scope_clause(p: Principal, *, feed_order: bool = False) -> Any:
         return Record.person_id == p.person_id if p.person_id else sa.false()
     if p.role in ("hr", "manager") and p.org_inns:
         col: Any = sa.func.coalesce(Record.person_id, "") if feed_order else Record.person_id
-        return col.in_(staff_person_ids(p.org_inns))
+        authored: Any = sa.func.coalesce(Record.author_org, "") if feed_order else Record.author_org
+        # a request is between one organization and the worker: a shared employee's requests
+        # from another employer are not this organization's business
+        others_request = sa.and_(_col(Record.entity) == "request",
+                                 ~sa.func.coalesce(Record.org_inn, "").in_(p.org_inns))
+        return sa.and_(sa.or_(col.in_(staff_person_ids(p.org_inns)), authored.in_(p.org_inns)), ~others_request)
     return sa.false()
 
 
-def can_read_person(s: Session, p: Principal, person_id: str) -> bool:
+def in_staff(s: Session, p: Principal, person_id: str) -> bool:
+    """The person has a live confirmed card in one of the caller's organizations."""
+    if not p.org_inns:
+        return False
+    hit = s.exec(
+        select(Record.id).where(
+            Record.entity == "employment", Record.person_id == person_id, Record.deleted == sa.false(),
+            Record.status == "confirmed", org_of_person_card(Record.org_inn).in_(p.org_inns),
+        ).limit(1)
+    ).first()
+    return hit is not None
+
+
+def can_read_row(s: Session, p: Principal, rec: Record) -> bool:
+    """The one read rule for a single row (docs/security.md, «Reading»)."""
     if p.role == "admin":
         return True
     if p.role == "doctor":
-        return p.person_id == person_id
-    if p.role in ("hr", "manager") and p.org_inns:
-        hit = s.exec(
-            select(Record.id).where(
-                Record.entity == "employment", Record.person_id == person_id,
-                Record.deleted == sa.false(), org_of_person_card(Record.org_inn).in_(p.org_inns),
-            ).limit(1)
-        ).first()
-        return hit is not None
+        return bool(p.person_id) and rec.person_id == p.person_id
+    if p.role in ("hr", "manager"):
+        if rec.entity == "request" and rec.org_inn not in p.org_inns:
+            return False
+        if rec.author_org and rec.author_org in p.org_inns:
+            return True
+        return in_staff(s, p, rec.person_id)
     return False
 
 
-_DOCTOR_FREE = ("education", "certificate", "accreditation", "category", "document")
+def can_read_person(s: Session, p: Principal, person_id: str) -> bool:
+    """The caller may read this person's personal data (the person row)."""
+    if p.role == "admin":
+        return True
+    if p.role == "doctor":
+        return bool(p.person_id) and p.person_id == person_id
+    if p.role in ("hr", "manager"):
+        person = s.get(Record, person_id)
+        if person is None or person.entity != "person":
+            return False
+        return can_read_row(s, p, person)
+    return False
+
+
+def may_write_entity(p: Principal, entity: str) -> bool:
+    """Coarse gate, before any row is looked at: can this role write this entity at all?"""
+    if p.role == "admin":
+        return True
+    if p.role == "doctor":
+        return True  # narrowed per entity and row below; a doctor writes most of its own record
+    if p.role == "hr":
+        return entity in _HR_WRITES
+    return False
+
+
+def may_read_blob(s: Session, p: Principal, sha: str) -> bool:
+    """Files are shared by the workflows that share them (docs/security.md, «Files»), never by a
+    row that names the hash: anyone can write such a row about their own record."""
+    if p.role == "admin":
+        return True
+    if s.get(BlobOwner, (sha, p.account_id)) is not None:
+        return True
+    req = aliased(Record)
+    reply = (select(RequestComment.id).join(req, req.id == RequestComment.request_id)  # type: ignore[arg-type]
+             .where(RequestComment.blob_sha256 == sha, req.entity == "request", req.deleted == sa.false()))
+    if p.role in ("hr", "manager") and p.org_inns:
+        sent = select(Confirmation.id).where(Confirmation.blob_sha256 == sha,
+                                             _col(Confirmation.org_inn).in_(p.org_inns)).limit(1)
+        if s.exec(sent).first() is not None:
+            return True
+        return s.exec(reply.where(req.org_inn.in_(p.org_inns)).limit(1)).first() is not None  # type: ignore[union-attr]
+    if p.role == "doctor" and p.person_id:
+        return s.exec(reply.where(req.person_id == p.person_id).limit(1)).first() is not None
+    return False
 
 
 def write_errors(
@@ -82,13 +160,39 @@ def write_errors(
     person_id: str,
     current: dict[str, Any] | None,
     new: dict[str, Any] | None,
+    *,
+    values: bool = True,
 ) -> dict[str, str]:
     """Permission errors for one change ({} = allowed); always under "_permission", so callers can
-    tell a refusal of rights from a refusal of values; a rule about one field names it as well."""
-    errors = _write_errors(s, p, entity, op, person_id, current, new)
+    tell a refusal of rights from a refusal of values; a rule about one field names it as well.
+
+    ``values=False``: the first check, before the values are parsed — who, which entity, whose
+    row, which organization; the rules about the values themselves (statuses, СНИЛС, fields only
+    the registry fills) come after parsing. The caller has already checked that the row (when
+    it exists) is readable: a change to a row the caller cannot see never reaches this function
+    (see ``server.sync.Engine``)."""
+    errors = _write_errors(s, p, entity, op, person_id, current, new, values)
     if errors and "_permission" not in errors:
         errors = {"_permission": next(iter(errors.values())), **errors}
     return errors
+
+
+def _status_rule(entity: str, role: str, op: str, cur: dict[str, Any], nxt: dict[str, Any],
+                 values: bool) -> dict[str, str]:
+    current = None if op == "create" else cur.get("status")
+    locked = None if op == "create" else workflow.locked_error(entity, role, current)
+    if locked:
+        return {"status": locked}
+    if op == "delete" or not values:
+        return {}
+    bad = workflow.status_error(entity, role, current, nxt.get("status"))
+    if bad:
+        return {"status": bad}
+    changed = {k for k in set(cur) | set(nxt) if cur.get(k) != nxt.get(k)}
+    owned = workflow.registry_field_error(entity, role, changed)
+    if owned:
+        return {owned[0]: owned[1]}
+    return {}
 
 
 def _write_errors(
@@ -99,72 +203,52 @@ def _write_errors(
     person_id: str,
     current: dict[str, Any] | None,
     new: dict[str, Any] | None,
+    values: bool,
 ) -> dict[str, str]:
-    """Permission errors for one change ({} = allowed). ``new`` is the full row after the change."""
     deny = {"_permission": NO_RIGHTS}
     if p.role == "admin":
         return {}
     if p.role == "manager":
-        return {"_permission": "Руководитель организации может только просматривать данные"}
+        return {"_permission": READ_ONLY}
     cur = current or {}
     nxt = new or {}
     if p.role == "doctor":
-        if person_id != p.person_id:
+        if not p.person_id or person_id != p.person_id:
             return deny
         if entity == "person":
             if op != "update":
                 return deny
-            if nxt.get("snils") != cur.get("snils"):
+            if values and nxt.get("snils") != cur.get("snils"):
                 return {"snils": "СНИЛС меняет только оператор регистра"}
             return {}
         if entity in _DOCTOR_FREE:
-            return {}
-        if entity == "employment":
-            if cur.get("status") == "confirmed":
-                return {"status": "Подтверждённую карточку меняет только кадровая служба"}
-            if op != "delete" and nxt.get("status") not in ("draft", "submitted"):
-                return {"status": "Подтверждает или отклоняет карточку кадровая служба"}
-            return {}
-        if entity == "nmo":
-            if cur.get("status") in ("confirmed", "rejected"):
-                return {"status": "Решение по баллам уже принято — запись не изменяется"}
-            if op != "delete" and nxt.get("status") != "pending":
-                return {"status": "Баллы подтверждает оператор регистра"}
-            return {}
-        if entity == "application":
-            if cur.get("status") in ("in_review", "approved", "rejected"):
-                return {"status": "Заявление уже рассматривается — изменить его нельзя"}
-            if op != "delete":
-                if nxt.get("status") not in ("draft", "submitted"):
-                    return {"status": "Решение по заявлению принимает оператор регистра"}
-                for f in ("confirmation_number", "decision_comment"):
-                    if nxt.get(f) != cur.get(f):
-                        return {f: "Это поле заполняет оператор регистра"}
             return {}
         if entity == "request":
             if op != "update":
                 return deny
             changed = {k for k in set(cur) | set(nxt) if cur.get(k) != nxt.get(k)}
-            if changed - {"status"}:
+            if values and changed - {"status"}:
                 return {"_permission": "В запросе организации можно менять только статус"}
-            if nxt.get("status") not in ("new", "acknowledged", "answered"):
-                return {"status": "Закрывает запрос организация"}
-            return {}
+            return _status_rule(entity, "doctor", op, cur, nxt, values)
+        if entity in ("employment", "nmo", "application"):
+            return _status_rule(entity, "doctor", op, cur, nxt, values)
         return deny
     if p.role == "hr":
         inns = set(p.org_inns)
+        if entity not in _HR_WRITES or not inns:
+            return deny
         if entity == "person":
             if op == "delete":
                 return deny
-            if op == "update" and not can_read_person(s, p, person_id):
-                return deny
+            if values and op == "update" and nxt.get("snils") != cur.get("snils"):
+                return {"snils": "СНИЛС меняет только оператор регистра"}
             return {}
-        if entity in ("employment", "request"):
-            if entity == "request" and not can_read_person(s, p, person_id):
-                return deny
-            for row in (current, new):
-                if row is not None and row.get("org_inn") not in inns:
-                    return {"org_inn": "Кадровая служба работает только с карточками своих организаций"}
-            return {}
-        return deny
+        if entity == "request" and op == "delete":
+            return deny
+        for row in (current, new):
+            if row is not None and str(row.get("org_inn") or "").strip() not in inns:
+                return {"org_inn": "Кадровая служба работает только с карточками своих организаций"}
+        if entity == "request" and op == "create" and not can_read_person(s, p, person_id):
+            return deny
+        return _status_rule(entity, "hr", op, cur, nxt, values)
     return deny

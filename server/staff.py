@@ -44,7 +44,15 @@ def summarise(cards: Iterable[Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 _CARD_COLUMNS = (col(Record.person_id), col(Record.org_inn), col(Record.sort_name), col(Record.snils),
                  col(Record.begin_date), col(Record.data))
-_LIVE_CARD = (col(Record.entity) == "employment", col(Record.deleted) == sa.false())
+#: the organization's own cards: confirmed, or written by the organization itself. A card a worker
+#: filed "in" an organization is not on its staff list until the organization accepts it
+#: (docs/security.md), else anyone could place themselves on any staff list.
+def org_card(table: Any = Record) -> Any:
+    """The card is its organization's own: confirmed, or written by the organization itself."""
+    return sa.or_(table.status == "confirmed", table.author_org == table.org_inn)
+
+
+_LIVE_CARD = (col(Record.entity) == "employment", col(Record.deleted) == sa.false(), org_card())
 
 
 def refresh(s: Session | Connection, pairs: Iterable[tuple[str, str]]) -> None:

@@ -18,7 +18,7 @@ from server import audit
 from server.auth.principal import Principal
 from server.feed import Writer
 from server.models import AppliedOp, Blob, Record, SyncClient
-from server.policy import write_errors
+from server.policy import can_read_row, may_read_blob, may_write_entity, scope_clause, write_errors
 from server.problems import Problem
 
 OPS = ("create", "update", "delete")
@@ -63,11 +63,21 @@ def _malformed(op: dict[str, Any]) -> dict[str, str]:
     return e
 
 
-def _siblings(s: Session, ent: str, person_id: str) -> list[dict[str, Any]]:
+#: the answer to a change of a row the caller may not read: the same as for a row that does not
+#: exist, so a refusal never confirms that a guessed id is taken (docs/security.md)
+UNKNOWN_ROW = {"entity_id": "Запись не найдена на сервере"}
+
+
+def _siblings(s: Session, ent: str, person_id: str, scope: Any) -> list[dict[str, Any]]:
+    """The person's other rows of this entity that the caller may read.
+
+    Only those: a duplicate or overlap message names the other row («такая карточка уже есть
+    (ГБУЗ …, с 02.09.2013)»), and a clerk linking a person known elsewhere must not learn their
+    other employers that way."""
     if ent not in _SIBLING_CHECKS:
         return []  # only these entities have duplicate/overlap checks; skip the query otherwise
     rows = s.exec(select(Record).where(Record.person_id == person_id, Record.entity == ent,
-                                       Record.deleted == sa.false())).all()
+                                       Record.deleted == sa.false(), scope)).all()
     return [{**r.data, "id": r.id} for r in rows]
 
 
@@ -86,6 +96,8 @@ class Engine:
         #: rows this transaction has loaded, locked or created (None = known not to exist);
         #: lets a batch fetch all its rows in one statement instead of one per operation
         self.rows: dict[str, Record | None] = {}
+        #: answers that carried a row's values back (conflicts): journaled as reads of personal data
+        self.read_rows = 0
 
     def prefetch(self, ids: list[str]) -> None:
         """Load and lock (in id order, so concurrent batches cannot deadlock) the rows a batch touches."""
@@ -105,17 +117,46 @@ class Engine:
         return self.rows[rid]
 
     # -- one operation ------------------------------------------------------------------------
+    def readable(self, rec: Record) -> bool:
+        return self.trusted or can_read_row(self.s, self.p, rec)
+
+    def scope(self) -> Any:
+        return sa.true() if self.trusted else scope_clause(self.p)
+
     def apply(self, op: dict[str, Any]) -> dict[str, Any]:
+        """One operation. The order is the security rule of docs/security.md: shape, then who may
+        do this at all, then whether the caller may see the target, then its rights on it — and
+        only then the values, conflicts and anything else that could describe the target."""
         bad = _malformed(op)
         if bad:
             return rejected(bad)
-        missing = [b for b in op.get("blobs") or [] if self.s.get(Blob, str(b).lower()[:64]) is None]
-        if missing:
-            return rejected({"blobs": "Файл не загружен на сервер: " + ", ".join(m[:64] for m in missing[:3])})
         ent, kind = op["entity"], op["op"]
+        if not self.trusted and not may_write_entity(self.p, ent):
+            return rejected(write_errors(self.s, self.p, ent, kind, op["person_id"], None, None, values=False))
         rec = self.row(op["entity_id"])
+        hidden = rec is None or not self.readable(rec)
+        if hidden and kind == "delete":
+            return {"status": "applied", "version": None}  # what a delete of an unknown row answers
+        if hidden and kind == "update":
+            return rejected(dict(UNKNOWN_ROW))
         if rec is not None and (rec.entity != ent or rec.person_id != op["person_id"]) and kind != "create":
             return rejected({"entity_id": "Запись с таким id относится к другому разделу или человеку"})
+        if not self.trusted:
+            current = None if kind == "create" or rec is None else dict(rec.data)
+            new = (op.get("fields") or {}) if kind == "create" else current
+            pre = write_errors(self.s, self.p, ent, kind, op["person_id"], current,
+                               None if kind == "delete" else new, values=False)
+            if pre:
+                return rejected(pre)
+        if kind == "create" and rec is not None and hidden:
+            # the id is taken by a row the caller may not see: refused like any unpermitted
+            # change, without a word about that row
+            return rejected({"_permission": "Недостаточно прав для изменения этой записи"})
+        blobs = [str(b).lower()[:64] for b in op.get("blobs") or []]
+        missing = [b for b in blobs if self.s.get(Blob, b) is None or not (
+            self.trusted or may_read_blob(self.s, self.p, b))]
+        if missing:
+            return rejected({"blobs": "Файл не загружен на сервер: " + ", ".join(missing[:3])})
         if kind == "create":
             return self._create(op, rec)
         if kind == "update":
@@ -125,7 +166,9 @@ class Engine:
     def _create(self, op: dict[str, Any], rec: Record | None) -> dict[str, Any]:
         ent, pid = op["entity"], op["person_id"]
         if rec is not None:
+            # readable (apply checked): the caller may see what is there already
             theirs = None if rec.deleted else dict(rec.data)
+            self.read_rows += 1
             return {"status": "conflict", "version": rec.version, "applied_fields": [],
                     "conflicts": {"_exists": {"theirs": theirs, "version": rec.version}}}
         if ent != "person":
@@ -133,7 +176,7 @@ class Engine:
             if person is None or person.entity != "person" or person.deleted:
                 return rejected({"person_id": "Человек с таким id не найден в регистре"})
         fields = op.get("fields") or {}
-        res = validate(ent, fields, nsi=self.nsi, today=self.today, siblings=_siblings(self.s, ent, pid),
+        res = validate(ent, fields, nsi=self.nsi, today=self.today, siblings=_siblings(self.s, ent, pid, self.scope()),
                        row_id=op["entity_id"])
         if not res.ok:
             return rejected(res.errors)
@@ -147,12 +190,22 @@ class Engine:
                 return rejected({"snils": "«СНИЛС»: человек с таким СНИЛС уже есть в регистре"})
         rec = Record(id=op["entity_id"], entity=ent, person_id=pid, version=1, data=res.values,
                      field_versions={k: 1 for k in res.values},
-                     field_clients={k: [self.client_id, 0] for k in res.values})
+                     field_clients={k: [self.client_id, 0] for k in res.values},
+                     author_org=self._author_org(ent, res.values))
         self.rows[rec.id] = rec
         self.w.touch(rec)
-        if ent == "employment":
-            self.w.reemit_person(pid)
         return {"status": "applied", "version": 1}
+
+    def _author_org(self, ent: str, values: dict[str, Any]) -> str | None:
+        """The organization that writes this row, if an organization does (docs/security.md)."""
+        if self.p.role == "hr" and self.p.org_inns:
+            if ent in ("employment", "request"):
+                inn = values.get("org_inn")
+                return inn if inn in self.p.org_inns else None
+            return self.p.org_inns[0] if ent == "person" else None
+        if self.p.role == "admin" and ent in ("employment", "request"):
+            return values.get("org_inn")  # the operator enters it on the organization's behalf
+        return None
 
     def _update(self, op: dict[str, Any], rec: Record | None) -> dict[str, Any]:
         ent = op["entity"]
@@ -198,7 +251,7 @@ class Engine:
         if applied:
             merged = {**current, **applied}
             res = validate(ent, merged, nsi=self.nsi, today=self.today,
-                           siblings=_siblings(self.s, ent, rec.person_id), row_id=rec.id)
+                           siblings=_siblings(self.s, ent, rec.person_id, self.scope()), row_id=rec.id)
             if not res.ok:
                 return rejected(res.errors)
             perm = {} if self.trusted else write_errors(
@@ -219,17 +272,20 @@ class Engine:
                         fc[k] = [self.client_id, int(fv.get(k, 0))]
                     fv[k] = new_version
             rec.version = new_version
+            if (self.p.role == "admin" and rec.author_org and ent in ("employment", "request")
+                    and res.values.get("org_inn") != current.get("org_inn")):
+                # the operator moving an organization's card moves it to the other organization's books
+                rec.author_org = res.values.get("org_inn")
             rec.data = res.values
             rec.field_versions = fv
             rec.field_clients = fc
             self.w.touch(rec)
-            if ent == "employment" and current.get("org_inn") != res.values.get("org_inn"):
-                self.w.reemit_person(rec.person_id)
         else:
             perm = {} if self.trusted else write_errors(self.s, self.p, ent, "update", rec.person_id, current, current)
             if perm:
                 return rejected(perm)
         if conflicts:
+            self.read_rows += 1
             return {"status": "conflict", "version": new_version, "applied_fields": sorted(applied),
                     "conflicts": conflicts}
         return {"status": "applied", "version": new_version}
@@ -330,5 +386,7 @@ def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[d
             s.execute(sa.update(SyncClient).where(col(SyncClient.client_id) == client_id)
                       .values(max_counter=max_counter, last_seen=now))
     audit.add(s, p, "sync_push", "batch", client_id, f"операций: {len(ops)}, применено: {applied}")
+    if engine.read_rows:
+        audit.add(s, p, "read_personal_data", "sync_push", client_id, f"значения в ответе: {engine.read_rows}")
     engine.w.finish()
     return results

@@ -102,6 +102,13 @@ def change(account_id: Annotated[int, Path(ge=1, le=2**31)], body: AccountChange
             a.totp_confirmed = False
             a.totp_last_step = 0
             s.execute(delete(RecoveryCode).where(col(RecoveryCode.account_id) == a.id))
+        if body.password is not None or body.reset_totp:
+            # new credentials end every session opened with the old ones (a reset is what one
+            # does when they may be known to someone else)
+            s.execute(update(AuthSession).where(col(AuthSession.account_id) == a.id,
+                                                col(AuthSession.revoked_at).is_(None))
+                      .values(revoked_at=time.time(),
+                              revoke_reason="password_reset" if body.password is not None else "totp_reset"))
         s.add(a)
         audit.add(s, p, "account_change", "account", a.login, body.model_dump_json(exclude={"password"}))
         return _account_out(s, a)

@@ -6,16 +6,15 @@ import hashlib
 import re
 import time
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server import audit
 from server.api.common import client_schema_required
 from server.auth.principal import CurrentUser, Principal
 from server.db import in_write_tx, read_session
-from server.models import Blob, Record
-from server.policy import scope_clause
+from server.models import Blob, BlobOwner
+from server.policy import may_read_blob
 from server.problems import Problem
 from server.state import AppState, State
 
@@ -43,19 +42,6 @@ def _sha(sha256: str) -> str:
     return sha
 
 
-def may_read_blob(s: Session, p: Principal, blob: Blob) -> bool:
-    if p.role == "admin" or blob.uploaded_by == p.account_id:
-        return True
-    ref = s.exec(
-        select(Record.id).where(
-            Record.entity == "document", Record.deleted == sa.false(), scope_clause(p),
-            sa.or_(Record.data["blob_sha256"].as_string() == blob.sha256,  # type: ignore[index]
-                   Record.data["sha256"].as_string() == blob.sha256),  # type: ignore[index]
-        ).limit(1)
-    ).first()
-    return ref is not None
-
-
 @router.put("/blobs/{sha256}", status_code=201, summary="Загрузить файл (PDF, JPG, PNG)",
             responses={200: {"description": "Файл уже был загружен"}, 201: {"description": "Файл сохранён"}})
 async def put_blob(sha256: str, request: Request, p: CurrentUser, st: State) -> Response:
@@ -81,10 +67,15 @@ async def put_blob(sha256: str, request: Request, p: CurrentUser, st: State) -> 
         raise Problem(422, "SHA-256 содержимого не совпадает с адресом файла.", errors={"sha256": "не совпадает"})
 
     def save(s: Session) -> bool:
-        if s.get(Blob, sha) is not None:
+        """True when this account had not uploaded these bytes before. Whether anyone else did
+        is not told (the answer would say so) and does not matter: each uploader owns its copy."""
+        if s.get(BlobOwner, (sha, p.account_id)) is not None:
             return False
-        s.add(Blob(sha256=sha, mime=mime, size=len(data), data=data, uploaded_by=p.account_id,
-                   created_at=time.time()))
+        if s.get(Blob, sha) is None:
+            s.add(Blob(sha256=sha, mime=mime, size=len(data), data=data, uploaded_by=p.account_id,
+                       created_at=time.time()))
+            s.flush()
+        s.add(BlobOwner(sha256=sha, account_id=p.account_id, created_at=time.time()))
         audit.add(s, p, "blob_upload", "blob", sha, f"{mime}, {len(data)} байт")
         return True
 
@@ -95,7 +86,7 @@ async def put_blob(sha256: str, request: Request, p: CurrentUser, st: State) -> 
 def _load(st: AppState, p: Principal, sha: str) -> Blob:
     with read_session(st.engine) as s:
         blob = s.get(Blob, sha)
-        if blob is None or not may_read_blob(s, p, blob):
+        if blob is None or not may_read_blob(s, p, blob.sha256):
             raise Problem(404, "Файл не найден.")
         return blob
 
@@ -105,7 +96,8 @@ def _load(st: AppState, p: Principal, sha: str) -> Blob:
 def get_blob(sha256: str, p: CurrentUser, st: State) -> Response:
     blob = _load(st, p, _sha(sha256))
     audit.log(st.engine, p, "read_personal_data", "blob", blob.sha256)
-    return Response(blob.data, media_type=blob.mime, headers={"ETag": f'"{blob.sha256}"'})
+    return Response(blob.data, media_type=blob.mime, headers={"ETag": f'"{blob.sha256}"',
+                                                              "X-Content-Type-Options": "nosniff"})
 
 
 @router.head("/blobs/{sha256}", summary="Есть ли файл на сервере")

@@ -6,13 +6,13 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from server import audit
 from server.auth.principal import Principal
 from server.db import in_write_tx
 from server.models import Record
-from server.policy import can_read_person
+from server.policy import NOT_FOUND, can_read_row
 from server.problems import Problem
 from server.state import AppState
 from server.sync import Engine
@@ -38,11 +38,17 @@ def row_of(rec: Record) -> dict[str, Any]:
             "fields": dict(rec.data)}
 
 
-def visible_record(s: Session, p: Principal, rid: str, entity: str | None = None) -> Record:
-    """The live row if the caller may read it; 404 otherwise (existence is not revealed)."""
-    rec = s.get(Record, rid[:36])
-    if rec is None or rec.deleted or (entity and rec.entity != entity) or not can_read_person(s, p, rec.person_id):
-        raise Problem(404, "Запись не найдена.")
+def visible_record(s: Session, p: Principal, rid: str, entity: str | None = None, *, lock: bool = False) -> Record:
+    """The live row if the caller may read it; 404 otherwise, the same whether or not it exists.
+
+    ``lock``: a workflow step that checks the row's state and then changes it takes the row lock
+    here, in its own transaction, so a concurrent step waits and then sees the outcome."""
+    q = select(Record).where(Record.id == rid[:36])
+    if lock:
+        q = q.with_for_update()
+    rec = s.exec(q).first()
+    if rec is None or rec.deleted or (entity and rec.entity != entity) or not can_read_row(s, p, rec):
+        raise Problem(404, NOT_FOUND)
     return rec
 
 
@@ -57,23 +63,24 @@ def raise_for(result: dict[str, Any]) -> None:
                       conflicts=result.get("conflicts"), version=result.get("version"))
 
 
-def write(st: AppState, p: Principal, op: dict[str, Any], *, trusted: bool = False, note: str = "") -> dict[str, Any]:
-    """Apply one change through the same engine as /sync/push (validation, merge, feed)."""
-
-    def tx(s: Session) -> dict[str, Any]:
-        eng = Engine(s, p, st.nsi, trusted=trusted)
-        if op.get("base_version") is None:
-            cur = s.get(Record, op["entity_id"])
-            op["base_version"] = cur.version if cur else 0
-        res = eng.apply({"op_id": str(uuid.uuid4()), "fields": {}, "base": {}, **op})
-        if res["status"] != "rejected":
-            audit.add(s, p, "change", op["entity"], op["entity_id"], note or op["op"])
-        eng.w.finish()
-        return res
-
-    res = in_write_tx(st.engine, tx)
+def write_in(s: Session, st: AppState, p: Principal, op: dict[str, Any], *, trusted: bool = False,
+             note: str = "") -> dict[str, Any]:
+    """Apply one change in the caller's transaction through the same engine as /sync/push
+    (permission, validation, merge, feed); a refusal raises, which rolls the whole step back."""
+    eng = Engine(s, p, st.nsi, trusted=trusted)
+    if op.get("base_version") is None:
+        cur = s.get(Record, op["entity_id"])
+        op["base_version"] = cur.version if cur else 0
+    res = eng.apply({"op_id": str(uuid.uuid4()), "fields": {}, "base": {}, **op})
     raise_for(res)
+    audit.add(s, p, "change", op["entity"], op["entity_id"], note or op["op"])
+    eng.w.finish()
     return res
+
+
+def write(st: AppState, p: Principal, op: dict[str, Any], *, trusted: bool = False, note: str = "") -> dict[str, Any]:
+    """Apply one change in a transaction of its own."""
+    return in_write_tx(st.engine, lambda s: write_in(s, st, p, op, trusted=trusted, note=note))
 
 
 def read_row(st: AppState, rid: str) -> dict[str, Any]:

@@ -17,14 +17,16 @@ from sqlmodel import Session, col, select
 
 from desktop.models import checkdigits as cd
 from desktop.models.textrules import spreadsheet_cell
+from desktop.models.validation import fmt_date
 from server import audit
 from server.api.common import client_schema_optional
-from server.api.helpers import UUID_RE, read_row, visible_record, write
+from server.api.helpers import UUID_RE, read_row, visible_record, write, write_in
 from server.auth.principal import CurrentUser, Principal, require
 from server.db import in_write_tx, read_session
 from server.models import Organization, Record, StaffEntry
 from server.policy import org_of_person_card
 from server.problems import Problem
+from server.staff import org_card
 from server.state import State
 
 router = APIRouter(tags=["организации и кадры"], dependencies=[Depends(client_schema_optional)])
@@ -153,7 +155,8 @@ def staff(
             for cid, pid, ver, data in s.execute(
                     sa.select(col(Record.id), col(Record.person_id), col(Record.version), col(Record.data))
                     .where(col(Record.person_id).in_(pids), col(Record.entity) == "employment",
-                           org_of_person_card(col(Record.org_inn)) == inn, col(Record.deleted) == sa.false())):
+                           org_of_person_card(col(Record.org_inn)) == inn, col(Record.deleted) == sa.false(),
+                           org_card())):
                 cards.setdefault(pid, []).append(
                     {"employment_id": cid, "employment_version": ver, **{k: data.get(k) for k in _CARD_FIELDS}})
     items = []
@@ -171,7 +174,7 @@ def staff(
 
 
 def _card_query(inn: str) -> list[Any]:
-    return [_Emp.entity == "employment", _Emp.org_inn == inn, _Emp.deleted == sa.false()]
+    return [_Emp.entity == "employment", _Emp.org_inn == inn, _Emp.deleted == sa.false(), org_card(_Emp)]
 
 
 @router.get("/orgs/{inn}/staff.csv", summary="Выгрузка списка сотрудников (CSV)",
@@ -201,8 +204,7 @@ def staff_export(inn: Inn, p: OrgReader, st: State) -> Response:
 def summary(inn: Inn, p: OrgReader, st: State) -> dict[str, Any]:
     with read_session(st.engine) as s:
         org = org_for(s, p, inn)
-        rows = s.exec(select(_Emp.data, _Emp.person_id).where(
-            _Emp.entity == "employment", _Emp.org_inn == inn, _Emp.deleted == sa.false())).all()
+        rows = s.exec(select(_Emp.data, _Emp.person_id).where(*_card_query(inn))).all()
     by_position: dict[str, int] = {}
     by_status: dict[str, int] = {}
     active = 0
@@ -249,14 +251,17 @@ class Close(BaseModel):
 
 @router.post("/employment/{row_id}/close", summary="Закрыть карточку трудоустройства (увольнение)")
 def close_employment(row_id: RowId, body: Close, p: OrgWriter, st: State) -> dict[str, Any]:
-    with read_session(st.engine) as s:
-        rec = visible_record(s, p, row_id, "employment")
+    def tx(s: Session) -> None:
+        # check and change under the card's lock: of two closes, the second sees the first's date
+        rec = visible_record(s, p, row_id, "employment", lock=True)
         if p.role != "admin" and rec.org_inn not in p.org_inns:
             raise Problem(404, "Запись не найдена.")
         if rec.data.get("end_date"):
-            raise Problem(409, "Карточка уже закрыта.")
-    write(st, p, {"entity": "employment", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
-                  "fields": {"end_date": body.end_date, "end_reason": body.end_reason}}, note="закрыта")
+            raise Problem(409, f"Карточка уже закрыта (дата окончания {fmt_date(str(rec.data['end_date']))}).")
+        write_in(s, st, p, {"entity": "employment", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
+                            "fields": {"end_date": body.end_date, "end_reason": body.end_reason}}, note="закрыта")
+
+    in_write_tx(st.engine, tx)
     return read_row(st, row_id)
 
 

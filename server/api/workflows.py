@@ -17,11 +17,11 @@ from sqlmodel import Session, col, select
 from desktop.models.validation import fmt_date
 from server import audit
 from server.api.common import client_schema_optional
-from server.api.helpers import UUID_RE, read_row, visible_record, write
+from server.api.helpers import UUID_RE, read_row, visible_record, write_in
 from server.auth.principal import CurrentUser, Principal, require
 from server.db import in_write_tx, read_session
 from server.models import Blob, Confirmation, Record, RequestComment
-from server.policy import can_read_person
+from server.policy import can_read_row, may_read_blob
 from server.problems import Problem
 from server.state import State
 
@@ -78,18 +78,27 @@ def _conf_out(c: Confirmation) -> dict[str, Any]:
     return c.model_dump()
 
 
+def _brief(person: Record | None) -> dict[str, Any] | None:
+    if person is None or person.deleted:
+        return None
+    return {k: person.data.get(k) for k in ("snils", "last_name", "first_name", "patronymic", "birth_date")}
+
+
 @router.post("/employment/{row_id}/confirmations", status_code=201,
              summary="Запросить подтверждение карточки документом (договор, приказ, 2-НДФЛ)")
 def request_confirmation(row_id: RowId, body: ConfirmationIn, p: Doctor, st: State) -> dict[str, Any]:
     today = dt.date.today()
 
     def tx(s: Session) -> Confirmation:
-        card = visible_record(s, p, row_id, "employment")
-        blob = s.get(Blob, body.blob_sha256)
-        if blob is None or blob.uploaded_by != p.account_id:
+        card = visible_record(s, p, row_id, "employment", lock=True)
+        if s.get(Blob, body.blob_sha256) is None or not may_read_blob(s, p, body.blob_sha256):
             raise Problem(422, "Файл документа не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
         if card.data.get("status") == "confirmed":
             raise Problem(409, "Карточка уже подтверждена.")
+        waiting = s.exec(select(Confirmation.id).where(Confirmation.employment_id == card.id,
+                                                       Confirmation.status == "pending")).first()
+        if waiting is not None:
+            raise Problem(409, "По этой карточке уже есть запрос подтверждения, ожидающий решения.")
         c = Confirmation(id=str(uuid.uuid4()), employment_id=card.id, person_id=card.person_id,
                          org_inn=str(card.org_inn), **body.model_dump(), status="pending",
                          errors=confirmation_errors(card.data, body.doc_org_inn, body.doc_org_name,
@@ -97,24 +106,29 @@ def request_confirmation(row_id: RowId, body: ConfirmationIn, p: Doctor, st: Sta
                          created_at=time.time())
         s.add(c)
         audit.add(s, p, "change", "confirmation", c.id, "запрошено подтверждение")
+        if card.data.get("status") in ("draft", "rejected", None):
+            write_in(s, st, p, {"entity": "employment", "entity_id": row_id, "person_id": c.person_id,
+                                "op": "update", "fields": {"status": "submitted"}}, note="отправлена на подтверждение")
         return c
 
-    c = in_write_tx(st.engine, tx)
-    with read_session(st.engine) as s:
-        card = s.get(Record, row_id)
-        status = card.data.get("status") if card else None
-    if status in ("draft", "rejected"):
-        write(st, p, {"entity": "employment", "entity_id": row_id, "person_id": c.person_id, "op": "update",
-                      "fields": {"status": "submitted"}}, note="отправлена на подтверждение")
-    return _conf_out(c)
+    return _conf_out(in_write_tx(st.engine, tx))
 
 
 @router.get("/employment/{row_id}/confirmations", summary="История подтверждений карточки")
 def confirmation_history(row_id: RowId, p: CurrentUser, st: State) -> dict[str, Any]:
     with read_session(st.engine) as s:
-        visible_record(s, p, row_id, "employment")
-        rows = s.exec(select(Confirmation).where(Confirmation.employment_id == row_id)
-                      .order_by(col(Confirmation.created_at))).all()
+        q = select(Confirmation).where(Confirmation.employment_id == row_id).order_by(col(Confirmation.created_at))
+        if p.role in ("hr", "manager"):
+            # only what was sent to the caller's organizations, even about a shared employee
+            q = q.where(col(Confirmation.org_inn).in_(p.org_inns))
+            rows = s.exec(q).all()
+            card = s.get(Record, row_id)
+            if not rows and (card is None or card.deleted or card.entity != "employment"
+                             or not can_read_row(s, p, card)):
+                raise Problem(404, "Запись не найдена.")
+        else:
+            visible_record(s, p, row_id, "employment")
+            rows = s.exec(q).all()
     return {"items": [_conf_out(c) for c in rows]}
 
 
@@ -124,6 +138,8 @@ def confirmations(
     status: Literal["pending", "confirmed", "rejected", ""] = "pending",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
+    """Each request with the card it is about and who asked: the clerk decides on these, so it
+    sees them even while the card is not yet its organization's."""
     with read_session(st.engine) as s:
         q = select(Confirmation).order_by(col(Confirmation.created_at)).limit(limit)
         if status:
@@ -131,7 +147,14 @@ def confirmations(
         if p.role != "admin":
             q = q.where(col(Confirmation.org_inn).in_(p.org_inns))
         rows = s.exec(q).all()
-    return {"items": [_conf_out(c) for c in rows]}
+        items = []
+        for c in rows:
+            card = s.get(Record, c.employment_id)
+            items.append({**_conf_out(c), "person": _brief(s.get(Record, c.person_id)),
+                          "card": None if card is None or card.deleted else dict(card.data)})
+    if items:
+        audit.log(st.engine, p, "read_personal_data", "confirmation", "", f"запросов: {len(items)}")
+    return {"items": items}
 
 
 class Decision(BaseModel):
@@ -143,36 +166,38 @@ class Decision(BaseModel):
 def decide_confirmation(conf_id: RowId, body: Decision, p: Annotated[Principal, Depends(require("hr", "admin"))],
                         st: State) -> dict[str, Any]:
     today = dt.date.today()
-    with read_session(st.engine) as s:
-        c = s.get(Confirmation, conf_id)
+
+    def tx(s: Session) -> Confirmation:
+        # the request and its card are locked, checked and changed in one transaction: of two
+        # decisions (a clerk's and the operator's), the second waits, then sees the first
+        c = s.exec(select(Confirmation).where(Confirmation.id == conf_id).with_for_update()).first()
         if c is None or (p.role != "admin" and c.org_inn not in p.org_inns):
             raise Problem(404, "Запрос подтверждения не найден.")
         if c.status != "pending":
-            raise Problem(409, "Решение по этому запросу уже принято.")
-        card = s.get(Record, c.employment_id)
+            raise Problem(409, "Решение по этому запросу уже принято"
+                               f" ({'подтверждено' if c.status == 'confirmed' else 'отклонено'}).")
+        card = s.exec(select(Record).where(Record.id == c.employment_id).with_for_update()).first()
         if card is None or card.deleted:
             raise Problem(404, "Карточка не найдена.")
         errors = confirmation_errors(card.data, c.doc_org_inn, c.doc_org_name, c.doc_begin_date, c.doc_date, today)
-    if body.decision == "confirm" and errors:
-        raise Problem(422, "Карточку нельзя подтвердить: " + "; ".join(errors),
-                      errors={f"check_{i + 1}": e for i, e in enumerate(errors)})
-    if body.decision == "reject" and not body.comment.strip() and not errors:
-        raise Problem(422, "Укажите причину отклонения.", errors={"comment": "обязательно при отклонении"})
-    new_status = "confirmed" if body.decision == "confirm" else "rejected"
-    write(st, p, {"entity": "employment", "entity_id": c.employment_id, "person_id": c.person_id, "op": "update",
-                  "fields": {"status": new_status}}, note=f"решение по документу: {new_status}")
-
-    def tx(s: Session) -> Confirmation:
-        row = s.get(Confirmation, conf_id)
-        assert row is not None
-        row.status = new_status
-        row.errors = errors
-        row.comment = body.comment or "; ".join(errors)
-        row.decided_at = time.time()
-        row.decided_by = p.account_id
-        s.add(row)
+        if body.decision == "confirm" and errors:
+            raise Problem(422, "Карточку нельзя подтвердить: " + "; ".join(errors),
+                          errors={f"check_{i + 1}": e for i, e in enumerate(errors)})
+        if body.decision == "reject" and not body.comment.strip() and not errors:
+            raise Problem(422, "Укажите причину отклонения.", errors={"comment": "обязательно при отклонении"})
+        new_status = "confirmed" if body.decision == "confirm" else "rejected"
+        # trusted: the clerk may not set the status by an edit; this decision on a document is the way
+        write_in(s, st, p, {"entity": "employment", "entity_id": c.employment_id, "person_id": c.person_id,
+                            "op": "update", "fields": {"status": new_status}}, trusted=True,
+                 note=f"решение по документу: {new_status}")
+        c.status = new_status
+        c.errors = errors
+        c.comment = body.comment or "; ".join(errors)
+        c.decided_at = time.time()
+        c.decided_by = p.account_id
+        s.add(c)
         audit.add(s, p, "change", "confirmation", conf_id, new_status)
-        return row
+        return c
 
     return _conf_out(in_write_tx(st.engine, tx))
 
@@ -187,21 +212,21 @@ class Answer(BaseModel):
 
 @router.post("/requests/{row_id}/answer", summary="Ответить на запрос организации")
 def answer_request(row_id: RowId, body: Answer, p: Doctor, st: State) -> dict[str, Any]:
-    with read_session(st.engine) as s:
-        rec = visible_record(s, p, row_id, "request")
+    def tx(s: Session) -> None:
+        rec = visible_record(s, p, row_id, "request", lock=True)
         if rec.data.get("status") == "closed":
             raise Problem(409, "Запрос закрыт организацией.")
-        if body.blob_sha256 and s.get(Blob, body.blob_sha256) is None:
+        if body.blob_sha256 and (s.get(Blob, body.blob_sha256) is None
+                                 or not may_read_blob(s, p, body.blob_sha256)):
             raise Problem(422, "Файл не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
-
-    def tx(s: Session) -> None:
         s.add(RequestComment(request_id=row_id, account_id=p.account_id, text=body.text,
                              blob_sha256=body.blob_sha256, created_at=time.time()))
+        audit.add(s, p, "change", "request_comment", row_id, "ответ на запрос")
+        if rec.data.get("status") != body.status:
+            write_in(s, st, p, {"entity": "request", "entity_id": row_id, "person_id": rec.person_id,
+                                "op": "update", "fields": {"status": body.status}}, note="ответ на запрос")
 
     in_write_tx(st.engine, tx)
-    if rec.data.get("status") != body.status:
-        write(st, p, {"entity": "request", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
-                      "fields": {"status": body.status}}, note="ответ на запрос")
     return read_row(st, row_id)
 
 
@@ -209,13 +234,19 @@ class Comment(BaseModel):
     text: str = Field(min_length=1, max_length=5000)
 
 
+def _request_for(s: Session, p: Principal, row_id: str, *, lock: bool = False) -> Record:
+    """The request if the caller is one of its two sides: the worker, or its organization."""
+    rec = visible_record(s, p, row_id, "request", lock=lock)
+    if p.role in ("hr", "manager") and rec.org_inn not in p.org_inns:
+        raise Problem(404, "Запись не найдена.")
+    return rec
+
+
 @router.post("/requests/{row_id}/comments", status_code=201, summary="Комментарий к запросу")
 def comment_request(row_id: RowId, body: Comment, p: Annotated[Principal, Depends(require("doctor", "hr", "admin"))],
                     st: State) -> dict[str, Any]:
     def tx(s: Session) -> dict[str, Any]:
-        rec = visible_record(s, p, row_id, "request")
-        if p.role == "hr" and rec.org_inn not in p.org_inns:
-            raise Problem(404, "Запись не найдена.")
+        _request_for(s, p, row_id)
         c = RequestComment(request_id=row_id, account_id=p.account_id, text=body.text, created_at=time.time())
         s.add(c)
         audit.add(s, p, "change", "request_comment", row_id)
@@ -228,9 +259,10 @@ def comment_request(row_id: RowId, body: Comment, p: Annotated[Principal, Depend
 @router.get("/requests/{row_id}/comments", summary="Переписка по запросу")
 def request_comments(row_id: RowId, p: CurrentUser, st: State) -> dict[str, Any]:
     with read_session(st.engine) as s:
-        visible_record(s, p, row_id, "request")
+        _request_for(s, p, row_id)
         rows = s.exec(select(RequestComment).where(RequestComment.request_id == row_id)
                       .order_by(col(RequestComment.id))).all()
+    audit.log(st.engine, p, "read_personal_data", "request_comment", row_id, f"комментариев: {len(rows)}")
     return {"items": [c.model_dump() for c in rows]}
 
 
@@ -242,13 +274,17 @@ def _confirmation_number() -> str:
 
 @router.post("/applications/{row_id}/submit", summary="Подать заявление на аккредитацию")
 def submit_application(row_id: RowId, p: Doctor, st: State) -> dict[str, Any]:
-    with read_session(st.engine) as s:
-        rec = visible_record(s, p, row_id, "application")
+    def tx(s: Session) -> None:
+        rec = visible_record(s, p, row_id, "application", lock=True)
         if rec.data.get("status") not in ("draft", None):
-            raise Problem(409, "Заявление уже подано.")
-    write(st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
-                  "fields": {"status": "submitted", "submitted_at": dt.date.today().isoformat(),
-                             "confirmation_number": _confirmation_number()}}, trusted=True, note="подано")
+            raise Problem(409, f"Заявление уже подано (номер {rec.data.get('confirmation_number') or '—'}).")
+        write_in(s, st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id,
+                            "op": "update", "fields": {"status": "submitted",
+                                                       "submitted_at": dt.date.today().isoformat(),
+                                                       "confirmation_number": _confirmation_number()}},
+                 trusted=True, note="подано")
+
+    in_write_tx(st.engine, tx)
     return read_row(st, row_id)
 
 
@@ -277,19 +313,26 @@ class AppDecision(BaseModel):
 
 @router.post("/admin/applications/{row_id}/decision", summary="Решение по заявлению")
 def decide_application(row_id: RowId, body: AppDecision, p: Admin, st: State) -> dict[str, Any]:
-    with read_session(st.engine) as s:
-        rec = visible_record(s, p, row_id, "application")
-        if rec.data.get("status") in ("approved", "rejected"):
-            raise Problem(409, "Решение по заявлению уже принято.")
-        if rec.data.get("status") == "draft":
-            raise Problem(409, "Заявление ещё не подано.")
     if body.status == "rejected" and not body.comment.strip():
         raise Problem(422, "Укажите причину отказа.", errors={"comment": "обязательно при отказе"})
-    fields: dict[str, Any] = {"status": body.status}
-    if body.comment:
-        fields["decision_comment"] = body.comment
-    write(st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
-                  "fields": fields}, note=f"решение: {body.status}")
+
+    def tx(s: Session) -> None:
+        rec = visible_record(s, p, row_id, "application", lock=True)
+        status = rec.data.get("status")
+        if status in ("approved", "rejected"):
+            said = "одобрено" if status == "approved" else "отклонено"
+            raise Problem(409, f"Решение по заявлению уже принято ({said}).")
+        if status in ("draft", None):
+            raise Problem(409, "Заявление ещё не подано.")
+        if status == body.status:
+            raise Problem(409, "Заявление уже на рассмотрении.")
+        fields: dict[str, Any] = {"status": body.status}
+        if body.comment:
+            fields["decision_comment"] = body.comment
+        write_in(s, st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id,
+                            "op": "update", "fields": fields}, note=f"решение: {body.status}")
+
+    in_write_tx(st.engine, tx)
     return read_row(st, row_id)
 
 
@@ -307,10 +350,15 @@ class NmoDecision(BaseModel):
 
 @router.post("/admin/nmo/{row_id}/decision", summary="Подтвердить или отклонить баллы НМО")
 def decide_nmo(row_id: RowId, body: NmoDecision, p: Admin, st: State) -> dict[str, Any]:
-    with read_session(st.engine) as s:
-        rec = visible_record(s, p, row_id, "nmo")
-        if not can_read_person(s, p, rec.person_id):
-            raise Problem(404, "Запись не найдена.")
-    write(st, p, {"entity": "nmo", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
-                  "fields": {"status": body.status}}, note=f"НМО: {body.status}")
+    def tx(s: Session) -> None:
+        rec = visible_record(s, p, row_id, "nmo", lock=True)
+        status = rec.data.get("status")
+        if status in ("confirmed", "rejected") and status != body.status:
+            said = "подтверждено" if status == "confirmed" else "отклонено"
+            raise Problem(409, f"Решение по баллам уже принято ({said}).")
+        if status != body.status:
+            write_in(s, st, p, {"entity": "nmo", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
+                                "fields": {"status": body.status}}, note=f"НМО: {body.status}")
+
+    in_write_tx(st.engine, tx)
     return read_row(st, row_id)

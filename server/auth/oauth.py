@@ -180,9 +180,15 @@ def token(
         if not _CHALLENGE.fullmatch(code_verifier):
             raise tokens.invalid_grant("Неверный code_verifier (PKCE).")
 
-        def exchange(s: Session) -> dict[str, Any]:
+        def exchange(s: Session) -> dict[str, Any] | None:
             row = s.exec(select(AuthCode).where(AuthCode.code_hash == token_hash(code)).with_for_update()).first()
-            if (row is None or row.used or row.expires_at <= time.time() or row.client_id != client_id
+            if row is not None and row.used:
+                # RFC 6749 §4.1.2: a code used twice may have been stolen; what the first exchange
+                # issued is revoked too. Committed first, then the error is answered.
+                if row.session_id:
+                    tokens.revoke_session(s, row.session_id, "code_replay")
+                return None
+            if (row is None or row.expires_at <= time.time() or row.client_id != client_id
                     or row.redirect_uri != redirect_uri
                     or not secrets.compare_digest(_s256(code_verifier), row.code_challenge)):
                 raise tokens.invalid_grant("Код авторизации недействителен или уже использован.")
@@ -192,11 +198,16 @@ def token(
             if acc is None or acc.disabled:
                 raise tokens.invalid_grant()
             answer = tokens.start_session(s, st.settings, acc, ip, ua)
+            row.session_id = answer["session_id"]
             p = Principal(row.account_id, acc.login, acc.role, acc.person_id, (), answer["session_id"], ip)
             audit.add(s, p, "login", "session", answer["session_id"], ua[:200])
             return answer
 
-        return JSONResponse(in_write_tx(st.engine, exchange), headers=_NO_STORE)
+        issued = in_write_tx(st.engine, exchange)
+        if issued is None:
+            audit.log(st.engine, None, "code_replay", "session", "", "повтор кода: сеанс отозван", ip=ip)
+            raise tokens.invalid_grant("Код авторизации недействителен или уже использован.")
+        return JSONResponse(issued, headers=_NO_STORE)
     if grant_type == "refresh_token":
         if retry_key and not _RETRY_KEY.fullmatch(retry_key):
             raise Problem(400, "Неверный retry_key: от 16 до 64 символов из латинских букв, цифр, «_» и «-».",

@@ -60,7 +60,6 @@ def test_pkce_flow_end_to_end(db_url: str) -> None:
         assert r.status_code == 200, r.text
         tokens = r.json()
         assert tokens["token_type"] == "Bearer" and tokens["expires_in"] <= 900 and tokens["role"] == "doctor"
-        assert _exchange(base, code, verifier).json()["error"] == "invalid_grant"  # single use
         me = httpx.get(base + "/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
         assert me["login"] == "doctor" and me["person_id"] and me["organizations"] == []
         # sessions, logout
@@ -68,6 +67,24 @@ def test_pkce_flow_end_to_end(db_url: str) -> None:
         sessions = httpx.get(base + "/sessions", headers=h).json()["sessions"]
         assert len(sessions) == 1 and sessions[0]["current"]
         assert httpx.post(base + "/oauth/revoke", data={"token": tokens["refresh_token"]}).status_code == 200
+        assert _me(base, tokens) == 401
+        assert _refresh(base, tokens["refresh_token"]).status_code == 400
+
+
+def test_replayed_code_revokes_what_it_issued(db_url: str) -> None:
+    """RFC 6749 §4.1.2: the code is single use, and a replay revokes the tokens of the first exchange."""
+    acc = seed(db_url)["doctor"]
+    with run_server(db_url) as base:
+        verifier, challenge = pkce_pair()
+        form = {**_params(challenge), "username": "doctor", "password": acc["password"],
+                "otp": current_otp(acc["totp_secret"])}
+        q = parse_qs(urlsplit(httpx.post(base + "/oauth/authorize", data=form).headers["location"]).query)
+        code = q["code"][0]
+        tokens = _exchange(base, code, verifier).json()
+        assert _me(base, tokens) == 200
+        replay = _exchange(base, code, verifier)
+        assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+        assert "использован" in replay.json()["detail"]
         assert _me(base, tokens) == 401
         assert _refresh(base, tokens["refresh_token"]).status_code == 400
 

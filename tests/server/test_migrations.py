@@ -1,4 +1,4 @@
-"""Migrations run from code on both databases, and 0002 backfills the staff-list copies."""
+"""Migrations run from code on both databases; 0002 and 0008 backfill the staff-list copies."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_upgrade_from_0001_backfills_staff_columns(backend: str, tmp_path: Path)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "0001")
             conn.commit()
-        pid, eid = str(uuid.uuid4()), str(uuid.uuid4())
+        pid, eid, draft = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
         rec = sa.table("record", *(sa.column(c) for c in (
             "id", "entity", "person_id", "version", "deleted", "data", "field_versions", "field_clients", "seq",
             "org_inn", "sort_name", "snils", "updated_at")))
@@ -40,9 +40,14 @@ def test_upgrade_from_0001_backfills_staff_columns(backend: str, tmp_path: Path)
                  "data": json.dumps({"snils": "12845673989"}), "field_versions": "{}", "field_clients": "{}",
                  "seq": 1, "org_inn": None, "sort_name": "иванова мария", "snils": "12845673989", "updated_at": 0},
                 {"id": eid, "entity": "employment", "person_id": pid, "version": 1, "deleted": False,
-                 "data": json.dumps({"begin_date": "2020-01-02", "org_inn": "7702123454"}), "field_versions": "{}",
-                 "field_clients": "{}", "seq": 2, "org_inn": "7702123454", "sort_name": None, "snils": None,
-                 "updated_at": 0}])
+                 "data": json.dumps({"begin_date": "2020-01-02", "org_inn": "7702123454", "status": "confirmed"}),
+                 "field_versions": "{}", "field_clients": "{}", "seq": 2, "org_inn": "7702123454", "sort_name": None,
+                 "snils": None, "updated_at": 0},
+                # 0008: a card nobody confirmed is not the organization's (docs/security.md)
+                {"id": draft, "entity": "employment", "person_id": pid, "version": 1, "deleted": False,
+                 "data": json.dumps({"begin_date": "2019-01-02", "org_inn": "7702123454", "status": "draft"}),
+                 "field_versions": "{}", "field_clients": "{}", "seq": 3, "org_inn": "7702123454", "sort_name": None,
+                 "snils": None, "updated_at": 0}])
         engine.dispose()
         upgrade(url)
         upgrade(url)  # idempotent
@@ -52,6 +57,8 @@ def test_upgrade_from_0001_backfills_staff_columns(backend: str, tmp_path: Path)
             assert tuple(row) == ("иванова мария", "12845673989", "2020-01-02")
             entry = c.execute(sa.text("SELECT org_inn, person_id, begin_date, cards, positions FROM staff_entry")).all()
             assert [tuple(e) for e in entry] == [("7702123454", pid, "2020-01-02", 1, ",")]
+            statuses = dict(c.execute(sa.text("SELECT id, status FROM record WHERE entity = 'employment'")).all())
+            assert statuses == {eid: "confirmed", draft: "draft"}
             head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
             assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == head
         engine.dispose()

@@ -23,6 +23,7 @@ from server.models import Confirmation
 from tests.server.conftest import World
 
 LOGINS = ("doctor", "hr1", "hr2", "manager", "admin")
+UNKNOWN = "Запись не найдена на сервере"
 _DAYS = itertools.count()
 
 
@@ -125,7 +126,9 @@ def push_update(w: World, login: str, t: Target, c: Ctx) -> Any:
     res = r.json()["results"][0]
 
     class R:  # the op's verdict, seen as an HTTP-like status for the matrix
-        status_code = 403 if res["status"] == "rejected" and "_permission" in res["errors"] else 200
+        # a row the caller may not read is refused as one that does not exist (docs/security.md)
+        status_code = (403 if res["status"] == "rejected" and "_permission" in res["errors"] else
+                       404 if res["status"] == "rejected" and res["errors"] == {"entity_id": UNKNOWN} else 200)
         text = str(res)
     return R()
 

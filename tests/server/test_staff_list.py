@@ -13,7 +13,7 @@ from desktop.models.nsi import NsiRegistry
 from server.auth.principal import Principal
 from server.db import in_write_tx, make_engine
 from server.models import Record, StaffEntry
-from server.staff import summarise
+from server.staff import org_card, summarise
 from server.sync import Engine
 from tests.server.conftest import World
 from tests.server.test_scope_exit import _cards, _delete, _new_card, _only_in, _orgs, _version
@@ -26,7 +26,8 @@ def _check(w: World) -> None:
         with engine.connect() as c:
             cards = c.execute(sa.select(col(Record.person_id), col(Record.org_inn), col(Record.sort_name),
                                         col(Record.snils), col(Record.begin_date), col(Record.data))
-                              .where(col(Record.entity) == "employment", col(Record.deleted) == sa.false())).all()
+                              .where(col(Record.entity) == "employment", col(Record.deleted) == sa.false(),
+                                     org_card())).all()
             want = summarise(cards)
             have = {(r.org_inn, r.person_id): dict(r._mapping) for r in c.execute(sa.select(StaffEntry))}
     finally:

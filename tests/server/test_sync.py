@@ -210,7 +210,14 @@ def test_new_employment_makes_person_visible_to_hr_after_its_cursor(world: World
         "position_code": "4", "position_type": "external_part_time", "contract_kind": "labor", "rate": "0.5",
         "begin_date": "2024-02-01"}})
     assert r.status_code == 201, r.text
-    changes, _ = pull_all(world, "hr2", cursor)
+    card = r.json()
+    changes, cursor2 = pull_all(world, "hr2", cursor)
+    got = {(c["entity"], c["person_id"]) for c in changes}
+    # a draft card gives the organization its own card back, nothing else of the person
+    assert got == {("employment", target)}
+    r = world.patch("admin", f"/persons/{target}/employment/{card['id']}", json={"fields": {"status": "confirmed"}})
+    assert r.status_code == 200, r.text
+    changes, _ = pull_all(world, "hr2", cursor2)
     got = {(c["entity"], c["person_id"]) for c in changes}
     assert ("person", target) in got  # the person's older rows reach hr2 although its cursor is past them
 
@@ -256,15 +263,23 @@ def test_blobs(world: World) -> None:
     assert world.client.put(f"/blobs/{hashlib.sha256(big).hexdigest()}", content=big,
                             headers=world.h("doctor")).status_code == 413
     assert world.client.get("/blobs/xyz", headers=world.h("doctor")).status_code == 400
-    # a document row naming the blob makes it readable to those who see the document
+    # a document row naming the blob grants nothing to anyone (docs/security.md, «Files»)
     pid = world.person_id("doctor")
     doc = {"op_id": str(uuid.uuid4()), "counter": 1, "entity": "document", "entity_id": str(uuid.uuid4()),
            "person_id": pid, "op": "create", "base_version": 0, "blobs": [sha],
            "fields": {"kind": "scan", "title": "Диплом", "created_at": "2025-01-01", "blob_sha256": sha,
                       "mime": "application/pdf", "size": len(PDF)}}
     assert push(world, "doctor", [doc])[0]["status"] == "applied"
-    assert world.client.get(f"/blobs/{sha}", headers=world.h("hr1")).status_code == 200
+    assert world.client.get(f"/blobs/{sha}", headers=world.h("hr1")).status_code == 404
+    pid2 = world.person_id("doctor2")
+    stolen = {**doc, "op_id": str(uuid.uuid4()), "entity_id": str(uuid.uuid4()), "person_id": pid2}
+    res = push(world, "doctor2", [stolen])[0]
+    assert res["status"] == "rejected" and "blobs" in res["errors"]
     assert world.client.get(f"/blobs/{sha}", headers=world.h("doctor2")).status_code == 404
+    # a second uploader of the same bytes is told nothing about the first, and owns the file
+    assert world.client.put(f"/blobs/{sha}", content=PDF, headers=world.h("doctor2")).status_code == 201
+    assert world.client.get(f"/blobs/{sha}", headers=world.h("doctor2")).status_code == 200
+    assert push(world, "doctor2", [{**stolen, "op_id": str(uuid.uuid4())}])[0]["status"] == "applied"
 
 
 def test_requests_survive_dropped_database_connections(world: World, backend: str) -> None:
