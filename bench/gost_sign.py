@@ -1,0 +1,96 @@
+"""Benchmark of issue 19: sign and verify one справка with ГОСТ Р 34.10-2012 (256 bit), with an
+RSA-2048 baseline measured in the same run, and a batch of 100.
+
+    uv run python bench/gost_sign.py [--runs 9] [--batch 100] [--json]
+
+Targets: GOST-256 sign median <= 1 s, verify median <= 1 s. The GOST certificate comes from
+``openssl`` with the GOST engine (scripts/system-deps test installs it), as in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from desktop.demo import demo_record  # noqa: E402
+from desktop.documents import testpki  # noqa: E402
+from desktop.documents.pdf import generate  # noqa: E402
+from desktop.documents.signing import PdfSignOptions, load_p12, sign_batch, sign_pdf  # noqa: E402
+from desktop.documents.verify import verify_pdf  # noqa: E402
+
+TARGETS = {"gost256_sign_ms": 1000.0, "gost256_verify_ms": 1000.0}
+
+
+def timed(fn: Callable[[], Any], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        root = testpki.gost_issue(folder, "root", "/C=RU/CN=Bench GOST CA", ca=True)
+        doc = testpki.gost_issue(folder, "doc", testpki.gost_subject(("Иванова", "Мария", "Сергеевна"),
+                                                                     "11223344595", "500100732259"), issuer=root)
+        gost_signer = load_p12(doc.pair_pem, None)
+        from cryptography import x509
+
+        gost_roots = [x509.load_pem_x509_certificate(root.cert_pem)]
+    ca = testpki.issue("Bench CA", ca=True)
+    rsa_signer = load_p12(testpki.issue("Иванова Мария Сергеевна", issuer=ca).p12("pw"), "pw")
+    pdf = generate("seniority", demo_record()).pdf
+    opts = PdfSignOptions(visible=True)
+    for s in (gost_signer, rsa_signer):  # warm-up: imports, fonts, curve set-up
+        verify_pdf(sign_pdf(s, pdf, opts).data)
+
+    res: dict[str, Any] = {"pdf_bytes": len(pdf), "runs": args.runs}
+    for name, signer, roots in (("gost256", gost_signer, gost_roots), ("rsa2048", rsa_signer, [ca.cert])):
+        res[f"{name}_sign_ms"] = statistics.median(timed(lambda s=signer: sign_pdf(s, pdf, opts), args.runs))
+        signed = sign_pdf(signer, pdf, opts).data
+        assert verify_pdf(signed, roots).valid
+        res[f"{name}_verify_ms"] = statistics.median(timed(lambda d=signed, r=roots: verify_pdf(d, r), args.runs))
+    if args.batch:
+        done: list[int] = []
+        t = time.perf_counter()
+        batch = sign_batch(gost_signer, [(f"d{i}.pdf", pdf) for i in range(args.batch)], opts,
+                           lambda d, total, n: done.append(d))
+        res[f"gost256_batch{args.batch}_s"] = time.perf_counter() - t
+        assert not batch.failed and done[-1] == args.batch
+
+    ok = all(res[k] <= v for k, v in TARGETS.items())
+    if args.json:
+        print(json.dumps({**res, "targets": TARGETS, "ok": ok}, ensure_ascii=False, indent=2))
+    else:
+        print(f"справка {res['pdf_bytes']} bytes, median of {args.runs} runs")
+        for k, v in res.items():
+            if k.endswith("_ms"):
+                target = f" (target <= {TARGETS[k]:.0f})" if k in TARGETS else ""
+                print(f"  {k:20} {v:8.1f} ms{target}")
+            elif k.endswith("_s"):
+                print(f"  {k:20} {v:8.1f} s")
+        print("OK" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
