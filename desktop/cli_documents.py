@@ -278,7 +278,9 @@ def cmd_cert_import(args: argparse.Namespace) -> int:
         info = import_p12(vault, data, password)
     finally:
         vault.close()
-    print(f"Сертификат импортирован в хранилище: {info.owner}, № {info.serial}, действителен {info.validity_text}")
+    ids = f", {info.ids_text}" if info.ids_text else ""
+    print(f"Сертификат импортирован в хранилище: {info.owner}{ids}, № {info.serial}, {info.key}, "
+          f"действителен {info.validity_text}")
     return EXIT_OK
 
 
