@@ -275,7 +275,7 @@ class Engine:
             if (self.p.role == "admin" and rec.author_org and ent in ("employment", "request")
                     and res.values.get("org_inn") != current.get("org_inn")):
                 # the operator moving an organization's card moves it to the other organization's books
-                rec.author_org = res.values.get("org_inn")
+                rec.author_org = str(res.values.get("org_inn") or "") or None
             rec.data = res.values
             rec.field_versions = fv
             rec.field_clients = fc

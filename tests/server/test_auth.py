@@ -196,3 +196,26 @@ def _authorize_raw(base: str, user: str, password: str, otp: str) -> tuple[str, 
     if r.status_code != 302:
         return "", verifier, REDIRECT
     return parse_qs(urlsplit(r.headers["location"]).query)["code"][0], verifier, REDIRECT
+
+
+def test_credential_resets_end_the_sessions_opened_before(db_url: str) -> None:
+    """An operator's password or second-factor reset is done when the old ones may be known to
+    someone else: the access and refresh tokens issued before it stop working at once."""
+    accounts = seed(db_url)
+    with run_server(db_url) as base:
+        admin = login(base, "admin", accounts["admin"]["password"], accounts["admin"]["totp_secret"])
+        h = {"Authorization": f"Bearer {admin['access_token']}", **SCHEMA_HEADER}
+        users = httpx.get(base + "/admin/accounts", headers=h).json()["items"]
+        for change in ({"password": "Нов-Пароль-2026!x"}, {"reset_totp": True}):
+            acc = accounts["doctor"]
+            tokens = login(base, "doctor", acc["password"], acc["totp_secret"])
+            assert _me(base, tokens) == 200
+            account_id = next(u["id"] for u in users if u["login"] == "doctor")
+            r = httpx.patch(base + f"/admin/accounts/{account_id}", headers=h, json=change)
+            assert r.status_code == 200, r.text
+            assert _me(base, tokens) == 401, change
+            assert _refresh(base, tokens["refresh_token"]).status_code == 400, change
+            if "password" in change:
+                acc["password"] = change["password"]
+        # the operator's own session is untouched by changes to someone else's account
+        assert httpx.get(base + "/admin/accounts", headers=h).status_code == 200
