@@ -50,7 +50,7 @@ def pair(a: Callable[[], httpx.Response], b: Callable[[], httpx.Response]) -> li
         try:
             gate.wait()
             out[i] = fn()
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate((a, b))]
