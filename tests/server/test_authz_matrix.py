@@ -44,7 +44,7 @@ from desktop.demo import DEMO_ORGS
 from desktop.models.checkdigits import make_inn10, make_snils
 from desktop.models.schema import CHILD_ENTITIES, ENTITIES
 from server.db import in_write_tx
-from server.models import Confirmation, Record, RequestComment
+from server.models import Audit, Confirmation, Record, RequestComment
 from server.testing import SCHEMA_HEADER, token_for
 from tests.server.conftest import World
 
@@ -577,34 +577,39 @@ def push_cells(mx: Mx, login: str) -> list[PushCell]:
     for rel in RELATIONS[login]:
         b = mx.bundle(login, rel)
         for entity in ENTITIES:
-            for kind in KINDS:
+            # a stale base (0) comes before the current one: permission before conflict detection
+            for kind in ("create", "stale-update", "update", "stale-delete", "delete"):
+                op_kind = kind.removeprefix("stale-")
+                base = 0 if kind.startswith("stale-") else 1
                 if entity == "person":
-                    rid = b.doomed["push"] if kind == "delete" else b.pid
+                    rid = b.doomed["push"] if op_kind == "delete" else b.pid
                 else:
-                    rid = b.rows[(entity, f"p-{kind}")]
+                    rid = b.rows[(entity, f"p-{op_kind}")]
                 row = mx.rows.get(rid)
                 if row is None:
                     continue  # setup failed; reported by the test
                 pid = row.pid
                 org = create_org(login)
                 fields: dict[str, Any] | None
-                if kind == "create":
+                if op_kind == "create":
                     fields, _ = row_fields(entity, org, None, operator=False)
-                elif kind == "update":
+                elif op_kind == "update":
                     fields = update_fields(entity, login)
                 else:
                     fields = None
                 new_org = (fields or {}).get("org_inn", row.org) if entity in ("employment", "request") else None
                 ghost = str(uuid.uuid4())
                 ghost_pid = ghost if entity == "person" else pid
-                gfields: dict[str, Any] | None = person_fields()[0] if kind == "create" and entity == "person" \
+                gfields: dict[str, Any] | None = person_fields()[0] if op_kind == "create" and entity == "person" \
                     else fields
-                ex = PushCell(login, rel, entity, kind, True, op(entity, rid, pid, kind, fields, 1), row,
-                              push_expectation(mx, login, kind, entity, row, pid, new_org))
-                tw = PushCell(login, rel, entity, kind, False, op(entity, ghost, ghost_pid, kind, gfields, 1), None,
-                              push_expectation(mx, login, kind, entity, None, ghost_pid, new_org))
+                expect = push_expectation(mx, login, op_kind, entity, row, pid, new_org)
+                if base == 0 and expect == "applied":
+                    expect = "stale-ok"  # allowed: a conflict (changed since 0) or applied
+                ex = PushCell(login, rel, entity, kind, True, op(entity, rid, pid, op_kind, fields, base), row, expect)
+                tw = PushCell(login, rel, entity, kind, False, op(entity, ghost, ghost_pid, op_kind, gfields, base),
+                              None, push_expectation(mx, login, op_kind, entity, None, ghost_pid, new_org))
                 ex.twin = tw
-                (last if entity == "person" and kind == "delete" else cells).extend([ex, tw])
+                (last if entity == "person" and op_kind == "delete" else cells).extend([ex, tw])
     return cells + last
 
 
@@ -626,6 +631,9 @@ def check_push_cell(mx: Mx, c: PushCell, res: dict[str, Any], after: dict[str, t
     elif c.expect == "conflict":
         if st != "conflict" or "_exists" not in (res.get("conflicts") or {}):
             bad("not an _exists conflict")
+    elif c.expect == "stale-ok":
+        if st not in ("conflict", "applied"):
+            bad("an allowed change on a stale base is neither a conflict nor applied")
     elif c.expect == "missing":
         if st != "rejected":
             bad("an update of a non-existent id was not rejected")
@@ -695,7 +703,7 @@ def test_push_matrix(mx: Mx) -> None:
             expectations[c.expect] = expectations.get(c.expect, 0) + 1
             violations.extend(check_push_cell(mx, c, res, after, touched))
     print(f"push matrix: {total} cells {expectations}")
-    assert total >= len(ENTITIES) * len(KINDS) * 2 * sum(len(r) for r in RELATIONS.values())
+    assert total >= len(ENTITIES) * (len(KINDS) + 2) * 2 * sum(len(r) for r in RELATIONS.values())
     assert not violations, f"{len(violations)} of {total} push cells violate docs/security.md:\n" + "\n".join(
         violations)
 
@@ -1241,8 +1249,10 @@ def record_version(mx: Mx, rid: str) -> tuple[int, bool] | None:
 
 
 def audit_count(mx: Mx, login: str, action: str) -> int:
-    items = mx.w.get("admin", "/admin/audit", params={"action": action, "login": login, "limit": 1000}).json()["items"]
-    return len(items)
+    with mx.engine.connect() as conn:
+        n = conn.execute(sa.select(sa.func.count()).select_from(Audit).where(
+            col(Audit.login) == login, col(Audit.action) == action)).scalar_one()
+    return int(n)
 
 
 def test_item1_create_conflict_does_not_leak(mx: Mx) -> None:
@@ -1561,4 +1571,165 @@ def test_item8_confirmation_file_and_second_uploader(mx: Mx) -> None:
                              row_fields("document", "")[0] | {"blob_sha256": sha}, blobs=[sha]), headers=h2)
     if res["status"] != "applied":
         failures.append(f"the second uploader cannot name the file in a push: {res}")
+    assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------------------------
+# The per-field and per-state rules of the change table
+# --------------------------------------------------------------------------------------------
+
+def _verdict(res: dict[str, Any]) -> str:
+    if res["status"] == "rejected":
+        return "perm" if "_permission" in (res.get("errors") or {}) else "invalid"
+    return str(res["status"])
+
+
+def test_field_and_state_rules(mx: Mx) -> None:
+    """Status moves and operator-only fields (docs/security.md, Changing): who may set what."""
+    w = mx.w
+    own = mx.p_doc
+    rec = w.get("admin", f"/persons/{own}/record").json()["entities"]
+    confirmed_card = next(c for c in rec["employment"] if c["fields"].get("status") == "confirmed")
+    decided_nmo = next(n for n in rec["nmo"] if n["fields"].get("status") == "confirmed")
+    approved_app = next(a for a in rec["application"] if a["fields"].get("status") == "approved")
+
+    def fresh(author: str, entity: str, pid: str, org: str, status: str | None = None) -> str:
+        rid = str(uuid.uuid4())
+        res = push_one(w, author, op(entity, rid, pid, "create", row_fields(entity, org, status)[0]))
+        assert res["status"] == "applied", (author, entity, res)
+        return rid
+
+    staff, _ = new_person(mx, ORG0)
+    cases: list[tuple[str, str, dict[str, Any], str]] = []
+
+    def case(what: str, login: str, o: dict[str, Any], expect: str) -> None:
+        cases.append((what, login, o, expect))
+
+    # the doctor, own record
+    card = fresh("admin", "employment", own, ORG0, "draft")
+    case("doctor sets own draft card confirmed", "doctor", op("employment", card, own, "update",
+                                                             {"status": "confirmed"}, 1), "perm")
+    case("doctor sets own draft card rejected", "doctor", op("employment", card, own, "update",
+                                                            {"status": "rejected"}, 1), "perm")
+    card2 = fresh("admin", "employment", own, ORG0, "draft")
+    case("doctor submits own draft card", "doctor", op("employment", card2, own, "update",
+                                                      {"status": "submitted"}, 1), "applied")
+    case("doctor edits own confirmed card", "doctor", op("employment", confirmed_card["id"], own, "update",
+                                                        {"subdivision": tok()}, confirmed_card["version"]), "perm")
+    case("doctor deletes own confirmed card", "doctor", op("employment", confirmed_card["id"], own, "delete",
+                                                          None, confirmed_card["version"]), "perm")
+    case("doctor creates a confirmed card", "doctor", op("employment", str(uuid.uuid4()), own, "create",
+                                                        row_fields("employment", ORG0, "confirmed")[0]), "perm")
+    nmo = fresh("admin", "nmo", own, ORG0, "pending")
+    case("doctor confirms own НМО credits", "doctor", op("nmo", nmo, own, "update", {"status": "confirmed"}, 1),
+         "perm")
+    case("doctor edits decided НМО credits", "doctor", op("nmo", decided_nmo["id"], own, "update",
+                                                         {"provider": tok()}, decided_nmo["version"]), "perm")
+    case("doctor deletes decided НМО credits", "doctor", op("nmo", decided_nmo["id"], own, "delete", None,
+                                                           decided_nmo["version"]), "perm")
+    case("doctor creates confirmed НМО credits", "doctor", op("nmo", str(uuid.uuid4()), own, "create",
+                                                             row_fields("nmo", ORG0, "confirmed")[0]), "perm")
+    app = fresh("admin", "application", own, ORG0, "draft")
+    case("doctor sets the confirmation number", "doctor", op("application", app, own, "update",
+                                                            {"confirmation_number": "А-2025-123456"}, 1), "perm")
+    case("doctor writes the decision comment", "doctor", op("application", app, own, "update",
+                                                           {"decision_comment": "одобрено"}, 1), "perm")
+    case("doctor approves own application", "doctor", op("application", app, own, "update",
+                                                        {"status": "approved"}, 1), "perm")
+    case("doctor edits an approved application", "doctor", op("application", approved_app["id"], own, "update",
+                                                              {"kind": "primary"}, approved_app["version"]), "perm")
+    case("doctor deletes an approved application", "doctor", op("application", approved_app["id"], own, "delete",
+                                                               None, approved_app["version"]), "perm")
+    req = fresh("admin", "request", own, ORG0)
+    case("doctor acknowledges a request", "doctor", op("request", req, own, "update", {"status": "acknowledged"}, 1),
+         "applied")
+    case("doctor closes a request", "doctor", op("request", req, own, "update", {"status": "closed"}, 2), "perm")
+    case("doctor rewrites a request's text", "doctor", op("request", req, own, "update", {"text": tok()}, 2), "perm")
+    case("doctor deletes a request", "doctor", op("request", req, own, "delete", None, 2), "perm")
+    case("doctor creates a request", "doctor", op("request", str(uuid.uuid4()), own, "create",
+                                                 row_fields("request", ORG0)[0]), "perm")
+    pv = int(rec["person"][0]["version"])
+    case("doctor changes own СНИЛС", "doctor", op("person", own, own, "update", {"snils": new_snils()}, pv), "perm")
+    # permission before conflict detection: a stale base changes nothing about the refusal
+    case("doctor changes own СНИЛС on a stale base", "doctor", op("person", own, own, "update",
+                                                                 {"snils": new_snils()}, 0), "perm")
+    case("doctor deletes own person", "doctor", op("person", own, own, "delete", None, pv), "perm")
+    # the HR clerk, ORG0
+    hcard = fresh("hr1", "employment", staff, ORG0, "draft")
+    case("hr1 confirms a card itself", "hr1", op("employment", hcard, staff, "update", {"status": "confirmed"}, 1),
+         "perm")
+    case("hr1 submits its draft card", "hr1", op("employment", hcard, staff, "update", {"status": "submitted"}, 1),
+         "applied")
+    case("hr1 moves its card to ORG1", "hr1", op("employment", hcard, staff, "update",
+                                                {"org_inn": ORG1, "org_name": ORG_NAME[ORG1]}, 2), "perm")
+    case("hr1 creates a card in ORG1", "hr1", op("employment", str(uuid.uuid4()), staff, "create",
+                                                row_fields("employment", ORG1)[0]), "perm")
+    case("hr1 creates a confirmed card", "hr1", op("employment", str(uuid.uuid4()), staff, "create",
+                                                   row_fields("employment", ORG0, "confirmed")[0]), "perm")
+    case("hr1 creates an ORG1 request", "hr1", op("request", str(uuid.uuid4()), staff, "create",
+                                                 row_fields("request", ORG1)[0]), "perm")
+    case("hr1 creates education for staff", "hr1", op("education", str(uuid.uuid4()), staff, "create",
+                                                     row_fields("education", ORG0)[0]), "perm")
+    g = str(uuid.uuid4())
+    taken = person_fields()[0] | {"snils": w.accounts["doctor"]["snils"]}
+    case("hr1 creates a person with a taken СНИЛС", "hr1", op("person", g, g, "create", taken), "invalid")
+    failures = []
+    for what, login, o, expect in cases:
+        res = push_one(w, login, o)
+        if _verdict(res) != expect:
+            failures.append(f"{what}: expected {expect}, got {json.dumps(res, ensure_ascii=False)[:250]}")
+    assert not failures, "\n".join(failures)
+
+
+def test_hidden_id_under_another_person(mx: Mx) -> None:
+    """A hidden row's id sent with the caller's own person_id answers as an unknown id does."""
+    w = mx.w
+    pid, markers = new_person(mx, ORG1)  # hidden from the doctor and hr1
+    eid = str(uuid.uuid4())
+    ef, em = row_fields("education", ORG1)
+    assert push_one(w, "admin", op("education", eid, pid, "create", ef))["status"] == "applied"
+    failures = []
+    for login, own_pid in (("doctor", mx.p_doc), ("hr1", mx.bundle("hr1", "staff").pid)):
+        for kind in ("update", "delete"):
+            fields = {"qualification": tok()} if kind == "update" else None
+            a = push_one(w, login, op("education", eid, own_pid, kind, fields, 1))
+            b = push_one(w, login, op("education", str(uuid.uuid4()), own_pid, kind, fields, 1))
+            if without_op_id(a) != without_op_id(b):
+                failures.append(f"{login} {kind} of a hidden id under its own person: {without_op_id(a)} vs "
+                                f"unknown id {without_op_id(b)}")
+        a = push_one(w, login, op("education", eid, own_pid, "create", row_fields("education", ORG0)[0]))
+        text = json.dumps(a, ensure_ascii=False)
+        if a["status"] == "applied" or "theirs" in text or set(markers + em) & set(MARKER_RE.findall(text)):
+            failures.append(f"{login} create with a hidden id under its own person: {text[:250]}")
+    assert record_version(mx, eid) == (1, False)
+    assert not failures, "\n".join(failures)
+
+
+def test_reads_of_personal_data_are_journaled(mx: Mx) -> None:
+    """Every answer that carries personal data leaves a read_personal_data entry for the caller."""
+    w = mx.w
+    b = mx.bundle("hr1", "staff")
+    snils = w.get("admin", f"/persons/{b.pid}/record").json()["entities"]["person"][0]["fields"]["snils"]
+    own_edu = w.get("doctor", "/record").json()["entities"]["education"][0]
+    reads: list[tuple[str, str, Callable[[], httpx.Response], tuple[str, ...]]] = [
+        ("hr1", "GET record", lambda: w.get("hr1", f"/persons/{b.pid}/record"), ("read_personal_data",)),
+        ("doctor", "GET /record", lambda: w.get("doctor", "/record"), ("read_personal_data",)),
+        ("hr1", "GET /persons?snils", lambda: w.get("hr1", "/persons", params={"snils": snils}),
+         ("read_personal_data",)),
+        ("manager", "GET staff", lambda: w.get("manager", f"/orgs/{ORG0}/staff"), ("read_personal_data",)),
+        ("manager", "GET staff.csv", lambda: w.get("manager", f"/orgs/{ORG0}/staff.csv"),
+         ("read_personal_data", "export")),
+        ("hr2", "GET /sync/pull", lambda: w.get("hr2", "/sync/pull", params={"limit": 50}), ("read_personal_data",)),
+        ("doctor", "GET /blobs", lambda: w.get("doctor", f"/blobs/{mx.own_blob['doctor']}"), ("read_personal_data",)),
+        ("doctor", "push conflict carrying theirs", lambda: w.post("doctor", "/sync/push", json={
+            "client_id": str(uuid.uuid4()), "ops": [op("education", own_edu["id"], mx.p_doc, "create",
+                                                      row_fields("education", ORG0)[0])]}), ("read_personal_data",)),
+    ]
+    failures = []
+    for login, what, fn, actions in reads:
+        before = sum(audit_count(mx, login, a) for a in actions)
+        r = fn()
+        assert r.status_code == 200, (what, r.status_code, r.text[:200])
+        if sum(audit_count(mx, login, a) for a in actions) <= before:
+            failures.append(f"{what} by {login}: no {'/'.join(actions)} entry")
     assert not failures, "\n".join(failures)
