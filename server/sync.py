@@ -66,6 +66,7 @@ def _malformed(op: dict[str, Any]) -> dict[str, str]:
 #: the answer to a change of a row the caller may not read: the same as for a row that does not
 #: exist, so a refusal never confirms that a guessed id is taken (docs/security.md)
 UNKNOWN_ROW = {"entity_id": "Запись не найдена на сервере"}
+NO_PERSON = "Человек с таким id не найден в регистре"
 
 
 def _siblings(s: Session, ent: str, person_id: str, scope: Any) -> list[dict[str, Any]]:
@@ -174,7 +175,7 @@ class Engine:
         if ent != "person":
             person = self.row(pid)
             if person is None or person.entity != "person" or person.deleted:
-                return rejected({"person_id": "Человек с таким id не найден в регистре"})
+                return rejected({"person_id": NO_PERSON})
         fields = op.get("fields") or {}
         res = validate(ent, fields, nsi=self.nsi, today=self.today, siblings=_siblings(self.s, ent, pid, self.scope()),
                        row_id=op["entity_id"])
@@ -232,6 +233,12 @@ class Engine:
         if errors:
             return rejected(errors)
         current = dict(rec.data)
+        if not self.trusted:
+            # the rights on what was asked for, before any conflict: a change the caller may not
+            # make is refused as such, not answered as a conflict it could retry
+            perm = write_errors(self.s, self.p, ent, "update", rec.person_id, current, {**current, **canon})
+            if perm:
+                return rejected(perm)
         fv = dict(rec.field_versions)
         fc = dict(rec.field_clients or {})
         applied: dict[str, Any] = {}

@@ -15,7 +15,7 @@ from server.models import Record
 from server.policy import NOT_FOUND, can_read_row
 from server.problems import Problem
 from server.state import AppState
-from server.sync import Engine
+from server.sync import NO_PERSON, UNKNOWN_ROW, Engine
 
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
@@ -55,6 +55,10 @@ def visible_record(s: Session, p: Principal, rid: str, entity: str | None = None
 def raise_for(result: dict[str, Any]) -> None:
     if result["status"] == "rejected":
         errors = result["errors"]
+        if errors == {"person_id": NO_PERSON} or errors == UNKNOWN_ROW:
+            # a path that names a person or row the registry does not have: not found, as for a
+            # row the caller may not read (the engine decided rights before it said this)
+            raise Problem(404, NOT_FOUND)
         if "_permission" in errors:
             raise Problem(403, errors["_permission"], errors=errors)
         raise Problem(422, "Данные не сохранены: " + "; ".join(list(errors.values())[:5]), errors=errors)
