@@ -320,6 +320,7 @@ class Mx(Table):
         self.bundles: dict[tuple[str, str], Bundle] = {}
         self.problems: list[str] = []
         self.marker_owner: dict[str, FRow] = {}
+        self._hidden: dict[tuple[str, int, int], dict[str, FRow]] = {}
         self._plans: dict[str, list[tuple[dict[str, Any], FRow | None]]] = {"hr1": [], "hr2": [], "admin": []}
         for login in LOGINS:
             for rel in RELATIONS[login]:
@@ -504,8 +505,12 @@ class Mx(Table):
         return out
 
     def hidden_markers(self, login: str) -> dict[str, FRow]:
-        return {m: row for m, row in self.marker_owner.items()
-                if row.id in self.rows and not self.may_read(login, row)}
+        """Marker → row for the rows ``login`` may not read (the fixture's relations do not change)."""
+        key = (login, len(self.marker_owner), len(self.rows))
+        if key not in self._hidden:
+            self._hidden[key] = {m: row for m, row in self.marker_owner.items()
+                                 if row.id in self.rows and not self.may_read(login, row)}
+        return self._hidden[key]
 
     def leaks(self, login: str, text: str) -> list[str]:
         """Marker values in an answer to ``login`` that belong to rows it may not read."""
@@ -1171,38 +1176,49 @@ def check_answer(mx: Mx, route: str, login: str, t: Target, r: httpx.Response, a
     return out
 
 
+def rest_cells(mx: Mx, name: str, route: Route) -> tuple[int, list[str]]:
+    """Run one route's cells; returns (cells, violations)."""
+    out: list[str] = []
+    if route.kind == "public":
+        r = route.call(mx, "", Target("public", True))
+        if r.status_code not in route.ok:
+            out.append(f"{name} without a token: expected {route.ok}, got {r.status_code} {r.text[:200]}")
+        return 1, out
+    cells = 0
+    for login in LOGINS:
+        if route.kind == "self":
+            t = Target("self", True)
+            r = route.call(mx, login, t)
+            cells += 1
+            out.extend(check_answer(mx, name, login, t, r, route.allow(mx, login, t), True, route.ok, None))
+            continue
+        assert route.targets is not None and route.visible is not None
+        for existing, missing in route.targets(mx, login):
+            allowed = route.allow(mx, login, existing)
+            visible = route.visible(mx, login, existing)
+            # the non-existent twin first: a successful call may change what exists
+            rt = route.call(mx, login, missing)
+            r = route.call(mx, login, existing)
+            cells += 2
+            out.extend(check_answer(mx, name, login, missing, rt, False, False, route.ok, None))
+            out.extend(check_answer(mx, name, login, existing, r, allowed, visible, route.ok, rt))
+    return cells, out
+
+
 def test_rest_matrix(mx: Mx) -> None:
     """Every route × role × relation × existing/non-existent target."""
     violations: list[str] = list(mx.problems)
     cells = 0
+    spent: dict[str, float] = {}
     for (method, path), route in ROUTES.items():
         name = f"{method} {path}"
-        if route.kind == "public":
-            r = route.call(mx, "", Target("public", True))
-            cells += 1
-            if r.status_code not in route.ok:
-                violations.append(f"{name} without a token: expected {route.ok}, got {r.status_code} {r.text[:200]}")
-            continue
-        for login in LOGINS:
-            if route.kind == "self":
-                t = Target("self", True)
-                allowed = route.allow(mx, login, t)
-                r = route.call(mx, login, t)
-                cells += 1
-                violations.extend(check_answer(mx, name, login, t, r, allowed, True, route.ok, None))
-                continue
-            assert route.targets is not None and route.visible is not None
-            for existing, missing in route.targets(mx, login):
-                allowed = route.allow(mx, login, existing)
-                visible = route.visible(mx, login, existing)
-                # the non-existent twin first: a successful call may change what exists
-                rt = route.call(mx, login, missing)
-                r = route.call(mx, login, existing)
-                cells += 2
-                violations.extend(check_answer(mx, name, login, missing, rt, route.allow(mx, login, missing),
-                                               False, route.ok, None))
-                violations.extend(check_answer(mx, name, login, existing, r, allowed, visible, route.ok, rt))
-    print(f"REST matrix: {cells} cells over {len(ROUTES)} routes")
+        started = time.perf_counter()
+        n, bad = rest_cells(mx, name, route)
+        spent[name] = round(time.perf_counter() - started, 2)
+        cells += n
+        violations.extend(bad)
+    slow = sorted(spent.items(), key=lambda kv: -kv[1])[:5]
+    print(f"REST matrix: {cells} cells over {len(ROUTES)} routes; slowest {slow}")
     assert cells > 500
     assert not violations, f"{len(violations)} REST cells violate docs/security.md:\n" + "\n".join(violations)
 
@@ -1662,6 +1678,12 @@ def test_field_and_state_rules(mx: Mx) -> None:
          "applied")
     case("hr1 moves its card to ORG1", "hr1", op("employment", hcard, staff, "update",
                                                 {"org_inn": ORG1, "org_name": ORG_NAME[ORG1]}, 2), "perm")
+    other_card = fresh("admin", "employment", staff, ORG1, "confirmed")
+    case("hr1 moves a staff person's ORG1 card into ORG0", "hr1", op("employment", other_card, staff, "update",
+                                                                   {"org_inn": ORG0, "org_name": ORG_NAME[ORG0]}, 1),
+         "perm")
+    case("hr1 deletes a staff person's ORG1 card", "hr1", op("employment", other_card, staff, "delete", None, 1),
+         "perm")
     case("hr1 creates a card in ORG1", "hr1", op("employment", str(uuid.uuid4()), staff, "create",
                                                 row_fields("employment", ORG1)[0]), "perm")
     case("hr1 creates a confirmed card", "hr1", op("employment", str(uuid.uuid4()), staff, "create",
@@ -1732,4 +1754,92 @@ def test_reads_of_personal_data_are_journaled(mx: Mx) -> None:
         assert r.status_code == 200, (what, r.status_code, r.text[:200])
         if sum(audit_count(mx, login, a) for a in actions) <= before:
             failures.append(f"{what} by {login}: no {'/'.join(actions)} entry")
+    assert not failures, "\n".join(failures)
+
+
+def test_lists_are_scoped(mx: Mx) -> None:
+    """Lists carry only the caller's organizations (no relation to a row can widen them)."""
+    w = mx.w
+    failures = []
+    for login in ("hr1", "hr2", "manager"):
+        items = w.get(login, "/confirmations", params={"status": "", "limit": 500}).json()["items"]
+        foreign = [c["id"] for c in items if c["org_inn"] not in ORGS[login]]
+        if foreign:
+            failures.append(f"{login} GET /confirmations lists {len(foreign)} of other organizations")
+        orgs = [o["inn"] for o in w.get(login, "/orgs").json()["organizations"]]
+        if set(orgs) != set(ORGS[login]):
+            failures.append(f"{login} GET /orgs: {orgs}")
+    for login in ("doctor", "doctor2"):
+        if w.get(login, "/orgs").json()["organizations"]:
+            failures.append(f"{login} GET /orgs lists organizations")
+    assert not failures, "\n".join(failures)
+
+
+def _pulled_state(w: World, login: str) -> dict[str, dict[str, Any]]:
+    """/sync/state computed from the caller's whole pull (from an empty cursor)."""
+    rows: dict[str, tuple[str, int | None, bool]] = {}
+    cursor = ""
+    while True:
+        page = w.get(login, "/sync/pull", params={"cursor": cursor, "limit": 5000}).json()
+        for ch in page["changes"]:
+            if ch.get("scope_exit"):
+                continue
+            rows[ch["id"]] = (ch["entity"], ch["version"], bool(ch["deleted"]))
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+    lines: dict[str, list[str]] = {name: [] for name in ENTITIES}
+    for rid, (entity, version, deleted) in rows.items():
+        if not deleted:
+            lines[entity].append(f"{rid}:{version}\n")
+    return {e: {"count": len(v), "checksum": hashlib.sha256("".join(sorted(v)).encode()).hexdigest()}
+            for e, v in lines.items()}
+
+
+def test_state_follows_the_read_rule(mx: Mx) -> None:
+    """/sync/state counts exactly the rows the pull shows (and the pull is marker-checked above)."""
+    w = mx.w
+    failures = []
+    for login in LOGINS:
+        state = w.get(login, "/sync/state").json()["entities"]
+        pulled = _pulled_state(w, login)
+        for entity in ENTITIES:
+            if state.get(entity) != pulled[entity]:
+                failures.append(f"{login} {entity}: state {state.get(entity)} vs pull {pulled[entity]}")
+        leaked = mx.leaks(login, json.dumps(state))
+        if leaked:
+            failures.append(f"{login} state leaks {leaked}")
+    assert not failures, "\n".join(failures)
+
+
+def test_confirmation_follows_the_card(mx: Mx) -> None:
+    """A card moved to another organization after its confirmation was requested cannot be
+    confirmed by the first organization (nor does the move make anyone staff)."""
+    w = mx.w
+    _, pid, h, markers = _outsider(mx)
+    cf, _ = row_fields("employment", ORG0, "draft")
+    card = str(uuid.uuid4())
+    assert push_one(w, "", op("employment", card, pid, "create", cf), headers=h)["status"] == "applied"
+    data, sha = pdf()
+    assert w.client.put(f"/blobs/{sha}", content=data, headers=h).status_code == 201
+    r = w.client.post(f"/employment/{card}/confirmations", headers=h, json={
+        "blob_sha256": sha, "doc_kind": "order", "doc_org_inn": ORG0, "doc_org_name": cf["org_name"],
+        "doc_begin_date": cf["begin_date"], "doc_date": _today()})
+    assert r.status_code == 201, r.text
+    conf = r.json()["id"]
+    version = mx.states([card])[card][0]
+    moved = push_one(w, "", op("employment", card, pid, "update", {"org_inn": ORG1, "org_name": ORG_NAME[ORG1]},
+                               version), headers=h)
+    failures = []
+    d = w.post("hr1", f"/confirmations/{conf}/decision", json={"decision": "confirm"})
+    if d.status_code == 200:
+        failures.append(f"hr1 confirmed a card that is now in ORG1 (move answered {moved['status']})")
+    rec = w.get("admin", f"/persons/{pid}/record").json()["entities"]["employment"]
+    if any(c["fields"].get("status") == "confirmed" for c in rec):
+        failures.append("the outsider has a confirmed card without its organization's decision")
+    for login in ("hr1", "hr2", "manager"):
+        if w.get(login, f"/persons/{pid}/record").status_code != 404:
+            failures.append(f"{login} reads the outsider's record")
+        if set(markers) & set(MARKER_RE.findall(w.get(login, "/sync/pull", params={"limit": 5000}).text)):
+            failures.append(f"{login} pulls the outsider's person row")
     assert not failures, "\n".join(failures)
