@@ -1543,6 +1543,23 @@ def test_item7_outsider_card_is_not_staff(mx: Mx) -> None:
     staff = w.get("hr1", f"/orgs/{ORG0}/staff", params={"page_size": 500})
     if any(i["person_id"] == pid for i in staff.json()["items"]):
         failures.append("a submitted (unconfirmed) card puts the outsider in the staff list")
+    # the card is not the organization's: its clerk cannot change, close or delete it (hidden)
+    version = mx.states([card])[card][0]
+    g = str(uuid.uuid4())
+    for kind, fields in (("update", {"subdivision": tok()}), ("delete", None)):
+        a = push_one(w, "hr1", op("employment", card, pid, kind, fields, version))
+        b = push_one(w, "hr1", op("employment", g, pid, kind, fields, version))
+        if without_op_id(a) != without_op_id(b):
+            failures.append(f"hr1 push {kind} of the outsider's card: {without_op_id(a)} vs unknown {without_op_id(b)}")
+    for method, path, body in (("POST", "/employment/{}/close", {"end_date": "2025-01-31", "end_reason": "x"}),
+                               ("DELETE", f"/persons/{pid}/employment/{{}}", None),
+                               ("PATCH", f"/persons/{pid}/employment/{{}}", {"fields": {"subdivision": tok()}})):
+        ra = call(w, "hr1", method, path.format(card), json=body)
+        rb = call(w, "hr1", method, path.format(g), json=body)
+        if ra.status_code != 404 or norm(ra.text) != norm(rb.text):
+            failures.append(f"hr1 {method} {path}: {ra.status_code} {ra.text[:150]} vs unknown {rb.status_code}")
+    if mx.states([card])[card][0] != version:
+        failures.append("the outsider's card was changed by hr1")
     if w.get("hr1", f"/persons/{pid}/record").status_code != 404:
         failures.append("hr1 reads the outsider's record once it asked for a confirmation")
     assert not failures, "\n".join(failures)
@@ -1630,6 +1647,9 @@ def test_field_and_state_rules(mx: Mx) -> None:
     card2 = fresh("admin", "employment", own, ORG0, "draft")
     case("doctor submits own draft card", "doctor", op("employment", card2, own, "update",
                                                       {"status": "submitted"}, 1), "applied")
+    # docs/security.md: the doctor's only status move on a card is draft → submitted
+    case("doctor moves own submitted card back to draft", "doctor", op("employment", card2, own, "update",
+                                                                      {"status": "draft"}, 2), "perm")
     case("doctor edits own confirmed card", "doctor", op("employment", confirmed_card["id"], own, "update",
                                                         {"subdivision": tok()}, confirmed_card["version"]), "perm")
     case("doctor deletes own confirmed card", "doctor", op("employment", confirmed_card["id"], own, "delete",
@@ -1659,9 +1679,14 @@ def test_field_and_state_rules(mx: Mx) -> None:
     req = fresh("admin", "request", own, ORG0)
     case("doctor acknowledges a request", "doctor", op("request", req, own, "update", {"status": "acknowledged"}, 1),
          "applied")
-    case("doctor closes a request", "doctor", op("request", req, own, "update", {"status": "closed"}, 2), "perm")
-    case("doctor rewrites a request's text", "doctor", op("request", req, own, "update", {"text": tok()}, 2), "perm")
-    case("doctor deletes a request", "doctor", op("request", req, own, "delete", None, 2), "perm")
+    case("doctor answers a request", "doctor", op("request", req, own, "update", {"status": "answered"}, 2),
+         "applied")
+    # docs/security.md: new → acknowledged → answered, forwards only
+    case("doctor moves an answered request back to acknowledged", "doctor", op(
+        "request", req, own, "update", {"status": "acknowledged"}, 3), "perm")
+    case("doctor closes a request", "doctor", op("request", req, own, "update", {"status": "closed"}, 3), "perm")
+    case("doctor rewrites a request's text", "doctor", op("request", req, own, "update", {"text": tok()}, 3), "perm")
+    case("doctor deletes a request", "doctor", op("request", req, own, "delete", None, 3), "perm")
     case("doctor creates a request", "doctor", op("request", str(uuid.uuid4()), own, "create",
                                                  row_fields("request", ORG0)[0]), "perm")
     pv = int(rec["person"][0]["version"])
@@ -1690,6 +1715,11 @@ def test_field_and_state_rules(mx: Mx) -> None:
                                                    row_fields("employment", ORG0, "confirmed")[0]), "perm")
     case("hr1 creates an ORG1 request", "hr1", op("request", str(uuid.uuid4()), staff, "create",
                                                  row_fields("request", ORG1)[0]), "perm")
+    hreq = fresh("hr1", "request", staff, ORG0)
+    case("hr1 moves its request to ORG1", "hr1", op("request", hreq, staff, "update",
+                                                   {"org_inn": ORG1, "org_name": ORG_NAME[ORG1]}, 1), "perm")
+    case("hr1 closes its request", "hr1", op("request", hreq, staff, "update", {"status": "closed"}, 1), "applied")
+    case("hr1 deletes its request", "hr1", op("request", hreq, staff, "delete", None, 2), "perm")
     case("hr1 creates education for staff", "hr1", op("education", str(uuid.uuid4()), staff, "create",
                                                      row_fields("education", ORG0)[0]), "perm")
     g = str(uuid.uuid4())
@@ -1719,6 +1749,12 @@ def test_hidden_id_under_another_person(mx: Mx) -> None:
             if without_op_id(a) != without_op_id(b):
                 failures.append(f"{login} {kind} of a hidden id under its own person: {without_op_id(a)} vs "
                                 f"unknown id {without_op_id(b)}")
+        # the hidden id under another entity (the caller's own person): as unknown as well
+        a = push_one(w, login, op("nmo", eid, own_pid, "update", {"provider": tok()}, 1))
+        b = push_one(w, login, op("nmo", str(uuid.uuid4()), own_pid, "update", {"provider": tok()}, 1))
+        if without_op_id(a) != without_op_id(b):
+            failures.append(f"{login} update of a hidden id as another entity: {without_op_id(a)} vs "
+                            f"unknown id {without_op_id(b)}")
         a = push_one(w, login, op("education", eid, own_pid, "create", row_fields("education", ORG0)[0]))
         text = json.dumps(a, ensure_ascii=False)
         if a["status"] == "applied" or "theirs" in text or set(markers + em) & set(MARKER_RE.findall(text)):
