@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from server import problems
+from server import openapi_links, problems
 from server.api import blobs, me, registry
 from server.api import sync as sync_api
 from server.auth import oauth
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_api.router)
     app.include_router(blobs.router)
     app.include_router(registry.router)
+    openapi_links.install(app)
 
     @app.get("/healthz", tags=["служебное"], summary="Проверка работоспособности")
     def healthz() -> dict[str, str]:
