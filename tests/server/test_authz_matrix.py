@@ -1879,3 +1879,42 @@ def test_confirmation_follows_the_card(mx: Mx) -> None:
         if set(markers) & set(MARKER_RE.findall(w.get(login, "/sync/pull", params={"limit": 5000}).text)):
             failures.append(f"{login} pulls the outsider's person row")
     assert not failures, "\n".join(failures)
+
+
+def test_staff_scope_is_a_live_confirmed_card(mx: Mx) -> None:
+    """Closing a card (an end date) keeps the person on the organization's staff; deleting the last
+    confirmed card ends the organization's reading of the record."""
+    w = mx.w
+    pid, _ = new_person(mx, ORG0)
+    card = w.get("admin", f"/persons/{pid}/record").json()["entities"]["employment"][0]["id"]
+    r = w.post("hr1", f"/employment/{card}/close", json={"end_date": "2025-01-31", "end_reason": "увольнение"})
+    assert r.status_code == 200, r.text
+    failures = []
+    if w.get("hr1", f"/persons/{pid}/record").status_code != 200:
+        failures.append("a closed (ended) confirmed card no longer lets hr1 read the record")
+    r = w.delete("hr1", f"/persons/{pid}/employment/{card}")
+    if r.status_code != 200:
+        failures.append(f"hr1 deleting its organization's confirmed card: {r.status_code} {r.text[:200]}")
+    r = w.get("hr1", f"/persons/{pid}/record")
+    if r.status_code != 404:
+        failures.append(f"hr1 still reads the record after the last confirmed card is gone: {r.status_code}")
+    pulled = w.get("hr1", "/sync/pull", params={"limit": 5000}).json()["changes"]
+    if not any(c.get("scope_exit") and c["id"] == pid for c in pulled):
+        failures.append("no scope exit for the person in hr1's pull")
+    assert not failures, "\n".join(failures)
+
+
+def test_reply_file_readers(mx: Mx) -> None:
+    """A file attached to a reply to ORG0's request: the worker and ORG0's HR clerks (docs name no
+    manager for replies), the operator; not ORG1."""
+    w = mx.w
+    rf, _ = row_fields("request", ORG0)
+    req = str(uuid.uuid4())
+    assert push_one(w, "admin", op("request", req, mx.p_doc, "create", rf))["status"] == "applied"
+    data, sha = pdf()
+    assert w.client.put(f"/blobs/{sha}", content=data, headers=w.h("doctor")).status_code == 201
+    r = w.post("doctor", f"/requests/{req}/answer", json={"text": "Ответ", "blob_sha256": sha})
+    assert r.status_code == 200, r.text
+    got = {login: w.get(login, f"/blobs/{sha}").status_code for login in LOGINS}
+    want = {"doctor": 200, "hr1": 200, "admin": 200, "hr2": 404, "manager": 404}
+    assert got == want, f"readers of a reply's file: {got}, docs/security.md: {want}"
