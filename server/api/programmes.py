@@ -94,4 +94,6 @@ def enrolments(programme_id: ProgId, p: Annotated[Principal, Depends(require("ad
         if s.get(Programme, programme_id) is None:
             raise Problem(404, "Программа не найдена.")
         rows = s.exec(select(Enrolment).where(Enrolment.programme_id == programme_id)).all()
+    if rows:
+        audit.log(st.engine, p, "read_personal_data", "enrolment", programme_id, f"записей: {len(rows)}")
     return {"items": [r.model_dump() for r in rows]}

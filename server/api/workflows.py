@@ -129,6 +129,8 @@ def confirmation_history(row_id: RowId, p: CurrentUser, st: State) -> dict[str, 
         else:
             visible_record(s, p, row_id, "employment")
             rows = s.exec(q).all()
+    if rows:
+        audit.log(st.engine, p, "read_personal_data", "confirmation", row_id, f"история, записей: {len(rows)}")
     return {"items": [_conf_out(c) for c in rows]}
 
 
@@ -294,15 +296,17 @@ def list_applications(
     status: Literal["submitted", "in_review", "approved", "rejected", "draft", ""] = "submitted",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    return _list_entity(st, "application", status, limit)
+    return _list_entity(st, p, "application", status, limit)
 
 
-def _list_entity(st: State, entity: str, status: str, limit: int) -> dict[str, Any]:
+def _list_entity(st: State, p: Principal, entity: str, status: str, limit: int) -> dict[str, Any]:
     with read_session(st.engine) as s:
         q = select(Record).where(Record.entity == entity, Record.deleted == sa.false())
         if status:
             q = q.where(Record.data["status"].as_string() == status)  # type: ignore[index]
         rows = s.exec(q.order_by(col(Record.seq)).limit(limit)).all()
+    if rows:
+        audit.log(st.engine, p, "read_personal_data", entity, "", f"список, записей: {len(rows)}")
     return {"items": [{"id": r.id, "person_id": r.person_id, "version": r.version, "fields": r.data} for r in rows]}
 
 
@@ -341,7 +345,7 @@ def decide_application(row_id: RowId, body: AppDecision, p: Admin, st: State) ->
 @router.get("/admin/nmo", summary="Баллы НМО на подтверждение (оператор)")
 def list_nmo(p: Admin, st: State, status: Literal["pending", "confirmed", "rejected", ""] = "pending",
              limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
-    return _list_entity(st, "nmo", status, limit)
+    return _list_entity(st, p, "nmo", status, limit)
 
 
 class NmoDecision(BaseModel):
