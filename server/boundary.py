@@ -104,11 +104,19 @@ def _too_large(limit: int, what: str = "Тело запроса") -> Refused:
     return Refused(413, f"{what} больше допустимого размера ({_size(limit)}).")
 
 
-def _invalid(where: str | list[str], why: str, status: int = 422) -> Refused:
-    """A refusal naming the field: ``where`` is a label or a JSON location (built only here, on
-    refusal, so that walking a large accepted body does not format every key)."""
-    label = where if isinstance(where, str) else _loc(where)
-    return Refused(status, f"Запрос не прошёл проверку: {label}: {why}.", errors={label: why})
+#: where a refusal points: a label; a JSON location (a list, formatted only on refusal, so that
+#: walking a large accepted body does not format every key); or (label for the detail, field name
+#: for ``errors`` — the plain name, as FastAPI's own validation answers give it)
+Where = str | list[str] | tuple[str, str]
+
+
+def _invalid(where: Where, why: str, status: int = 422) -> Refused:
+    """A refusal naming the field and the reason."""
+    if isinstance(where, tuple):
+        label, key = where
+    else:
+        label = key = where if isinstance(where, str) else _loc(where)
+    return Refused(status, f"Запрос не прошёл проверку: {label}: {why}.", errors={key: why})
 
 
 def _loc(parts: list[str]) -> str:
@@ -116,7 +124,7 @@ def _loc(parts: list[str]) -> str:
 
 
 # -- strings -----------------------------------------------------------------------------------
-def _check_key(key: str, where: str | list[str], limits: Limits) -> None:
+def _check_key(key: str, where: Where, limits: Limits) -> None:
     if len(key) > limits.key_chars:
         raise _invalid(where, f"слишком длинное имя поля ({len(key)} символов, допустимо не более {limits.key_chars})")
     bad = textrules.key_problem(key)
@@ -124,7 +132,7 @@ def _check_key(key: str, where: str | list[str], limits: Limits) -> None:
         raise _invalid(where, f"имя поля: {bad}")
 
 
-def _check_value(value: str, where: str | list[str], *, name: bool, multiline: bool, max_chars: int) -> None:
+def _check_value(value: str, where: Where, *, name: bool, multiline: bool, max_chars: int) -> None:
     if len(value) > max_chars:
         raise _invalid(where, f"слишком длинное значение ({len(value)} символов, допустимо не более {max_chars})")
     bad = textrules.name_problem(value) if name else textrules.text_problem(value, multiline=multiline)
@@ -132,7 +140,7 @@ def _check_value(value: str, where: str | list[str], *, name: bool, multiline: b
         raise _invalid(where, bad)
 
 
-def _decode_component(raw: bytes, where: str) -> str:
+def _decode_component(raw: bytes, where: Where) -> str:
     """One percent-encoded component (query or form) -> text; strictly UTF-8, like the JSON body.
 
     Starlette would decode it with errors="replace", turning bad bytes into U+FFFD silently."""
@@ -153,7 +161,7 @@ def _check_pairs(raw: bytes, what: str, limits: Limits, max_params: int) -> None
     for pair in pairs:
         raw_key, _, raw_value = pair.partition(b"=")
         key = _decode_component(raw_key, what)
-        where = f"{what} {textrules.shown(key)}"
+        where = (f"{what} {textrules.shown(key)}", textrules.shown(key))
         _check_key(key, where, limits)
         value = _decode_component(raw_value, where)
         # a parameter is one line: a login, a code, a search string — never a line break
@@ -189,14 +197,16 @@ def check_query(scope: Scope, limits: Limits) -> None:
 def check_headers(scope: Scope, limits: Limits) -> None:
     for name, value in scope.get("headers") or ():
         if len(value) > limits.header_chars or _HEADER_CTL.search(value):
-            raise _invalid(f"заголовок {textrules.shown(name.decode('latin-1'))}",
+            header = textrules.shown(name.decode("latin-1"))
+            raise _invalid((f"заголовок {header}", header),
                            "недопустимые символы или слишком длинное значение", 400)
         if name in _DATA_HEADERS and not _PRINTABLE_ASCII.match(value):
             # kept with the session or parsed: printable ASCII only (no C1 controls, no
             # Latin-1 mojibake of UTF-8 bytes in the sessions list)
-            raise _invalid(f"заголовок {name.decode('latin-1')}", "допустимы только печатные символы ASCII", 400)
+            header = name.decode("latin-1")
+            raise _invalid((f"заголовок {header}", header), "допустимы только печатные символы ASCII", 400)
         if name == b"user-agent" and len(value) > limits.user_agent_chars:
-            raise _invalid("заголовок user-agent",
+            raise _invalid(("заголовок user-agent", "user-agent"),
                            f"слишком длинное значение (допустимо не более {limits.user_agent_chars} символов)", 400)
 
 
@@ -342,7 +352,8 @@ class Boundary:
             declared = headers.get(b"content-length")
             if declared is not None:
                 if not declared.strip().isdigit():
-                    raise _invalid("заголовок content-length", "ожидается целое неотрицательное число", 400)
+                    raise _invalid(("заголовок content-length", "content-length"),
+                                   "ожидается целое неотрицательное число", 400)
                 if int(declared) > limit:
                     raise _too_large(limit, "Файл" if blob else "Тело запроса")
             if blob and method == "PUT":
@@ -355,7 +366,11 @@ class Boundary:
             if body:
                 self._check_body(body, headers, path)
         except Refused as exc:
-            await problem_response(exc.problem)(scope, receive, send)
+            problem = exc.problem
+            if path.startswith("/oauth/") and problem.status == 422:
+                # OAuth endpoints answer malformed requests as RFC 6749 §5.2 does: 400 invalid_request
+                problem = Problem(400, problem.detail, errors=problem.errors, error="invalid_request")
+            await problem_response(problem)(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 

@@ -240,7 +240,8 @@ def test_login_form_refuses_nul_before_any_database_work(world: World) -> None:
             "redirect_uri": "http://127.0.0.1:5000/cb", "code_challenge": "a" * 43, "code_challenge_method": "S256"}
     r = world.client.post("/oauth/authorize", data=form)
     assert_refused(r, "login form")
-    assert r.json()["errors"] == {"поле формы username": "недопустим символ NUL (U+0000)"}
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"  # RFC 6749 §5.2
+    assert r.json()["errors"] == {"username": "недопустим символ NUL (U+0000)"}
     r = world.client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": "\x00"})
     assert_refused(r, "token form")
 
