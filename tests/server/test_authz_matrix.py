@@ -1781,10 +1781,22 @@ def test_reads_of_personal_data_are_journaled(mx: Mx) -> None:
          ("read_personal_data", "export")),
         ("hr2", "GET /sync/pull", lambda: w.get("hr2", "/sync/pull", params={"limit": 50}), ("read_personal_data",)),
         ("doctor", "GET /blobs", lambda: w.get("doctor", f"/blobs/{mx.own_blob['doctor']}"), ("read_personal_data",)),
+        ("hr1", "GET confirmation history", lambda: w.get(
+            "hr1", f"/employment/{b.rows[('employment', 'read')]}/confirmations"), ("read_personal_data",)),
+        ("hr1", "GET request comments", lambda: w.get("hr1", f"/requests/{b.rows[('request', 'read')]}/comments"),
+         ("read_personal_data",)),
+        ("hr1", "GET /confirmations", lambda: w.get("hr1", "/confirmations", params={"status": ""}),
+         ("read_personal_data",)),
+        ("admin", "GET /admin/applications", lambda: w.get("admin", "/admin/applications"), ("read_personal_data",)),
+        ("admin", "GET /admin/nmo", lambda: w.get("admin", "/admin/nmo"), ("read_personal_data",)),
+        ("admin", "GET enrolments", lambda: w.get("admin", f"/programmes/{mx.programme}/enrolments"),
+         ("read_personal_data",)),
         ("doctor", "push conflict carrying theirs", lambda: w.post("doctor", "/sync/push", json={
             "client_id": str(uuid.uuid4()), "ops": [op("education", own_edu["id"], mx.p_doc, "create",
                                                       row_fields("education", ORG0)[0])]}), ("read_personal_data",)),
     ]
+    # an answer with nobody in it carries no personal data: make sure each list has someone
+    assert w.post("doctor", f"/programmes/{mx.programme}/enrol").status_code in (201, 409)
     failures = []
     for login, what, fn, actions in reads:
         before = sum(audit_count(mx, login, a) for a in actions)
