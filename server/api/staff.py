@@ -190,8 +190,8 @@ def staff_export(inn: Inn, p: OrgReader, st: State) -> Response:
     w.writerow(["СНИЛС", "Фамилия", "Имя", "Отчество", "Должность", "Ставка", "Дата начала", "Дата окончания",
                 "Статус"])
     for pd, ed in rows:
-        # every cell through the one formula guard: a name or a subdivision typed as «=HYPERLINK(…)»
-        # is text in the spreadsheet, not a formula that sends a neighbour's СНИЛС elsewhere
+        # every cell through the one formula guard: a name typed as «=HYPERLINK(…)» is text in the
+        # spreadsheet, not a formula that sends a neighbour's СНИЛС elsewhere
         w.writerow([spreadsheet_cell(v) for v in (
             pd.get("snils"), pd.get("last_name"), pd.get("first_name"), pd.get("patronymic"),
             ed.get("position_code"), ed.get("rate"), ed.get("begin_date"), ed.get("end_date"), ed.get("status"))])
