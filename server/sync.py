@@ -20,6 +20,7 @@ from server.feed import Writer
 from server.models import AppliedOp, Blob, Record, SyncClient
 from server.policy import can_read_row, may_read_blob, may_write_entity, scope_clause, write_errors
 from server.problems import Problem
+from server.state import AppState
 
 OPS = ("create", "update", "delete")
 #: entities whose validation looks at the person's other rows (duplicate diploma, card overlap)
@@ -336,8 +337,22 @@ class Engine:
 _APPLIED_INSERT = sa.insert(AppliedOp)
 
 
-def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Apply a batch in the caller's transaction; results in the order of ``ops``."""
+def _action(s: Session, state: AppState | None, p: Principal, op: dict[str, Any], client_id: str) -> dict[str, Any]:
+    if state is None:  # a caller without the app (a tool replaying ops): actions need the app's state
+        return rejected({"op": "Действия принимаются только через /sync/push"})
+    # imported here: the actions are the REST endpoints' cores, whose module imports this one
+    from server import actions
+
+    return actions.apply(s, state, p, op, client_id)
+
+
+def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[dict[str, Any]],
+         state: AppState | None = None) -> list[dict[str, Any]]:
+    """Apply a batch in the caller's transaction; results in the order of ``ops``.
+
+    Row edits go through :class:`Engine`; workflow actions (``op = "action"``, docs/actions.md)
+    through the same core functions as their REST endpoints (server/actions.py), which need the
+    app's ``state``. Both kinds are recorded in ``applied_op`` alike."""
     now = time.time()
     # Core statements for the bookkeeping rows (client, applied ops): ORM objects for them were
     # a large share of a small batch's CPU.
@@ -378,7 +393,10 @@ def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[d
         counter = op.get("counter")
         if isinstance(counter, int) and not isinstance(counter, bool) and counter > max_counter:
             max_counter = min(counter, 2**62)
-        result = engine.apply(op)
+        if op.get("op") == "action":
+            result = _action(s, state, p, op, client_id)
+        else:
+            result = engine.apply(op)
         if result["status"] == "applied":
             applied += 1
         new_ops.append({"client_id": client_id, "op_id": op_id, "account_id": p.account_id, "result": result,

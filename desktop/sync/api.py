@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
+
+from desktop.sync import wire
 
 #: X-Client-Schema: the vault schema this client speaks (bumped when the wire changes).
 CLIENT_SCHEMA = 3
@@ -60,6 +63,14 @@ class ServerProblem(SyncError):
 
     def __str__(self) -> str:
         return self.detail or self.title or f"Ошибка сервера ({self.status})"
+
+
+class BadAnswer(ServerProblem):
+    """A 2xx answer that does not follow the wire contract (desktop/sync/wire.py): a server of
+    another version or a broken proxy. Nothing is changed locally; queued work stays queued."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status=502, title="Ответ сервера не соответствует протоколу", detail=detail)
 
 
 def parse_problem(resp: httpx.Response) -> ServerProblem:
@@ -111,6 +122,14 @@ def _json_body(resp: httpx.Response) -> Any:
         return resp.json()
     except (ValueError, UnicodeDecodeError) as exc:
         raise Transient("Ответ сервера повреждён или оборван") from exc
+
+
+def _checked(model: type[BaseModel], data: Any, what: str) -> None:
+    """Validate an answer against the wire contract; a mismatch is a Russian BadAnswer."""
+    try:
+        wire.check(model, data, what)
+    except wire.WireError as exc:
+        raise BadAnswer(str(exc)) from None
 
 
 _PULL_HEAD = re.compile(r'\s*\{\s*"changes"\s*:\s*\[')
@@ -274,6 +293,7 @@ class Api:
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list) or len(results) != len(ops):
             raise Transient("Ответ сервера на отправку неполон")
+        _checked(wire.PushAnswer, data, "Ответ сервера на отправку")
         return results
 
     def pull(self, cursor: str, limit: int) -> dict[str, Any]:
@@ -284,12 +304,15 @@ class Api:
             raise Transient("Ответ сервера повреждён или оборван") from exc
         if not isinstance(data, dict) or not isinstance(data.get("changes"), list) or "cursor" not in data:
             raise Transient("Ответ сервера на получение изменений неполон")
+        # the page's own fields here; its changes one by one where they are prepared (pull.py)
+        _checked(wire.PullTail, data, "Ответ сервера на получение изменений")
         return data
 
     def state(self) -> dict[str, Any]:
         data = _json_body(self.request("GET", "/sync/state"))
         if not isinstance(data, dict) or not isinstance(data.get("entities"), dict):
             raise Transient("Ответ сервера о состоянии неполон")
+        _checked(wire.StateAnswer, data, "Ответ сервера о состоянии")
         return data
 
     def put_blob(self, sha256: str, data: bytes) -> None:

@@ -108,10 +108,15 @@ def protected_fields(conn: Connection) -> dict[str, set[str] | None]:
     the server, until they are sent and answered or decided.
     """
     out: dict[str, set[str] | None] = {}
-    q = select(OUTBOX.c.entity_id, OUTBOX.c.op, OUTBOX.c.fields).where(OUTBOX.c.state.in_(("pending", "rejected")))
-    for eid, op, fields in conn.execute(q):
+    q = select(OUTBOX.c.entity_id, OUTBOX.c.op, OUTBOX.c.fields, OUTBOX.c.base).where(
+        OUTBOX.c.state.in_(("pending", "rejected")))
+    for eid, op, fields, base in conn.execute(q):
         if op in ("create", "delete"):
             out[eid] = None
+        elif op == "action":
+            # an action's local change (its preview) waits for the server's answer like an edit
+            if out.get(eid, set()) is not None:
+                out.setdefault(eid, set()).update(_loads(base).get("preview") or {})  # type: ignore[union-attr]
         elif out.get(eid, set()) is not None:
             out.setdefault(eid, set()).update(_loads(fields))  # type: ignore[union-attr]
     for eid, fields in conn.execute(select(CONFLICT.c.entity_id, CONFLICT.c.fields).where(CONFLICT.c.state == "open")):
@@ -156,10 +161,13 @@ def list_rejected(repo: RecordRepository) -> list[dict[str, Any]]:
     for r in rows:
         res = _loads(r["result"])
         errors = res.get("errors") or {}
+        fields = _loads(r["fields"])
         out.append({
             "id": r["seq"], "op_id": r["op_id"], "entity": r["entity"], "entity_id": r["entity_id"],
-            "op": r["op"], "fields": _loads(r["fields"]), "created_at": r["created_at"],
+            "op": r["op"], "fields": fields, "created_at": r["created_at"],
             "errors": errors, "message": "; ".join(str(v) for v in errors.values()) or res.get("detail", ""),
+            # a refused workflow action (docs/actions.md): which one, in words
+            "action": fields.get("action") if r["op"] == "action" else None,
         })
     return out
 
@@ -280,8 +288,17 @@ def _resolve_row_exists(repo: RecordRepository, conn: Connection, ent: str, eid:
 def discard_rejected(repo: RecordRepository, seq: int) -> None:
     """Give up a rejected edit: the row goes back to what it was before it."""
     with repo.vault.begin() as conn:
-        op = _rejected_op(conn, seq)
+        op = _rejected_op(conn, seq, actions_too=True)
         ent, eid = op["entity"], op["entity_id"]
+        if op["op"] == "action":
+            from desktop.sync import actions
+
+            actions.discard(conn, op)
+            conn.execute(OUTBOX.update().where(OUTBOX.c.seq == seq).values(state="discarded"))
+            if ent in ENTITIES:
+                mark_repull(conn, ent)  # the server's state of the row comes back with the next sync
+            repo._journal(conn, "sync_discard", ent, eid, [])
+            return
         t = table(ent)
         fields, base = _loads(op["fields"]), _loads(op["base"])
         local = conn.execute(select(t).where(t.c.id == eid)).mappings().first()
@@ -338,10 +355,15 @@ def resubmit_rejected(repo: RecordRepository, seq: int, values: Mapping[str, Any
     return "Исправленная запись поставлена в очередь отправки"
 
 
-def _rejected_op(conn: Connection, seq: int) -> Mapping[str, Any]:
+def _rejected_op(conn: Connection, seq: int, *, actions_too: bool = False) -> Mapping[str, Any]:
     op: Any = conn.execute(select(OUTBOX).where(OUTBOX.c.seq == seq)).mappings().first()
     if op is None or op["state"] != "rejected":
         raise DecisionError(f"Отклонённая запись {seq} не найдена")
+    if op["op"] == "action":
+        if not actions_too:
+            raise DecisionError("Отклонённое действие можно только отменить (discard) и при необходимости "
+                                "выполнить заново")
+        return op
     if op["entity"] not in ENTITIES:
         raise DecisionError(f"Неизвестный раздел «{op['entity']}»")
     return op

@@ -19,16 +19,18 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
 from desktop.models.repository import get_meta, set_meta, table
 from desktop.models.schema import ENTITIES, entity
 from desktop.sync import decisions
-from desktop.sync.api import Api, ServerProblem
+from desktop.sync.api import Api, BadAnswer, ServerProblem
 from desktop.sync.auth import CURSOR_KEY
 from desktop.sync.core import EngineCore, log
 from desktop.sync.report import now_iso
 from desktop.sync.tables import SYNC_ROW
+from desktop.sync.wire import Change, russian_errors
 
 #: what an entity's row looks like in the upsert: id, person_id, version, updated_at, fields…
 _UPSERT_SQL = {
@@ -65,15 +67,22 @@ def _prepare(raw: dict[str, Any], only: set[str] | None, stamp: str) -> _Page:
     """A decoded pull page -> tuples ready for the driver. Runs on the fetcher thread.
 
     Server rows are canonical already (the server validated them with the same module), so
-    nothing is re-validated; what is checked is what could break the write: a change that is
-    not an object, an unknown entity (a newer server), an id that is not a string."""
+    their values are not re-validated; each change is checked against the wire contract
+    (``Change``: an object with a string id, an integer version, a row object …) — a change that
+    is not is a :class:`BadAnswer` with a Russian message and nothing of the page is written. A
+    change of an unknown entity (a newer server) is skipped."""
     seg = _Segment()
     segments = [seg]
-    for ch in raw["changes"]:
-        if not isinstance(ch, dict):
-            continue
-        ent, rid = ch.get("entity"), ch.get("id")
-        if ent not in ENTITIES or not isinstance(rid, str) or (only and ent not in only):
+    check = Change.model_validate
+    for n, ch in enumerate(raw["changes"]):
+        try:
+            check(ch)  # the wire contract (desktop/sync/wire.py), one change at a time
+        except ValidationError as exc:
+            places = "; ".join(f"{k}: {v}" for k, v in russian_errors(exc, 3).items())
+            raise BadAnswer(f"Ответ сервера на получение изменений не соответствует протоколу "
+                            f"(изменение № {n + 1}: {places})") from None
+        ent, rid = ch["entity"], ch["id"]
+        if ent not in ENTITIES or (only and ent not in only):
             continue  # an entity this client doesn't know yet: skip, never fail the page
         if ch.get("scope_exit") is True:
             if only is None:  # a re-pull drops what it didn't see, after the last page

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from desktop.models.repository import get_meta
-from desktop.sync import decisions
+from desktop.sync import actions, decisions
 from desktop.sync.api import ServerProblem
 from desktop.sync.core import OUTBOX, EngineCore
 from desktop.sync.tables import SYNC_ROW
@@ -40,6 +40,8 @@ class PushMixin(EngineCore):
                 self.progress("push", done, max(total, done))
 
     def _wire(self, op: Mapping[str, Any]) -> dict[str, Any]:
+        if op["op"] == actions.ACTION_OP:
+            return actions.wire_op(op)
         fields = json.loads(op["fields"] or "{}")
         blobs = []
         if op["entity"] == "document" and op["op"] != "delete":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -67,11 +68,17 @@ def raise_for(result: dict[str, Any]) -> None:
                       conflicts=result.get("conflicts"), version=result.get("version"))
 
 
+#: the sync client on whose behalf a workflow action runs (set by the push engine around an
+#: action, empty on REST): the fields the action changes count as that client's own edits, so
+#: the same desktop's later edits queued on the older version are not conflicts with itself
+ACTING_CLIENT: ContextVar[str] = ContextVar("frmr_acting_client", default="")
+
+
 def write_in(s: Session, st: AppState, p: Principal, op: dict[str, Any], *, trusted: bool = False,
              note: str = "") -> dict[str, Any]:
     """Apply one change in the caller's transaction through the same engine as /sync/push
     (permission, validation, merge, feed); a refusal raises, which rolls the whole step back."""
-    eng = Engine(s, p, st.nsi, trusted=trusted)
+    eng = Engine(s, p, st.nsi, client_id=ACTING_CLIENT.get(), trusted=trusted)
     if op.get("base_version") is None:
         cur = s.get(Record, op["entity_id"])
         op["base_version"] = cur.version if cur else 0

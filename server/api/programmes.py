@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from desktop.sync.wire import NoArgs
 from server import audit
 from server.api.common import client_schema_optional
 from server.api.helpers import UUID_RE
@@ -18,7 +19,7 @@ from server.auth.principal import CurrentUser, Principal, require
 from server.db import in_write_tx, read_session
 from server.models import Enrolment, Programme
 from server.problems import Problem
-from server.state import State
+from server.state import AppState, State
 
 router = APIRouter(tags=["образовательные программы"], dependencies=[Depends(client_schema_optional)])
 ProgId = Annotated[str, Path(pattern=UUID_RE)]
@@ -59,33 +60,35 @@ def create(body: NewProgramme, p: Annotated[Principal, Depends(require("admin"))
     return in_write_tx(st.engine, tx)
 
 
-@router.post("/programmes/{programme_id}/enrol", status_code=201, summary="Записаться на программу")
-def enrol(programme_id: ProgId, p: Annotated[Principal, Depends(require("doctor"))], st: State) -> dict[str, Any]:
+def enrol_core(s: Session, st: AppState, p: Principal, programme_id: str, body: NoArgs | None = None) -> dict[str, Any]:
+    """The worker takes a seat on a programme: at most one per person, never more than the seats."""
     if not p.person_id:
         raise Problem(403, "Учётная запись не связана с записью регистра.")
     person_id = p.person_id
+    if s.get(Programme, programme_id) is None:
+        raise Problem(404, "Программа не найдена.")
+    if s.get(Enrolment, (programme_id, person_id)) is not None:
+        raise Problem(409, "Вы уже записаны на эту программу.")
+    # One conditional UPDATE is the whole overbooking guard: the row lock (PostgreSQL) or the
+    # write lock (SQLite) makes "check free seats and take one" a single atomic step.
+    taken = s.execute(
+        update(Programme).where(col(Programme.id) == programme_id, col(Programme.free_seats) > 0)
+        .values(free_seats=col(Programme.free_seats) - 1)
+    ).rowcount  # type: ignore[attr-defined]
+    if taken != 1:
+        raise Problem(409, "Свободных мест нет.")
+    s.add(Enrolment(programme_id=programme_id, person_id=person_id, created_at=time.time()))
+    audit.add(s, p, "change", "enrolment", programme_id, "запись на программу")
+    prog = s.get(Programme, programme_id)
+    assert prog is not None
+    s.refresh(prog)
+    return {"version": None, "result": {**prog.model_dump(), "enrolled": True}}
 
-    def tx(s: Session) -> dict[str, Any]:
-        if s.get(Programme, programme_id) is None:
-            raise Problem(404, "Программа не найдена.")
-        if s.get(Enrolment, (programme_id, person_id)) is not None:
-            raise Problem(409, "Вы уже записаны на эту программу.")
-        # One conditional UPDATE is the whole overbooking guard: the row lock (PostgreSQL) or the
-        # write lock (SQLite) makes "check free seats and take one" a single atomic step.
-        taken = s.execute(
-            update(Programme).where(col(Programme.id) == programme_id, col(Programme.free_seats) > 0)
-            .values(free_seats=col(Programme.free_seats) - 1)
-        ).rowcount  # type: ignore[attr-defined]
-        if taken != 1:
-            raise Problem(409, "Свободных мест нет.")
-        s.add(Enrolment(programme_id=programme_id, person_id=person_id, created_at=time.time()))
-        audit.add(s, p, "change", "enrolment", programme_id, "запись на программу")
-        prog = s.get(Programme, programme_id)
-        s.refresh(prog)
-        assert prog is not None
-        return {**prog.model_dump(), "enrolled": True}
 
-    return in_write_tx(st.engine, tx)
+@router.post("/programmes/{programme_id}/enrol", status_code=201, summary="Записаться на программу")
+def enrol(programme_id: ProgId, p: Annotated[Principal, Depends(require("doctor"))], st: State) -> dict[str, Any]:
+    out = in_write_tx(st.engine, lambda s: enrol_core(s, st, p, programme_id))
+    return dict(out["result"])
 
 
 @router.get("/programmes/{programme_id}/enrolments", summary="Записавшиеся (оператор)")

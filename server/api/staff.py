@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from desktop.models import checkdigits as cd
 from desktop.models.textrules import spreadsheet_cell
 from desktop.models.validation import fmt_date
+from desktop.sync.wire import CloseArgs
 from server import audit
 from server.api.common import client_schema_optional
 from server.api.helpers import UUID_RE, read_row, visible_record, write, write_in
@@ -27,7 +28,7 @@ from server.models import Organization, Record, StaffEntry
 from server.policy import org_of_person_card
 from server.problems import Problem
 from server.staff import org_card
-from server.state import State
+from server.state import AppState, State
 
 router = APIRouter(tags=["организации и кадры"], dependencies=[Depends(client_schema_optional)])
 
@@ -244,24 +245,27 @@ def add_employment(inn: Inn, body: NewEmployment, p: OrgWriter, st: State) -> di
     return read_row(st, rid)
 
 
-class Close(BaseModel):
-    end_date: str = Field(max_length=10)
-    end_reason: str = Field(min_length=1, max_length=300)
+#: the endpoint's body is the push action's arguments (desktop/sync/wire.py, docs/actions.md)
+Close = CloseArgs
+
+
+def close_employment_core(s: Session, st: AppState, p: Principal, row_id: str, body: CloseArgs) -> dict[str, Any]:
+    """The organization's clerk (or the operator) closes a card: the worker left."""
+    # check and change under the card's lock: of two closes, the second sees the first's date
+    rec = visible_record(s, p, row_id, "employment", lock=True)
+    if p.role != "admin" and rec.org_inn not in p.org_inns:
+        raise Problem(404, "Запись не найдена.")
+    if rec.data.get("end_date"):
+        raise Problem(409, f"Карточка уже закрыта (дата окончания {fmt_date(str(rec.data['end_date']))}).")
+    fields = {"end_date": body.end_date, "end_reason": body.end_reason}
+    write_in(s, st, p, {"entity": "employment", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
+                        "fields": fields}, note="закрыта")
+    return {"version": rec.version, "result": {"end_date": rec.data.get("end_date"), "end_reason": body.end_reason}}
 
 
 @router.post("/employment/{row_id}/close", summary="Закрыть карточку трудоустройства (увольнение)")
 def close_employment(row_id: RowId, body: Close, p: OrgWriter, st: State) -> dict[str, Any]:
-    def tx(s: Session) -> None:
-        # check and change under the card's lock: of two closes, the second sees the first's date
-        rec = visible_record(s, p, row_id, "employment", lock=True)
-        if p.role != "admin" and rec.org_inn not in p.org_inns:
-            raise Problem(404, "Запись не найдена.")
-        if rec.data.get("end_date"):
-            raise Problem(409, f"Карточка уже закрыта (дата окончания {fmt_date(str(rec.data['end_date']))}).")
-        write_in(s, st, p, {"entity": "employment", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
-                            "fields": {"end_date": body.end_date, "end_reason": body.end_reason}}, note="закрыта")
-
-    in_write_tx(st.engine, tx)
+    in_write_tx(st.engine, lambda s: close_employment_core(s, st, p, row_id, body))
     return read_row(st, row_id)
 
 

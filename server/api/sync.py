@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
+from desktop.sync.wire import Change, PullAnswer, PushAnswer, PushBody, PushOp, PushResult, StateAnswer
 from server import audit, feed, sync
 from server.api.common import client_schema_required
 from server.auth.principal import CurrentUser
@@ -18,56 +18,8 @@ from server.state import State
 
 router = APIRouter(tags=["синхронизация"], dependencies=[Depends(client_schema_required)])
 
-UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-
-
-class PushOp(BaseModel):
-    op_id: str = Field(pattern=UUID_RE)
-    counter: int = Field(default=0, ge=0, le=2**62)
-    entity: str = Field(max_length=30)
-    entity_id: str = Field(pattern=UUID_RE)
-    person_id: str = Field(pattern=UUID_RE)
-    op: Literal["create", "update", "delete"]
-    fields: dict[str, Any] | None = None
-    base: dict[str, Any] | None = None
-    base_version: int = Field(default=0, ge=0, le=2**62)
-    blobs: list[str] = Field(default_factory=list, max_length=50)
-
-
-class PushBody(BaseModel):
-    client_id: str = Field(pattern=UUID_RE)
-    ops: list[PushOp] = Field(max_length=1000)
-
-
-class PushResult(BaseModel):
-    op_id: str
-    status: Literal["applied", "conflict", "rejected"]
-    version: int | None = None
-    applied_fields: list[str] | None = None
-    conflicts: dict[str, Any] | None = None
-    errors: dict[str, str] | None = None
-
-
-class PushAnswer(BaseModel):
-    results: list[PushResult]
-
-
-class Change(BaseModel):
-    entity: str
-    id: str
-    person_id: str
-    #: null only in a scope exit
-    version: int | None
-    deleted: bool
-    row: dict[str, Any] | None
-    #: present (true) only in a scope exit: drop this person and every row with this person_id
-    scope_exit: bool | None = None
-
-
-class PullAnswer(BaseModel):
-    changes: list[Change]
-    cursor: str
-    has_more: bool
+#: the request and answer types are the wire contract both sides import (desktop/sync/wire.py)
+__all__ = ["Change", "PullAnswer", "PushAnswer", "PushBody", "PushOp", "PushResult", "StateAnswer"]
 
 
 def _json(body: Any) -> Response:
@@ -78,7 +30,7 @@ def _json(body: Any) -> Response:
              summary="Отправка пакета операций (ровно один раз)")
 def push(body: PushBody, p: CurrentUser, st: State) -> Response:
     ops = [op.model_dump() for op in body.ops]
-    results = in_write_tx(st.engine, lambda s: sync.push(s, p, st.nsi, body.client_id.lower(), ops))
+    results = in_write_tx(st.engine, lambda s: sync.push(s, p, st.nsi, body.client_id.lower(), ops, state=st))
     # The results are built by the server itself; validating them again against the response
     # model only cost time on every push (the model stays for the OpenAPI description).
     return _json({"results": results})
@@ -114,7 +66,7 @@ def pull(
                     media_type="application/json")
 
 
-@router.get("/sync/state", summary="Количество и контрольные суммы видимых записей")
+@router.get("/sync/state", response_model=StateAnswer, summary="Количество и контрольные суммы видимых записей")
 def state(p: CurrentUser, st: State) -> dict[str, Any]:
     with read_session(st.engine) as s:
         return feed.state(s, p)

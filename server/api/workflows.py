@@ -15,6 +15,14 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from desktop.models.validation import fmt_date
+from desktop.sync.wire import (
+    AnswerArgs,
+    ApplicationDecisionArgs,
+    ConfirmationArgs,
+    ConfirmationDecisionArgs,
+    NmoDecisionArgs,
+    NoArgs,
+)
 from server import audit
 from server.api.common import client_schema_optional
 from server.api.helpers import UUID_RE, read_row, visible_record, write_in
@@ -23,7 +31,7 @@ from server.db import in_write_tx, read_session
 from server.models import Blob, Confirmation, Record, RequestComment
 from server.policy import can_read_row, may_read_blob
 from server.problems import Problem
-from server.state import State
+from server.state import AppState, State
 
 router = APIRouter(tags=["процессы"], dependencies=[Depends(client_schema_optional)])
 
@@ -65,13 +73,17 @@ def confirmation_errors(card: dict[str, Any], doc_org_inn: str, doc_org_name: st
     return errors
 
 
-class ConfirmationIn(BaseModel):
-    blob_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    doc_kind: Literal["contract", "order", "ndfl"]
-    doc_org_inn: str = Field(pattern=r"^\d{10}$")
-    doc_org_name: str = Field(min_length=1, max_length=300)
-    doc_begin_date: str = Field(pattern=DATE_RE)
-    doc_date: str = Field(pattern=DATE_RE)
+#: the bodies of the workflow endpoints are the arguments of the same actions sent through
+#: /sync/push (desktop/sync/wire.py, docs/actions.md): one contract for both ways in
+ConfirmationIn = ConfirmationArgs
+Decision = ConfirmationDecisionArgs
+Answer = AnswerArgs
+AppDecision = ApplicationDecisionArgs
+NmoDecision = NmoDecisionArgs
+
+#: what an action's core returns: ``version`` — the acted-on row's version afterwards (None when
+#: the action changes no row), ``result`` — what the push answer carries back to the desktop
+ActionOutcome = dict[str, Any]
 
 
 def _conf_out(c: Confirmation) -> dict[str, Any]:
@@ -84,34 +96,38 @@ def _brief(person: Record | None) -> dict[str, Any] | None:
     return {k: person.data.get(k) for k in ("snils", "last_name", "first_name", "patronymic", "birth_date")}
 
 
+def request_confirmation_core(s: Session, st: AppState, p: Principal, row_id: str,
+                              body: ConfirmationArgs) -> ActionOutcome:
+    """A worker asks the card's organization to confirm it by a document. The caller's role is
+    checked by the way in (the endpoint's dependency, the push's action table)."""
+    today = dt.date.today()
+    card = visible_record(s, p, row_id, "employment", lock=True)
+    if s.get(Blob, body.blob_sha256) is None or not may_read_blob(s, p, body.blob_sha256):
+        raise Problem(422, "Файл документа не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
+    if card.data.get("status") == "confirmed":
+        raise Problem(409, "Карточка уже подтверждена.")
+    waiting = s.exec(select(Confirmation.id).where(Confirmation.employment_id == card.id,
+                                                   Confirmation.status == "pending")).first()
+    if waiting is not None:
+        raise Problem(409, "По этой карточке уже есть запрос подтверждения, ожидающий решения.")
+    c = Confirmation(id=str(uuid.uuid4()), employment_id=card.id, person_id=card.person_id,
+                     org_inn=str(card.org_inn), **body.model_dump(), status="pending",
+                     errors=confirmation_errors(card.data, body.doc_org_inn, body.doc_org_name,
+                                                body.doc_begin_date, body.doc_date, today),
+                     created_at=time.time())
+    s.add(c)
+    audit.add(s, p, "change", "confirmation", c.id, "запрошено подтверждение")
+    if card.data.get("status") in ("draft", "rejected", None):
+        write_in(s, st, p, {"entity": "employment", "entity_id": row_id, "person_id": c.person_id,
+                            "op": "update", "fields": {"status": "submitted"}}, note="отправлена на подтверждение")
+    return {"version": card.version, "result": {"confirmation": _conf_out(c)}}
+
+
 @router.post("/employment/{row_id}/confirmations", status_code=201,
              summary="Запросить подтверждение карточки документом (договор, приказ, 2-НДФЛ)")
 def request_confirmation(row_id: RowId, body: ConfirmationIn, p: Doctor, st: State) -> dict[str, Any]:
-    today = dt.date.today()
-
-    def tx(s: Session) -> Confirmation:
-        card = visible_record(s, p, row_id, "employment", lock=True)
-        if s.get(Blob, body.blob_sha256) is None or not may_read_blob(s, p, body.blob_sha256):
-            raise Problem(422, "Файл документа не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
-        if card.data.get("status") == "confirmed":
-            raise Problem(409, "Карточка уже подтверждена.")
-        waiting = s.exec(select(Confirmation.id).where(Confirmation.employment_id == card.id,
-                                                       Confirmation.status == "pending")).first()
-        if waiting is not None:
-            raise Problem(409, "По этой карточке уже есть запрос подтверждения, ожидающий решения.")
-        c = Confirmation(id=str(uuid.uuid4()), employment_id=card.id, person_id=card.person_id,
-                         org_inn=str(card.org_inn), **body.model_dump(), status="pending",
-                         errors=confirmation_errors(card.data, body.doc_org_inn, body.doc_org_name,
-                                                    body.doc_begin_date, body.doc_date, today),
-                         created_at=time.time())
-        s.add(c)
-        audit.add(s, p, "change", "confirmation", c.id, "запрошено подтверждение")
-        if card.data.get("status") in ("draft", "rejected", None):
-            write_in(s, st, p, {"entity": "employment", "entity_id": row_id, "person_id": c.person_id,
-                                "op": "update", "fields": {"status": "submitted"}}, note="отправлена на подтверждение")
-        return c
-
-    return _conf_out(in_write_tx(st.engine, tx))
+    out = in_write_tx(st.engine, lambda s: request_confirmation_core(s, st, p, row_id, body))
+    return dict(out["result"]["confirmation"])
 
 
 @router.get("/employment/{row_id}/confirmations", summary="История подтверждений карточки")
@@ -159,76 +175,73 @@ def confirmations(
     return {"items": items}
 
 
-class Decision(BaseModel):
-    decision: Literal["confirm", "reject"]
-    comment: str = Field(default="", max_length=2000)
+def decide_confirmation_core(s: Session, st: AppState, p: Principal, conf_id: str,
+                             body: ConfirmationDecisionArgs) -> ActionOutcome:
+    """The organization's clerk (or the operator) confirms or rejects a card by its document."""
+    today = dt.date.today()
+    # the request and its card are locked, checked and changed in one transaction: of two
+    # decisions (a clerk's and the operator's), the second waits, then sees the first
+    c = s.exec(select(Confirmation).where(Confirmation.id == conf_id).with_for_update()).first()
+    if c is None or (p.role != "admin" and c.org_inn not in p.org_inns):
+        raise Problem(404, "Запрос подтверждения не найден.")
+    if c.status != "pending":
+        raise Problem(409, "Решение по этому запросу уже принято"
+                           f" ({'подтверждено' if c.status == 'confirmed' else 'отклонено'}).")
+    card = s.exec(select(Record).where(Record.id == c.employment_id).with_for_update()).first()
+    if card is None or card.deleted:
+        raise Problem(404, "Карточка не найдена.")
+    errors = confirmation_errors(card.data, c.doc_org_inn, c.doc_org_name, c.doc_begin_date, c.doc_date, today)
+    if body.decision == "confirm" and errors:
+        raise Problem(422, "Карточку нельзя подтвердить: " + "; ".join(errors),
+                      errors={f"check_{i + 1}": e for i, e in enumerate(errors)})
+    if body.decision == "reject" and not body.comment.strip() and not errors:
+        raise Problem(422, "Укажите причину отклонения.", errors={"comment": "обязательно при отклонении"})
+    new_status = "confirmed" if body.decision == "confirm" else "rejected"
+    # trusted: the clerk may not set the status by an edit; this decision on a document is the way
+    write_in(s, st, p, {"entity": "employment", "entity_id": c.employment_id, "person_id": c.person_id,
+                        "op": "update", "fields": {"status": new_status}}, trusted=True,
+             note=f"решение по документу: {new_status}")
+    c.status = new_status
+    c.errors = errors
+    c.comment = body.comment or "; ".join(errors)
+    c.decided_at = time.time()
+    c.decided_by = p.account_id
+    s.add(c)
+    audit.add(s, p, "change", "confirmation", conf_id, new_status)
+    # the card's version goes in the result, not as the action's own: the action is about
+    # the confirmation request, which has no row version
+    return {"version": None, "result": {"confirmation": _conf_out(c), "card_version": card.version}}
 
 
 @router.post("/confirmations/{conf_id}/decision", summary="Подтвердить или отклонить карточку по документу")
 def decide_confirmation(conf_id: RowId, body: Decision, p: Annotated[Principal, Depends(require("hr", "admin"))],
                         st: State) -> dict[str, Any]:
-    today = dt.date.today()
-
-    def tx(s: Session) -> Confirmation:
-        # the request and its card are locked, checked and changed in one transaction: of two
-        # decisions (a clerk's and the operator's), the second waits, then sees the first
-        c = s.exec(select(Confirmation).where(Confirmation.id == conf_id).with_for_update()).first()
-        if c is None or (p.role != "admin" and c.org_inn not in p.org_inns):
-            raise Problem(404, "Запрос подтверждения не найден.")
-        if c.status != "pending":
-            raise Problem(409, "Решение по этому запросу уже принято"
-                               f" ({'подтверждено' if c.status == 'confirmed' else 'отклонено'}).")
-        card = s.exec(select(Record).where(Record.id == c.employment_id).with_for_update()).first()
-        if card is None or card.deleted:
-            raise Problem(404, "Карточка не найдена.")
-        errors = confirmation_errors(card.data, c.doc_org_inn, c.doc_org_name, c.doc_begin_date, c.doc_date, today)
-        if body.decision == "confirm" and errors:
-            raise Problem(422, "Карточку нельзя подтвердить: " + "; ".join(errors),
-                          errors={f"check_{i + 1}": e for i, e in enumerate(errors)})
-        if body.decision == "reject" and not body.comment.strip() and not errors:
-            raise Problem(422, "Укажите причину отклонения.", errors={"comment": "обязательно при отклонении"})
-        new_status = "confirmed" if body.decision == "confirm" else "rejected"
-        # trusted: the clerk may not set the status by an edit; this decision on a document is the way
-        write_in(s, st, p, {"entity": "employment", "entity_id": c.employment_id, "person_id": c.person_id,
-                            "op": "update", "fields": {"status": new_status}}, trusted=True,
-                 note=f"решение по документу: {new_status}")
-        c.status = new_status
-        c.errors = errors
-        c.comment = body.comment or "; ".join(errors)
-        c.decided_at = time.time()
-        c.decided_by = p.account_id
-        s.add(c)
-        audit.add(s, p, "change", "confirmation", conf_id, new_status)
-        return c
-
-    return _conf_out(in_write_tx(st.engine, tx))
+    out = in_write_tx(st.engine, lambda s: decide_confirmation_core(s, st, p, conf_id, body))
+    return dict(out["result"]["confirmation"])
 
 
 # -- requests from organizations ------------------------------------------------------------
 
-class Answer(BaseModel):
-    text: str = Field(default="", max_length=5000)
-    blob_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    status: Literal["acknowledged", "answered"] = "answered"
+def answer_request_core(s: Session, st: AppState, p: Principal, row_id: str, body: AnswerArgs) -> ActionOutcome:
+    """The worker answers an organization's request (a text, a file, the new status)."""
+    rec = visible_record(s, p, row_id, "request", lock=True)
+    if rec.data.get("status") == "closed":
+        raise Problem(409, "Запрос закрыт организацией.")
+    if body.blob_sha256 and (s.get(Blob, body.blob_sha256) is None
+                             or not may_read_blob(s, p, body.blob_sha256)):
+        raise Problem(422, "Файл не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
+    s.add(RequestComment(request_id=row_id, account_id=p.account_id, text=body.text,
+                         blob_sha256=body.blob_sha256, created_at=time.time()))
+    audit.add(s, p, "change", "request_comment", row_id, "ответ на запрос")
+    if rec.data.get("status") != body.status:
+        write_in(s, st, p, {"entity": "request", "entity_id": row_id, "person_id": rec.person_id,
+                            "op": "update", "fields": {"status": body.status}}, note="ответ на запрос")
+    return {"version": rec.version, "result": {"status": body.status}}
 
 
 @router.post("/requests/{row_id}/answer", summary="Ответить на запрос организации")
 def answer_request(row_id: RowId, body: Answer, p: Doctor, st: State) -> dict[str, Any]:
-    def tx(s: Session) -> None:
-        rec = visible_record(s, p, row_id, "request", lock=True)
-        if rec.data.get("status") == "closed":
-            raise Problem(409, "Запрос закрыт организацией.")
-        if body.blob_sha256 and (s.get(Blob, body.blob_sha256) is None
-                                 or not may_read_blob(s, p, body.blob_sha256)):
-            raise Problem(422, "Файл не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
-        s.add(RequestComment(request_id=row_id, account_id=p.account_id, text=body.text,
-                             blob_sha256=body.blob_sha256, created_at=time.time()))
-        audit.add(s, p, "change", "request_comment", row_id, "ответ на запрос")
-        if rec.data.get("status") != body.status:
-            write_in(s, st, p, {"entity": "request", "entity_id": row_id, "person_id": rec.person_id,
-                                "op": "update", "fields": {"status": body.status}}, note="ответ на запрос")
-
-    in_write_tx(st.engine, tx)
+    in_write_tx(st.engine, lambda s: answer_request_core(s, st, p, row_id, body))
     return read_row(st, row_id)
 
 
@@ -274,19 +287,22 @@ def _confirmation_number() -> str:
     return f"А-{dt.date.today().year}-{secrets.randbelow(900000) + 100000}"
 
 
+def submit_application_core(s: Session, st: AppState, p: Principal, row_id: str,
+                            body: NoArgs | None = None) -> ActionOutcome:
+    """File a draft application: the registry gives it its confirmation number."""
+    rec = visible_record(s, p, row_id, "application", lock=True)
+    if rec.data.get("status") not in ("draft", None):
+        raise Problem(409, f"Заявление уже подано (номер {rec.data.get('confirmation_number') or '—'}).")
+    fields = {"status": "submitted", "submitted_at": dt.date.today().isoformat(),
+              "confirmation_number": _confirmation_number()}
+    write_in(s, st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id,
+                        "op": "update", "fields": fields}, trusted=True, note="подано")
+    return {"version": rec.version, "result": fields}
+
+
 @router.post("/applications/{row_id}/submit", summary="Подать заявление на аккредитацию")
 def submit_application(row_id: RowId, p: Doctor, st: State) -> dict[str, Any]:
-    def tx(s: Session) -> None:
-        rec = visible_record(s, p, row_id, "application", lock=True)
-        if rec.data.get("status") not in ("draft", None):
-            raise Problem(409, f"Заявление уже подано (номер {rec.data.get('confirmation_number') or '—'}).")
-        write_in(s, st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id,
-                            "op": "update", "fields": {"status": "submitted",
-                                                       "submitted_at": dt.date.today().isoformat(),
-                                                       "confirmation_number": _confirmation_number()}},
-                 trusted=True, note="подано")
-
-    in_write_tx(st.engine, tx)
+    in_write_tx(st.engine, lambda s: submit_application_core(s, st, p, row_id))
     return read_row(st, row_id)
 
 
@@ -310,33 +326,31 @@ def _list_entity(st: State, p: Principal, entity: str, status: str, limit: int) 
     return {"items": [{"id": r.id, "person_id": r.person_id, "version": r.version, "fields": r.data} for r in rows]}
 
 
-class AppDecision(BaseModel):
-    status: Literal["in_review", "approved", "rejected"]
-    comment: str = Field(default="", max_length=5000)
+def decide_application_core(s: Session, st: AppState, p: Principal, row_id: str,
+                            body: ApplicationDecisionArgs) -> ActionOutcome:
+    """The operator takes an application into review, approves or rejects it."""
+    if body.status == "rejected" and not body.comment.strip():
+        raise Problem(422, "Укажите причину отказа.", errors={"comment": "обязательно при отказе"})
+    rec = visible_record(s, p, row_id, "application", lock=True)
+    status = rec.data.get("status")
+    if status in ("approved", "rejected"):
+        said = "одобрено" if status == "approved" else "отклонено"
+        raise Problem(409, f"Решение по заявлению уже принято ({said}).")
+    if status in ("draft", None):
+        raise Problem(409, "Заявление ещё не подано.")
+    if status == body.status:
+        raise Problem(409, "Заявление уже на рассмотрении.")
+    fields: dict[str, Any] = {"status": body.status}
+    if body.comment:
+        fields["decision_comment"] = body.comment
+    write_in(s, st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id,
+                        "op": "update", "fields": fields}, note=f"решение: {body.status}")
+    return {"version": rec.version, "result": fields}
 
 
 @router.post("/admin/applications/{row_id}/decision", summary="Решение по заявлению")
 def decide_application(row_id: RowId, body: AppDecision, p: Admin, st: State) -> dict[str, Any]:
-    if body.status == "rejected" and not body.comment.strip():
-        raise Problem(422, "Укажите причину отказа.", errors={"comment": "обязательно при отказе"})
-
-    def tx(s: Session) -> None:
-        rec = visible_record(s, p, row_id, "application", lock=True)
-        status = rec.data.get("status")
-        if status in ("approved", "rejected"):
-            said = "одобрено" if status == "approved" else "отклонено"
-            raise Problem(409, f"Решение по заявлению уже принято ({said}).")
-        if status in ("draft", None):
-            raise Problem(409, "Заявление ещё не подано.")
-        if status == body.status:
-            raise Problem(409, "Заявление уже на рассмотрении.")
-        fields: dict[str, Any] = {"status": body.status}
-        if body.comment:
-            fields["decision_comment"] = body.comment
-        write_in(s, st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id,
-                            "op": "update", "fields": fields}, note=f"решение: {body.status}")
-
-    in_write_tx(st.engine, tx)
+    in_write_tx(st.engine, lambda s: decide_application_core(s, st, p, row_id, body))
     return read_row(st, row_id)
 
 
@@ -348,21 +362,20 @@ def list_nmo(p: Admin, st: State, status: Literal["pending", "confirmed", "rejec
     return _list_entity(st, p, "nmo", status, limit)
 
 
-class NmoDecision(BaseModel):
-    status: Literal["confirmed", "rejected"]
+def decide_nmo_core(s: Session, st: AppState, p: Principal, row_id: str, body: NmoDecisionArgs) -> ActionOutcome:
+    """The operator confirms or rejects НМО credits (repeating the same decision changes nothing)."""
+    rec = visible_record(s, p, row_id, "nmo", lock=True)
+    status = rec.data.get("status")
+    if status in ("confirmed", "rejected") and status != body.status:
+        said = "подтверждено" if status == "confirmed" else "отклонено"
+        raise Problem(409, f"Решение по баллам уже принято ({said}).")
+    if status != body.status:
+        write_in(s, st, p, {"entity": "nmo", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
+                            "fields": {"status": body.status}}, note=f"НМО: {body.status}")
+    return {"version": rec.version, "result": {"status": body.status}}
 
 
 @router.post("/admin/nmo/{row_id}/decision", summary="Подтвердить или отклонить баллы НМО")
 def decide_nmo(row_id: RowId, body: NmoDecision, p: Admin, st: State) -> dict[str, Any]:
-    def tx(s: Session) -> None:
-        rec = visible_record(s, p, row_id, "nmo", lock=True)
-        status = rec.data.get("status")
-        if status in ("confirmed", "rejected") and status != body.status:
-            said = "подтверждено" if status == "confirmed" else "отклонено"
-            raise Problem(409, f"Решение по баллам уже принято ({said}).")
-        if status != body.status:
-            write_in(s, st, p, {"entity": "nmo", "entity_id": row_id, "person_id": rec.person_id, "op": "update",
-                                "fields": {"status": body.status}}, note=f"НМО: {body.status}")
-
-    in_write_tx(st.engine, tx)
+    in_write_tx(st.engine, lambda s: decide_nmo_core(s, st, p, row_id, body))
     return read_row(st, row_id)
