@@ -1737,6 +1737,19 @@ def test_field_and_state_rules(mx: Mx) -> None:
     taken = person_fields()[0] | {"snils": w.accounts["doctor"]["snils"]}
     case("hr1 creates a person with a taken СНИЛС", "hr1", op("person", g, g, "create", taken), "invalid")
     failures = []
+    # closing a staff person's card of the other organization: readable, not the clerk's to close
+    r = w.post("hr1", f"/employment/{other_card}/close", json={"end_date": "2025-01-31", "end_reason": "x"})
+    if r.status_code != 403:
+        failures.append(f"hr1 closing an ORG1 card of its staff person: {r.status_code} {r.text[:200]}")
+    res = push_one(w, "hr1", {"op_id": str(uuid.uuid4()), "counter": next(_SEQ), "op": "action",
+                              "action": "close_employment", "entity": "employment", "entity_id": other_card,
+                              "person_id": staff, "args": {"end_date": "2025-01-31", "end_reason": "x"}})
+    if _verdict(res) != "perm":
+        failures.append(f"hr1 close_employment action on an ORG1 card of its staff person: {res}")
+    other_req = fresh("admin", "request", staff, ORG1)
+    r = w.post("hr1", f"/requests/{other_req}/comments", json={"text": "Комментарий"})
+    if r.status_code != 403:
+        failures.append(f"hr1 commenting ORG1's request to its staff person: {r.status_code} {r.text[:200]}")
     for what, login, o, expect in cases:
         res = push_one(w, login, o)
         if _verdict(res) != expect:
@@ -1981,6 +1994,21 @@ def test_naming_a_hash_in_a_workflow_grants_nothing(mx: Mx) -> None:
     if ca.status_code < 400 or ca.status_code != cb.status_code or norm(ca.text) != norm(cb.text):
         failures.append(f"confirmation naming doctor2's file: {ca.status_code} {ca.text[:150]} vs a missing file "
                         f"{cb.status_code} {cb.text[:150]}")
+    # the same through push actions, with and without the op's blobs list
+    req2 = str(uuid.uuid4())
+    assert push_one(w, "admin", op("request", req2, mx.p_doc, "create", rf))["status"] == "applied"
+    for blobs in (True, False):
+        pair = []
+        for h in (sha, ghost_sha):
+            o = {"op_id": str(uuid.uuid4()), "counter": next(_SEQ), "op": "action", "action": "answer_request",
+                 "entity": "request", "entity_id": req2, "person_id": mx.p_doc,
+                 "args": {"text": "Ответ", "blob_sha256": h, "status": "answered"}}
+            if blobs:
+                o["blobs"] = [h]
+            pair.append(push_one(w, "doctor", o))
+        if pair[0]["status"] != "rejected" or norm(without_op_id(pair[0])) != norm(without_op_id(pair[1])):
+            failures.append(f"answer_request action naming doctor2's file (blobs list: {blobs}): {pair[0]} vs "
+                            f"a missing file {pair[1]}")
     for login in ("doctor", "hr1", "manager", "hr2"):
         got = w.get(login, f"/blobs/{sha}").status_code
         if got != 404:
