@@ -17,8 +17,13 @@ Properties checked on every answer:
 - a create with the id of an existing unreadable row never returns ``theirs``;
 - a refused change leaves the row as it was (versions read from the database afterwards).
 
-A route of the app missing from ``ROUTES`` fails ``test_every_route_is_in_the_matrix``: a new
-route has to be placed in the table to pass.
+A route of the app missing from ``ROUTES`` fails ``test_every_route_is_in_the_matrix``, a push op
+kind or workflow action of the wire contract missing from ``OP_KINDS``/``ACTION_TABLE`` fails
+``test_every_push_op_kind_and_action_is_in_the_matrix``: new ones have to be placed in a table.
+
+Besides the generated matrices: the issue's "Found" items 1–8 one test each (``test_item*``), the
+change table's per-field and per-state rules, journaled reads, /sync/state against the pull, scope
+ending with the last confirmed card, files named in workflows.
 """
 
 from __future__ import annotations
