@@ -1192,6 +1192,9 @@ def check_answer(mx: Mx, route: str, login: str, t: Target, r: httpx.Response, a
     return out
 
 
+REST_KINDS: dict[str, int] = {}
+
+
 def rest_cells(mx: Mx, name: str, route: Route) -> tuple[int, list[str]]:
     """Run one route's cells; returns (cells, violations)."""
     out: list[str] = []
@@ -1212,6 +1215,9 @@ def rest_cells(mx: Mx, name: str, route: Route) -> tuple[int, list[str]]:
         for existing, missing in route.targets(mx, login):
             allowed = route.allow(mx, login, existing)
             visible = route.visible(mx, login, existing)
+            kind = "allowed" if allowed else ("refused-readable" if visible else "refused-unreadable")
+            REST_KINDS[kind] = REST_KINDS.get(kind, 0) + 1
+            REST_KINDS["non-existent"] = REST_KINDS.get("non-existent", 0) + 1
             # the non-existent twin first: a successful call may change what exists
             rt = route.call(mx, login, missing)
             r = route.call(mx, login, existing)
@@ -1234,7 +1240,8 @@ def test_rest_matrix(mx: Mx) -> None:
         cells += n
         violations.extend(bad)
     slow = sorted(spent.items(), key=lambda kv: -kv[1])[:5]
-    print(f"REST matrix: {cells} cells over {len(ROUTES)} routes; slowest {slow}")
+    print(f"REST matrix: {cells} cells over {len(ROUTES)} routes {REST_KINDS}; slowest {slow}")
+    REST_KINDS.clear()
     assert cells > 500
     assert not violations, f"{len(violations)} REST cells violate docs/security.md:\n" + "\n".join(violations)
 
