@@ -254,7 +254,9 @@ def close_employment_core(s: Session, st: AppState, p: Principal, row_id: str, b
     # check and change under the card's lock: of two closes, the second sees the first's date
     rec = visible_record(s, p, row_id, "employment", lock=True)
     if p.role != "admin" and rec.org_inn not in p.org_inns:
-        raise Problem(404, "Запись не найдена.")
+        # readable (a staff person's card in another organization) but not this clerk's to close:
+        # 403, as for any row the caller may read and not change (docs/security.md)
+        raise Problem(403, "Недостаточно прав для этого действия.")
     if rec.data.get("end_date"):
         raise Problem(409, f"Карточка уже закрыта (дата окончания {fmt_date(str(rec.data['end_date']))}).")
     fields = {"end_date": body.end_date, "end_reason": body.end_reason}

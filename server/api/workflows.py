@@ -249,10 +249,15 @@ class Comment(BaseModel):
     text: str = Field(min_length=1, max_length=5000)
 
 
-def _request_for(s: Session, p: Principal, row_id: str, *, lock: bool = False) -> Record:
-    """The request if the caller is one of its two sides: the worker, or its organization."""
+def _request_for(s: Session, p: Principal, row_id: str, *, lock: bool = False, write: bool = False) -> Record:
+    """The request if the caller is one of its two sides: the worker, or its organization.
+
+    ``write``: a request the caller may read but is not a side of is refused with 403 (readable,
+    not changeable — docs/security.md); a read of its correspondence stays a 404."""
     rec = visible_record(s, p, row_id, "request", lock=lock)
     if p.role in ("hr", "manager") and rec.org_inn not in p.org_inns:
+        if write:
+            raise Problem(403, "Недостаточно прав для этого действия.")
         raise Problem(404, "Запись не найдена.")
     return rec
 
@@ -261,7 +266,7 @@ def _request_for(s: Session, p: Principal, row_id: str, *, lock: bool = False) -
 def comment_request(row_id: RowId, body: Comment, p: Annotated[Principal, Depends(require("doctor", "hr", "admin"))],
                     st: State) -> dict[str, Any]:
     def tx(s: Session) -> dict[str, Any]:
-        _request_for(s, p, row_id)
+        _request_for(s, p, row_id, write=True)
         c = RequestComment(request_id=row_id, account_id=p.account_id, text=body.text, created_at=time.time())
         s.add(c)
         audit.add(s, p, "change", "request_comment", row_id)
