@@ -104,7 +104,8 @@ def run_schedule(seed: int, db: ServerDb, server_port: int, workdir: Path, total
                  steps: int = 14) -> None:
     rnd = random.Random(seed)
     org: Org = db.org()
-    pid, card = db.person(org, employment_status="submitted")
+    # confirmed: the organization's scope over a person is a confirmed card (docs/security.md)
+    pid, card = db.person(org, employment_status="confirmed")
     doc_login = db.account("doctor", person_id=pid)
     hr_login = db.account("hr", org=org)
     actors: list[Actor] = []
@@ -129,8 +130,10 @@ def run_schedule(seed: int, db: ServerDb, server_port: int, workdir: Path, total
                     f = rnd.choice(CARD_FIELDS)
                     a.edit("employment", card, {f: _value(rnd, f)})
             elif roll < 0.52 and a is hr:
+                # the organization's own paperwork on the card; its status moves only by a
+                # decision on the worker's document, never by an edit
                 if hr.r.repo.get("employment", card) is not None:
-                    hr.edit("employment", card, {"status": rnd.choice(["confirmed", "submitted"])})
+                    hr.edit("employment", card, {"order_number": f"{rnd.randrange(1000)}-к"})
             elif roll < 0.55 and a is doc:
                 rid = doc.add("nmo", {"event_date": "2024-02-01", "kind": "iom", "title": f"Модуль {seed}",
                                       "credits": "2"})
