@@ -4,7 +4,7 @@
 
 Each run is a new process (so the bootloader, unpacking-free one-folder start, interpreter and
 imports are all counted) on the offscreen platform with no display. The app reports the moment its
-main window is shown through desktop.startup_probe (``FRMR_STARTUP_PROBE=1``) and quits. Scenarios:
+main window is shown through desktop.diagnostics.startup_probe (``FRMR_STARTUP_PROBE=1``) and quits. Scenarios:
 
 * ``first-start`` — no profiles yet: the main window opens on the first-start wizard;
 * ``unlock``      — the demo profile exists (created once beforehand, outside the timing):

@@ -10,7 +10,7 @@ turns again. Each child reports:
   to the unlock screen shown, plus Enter to the record interactive;
 * ``after_enter_s`` — Enter pressed on the unlock screen to interactive record, minus the KDF: what
   a person waits for once the passphrase is typed (``--typing-ms`` delays Enter as a person's typing
-  would; the record stack is imported in the background meanwhile, see desktop.views.prewarm);
+  would; the record stack is imported in the background meanwhile, see desktop.views.runtime.prewarm);
 * ``wall_s`` — the same with the KDF included;
 * ``kdf_s`` — that derivation;
 * ``stall_startup_ms`` — the longest gap of a 5 ms QTimer heartbeat, minus 5 ms, from the
@@ -90,10 +90,10 @@ def child(folder: Path, passphrase: str, edits: int, t0: float, typing_ms: int =
     from PySide6.QtWidgets import QApplication
 
     from desktop.vault import keys
-    from desktop.views.main_window import MainWindow
-    from desktop.views.prewarm import Preloader
-    from desktop.views.session import Session
-    from desktop.views.unlock_view import UnlockView
+    from desktop.views.access.unlock_view import UnlockView
+    from desktop.views.runtime.prewarm import Preloader
+    from desktop.views.shell.main_window import MainWindow
+    from desktop.views.shell.session import Session
 
     imports_s = time.time() - t0
 

@@ -168,8 +168,8 @@ def gui_stall(folder: Path, url: str, session: dict[str, Any], page: int) -> dic
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from desktop.views import heap
-    from desktop.views.sync_controller import SyncController
+    from desktop.views.runtime import heap
+    from desktop.views.sync.sync_controller import SyncController
 
     app = QApplication.instance() or QApplication([])
     heap.install()  # as the app's session does: the cyclic collector runs on the GUI thread only

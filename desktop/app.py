@@ -10,9 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from desktop.diagnostics.crash import disable_core_dumps
 from desktop.i18n import LANGUAGES, set_language, tr
 from desktop.paths import profiles_root
-from desktop.views.crash import disable_core_dumps, install_excepthook
+from desktop.views.runtime.crash import install_excepthook
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -35,7 +36,7 @@ def _language(args: argparse.Namespace, folder: Path | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     if "--self-test" in (sys.argv[1:] if argv is None else argv):
-        from desktop import selftest
+        from desktop.diagnostics import selftest
 
         return selftest.run()
     disable_core_dumps()
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    from desktop import startup_probe
+    from desktop.diagnostics import startup_probe
 
     startup_probe.arm(app)  # FRMR_STARTUP_PROBE=1: print time to the main window and quit (bench)
     root = profiles_root()
@@ -63,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     if qt_tr.load(QLocale(lang), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt_tr)
 
-    from desktop.views.main_window import APP_TITLE, MainWindow, app_icon
-    from desktop.views.prewarm import Preloader
-    from desktop.views.session import Session
+    from desktop.views.runtime.prewarm import Preloader
+    from desktop.views.shell.main_window import APP_TITLE, MainWindow, app_icon
+    from desktop.views.shell.session import Session
 
     app.setApplicationName("frmr-desktop")
     app.setApplicationDisplayName(tr(APP_TITLE))
@@ -73,14 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     session = Session(window, root)
     window.session = session  # type: ignore[attr-defined]
-    from desktop.views.sync_wiring import attach_sync
+    from desktop.views.sync.sync_wiring import attach_sync
 
     attach_sync(session, window, demo=args.demo)  # sync, its sections, status bar; --demo: embedded server
     session.help_menu_last()
     session.start(folder)
     window.show()
     # The record and sync stacks load while the unlock screen waits for the passphrase
-    # (desktop.views.prewarm); the first screen does not wait for them.
+    # (desktop.views.runtime.prewarm); the first screen does not wait for them.
     preloader = Preloader(app)
     preloader.start()
     return app.exec()

@@ -40,13 +40,13 @@ def main() -> int:
         return int(cli_main() or 0)
     if "--self-test" in sys.argv[1:]:
         _attach_console_on_windows()
-        from desktop import selftest
+        from desktop.diagnostics import selftest
 
         return selftest.run()
     if os.environ.get("FRMR_STARTUP_PROBE", "") not in ("", "0"):
         from PySide6.QtWidgets import QApplication
 
-        from desktop import startup_probe
+        from desktop.diagnostics import startup_probe
 
         startup_probe.arm(QApplication.instance() or QApplication(sys.argv[:1]))
     from desktop.app import main as app_main

@@ -23,7 +23,7 @@ os.environ.setdefault("FRMR_LOG_DIR", os.path.join(_scratch, "logs"))
 
 @pytest.fixture(autouse=True)
 def _collect_cycles_between_tests() -> Iterator[None]:
-    """Once a GUI session has taken collection over (desktop.views.heap), cycles are collected
+    """Once a GUI session has taken collection over (desktop.views.runtime.heap), cycles are collected
     only while an event loop turns; between tests nothing turns, so collect here, on the main
     thread as the app would, or the rest of the suite would keep every cycle it makes."""
     yield

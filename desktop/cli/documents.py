@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop.cli_support import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, CliError
+from desktop.cli.support import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, CliError
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -110,7 +110,7 @@ def _snapshot(args: argparse.Namespace) -> Snapshot:
         from desktop.demo import demo_record
 
         return demo_record()
-    from desktop.cli_support import open_vault
+    from desktop.cli.support import open_vault
     from desktop.models.repository import RecordRepository
 
     vault = open_vault(args)
@@ -185,7 +185,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     signer = _signer(args) if args.p12 else None  # ask the password before any work
     vault = None
     if not args.demo:
-        from desktop.cli_support import open_vault
+        from desktop.cli.support import open_vault
 
         vault = open_vault(args)
     try:
@@ -266,7 +266,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_cert_import(args: argparse.Namespace) -> int:
     """Keep a .p12/.pfx in the vault (still under its own password) for signing from the vault."""
-    from desktop.cli_support import open_vault
+    from desktop.cli.support import open_vault
     from desktop.documents.archive import import_p12
     from desktop.documents.signing import load_p12
 

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import sqlalchemy.exc
 import sqlcipher3
 
-from desktop.cli_support import (
+from desktop.cli.support import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -43,8 +43,8 @@ from desktop.vault.store import Vault
 #: add. Only the module of the command being run is imported (the sync one pulls in httpx, the
 #: documents one pyHanko), unless help or an unknown command needs the whole list.
 PLUGINS: dict[str, tuple[str, ...]] = {
-    "desktop.cli_documents": ("doc", "sign", "verify", "cert", "export"),
-    "desktop.cli_sync": ("login", "logout", "sync", "status", "conflicts", "resolve", "rejected", "discard",
+    "desktop.cli.documents": ("doc", "sign", "verify", "cert", "export"),
+    "desktop.cli.sync": ("login", "logout", "sync", "status", "conflicts", "resolve", "rejected", "discard",
                          "resubmit", "fetch-blob"),
 }
 
@@ -200,7 +200,7 @@ def cmd_seniority(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     """The journal's chain and every page of the file (SQLCipher's HMAC, then SQLite's b-trees):
     damage to pages no command reads passed this check while only the journal was verified."""
-    from desktop.cli_support import profile_dir
+    from desktop.cli.support import profile_dir
     from desktop.vault.integrity import WHAT_TO_DO, check_profile
     from desktop.vault.unlock import unwrap_data_key
 
@@ -258,7 +258,7 @@ def cmd_nsi_import(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    from desktop.cli_support import profile_dir
+    from desktop.cli.support import profile_dir
 
     folder = profile_dir(args)
     old = passphrase("Текущая парольная фраза: ")

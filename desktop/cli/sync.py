@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any
 
-from desktop.cli_support import EXIT_BAD_INPUT, EXIT_OK, CliError, open_vault
+from desktop.cli.support import EXIT_BAD_INPUT, EXIT_OK, CliError, open_vault
 from desktop.models.repository import RecordRepository
 from desktop.sync import decisions
 from desktop.sync.api import Api, LoginNeeded, ServerProblem, SyncError, Transient

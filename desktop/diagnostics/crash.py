@@ -1,16 +1,17 @@
-"""Unexpected errors: a Russian dialog for the person, a crash log for the developers.
+"""Unexpected errors: a crash log for the developers and a short Russian text for the person.
 
 The log holds only the exception's type and the code locations (file:line, function) of its
 traceback — never the message, arguments or locals, which can carry personal data (a name in
 a ValueError, a СНИЛС in a KeyError). It lives in the user's log folder, apart from every
 profile, so a crash report can be sent without opening anyone's vault.
+
+Qt-free: the dialog shown for an uncaught exception is ``desktop.views.runtime.crash``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
@@ -64,25 +65,3 @@ def describe_unexpected(exc: BaseException) -> str:
     if path is not None:
         text += " " + tr("Отчёт без персональных данных: {path}").format(path=str(path))
     return text
-
-
-def install_excepthook() -> None:
-    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        if issubclass(exc_type, KeyboardInterrupt):
-            sys.__excepthook__(exc_type, exc, tb)
-            return
-        path = write_crash_log(exc_type, tb)
-        try:
-            from PySide6.QtWidgets import QApplication, QMessageBox
-
-            if QApplication.instance() is not None:
-                text = tr("Произошла внутренняя ошибка программы. Сохранённые данные не пострадали.")
-                if path is not None:
-                    text += "\n\n" + tr("Отчёт без персональных данных записан в файл:") + f"\n{path}"
-                QMessageBox.critical(None, tr("Ошибка"), text)
-                return
-        except Exception:
-            pass
-        sys.stderr.write(f"{exc_type.__name__} — crash log: {path}\n")
-
-    sys.excepthook = hook

@@ -113,7 +113,7 @@ def _quiet_gc() -> Iterator[None]:
     automatic collection while the sync runs; the pages it parses hold no reference cycles,
     so memory stays flat and plain reference counting frees them."""
     was_enabled = gc.isenabled()
-    if was_enabled:  # the GUI disables it and collects on its own thread (desktop.views.heap)
+    if was_enabled:  # the GUI disables it and collects on its own thread (desktop.views.runtime.heap)
         gc.collect(1)
     gc.freeze()
     gc.disable()

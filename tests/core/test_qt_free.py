@@ -11,7 +11,8 @@ import desktop
 
 ROOT = Path(desktop.__file__).parent
 QT_FREE_PACKAGES = ["desktop.models", "desktop.vault", "desktop.sync", "desktop.documents"]
-QT_FREE_MODULES = ["desktop.cli", "desktop.cli_support", "desktop.demo", "desktop.paths"]
+QT_FREE_PACKAGES += ["desktop.cli"]  # the terminal front end is Qt-free too
+QT_FREE_MODULES = ["desktop.demo", "desktop.paths", "desktop.i18n", "desktop.diagnostics.crash"]
 
 
 def _modules() -> list[str]:
@@ -21,10 +22,8 @@ def _modules() -> list[str]:
         if not path.exists():
             continue
         mods.append(pkg)
-        mods += [f"{pkg}.{m.name}" for m in pkgutil.iter_modules([str(path)])]
-    for extra in ("cli_documents", "cli_sync", "selftest"):
-        if (ROOT / f"{extra}.py").exists() and extra != "selftest":
-            mods.append(f"desktop.{extra}")
+        # __main__ runs the CLI when imported: not a module to import in a loop
+        mods += [f"{pkg}.{m.name}" for m in pkgutil.iter_modules([str(path)]) if m.name != "__main__"]
     return mods
 
 

@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 from desktop.demo import seed_demo_vault
 from desktop.i18n import set_language
 from desktop.vault.profiles import create_profile
-from desktop.views.main_window import MainWindow
-from desktop.views.session import Session
-from desktop.views.unlock_view import UnlockView
+from desktop.views.access.unlock_view import UnlockView
+from desktop.views.shell.main_window import MainWindow
+from desktop.views.shell.session import Session
 
 PASS = "Верная-фраза-2026!"
 NAME = "Иванова"

@@ -1,5 +1,5 @@
 """``frmr-desktop`` started as a person starts it: ``desktop.app.main`` in a fresh interpreter,
-with the background import of the core (desktop.views.prewarm) racing the unlock.
+with the background import of the core (desktop.views.runtime.prewarm) racing the unlock.
 
 An earlier background import thread crashed the interpreter in about 1 of 5 runs, so this
 starts the app several times, with Enter pressed at once (the unlock job and the preload
@@ -24,8 +24,8 @@ DRIVER = textwrap.dedent("""
     from PySide6.QtWidgets import QApplication
 
     from desktop import app as frmr_app
-    from desktop.views.prewarm import Preloader
-    from desktop.views.unlock_view import UnlockView
+    from desktop.views.runtime.prewarm import Preloader
+    from desktop.views.access.unlock_view import UnlockView
 
     folder, passphrase, delay = sys.argv[1], sys.argv[2], int(sys.argv[3])
     qapp = QApplication(sys.argv[:1])
@@ -70,16 +70,17 @@ def test_every_view_module_is_preloaded_or_part_of_the_first_screen() -> None:
     when the record opens: a stall nobody would notice until it grew."""
     script = textwrap.dedent("""
         import sys
-        import desktop.app, desktop.views.main_window, desktop.views.session, desktop.views.sync_wiring
+        import desktop.app, desktop.views.shell.main_window, desktop.views.shell.session, desktop.views.sync.sync_wiring
         print(" ".join(m for m in sys.modules if m.startswith("desktop.views.")))
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).resolve().parents[2], env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert proc.returncode == 0, proc.stderr
     shell = set(proc.stdout.split())
-    from desktop.views.prewarm import CORE_MODULES, VIEW_MODULES
+    from desktop.views.runtime.prewarm import CORE_MODULES, VIEW_MODULES
 
     assert not any(m.startswith("desktop.views") for m in CORE_MODULES)  # only Qt-free modules off the GUI thread
     views_dir = Path(__file__).resolve().parents[2] / "desktop" / "views"
-    every = {f"desktop.views.{p.stem}" for p in views_dir.glob("*.py") if p.stem != "__init__"}
+    every = {"desktop." + ".".join(p.relative_to(views_dir.parent).with_suffix("").parts)
+             for p in views_dir.rglob("*.py") if p.stem != "__init__"}
     assert every - shell - set(VIEW_MODULES) == set()

@@ -16,12 +16,12 @@ from desktop.documents.archive import P12_SECRET
 from desktop.documents.verify import verify
 from desktop.i18n import tr
 from desktop.vault import secrets
-from desktop.views.documents_model import KIND_ROLE, DocumentsModel
-from desktop.views.documents_view import DocumentsView
-from desktop.views.nmo_view import NmoView
-from desktop.views.notifications_view import NotificationsModel, NotificationsView
-from desktop.views.session import Session
-from desktop.views.settings_view import SettingsView
+from desktop.views.access.settings_view import SettingsView
+from desktop.views.documents.documents_model import KIND_ROLE, DocumentsModel
+from desktop.views.documents.documents_view import DocumentsView
+from desktop.views.record.nmo_view import NmoView
+from desktop.views.shell.notifications_view import NotificationsModel, NotificationsView
+from desktop.views.shell.session import Session
 
 P12_PASS = "пароль-к-ключу"
 WAIT = 20_000
@@ -201,7 +201,7 @@ def test_tampered_file_from_disk_is_reported(qtbot: QtBot, opened: Session, tmp_
 
 
 def _snapshot(s: Session) -> dict:  # type: ignore[type-arg]
-    from desktop.views.document_tasks import snapshot_of
+    from desktop.views.documents.document_tasks import snapshot_of
 
     assert s.store is not None
     return snapshot_of(s.store)
@@ -333,7 +333,7 @@ def test_paint_pages_prints_every_page(qtbot: QtBot, opened: Session, tmp_path: 
     from PySide6.QtPrintSupport import QPrinter
 
     from desktop.documents.pdf import generate as make
-    from desktop.views.pdf_preview import paint_pages, render_pdf
+    from desktop.views.widgets.pdf_preview import paint_pages, render_pdf
 
     images = render_pdf(make("extract", _snapshot(opened)).pdf, dpi=50)
     printer = QPrinter()
@@ -347,7 +347,7 @@ def test_paint_pages_prints_every_page(qtbot: QtBot, opened: Session, tmp_path: 
 def test_cli_cert_import_then_sign_from_the_vault(qtbot: QtBot, made, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                   pki: dict[str, testpki.Issued],
                                                   monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    from desktop.cli_documents import main
+    from desktop.cli.documents import main
     from tests.gui.conftest import PASS
 
     p12 = tmp_path / "key.p12"
@@ -399,7 +399,7 @@ def test_trust_roots_from_settings_make_a_ca_signature_trusted(qtbot: QtBot, ope
 
 def test_nmo_rule_from_settings_is_the_same_on_screen_in_reminders_and_in_the_pdf(
         qtbot: QtBot, opened: Session, tmp_path: Path) -> None:
-    from desktop.views import document_tasks as tasks
+    from desktop.views.documents import document_tasks as tasks
     from tests.documents.conftest import pdftotext
 
     page = opened.window.current_page()

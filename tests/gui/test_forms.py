@@ -8,12 +8,12 @@ from pytestqt.qtbot import QtBot
 
 from desktop.models.checkdigits import make_inn10
 from desktop.models.seniority import compute
-from desktop.views.education_view import EducationView
-from desktop.views.employment_view import EmploymentView, span_text
-from desktop.views.nmo_view import NmoView
-from desktop.views.profile_view import ProfileView
-from desktop.views.record_form import EnumCombo, NsiCombo
-from desktop.views.session import Session
+from desktop.views.record.education_view import EducationView
+from desktop.views.record.employment_view import EmploymentView, span_text
+from desktop.views.record.nmo_view import NmoView
+from desktop.views.record.profile_view import ProfileView
+from desktop.views.shell.session import Session
+from desktop.views.widgets.record_form import EnumCombo, NsiCombo
 from tests.gui.conftest import wait_worker_idle
 
 INN = make_inn10("770299999")

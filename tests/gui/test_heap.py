@@ -1,4 +1,4 @@
-"""The cyclic garbage collector runs on the GUI thread only (desktop.views.heap).
+"""The cyclic garbage collector runs on the GUI thread only (desktop.views.runtime.heap).
 
 A Qt object's wrapper caught in a reference cycle is destroyed by whichever thread collects the
 cycle; a pool thread doing that (a PDF build) crashed the process once in about 30 test runs."""
@@ -12,8 +12,8 @@ import weakref
 from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.views.session import Session
-from desktop.views.workers import run_in_pool
+from desktop.views.runtime.workers import run_in_pool
+from desktop.views.shell.session import Session
 
 
 class _Cyclic(QWidget):
@@ -44,7 +44,7 @@ def test_a_widget_in_a_cycle_dies_on_the_gui_thread(qtbot: QtBot, session: Sessi
 
 
 def test_lock_releases_the_record_and_freezes_the_rest(qtbot: QtBot, opened: Session) -> None:
-    from desktop.views import turns
+    from desktop.views.runtime import turns
 
     qtbot.waitUntil(lambda: turns.pending() == 0, timeout=10_000)  # every section built, heap settled
     with_record = gc.get_freeze_count()

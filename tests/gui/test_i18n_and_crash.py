@@ -11,12 +11,12 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desktop.diagnostics import crash
 from desktop.i18n import catalog_path, set_language, tr
-from desktop.views import crash
-from desktop.views.main_window import APP_TITLE
-from desktop.views.record_page import RecordPage
-from desktop.views.session import Session
-from desktop.views.settings_view import SettingsView
+from desktop.views.access.settings_view import SettingsView
+from desktop.views.shell.main_window import APP_TITLE
+from desktop.views.shell.record_page import RecordPage
+from desktop.views.shell.session import Session
 from tests.gui.conftest import Made, unlock
 from tests.gui.i18n_keys import all_keys
 

@@ -6,10 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.views.entity_table import EntityTableView
-from desktop.views.record_dialog import RecordDialog
-from desktop.views.record_page import RecordPage
-from desktop.views.session import Session
+from desktop.views.shell.record_page import RecordPage
+from desktop.views.shell.session import Session
+from desktop.views.widgets.entity_table import EntityTableView
+from desktop.views.widgets.record_dialog import RecordDialog
 
 
 def _table(opened: Session, title: str) -> EntityTableView:

@@ -7,11 +7,11 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.models.schema import ENTITIES
-from desktop.views.employment_view import employment_model
-from desktop.views.entity_table import EntityTableView
-from desktop.views.notifications_view import NotificationsModel
-from desktop.views.record_table_model import SORT_ROLE, RecordTableModel
-from desktop.views.session import Session
+from desktop.views.record.employment_view import employment_model
+from desktop.views.record.record_table_model import SORT_ROLE, RecordTableModel
+from desktop.views.shell.notifications_view import NotificationsModel
+from desktop.views.shell.session import Session
+from desktop.views.widgets.entity_table import EntityTableView
 
 
 @pytest.mark.parametrize("entity", sorted(ENTITIES))

@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from desktop.views.consent_view import ConsentView
-from desktop.views.first_start import FirstStartWizard
-from desktop.views.profile_chooser import ProfileChooser
-from desktop.views.profile_view import ProfileView
-from desktop.views.record_page import RecordPage
-from desktop.views.session import Session
-from desktop.views.unlock_view import UnlockView
+from desktop.views.access.consent_view import ConsentView
+from desktop.views.access.first_start import FirstStartWizard
+from desktop.views.access.profile_chooser import ProfileChooser
+from desktop.views.access.unlock_view import UnlockView
+from desktop.views.record.profile_view import ProfileView
+from desktop.views.shell.record_page import RecordPage
+from desktop.views.shell.session import Session
 from tests.gui.conftest import NAME, PASS, Made, unlock, wait_worker_idle
 
 

@@ -14,8 +14,8 @@ from desktop.i18n import set_language
 from desktop.vault import store
 from desktop.vault.integrity import FileReport
 from desktop.vault.store import Vault
-from desktop.views.session import Session
-from desktop.views.settings_view import SettingsView
+from desktop.views.access.settings_view import SettingsView
+from desktop.views.shell.session import Session
 from tests.gui.conftest import PASS, Made, unlock, wait_worker_idle
 
 PAGE_SIZE = 4096

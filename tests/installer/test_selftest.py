@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop import selftest
+from desktop.diagnostics import selftest
 
 LINE = re.compile(r"^\[(OK|FAIL|SKIP)\] (.+?) — (.+)$")
 

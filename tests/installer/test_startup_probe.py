@@ -1,4 +1,4 @@
-"""desktop.startup_probe: reports the main window and ends the event loop (in a child process,
+"""desktop.diagnostics.startup_probe: reports the main window and ends the event loop (in a child process,
 because the probe is process-global and quits the application it is armed on)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import textwrap
 SCRIPT = textwrap.dedent("""
     import sys
     from PySide6.QtWidgets import QApplication, QMainWindow
-    from desktop import startup_probe
+    from desktop.diagnostics import startup_probe
     app = QApplication(sys.argv[:1])
     startup_probe.arm(app)
     w = QMainWindow()

@@ -17,11 +17,11 @@ from pytestqt.qtbot import QtBot
 from desktop.demo import DEMO_PASSPHRASE, ORG_GKB, PERSON_ID, _id, ensure_demo_profile
 from desktop.i18n import set_language
 from desktop.sync.embedded import DemoServer
-from desktop.views.employment_view import EmploymentView
-from desktop.views.main_window import MainWindow
-from desktop.views.session import Session
-from desktop.views.sync_wiring import SyncWiring, attach_sync
-from desktop.views.unlock_view import UnlockView
+from desktop.views.access.unlock_view import UnlockView
+from desktop.views.record.employment_view import EmploymentView
+from desktop.views.shell.main_window import MainWindow
+from desktop.views.shell.session import Session
+from desktop.views.sync.sync_wiring import SyncWiring, attach_sync
 from tests.sync.world import Replica
 
 

@@ -24,10 +24,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop.models.repository import set_meta, table
 from desktop.sync.auth import SERVER_KEY
-from desktop.views.documents_model import DocumentsModel
-from desktop.views.documents_view import DocumentsView
-from desktop.views.record_store import RecordStore
-from desktop.views.workers import DbWorker
+from desktop.views.documents.documents_model import DocumentsModel
+from desktop.views.documents.documents_view import DocumentsView
+from desktop.views.record.record_store import RecordStore
+from desktop.views.runtime.workers import DbWorker
 from tests.sync.proxy import FaultProxy
 from tests.sync.world import Org, Replica
 

@@ -13,13 +13,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QPushButton, QTableWidget
 
-from desktop.views.conflicts_view import ConflictsView
-from desktop.views.employment_view import EmploymentView, employment_model
-from desktop.views.record_store import RecordStore
-from desktop.views.record_table_model import RecordTableModel
-from desktop.views.rejected_view import RejectedView
-from desktop.views.sync_controller import SyncController, status_text
-from desktop.views.workers import DbWorker
+from desktop.views.record.employment_view import EmploymentView, employment_model
+from desktop.views.record.record_store import RecordStore
+from desktop.views.record.record_table_model import RecordTableModel
+from desktop.views.runtime.workers import DbWorker
+from desktop.views.sync.conflicts_view import ConflictsView
+from desktop.views.sync.rejected_view import RejectedView
+from desktop.views.sync.sync_controller import SyncController, status_text
 from tests.sync.world import Org, Replica, stored
 
 

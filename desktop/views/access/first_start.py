@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
 from desktop.vault.errors import ProfileError, VaultError
 from desktop.vault.profiles import Profile, create_profile, read_profile, write_profile
-from desktop.views.consent_view import ConsentView
-from desktop.views.crash import describe_unexpected
-from desktop.views.passphrase_input import PassphraseInput
-from desktop.views.workers import run_in_pool
+from desktop.views.access.consent_view import ConsentView
+from desktop.views.runtime.workers import run_in_pool
+from desktop.views.widgets.passphrase_input import PassphraseInput
 
 if TYPE_CHECKING:
     from desktop.vault.store import Vault

@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import LANGUAGES, tr
 from desktop.vault.errors import VaultError, WrongPassphrase
 from desktop.vault.profiles import save_settings
-from desktop.views.crash import describe_unexpected
-from desktop.views.passphrase_input import PassphraseInput
-from desktop.views.workers import run_in_pool
+from desktop.views.runtime.workers import run_in_pool
+from desktop.views.widgets.passphrase_input import PassphraseInput
 
 if TYPE_CHECKING:
     from desktop.vault.integrity import VaultCheck

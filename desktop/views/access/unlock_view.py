@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
 from desktop.vault.errors import DamagedVault, TooManyAttempts, VaultError
 from desktop.vault.profiles import Profile
-from desktop.views.crash import describe_unexpected
-from desktop.views.passphrase_input import PassphraseInput
+from desktop.views.widgets.passphrase_input import PassphraseInput
 
 ERROR_STYLE = "color: #b00020;"
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from desktop.documents.signing import BatchResult, CertCheck, CertInfo, P12Signer
     from desktop.documents.verify import VerificationReport
     from desktop.vault.store import Vault
-    from desktop.views.record_store import RecordStore
+    from desktop.views.record.record_store import RecordStore
 
 Snapshot = dict[str, list[dict[str, Any]]]
 

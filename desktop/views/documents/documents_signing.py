@@ -14,13 +14,13 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog
 
 from desktop.i18n import tr
-from desktop.views import document_tasks as tasks
-from desktop.views.cert_dialogs import PasswordDialog
-from desktop.views.entity_table import WARNING_STYLE
-from desktop.views.workers import run_in_pool
+from desktop.views.documents import document_tasks as tasks
+from desktop.views.documents.cert_dialogs import PasswordDialog
+from desktop.views.runtime.workers import run_in_pool
+from desktop.views.widgets.entity_table import WARNING_STYLE
 
 if TYPE_CHECKING:
-    from desktop.views.documents_view import DocumentsView
+    from desktop.views.documents.documents_view import DocumentsView
 
 
 class _Steps(QObject):

@@ -7,8 +7,8 @@ GUI thread. Refusals are shown in Russian in a message box, never as a traceback
 failed action stores nothing.
 
 A replica pulled from the server holds a document's row but not its file: actions that need
-the bytes first fetch what is missing (``desktop.views.documents_remote``). Signing a batch is
-``desktop.views.documents_signing``.
+the bytes first fetch what is missing (``desktop.views.documents.documents_remote``). Signing a batch is
+``desktop.views.documents.documents_signing``.
 
 Modal waits are avoided: dialogs are opened with ``open()`` and kept in attributes
 (``generate_dialog``, ``password_dialog``, ``import_dialog``, ``preview_dialog``,
@@ -39,21 +39,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.diagnostics.crash import describe_unexpected
 from desktop.documents.nmo import rule_from_settings
 from desktop.i18n import tr
-from desktop.views import document_tasks as tasks
-from desktop.views.cert_dialogs import CertImportDialog, PasswordDialog
-from desktop.views.crash import describe_unexpected
-from desktop.views.documents_model import COL_SIGNATURE, COL_TITLE, DocumentsModel, DocumentsProxy, kind_label
-from desktop.views.documents_remote import RemoteFiles
-from desktop.views.documents_signing import Signing
-from desktop.views.entity_table import ERROR_STYLE, INFO_STYLE, Banner, record_table
-from desktop.views.generate_dialog import GenerateDialog
-from desktop.views.pdf_preview import PRINT_DPI, PreviewDialog, PreviewError, print_preview, render_document
-from desktop.views.record_store import RecordStore
-from desktop.views.reminders import Reminder
-from desktop.views.verify_dialog import VerifyDialog
-from desktop.views.workers import run_in_pool
+from desktop.models.reminders import Reminder
+from desktop.views.documents import document_tasks as tasks
+from desktop.views.documents.cert_dialogs import CertImportDialog, PasswordDialog
+from desktop.views.documents.documents_model import COL_SIGNATURE, COL_TITLE, DocumentsModel, DocumentsProxy, kind_label
+from desktop.views.documents.documents_remote import RemoteFiles
+from desktop.views.documents.documents_signing import Signing
+from desktop.views.documents.generate_dialog import GenerateDialog
+from desktop.views.documents.verify_dialog import VerifyDialog
+from desktop.views.record.record_store import RecordStore
+from desktop.views.runtime.workers import run_in_pool
+from desktop.views.widgets.entity_table import ERROR_STYLE, INFO_STYLE, Banner, record_table
+from desktop.views.widgets.pdf_preview import PRINT_DPI, PreviewDialog, PreviewError, print_preview, render_document
 
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrintPreviewDialog
@@ -501,7 +501,7 @@ class DocumentsView(QWidget):
         self._fetch(row, lambda data: run_in_pool(lambda: render_document(data, PRINT_DPI), rendered, failed),
                     what)
 
-    # -- signing (desktop.views.documents_signing) -------------------------------------------
+    # -- signing (desktop.views.documents.documents_signing) -------------------------------------------
     def sign_selected(self) -> None:
         self.signing.sign_selected()
 

@@ -12,12 +12,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QWidget
 
+from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
-from desktop.views import document_tasks as tasks
-from desktop.views.crash import describe_unexpected
-from desktop.views.entity_table import ERROR_STYLE, INFO_STYLE, EntityTableView
-from desktop.views.pdf_preview import PRINT_DPI, print_preview, render_pdf
-from desktop.views.workers import run_in_pool
+from desktop.views.documents import document_tasks as tasks
+from desktop.views.runtime.workers import run_in_pool
+from desktop.views.widgets.entity_table import ERROR_STYLE, INFO_STYLE, EntityTableView
+from desktop.views.widgets.pdf_preview import PRINT_DPI, print_preview, render_pdf
 
 
 def history_xlsx(snapshot: tasks.Snapshot) -> bytes:

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from desktop.i18n import tr
 from desktop.models.seniority import Span, compute
 from desktop.models.validation import overlap_flags
-from desktop.views.entity_table import EntityTableView
-from desktop.views.record_store import RecordStore
-from desktop.views.record_table_model import RecordTableModel
+from desktop.views.record.record_store import RecordStore
+from desktop.views.record.record_table_model import RecordTableModel
+from desktop.views.widgets.entity_table import EntityTableView
 
 
 def span_text(s: Span) -> str:

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLa
 from desktop.documents.nmo import cycle_totals, rule_from_settings
 from desktop.i18n import tr
 from desktop.models.validation import fmt_date
-from desktop.views.entity_table import EntityTableView
-from desktop.views.nmo_export import NmoExportBar
-from desktop.views.record_table_model import RecordTableModel
+from desktop.views.documents.nmo_export import NmoExportBar
+from desktop.views.record.record_table_model import RecordTableModel
+from desktop.views.widgets.entity_table import EntityTableView
 
 
 def _num(d: Decimal) -> str:

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
+from desktop.models.formatting import display
 from desktop.models.schema import ENTITIES
-from desktop.views.display import display
-from desktop.views.entity_table import INFO_STYLE, WARNING_STYLE, Banner
-from desktop.views.record_dialog import RecordDialog
-from desktop.views.record_store import RecordStore
+from desktop.views.record.record_store import RecordStore
+from desktop.views.widgets.entity_table import INFO_STYLE, WARNING_STYLE, Banner
+from desktop.views.widgets.record_dialog import RecordDialog
 
 
 class ProfileView(QWidget):

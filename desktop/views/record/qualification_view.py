@@ -10,9 +10,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
-from desktop.views import turns
-from desktop.views.entity_table import EntityTableView
-from desktop.views.record_table_model import RecordTableModel
+from desktop.views.record.record_table_model import RecordTableModel
+from desktop.views.runtime import turns
+from desktop.views.widgets.entity_table import EntityTableView
 
 
 class QualificationView(QWidget):

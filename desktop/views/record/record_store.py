@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop.models.nsi import NsiRegistry, shipped
 from desktop.models.repository import RecordRepository, SaveResult
 from desktop.models.schema import ENTITIES
-from desktop.views.workers import DbWorker, Job
+from desktop.views.runtime.workers import DbWorker, Job
 
 
 @dataclass

@@ -13,9 +13,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from desktop.i18n import tr
+from desktop.models.formatting import display, sort_key
 from desktop.models.schema import ENTITIES, FieldSpec
-from desktop.views.display import display, sort_key
-from desktop.views.record_store import RecordStore
+from desktop.views.record.record_store import RecordStore
 
 Index = QModelIndex | QPersistentModelIndex
 #: rows -> {row id: text} for one extra column

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
-from desktop.views.entity_table import EntityTableView
-from desktop.views.record_table_model import RecordTableModel
+from desktop.views.record.record_table_model import RecordTableModel
+from desktop.views.widgets.entity_table import EntityTableView
 
 
 class RequestsView(QWidget):

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.views import heap, turns
+from desktop.views.runtime import heap, turns
 
 #: Qt-free; safe to import on any thread
 CORE_MODULES: tuple[str, ...] = (
@@ -31,16 +31,21 @@ CORE_MODULES: tuple[str, ...] = (
 )
 #: Qt; imported on the GUI thread only, leaves first so that each turn imports one module
 VIEW_MODULES: tuple[str, ...] = (
-    "desktop.views.record_table_model", "desktop.views.record_store", "desktop.views.record_form",
-    "desktop.views.record_dialog", "desktop.views.entity_table", "desktop.views.display",
-    "desktop.views.profile_view", "desktop.views.education_view", "desktop.views.qualification_view",
-    "desktop.views.employment_view", "desktop.views.nmo_export", "desktop.views.nmo_view",
-    "desktop.views.reminders", "desktop.views.cert_dialogs", "desktop.views.verify_dialog",
-    "desktop.views.pdf_preview", "desktop.views.document_tasks", "desktop.views.documents_model",
-    "desktop.views.generate_dialog", "desktop.views.documents_remote", "desktop.views.documents_signing",
-    "desktop.views.documents_view", "desktop.views.notifications_view",
-    "desktop.views.requests_view", "desktop.views.settings_view", "desktop.views.record_sections",
-    "desktop.views.sync_controller", "desktop.views.conflicts_view", "desktop.views.rejected_view",
+    "desktop.views.record.record_table_model", "desktop.views.record.record_store",
+    "desktop.views.widgets.record_form", "desktop.views.widgets.record_dialog",
+    "desktop.views.widgets.entity_table", "desktop.models.formatting",
+    "desktop.views.record.profile_view", "desktop.views.record.education_view",
+    "desktop.views.record.qualification_view", "desktop.views.record.employment_view",
+    "desktop.views.documents.nmo_export", "desktop.views.record.nmo_view",
+    "desktop.models.reminders", "desktop.views.documents.cert_dialogs",
+    "desktop.views.documents.verify_dialog", "desktop.views.widgets.pdf_preview",
+    "desktop.views.documents.document_tasks", "desktop.views.documents.documents_model",
+    "desktop.views.documents.generate_dialog", "desktop.views.documents.documents_remote",
+    "desktop.views.documents.documents_signing", "desktop.views.documents.documents_view",
+    "desktop.views.shell.notifications_view", "desktop.views.record.requests_view",
+    "desktop.views.access.settings_view", "desktop.views.shell.sections",
+    "desktop.views.sync.sync_controller", "desktop.views.sync.conflicts_view",
+    "desktop.views.sync.rejected_view",
 )
 
 

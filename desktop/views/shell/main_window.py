@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 
 from desktop.i18n import tr
 from desktop.paths import resource_dir
-from desktop.views.record_page import RecordPage
+from desktop.views.shell.record_page import RecordPage
 
 if TYPE_CHECKING:  # the record stack is imported once a vault opens, not for the first screen
-    from desktop.views.record_store import RecordStore
+    from desktop.views.record.record_store import RecordStore
 
 APP_TITLE = "ФРМР — кабинет медицинского работника"
 SectionFactory = Callable[["RecordStore"], QWidget]

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWid
 
 from desktop.documents.nmo import cycle_totals, rule_from_settings
 from desktop.i18n import tr
-from desktop.views.record_store import RecordStore
-from desktop.views.reminders import Reminder, reminders
+from desktop.models.reminders import Reminder, reminders
+from desktop.views.record.record_store import RecordStore
 
 Index = QModelIndex | QPersistentModelIndex
 WATCHED = ("certificate", "accreditation", "category", "nmo")

@@ -17,9 +17,9 @@ import shiboken6
 from PySide6.QtWidgets import QWidget
 
 from desktop.vault.store import Vault
-from desktop.views.notifications_view import NotificationsModel
-from desktop.views.record_store import RecordStore
-from desktop.views.record_table_model import RecordTableModel
+from desktop.views.record.record_store import RecordStore
+from desktop.views.record.record_table_model import RecordTableModel
+from desktop.views.shell.notifications_view import NotificationsModel
 
 __all__ = ["NotificationsModel", "section_factories"]
 
@@ -36,17 +36,17 @@ def section_factories(
     """Section name (Russian, as in ``session.SECTIONS``) -> a factory of its widget."""
 
     def profile() -> QWidget:
-        from desktop.views.profile_view import ProfileView
+        from desktop.views.record.profile_view import ProfileView
 
         return ProfileView(store)
 
     def education() -> QWidget:
-        from desktop.views.education_view import EducationView
+        from desktop.views.record.education_view import EducationView
 
         return EducationView(RecordTableModel(store, "education", order_by="end_date"))
 
     def qualification() -> QWidget:
-        from desktop.views.qualification_view import QualificationView
+        from desktop.views.record.qualification_view import QualificationView
 
         return QualificationView(
             RecordTableModel(store, "certificate", order_by="issue_date"),
@@ -55,18 +55,18 @@ def section_factories(
             RecordTableModel(store, "application", order_by="submitted_at"))
 
     def employment() -> QWidget:
-        from desktop.views.employment_view import EmploymentView, employment_model
+        from desktop.views.record.employment_view import EmploymentView, employment_model
 
         return EmploymentView(employment_model(store))
 
     def nmo() -> QWidget:
-        from desktop.views.nmo_view import NmoView
+        from desktop.views.record.nmo_view import NmoView
 
         return NmoView(RecordTableModel(store, "nmo", order_by="event_date"), settings_dict)
 
     def documents() -> QWidget:
-        from desktop.views.documents_model import DocumentsModel
-        from desktop.views.documents_view import DocumentsView, cert_reminder
+        from desktop.views.documents.documents_model import DocumentsModel
+        from desktop.views.documents.documents_view import DocumentsView, cert_reminder
 
         view = DocumentsView(DocumentsModel(store))
         # The signing certificate's expiry (known after a vault read) joins the reminders.
@@ -77,18 +77,18 @@ def section_factories(
         return view
 
     def requests() -> QWidget:
-        from desktop.views.requests_view import RequestsView
+        from desktop.views.record.requests_view import RequestsView
 
         return RequestsView(RecordTableModel(store, "request", order_by="received_at"))
 
     def reminders() -> QWidget:
-        from desktop.views.notifications_view import NotificationsView
+        from desktop.views.shell.notifications_view import NotificationsView
 
         return NotificationsView(notifications)
 
     def settings() -> QWidget:
         from desktop.vault.integrity import check_vault
-        from desktop.views.settings_view import SettingsView
+        from desktop.views.access.settings_view import SettingsView
 
         repo = store.repo
 

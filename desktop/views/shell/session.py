@@ -20,18 +20,19 @@ from PySide6.QtCore import QAbstractItemModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
 
+from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import language, set_language, tr
 from desktop.vault.profiles import Profile, list_profiles, load_settings, read_profile
-from desktop.views import heap, live_text, turns
-from desktop.views.consent_view import ConsentView
-from desktop.views.crash import describe_unexpected
-from desktop.views.first_start import FirstStartWizard
-from desktop.views.idle import IdleWatcher
-from desktop.views.main_window import MainWindow
-from desktop.views.profile_chooser import ProfileChooser
-from desktop.views.record_page import RecordPage
-from desktop.views.unlock_view import UnlockView
-from desktop.views.workers import DbWorker, run_in_pool
+from desktop.views.access.consent_view import ConsentView
+from desktop.views.access.first_start import FirstStartWizard
+from desktop.views.access.profile_chooser import ProfileChooser
+from desktop.views.access.unlock_view import UnlockView
+from desktop.views.runtime import heap, turns
+from desktop.views.runtime.idle import IdleWatcher
+from desktop.views.runtime.workers import DbWorker, run_in_pool
+from desktop.views.shell.main_window import MainWindow
+from desktop.views.shell.record_page import RecordPage
+from desktop.views.widgets import live_text
 
 if TYPE_CHECKING:
     # The record stack (SQLAlchemy, SQLCipher, the section views) is imported only once a vault
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     # appears without paying for it.
     from desktop.models.repository import RecordRepository
     from desktop.vault.store import Vault
-    from desktop.views.record_store import RecordStore
+    from desktop.views.record.record_store import RecordStore
 
 SECTIONS = ("Профиль", "Образование", "Квалификация", "Трудовая деятельность", "НМО", "Документы",
             "Запросы", "Уведомления", "Настройки")
@@ -49,7 +50,7 @@ def _open(folder: Path, passphrase: str) -> tuple[Vault, RecordRepository]:
     from desktop.vault.unlock import unwrap_data_key
 
     # The KDF first: it needs no SQLAlchemy, so it overlaps the background import of the
-    # database stack (desktop.views.prewarm) instead of waiting for it.
+    # database stack (desktop.views.runtime.prewarm) instead of waiting for it.
     key = unwrap_data_key(folder, passphrase)
     from desktop.models.repository import RecordRepository
     from desktop.vault.store import Vault
@@ -231,7 +232,7 @@ class Session(QObject):
         run_in_pool(fn, ok, err)
 
     def _opened(self, vault: Vault, repo: RecordRepository, record_consent: bool = False) -> None:
-        from desktop.views.record_store import RecordStore
+        from desktop.views.record.record_store import RecordStore
 
         assert self.profile is not None
         self.vault = vault
@@ -285,7 +286,7 @@ class Session(QObject):
         store = self.store
         assert store is not None and self.vault is not None and self.profile is not None
         vault, folder, settings_dict = self.vault, self.profile.folder, self.settings
-        from desktop.views.record_sections import NotificationsModel, section_factories
+        from desktop.views.shell.sections import NotificationsModel, section_factories
 
         page = RecordPage()
         t = {name: tr(name) for name in SECTIONS}

@@ -27,7 +27,7 @@ from desktop.models.repository import RecordRepository
 from desktop.models.schema import ENTITIES
 from desktop.models.validation import ValidationFailed
 from desktop.sync import decisions
-from desktop.views.conflicts_view import Runner, field_label, inline_runner, show_value
+from desktop.views.sync.conflicts_view import Runner, field_label, inline_runner, show_value
 
 OPS = {"create": "добавление", "update": "изменение", "delete": "удаление"}
 

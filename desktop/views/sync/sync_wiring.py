@@ -19,13 +19,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QWidget
 
 from desktop.i18n import tr
-from desktop.views import live_text, prewarm
-from desktop.views.workers import run_in_pool
+from desktop.views.runtime import prewarm
+from desktop.views.runtime.workers import run_in_pool
+from desktop.views.widgets import live_text
 
 if TYPE_CHECKING:
     # The sync stack (httpx, the engine, SQLAlchemy) is imported when a vault opens, so the
     # first screen does not wait for it.
-    from desktop.views.sync_controller import SyncController
+    from desktop.views.sync.sync_controller import SyncController
 
 CONFLICTS = "Конфликты"
 REJECTED = "Отклонено сервером"
@@ -68,7 +69,7 @@ class SyncWiring(QObject):
         return run
 
     def _conflicts(self, store: Any) -> QWidget:
-        from desktop.views.conflicts_view import ConflictsView
+        from desktop.views.sync.conflicts_view import ConflictsView
 
         view = ConflictsView(store.repo, self._runner(store))
         view.decided.connect(self._decided)
@@ -76,7 +77,7 @@ class SyncWiring(QObject):
         return view
 
     def _rejected(self, store: Any) -> QWidget:
-        from desktop.views.rejected_view import RejectedView
+        from desktop.views.sync.rejected_view import RejectedView
 
         view = RejectedView(store.repo, self._runner(store))
         view.decided.connect(self._decided)
@@ -86,14 +87,14 @@ class SyncWiring(QObject):
     # -- life ----------------------------------------------------------------------------------
     def _opened(self) -> None:
         # The record is on screen before the sync stack (httpx, the engine) has finished loading
-        # in the background; the controller starts once it has (desktop.views.prewarm).
+        # in the background; the controller starts once it has (desktop.views.runtime.prewarm).
         prewarm.when_core_ready(self._start_controller)
 
     def _start_controller(self) -> None:
         vault, store = self.session.vault, self.session.store
         if vault is None or store is None or self.controller is not None:
             return  # locked again meanwhile
-        from desktop.views.sync_controller import SyncController
+        from desktop.views.sync.sync_controller import SyncController
 
         ctl = self.controller = SyncController(vault, self)
         ctl.state_changed.connect(self._state)

@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
+from desktop.models.formatting import display
 from desktop.models.validation import ValidationFailed
 from desktop.vault.errors import VaultError
-from desktop.views.crash import describe_unexpected
-from desktop.views.display import display
-from desktop.views.record_dialog import RecordDialog
-from desktop.views.record_table_model import SORT_ROLE, RecordTableModel
+from desktop.views.record.record_table_model import SORT_ROLE, RecordTableModel
+from desktop.views.widgets.record_dialog import RecordDialog
 
 WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0c060; padding: 6px;"
 ERROR_STYLE = "background: #fde7e9; border: 1px solid #d08080; padding: 6px;"

@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QProgressBar, QWidget
 
 from desktop.i18n import tr
-from desktop.views.passphrase_strength import strength
+from desktop.vault.passphrase import strength
 
 _BAR_COLORS = ("#c62828", "#c62828", "#ef6c00", "#2e7d32", "#1b5e20")
 

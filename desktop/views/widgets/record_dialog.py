@@ -21,14 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
 from desktop.models.repository import SaveResult
 from desktop.models.schema import ENTITIES
 from desktop.models.validation import ValidationFailed
 from desktop.vault.errors import VaultError
-from desktop.views.crash import describe_unexpected
-from desktop.views.record_form import ERROR_STYLE, RecordForm
-from desktop.views.record_store import RecordStore
+from desktop.views.record.record_store import RecordStore
+from desktop.views.widgets.record_form import ERROR_STYLE, RecordForm
 
 
 class RecordDialog(QDialog):

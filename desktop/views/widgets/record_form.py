@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
+from desktop.models.formatting import editable
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import EntitySpec, FieldSpec
-from desktop.views.display import editable
 
 ERROR_STYLE = "color: #b00020;"
 INVALID_STYLE = "border: 1px solid #b00020; border-radius: 2px;"
