@@ -13,7 +13,7 @@ from desktop.models.validation import add_years
 
 @dataclass(frozen=True)
 class CycleRule:
-    """Default rule of DOMAIN.md; a setting because the Ministry changes it."""
+    """Default rule of docs/domain.md; a setting because the Ministry changes it."""
 
     years: int = 5
     total_hours: Decimal = Decimal(144)

@@ -1,7 +1,7 @@
-"""Check-digit rules for Russian identifiers, exactly as DOMAIN.md states them.
+"""Check-digit rules for Russian identifiers, exactly as docs/domain.md states them.
 
-Written out rather than delegated to python-stdnum: stdnum has no СНИЛС module, and
-DOMAIN.md asks to verify any library against the rules; the property tests compare our
+Written out rather than delegated to python-stdnum: stdnum has no СНИЛС module, and a
+library is trusted only once checked against these rules; the property tests compare our
 ИНН rule with ``stdnum.ru.inn`` so a divergence is caught.
 """
 

@@ -1,4 +1,4 @@
-"""The record's entities and their canonical fields (DOMAIN.md), described once.
+"""The record's entities and their canonical fields (docs/domain.md), described once.
 
 Desktop tables, validation, the CLI, the Qt forms, the PDFs and the server all read these
 specs, so a field is named, labelled and typed in exactly one place.

@@ -1,4 +1,4 @@
-"""Стаж by the canonical rule of DOMAIN.md.
+"""Стаж by the canonical rule of docs/domain.md.
 
 1. keep labor-contract cards, merge overlapping or adjacent periods (an open card runs to today);
 2. per merged period, both ends inclusive: full years, then full months, then days;

@@ -1,4 +1,4 @@
-"""Workflows of DOMAIN.md: employment confirmation, answering requests, applications."""
+"""Workflows of docs/domain.md: employment confirmation, answering requests, applications."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def _norm_org(name: str) -> str:
 
 def confirmation_errors(card: dict[str, Any], doc_org_inn: str, doc_org_name: str, doc_begin_date: str,
                         doc_date: str, today: dt.date) -> list[str]:
-    """Each failed check of DOMAIN.md, named, in Russian; empty = the document confirms the card."""
+    """Each failed check of docs/domain.md, named, in Russian; empty = the document confirms the card."""
     errors = []
     if doc_org_inn != card.get("org_inn"):
         errors.append(f"ИНН организации в документе ({doc_org_inn}) не совпадает с карточкой ({card.get('org_inn')})")

@@ -1,4 +1,4 @@
-"""Password hashing (Argon2id) and the password policy of DOMAIN.md."""
+"""Password hashing (Argon2id) and the password policy of docs/domain.md."""
 
 from __future__ import annotations
 

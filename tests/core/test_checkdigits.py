@@ -1,4 +1,4 @@
-"""Check-digit validators: DOMAIN.md examples and properties (hypothesis)."""
+"""Check-digit validators: docs/domain.md examples and properties (hypothesis)."""
 
 from __future__ import annotations
 

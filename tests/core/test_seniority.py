@@ -1,4 +1,4 @@
-"""Стаж by the DOMAIN.md rule: the worked examples, then properties."""
+"""Стаж by the docs/domain.md rule: the worked examples, then properties."""
 
 from __future__ import annotations
 
