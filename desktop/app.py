@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     session.help_menu_last()
     session.start(folder)
     window.show()
+    from desktop.views.runtime import stall
+
+    # FRMR_STALL_LOG=FILE: a line per second with an event-loop stall (nothing installed without it).
+    # The shell replaces the section id with its stable ids (stall.set_section_id).
+    stall.install(stall.object_name_of_visible(window))
     # The record and sync stacks load while the unlock screen waits for the passphrase
     # (desktop.views.runtime.prewarm); the first screen does not wait for them.
     preloader = Preloader(app)
