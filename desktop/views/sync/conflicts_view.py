@@ -3,13 +3,14 @@
 Each conflict shows base (what both sides started from), mine and theirs side by side; a
 choice is a new local edit queued for the next sync (desktop.sync.decisions.resolve).
 
-Database work goes through ``runner(fn, on_done)`` — the session's DB worker in the app; by
-default it runs inline (tests, tools).
+Database work goes through ``runner(owner, fn, on_done)`` — an op on the session's DB worker in
+the app (``on_done`` dies with the view); by default it runs inline (tests, tools).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -31,12 +32,12 @@ from desktop.models.schema import ENTITIES
 from desktop.models.validation import fmt_date
 from desktop.sync import decisions
 
-Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
+Runner = Callable[[QWidget, Callable[[], Any], Callable[[Any], None]], None]
 
 PSEUDO_LABELS = {"_deleted": "Удаление записи", "_exists": "Запись с таким идентификатором"}
 
 
-def inline_runner(fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+def inline_runner(_owner: QWidget, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
     on_done(fn())
 
 
@@ -80,7 +81,7 @@ class ConflictsView(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.repo = repo
-        self.runner = runner
+        self.runner = partial(runner, self)
         self.items: list[dict[str, Any]] = []
         hint = QLabel(tr("Одно и то же поле изменили здесь и на сервере. Выберите для каждого поля, какое "
                          "значение оставить; выбор будет отправлен при следующей синхронизации."))

@@ -6,6 +6,7 @@ A person either fixes the values and sends the edit again (a new operation) or d
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -76,7 +77,7 @@ class RejectedView(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.repo = repo
-        self.runner = runner
+        self.runner = partial(runner, self)
         self.items: list[dict[str, Any]] = []
         hint = QLabel(tr("Сервер не принял эти изменения. Исправьте и отправьте снова или отмените изменение."))
         hint.setWordWrap(True)

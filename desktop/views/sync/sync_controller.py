@@ -20,12 +20,15 @@ import datetime as dt
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.i18n import tr
 from desktop.sync.api import Api
 from desktop.sync.engine import SyncEngine, SyncReport, sync_status
 from desktop.vault.store import Vault
+from desktop.views.runtime.errors import describe_error
+from desktop.views.runtime.ops import Op, OpChanges, OpContext
+from desktop.views.runtime.workers import DbWorker
 
 DEBOUNCE_MS = 2_000
 PERIOD_MS = 5 * 60_000
@@ -57,44 +60,12 @@ def status_text(status: dict[str, Any], online: bool | None) -> str:
     return " · ".join(parts)
 
 
-class _Bridge(QObject):
-    """Crosses from the worker thread to the GUI thread (queued connections)."""
-
-    progress = Signal(str, int, int)
-    done = Signal(object)
-
-
-class _SyncRunnable(QRunnable):
-    def __init__(self, engine: SyncEngine, bridge: _Bridge) -> None:
-        super().__init__()
-        self.engine = engine
-        self.bridge = bridge
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        try:
-            report = self.engine.sync()
-        except Exception as exc:  # a bug must not kill the worker silently: report it as an error
-            report = SyncReport(outcome="error", message=f"{type(exc).__name__}: {exc}")
-        self.bridge.done.emit(report)
-
-
-class _ProbeRunnable(QRunnable):
-    def __init__(self, server: str, bridge: Any) -> None:
-        super().__init__()
-        self.server = server
-        self.bridge = bridge
-
-    def run(self) -> None:
-        with Api(self.server, timeout=3.0) as api:
-            self.bridge.probed.emit(api.health())
-
-
-class _ProbeBridge(QObject):
-    probed = Signal(bool)
-
-
 class SyncController(QObject):
+    """Every vault read and the engine itself run off the GUI thread, as ops
+    (``desktop.views.runtime.ops``): the status line's counts on the DB worker (``worker``; the
+    pool when there is none, as in tools and tests), the engine — created there too, since
+    creating it reads the vault — in the pool. The GUI thread keeps only the last status read."""
+
     state_changed = Signal(object, str)
     pending_changed = Signal(int)
     progress = Signal(str, int, int)
@@ -102,22 +73,19 @@ class SyncController(QObject):
     synced = Signal(object)
     running_changed = Signal(bool)
 
-    def __init__(self, vault: Vault, parent: QObject | None = None, *, pool: QThreadPool | None = None,
+    def __init__(self, vault: Vault, parent: QObject | None = None, *, worker: DbWorker | None = None,
                  period_ms: int = PERIOD_MS, debounce_ms: int = DEBOUNCE_MS, probe_ms: int = PROBE_MS,
                  engine_options: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.vault = vault
-        self.pool = pool or QThreadPool.globalInstance()
+        self.worker = worker
         self.engine_options = engine_options or {}
         self.online: bool | None = None
         self.running = False
         self._again = False
-        self._engine: SyncEngine | None = None
-        self._bridge = _Bridge()
-        self._bridge.progress.connect(self.progress)
-        self._bridge.done.connect(self._on_done)
-        self._probe_bridge = _ProbeBridge()
-        self._probe_bridge.probed.connect(self._on_probe)
+        self._sync_op: Op | None = None
+        #: the last status read off the GUI thread (counts, server, last sync)
+        self.status: dict[str, Any] = {}
         self._probing = False
         self.debounce = QTimer(self, singleShot=True, interval=debounce_ms)
         self.debounce.timeout.connect(self.sync_now)
@@ -126,6 +94,10 @@ class SyncController(QObject):
         self.probe = QTimer(self, interval=probe_ms)
         self.probe.timeout.connect(self._probe)
         self.done_event = threading.Event()  # tests and benchmarks wait on this
+
+    def _op(self, fn: Any) -> Op:
+        """A vault read: on the DB worker when there is one, else in the pool."""
+        return Op(self, fn, worker=self.worker) if self.worker is not None else Op(self, fn, pool=True)
 
     # -- triggers ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -139,8 +111,7 @@ class SyncController(QObject):
         self.debounce.stop()
         self.probe.stop()
         self._again = False
-        if self._engine is not None:
-            self._engine.cancel()
+        self.cancel()
 
     @Slot()
     def notify_edit(self) -> None:
@@ -159,31 +130,54 @@ class SyncController(QObject):
         self.running = True
         self.done_event.clear()
         self.running_changed.emit(True)
-        self.state_changed.emit(None, status_text(self._status(), None))
-        eng = SyncEngine(self.vault, progress=self._emit_progress, **self.engine_options)
-        self._engine = eng
-        self.pool.start(_SyncRunnable(eng, self._bridge))
+        self.state_changed.emit(None, status_text(self.status, None))
+        vault, options, report_progress = self.vault, self.engine_options, self._emit_progress
+        ctx = OpContext()
+
+        def run() -> tuple[SyncReport, dict[str, Any]]:
+            # In the pool: creating the engine reads the server's address from the vault.
+            try:
+                eng = SyncEngine(vault, progress=report_progress(ctx), **options)
+                ctx.on_cancel(eng.cancel)
+                report = eng.sync()
+            except Exception as exc:  # a bug must not kill the worker silently: report it as an error
+                report = SyncReport(outcome="error", message=f"{type(exc).__name__}: {exc}")
+            # The status line's counts as the sync left them, read in the same thread.
+            return report, _status_of(vault)
+
+        op = self._sync_op = Op(self, run, pool=True, context=ctx)
+        op.progress(lambda done, total, phase: self.progress.emit(phase, done, total))
+        # A pull writes rows behind the record store's back (it re-reads them and says which);
+        # what the op itself knows is that the outbox and the sync state moved.
+        op.success(self._on_done).changes(OpChanges(outbox=True, sync=True))
+        # Cancelled while still queued (a lock right after a trigger): the engine never ran.
+        op.cancelled(lambda: self._on_done((SyncReport(outcome="cancelled"), {})))
+        op.failure(lambda exc: self._on_done((SyncReport(outcome="error", message=describe_error(exc)), {})))
+        op.run()
 
     def cancel(self) -> None:
-        if self._engine is not None:
-            self._engine.cancel()
+        if self._sync_op is not None:
+            self._sync_op.cancel()
 
     # -- results ------------------------------------------------------------------------------
-    def _emit_progress(self, phase: str, done: int, total: int | None) -> None:
-        self._bridge.progress.emit(phase, done, -1 if total is None else total)  # from the worker thread
+    @staticmethod
+    def _emit_progress(ctx: OpContext) -> Any:
+        def report(phase: str, done: int, total: int | None) -> None:  # from the pool thread
+            ctx.report(done, -1 if total is None else total, phase)
+        return report
 
-    @Slot(object)
-    def _on_done(self, report: SyncReport) -> None:
+    def _on_done(self, result: tuple[SyncReport, dict[str, Any]]) -> None:
+        report, status = result
         self.running = False
-        self._engine = None
+        self._sync_op = None
         self.running_changed.emit(False)
         self.online = report.outcome not in ("unreachable", "cancelled", "busy")
         if report.outcome == "unreachable":
             self.probe.start()  # come back as soon as the server answers
         else:
             self.probe.stop()
-        if self.vault.is_open:
-            self.refresh_status()
+        if self.vault.is_open and status:
+            self._show_status(status)
         action = ACTIONS.get(report.outcome)
         if action:
             self.problem.emit(report.message, "rejected" if action == "conflicts" and not report.conflicts
@@ -194,25 +188,41 @@ class SyncController(QObject):
             self._again = False
             self.sync_now()
 
-    def _status(self) -> dict[str, Any]:
-        return sync_status(self.vault) if self.vault.is_open else {}
-
     def refresh_status(self) -> None:
-        st = self._status()
-        self.pending_changed.emit(int(st.get("pending", 0)))
-        self.state_changed.emit(self.online, status_text(st, self.online))
+        """Re-read the counts (off the GUI thread) and show them; meanwhile the last ones stay."""
+        if not self.vault.is_open:
+            return
+        vault = self.vault
+        self._op(lambda: _status_of(vault)).success(self._show_status).failure(lambda _exc: None).run()
+
+    def _show_status(self, status: dict[str, Any]) -> None:
+        if not status:
+            return  # locked before the read ran
+        self.status = status
+        self.pending_changed.emit(int(status.get("pending", 0)))
+        self.state_changed.emit(self.online, status_text(status, self.online))
 
     # -- reconnect ------------------------------------------------------------------------------
     def _probe(self) -> None:
-        st = self._status()
-        if self._probing or not st.get("server"):
+        server = self.status.get("server")
+        if self._probing or not server:
             return
         self._probing = True
-        self.pool.start(_ProbeRunnable(st["server"], self._probe_bridge))
 
-    @Slot(bool)
+        def ask() -> bool:
+            with Api(server, timeout=3.0) as api:
+                return bool(api.health())
+
+        Op(self, ask, pool=True).success(self._on_probe).failure(lambda _exc: self._on_probe(False)).run()
+
     def _on_probe(self, ok: bool) -> None:
         self._probing = False
         if ok and not self.running:
             self.probe.stop()
             self.sync_now()
+
+
+def _status_of(vault: Vault) -> dict[str, Any]:
+    """Worker thread. Empty once the vault is locked (a lock queued before the read)."""
+    return sync_status(vault) if vault.is_open else {}
+

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QInputDialog, QLabel, QWidget
 
 from desktop.i18n import tr
 from desktop.views.runtime import prewarm
-from desktop.views.runtime.workers import run_in_pool
+from desktop.views.runtime.errors import describe_error
+from desktop.views.runtime.ops import Op, OpChanges, subscribe
 from desktop.views.widgets import live_text
 
 if TYPE_CHECKING:
@@ -64,8 +65,10 @@ class SyncWiring(QObject):
 
     # -- sections ------------------------------------------------------------------------------
     def _runner(self, store: Any) -> Any:
-        def run(fn: Any, on_done: Any) -> None:
-            store.worker.submit(fn, on_done)
+        """The views' ``runner(owner, fn, on_done)``: an op on the DB worker whose callback dies
+        with its view; what a decision changed is announced (the outbox and the sync state)."""
+        def run(owner: Any, fn: Any, on_done: Any) -> None:
+            Op(owner, fn, worker=store.worker).success(on_done).changes(OpChanges(outbox=True, sync=True)).run()
         return run
 
     def _conflicts(self, store: Any) -> QWidget:
@@ -96,20 +99,23 @@ class SyncWiring(QObject):
             return  # locked again meanwhile
         from desktop.views.sync.sync_controller import SyncController
 
-        ctl = self.controller = SyncController(vault, self)
+        ctl = self.controller = SyncController(vault, self, worker=store.worker)
         ctl.state_changed.connect(self._state)
         ctl.pending_changed.connect(self.window.set_pending)
         ctl.problem.connect(self._on_problem)
         ctl.synced.connect(self._synced)
-        # A local save raises the pending count: sync once the person pauses.
-        store.pending_changed.connect(lambda n: ctl.notify_edit() if n else None)
+        # A local write (any op that says it touched the outbox) is followed by a sync once the
+        # person pauses; the controller's own syncs announce the same and are not an edit.
+        subscribe(ctl, lambda changes, initiator: ctl.notify_edit()
+                  if changes.outbox and initiator is not ctl else None)
         if self.demo and self.demo_server is None:
             from desktop.sync.embedded import start_demo
 
             folder = self.session.profile.folder
             self.window.set_sync_state(None, tr("Запуск демонстрационного сервера…"))
-            run_in_pool(lambda: start_demo(folder, vault), self._demo_started,
-                        lambda exc: self._on_problem(f"{tr('Демонстрационный сервер не запущен')}: {exc}", "retry"))
+            Op(self, lambda: start_demo(folder, vault), pool=True).success(self._demo_started).failure(
+                lambda exc: self._on_problem(f"{tr('Демонстрационный сервер не запущен')}: {describe_error(exc)}",
+                                             "retry")).run()
         else:
             ctl.start()
 
@@ -131,7 +137,7 @@ class SyncWiring(QObject):
         self.views = []
         if self.demo_server is not None:
             demo, self.demo_server = self.demo_server, None
-            run_in_pool(demo.stop, lambda _r: None, lambda _e: None)
+            Op(None, demo.stop, pool=True).failure(lambda _e: None).run()  # nothing left to show it on
 
     # -- actions -------------------------------------------------------------------------------
     def sync_now(self) -> None:
@@ -145,8 +151,13 @@ class SyncWiring(QObject):
             return
         from desktop.sync.engine import sync_status
 
-        current = sync_status(store.repo.vault).get("server") or "https://"
-        url, ok = QInputDialog.getText(self.window, tr("Вход на сервер"), tr("Адрес сервера ФРМР:"), text=current)
+        vault = store.repo.vault
+        # The server's address is in the vault: read on the DB worker, then ask.
+        Op(self, lambda: sync_status(vault).get("server") or "", worker=store.worker).success(self._ask_server).run()
+
+    def _ask_server(self, current: str) -> None:
+        url, ok = QInputDialog.getText(self.window, tr("Вход на сервер"), tr("Адрес сервера ФРМР:"),
+                                       text=current or "https://")
         if not ok or not url.strip():
             return
         server = url.strip().rstrip("/")
@@ -156,13 +167,15 @@ class SyncWiring(QObject):
 
             s = self.session.store
             if s is not None:
-                s.worker.submit(lambda: remember_login(s.repo.vault, server, answer), lambda _t: self.sync_now())
+                vault = s.repo.vault
+                Op(self, lambda: remember_login(vault, server, answer), worker=s.worker).changes(
+                    OpChanges(sync=True)).success(lambda _t: self.sync_now()).run()
 
         from desktop.sync.auth import login_browser
 
         self.window.set_sync_state(None, tr("Вход: завершите его в открывшемся окне браузера…"))
-        run_in_pool(lambda: login_browser(server), got,
-                    lambda exc: self._on_problem(f"{tr('Вход не выполнен')}: {exc}", "login"))
+        Op(self, lambda: login_browser(server), pool=True).success(got).failure(
+            lambda exc: self._on_problem(f"{tr('Вход не выполнен')}: {describe_error(exc)}", "login")).run()
 
     def _decided(self) -> None:
         for v in self.views:
