@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject, Signal
 from desktop.models.nsi import NsiRegistry, shipped
 from desktop.models.repository import RecordRepository, SaveResult
 from desktop.models.schema import ENTITIES
-from desktop.views.runtime.workers import DbWorker, Job
+from desktop.views.runtime.ops import Op, OpChanges
+from desktop.views.runtime.workers import DbWorker
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Written:
     person: list[dict[str, Any]] = field(default_factory=list)
     pending: int = 0
 
+    #: the row written, when the write knows it (a delete)
+    row_id: str | None = None
 
 class RecordStore(QObject):
     #: an entity's rows were replaced (after load, a write, or a lock)
@@ -74,13 +77,13 @@ class RecordStore(QObject):
         return self._repo
 
     # -- loading ---------------------------------------------------------------------------
-    def load(self, on_error: Callable[[BaseException], None]) -> Job:
+    def load(self, on_error: Callable[[BaseException], None]) -> Op:
         repo = self.repo
 
         def work() -> Loaded:
             return Loaded(repo.snapshot(), repo.pending_count(), repo.nsi(), repo.consent_given())
 
-        return self.worker.submit(work, self._on_loaded, on_error)
+        return Op(self, work, worker=self.worker).success(self._on_loaded).failure(on_error, owner=None).run()
 
     def _on_loaded(self, data: Loaded) -> None:
         if self._repo is None:  # locked while the snapshot was on its way
@@ -95,7 +98,7 @@ class RecordStore(QObject):
         self.pending_changed.emit(self.pending)
         self.loaded.emit()
 
-    def reload(self, on_error: Callable[[BaseException], None] | None = None) -> Job:
+    def reload(self, on_error: Callable[[BaseException], None] | None = None) -> Op:
         """Re-read the record after the vault was written behind the store's back (a sync pull,
         a conflict decided in another view) — in the DB worker, queued after any pending save,
         so the rows come back consistent with every write the GUI made.
@@ -103,7 +106,8 @@ class RecordStore(QObject):
         Unlike ``load`` it does not emit ``loaded`` (which rebuilds the record page) and it
         emits ``changed`` only for entities whose rows really differ: a table whose rows a sync
         left alone keeps its selection, scroll position and open details instead of being
-        reset for nothing. The job's ``done`` carries the list of changed entities.
+        reset for nothing. The op's ``done`` carries the list of changed entities, and it
+        announces them (``OpChanges``).
         """
         repo = self.repo
 
@@ -114,14 +118,8 @@ class RecordStore(QObject):
             rows, pending = data
             return self.apply_snapshot(rows, pending) if self._repo is repo else []
 
-        def failed(exc: BaseException) -> None:
-            if on_error is not None:
-                on_error(exc)
-            outer.failed.emit(exc)
-
-        outer = Job(0)
-        self.worker.submit(work, lambda data: outer.done.emit(done(data)), failed)
-        return outer
+        op = Op(self, work, worker=self.worker).commit(done, owner=self).changes(lambda names: OpChanges.of(names))
+        return op.failure(on_error or (lambda _exc: None)).run()
 
     def apply_snapshot(self, rows: Mapping[str, list[dict[str, Any]]], pending: int) -> list[str]:
         """Take fresh rows read from the vault (GUI thread): replace what differs, announce it.
@@ -144,8 +142,9 @@ class RecordStore(QObject):
         return changed
 
     # -- writing ---------------------------------------------------------------------------
-    def save(self, entity: str, row_id: str | None, values: Mapping[str, Any]) -> Job:
-        """Add (``row_id`` None) or edit. The job's ``done`` carries the ``SaveResult``."""
+    def save(self, entity: str, row_id: str | None, values: Mapping[str, Any], parent: QObject | None = None) -> Op:
+        """Add (``row_id`` None) or edit: a running op whose success value is the ``SaveResult``.
+        Callbacks attached to it (``.success``/``.failure``) belong to ``parent``."""
         repo = self.repo
         values = dict(values)
 
@@ -156,20 +155,22 @@ class RecordStore(QObject):
                 res = repo.edit(entity, row_id, values)
             return self._reread(repo, entity, res)
 
-        return self._write(work)
+        return self._write(work, parent)
 
-    def delete(self, entity: str, row_id: str) -> Job:
+    def delete(self, entity: str, row_id: str, parent: QObject | None = None) -> Op:
         repo = self.repo
 
         def work() -> Written:
             repo.delete(entity, row_id)
-            return self._reread(repo, entity, None)
+            written = self._reread(repo, entity, None)
+            written.row_id = row_id
+            return written
 
-        return self._write(work)
+        return self._write(work, parent)
 
-    def write_with(self, entity: str, fn: Callable[[RecordRepository], Any]) -> Job:
+    def write_with(self, entity: str, fn: Callable[[RecordRepository], Any], parent: QObject | None = None) -> Op:
         """Any other repository write (a stored document): ``fn(repo)`` runs in the DB worker and
-        ``entity`` is re-read in the same job; the job's ``done`` carries ``fn``'s result."""
+        ``entity`` is re-read in the same op; its success value is ``fn``'s result."""
         repo = self.repo
 
         def work() -> Written:
@@ -178,17 +179,15 @@ class RecordStore(QObject):
             written.result = value
             return written
 
-        return self._write(work)
+        return self._write(work, parent)
 
-    def record_consent(self) -> Job:
+    def record_consent(self) -> Op:
         repo = self.repo
 
         def work() -> str:
             return repo.record_consent()
 
-        job = self.worker.submit(work)
-        job.done.connect(self._on_consent)
-        return job
+        return Op(self, work, worker=self.worker).success(self._on_consent).run()
 
     def _on_consent(self, ts: str) -> None:
         self.consent = ts
@@ -204,22 +203,23 @@ class RecordStore(QObject):
             person = [got] if got else []
         return Written(entity, res, rows, person, repo.pending_count())
 
-    def _write(self, work: Callable[[], Written]) -> Job:
-        outer = Job(0)
+    def _write(self, work: Callable[[], Written], parent: QObject | None) -> Op:
+        changes = OpChanges()
 
-        def ok(w: Written) -> None:
+        def take(w: Written) -> Any:
+            # The store takes the rows whoever asked (a dialog closed meanwhile still saved).
+            nonlocal changes
             if self._repo is not None:
                 self._rows[w.entity] = w.person if w.entity == "person" else w.rows
                 self.pending = w.pending
                 self.changed.emit(w.entity)
                 self.pending_changed.emit(w.pending)
-            outer.done.emit(w.result)
+            row_id = w.row_id or getattr(w.result, "row_id", None) or getattr(w.result, "id", None)
+            changes = OpChanges.of(w.entity, [row_id] if isinstance(row_id, str) else [], outbox=True)
+            return w.result
 
-        def err(exc: BaseException) -> None:
-            outer.failed.emit(exc)
-
-        self.worker.submit(work, ok, err)
-        return outer
+        return Op(parent or self, work, worker=self.worker).commit(take, owner=self).changes(
+            lambda _r: changes).run()
 
     # -- locking ---------------------------------------------------------------------------
     def clear(self) -> None:

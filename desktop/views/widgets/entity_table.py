@@ -27,11 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
 from desktop.models.formatting import display
-from desktop.models.validation import ValidationFailed
-from desktop.vault.errors import VaultError
+from desktop.views.runtime.errors import describe_error
 from desktop.views.record.record_table_model import SORT_ROLE, RecordTableModel
 from desktop.views.widgets.record_dialog import RecordDialog
 
@@ -284,21 +282,15 @@ class EntityTableView(QWidget):
         self.confirm_box.deleteLater()
         if not yes:
             return
-        job = self.model.store.delete(self.model.entity, row_id)
-        job.done.connect(self._deleted)
-        job.failed.connect(self._delete_failed)
+        self.model.store.delete(self.model.entity, row_id, parent=self).success(self._deleted).failure(
+            self._delete_failed)
 
     def _deleted(self, _result: object) -> None:
         self.banner.show_message(tr("Запись удалена."), INFO_STYLE)
         self.written.emit()
 
     def _delete_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ValidationFailed):
-            text = "\n".join(exc.errors.values())
-        elif isinstance(exc, VaultError):
-            text = f"{exc} {exc.hint}".strip()
-        else:
-            text = describe_unexpected(exc)
+        text = describe_error(exc)
         self.banner.show_message(tr("Не удалось удалить запись:") + " " + text, ERROR_STYLE)
 
     def current_index(self) -> QModelIndex:

@@ -21,13 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
 from desktop.models.repository import SaveResult
 from desktop.models.schema import ENTITIES
 from desktop.models.validation import ValidationFailed
-from desktop.vault.errors import VaultError
 from desktop.views.record.record_store import RecordStore
+from desktop.views.runtime.errors import describe_error
 from desktop.views.widgets.record_form import ERROR_STYLE, RecordForm
 
 
@@ -87,9 +86,8 @@ class RecordDialog(QDialog):
         self.status.setText(tr("Сохранение…"))
         self.form.setEnabled(False)
         self.save_button.setEnabled(False)
-        job = self.store.save(self.entity, self.row_id, self.form.values())
-        job.done.connect(self._saved)
-        job.failed.connect(self._failed)
+        self.store.save(self.entity, self.row_id, self.form.values(), parent=self).success(
+            self._saved).failure(self._failed)
 
     def _unbusy(self) -> None:
         self.busy = False
@@ -109,10 +107,8 @@ class RecordDialog(QDialog):
         if isinstance(exc, ValidationFailed):
             self.form.show_errors(exc.errors)
             self.status.setText(tr("Запись не сохранена: исправьте отмеченные поля."))
-        elif isinstance(exc, VaultError):
-            self.status.setText(f"{exc} {exc.hint}".strip())
         else:
-            self.status.setText(describe_unexpected(exc))
+            self.status.setText(describe_error(exc))
 
     def keyPressEvent(self, event: Any) -> None:
         # Enter saves from any single-line field; Escape cancels (QDialog default).
