@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from desktop.documents.nmo import NmoFilter
     from desktop.documents.signing import CertCheck, P12Signer
+    from desktop.models.nsi import NsiRegistry
 
 # The documents layer (pyHanko, reportlab) costs about a second to import: it is loaded inside
 # the handlers, so `frmr --help` and the other commands do not pay for it.
@@ -105,17 +106,19 @@ def _warn(check: CertCheck) -> None:
         print(f"Внимание: {w}", file=sys.stderr)
 
 
-def _snapshot(args: argparse.Namespace) -> Snapshot:
+def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, NsiRegistry | None]:
+    """The record and the vault's НСИ registry (None for the demo record: the shipped subsets)."""
     if getattr(args, "demo", False):
         from desktop.demo import demo_record
 
-        return demo_record()
+        return demo_record(), None
     from desktop.cli.support import open_vault
     from desktop.models.repository import RecordRepository
 
     vault = open_vault(args)
     try:
-        return RecordRepository(vault).snapshot()
+        repo = RecordRepository(vault)
+        return repo.snapshot(), repo.nsi()
     finally:
         vault.close()
 
@@ -195,17 +198,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
             from desktop.demo import demo_record
 
             snapshot: Snapshot = demo_record()
+            nsi = None
         else:
             from desktop.models.repository import RecordRepository
 
-            snapshot = RecordRepository(vault).snapshot()
+            repo = RecordRepository(vault)
+            snapshot, nsi = repo.snapshot(), repo.nsi()
         rule = None
         if vault is not None:  # the НМО rule the person set in «Настройки», as the app uses it
             from desktop.documents.nmo import rule_from_settings
             from desktop.vault.profiles import load_settings
 
             rule = rule_from_settings(load_settings(vault.folder))
-        doc = generate(args.kind, snapshot, nmo_filter=_nmo_filter(args) if args.kind == "nmo" else None, rule=rule)
+        doc = generate(args.kind, snapshot, nmo_filter=_nmo_filter(args) if args.kind == "nmo" else None, rule=rule,
+                       nsi=nsi)
         data = doc.pdf
         if signer is not None:
             res = sign_pdf(signer, data, PdfSignOptions(visible=not args.invisible, tsa_url=args.tsa))
@@ -295,11 +301,11 @@ def cmd_export_nmo(args: argparse.Namespace) -> int:
     from desktop.documents.xlsx import nmo_history_xlsx
 
     flt = _nmo_filter(args)
-    snapshot = _snapshot(args)
+    snapshot, nsi = _snapshot(args)
     if args.format == "xlsx":
         data = nmo_history_xlsx(snapshot, flt)
     else:
-        data = generate("nmo_history", snapshot, nmo_filter=flt).pdf
+        data = generate("nmo_history", snapshot, nmo_filter=flt, nsi=nsi).pdf
     _write(args.out, data)
     print(f"История начислений НМО ({args.format.upper()}) → {args.out}")
     return EXIT_OK

@@ -27,11 +27,12 @@ from desktop.cli.support import (
     passphrase,
     vault_message,
 )
-from desktop.models.nsi import NsiImportError, parse_export
+from desktop.models.formatting import display
+from desktop.models.nsi import NsiImportError, NsiRegistry, parse_export, shipped
 from desktop.models.repository import RecordRepository
 from desktop.models.schema import ENTITIES, entity
 from desktop.models.seniority import compute
-from desktop.models.validation import FieldError, ValidationFailed, check_identifier, fmt_date
+from desktop.models.validation import FieldError, ValidationFailed, check_identifier
 from desktop.paths import profiles_root
 from desktop.vault.errors import DamagedVault, VaultError, describe_os_error
 from desktop.vault.hardening import disable_core_dumps
@@ -105,7 +106,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show_rows(spec_name: str, rows: list[dict[str, Any]], as_json: bool) -> None:
+def _show_rows(spec_name: str, rows: list[dict[str, Any]], as_json: bool, nsi: NsiRegistry | None = None) -> None:
     spec = entity(spec_name)
     if as_json:
         print(json.dumps([{"id": r["id"], **{n: r[n] for n in spec.names}} for r in rows],
@@ -118,11 +119,8 @@ def _show_rows(spec_name: str, rows: list[dict[str, Any]], as_json: bool) -> Non
             v = r.get(f.name)
             if v is None or not f.column:
                 continue
-            if f.kind == "date":
-                v = fmt_date(v)
-            elif f.kind == "enum":
-                v = f.choices.get(v, v)
-            parts.append(f"{f.label}: {v}")
+            # the formatter the GUI and the PDFs use: НСИ codes by name (the vault's registry)
+            parts.append(f"{f.label}: {display(f, v, nsi or shipped(), lang='ru')}")
         print(f"  [{r['id']}] " + "; ".join(parts))
 
 
@@ -134,12 +132,13 @@ def cmd_show(args: argparse.Namespace) -> int:
             _show_rows(args.entity, repo.list(args.entity), True)
             return EXIT_OK
         data = {n: repo.list(n) for n in names}
+        nsi = repo.nsi()
     if args.json:
         print(json.dumps({n: [{"id": r["id"], **{k: r[k] for k in entity(n).names}} for r in rows]
                           for n, rows in data.items()}, ensure_ascii=False, indent=1))
     else:
         for n, rows in data.items():
-            _show_rows(n, rows, False)
+            _show_rows(n, rows, False, nsi)
     return EXIT_OK
 
 

@@ -64,6 +64,7 @@ from desktop.documents.pdf_values import (
     person_of,
     snils_of,
 )
+from desktop.models.nsi import NsiRegistry, shipped
 
 # What callers and tests import from here, wherever it now lives.
 __all__ = [
@@ -122,11 +123,14 @@ def generate(
     nmo_filter: NmoFilter | None = None,
     rule: CycleRule | None = None,
     application_id: str | None = None,
+    nsi: NsiRegistry | None = None,
 ) -> GeneratedDocument:
     """Build one document from a record snapshot.
 
     ``today`` fixes the document date (and the end of open periods); ``doc_id`` a UUID when
-    the caller needs a reproducible number (tests, re-issue).
+    the caller needs a reproducible number (tests, re-issue); ``nsi`` the vault's registry
+    (``RecordRepository.nsi()``) so codes added by ``frmr nsi import`` print as their names — the
+    shipped subsets when omitted (the demo record, tests).
     """
     if kind not in BUILDERS:
         raise DocumentError(f"Неизвестный вид документа «{kind}»; возможны: {', '.join(BUILDERS)}.")
@@ -135,7 +139,8 @@ def generate(
     doc_id = doc_id or str(uuid.uuid4())
     number = f"{_PREFIX[kind]}-{today:%Y%m%d}-{doc_id.replace('-', '')[:8].upper()}"
     person = person_of(snapshot)
-    ctx = Ctx(kind, snapshot, today, person, nmo_filter or NmoFilter(), rule or CycleRule(), application_id)
+    ctx = Ctx(kind, snapshot, today, person, nmo_filter or NmoFilter(), rule or CycleRule(), application_id,
+              nsi or shipped())
 
     body = Builder(st)
     BUILDERS[kind](body, ctx)

@@ -28,6 +28,7 @@ from desktop.documents.pdf_values import (
     snils_of,
 )
 from desktop.models import schema
+from desktop.models.nsi import NsiRegistry
 from desktop.models.seniority import Seniority, compute
 
 # Table cells are narrow; the full labels of schema.NMO_KIND would take three lines.
@@ -43,6 +44,8 @@ class Ctx:
     nmo_filter: NmoFilter
     rule: CycleRule
     application_id: str | None
+    #: the vault's НСИ (shipped subsets + `frmr nsi import`): a code is printed by its name
+    nsi: NsiRegistry
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -50,7 +53,7 @@ def _entity_table(b: Builder, ctx: Ctx, entity: str) -> None:
     spec = schema.entity(entity)
     names = _COLUMNS.get(entity) or [f.name for f in spec.fields if f.column]
     cols = [spec.field(n) for n in names]
-    rows = [[display(entity, f.name, r.get(f.name)) for f in cols] for r in ctx.snapshot.get(entity) or []]
+    rows = [[display(entity, f.name, r.get(f.name), ctx.nsi) for f in cols] for r in ctx.snapshot.get(entity) or []]
     b.table([f.label for f in cols], rows, [_width(f) for f in cols])
 
 
@@ -73,8 +76,8 @@ def _width(f: schema.FieldSpec) -> float:
     return 0
 
 
-def _person_pairs(person: Mapping[str, Any], names: Sequence[str]) -> list[tuple[str, str]]:
-    return [(schema.PERSON.field(n).label, display("person", n, person.get(n))) for n in names]
+def _person_pairs(person: Mapping[str, Any], names: Sequence[str], nsi: NsiRegistry) -> list[tuple[str, str]]:
+    return [(schema.PERSON.field(n).label, display("person", n, person.get(n), nsi)) for n in names]
 
 
 def _build_extract(b: Builder, ctx: Ctx) -> None:
@@ -83,14 +86,14 @@ def _build_extract(b: Builder, ctx: Ctx) -> None:
         f"работников, по состоянию на {ctx.today:%d.%m.%Y}.",
     )
     b.h2(schema.PERSON.plural)
-    b.kv(_person_pairs(ctx.person, schema.PERSON.names))
+    b.kv(_person_pairs(ctx.person, schema.PERSON.names, ctx.nsi))
     # The worker's own record; requests from organizations and the document archive are not
     # part of the register entry and stay out of the выписка.
     sections = ("education", "certificate", "accreditation", "category", "employment", "nmo", "application")
     for name in sections:
         b.h2(schema.entity(name).plural)
         if name == "nmo":
-            _nmo_table(b, filter_rows(ctx.snapshot.get("nmo") or [], NmoFilter()))
+            _nmo_table(b, filter_rows(ctx.snapshot.get("nmo") or [], NmoFilter()), ctx.nsi)
         else:
             _entity_table(b, ctx, name)
     ctx.data["record"] = {n: [canonical_row(n, r) for r in ctx.snapshot.get(n) or []] for n in ("person", *sections)}
@@ -116,12 +119,12 @@ def _build_seniority(b: Builder, ctx: Ctx) -> None:
             [
                 str(i),
                 str(c.get("org_name") or ""),
-                display("employment", "position_code", c.get("position_code")),
-                display("employment", "position_type", c.get("position_type")),
-                display("employment", "contract_kind", c.get("contract_kind")),
+                display("employment", "position_code", c.get("position_code"), ctx.nsi),
+                display("employment", "position_type", c.get("position_type"), ctx.nsi),
+                display("employment", "contract_kind", c.get("contract_kind"), ctx.nsi),
                 str(c.get("profile") or ""),
-                display("employment", "begin_date", c.get("begin_date")),
-                display("employment", "end_date", c.get("end_date")) or "по н. в.",
+                display("employment", "begin_date", c.get("begin_date"), ctx.nsi),
+                display("employment", "end_date", c.get("end_date"), ctx.nsi) or "по н. в.",
                 "да" if counted else "нет (ГПХ)",
             ]
         )
@@ -172,7 +175,7 @@ def _filter_text(flt: NmoFilter) -> str:
     return "; ".join(parts) if parts else "все записи"
 
 
-def _nmo_table(b: Builder, rows: Sequence[Mapping[str, Any]]) -> Decimal:
+def _nmo_table(b: Builder, rows: Sequence[Mapping[str, Any]], nsi: NsiRegistry) -> Decimal:
     out = []
     total = Decimal(0)
     for i, r in enumerate(rows, 1):
@@ -180,12 +183,12 @@ def _nmo_table(b: Builder, rows: Sequence[Mapping[str, Any]]) -> Decimal:
         out.append(
             [
                 str(i),
-                display("nmo", "event_date", r.get("event_date")),
+                display("nmo", "event_date", r.get("event_date"), nsi),
                 NMO_KIND_SHORT.get(str(r.get("kind")), str(r.get("kind") or "")),
                 str(r.get("title") or ""),
                 str(r.get("provider") or ""),
-                display("nmo", "credits", r.get("credits")),
-                display("nmo", "status", r.get("status") or "pending"),
+                display("nmo", "credits", r.get("credits"), nsi),
+                display("nmo", "status", r.get("status") or "pending", nsi),
                 str(r.get("document_number") or ""),
             ]
         )
@@ -248,7 +251,7 @@ def _build_nmo(b: Builder, ctx: Ctx) -> None:
         f"Отбор: {esc(_filter_text(ctx.nmo_filter))}."
     )
     b.h2("Начисления")
-    total = _nmo_table(b, rows)
+    total = _nmo_table(b, rows, ctx.nsi)
     ct = _cycle_section(b, ctx)
     ctx.data["filter"] = ctx.nmo_filter.describe()
     ctx.data["rows"] = [canonical_row("nmo", r) for r in rows]
@@ -262,7 +265,7 @@ def _build_nmo_history(b: Builder, ctx: Ctx) -> None:
         f"{esc(full_name(ctx.person))}, СНИЛС {esc(snils_of(ctx.person))}. "
         f"Отбор: {esc(_filter_text(ctx.nmo_filter))}."
     )
-    total = _nmo_table(b, rows)
+    total = _nmo_table(b, rows, ctx.nsi)
     ctx.data["filter"] = ctx.nmo_filter.describe()
     ctx.data["rows"] = [canonical_row("nmo", r) for r in rows]
     ctx.data["selection_total"] = str(total)
@@ -285,19 +288,20 @@ def pick_application(snapshot: Snapshot, application_id: str | None = None) -> M
 
 def _build_application(b: Builder, ctx: Ctx) -> None:
     app = pick_application(ctx.snapshot, ctx.application_id)
-    spec = display("application", "specialty_code", app.get("specialty_code"))
-    kind = display("application", "kind", app.get("kind"))
+    spec = display("application", "specialty_code", app.get("specialty_code"), ctx.nsi)
+    kind = display("application", "kind", app.get("kind"), ctx.nsi)
     b.para(
         f"Прошу допустить меня к прохождению аккредитации специалиста ({esc(kind)}) "
         f"по специальности «{esc(spec)}»."
     )
     b.h2("Заявление")
-    b.kv([(f.label, display("application", f.name, app.get(f.name))) for f in schema.APPLICATION.fields])
+    b.kv([(f.label, display("application", f.name, app.get(f.name), ctx.nsi)) for f in schema.APPLICATION.fields])
     b.h2("Сведения о заявителе")
     b.kv(
         _person_pairs(
             ctx.person,
             ("last_name", "first_name", "patronymic", "snils", "birth_date", "phone", "email", "address_registration"),
+            ctx.nsi,
         )
     )
     for name in ("education", "certificate", "accreditation"):

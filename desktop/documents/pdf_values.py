@@ -1,17 +1,18 @@
 """Record values as a generated document prints them, and the canonical rows its content hash
-covers: dates дд.мм.гггг, enum labels, НСИ names, decimal commas, the person's name and СНИЛС.
+covers. Values are formatted by ``desktop.models.formatting`` (the GUI's and the CLI's formatter
+too), always in Russian and with the НСИ registry of the vault the record comes from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
-from desktop.models import nsi as nsi_mod
 from desktop.models import schema
 from desktop.models.checkdigits import format_snils
-from desktop.models.validation import fmt_date
+from desktop.models.formatting import display_field
+from desktop.models.formatting import fmt_decimal as fmt_decimal  # re-exported: pdf.py lists it
+from desktop.models.nsi import NsiRegistry
 
 Snapshot = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -20,38 +21,9 @@ class DocumentError(ValueError):
     """The record lacks what the document needs; the message is for the user."""
 
 
-def display(entity: str, name: str, value: Any) -> str:
-    """A canonical value as a person reads it: dates дд.мм.гггг, enum labels, НСИ names."""
-    if value is None or value == "":
-        return ""
-    try:
-        spec = schema.entity(entity).field(name)
-    except KeyError:
-        return str(value)
-    if spec.kind == "date":
-        return fmt_date(str(value))
-    if spec.kind == "enum":
-        return spec.choices.get(str(value), str(value))
-    if spec.kind == "nsi" and spec.nsi:
-        return nsi_mod.shipped().name(spec.nsi, str(value))
-    if spec.kind == "decimal":
-        return fmt_decimal(value)
-    if spec.check == "snils":
-        return format_snils(str(value))
-    if name == "signed":
-        return "да" if value else "нет"
-    return str(value)
-
-
-def fmt_decimal(value: Any) -> str:
-    # Russian notation: decimal comma, trailing zeros dropped ("1,5", "36").
-    try:
-        text = f"{Decimal(str(value)):f}"
-    except ArithmeticError:
-        return str(value)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+def display(entity: str, name: str, value: Any, nsi: NsiRegistry) -> str:
+    """A canonical value as the document prints it (Russian whatever the interface language)."""
+    return display_field(entity, name, value, nsi, lang="ru")
 
 
 def canonical_row(entity: str, row: Mapping[str, Any]) -> dict[str, Any]:

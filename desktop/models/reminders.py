@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.i18n import tr
+from desktop.models.formatting import fmt_date
 from desktop.models.nsi import NsiRegistry
-from desktop.models.validation import fmt_date
 
 #: entity -> (date field that ends validity, what it is)
 EXPIRING = {

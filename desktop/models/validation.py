@@ -20,6 +20,9 @@ from email_validator import EmailNotValidError, validate_email
 from desktop.i18n import tr
 from desktop.models import checkdigits as cd
 from desktop.models import textrules
+
+# fmt_date lives in the one formatter; re-exported because server/api imports it from here.
+from desktop.models.formatting import fmt_date as fmt_date
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import EntitySpec, FieldSpec, entity
 
@@ -55,16 +58,6 @@ class Result:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def fmt_date(iso: str | None) -> str:
-    """ISO -> дд.мм.гггг for people."""
-    if not iso:
-        return ""
-    try:
-        return dt.date.fromisoformat(iso).strftime("%d.%m.%Y")
-    except ValueError:
-        return iso
 
 
 def parse_date(raw: str) -> dt.date:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.i18n import tr
+from desktop.models.nsi import NsiRegistry
 from desktop.models.repository import RecordRepository
 from desktop.models.schema import ENTITIES
 from desktop.models.validation import ValidationFailed
@@ -66,10 +67,11 @@ def snapshot_of(store: RecordStore) -> Snapshot:
 
 
 def generate(kind: str, snapshot: Snapshot, nmo_filter: NmoFilter | None = None,
-             rule: CycleRule | None = None) -> GeneratedDocument:
+             rule: CycleRule | None = None, nsi: NsiRegistry | None = None) -> GeneratedDocument:
+    """``nsi``: the store's registry (the vault's), so a code the person imported prints by name."""
     from desktop.documents.pdf import generate as make
 
-    return make(kind, snapshot, nmo_filter=nmo_filter, rule=rule)
+    return make(kind, snapshot, nmo_filter=nmo_filter, rule=rule, nsi=nsi)
 
 
 def store_generated(repo: RecordRepository, doc: GeneratedDocument) -> str:

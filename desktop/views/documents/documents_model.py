@@ -20,7 +20,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.i18n import language, tr
-from desktop.models.validation import fmt_date
+from desktop.models.formatting import fmt_date
 from desktop.views.record.record_store import RecordStore
 from desktop.views.record.record_table_model import ROW_ID_ROLE, SORT_ROLE
 

@@ -405,7 +405,8 @@ class DocumentsView(QWidget):
             self._failed(tr("Документ не сформирован."))(exc)
 
         rule = rule_from_settings(self.store.settings)  # the НМО rule set in «Настройки»
-        run_in_pool(lambda: tasks.generate(kind, snapshot, nmo_filter, rule), generated, failed)
+        nsi = self.store.nsi
+        run_in_pool(lambda: tasks.generate(kind, snapshot, nmo_filter, rule, nsi), generated, failed)
 
     def _stored(self, ids: list[str], message: str) -> None:
         self.generate_button.setEnabled(True)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton
 
 from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
+from desktop.models.nsi import NsiRegistry
 from desktop.views.documents import document_tasks as tasks
 from desktop.views.runtime.workers import run_in_pool
 from desktop.views.widgets.entity_table import ERROR_STYLE, INFO_STYLE, EntityTableView
@@ -26,8 +27,8 @@ def history_xlsx(snapshot: tasks.Snapshot) -> bytes:
     return nmo_history_xlsx(snapshot)
 
 
-def history_pdf(snapshot: tasks.Snapshot) -> bytes:
-    return tasks.generate("nmo_history", snapshot).pdf
+def history_pdf(snapshot: tasks.Snapshot, nsi: NsiRegistry | None = None) -> bytes:
+    return tasks.generate("nmo_history", snapshot, nsi=nsi).pdf
 
 
 class NmoExportBar(QWidget):
@@ -72,11 +73,10 @@ class NmoExportBar(QWidget):
             self.export(fmt, path)
 
     def export(self, fmt: str, path: str) -> None:
-        snap = self.snapshot()
-        build = history_xlsx if fmt == "xlsx" else history_pdf
+        snap, nsi = self.snapshot(), self.table.model.store.nsi
 
         def work() -> str:
-            return tasks.save_file(path, build(snap))
+            return tasks.save_file(path, history_xlsx(snap) if fmt == "xlsx" else history_pdf(snap, nsi))
 
         def done(p: str) -> None:
             self.table.banner.show_message(tr("Выгружено: {path}").format(path=p), INFO_STYLE)
@@ -85,12 +85,12 @@ class NmoExportBar(QWidget):
         run_in_pool(work, done, self._failed)
 
     def print_history(self) -> None:
-        snap = self.snapshot()
+        snap, nsi = self.snapshot(), self.table.model.store.nsi
 
         def rendered(images: list[QImage]) -> None:
             self.print_dialog = print_preview(images, tr("История начислений НМО"), self)
 
-        run_in_pool(lambda: render_pdf(history_pdf(snap), PRINT_DPI), rendered, self._failed)
+        run_in_pool(lambda: render_pdf(history_pdf(snap, nsi), PRINT_DPI), rendered, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         text = tasks.user_message(exc) or describe_unexpected(exc)

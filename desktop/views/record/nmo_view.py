@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLa
 
 from desktop.documents.nmo import cycle_totals, rule_from_settings
 from desktop.i18n import tr
-from desktop.models.validation import fmt_date
+from desktop.models.formatting import fmt_date
 from desktop.views.documents.nmo_export import NmoExportBar
 from desktop.views.record.record_table_model import RecordTableModel
 from desktop.views.widgets.entity_table import EntityTableView

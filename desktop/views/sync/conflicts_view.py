@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
+from desktop.models.formatting import display
+from desktop.models.nsi import shipped
 from desktop.models.repository import RecordRepository
 from desktop.models.schema import ENTITIES
-from desktop.models.validation import fmt_date
 from desktop.sync import decisions
 
 Runner = Callable[[QWidget, Callable[[], Any], Callable[[Any], None]], None]
@@ -64,11 +65,8 @@ def show_value(entity_name: str, name: str, value: Any) -> str:
         spec = ENTITIES[entity_name].field(name)
     except KeyError:
         return str(value)
-    if spec.kind == "date":
-        return fmt_date(str(value))
-    if spec.kind == "enum":
-        return tr(spec.choices.get(str(value), str(value)))
-    return str(value)
+    # The one formatter; the shipped НСИ names the codes (an imported code shows as itself here).
+    return display(spec, value, shipped())
 
 
 class ConflictsView(QWidget):
