@@ -133,6 +133,7 @@ def record_row(entity: str, rid: str, pid: str, data: dict[str, Any],
             "field_versions": {k: 1 for k in data}, "field_clients": {}, "org_inn": org_inn,
             "sort_name": sort_name, "snils": who.get("snils") if who else None,
             "begin_date": data.get("begin_date") if entity == "employment" else None,
+            "status": data.get("status") if entity == "employment" else None, "author_org": None,
             "updated_at": time.time(), "updated_by": None}
 
 
