@@ -45,7 +45,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.shell.notifications_view", "desktop.views.record.requests_view",
     "desktop.views.access.settings_view", "desktop.views.shell.sections",
     "desktop.views.sync.sync_controller", "desktop.views.sync.conflicts_view",
-    "desktop.views.sync.rejected_view",
+    "desktop.views.sync.rejected_view", "desktop.views.runtime.stall",
 )
 
 

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import tr
 from desktop.models.formatting import display
-from desktop.views.runtime.errors import describe_error
 from desktop.views.record.record_table_model import SORT_ROLE, RecordTableModel
+from desktop.views.runtime.errors import describe_error
 from desktop.views.widgets.record_dialog import RecordDialog
 
 WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0c060; padding: 6px;"
