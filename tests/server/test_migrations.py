@@ -57,7 +57,8 @@ def test_upgrade_from_0001_backfills_staff_columns(backend: str, tmp_path: Path)
             assert tuple(row) == ("иванова мария", "12845673989", "2020-01-02")
             entry = c.execute(sa.text("SELECT org_inn, person_id, begin_date, cards, positions FROM staff_entry")).all()
             assert [tuple(e) for e in entry] == [("7702123454", pid, "2020-01-02", 1, ",")]
-            statuses = dict(c.execute(sa.text("SELECT id, status FROM record WHERE entity = 'employment'")).all())
+            cards = c.execute(sa.text("SELECT id, status FROM record WHERE entity = 'employment'")).all()
+            statuses: dict[str, str] = {str(r[0]): str(r[1]) for r in cards}
             assert statuses == {eid: "confirmed", draft: "draft"}
             head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
             assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == head

@@ -10,6 +10,7 @@ import itertools
 import threading
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -108,9 +109,9 @@ def test_clerk_confirm_and_operator_reject_race(live: Live) -> None:
     for _ in range(ROUNDS):
         conf, card_id = _pending_confirmation(live)
         win, _ = one_wins(pair(
-            lambda conf=conf: live.call("hr1", "POST", f"/confirmations/{conf}/decision", json={"decision": "confirm"}),
-            lambda conf=conf: live.call("admin", "POST", f"/confirmations/{conf}/decision",
-                                        json={"decision": "reject", "comment": "нет документа"})))
+            partial(live.call, "hr1", "POST", f"/confirmations/{conf}/decision", json={"decision": "confirm"}),
+            partial(live.call, "admin", "POST", f"/confirmations/{conf}/decision",
+                    json={"decision": "reject", "comment": "нет документа"})))
         decided = win.json()["status"]
         history = live.ok("doctor", "GET", f"/employment/{card_id}/confirmations")["items"]
         assert [c["status"] for c in history] == [decided]
@@ -124,8 +125,8 @@ def test_double_submit_of_an_application(live: Live) -> None:
     for _ in range(ROUNDS):
         app = live.ok("doctor", "POST", f"/persons/{pid}/application",
                       json={"fields": {"kind": "periodic", "specialty_code": "36"}})
-        win, loser = one_wins(pair(lambda a=app: live.call("doctor", "POST", f"/applications/{a['id']}/submit"),
-                                   lambda a=app: live.call("doctor", "POST", f"/applications/{a['id']}/submit")))
+        submit = partial(live.call, "doctor", "POST", f"/applications/{app['id']}/submit")
+        win, loser = one_wins(pair(submit, submit))
         number = win.json()["fields"]["confirmation_number"]
         assert number and number in loser.json()["detail"]  # the loser is told which number it got
         row = live.ok("admin", "GET", f"/persons/{pid}/record")["entities"]["application"]
@@ -139,10 +140,10 @@ def test_approve_and_reject_race(live: Live) -> None:
                       json={"fields": {"kind": "periodic", "specialty_code": "36"}})
         live.ok("doctor", "POST", f"/applications/{app['id']}/submit")
         win, _ = one_wins(pair(
-            lambda a=app: live.call("admin", "POST", f"/admin/applications/{a['id']}/decision",
-                                    json={"status": "approved"}),
-            lambda a=app: live.call("admin", "POST", f"/admin/applications/{a['id']}/decision",
-                                    json={"status": "rejected", "comment": "неполный портфолио"})))
+            partial(live.call, "admin", "POST", f"/admin/applications/{app['id']}/decision",
+                    json={"status": "approved"}),
+            partial(live.call, "admin", "POST", f"/admin/applications/{app['id']}/decision",
+                    json={"status": "rejected", "comment": "неполный портфолио"})))
         row = live.ok("admin", "GET", f"/persons/{pid}/record")["entities"]["application"]
         assert next(a for a in row if a["id"] == app["id"])["fields"]["status"] == win.json()["fields"]["status"]
 
@@ -154,10 +155,10 @@ def test_two_closes_of_one_card(live: Live) -> None:
     assert len(open_cards) >= ROUNDS
     for card_id in open_cards[:ROUNDS]:
         win, loser = one_wins(pair(
-            lambda c=card_id: live.call("hr1", "POST", f"/employment/{c}/close",
-                                        json={"end_date": "2030-01-31", "end_reason": "увольнение"}),
-            lambda c=card_id: live.call("hr1", "POST", f"/employment/{c}/close",
-                                        json={"end_date": "2030-02-28", "end_reason": "перевод"})))
+            partial(live.call, "hr1", "POST", f"/employment/{card_id}/close",
+                    json={"end_date": "2030-01-31", "end_reason": "увольнение"}),
+            partial(live.call, "hr1", "POST", f"/employment/{card_id}/close",
+                    json={"end_date": "2030-02-28", "end_reason": "перевод"})))
         end = win.json()["fields"]["end_date"]
         assert end in ("2030-01-31", "2030-02-28")
         assert dt.date.fromisoformat(end).strftime("%d.%m.%Y") in loser.json()["detail"]
