@@ -2,6 +2,7 @@
 
     Op(parent, fn, worker=store.worker)      # fn runs on the DB worker (the open vault)
     Op(parent, fn, pool=True)                # fn runs in the pool (KDF, PDF, signing, network)
+        .commit(fn, owner)                   # GUI thread, first: fn(result) -> what success gets
         .success(cb)                         # cb(result), GUI thread
         .failure(cb)                         # cb(exc), GUI thread; none given: ``show_failure``
         .progress(cb)                        # cb(done, total, text), GUI thread
@@ -238,6 +239,7 @@ class Op(QObject):
         self._on_progress: list[tuple[Callable[[int, int, str], None], QObject | None]] = []
         self._on_cancel: list[tuple[Callable[[], None], QObject | None]] = []
         self._changes: OpChanges | Callable[[Any], OpChanges] | None = None
+        self._commit: tuple[Callable[[Any], Any], QObject | None] | None = None
         self.started = False
         self.finished = False
         self.value: Any = None
@@ -252,6 +254,14 @@ class Op(QObject):
             return self._parent
         assert owner is None or isinstance(owner, QObject)
         return owner
+
+    def commit(self, fn: Callable[[Any], Any], owner: QObject | None) -> Op:
+        """``fn(raw result)`` runs on the GUI thread before everything else, whoever the parent
+        is (while ``owner`` lives): a store takes the rows it asked for. Its return value is what
+        ``changes``, ``success`` and ``done`` receive. With ``owner`` gone, the op's success is
+        moot: no callback runs, nothing is announced, ``done`` carries None."""
+        self._commit = (fn, owner)
+        return self
 
     def success(self, cb: Callable[[Any], None], owner: object = _PARENT) -> Op:
         """``owner`` (default: the op's parent; None: no owner, always called)."""
@@ -320,6 +330,13 @@ class Op(QObject):
 
     @Slot(object)
     def _deliver_result(self, value: Any) -> None:
+        if self._commit is not None:
+            fn, owner = self._commit
+            if not self._alive(owner):
+                self._finish(None, None)
+                _emit(self.done, None)
+                return
+            value = fn(value)
         self._finish(value, None)
         for item in self._on_success:
             self._call(item, value)
