@@ -179,20 +179,8 @@ def write_errors(
 
 def _status_rule(entity: str, role: str, op: str, cur: dict[str, Any], nxt: dict[str, Any],
                  values: bool) -> dict[str, str]:
-    current = None if op == "create" else cur.get("status")
-    locked = None if op == "create" else workflow.locked_error(entity, role, current)
-    if locked:
-        return {"status": locked}
-    if op == "delete" or not values:
-        return {}
-    bad = workflow.status_error(entity, role, current, nxt.get("status"))
-    if bad:
-        return {"status": bad}
-    changed = {k for k in set(cur) | set(nxt) if cur.get(k) != nxt.get(k)}
-    owned = workflow.registry_field_error(entity, role, changed)
-    if owned:
-        return {owned[0]: owned[1]}
-    return {}
+    # The same question the desktop's repository asks before it queues a change offline.
+    return workflow.change_errors(entity, role, op, cur, nxt, values=values)
 
 
 def _write_errors(
@@ -227,8 +215,9 @@ def _write_errors(
             if op != "update":
                 return deny
             changed = {k for k in set(cur) | set(nxt) if cur.get(k) != nxt.get(k)}
-            if values and changed - {"status"}:
-                return {"_permission": "В запросе организации можно менять только статус"}
+            only = workflow.only_fields_error(entity, "doctor", changed) if values else None
+            if only:
+                return {"_permission": only}
             return _status_rule(entity, "doctor", op, cur, nxt, values)
         if entity in ("employment", "nmo", "application"):
             return _status_rule(entity, "doctor", op, cur, nxt, values)

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
-from desktop.models import audit
+from desktop.models import audit, workflow
 from desktop.models.nsi import NsiRegistry, shipped
 from desktop.models.schema import ENTITIES, entity
 from desktop.models.tables import RECORD_TABLES, Blob, Meta, NsiEntry, Outbox
@@ -27,10 +27,17 @@ from desktop.vault.store import Vault
 # Aliases: inside RecordRepository the name ``list`` is its own method.
 Rows = list[dict[str, Any]]
 Names = list[str]
+Organizations = list[dict[str, str]]
 
 PERSON_KEY = "person_id"
 CLIENT_KEY = "client_id"
 CONSENT_KEY = "consent_152fz"
+#: the account's role and organizations as the server said at login (``desktop.sync.auth``)
+ROLE_KEY = "account_role"
+ORGANIZATIONS_KEY = "account_organizations"
+#: a vault that never logged in (or predates the role) is a worker's own record
+DEFAULT_ROLE = "doctor"
+ROLES = ("doctor", "hr", "manager", "admin")
 DECIDED_APPLICATION = ("approved", "rejected")
 
 
@@ -58,6 +65,34 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
     t = Meta.__table__  # type: ignore[attr-defined]
     if conn.execute(t.update().where(t.c.key == key).values(value=value)).rowcount == 0:
         conn.execute(t.insert().values(key=key, value=value))
+
+
+def get_role(conn: Connection) -> str:
+    """The vault's role; an unknown value (a newer server's role) counts as the default."""
+    role = get_meta(conn, ROLE_KEY) or DEFAULT_ROLE
+    return role if role in ROLES else DEFAULT_ROLE
+
+
+def get_organizations(conn: Connection) -> Organizations:
+    """The account's organizations, [{"inn", "name"}], as learned at login ([] before)."""
+    try:
+        raw = json.loads(get_meta(conn, ORGANIZATIONS_KEY) or "[]")
+    except ValueError:
+        return []
+    return [{"inn": str(o.get("inn") or ""), "name": str(o.get("name") or "")}
+            for o in raw if isinstance(o, dict)] if isinstance(raw, list) else []
+
+
+def remember_account(conn: Connection, role: str, organizations: Sequence[Mapping[str, Any]]) -> None:
+    """Store what the server said about the account at login, in the caller's transaction."""
+    set_meta(conn, ROLE_KEY, role if role in ROLES else DEFAULT_ROLE)
+    orgs = [{"inn": str(o.get("inn") or ""), "name": str(o.get("name") or "")} for o in organizations]
+    set_meta(conn, ORGANIZATIONS_KEY, json.dumps(orgs, ensure_ascii=False))
+
+
+def _refuse(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationFailed(errors)
 
 
 class RecordRepository:
@@ -137,6 +172,14 @@ class RecordRepository:
         with self.vault.read() as conn:
             return get_meta(conn, CONSENT_KEY)
 
+    def role(self) -> str:
+        with self.vault.read() as conn:
+            return get_role(conn)
+
+    def organizations(self) -> Organizations:
+        with self.vault.read() as conn:
+            return get_organizations(conn)
+
     # -- writing ---------------------------------------------------------------------------
     def record_consent(self) -> str:
         ts = now_iso()
@@ -159,6 +202,8 @@ class RecordRepository:
             res = validate(entity_name, values, nsi=self.nsi(), siblings=self._siblings(conn, entity_name, pid))
             if res.errors:
                 raise ValidationFailed(res.errors)
+            # The server would reject it at the next sync; say so now, before anything is queued.
+            _refuse(self._workflow_errors(conn, entity_name, "create", None, res.values))
             if entity_name == "person":
                 self._check_unique_snils(conn, str(res.values["snils"]), rid)
             row = {"id": rid, "person_id": pid, "version": 0, "updated_at": now_iso(), **res.values}
@@ -179,7 +224,9 @@ class RecordRepository:
                 raise ValidationFailed({"id": f"Запись {row_id} не найдена в разделе «{spec.plural}»"})
             if entity_name == "application" and cur["status"] in DECIDED_APPLICATION:
                 raise ValidationFailed({"status": "Заявление уже рассмотрено — изменить его нельзя"})
-            merged = {n: cur[n] for n in spec.names}
+            before = {n: cur[n] for n in spec.names}
+            _refuse(self._workflow_errors(conn, entity_name, "update", before, None, values=False))
+            merged = dict(before)
             merged.update(values)
             res = validate(
                 entity_name, merged, nsi=self.nsi(),
@@ -190,6 +237,7 @@ class RecordRepository:
             changed = [n for n in spec.names if res.values[n] != cur[n]]
             if not changed:
                 return SaveResult(row_id, res.warnings, [])
+            _refuse(self._workflow_errors(conn, entity_name, "update", before, res.values))
             if entity_name == "person" and "snils" in changed:
                 self._check_unique_snils(conn, str(res.values["snils"]), row_id)
             new = {n: res.values[n] for n in changed}
@@ -206,6 +254,7 @@ class RecordRepository:
             cur = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
             if cur is None:
                 raise ValidationFailed({"id": f"Запись {row_id} не найдена в разделе «{spec.plural}»"})
+            _refuse(self._workflow_errors(conn, entity_name, "delete", {n: cur[n] for n in spec.names}, None))
             if entity_name == "person" and any(
                 conn.execute(select(func.count()).select_from(table(c)).where(table(c).c.person_id == row_id))
                 .scalar_one() for c in ENTITIES if c != "person"
@@ -285,6 +334,21 @@ class RecordRepository:
             return audit.verify(conn, self._audit_key)
 
     # -- internals -------------------------------------------------------------------------
+    @staticmethod
+    def _workflow_errors(conn: Connection, entity_name: str, op: str, current: Mapping[str, Any] | None,
+                         new: Mapping[str, Any] | None, *, values: bool = True) -> dict[str, str]:
+        """What the shared workflow rules (``desktop.models.workflow``) say to this change by the
+        vault's role — the same rules the server applies when the change arrives."""
+        role = get_role(conn)
+        errors = workflow.change_errors(entity_name, role, op, current, new, values=values)
+        if not errors and values and op == "update":
+            changed = {k for k in set(current or {}) | set(new or {})
+                       if (current or {}).get(k) != (new or {}).get(k)}
+            only = workflow.only_fields_error(entity_name, role, changed)
+            if only:
+                errors = {"_permission": only}
+        return errors
+
     def _siblings(self, conn: Connection, entity_name: str, person_id: str) -> Rows:
         if entity_name not in ("education", "employment"):
             return []

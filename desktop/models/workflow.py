@@ -9,7 +9,8 @@ any move. The decisions behind the table are written down in docs/security.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 #: status -> the statuses a role may move it to by an edit (an unchanged status is always fine)
 Moves = Mapping[str | None, frozenset[str]]
@@ -57,6 +58,16 @@ LOCKED: dict[str, dict[str, frozenset[str]]] = {
 #: fields only the registry (the operator or a workflow action) fills
 REGISTRY_FIELDS: dict[str, frozenset[str]] = {
     "application": frozenset({"confirmation_number", "decision_comment"}),
+}
+
+#: the only fields a role may change in a row of an entity it does not keep itself (a doctor
+#: answers an organization's request by its status; the text is the organization's)
+ONLY_FIELDS: dict[str, dict[str, frozenset[str]]] = {
+    "request": {"doctor": frozenset({"status"})},
+}
+
+_ONLY_FIELDS_MESSAGES = {
+    ("request", "doctor"): "В запросе организации можно менять только статус",
 }
 
 _LOCKED_MESSAGES = {
@@ -117,3 +128,54 @@ def registry_field_error(entity: str, role: str, changed: set[str]) -> tuple[str
     for name in sorted(changed & REGISTRY_FIELDS.get(entity, frozenset())):
         return name, "Это поле заполняет оператор регистра"
     return None
+
+
+def only_fields_error(entity: str, role: str, changed: set[str]) -> str | None:
+    """Why ``role`` may not change these fields of a row it keeps only a part of; None if it may."""
+    only = ONLY_FIELDS.get(entity, {}).get(role)
+    if only is None or not changed - only:
+        return None
+    return _ONLY_FIELDS_MESSAGES.get((entity, role), "Это поле изменить нельзя")
+
+
+def change_errors(entity: str, role: str, op: str, current: Mapping[str, Any] | None,
+                  new: Mapping[str, Any] | None, *, values: bool = True) -> dict[str, str]:
+    """The workflow's objections to one change of a row ({} = none), keyed by the field they are about.
+
+    ``op`` is "create", "update" or "delete"; ``current`` the row before (None on create), ``new``
+    the row after. ``values=False`` checks only what needs no parsed values (a locked row).
+    The server (``server/policy.py``, after its checks of who and whose row) and the desktop's
+    repository (before anything is written or queued) ask the same question here.
+    """
+    cur = current or {}
+    nxt = new or {}
+    status = None if op == "create" else cur.get("status")
+    locked = None if op == "create" else locked_error(entity, role, status)
+    if locked:
+        return {"status": locked}
+    if op == "delete" or not values:
+        return {}
+    bad = status_error(entity, role, status, nxt.get("status"))
+    if bad:
+        return {"status": bad}
+    changed = {k for k in set(cur) | set(nxt) if cur.get(k) != nxt.get(k)}
+    owned = registry_field_error(entity, role, changed)
+    if owned:
+        return {owned[0]: owned[1]}
+    return {}
+
+
+def readonly_fields(entity: str, role: str, names: Iterable[str], *, creating: bool) -> frozenset[str]:
+    """Fields of ``entity`` a form shows to ``role`` but does not let it change.
+
+    ``names`` are the entity's fields. The registry's own fields always; for an entity the role
+    keeps only a part of (a doctor and an organization's request), every other field once the
+    row exists. The status is not listed: its editor offers only ``allowed_statuses``.
+    """
+    if role == "admin":
+        return frozenset()
+    out = set(REGISTRY_FIELDS.get(entity, frozenset()))
+    only = ONLY_FIELDS.get(entity, {}).get(role)
+    if only is not None and not creating:
+        out |= set(names) - only
+    return frozenset(out)

@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from desktop.models.repository import PERSON_KEY, get_meta, set_meta
+from desktop.models.repository import PERSON_KEY, get_meta, remember_account, set_meta
 from desktop.sync.api import OAUTH_CLIENT_ID, Api, Cancelled, LoginNeeded, ServerProblem, Transient, parse_problem
 from desktop.sync.tables import SYNC_ROW
 from desktop.vault.secrets import delete_secret, get_secret, put_secret
@@ -327,6 +327,11 @@ def remember_login(vault: Vault, server: str, answer: dict[str, Any]) -> Tokens:
         pid = tokens.user.get("person_id")
         if pid and not get_meta(conn, PERSON_KEY):
             set_meta(conn, PERSON_KEY, str(pid))
+        # The workspace the app opens and the workflow rules the repository applies offline
+        # follow the account's role; kept in the vault so that no server is needed to unlock.
+        role = str(tokens.user.get("role") or tokens.role or "")
+        if role:
+            remember_account(conn, role, list(tokens.user.get("organizations") or []))
     save_tokens(vault, tokens)
     return tokens
 

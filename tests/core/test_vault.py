@@ -227,7 +227,9 @@ def test_outbox_records_changes_with_previous_values(repo: RecordRepository) -> 
 def test_decided_application_is_not_editable(repo: RecordRepository) -> None:
     from desktop.models.validation import ValidationFailed
 
-    aid = repo.add("application", {"kind": "periodic", "specialty_code": "36", "status": "approved"}).id
+    aid = "a-decided"  # decided by the operator, as a sync brings it (a doctor may not set «одобрено»)
+    repo.load_synced({"application": [{"id": aid, "person_id": repo.person_id(), "kind": "periodic",
+                                       "specialty_code": "36", "status": "approved"}]})
     with pytest.raises(ValidationFailed, match="рассмотрено"):
         repo.edit("application", aid, {"specialty_code": "15"})
 

@@ -125,8 +125,14 @@ def test_nmo_report_follows_the_rule_set_in_settings(tmp_path: Path, capsys: pyt
     assert run(capsys, "--profile", str(profile), "init")[0] == 0
     assert run(capsys, "--profile", str(profile), "add", "person", "snils=112-233-445 95", "last_name=Иванова",
                "first_name=Мария", "gender=female", "birth_date=17.03.1984")[0] == 0
-    assert run(capsys, "--profile", str(profile), "add", "nmo", "event_date=01.03.2025", "kind=program",
-               "title=Терапия", "credits=36", "status=confirmed")[0] == 0
+    # Credits are confirmed by the registry (a doctor may not set «подтверждено»): as a sync brings them.
+    from desktop.models.repository import RecordRepository
+    from desktop.vault.store import Vault
+
+    with Vault.open(profile, "правило-НМО-2026") as vault:
+        repo = RecordRepository(vault)
+        repo.load_synced({"nmo": [{"id": "nmo-1", "person_id": repo.person_id(), "event_date": "2025-03-01",
+                                   "kind": "program", "title": "Терапия", "credits": "36", "status": "confirmed"}]})
     save_settings(profile, {**load_settings(profile), "nmo_cycle_total": 500, "nmo_cycle_program": 300,
                             "nmo_cycle_other": 200})
     out = tmp_path / "nmo.pdf"

@@ -10,7 +10,8 @@ from desktop.demo import DEMO_PROFILE_NAME
 from desktop.models import reminders
 from desktop.models.schema import ENTITIES
 from desktop.views.access import consent_view, first_start
-from desktop.views.shell import main_window, notifications_view, session
+from desktop.views.record import workspace
+from desktop.views.shell import main_window, notifications_view, sections
 from desktop.views.sync import sync_wiring
 from desktop.views.widgets import record_form
 
@@ -41,7 +42,9 @@ def indirect_keys() -> set[str]:
     keys = {consent_view.CONSENT_TEXT, main_window.APP_TITLE, DEMO_PROFILE_NAME, sync_wiring.CONFLICTS,
             sync_wiring.REJECTED,
             "Пересечение периодов", "пересечение двух основных работ", "пересечение (совместительство)"}
-    keys.update(session.SECTIONS, first_start.STEPS, notifications_view.NotificationsModel.HEADERS)
+    keys.update(s.title for s in (*workspace.SECTIONS, *sections.COMMON))
+    keys.update((sections.PLACEHOLDER_TITLE, *sections.PLACEHOLDER_TEXTS.values(), *sections.ROLE_NAMES.values()))
+    keys.update(first_start.STEPS, notifications_view.NotificationsModel.HEADERS)
     keys.update(what for _f, what in reminders.EXPIRING.values())
     keys.update(record_form._PLACEHOLDERS.values())
     for spec in ENTITIES.values():

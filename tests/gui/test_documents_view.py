@@ -40,7 +40,7 @@ def pki() -> dict[str, testpki.Issued]:
 
 
 def docs_view(s: Session) -> DocumentsView:
-    view = s.views["Документы"]
+    view = s.views["documents"]
     assert isinstance(view, DocumentsView)
     return view
 
@@ -263,7 +263,7 @@ def test_expiring_certificate_is_a_notification_and_kept_key_is_forgotten_on_loc
     view = docs_view(opened)
     import_p12(qtbot, view, tmp_path, pki["soon"], keep=True)
     assert view._keys is not None and view._keys.get() is not None
-    notifications = opened.views["Уведомления"].model  # type: ignore[attr-defined]
+    notifications = opened.views["reminders"].model  # type: ignore[attr-defined]
     assert isinstance(notifications, NotificationsModel)
     texts = [notifications.index(r, 0).data() for r in range(notifications.rowCount())]
     assert "Сертификат электронной подписи" in texts
@@ -380,7 +380,7 @@ def test_trust_roots_from_settings_make_a_ca_signature_trusted(qtbot: QtBot, ope
     ca = pki["valid"].chain[-1]
     roots = tmp_path / "roots.pem"
     roots.write_bytes(ca.public_bytes(Encoding.PEM))
-    settings = opened.views["Настройки"]
+    settings = opened.views["settings"]
     assert isinstance(settings, SettingsView)
     settings.trust_roots.setText(str(tmp_path / "missing.pem"))
     settings.save()
@@ -405,7 +405,7 @@ def test_nmo_rule_from_settings_is_the_same_on_screen_in_reminders_and_in_the_pd
     page = opened.window.current_page()
     nmo = page.select("НМО")  # type: ignore[union-attr]
     assert isinstance(nmo, NmoView)
-    settings = opened.views["Настройки"]
+    settings = opened.views["settings"]
     assert isinstance(settings, SettingsView)
     # A stricter rule than the default (144 / 74 / 70), as a person would set it.
     settings.nmo_total.setValue(500)
@@ -415,7 +415,7 @@ def test_nmo_rule_from_settings_is_the_same_on_screen_in_reminders_and_in_the_pd
     total_label = nmo.bars["total"][0].text()
     assert "из 500 ЗЕТ" in total_label and "не хватает" in total_label
     assert "из 300 ЗЕТ" in nmo.bars["program"][0].text()
-    reminders = opened.views["Уведомления"]
+    reminders = opened.views["reminders"]
     assert isinstance(reminders, NotificationsView)
     notes = reminders.model
     have = total_label.split(" из ")[0].replace(",", ".")

@@ -25,7 +25,7 @@ def _settings(qtbot: QtBot, s: Session) -> SettingsView:
     page = s.window.record
     assert page is not None
     page.select("Настройки")
-    view = s.views["Настройки"]
+    view = s.views["settings"]
     assert isinstance(view, SettingsView)
     qtbot.waitUntil(view.isVisible, timeout=5000)
     return view
@@ -99,7 +99,7 @@ def test_result_in_english(qtbot: QtBot, session: Session, made: Made) -> None:
         page = session.window.record
         assert page is not None
         page.select("Settings")
-        view = session.views["Настройки"]
+        view = session.views["settings"]
         assert isinstance(view, SettingsView)
         assert view.check_button.text() == "Check the vault"
         qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)

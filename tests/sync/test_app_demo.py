@@ -92,7 +92,7 @@ def test_demo_window_syncs_with_embedded_server(qtbot, tmp_path: Path, monkeypat
 
 
         # A pull brings the clerk's change: the visible table and the стаж follow it.
-        employment = session.views["Трудовая деятельность"]
+        employment = session.views["employment"]
         assert isinstance(employment, EmploymentView)
         card = _id("employment-1")
         row = employment.model.row_at(employment.model.row_of(card))

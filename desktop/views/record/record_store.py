@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop.models.nsi import NsiRegistry, shipped
-from desktop.models.repository import RecordRepository, SaveResult
+from desktop.models.repository import DEFAULT_ROLE, RecordRepository, SaveResult
 from desktop.models.schema import ENTITIES
 from desktop.views.runtime.ops import Op, OpChanges
 from desktop.views.runtime.workers import DbWorker
@@ -26,6 +26,7 @@ class Loaded:
     pending: int
     nsi: NsiRegistry
     consent: str | None
+    role: str = DEFAULT_ROLE
 
 
 @dataclass
@@ -60,6 +61,8 @@ class RecordStore(QObject):
         self.nsi: NsiRegistry = shipped()
         self.pending = 0
         self.consent: str | None = None
+        #: the vault's role (stored at login): forms offer only what its workflow rules allow
+        self.role = DEFAULT_ROLE
         self.is_loaded = False
 
     # -- reading (memory only) -------------------------------------------------------------
@@ -81,7 +84,7 @@ class RecordStore(QObject):
         repo = self.repo
 
         def work() -> Loaded:
-            return Loaded(repo.snapshot(), repo.pending_count(), repo.nsi(), repo.consent_given())
+            return Loaded(repo.snapshot(), repo.pending_count(), repo.nsi(), repo.consent_given(), repo.role())
 
         return Op(self, work, worker=self.worker).success(self._on_loaded).failure(on_error, owner=None).run()
 
@@ -91,6 +94,7 @@ class RecordStore(QObject):
         self._rows = {name: list(data.rows.get(name, [])) for name in ENTITIES}
         self.nsi = data.nsi
         self.consent = data.consent
+        self.role = data.role
         self.pending = data.pending
         self.is_loaded = True
         for name in ENTITIES:
@@ -111,12 +115,15 @@ class RecordStore(QObject):
         """
         repo = self.repo
 
-        def work() -> tuple[dict[str, list[dict[str, Any]]], int]:
-            return repo.snapshot(), repo.pending_count()
+        def work() -> tuple[dict[str, list[dict[str, Any]]], int, str]:
+            return repo.snapshot(), repo.pending_count(), repo.role()
 
-        def done(data: tuple[dict[str, list[dict[str, Any]]], int]) -> list[str]:
-            rows, pending = data
-            return self.apply_snapshot(rows, pending) if self._repo is repo else []
+        def done(data: tuple[dict[str, list[dict[str, Any]]], int, str]) -> list[str]:
+            rows, pending, role = data
+            if self._repo is not repo:
+                return []
+            self.role = role  # a login since the last read may have changed it
+            return self.apply_snapshot(rows, pending)
 
         op = Op(self, work, worker=self.worker).commit(done, owner=self).changes(lambda names: OpChanges.of(names))
         return op.failure(on_error or (lambda _exc: None)).run()

@@ -5,15 +5,13 @@ changes not yet sent, and the connection state (driven by the sync part of the p
 Extension points for other parts of the project:
 * ``statusbar_widgets`` — name -> QLabel (``vault``, ``pending``, ``sync``);
 * ``set_sync_state(online, text)`` — the connection indicator;
-* ``add_section(title, widget)`` — a section in the currently open record (gone on lock);
-* ``register_section(title, factory)`` — a section rebuilt from ``factory(store)`` on every unlock
-  (``title`` in Russian: it is translated when the record is built).
+* ``register_section(section)`` — a ``registry.Section`` (stable id, roles, a factory of a
+  ``SectionContext``), built on every unlock for the roles it names; ``sections`` is the registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
@@ -21,12 +19,9 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 from desktop.i18n import tr
 from desktop.paths import resource_dir
 from desktop.views.shell.record_page import RecordPage
-
-if TYPE_CHECKING:  # the record stack is imported once a vault opens, not for the first screen
-    from desktop.views.record.record_store import RecordStore
+from desktop.views.shell.registry import Section, SectionRegistry
 
 APP_TITLE = "ФРМР — кабинет медицинского работника"
-SectionFactory = Callable[["RecordStore"], QWidget]
 
 
 def app_icon() -> QIcon:
@@ -44,7 +39,8 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
         self.record: RecordPage | None = None
-        self.section_factories: list[tuple[str, SectionFactory]] = []
+        #: every section the open vault's workspace may show (workspaces join when a vault opens)
+        self.sections = SectionRegistry()
         self.close_handler: Callable[[], bool] | None = None
 
         bar = self.statusBar()
@@ -105,13 +101,8 @@ class MainWindow(QMainWindow):
         w.setText(f"<span style='color:{color}'>{mark}</span> {text}")
 
     # -- sections --------------------------------------------------------------------------
-    def add_section(self, title: str, widget: QWidget) -> None:
-        if self.record is None:
-            raise RuntimeError("no record is open")
-        self.record.add_section(title, widget)
-
-    def register_section(self, title: str, factory: SectionFactory) -> None:
-        self.section_factories.append((title, factory))
+    def register_section(self, section: Section) -> None:
+        self.sections.register(section)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.close_handler is not None and not self.close_handler():

@@ -1,9 +1,11 @@
-"""The open record: a section list on the left, the chosen section on the right.
+"""The open workspace: a section list on the left, the chosen section on the right.
 Ctrl+1…Ctrl+9 jump to a section; Up/Down in the list move between them.
 
-Sections may be added as factories: a placeholder stands in the stack until the section is
-first shown or ``build_next()`` gets to it, so opening the record only builds the first
-section and the GUI thread never spends one long stretch building all of them.
+Sections are keyed by their stable id (``registry.Section.id``); the list shows their
+translated titles and, for a section with a badge, its count. Sections may be added as
+factories: a placeholder stands in the stack until the section is first shown or
+``build_next()`` gets to it, so opening the record only builds the first section and the GUI
+thread never spends one long stretch building all of them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget, QWidget
 
 
 class RecordPage(QWidget):
+    #: the section shown now, by id
     section_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -25,9 +28,12 @@ class RecordPage(QWidget):
         self.nav.setFixedWidth(230)
         self.nav.setStyleSheet("QListWidget { font-size: 14px; } QListWidget::item { padding: 7px; }")
         self.stack = QStackedWidget()
+        #: section ids, in the order of the list
+        self.ids: list[str] = []
+        #: their titles as shown (translated, without the badge)
         self.titles: list[str] = []
         self._factories: dict[str, Callable[[], QWidget]] = {}
-        #: called with (title, widget) whenever a lazy section gets built
+        #: called with (id, widget) whenever a lazy section gets built
         self.on_built: Callable[[str, QWidget], None] | None = None
         self.nav.currentRowChanged.connect(self._switch)
         layout = QHBoxLayout(self)
@@ -35,11 +41,14 @@ class RecordPage(QWidget):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
 
-    def add_section(self, title: str, widget: QWidget) -> None:
+    def add_section(self, section_id: str, title: str, widget: QWidget) -> None:
+        if section_id in self.ids:
+            raise ValueError(f"section {section_id!r} is already on the page")
+        self.ids.append(section_id)
         self.titles.append(title)
         self.nav.addItem(title)
         self.stack.addWidget(widget)
-        n = len(self.titles)
+        n = len(self.ids)
         if n <= 9:
             sc = QShortcut(QKeySequence(f"Ctrl+{n}"), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -47,14 +56,27 @@ class RecordPage(QWidget):
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
 
-    def add_lazy_section(self, title: str, factory: Callable[[], QWidget]) -> None:
-        self._factories[title] = factory
-        self.add_section(title, QWidget())
+    def add_lazy_section(self, section_id: str, title: str, factory: Callable[[], QWidget]) -> None:
+        self._factories[section_id] = factory
+        self.add_section(section_id, title, QWidget())
 
-    def build(self, title: str) -> QWidget:
+    def row_of(self, key: str) -> int:
+        """The list row of a section by id — or by its title as shown (keyboard-driven tests)."""
+        if key in self.ids:
+            return self.ids.index(key)
+        return self.titles.index(key)
+
+    def set_badge(self, section_id: str, count: int) -> None:
+        row = self.ids.index(section_id)
+        item = self.nav.item(row)
+        if item is not None:
+            item.setText(f"{self.titles[row]} ({count})" if count else self.titles[row])
+
+    def build(self, key: str) -> QWidget:
         """The section's widget, building it now if it is still a placeholder."""
-        row = self.titles.index(title)
-        factory = self._factories.pop(title, None)
+        row = self.row_of(key)
+        section_id = self.ids[row]
+        factory = self._factories.pop(section_id, None)
         if factory is not None:
             widget = factory()
             placeholder = self.stack.widget(row)
@@ -65,8 +87,8 @@ class RecordPage(QWidget):
                 placeholder.deleteLater()
             self.stack.setCurrentIndex(current)
             if self.on_built is not None:
-                self.on_built(title, widget)
-        return self.section(title)
+                self.on_built(section_id, widget)
+        return self.section(section_id)
 
     def pending(self) -> int:
         """Sections not built yet."""
@@ -74,24 +96,29 @@ class RecordPage(QWidget):
 
     def build_next(self) -> bool:
         """Build one pending section; False when none is left."""
-        for title in self.titles:
-            if title in self._factories:
-                self.build(title)
+        for section_id in self.ids:
+            if section_id in self._factories:
+                self.build(section_id)
                 return True
         return False
 
     def _switch(self, row: int) -> None:
-        if 0 <= row < len(self.titles):
-            self.build(self.titles[row])
+        if 0 <= row < len(self.ids):
+            self.build(self.ids[row])
             self.stack.setCurrentIndex(row)
-            self.section_changed.emit(self.titles[row])
+            self.section_changed.emit(self.ids[row])
 
-    def select(self, title: str) -> QWidget:
-        self.build(title)
-        self.nav.setCurrentRow(self.titles.index(title))
-        return self.section(title)
+    def select(self, key: str) -> QWidget:
+        """Show a section (by id, or by its title as shown) and return its widget."""
+        widget = self.build(key)
+        self.nav.setCurrentRow(self.row_of(key))
+        return widget
 
-    def section(self, title: str) -> QWidget:
-        widget = self.stack.widget(self.titles.index(title))
+    def current_id(self) -> str | None:
+        row = self.nav.currentRow()
+        return self.ids[row] if 0 <= row < len(self.ids) else None
+
+    def section(self, key: str) -> QWidget:
+        widget = self.stack.widget(self.row_of(key))
         assert widget is not None
         return widget

@@ -1,115 +1,91 @@
-"""What the record page is made of: each section's widget, built from the open store.
+"""The sections every workspace has (settings), and the placeholder of a role whose workspace
+has not shipped yet.
 
 Kept out of ``session`` so that the first screen (profile chooser, unlock) does not import
-the section views and the record stack behind them. Each factory imports its own section's
-module: when the record opens before the background preload got to them (Enter pressed at
-once), importing all nine here was one 50–90 ms stretch of the GUI thread; one per section
-keeps each stretch to a section build (see ``Session._build_next_section``).
+the record stack behind them; the workspaces' own sections live in their packages
+(``views/record/workspace.py`` for the doctor) and are found by ``SectionRegistry.discover``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-import shiboken6
-from PySide6.QtWidgets import QWidget
-
-from desktop.vault.store import Vault
-from desktop.views.record.record_store import RecordStore
-from desktop.views.record.record_table_model import RecordTableModel
+from desktop.i18n import tr
+from desktop.views.shell.events import SETTINGS_CHANGED
 from desktop.views.shell.notifications_view import NotificationsModel
+from desktop.views.shell.registry import ROLES, Section, SectionContext
 
-__all__ = ["NotificationsModel", "section_factories"]
+__all__ = ["COMMON", "PLACEHOLDER_TEXTS", "NotificationsModel", "placeholder_section"]
+
+#: what an account of a role whose workspace is a later version sees instead of it
+PLACEHOLDER_TEXTS: dict[str, str] = {
+    "doctor": "Рабочее место медицинского работника недоступно в этой версии",
+    "hr": "Рабочее место кадровика появится в следующей версии",
+    "manager": "Рабочее место руководителя организации появится в следующей версии",
+    "admin": "Рабочее место оператора регистра появится в следующей версии",
+}
+ROLE_NAMES: dict[str, str] = {
+    "doctor": "медицинский работник",
+    "hr": "кадровая служба",
+    "manager": "руководитель организации",
+    "admin": "оператор регистра",
+}
+PLACEHOLDER_TITLE = "Рабочее место"
 
 
-def section_factories(
-    store: RecordStore,
-    vault: Vault,
-    folder: Path,
-    settings_dict: dict[str, Any],
-    notifications: NotificationsModel,
-    on_settings_changed: Callable[[dict[str, Any]], None],
-    refresh_nmo: Callable[[], None],
-) -> dict[str, Callable[[], QWidget]]:
-    """Section name (Russian, as in ``session.SECTIONS``) -> a factory of its widget."""
+def settings(ctx: SectionContext) -> QWidget:
+    from collections.abc import Callable
+    from typing import Any
 
-    def profile() -> QWidget:
-        from desktop.views.record.profile_view import ProfileView
+    from desktop.vault.integrity import check_vault
+    from desktop.views.access.settings_view import SettingsView
 
-        return ProfileView(store)
+    store, vault = ctx.store, ctx.vault
+    repo = store.repo
 
-    def education() -> QWidget:
-        from desktop.views.record.education_view import EducationView
+    def start_check(done: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
+        # The DB worker: every page of the file is read, which the GUI thread must not wait on.
+        store.worker.submit(lambda: check_vault(vault, repo), done, failed)
 
-        return EducationView(RecordTableModel(store, "education", order_by="end_date"))
+    view = SettingsView(ctx.folder, ctx.settings, vault.change_passphrase, check_vault=start_check)
+    view.settings_changed.connect(lambda s: ctx.events.publish(SETTINGS_CHANGED, s))
+    return view
 
-    def qualification() -> QWidget:
-        from desktop.views.record.qualification_view import QualificationView
 
-        return QualificationView(
-            RecordTableModel(store, "certificate", order_by="issue_date"),
-            RecordTableModel(store, "accreditation", order_by="protocol_date"),
-            RecordTableModel(store, "category", order_by="begin_date"),
-            RecordTableModel(store, "application", order_by="submitted_at"))
+class WorkspacePlaceholder(QWidget):
+    """Says plainly that this account's workspace is not in this version (instead of showing
+    it an empty «Профиль» of a medical worker)."""
 
-    def employment() -> QWidget:
-        from desktop.views.record.employment_view import EmploymentView, employment_model
+    def __init__(self, ctx: SectionContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        role = ctx.role
+        self.headline = QLabel(tr(PLACEHOLDER_TEXTS.get(role, PLACEHOLDER_TEXTS["admin"])))
+        self.headline.setObjectName("workspace_placeholder")
+        self.headline.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.headline.setWordWrap(True)
+        lines = [tr("Учётная запись этого хранилища: {role}.").format(role=tr(ROLE_NAMES.get(role, role)))]
+        if ctx.account.organizations:
+            names = ", ".join(f"{o.name} (ИНН {o.inn})" for o in ctx.account.organizations)
+            lines.append(tr("Организации: {names}.").format(names=names))
+        lines.append(tr("Данные синхронизируются и хранятся зашифрованными на этом компьютере; "
+                        "настройки и синхронизация доступны в своих разделах."))
+        self.details = QLabel("\n".join(lines))
+        self.details.setObjectName("workspace_details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.details)
+        layout.addStretch(2)
 
-        return EmploymentView(employment_model(store))
 
-    def nmo() -> QWidget:
-        from desktop.views.record.nmo_view import NmoView
+def placeholder_section(role: str) -> Section:
+    return Section("workspace", PLACEHOLDER_TITLE, frozenset({role}), WorkspacePlaceholder, order=0)
 
-        return NmoView(RecordTableModel(store, "nmo", order_by="event_date"), settings_dict)
 
-    def documents() -> QWidget:
-        from desktop.views.documents.documents_model import DocumentsModel
-        from desktop.views.documents.documents_view import DocumentsView, cert_reminder
-
-        view = DocumentsView(DocumentsModel(store))
-        # The signing certificate's expiry (known after a vault read) joins the reminders.
-        # The answer comes from the DB worker and may arrive after a lock deleted the model.
-        view.certificate_status.connect(
-            lambda cert: notifications.set_extra("signing_certificate", cert_reminder(cert))
-            if shiboken6.isValid(notifications) else None)
-        return view
-
-    def requests() -> QWidget:
-        from desktop.views.record.requests_view import RequestsView
-
-        return RequestsView(RecordTableModel(store, "request", order_by="received_at"))
-
-    def reminders() -> QWidget:
-        from desktop.views.shell.notifications_view import NotificationsView
-
-        return NotificationsView(notifications)
-
-    def settings() -> QWidget:
-        from desktop.vault.integrity import check_vault
-        from desktop.views.access.settings_view import SettingsView
-
-        repo = store.repo
-
-        def start_check(done: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
-            # The DB worker: every page of the file is read, which the GUI thread must not wait on.
-            store.worker.submit(lambda: check_vault(vault, repo), done, failed)
-
-        view = SettingsView(folder, settings_dict, vault.change_passphrase, check_vault=start_check)
-        view.settings_changed.connect(on_settings_changed)
-        view.settings_changed.connect(lambda _s: notifications.reload())
-        view.settings_changed.connect(lambda _s: refresh_nmo())
-        return view
-
-    return {
-        "Профиль": profile,
-        "Образование": education,
-        "Квалификация": qualification,
-        "Трудовая деятельность": employment,
-        "НМО": nmo,
-        "Документы": documents,
-        "Запросы": requests,
-        "Уведомления": reminders,
-        "Настройки": settings,
-    }
+#: the shell's own sections, seen by every role
+COMMON: tuple[Section, ...] = (
+    Section("settings", "Настройки", ROLES, settings, order=900, common=True),
+)

@@ -1,6 +1,10 @@
 """The controller: which page the window shows, and the life of an unlocked vault.
 
-profile chooser → (first start | unlock) → [consent] → the record → (auto-)lock → unlock …
+profile chooser → (first start | unlock) → [consent] → the workspace → (auto-)lock → unlock …
+
+The workspace is the open vault's role's (stored at login, ``desktop.models.repository``):
+the sections of the window's ``SectionRegistry`` for that role, each built from one typed
+``SectionContext``; a role whose workspace is not in this version gets a placeholder.
 
 It owns the one DB worker thread. Unlocking (Argon2id) and vault creation run in the thread
 pool; everything that touches an open vault runs in the DB worker. On lock it drops the
@@ -11,7 +15,7 @@ any write still queued), so no personal data stays in memory-backed widgets.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,8 +34,10 @@ from desktop.views.access.unlock_view import UnlockView
 from desktop.views.runtime import heap, turns
 from desktop.views.runtime.idle import IdleWatcher
 from desktop.views.runtime.workers import DbWorker, run_in_pool
+from desktop.views.shell.events import SETTINGS_CHANGED, EventBus
 from desktop.views.shell.main_window import MainWindow
 from desktop.views.shell.record_page import RecordPage
+from desktop.views.shell.registry import Account, Organization, SectionContext
 from desktop.views.widgets import live_text
 
 if TYPE_CHECKING:
@@ -41,9 +47,24 @@ if TYPE_CHECKING:
     from desktop.models.repository import RecordRepository
     from desktop.vault.store import Vault
     from desktop.views.record.record_store import RecordStore
+    from desktop.views.shell.notifications_view import NotificationsModel
 
-SECTIONS = ("Профиль", "Образование", "Квалификация", "Трудовая деятельность", "НМО", "Документы",
-            "Запросы", "Уведомления", "Настройки")
+
+
+@dataclass(frozen=True)
+class _AccountRead:
+    role: str
+    organizations: list[dict[str, str]]
+    person_id: str | None
+
+    def account(self) -> Account:
+        orgs = tuple(Organization(o["inn"], o["name"]) for o in self.organizations)
+        return Account(self.role, orgs, self.person_id)
+
+
+def _read_account(repo: RecordRepository) -> _AccountRead:
+    """In the DB worker: who the vault belongs to, as stored at login."""
+    return _AccountRead(repo.role(), repo.organizations(), repo.person_id())
 
 
 def _open(folder: Path, passphrase: str) -> tuple[Vault, RecordRepository]:
@@ -73,17 +94,17 @@ def _release_heap() -> bool:
 
 
 class SectionViews(dict[str, QWidget]):
-    """Built section widgets by (Russian) section name; asking for one not built yet builds it."""
+    """Built section widgets by section id; asking for one on the page not built yet builds it."""
 
-    def __init__(self, build: Callable[[str], QWidget] | None = None) -> None:
+    def __init__(self, page: RecordPage | None = None) -> None:
         super().__init__()
-        self._build = build
+        self._page = page
 
-    def __missing__(self, name: str) -> QWidget:
-        if self._build is None or name not in SECTIONS:
-            raise KeyError(name)
-        widget = self._build(name)
-        self[name] = widget
+    def __missing__(self, section_id: str) -> QWidget:
+        if self._page is None or section_id not in self._page.ids:
+            raise KeyError(section_id)
+        widget = self._page.build(section_id)
+        self[section_id] = widget
         return widget
 
 
@@ -104,8 +125,8 @@ class Session(QObject):
         self.store: RecordStore | None = None
         self.settings: dict[str, Any] = {}
         self.views: SectionViews = SectionViews()
-        #: the open record's sections by their Russian names, in the order of its list
-        self._section_names: list[str] = []
+        #: who the open vault belongs to (read from the vault when it opens)
+        self.account = Account()
         self._attempt = itertools.count(1)
         self._current_attempt = 0
         self.idle = IdleWatcher(15, self)
@@ -243,7 +264,12 @@ class Session(QObject):
         if record_consent:
             store.record_consent()
         store.loaded.connect(self._after_load)
+        # Queued before the snapshot: the account is known when the record is shown.
+        self.account = Account()
+        self.worker.submit(partial(_read_account, repo), self._account_read, self._load_failed)
         store.load(self._load_failed)
+        # A login (or a sync after one) may have changed whose vault this is.
+        store.reloaded.connect(self._check_account)
         loading = QWidget()
         QVBoxLayout(loading).addWidget(QLabel(tr("Открытие записи…")), 0, Qt.AlignmentFlag.AlignCenter)
         self.window.show_page(loading)
@@ -281,50 +307,71 @@ class Session(QObject):
         if isinstance(view, UnlockView):
             view.status.setText(tr("Без согласия на обработку персональных данных вести запись нельзя."))
 
-    # -- the record ------------------------------------------------------------------------
+    # -- the workspace ---------------------------------------------------------------------
+    def _account_read(self, read: _AccountRead) -> None:
+        if self.store is not None:
+            self.account = read.account()
+
+    def _check_account(self, _changed: list[str]) -> None:
+        store = self.store
+        if store is None:
+            return
+        repo = store.repo
+
+        def got(read: _AccountRead) -> None:
+            if self.store is not store or self.window.record is None:
+                return
+            account = read.account()
+            if account != self.account:
+                self.account = account
+                self._rebuild()
+
+        self.worker.submit(partial(_read_account, repo), got, lambda _e: None)
+
+    def context(self, events: EventBus, notifications: NotificationsModel) -> SectionContext:
+        store = self.store
+        assert store is not None and self.vault is not None and self.profile is not None
+        return SectionContext(account=self.account, store=store, vault=self.vault, folder=self.profile.folder,
+                              settings=self.settings, events=events, notifications=notifications)
+
     def show_record(self) -> None:
         store = self.store
         assert store is not None and self.vault is not None and self.profile is not None
-        vault, folder, settings_dict = self.vault, self.profile.folder, self.settings
-        from desktop.views.shell.sections import NotificationsModel, section_factories
+        from desktop.views.shell.sections import COMMON, NotificationsModel, placeholder_section
+
+        registry = self.window.sections
+        registry.discover()
+        for common in COMMON:
+            if common.id not in registry:
+                registry.register(common)
+        role = self.account.role
+        sections = registry.for_role(role)
+        if not registry.has_workspace(role):
+            sections = [placeholder_section(role), *sections]
 
         page = RecordPage()
-        t = {name: tr(name) for name in SECTIONS}
-        self.views = SectionViews(lambda name: page.build(t[name]))
+        self.views = SectionViews(page)
+        # One event bus per page: subscriptions of its sections end with them.
+        events = EventBus(page)
         # Models that other parts listen to exist from the start; section widgets are built lazily.
         notifications = NotificationsModel(store)
-        factories = section_factories(store, vault, folder, settings_dict, notifications, self._settings_changed,
-                                      self._refresh_nmo)
-        by_title = {t[name]: name for name in SECTIONS}
+        ctx = self.context(events, notifications)
+        events.subscribe(SETTINGS_CHANGED, self._settings_changed, page)
+        events.subscribe(SETTINGS_CHANGED, lambda _s: notifications.reload(), page)
 
-        def built(title: str, widget: QWidget) -> None:
-            self.views[by_title.get(title, title)] = widget
+        def built(section_id: str, widget: QWidget) -> None:
+            self.views[section_id] = widget
 
         page.on_built = built
-        for name in SECTIONS:
-            page.add_lazy_section(t[name], factories[name])
-        for title, factory in self.window.section_factories:  # registered by their Russian titles
-            page.add_lazy_section(tr(title), partial(factory, store))
-        self._section_names = [*SECTIONS, *(title for title, _ in self.window.section_factories)]
-
-        def count_reminders() -> None:
-            n = notifications.rowCount()
-            item = page.nav.item(SECTIONS.index("Уведомления"))
-            if item is not None:
-                item.setText(f"{t['Уведомления']} ({n})" if n else t["Уведомления"])
-
-        count_reminders()
-        notifications.modelReset.connect(count_reminders)
+        for section in sections:
+            page.add_lazy_section(section.id, tr(section.title), partial(section.factory, ctx))
+        for section in sections:
+            if section.badge is not None:
+                section.badge(ctx, partial(page.set_badge, section.id))
         self.window.show_page(page)
         page.nav.setFocus()
         self.record_shown.emit()
         turns.later(lambda: self._build_next_section(page), page)
-
-    def _refresh_nmo(self) -> None:
-        nmo = self.views.get("НМО")
-        refresh = getattr(nmo, "refresh_totals", None)
-        if refresh is not None:
-            refresh()
 
     def _build_next_section(self, page: RecordPage) -> bool:
         """One section per step (``turns``), so input is handled between them."""
@@ -344,11 +391,12 @@ class Session(QObject):
             QTimer.singleShot(0, self._retranslate_from_settings)
 
     def _retranslate_from_settings(self) -> None:
+        from desktop.views.access.settings_view import SettingsView
+
         self.retranslate()
-        view = self.views.get("Настройки")
-        label = getattr(view, "saved_label", None)
-        if isinstance(label, QLabel):
-            label.setText(tr("Настройки сохранены."))
+        view = self.views.get("settings")
+        if isinstance(view, SettingsView):
+            view.saved_label.setText(tr("Настройки сохранены."))
 
     def retranslate(self) -> None:
         """Show the window in the current interface language: menus and status bar in place, the
@@ -356,19 +404,24 @@ class Session(QObject):
         on the section that was shown."""
         live_text.retranslate()
         self.window.retranslate()
-        page, store = self.window.record, self.store
-        if page is not None and store is not None:
-            row = page.nav.currentRow()
-            shown = self._section_names[row] if 0 <= row < len(self._section_names) else None
-            # The old sections' models hang off the store and listen to it; they go with their page.
-            old_models = [m for m in store.children() if isinstance(m, QAbstractItemModel)]
-            self.show_record()
-            for m in old_models:
-                m.deleteLater()
-            new = self.window.record
-            if shown is not None and new is not None:
-                new.select(tr(shown))
+        self._rebuild()
         self.retranslated.emit()
+
+    def _rebuild(self) -> None:
+        """Build the open workspace again (a language change, another account), on the section
+        that was shown if the new one has it."""
+        page, store = self.window.record, self.store
+        if page is None or store is None:
+            return
+        shown = page.current_id()
+        # The old sections' models hang off the store and listen to it; they go with their page.
+        old_models = [m for m in store.children() if isinstance(m, QAbstractItemModel)]
+        self.show_record()
+        for m in old_models:
+            m.deleteLater()
+        new = self.window.record
+        if shown is not None and new is not None and shown in new.ids:
+            new.select(shown)
 
     # -- lock ------------------------------------------------------------------------------
     def lock(self) -> None:
@@ -379,6 +432,7 @@ class Session(QObject):
         self.store = None
         self.vault = None
         self.views = SectionViews()
+        self.account = Account()
         for w in QApplication.topLevelWidgets():  # open dialogs (an edit form, a confirmation)
             if w is not self.window and w.isVisible() and w.parent() is not None:
                 w.close()

@@ -45,8 +45,13 @@ class SyncWiring(QObject):
         self.demo_server: Any = None
         self.views: list[Any] = []
         self._problem: tuple[str, str] | None = None
-        window.register_section(CONFLICTS, self._conflicts)
-        window.register_section(REJECTED, self._rejected)
+        from desktop.views.shell.registry import ROLES, Section
+
+        # Every role's edits can conflict or be rejected: seen in every workspace.
+        window.register_section(Section("conflicts", CONFLICTS, ROLES, lambda ctx: self._conflicts(ctx.store),
+                                        order=910, common=True))
+        window.register_section(Section("rejected", REJECTED, ROLES, lambda ctx: self._rejected(ctx.store),
+                                        order=920, common=True))
         session.record_shown.connect(self._opened)
         session.locked.connect(self._locked)
         session.retranslated.connect(self._retranslated)

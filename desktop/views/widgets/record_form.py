@@ -3,6 +3,11 @@ by the field's kind, and an error line under every field that shows the core's m
 
 The form only collects raw text; parsing and checking stay in ``desktop.models.validation``
 (run by the repository in the DB worker), so the GUI and the CLI accept exactly the same input.
+
+What the role may do comes from the shared workflow rules (``desktop.models.workflow``): the
+status editor offers only the statuses the role may give the row from its current status, and
+fields only the registry fills are shown read-only and never sent. The repository checks the
+same rules again before it writes.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
+from desktop.models import workflow
 from desktop.models.formatting import editable
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import EntitySpec, FieldSpec
@@ -75,11 +81,19 @@ class NsiCombo(QComboBox):
 
 
 class EnumCombo(QComboBox):
-    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None, *,
+                 allowed: frozenset[str] | None = None, blank: bool = True) -> None:
+        """``allowed``: the only keys offered (None: every choice); ``blank``: offer "not set"."""
         super().__init__(parent)
-        self.addItem("", None)
+        if blank:
+            self.addItem("", None)
         for key, label in spec.choices.items():
-            self.addItem(tr(label), key)
+            if allowed is None or key in allowed:
+                self.addItem(tr(label), key)
+
+    def keys(self) -> list[str]:
+        """The values offered, in order ("not set" left out)."""
+        return [str(self.itemData(i)) for i in range(self.count()) if self.itemData(i) is not None]
 
     def value(self) -> str:
         return str(self.currentData() or "")
@@ -90,9 +104,18 @@ class EnumCombo(QComboBox):
 
 
 class RecordForm(QWidget):
-    def __init__(self, spec: EntitySpec, nsi: NsiRegistry, parent: QWidget | None = None) -> None:
+    def __init__(self, spec: EntitySpec, nsi: NsiRegistry, parent: QWidget | None = None, *,
+                 role: str = "doctor", current: dict[str, Any] | None = None) -> None:
+        """``role``: the vault's (``RecordStore.role``); ``current``: the row being edited (None: a new one)."""
         super().__init__(parent)
         self.spec = spec
+        self.role = role
+        status = None if current is None else current.get("status")
+        #: the statuses the role may give this row (None: no rule, every choice)
+        self.allowed_statuses = workflow.allowed_statuses(spec.name, role, status)
+        #: fields shown but neither editable nor sent
+        self.readonly = workflow.readonly_fields(spec.name, role, spec.names, creating=current is None)
+        self._status_now = status
         self.editors: dict[str, QWidget] = {}
         self.error_labels: dict[str, QLabel] = {}
         outer = QVBoxLayout(self)
@@ -108,6 +131,8 @@ class RecordForm(QWidget):
         for f in spec.fields:
             editor = self._make_editor(f, nsi)
             editor.setObjectName(f"field_{f.name}")
+            if f.name in self.readonly:
+                self._make_readonly(editor, f.name)
             error = QLabel()
             error.setObjectName(f"error_{f.name}")
             error.setStyleSheet(ERROR_STYLE)
@@ -127,6 +152,9 @@ class RecordForm(QWidget):
         outer.addStretch(1)
 
     def _make_editor(self, f: FieldSpec, nsi: NsiRegistry) -> QWidget:
+        if f.kind == "enum" and f.name == "status" and self.allowed_statuses is not None:
+            # "not set" stays offered only where it is what the row has now
+            return EnumCombo(f, allowed=self.allowed_statuses, blank=self._status_now is None)
         if f.kind == "enum":
             return EnumCombo(f)
         if f.kind == "nsi" and f.nsi:
@@ -144,6 +172,16 @@ class RecordForm(QWidget):
             line.setMaxLength(max(f.max_len, 20))
         return line
 
+    def _make_readonly(self, editor: QWidget, name: str) -> None:
+        if isinstance(editor, QLineEdit | QPlainTextEdit):
+            editor.setReadOnly(True)
+        else:
+            editor.setEnabled(False)
+        if name in workflow.REGISTRY_FIELDS.get(self.spec.name, frozenset()):
+            editor.setToolTip(tr("Это поле заполняет оператор регистра"))
+        else:
+            editor.setToolTip(tr("Это поле заполняет организация"))
+
     # -- values ----------------------------------------------------------------------------
     def set_values(self, row: dict[str, Any]) -> None:
         for f in self.spec.fields:
@@ -159,6 +197,8 @@ class RecordForm(QWidget):
     def values(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
         for name, w in self.editors.items():
+            if name in self.readonly:
+                continue  # not the role's to send: the row keeps what the registry wrote
             if isinstance(w, EnumCombo | NsiCombo):
                 text = w.value()
             elif isinstance(w, QPlainTextEdit):

@@ -1,0 +1,102 @@
+"""The doctor's workspace: the sections of a medical worker's own record.
+
+Found by the shell (``views/shell/registry.py``). Each factory imports its own section's
+module: when the record opens before the background preload got to them (Enter pressed at
+once), importing all of them at once was one 50–90 ms stretch of the GUI thread; one per
+section keeps each stretch to a section build (see ``Session._build_next_section``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtWidgets import QWidget
+
+from desktop.views.record.record_table_model import RecordTableModel
+from desktop.views.shell.events import SETTINGS_CHANGED
+from desktop.views.shell.registry import Section, SectionContext
+
+DOCTOR = frozenset({"doctor"})
+
+
+def profile(ctx: SectionContext) -> QWidget:
+    from desktop.views.record.profile_view import ProfileView
+
+    return ProfileView(ctx.store)
+
+
+def education(ctx: SectionContext) -> QWidget:
+    from desktop.views.record.education_view import EducationView
+
+    return EducationView(RecordTableModel(ctx.store, "education", order_by="end_date"))
+
+
+def qualification(ctx: SectionContext) -> QWidget:
+    from desktop.views.record.qualification_view import QualificationView
+
+    store = ctx.store
+    return QualificationView(
+        RecordTableModel(store, "certificate", order_by="issue_date"),
+        RecordTableModel(store, "accreditation", order_by="protocol_date"),
+        RecordTableModel(store, "category", order_by="begin_date"),
+        RecordTableModel(store, "application", order_by="submitted_at"))
+
+
+def employment(ctx: SectionContext) -> QWidget:
+    from desktop.views.record.employment_view import EmploymentView, employment_model
+
+    return EmploymentView(employment_model(ctx.store))
+
+
+def nmo(ctx: SectionContext) -> QWidget:
+    from desktop.views.record.nmo_view import NmoView
+
+    view = NmoView(RecordTableModel(ctx.store, "nmo", order_by="event_date"), ctx.settings)
+    # The cycle rule is a setting: totals follow a saved change at once.
+    ctx.events.subscribe(SETTINGS_CHANGED, lambda _s: view.refresh_totals(), view)
+    return view
+
+
+def documents(ctx: SectionContext) -> QWidget:
+    from desktop.views.documents.documents_model import DocumentsModel
+    from desktop.views.documents.documents_view import DocumentsView, cert_reminder
+
+    notifications = ctx.notifications
+    view = DocumentsView(DocumentsModel(ctx.store))
+    # The signing certificate's expiry (known after a vault read) joins the reminders.
+    # The answer comes from the DB worker and may arrive after a lock deleted the model.
+    view.certificate_status.connect(
+        lambda cert: notifications.set_extra("signing_certificate", cert_reminder(cert))
+        if shiboken6.isValid(notifications) else None)
+    return view
+
+
+def requests(ctx: SectionContext) -> QWidget:
+    from desktop.views.record.requests_view import RequestsView
+
+    return RequestsView(RecordTableModel(ctx.store, "request", order_by="received_at"))
+
+
+def reminders(ctx: SectionContext) -> QWidget:
+    from desktop.views.shell.notifications_view import NotificationsView
+
+    return NotificationsView(ctx.notifications)
+
+
+def reminders_badge(ctx: SectionContext, set_count: Callable[[int], None]) -> None:
+    notifications = ctx.notifications
+    notifications.modelReset.connect(lambda: set_count(notifications.rowCount()))
+    set_count(notifications.rowCount())
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("profile", "Профиль", DOCTOR, profile, order=10),
+    Section("education", "Образование", DOCTOR, education, order=20),
+    Section("qualification", "Квалификация", DOCTOR, qualification, order=30),
+    Section("employment", "Трудовая деятельность", DOCTOR, employment, order=40),
+    Section("nmo", "НМО", DOCTOR, nmo, order=50),
+    Section("documents", "Документы", DOCTOR, documents, order=60),
+    Section("requests", "Запросы", DOCTOR, requests, order=70),
+    Section("reminders", "Уведомления", DOCTOR, reminders, badge=reminders_badge, order=80),
+)
