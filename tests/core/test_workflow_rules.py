@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -133,9 +134,10 @@ def test_the_stored_role_decides(repo: RecordRepository) -> None:
 
 
 def test_login_stores_role_and_organizations(vault: Vault) -> None:
-    answer = {"access_token": "a", "refresh_token": "r", "expires_in": 300, "role": "hr",
-              "user": {"login": "clerk", "role": "hr", "person_id": None,
-                       "organizations": [{"inn": "7707083893", "name": "ГКБ № 1"}]}}
+    user: dict[str, Any] = {"login": "clerk", "role": "hr", "person_id": None,
+                            "organizations": [{"inn": "7707083893", "name": "ГКБ № 1"}]}
+    answer: dict[str, Any] = {"access_token": "a", "refresh_token": "r", "expires_in": 300, "role": "hr",
+                              "user": user}
     remember_login(vault, "http://127.0.0.1:1", answer)
     repo = RecordRepository(vault)
     assert repo.role() == "hr"
@@ -143,8 +145,7 @@ def test_login_stores_role_and_organizations(vault: Vault) -> None:
     with vault.read() as conn:
         assert json.loads(get_meta(conn, "account_organizations") or "") == [{"inn": "7707083893", "name": "ГКБ № 1"}]
     # an unknown role from a newer server is not a key to the operator's rights
-    remember_login(vault, "http://127.0.0.1:1", {**answer, "role": "auditor", "user": {**answer["user"],
-                                                                                        "role": "auditor"}})
+    remember_login(vault, "http://127.0.0.1:1", {**answer, "role": "auditor", "user": {**user, "role": "auditor"}})
     assert repo.role() == DEFAULT_ROLE
 
 
