@@ -67,6 +67,22 @@ def _raw_connect(path: Path, key: bytes | bytearray) -> sqlcipher3.Connection:
     return conn
 
 
+def _statements(sql: str) -> list[str]:
+    """Split a migration at the ";" that end statements: a trigger's body holds ";" of its own,
+    so pieces are joined until SQLite calls the text a complete statement."""
+    out: list[str] = []
+    buf = ""
+    for piece in sql.split(";"):
+        buf += piece + ";"
+        if sqlcipher3.complete_statement(buf):
+            if buf.strip(" \n\t;"):
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip(" \n\t;"):
+        out.append(buf.strip())
+    return out
+
+
 def migrate(conn: sqlcipher3.Connection, target: int | None = None) -> int:
     """Apply pending schema migrations, each in its own transaction. Returns the new version."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -76,7 +92,7 @@ def migrate(conn: sqlcipher3.Connection, target: int | None = None) -> int:
         # Comments go first: a ";" inside a comment must not split a statement.
         sql = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
                         if not line.lstrip().startswith("--"))
-        statements = [s.strip() for s in sql.split(";") if s.strip()]
+        statements = _statements(sql)
         conn.execute("BEGIN IMMEDIATE")
         try:
             for stmt in statements:

@@ -311,7 +311,8 @@ def test_nmo_xlsx_export_reads_back(qtbot: QtBot, opened: Session, tmp_path: Pat
     nmo = page.select("НМО")  # type: ignore[union-attr]
     assert isinstance(nmo, NmoView)
     total = nmo.table.proxy.rowCount()
-    nmo.table.filter.setText("пневмония")
+    nmo.table.filter.setText("пневмония")  # searched in the vault after a pause in typing
+    qtbot.waitUntil(lambda: nmo.table.proxy.rowCount() < total, timeout=WAIT)
     shown = nmo.table.proxy.rowCount()
     assert 0 < shown < total
     out = tmp_path / "nmo.xlsx"

@@ -199,7 +199,8 @@ def test_row_stays_selected_when_the_table_is_re_read(qtbot: QtBot, opened: Sess
     # a row the doctor may still change (confirmed credits are the registry's)
     other = next((r for r in store.rows("nmo") if r["status"] == "pending" and r["id"] != chosen["id"]), None)
     assert other is not None
-    with qtbot.waitSignal(table.model.modelReset, timeout=5000):
+    # The edited row changes in place (dataChanged); the table is not reset.
+    with qtbot.waitSignal(table.model.dataChanged, timeout=5000):
         store.save("nmo", other["id"], {"title": "Изменено на другом компьютере"})
     current = table.current_row()
     assert current is not None and current["id"] == chosen["id"]

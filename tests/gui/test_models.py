@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.models.schema import ENTITIES
@@ -15,9 +15,10 @@ from desktop.views.widgets.entity_table import EntityTableView
 
 
 @pytest.mark.parametrize("entity", sorted(ENTITIES))
-def test_record_table_model(qtmodeltester, opened: Session, entity: str) -> None:  # type: ignore[no-untyped-def]
+def test_record_table_model(qtmodeltester, qtbot: QtBot, opened: Session, entity: str) -> None:  # type: ignore[no-untyped-def]
     assert opened.store is not None
     model = RecordTableModel(opened.store, entity)
+    qtbot.waitUntil(lambda: model.loaded, timeout=5000)  # the list is read on the DB worker
     qtmodeltester.check(model)
     if entity != "document":
         assert model.rowCount() > 0
@@ -25,9 +26,10 @@ def test_record_table_model(qtmodeltester, opened: Session, entity: str) -> None
     qtmodeltester.check(model)
 
 
-def test_employment_model_with_overlap_column(qtmodeltester, opened: Session) -> None:  # type: ignore[no-untyped-def]
+def test_employment_model_with_overlap_column(qtmodeltester, qtbot: QtBot, opened: Session) -> None:  # type: ignore[no-untyped-def]
     assert opened.store is not None
     model = employment_model(opened.store)
+    qtbot.waitUntil(lambda: model.loaded, timeout=5000)
     qtmodeltester.check(model)
     last = model.columnCount() - 1
     assert model.headerData(last, Qt.Orientation.Horizontal) == "Пересечение периодов"
@@ -58,15 +60,19 @@ def test_sort_by_date_is_chronological_and_filter_narrows(qtbot: QtBot, opened: 
     model = RecordTableModel(opened.store, "nmo")
     view = EntityTableView(model)
     qtbot.addWidget(view)
-    proxy: QSortFilterProxyModel = view.proxy
+    qtbot.waitUntil(lambda: model.loaded, timeout=5000)
+    proxy = view.proxy  # the model itself: sort and search run in the vault
     date_col = [f.name for f in model.columns].index("event_date")
     view.table.sortByColumn(date_col, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: model.sort_column() == date_col and not model._busy, timeout=5000)
     isos = [proxy.index(r, date_col).data(SORT_ROLE) for r in range(proxy.rowCount())]
     assert isos == sorted(isos)
     total = proxy.rowCount()
+    # The search waits for a pause in typing, then runs in the vault.
     view.filter.setText("пневмония")
-    assert 0 < proxy.rowCount() < total
+    qtbot.waitUntil(lambda: 0 < proxy.rowCount() < total, timeout=5000)
     view.filter.setText("ПОРТАЛ нмо")  # case-insensitive, any column
+    qtbot.waitUntil(lambda: model.query.search == "ПОРТАЛ нмо" and not model._busy, timeout=5000)
     assert 0 < proxy.rowCount() < total
     view.filter.clear()
-    assert proxy.rowCount() == total
+    qtbot.waitUntil(lambda: proxy.rowCount() == total, timeout=5000)

@@ -56,9 +56,9 @@ class NmoExportBar(QWidget):
             layout.addWidget(b)
 
     def visible_rows(self) -> list[dict[str, Any]]:
-        proxy, model = self.table.proxy, self.table.model
-        rows = (model.row_at(proxy.mapToSource(proxy.index(r, 0)).row()) for r in range(proxy.rowCount()))
-        return [dict(r) for r in rows if r is not None]
+        # The rows the table shows (the search applied), in its order: a person's НМО list is
+        # short, so the model holds all of them.
+        return [dict(r) for r in self.table.model.all_rows()]
 
     def snapshot(self) -> tasks.Snapshot:
         snap = tasks.snapshot_of(self.table.model.store)

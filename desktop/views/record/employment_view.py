@@ -52,12 +52,13 @@ class EmploymentView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(panel)
         layout.addWidget(self.table, 1)
-        model.modelReset.connect(self.refresh_seniority)
+        # The стаж is the person's, not the table's: a search narrowing the table leaves it alone.
+        model.refreshed.connect(self.refresh_seniority)
         self.refresh_seniority()
 
     def refresh_seniority(self) -> None:
         # A person's cards are few; the canonical computation takes microseconds.
-        s = compute(self.model.all_rows())
+        s = compute(self.model.store.rows("employment"))
         self.total_label.setText(tr("Медицинский стаж: {span}").format(span=span_text(s.total)))
         if s.by_profile:
             parts = [f"{name}: {span_text(span)}" for name, span in s.by_profile.items()]

@@ -57,7 +57,7 @@ class NmoView(QWidget):
         layout.addWidget(panel)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.export_bar)
-        model.modelReset.connect(self.refresh_totals)
+        model.refreshed.connect(self.refresh_totals)
         # A bound method, not a lambda: Qt drops the connection when this view is deleted (a
         # language change rebuilds the record while the store lives on).
         model.store.changed.connect(self._store_changed)
@@ -70,7 +70,7 @@ class NmoView(QWidget):
     def refresh_totals(self) -> None:
         # The same rule and cycle as the «Выписка НМО» PDF and the reminders (desktop.documents.nmo).
         rule = rule_from_settings(self.settings)
-        t = cycle_totals(self.model.all_rows(), self.model.store.rows("accreditation"), rule, dt.date.today())
+        t = cycle_totals(self.model.store.rows("nmo"), self.model.store.rows("accreditation"), rule, dt.date.today())
         self.cycle_label.setText(tr("Цикл аккредитации: {b} – {e}").format(b=fmt_date(t.start.isoformat()),
                                                                            e=fmt_date(t.end.isoformat())))
         need = {"total": rule.total_hours, "program": rule.program_hours, "other": rule.iom_event_hours}

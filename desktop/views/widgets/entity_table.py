@@ -1,7 +1,8 @@
 """The list/view/add/edit/delete widget every record section is made of.
 
-A filter line and a sortable table (``QSortFilterProxyModel`` over a ``RecordTableModel``),
-a read-only card with every field of the selected row, and the actions:
+A search line and a sortable table straight over an ``IdTableModel`` (search and sort run in
+the vault on the DB worker; the search waits for a pause in typing, ``SEARCH_DELAY_MS``), a
+read-only card with every field of the selected row, and the actions:
 Ctrl+N add, F2 / Enter / double click «Редактировать», Del delete (after a confirmation).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,16 +30,18 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import tr
 from desktop.models.formatting import display
-from desktop.views.record.record_table_model import SORT_ROLE, RecordTableModel
 from desktop.views.runtime.errors import describe_error
+from desktop.views.widgets.id_table_model import IdTableModel
 from desktop.views.widgets.record_dialog import RecordDialog
 
 WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0c060; padding: 6px;"
 ERROR_STYLE = "background: #fde7e9; border: 1px solid #d08080; padding: 6px;"
 INFO_STYLE = "background: #e7f3e7; border: 1px solid #90c090; padding: 6px;"
+#: the search runs this long after the last keystroke (one vault query per pause, not per key)
+SEARCH_DELAY_MS = 200
 
 
-def record_table(proxy: QSortFilterProxyModel, name: str, *, multi: bool = False) -> QTableView:
+def record_table(proxy: QAbstractItemModel, name: str, *, multi: bool = False) -> QTableView:
     """A read-only, sortable table of whole rows, as every section shows its records."""
     table = QTableView()
     table.setObjectName(name)
@@ -80,24 +83,26 @@ class EntityTableView(QWidget):
     #: a row was added, edited or deleted (the store already holds the new rows)
     written = Signal()
 
-    def __init__(self, model: RecordTableModel, *, editable: bool = True,
+    def __init__(self, model: IdTableModel, *, editable: bool = True,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.editable = editable
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)  # any column
+        # No proxy: the table is the model's rows as the vault ordered them. ``proxy`` stays as
+        # the name of "what the table shows" for callers written against the old stack.
+        self.proxy = model
 
         self.filter = QLineEdit()
         self.filter.setObjectName("filter")
         self.filter.setPlaceholderText(tr("Поиск по таблице…"))
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(lambda: model.set_search(self.filter.text()))
+        self.filter.textChanged.connect(lambda _t: self._search_timer.start())
 
-        self.table = record_table(self.proxy, f"table_{model.entity}")
+        self.table = record_table(model, f"table_{model.entity}")
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
         self._sized = False
@@ -105,6 +110,11 @@ class EntityTableView(QWidget):
         self._keep: tuple[str | None, int] = (None, 0)
         model.modelAboutToBeReset.connect(self._before_reset)
         model.modelReset.connect(self._after_reset)
+        # Row-level changes keep the selection by themselves; the count and the card follow.
+        model.rowsInserted.connect(lambda *_: self._count())
+        model.rowsRemoved.connect(lambda *_: self._count())
+        model.dataChanged.connect(self._data_changed)
+        model.refreshed.connect(self._refreshed)
 
         self.banner = Banner()
         self.add_button = QPushButton(tr("Добавить"))
@@ -172,13 +182,15 @@ class EntityTableView(QWidget):
         index = self.table.currentIndex()
         if not index.isValid():
             return None
-        return self.model.row_at(self.proxy.mapToSource(index).row())
+        return self.model.row_at(index.row())
 
     def select_id(self, row_id: str) -> None:
         src = self.model.row_of(row_id)
         if src < 0:
+            self._select_later = row_id  # a row just saved: selected when the list shows it
             return
-        index = self.proxy.mapFromSource(self.model.index(src, 0))
+        self._select_later = None
+        index = self.model.index(src, 0)
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
 
@@ -186,24 +198,46 @@ class EntityTableView(QWidget):
         row = self.current_row()
         self._keep = (str(row["id"]) if row and row.get("id") else None, self.table.verticalScrollBar().value())
 
+    _select_later: str | None = None
+
+    def _count(self) -> None:
+        self.count_label.setText(tr("Записей: {n}").format(n=self.model.rowCount()))
+
+    def _data_changed(self, first: QModelIndex, last: QModelIndex) -> None:
+        current = self.table.currentIndex()
+        if current.isValid() and first.row() <= current.row() <= last.row():
+            self._show_details()
+
+    def _refreshed(self) -> None:
+        self._count()
+        if self._select_later is not None:
+            self.select_id(self._select_later)
+        if self.model.rowCount() and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.model.index(0, 0))
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        # Size columns once, when rows first arrive: re-measuring every cell after each save
+        # costs the GUI thread tens of milliseconds and makes columns jump under the cursor.
+        n = self.model.rowCount()
+        if n and not self._sized and self.table.horizontalHeader().count() and self.model.row_at(0):
+            self._sized = True
+            self.table.resizeColumnsToContents()
+            for col in range(self.model.columnCount()):
+                if self.table.columnWidth(col) > 260:
+                    self.table.setColumnWidth(col, 260)
+
     def _after_reset(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(tr("Записей: {n}").format(n=n))
+        self._count()
         kept, scroll = self._keep
         self._keep = (None, 0)
         if kept is not None and self.model.row_of(kept) >= 0:
             self.select_id(kept)
             self.table.verticalScrollBar().setValue(scroll)
         elif self.table.model() is not None and n and not self.table.currentIndex().isValid():
-            self.table.setCurrentIndex(self.proxy.index(0, 0))
-        # Size columns once, when rows first arrive: re-measuring every cell after each save
-        # costs the GUI thread tens of milliseconds and makes columns jump under the cursor.
-        if n and not self._sized and self.table.horizontalHeader().count():
-            self._sized = True
-            self.table.resizeColumnsToContents()
-            for col in range(self.proxy.columnCount()):
-                if self.table.columnWidth(col) > 260:
-                    self.table.setColumnWidth(col, 260)
+            self.table.setCurrentIndex(self.model.index(0, 0))
+        self._size_columns()
         self._show_details()
 
     def _show_details(self) -> None:
