@@ -73,7 +73,11 @@ def test_conflicts_view_side_by_side_and_choice(qtbot, server, org, tmp_path, re
 
 def test_rejected_view_fix_and_discard(qtbot, server, org, tmp_path, replicas) -> None:
     doc, _hr, pid, eid = pair(server, org, tmp_path, replicas)
-    doc.repo.edit("employment", eid, {"rate": "0.5"})  # confirmed card: the server refuses a doctor
+    # A confirmed card: the server refuses a doctor. This app refuses it offline too; an edit queued
+    # by an older version (without the local rule) still reaches the server.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("desktop.models.repository.get_role", lambda _conn: "admin")
+        doc.repo.edit("employment", eid, {"rate": "0.5"})
     doc.repo.add("nmo", {"event_date": "2024-01-01", "kind": "iom", "title": "X", "credits": "1"})
     nmo = doc.repo.list("nmo")[0]["id"]
     with doc.vault.begin() as conn:  # make the server refuse the NMO too (status only it sets)
