@@ -38,8 +38,9 @@ APPLICATION: dict[str, Moves] = {
 }
 
 REQUEST: dict[str, Moves] = {
+    # forwards only: an answer once sent is the organization's to read, not to be taken back
     "doctor": {"new": frozenset({"acknowledged", "answered"}), "acknowledged": frozenset({"answered"}),
-               "answered": frozenset({"acknowledged"})},
+               "answered": frozenset()},
     "hr": {_NEW: frozenset({"new"}), "new": frozenset({"closed"}), "acknowledged": frozenset({"closed"}),
            "answered": frozenset({"closed", "new"}), "closed": frozenset({"new"})},
 }
