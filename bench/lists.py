@@ -194,7 +194,7 @@ def main() -> None:
         got: list[object] = []
         stalls.start()
         t = time.perf_counter()
-        worker.submit(lambda p=pid: repo.snapshot(p), got.append)
+        worker.submit(lambda p=pid, r=repo: r.snapshot(p), got.append)
         wait(app, lambda g=got: bool(g))
         open_times.append(((time.perf_counter() - t) * 1000, stalls.stop()))
     rows["open a person (record read on the DB worker)"] = open_times
