@@ -82,4 +82,4 @@ def describe_error(exc: BaseException) -> str:
 
 def is_expected(exc: BaseException) -> bool:
     """A known refusal, not a bug (without writing a crash log for it)."""
-    return isinstance(exc, OpCancelled | ValidationFailed | VaultError | OSError | _own_text())
+    return isinstance(exc, (OpCancelled, ValidationFailed, VaultError, OSError, *_own_text()))
