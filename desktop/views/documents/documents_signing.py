@@ -97,9 +97,8 @@ class Signing(QObject):
                 view.keys().keep(signed.signer)
             if view.progress is not None:
                 view.progress.setLabelText(tr("Сохранение в хранилище…"))
-            job = store.write_with("document", lambda r: tasks.store_signed(r, signed))
-            job.done.connect(lambda ids: stored(ids, signed))
-            job.failed.connect(failed)
+            op = store.write_with("document", lambda r: tasks.store_signed(r, signed), parent=view)
+            op.success(lambda ids: stored(ids, signed)).failure(failed)
 
         def fetched(todo: tasks.ToSign) -> None:
             run_in_pool(lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit, roots),

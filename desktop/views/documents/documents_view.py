@@ -395,10 +395,10 @@ class DocumentsView(QWidget):
         self.generate_button.setEnabled(False)
 
         def generated(doc: GeneratedDocument) -> None:
-            job = self.store.write_with("document", lambda repo: tasks.store_generated(repo, doc))
-            job.done.connect(lambda rid: self._stored([rid], tr("Сформирован документ: {title} № {n}").format(
+            op = self.store.write_with("document", lambda repo: tasks.store_generated(repo, doc), parent=self)
+            op.success(lambda rid: self._stored([rid], tr("Сформирован документ: {title} № {n}").format(
                 title=doc.title, n=doc.number)))
-            job.failed.connect(self._failed(tr("Документ не сохранён.")))
+            op.failure(self._failed(tr("Документ не сохранён.")))
 
         def failed(exc: BaseException) -> None:
             self.generate_button.setEnabled(True)
@@ -426,9 +426,9 @@ class DocumentsView(QWidget):
         what = tr("Файл {name} не загружен.").format(name=name)
 
         def read_done(data: bytes) -> None:
-            job = self.store.write_with("document", lambda repo: tasks.store_upload(repo, name, data))
-            job.done.connect(lambda rid: self._stored([rid], tr("Файл загружен: {name}").format(name=name)))
-            job.failed.connect(self._failed(what))
+            op = self.store.write_with("document", lambda repo: tasks.store_upload(repo, name, data), parent=self)
+            op.success(lambda rid: self._stored([rid], tr("Файл загружен: {name}").format(name=name)))
+            op.failure(self._failed(what))
 
         run_in_pool(lambda: tasks.read_upload(path), read_done, self._failed(what))
 
