@@ -62,7 +62,8 @@ def seed_org(db: ServerDb, staff: int, cards: int) -> tuple[str, list[dict[str, 
                 seq += 1
                 batch.append({"id": rid, "entity": ent, "person_id": pid, "version": 1, "deleted": False,
                               "data": data, "field_versions": {k: 1 for k in data}, "field_clients": {},
-                              "seq": seq, "org_inn": data.get("org_inn"), "sort_name": None,
+                              "seq": seq, "org_inn": data.get("org_inn"), "status": data.get("status"),
+                              "sort_name": None,
                               "snils": data.get("snils"), "updated_at": time.time(), "updated_by": None})
                 rows.append({"entity": ent, "id": rid, "person_id": pid, "data": data})
             if len(batch) >= 5000:
