@@ -47,6 +47,7 @@ PLUGINS: dict[str, tuple[str, ...]] = {
     "desktop.cli.documents": ("doc", "sign", "verify", "cert", "export"),
     "desktop.cli.sync": ("login", "logout", "sync", "status", "conflicts", "resolve", "rejected", "discard",
                          "resubmit", "fetch-blob"),
+    "desktop.cli.actions": ("action", "actions"),
 }
 
 
