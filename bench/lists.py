@@ -18,9 +18,11 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QApplication, QTableView
 
@@ -58,7 +60,11 @@ class Stalls:
         return self.longest
 
 
-def wait(app: QApplication, cond: Callable[[], bool], timeout: float = 30.0) -> float:
+def _any(*lists: list[Any]) -> bool:
+    return any(bool(x) for x in lists)
+
+
+def wait(app: QCoreApplication, cond: Callable[[], bool], timeout: float = 30.0) -> float:
     t0 = time.perf_counter()
     while not cond():
         app.processEvents()
@@ -140,12 +146,16 @@ def main() -> None:
             view._search_timer.stop()  # the debounce is not part of the figure: fire it now
             model.set_search(term)
         measure("search keystroke → visible rows", search, lambda: visible_filled(view))
-        measure("clear search → visible rows", lambda: (view.filter.setText(""), view._search_timer.stop(),
-                                                         model.set_search("")), lambda: visible_filled(view))
+        def clear() -> None:
+            view.filter.setText("")
+            view._search_timer.stop()
+            model.set_search("")
+        measure("clear search → visible rows", clear, lambda: visible_filled(view))
     for i in range(args.runs):
         col = i % len(model.columns)
-        measure(f"sort (column {model.columns[col].name} …)", lambda c=col: view.table.sortByColumn(
-            c, view.table.horizontalHeader().sortIndicatorOrder()), lambda: visible_filled(view))
+        def sort(c: int = col) -> None:
+            view.table.sortByColumn(c, view.table.horizontalHeader().sortIndicatorOrder())
+        measure(f"sort (column {model.columns[col].name} …)", sort, lambda: visible_filled(view))
     rows["sort by any column"] = rows.pop(next(k for k in rows if k.startswith("sort")))
     for k in [k for k in rows if k.startswith("sort (")]:
         rows["sort by any column"] += rows.pop(k)
@@ -173,7 +183,7 @@ def main() -> None:
         job.failed.connect(failed.append)
         stalls.start()
         try:
-            wait(app, lambda c=changes, f=failed: bool(c) or bool(f), timeout=10)
+            wait(app, partial(_any, changes, failed), timeout=10)
         except TimeoutError:
             failed.append("timeout")
         if failed:
@@ -182,7 +192,7 @@ def main() -> None:
             break
         t_shown = time.perf_counter()
         stall = stalls.stop()
-        wait(app, lambda c=committed: bool(c))
+        wait(app, partial(_any, committed))
         rows.setdefault("save → visible row updated (after commit)", []).append(
             ((t_shown - committed[0]) * 1000, stall))
         model.dataChanged.disconnect()
@@ -194,8 +204,8 @@ def main() -> None:
         got: list[object] = []
         stalls.start()
         t = time.perf_counter()
-        worker.submit(lambda p=pid, r=repo: r.snapshot(p), got.append)
-        wait(app, lambda g=got: bool(g))
+        worker.submit(partial(repo.snapshot, pid), got.append)
+        wait(app, partial(_any, got))
         open_times.append(((time.perf_counter() - t) * 1000, stalls.stop()))
     rows["open a person (record read on the DB worker)"] = open_times
     app.processEvents()
