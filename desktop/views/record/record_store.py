@@ -36,9 +36,9 @@ class Written:
     rows: list[dict[str, Any]]
     person: list[dict[str, Any]] = field(default_factory=list)
     pending: int = 0
-
     #: the row written, when the write knows it (a delete)
     row_id: str | None = None
+
 
 class RecordStore(QObject):
     #: an entity's rows were replaced (after load, a write, or a lock)

@@ -46,7 +46,8 @@ class RecordDialog(QDialog):
         self.setModal(True)
         self.resize(680, 640)
 
-        self.form = RecordForm(self.spec, store.nsi)
+        # The store's role: the form offers only what the shared workflow rules allow it.
+        self.form = RecordForm(self.spec, store.nsi, role=store.role, current=row)
         if row:
             self.form.set_values(row)
         scroll = QScrollArea()
