@@ -144,7 +144,10 @@ def test_migrated_schema_matches_the_tables(vault: Vault) -> None:
     ref = create_engine("sqlite://")
     vault_metadata.create_all(ref)
     want, got = inspect(ref), inspect(vault.engine)
-    assert sorted(want.get_table_names()) == sorted(got.get_table_names())
+    # the list search indexes (migration 0004) are FTS5 virtual tables and their shadow tables,
+    # kept by triggers in SQL, not mapped tables
+    assert sorted(want.get_table_names()) == sorted(
+        t for t in got.get_table_names() if not t.startswith("search_"))
     for t in want.get_table_names():
         assert [c["name"] for c in want.get_columns(t)] == [c["name"] for c in got.get_columns(t)], t
 
