@@ -80,14 +80,13 @@ def _trust_roots(args: argparse.Namespace) -> list[x509.Certificate]:
 
 
 def _container(path: str) -> bytes:
-    """The key container's bytes; a КриптоПро key folder or a directory gets its own message."""
-    from desktop.documents.gost_keys import provider_container_message
+    """The key container's bytes; a КриптоПро container, a folder, a token or a certificate
+    without its key gets its own message (gost_keys.key_source_message, as in the GUI)."""
+    from desktop.documents.gost_keys import key_source_message
 
-    p = Path(path)
-    if p.exists():
-        msg = provider_container_message(p)
-        if msg:
-            raise CliError(msg)
+    msg = key_source_message(path)
+    if msg:
+        raise CliError(msg)
     return _read(path, "Файл сертификата")
 
 

@@ -356,25 +356,108 @@ def load_pem_pair(data: bytes, password: bytes) -> Loaded:
         raise gost.GostError("Ключ или сертификат в файле PEM повреждён.") from exc
 
 
+#: the files of a КриптоПро CSP key container (a folder «name.000» on a disk or a flash drive)
+CRYPTOPRO_PARTS = frozenset({"header.key", "primary.key", "primary2.key", "masks.key", "masks2.key", "name.key"})
+
+CRYPTOPRO_MESSAGE = (
+    "Это контейнер КриптоПро CSP (папка с header.key, primary.key, masks.key): его ключ открывает только "
+    "КриптоПро. Экспортируйте ключ с сертификатом в файл .pfx (КриптоПро CSP 5: «Экспорт в PFX», "
+    "формат ТК26) или в PEM и укажите этот файл."
+)
+FOLDER_MESSAGE = "Укажите файл сертификата с ключом (.p12/.pfx или PEM), а не папку."
+TOKEN_MESSAGE = (
+    "Ключ на токене или смарт-карте (Рутокен, JaCarta, ссылка PKCS#11) эта программа использовать не может: "
+    "нужен криптопровайдер. Если ключ экспортируемый, выгрузите его с сертификатом из КриптоПро CSP или "
+    "утилиты токена в файл .pfx/.p12 с алгоритмами ГОСТ (или в PEM: ключ PKCS#8 и сертификат) и укажите этот файл."
+)
+CERT_ONLY_MESSAGE = (
+    "В файле только сертификат, без закрытого ключа: ключ хранится в криптопровайдере (КриптоПро CSP) или "
+    "на токене. Экспортируйте ключ вместе с сертификатом в файл .pfx/.p12 с алгоритмами ГОСТ (КриптоПро CSP: "
+    "«Экспорт в PFX», формат ТК26) или сохраните ключ PKCS#8 и сертификат в PEM и укажите этот файл."
+)
+#: every message ``key_source_message`` gives (the GUI translates them)
+KEY_SOURCE_MESSAGES = (CRYPTOPRO_MESSAGE, FOLDER_MESSAGE, TOKEN_MESSAGE, CERT_ONLY_MESSAGE)
+
+_SNIFF = 1024 * 1024  # a certificate is a few KB; a bigger file is not one of the cases below
+
+
+def _is_cryptopro_part(path: Path) -> bool:
+    """A КриптоПро container file: one of its names and binary (a PEM ``name.key`` is a key file)."""
+    if path.name.lower() not in CRYPTOPRO_PARTS:
+        return False
+    try:
+        with path.open("rb") as fh:
+            return b"-----BEGIN" not in fh.read(4096)
+    except OSError:
+        return True
+
+
 def provider_container_message(path: Path) -> str | None:
     """A Russian message when ``path`` is a key container only a crypto provider can open."""
     folder = path if path.is_dir() else path.parent
     names = {p.name.lower() for p in folder.iterdir()} if folder.is_dir() else set()
-    if {"header.key", "primary.key"} <= names or path.name.lower() in ("header.key", "primary.key", "masks.key"):
-        return (
-            "Это контейнер КриптоПро CSP (папка с header.key, primary.key, masks.key): его ключ открывает только "
-            "КриптоПро. Экспортируйте ключ с сертификатом в файл .pfx (КриптоПро CSP 5: «Экспорт в PFX», "
-            "формат ТК26) или в PEM и укажите этот файл."
-        )
+    if {"header.key", "primary.key"} <= names or _is_cryptopro_part(path):
+        return CRYPTOPRO_MESSAGE
     if path.is_dir():
-        return "Укажите файл сертификата с ключом (.p12/.pfx или PEM), а не папку."
+        return FOLDER_MESSAGE
     return None
 
 
-TOKEN_MESSAGE = (
-    "Ключ на токене или смарт-карте (Рутокен, JaCarta) эта программа использовать не может: нужен криптопровайдер. "
-    "Если ключ экспортируемый, выгрузите его с сертификатом в файл .pfx и укажите этот файл."
-)
+def _certificate_only(data: bytes) -> bool:
+    """PEM with certificates and no private key, or one DER certificate (a .cer/.crt)."""
+    if b"-----BEGIN" in data:
+        try:
+            names = {name for name, _ in pem_blocks(data)}
+        except (ValueError, TypeError, gost.GostError):
+            return False
+        return "CERTIFICATE" in names and not any(n.endswith("PRIVATE KEY") for n in names)
+    try:
+        cert = asn1_x509.Certificate.load(data, strict=True)
+        cert["tbs_certificate"]["subject_public_key_info"].native  # noqa: B018 - parses it
+        return True
+    except (ValueError, TypeError, KeyError):
+        return False
 
 
-__all__ = ["Loaded", "load_pem_pair", "load_pkcs12", "provider_container_message"]
+def key_source_message(source: str | Path) -> str | None:
+    """Why ``source`` cannot be a signing key here, in Russian with what to do instead; None if
+    it may be one (a .p12/.pfx or a PEM key + certificate: reading it tells the rest).
+
+    The one check behind ``frmr sign --p12`` and the GUI's certificate import: a КриптоПро CSP
+    container or one of its files, a folder, a token (a ``pkcs11:`` reference or a PKCS#11
+    library), a certificate without its key (.cer/.crt: the key stays in the provider).
+    """
+    text = str(source).strip()
+    if text.lower().startswith("pkcs11:"):
+        return TOKEN_MESSAGE
+    path = Path(text)
+    try:
+        if not path.exists():
+            return None
+        msg = provider_container_message(path)
+        if msg:
+            return msg
+        lower = path.name.lower()
+        if "pkcs11" in lower and lower.endswith((".so", ".dll", ".dylib")):
+            return TOKEN_MESSAGE
+        if path.stat().st_size > _SNIFF:
+            return None
+        with path.open("rb") as fh:
+            data = fh.read(_SNIFF)
+    except OSError:
+        return None  # the caller's own read reports it
+    return CERT_ONLY_MESSAGE if _certificate_only(data) else None
+
+
+__all__ = [
+    "CERT_ONLY_MESSAGE",
+    "CRYPTOPRO_MESSAGE",
+    "FOLDER_MESSAGE",
+    "KEY_SOURCE_MESSAGES",
+    "TOKEN_MESSAGE",
+    "Loaded",
+    "key_source_message",
+    "load_pem_pair",
+    "load_pkcs12",
+    "provider_container_message",
+]

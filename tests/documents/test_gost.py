@@ -337,3 +337,102 @@ def test_batch_signs_with_gost(gpki: GostPki, spravka: bytes) -> None:
     pdf_item, scan_item = result.items[0], result.items[2]
     assert pdf_item.data is not None and verify_pdf(pdf_item.data, gpki.roots()).valid
     assert scan_item.detached and scan_item.data and verify(docs[2][1], scan_item.data, gpki.roots()).valid
+
+
+def test_batch_cancelled_after_two_leaves_two_whole_files(gpki: GostPki, spravka: bytes, tmp_path: Path) -> None:
+    """Six documents, «Отмена» after the second: two signed files, valid, and nothing else."""
+    import threading
+
+    from desktop.documents.signing import sign_files
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    paths = []
+    for i in range(6):
+        paths.append(src / f"справка-{i}.pdf")
+        paths[-1].write_bytes(spravka)
+    cancel = threading.Event()
+    seen: list[int] = []
+
+    def progress(done: int, total: int, name: str) -> None:
+        seen.append(done)
+        if done == 2:
+            cancel.set()
+
+    result = sign_files(_signer(gpki.s256, gpki), paths, out, progress=progress, cancel=cancel)
+    assert result.cancelled and result.total == 6 and seen == [1, 2] and len(result.items) == 2
+    written = sorted(out.iterdir())
+    assert [p.name for p in written] == ["справка-0.signed.pdf", "справка-1.signed.pdf"] == \
+        [p.name for p in result.written]
+    for p in written:
+        report = verify_pdf(p.read_bytes(), gpki.roots())
+        assert report.valid and report.trusted
+    assert sorted(src.iterdir()) == sorted(paths)  # the originals are untouched, nothing else appeared
+
+
+def test_batch_cancelled_before_start_signs_nothing(gpki: GostPki, spravka: bytes, tmp_path: Path) -> None:
+    import threading
+
+    from desktop.documents.signing import sign_files
+
+    (tmp_path / "a.pdf").write_bytes(spravka)
+    cancel = threading.Event()
+    cancel.set()
+    out = tmp_path / "out"
+    out.mkdir()
+    result = sign_files(_signer(gpki.s256, gpki), [tmp_path / "a.pdf"], out, cancel=cancel)
+    assert result.cancelled and not result.items and not list(out.iterdir())
+
+
+def test_sink_gets_each_signed_item_before_the_next(gpki: GostPki, spravka: bytes) -> None:
+    order: list[str] = []
+    docs = [("a.pdf", spravka), ("bad.pdf", b"%PDF-1.7 broken"), ("scan.jpg", b"\xff\xd8\xff" + b"2" * 20)]
+    result = sign_batch(_signer(gpki.s256, gpki), docs, progress=lambda d, t, n: order.append(f"p{d}"),
+                        sink=lambda item: order.append(item.name))
+    assert order == ["a.pdf", "p1", "p2", "scan.jpg", "p3"] and not result.cancelled
+
+
+def test_key_sources_that_need_a_crypto_provider(gpki: GostPki, tmp_path: Path) -> None:
+    from desktop.documents.gost_keys import (
+        CERT_ONLY_MESSAGE,
+        CRYPTOPRO_MESSAGE,
+        FOLDER_MESSAGE,
+        TOKEN_MESSAGE,
+        key_source_message,
+    )
+
+    folder = tmp_path / "ivanova.000"
+    folder.mkdir()
+    for name in ("header.key", "primary.key", "masks.key", "masks2.key", "primary2.key", "name.key"):
+        (folder / name).write_bytes(b"\x30\x03\x02\x01\x00")
+    for name in ("header.key", "name.key", "masks.key", "primary2.key"):
+        assert key_source_message(folder / name) == CRYPTOPRO_MESSAGE
+    assert key_source_message(folder) == CRYPTOPRO_MESSAGE
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "masks.key").write_bytes(b"\x30\x00")  # one part copied out of its folder
+    assert key_source_message(lone / "masks.key") == CRYPTOPRO_MESSAGE
+    (lone / "name.key").write_bytes(gpki.s256.key_pem)  # a PEM key that happens to be called name.key
+    assert key_source_message(lone / "name.key") is None
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert key_source_message(empty) == FOLDER_MESSAGE
+    assert key_source_message("pkcs11:token=Rutoken;object=ivanova") == TOKEN_MESSAGE
+    (tmp_path / "librtpkcs11ecp.so").write_bytes(b"\x7fELF")
+    assert key_source_message(tmp_path / "librtpkcs11ecp.so") == TOKEN_MESSAGE
+    # A certificate without its key, PEM and DER (.cer as КриптоПро and the УЦ give it).
+    (tmp_path / "ivanova.crt").write_bytes(gpki.s256.cert_pem)
+    _, _, der = pem.unarmor(gpki.s256.cert_pem)
+    (tmp_path / "ivanova.cer").write_bytes(der)
+    assert key_source_message(tmp_path / "ivanova.crt") == CERT_ONLY_MESSAGE
+    assert key_source_message(tmp_path / "ivanova.cer") == CERT_ONLY_MESSAGE
+    # Real GOST containers pass: PKCS#12 (AES and ТК26 PBE), a PEM pair, a PEM key alone (PEM reading tells).
+    for name, data in (("a.p12", gpki.s256.p12(P12_PASSWORD)), ("b.pfx", gpki.s512.p12(P12_PASSWORD, gost_pbe=True)),
+                       ("pair.pem", gpki.s256.pair_pem), ("only.key", gpki.s256.key_pem)):
+        (tmp_path / name).write_bytes(data)
+        assert key_source_message(tmp_path / name) is None, name
+    assert key_source_message(tmp_path / "missing.p12") is None  # the caller's read says «не найден»
+    for msg in (CRYPTOPRO_MESSAGE, TOKEN_MESSAGE, CERT_ONLY_MESSAGE):
+        assert ".pfx" in msg and "PEM" in msg
+    assert "ГОСТ" in TOKEN_MESSAGE and "ГОСТ" in CERT_ONLY_MESSAGE

@@ -68,6 +68,10 @@ def test_bad_inputs_write_nothing(files: Path, capsys: pytest.CaptureFixture[str
         (folder / name).write_bytes(b"\x30\x00")
     code, _, err = run(capsys, "sign", str(pdf), "--p12", str(folder / "primary.key"), "--out", str(out))
     assert code == 2 and "КриптоПро" in err and not out.exists()
+    code, _, err = run(capsys, "sign", str(pdf), "--p12", str(files / "root.pem"), "--out", str(out))
+    assert code == 2 and "только сертификат" in err and ".pfx" in err and not out.exists()
+    code, _, err = run(capsys, "sign", str(pdf), "--p12", "pkcs11:token=Rutoken", "--out", str(out))
+    assert code == 2 and "токене" in err and not out.exists()
     code, _, err = run(capsys, "sign", str(pdf), "--p12", str(files / "doc.p12"), "--out", str(out),
                        "--tsa", "http://127.0.0.1:9/tsa")
     assert code == 2 and "Штамп времени" in err and not out.exists()

@@ -7,6 +7,7 @@ are cleared as soon as they have been handed over.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,11 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
+from desktop.views.runtime.workers import run_in_pool
 
 KEEP_TEXT = "Не запрашивать пароль до конца сеанса"
 KEEP_HINT = ("Ключ останется открытым только в памяти программы и будет забыт при блокировке "
              "или закрытии; на диск пароль не записывается.")
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
+#: what the import reads: PKCS#12 (also with ГОСТ algorithms) or PEM; .cer/.crt are offered so that
+#: picking a certificate without its key gets the message on what to export instead
+KEY_FILTER = "Сертификат с ключом (*.p12 *.pfx *.pem *.key *.crt *.cer);;Все файлы (*)"
 
 
 class CertImportDialog(QDialog):
@@ -40,7 +45,7 @@ class CertImportDialog(QDialog):
         self.setMinimumWidth(520)
         self.path = QLineEdit()
         self.path.setObjectName("p12_path")
-        self.path.setPlaceholderText(tr("Файл .p12 или .pfx с закрытым ключом"))
+        self.path.setPlaceholderText(tr("Файл .p12/.pfx или PEM с закрытым ключом"))
         browse = QPushButton(tr("Выбрать…"))
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -72,10 +77,21 @@ class CertImportDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, tr("Файл сертификата"), "",
-                                              tr("Сертификат с ключом (*.p12 *.pfx);;Все файлы (*)"))
+        path, _ = QFileDialog.getOpenFileName(self, tr("Файл сертификата"), "", tr(KEY_FILTER))
         if path:
             self.path.setText(path)
+            self.check_path(path)
+
+    def check_path(self, path: str) -> None:
+        """Tell at once when the picked file cannot be a key here (a КриптоПро container, a
+        folder, a token, a certificate without its key); the check reads the file in the pool."""
+        from desktop.documents.gost_keys import key_source_message
+
+        def checked(msg: str | None) -> None:
+            if msg and shiboken6.isValid(self) and self.path.text().strip() == path:
+                self.show_error(tr(msg))
+
+        run_in_pool(lambda: key_source_message(path), checked, lambda _exc: None)
 
     def submit(self) -> None:
         path = self.path.text().strip()

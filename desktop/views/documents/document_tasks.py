@@ -284,6 +284,17 @@ class Imported:
     signer: P12Signer | None  # kept for the session when asked
 
 
+def read_key_file(path: str) -> bytes:
+    """The certificate file's bytes, or the message on what to pick instead when it cannot be a
+    key here (gost_keys.key_source_message, the check ``frmr sign --p12`` makes too)."""
+    from desktop.documents.gost_keys import key_source_message
+
+    msg = key_source_message(path)
+    if msg:
+        raise UserError(tr(msg))
+    return read_any(path, 1024 * 1024)
+
+
 def import_certificate(repo: RecordRepository, data: bytes, password: str, keep: bool) -> Imported:
     """Check and keep the .p12 (archive.import_p12), and its public details for the reminder.
 
@@ -349,17 +360,18 @@ def open_signer(p12: bytes | None, password: str, roots_file: str | None = None)
 
 def sign_documents(todo: ToSign, signer: P12Signer | None, password: str, visible: bool,
                    tsa_url: str | None, progress: Callable[[int, int, str], None],
-                   roots_file: str | None = None) -> Signed:
+                   roots_file: str | None = None, cancel: threading.Event | None = None) -> Signed:
     """Open the key once (one password for the whole batch), check the certificate, sign all.
 
     A refused certificate (expired, not yet valid, wrong key usage) raises before any file is
-    signed; a damaged file fails alone (BatchItem.error) and the others go on.
+    signed; a damaged file fails alone (BatchItem.error) and the others go on. ``cancel`` stops
+    the batch between documents: the ones signed by then are kept, the rest stay unsigned.
     """
     from desktop.documents.signing import PdfSignOptions, sign_batch
 
     signer = signer or open_signer(todo.p12, password, roots_file)
     docs = [(str(r.get("title") or ""), data) for r, data in zip(todo.rows, todo.files, strict=True)]
-    result = sign_batch(signer, docs, PdfSignOptions(visible=visible, tsa_url=tsa_url or None), progress)
+    result = sign_batch(signer, docs, PdfSignOptions(visible=visible, tsa_url=tsa_url or None), progress, cancel)
     return Signed(signer, result, todo.rows, todo.files)
 
 
@@ -370,7 +382,8 @@ def store_signed(repo: RecordRepository, signed: Signed) -> list[str]:
     from desktop.documents.archive import store_signed as keep
 
     ids = []
-    for row, original, item in zip(signed.rows, signed.files, signed.result.items, strict=True):
+    done = len(signed.result.items)  # fewer than the rows when the batch was cancelled
+    for row, original, item in zip(signed.rows[:done], signed.files[:done], signed.result.items, strict=True):
         if not item.ok or item.data is None:
             continue
         title = str(row.get("title") or "")

@@ -2,12 +2,13 @@
 
 One password for the batch (or the signer kept for the session), the files the server alone
 had downloaded first, signing in the pool with a progress bar, the signed copies stored in the
-vault by the DB worker. The core signs a batch to the end, so there is nothing to cancel and
-nothing half-signed.
+vault by the DB worker. «Отмена» sets an Event the core looks at between documents: the ones
+signed by then are stored, the rest stay unsigned, nothing is half-signed.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -35,6 +36,8 @@ class Signing(QObject):
         self.view = view
         self.relay = _Steps(self)
         self.relay.step.connect(self._on_progress)
+        #: the running batch's cancel flag («Отмена» in the progress dialog sets it)
+        self.cancel: threading.Event | None = None
 
     def sign_selected(self) -> None:
         view = self.view
@@ -61,9 +64,12 @@ class Signing(QObject):
         tsa = str(store.settings.get("tsa_url") or "") or None
         roots = view._roots_file()
         relay = self.relay
-        progress = QProgressDialog(tr("Подписание документов…"), "", 0, len(rows), view)
+        cancel = threading.Event()
+        self.cancel = cancel
+        progress = QProgressDialog(tr("Подписание документов…"), tr("Отмена"), 0, len(rows), view)
         progress.setWindowTitle(tr("Подписать электронно"))
-        progress.setCancelButton(None)  # the core signs a batch to the end; nothing half-signed
+        progress.setAutoReset(False)
+        progress.canceled.connect(cancel.set)  # the core stops after the document in hand
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
         progress.setAutoClose(False)
@@ -81,7 +87,11 @@ class Signing(QObject):
             view.sign_button.setEnabled(True)
             failures = signed.result.failed
             done = len(signed.result.items) - len(failures)
-            view._stored(ids, tr("Подписано документов: {n}.").format(n=done))
+            if signed.result.cancelled:
+                view._stored(ids, tr("Подписание отменено: подписано {n} из {total}.").format(
+                    n=done, total=signed.result.total))
+            else:
+                view._stored(ids, tr("Подписано документов: {n}.").format(n=done))
             warnings = list(signed.result.check.warnings) if signed.result.check else []
             if warnings:
                 view.banner.show_message(view.banner.text() + "\n" + "\n".join(warnings), WARNING_STYLE)
@@ -96,12 +106,14 @@ class Signing(QObject):
             if keep:
                 view.keys().keep(signed.signer)
             if view.progress is not None:
+                view.progress.setCancelButton(None)  # the signed copies are stored either way
                 view.progress.setLabelText(tr("Сохранение в хранилище…"))
             op = store.write_with("document", lambda r: tasks.store_signed(r, signed), parent=view)
             op.success(lambda ids: stored(ids, signed)).failure(failed)
 
         def fetched(todo: tasks.ToSign) -> None:
-            run_in_pool(lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit, roots),
+            run_in_pool(lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit, roots,
+                                                     cancel),
                         signed_ok, failed)
 
         store.worker.submit(lambda: tasks.fetch_for_signing(repo, rows), fetched, failed)
@@ -109,7 +121,7 @@ class Signing(QObject):
     @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, name: str) -> None:
         progress = self.view.progress
-        if progress is not None:
+        if progress is not None and not progress.wasCanceled():
             progress.setMaximum(total)
             progress.setValue(done)
             progress.setLabelText(tr("Подписано {done} из {total}: {name}").format(

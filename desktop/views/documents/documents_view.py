@@ -380,7 +380,7 @@ class DocumentsView(QWidget):
             repo = store.repo
             store.worker.submit(lambda: tasks.import_certificate(repo, data, password, keep), imported, failed)
 
-        run_in_pool(lambda: tasks.read_any(path, 1024 * 1024), read_done, failed)
+        run_in_pool(lambda: tasks.read_key_file(path), read_done, failed)
 
     # -- generate --------------------------------------------------------------------------
     def open_generate(self) -> None:
