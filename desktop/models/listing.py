@@ -103,10 +103,17 @@ def search_migration_sql() -> str:
         for f in spec.fields:
             if f.column:
                 expr = f"CAST({f.name} AS REAL)" if _numeric(f) else f.name
-                out.append(f"CREATE INDEX ix_list_{name}_{f.name} ON {table_name(name)} ({expr});")
+                out.append(f"CREATE INDEX IF NOT EXISTS ix_list_{name}_{f.name} ON {table_name(name)} ({expr});")
     out.append("")
     for name in sorted(ENTITIES):
         t, s = table_name(name), search_table(name)
+        # Rebuilt whole if present: a file whose schema number was set back (an older release's
+        # copy restored over a newer one) runs this migration again, and a second backfill into
+        # an existing contentless index would double every entry.
+        out.append(f"DROP TRIGGER IF EXISTS {s}_insert;")
+        out.append(f"DROP TRIGGER IF EXISTS {s}_update;")
+        out.append(f"DROP TRIGGER IF EXISTS {s}_delete;")
+        out.append(f"DROP TABLE IF EXISTS {s};")
         out.append(f"CREATE VIRTUAL TABLE {s} USING fts5(body, tokenize='trigram', content='', "
                    "contentless_delete=1);")
         out.append(f"INSERT INTO {s}(rowid, body) SELECT t.rowid, {body_expr(name, 't')} FROM {t} AS t;")

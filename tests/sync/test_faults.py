@@ -285,7 +285,7 @@ def test_queued_ops_of_an_older_vault_schema_still_go_out(server, org, proxy, tm
     doc.repo.edit("person", pid, {"email": "queued-by-old@example.ru"})
     doc.close()
     # make the file look like the previous release left it: no sync tables, schema 2
-    from desktop.vault.store import _raw_connect
+    from desktop.vault.store import LATEST_SCHEMA, _raw_connect
 
     conn = _raw_connect(doc.folder / "vault.db", doc.key)
     conn.execute("DROP TABLE sync_row")
@@ -293,7 +293,7 @@ def test_queued_ops_of_an_older_vault_schema_still_go_out(server, org, proxy, tm
     conn.execute("PRAGMA user_version = 2")
     conn.close()
     doc.reopen()
-    assert doc.vault.schema_version == 3
+    assert doc.vault.schema_version == LATEST_SCHEMA
     assert [json.loads(o["fields"]) for o in doc.repo.outbox("pending")] == [{"email": "queued-by-old@example.ru"}]
     assert doc.sync().outcome == "converged"
     assert server["db"].rows(pid)[pid]["data"]["email"] == "queued-by-old@example.ru"

@@ -6,75 +6,115 @@
 -- Search: one FTS5 trigram index per entity (rowid = the record row's rowid), kept by
 -- triggers; contentless, so the text is not stored twice.
 
-CREATE INDEX ix_list_person_snils ON rec_person (snils);
-CREATE INDEX ix_list_person_last_name ON rec_person (last_name);
-CREATE INDEX ix_list_person_first_name ON rec_person (first_name);
-CREATE INDEX ix_list_person_patronymic ON rec_person (patronymic);
-CREATE INDEX ix_list_person_birth_date ON rec_person (birth_date);
-CREATE INDEX ix_list_employment_org_name ON rec_employment (org_name);
-CREATE INDEX ix_list_employment_position_code ON rec_employment (position_code);
-CREATE INDEX ix_list_employment_position_type ON rec_employment (position_type);
-CREATE INDEX ix_list_employment_contract_kind ON rec_employment (contract_kind);
-CREATE INDEX ix_list_employment_rate ON rec_employment (CAST(rate AS REAL));
-CREATE INDEX ix_list_employment_begin_date ON rec_employment (begin_date);
-CREATE INDEX ix_list_employment_end_date ON rec_employment (end_date);
-CREATE INDEX ix_list_employment_profile ON rec_employment (profile);
-CREATE INDEX ix_list_employment_status ON rec_employment (status);
+CREATE INDEX IF NOT EXISTS ix_list_person_snils ON rec_person (snils);
+CREATE INDEX IF NOT EXISTS ix_list_person_last_name ON rec_person (last_name);
+CREATE INDEX IF NOT EXISTS ix_list_person_first_name ON rec_person (first_name);
+CREATE INDEX IF NOT EXISTS ix_list_person_patronymic ON rec_person (patronymic);
+CREATE INDEX IF NOT EXISTS ix_list_person_birth_date ON rec_person (birth_date);
+CREATE INDEX IF NOT EXISTS ix_list_employment_org_name ON rec_employment (org_name);
+CREATE INDEX IF NOT EXISTS ix_list_employment_position_code ON rec_employment (position_code);
+CREATE INDEX IF NOT EXISTS ix_list_employment_position_type ON rec_employment (position_type);
+CREATE INDEX IF NOT EXISTS ix_list_employment_contract_kind ON rec_employment (contract_kind);
+CREATE INDEX IF NOT EXISTS ix_list_employment_rate ON rec_employment (CAST(rate AS REAL));
+CREATE INDEX IF NOT EXISTS ix_list_employment_begin_date ON rec_employment (begin_date);
+CREATE INDEX IF NOT EXISTS ix_list_employment_end_date ON rec_employment (end_date);
+CREATE INDEX IF NOT EXISTS ix_list_employment_profile ON rec_employment (profile);
+CREATE INDEX IF NOT EXISTS ix_list_employment_status ON rec_employment (status);
 
+DROP TRIGGER IF EXISTS search_accreditation_insert;
+DROP TRIGGER IF EXISTS search_accreditation_update;
+DROP TRIGGER IF EXISTS search_accreditation_delete;
+DROP TABLE IF EXISTS search_accreditation;
 CREATE VIRTUAL TABLE search_accreditation USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_accreditation(rowid, body) SELECT t.rowid, concat_ws(' ', t.protocol_number, strftime('%d.%m.%Y', t.protocol_date), t.registry_number, strftime('%d.%m.%Y', t.valid_until), t.issuer) FROM rec_accreditation AS t;
 CREATE TRIGGER search_accreditation_insert AFTER INSERT ON rec_accreditation BEGIN INSERT INTO search_accreditation(rowid, body) VALUES (new.rowid, concat_ws(' ', new.protocol_number, strftime('%d.%m.%Y', new.protocol_date), new.registry_number, strftime('%d.%m.%Y', new.valid_until), new.issuer)); END;
 CREATE TRIGGER search_accreditation_update AFTER UPDATE ON rec_accreditation BEGIN DELETE FROM search_accreditation WHERE rowid = old.rowid; INSERT INTO search_accreditation(rowid, body) VALUES (new.rowid, concat_ws(' ', new.protocol_number, strftime('%d.%m.%Y', new.protocol_date), new.registry_number, strftime('%d.%m.%Y', new.valid_until), new.issuer)); END;
 CREATE TRIGGER search_accreditation_delete AFTER DELETE ON rec_accreditation BEGIN DELETE FROM search_accreditation WHERE rowid = old.rowid; END;
 
+DROP TRIGGER IF EXISTS search_application_insert;
+DROP TRIGGER IF EXISTS search_application_update;
+DROP TRIGGER IF EXISTS search_application_delete;
+DROP TABLE IF EXISTS search_application;
 CREATE VIRTUAL TABLE search_application USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_application(rowid, body) SELECT t.rowid, concat_ws(' ', strftime('%d.%m.%Y', t.submitted_at), t.confirmation_number) FROM rec_application AS t;
 CREATE TRIGGER search_application_insert AFTER INSERT ON rec_application BEGIN INSERT INTO search_application(rowid, body) VALUES (new.rowid, concat_ws(' ', strftime('%d.%m.%Y', new.submitted_at), new.confirmation_number)); END;
 CREATE TRIGGER search_application_update AFTER UPDATE ON rec_application BEGIN DELETE FROM search_application WHERE rowid = old.rowid; INSERT INTO search_application(rowid, body) VALUES (new.rowid, concat_ws(' ', strftime('%d.%m.%Y', new.submitted_at), new.confirmation_number)); END;
 CREATE TRIGGER search_application_delete AFTER DELETE ON rec_application BEGIN DELETE FROM search_application WHERE rowid = old.rowid; END;
 
+DROP TRIGGER IF EXISTS search_category_insert;
+DROP TRIGGER IF EXISTS search_category_update;
+DROP TRIGGER IF EXISTS search_category_delete;
+DROP TABLE IF EXISTS search_category;
 CREATE VIRTUAL TABLE search_category USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_category(rowid, body) SELECT t.rowid, concat_ws(' ', strftime('%d.%m.%Y', t.begin_date), strftime('%d.%m.%Y', t.end_date), t.order_number) FROM rec_category AS t;
 CREATE TRIGGER search_category_insert AFTER INSERT ON rec_category BEGIN INSERT INTO search_category(rowid, body) VALUES (new.rowid, concat_ws(' ', strftime('%d.%m.%Y', new.begin_date), strftime('%d.%m.%Y', new.end_date), new.order_number)); END;
 CREATE TRIGGER search_category_update AFTER UPDATE ON rec_category BEGIN DELETE FROM search_category WHERE rowid = old.rowid; INSERT INTO search_category(rowid, body) VALUES (new.rowid, concat_ws(' ', strftime('%d.%m.%Y', new.begin_date), strftime('%d.%m.%Y', new.end_date), new.order_number)); END;
 CREATE TRIGGER search_category_delete AFTER DELETE ON rec_category BEGIN DELETE FROM search_category WHERE rowid = old.rowid; END;
 
+DROP TRIGGER IF EXISTS search_certificate_insert;
+DROP TRIGGER IF EXISTS search_certificate_update;
+DROP TRIGGER IF EXISTS search_certificate_delete;
+DROP TABLE IF EXISTS search_certificate;
 CREATE VIRTUAL TABLE search_certificate USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_certificate(rowid, body) SELECT t.rowid, concat_ws(' ', t.cert_series, t.cert_number, strftime('%d.%m.%Y', t.issue_date), strftime('%d.%m.%Y', t.valid_until), t.issuer) FROM rec_certificate AS t;
 CREATE TRIGGER search_certificate_insert AFTER INSERT ON rec_certificate BEGIN INSERT INTO search_certificate(rowid, body) VALUES (new.rowid, concat_ws(' ', new.cert_series, new.cert_number, strftime('%d.%m.%Y', new.issue_date), strftime('%d.%m.%Y', new.valid_until), new.issuer)); END;
 CREATE TRIGGER search_certificate_update AFTER UPDATE ON rec_certificate BEGIN DELETE FROM search_certificate WHERE rowid = old.rowid; INSERT INTO search_certificate(rowid, body) VALUES (new.rowid, concat_ws(' ', new.cert_series, new.cert_number, strftime('%d.%m.%Y', new.issue_date), strftime('%d.%m.%Y', new.valid_until), new.issuer)); END;
 CREATE TRIGGER search_certificate_delete AFTER DELETE ON rec_certificate BEGIN DELETE FROM search_certificate WHERE rowid = old.rowid; END;
 
+DROP TRIGGER IF EXISTS search_document_insert;
+DROP TRIGGER IF EXISTS search_document_update;
+DROP TRIGGER IF EXISTS search_document_delete;
+DROP TABLE IF EXISTS search_document;
 CREATE VIRTUAL TABLE search_document USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_document(rowid, body) SELECT t.rowid, concat_ws(' ', t.kind, t.title, strftime('%d.%m.%Y', t.created_at), t.size) FROM rec_document AS t;
 CREATE TRIGGER search_document_insert AFTER INSERT ON rec_document BEGIN INSERT INTO search_document(rowid, body) VALUES (new.rowid, concat_ws(' ', new.kind, new.title, strftime('%d.%m.%Y', new.created_at), new.size)); END;
 CREATE TRIGGER search_document_update AFTER UPDATE ON rec_document BEGIN DELETE FROM search_document WHERE rowid = old.rowid; INSERT INTO search_document(rowid, body) VALUES (new.rowid, concat_ws(' ', new.kind, new.title, strftime('%d.%m.%Y', new.created_at), new.size)); END;
 CREATE TRIGGER search_document_delete AFTER DELETE ON rec_document BEGIN DELETE FROM search_document WHERE rowid = old.rowid; END;
 
+DROP TRIGGER IF EXISTS search_education_insert;
+DROP TRIGGER IF EXISTS search_education_update;
+DROP TRIGGER IF EXISTS search_education_delete;
+DROP TABLE IF EXISTS search_education;
 CREATE VIRTUAL TABLE search_education USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_education(rowid, body) SELECT t.rowid, concat_ws(' ', t.institution, t.qualification, strftime('%d.%m.%Y', t.end_date), t.doc_series, t.doc_number) FROM rec_education AS t;
 CREATE TRIGGER search_education_insert AFTER INSERT ON rec_education BEGIN INSERT INTO search_education(rowid, body) VALUES (new.rowid, concat_ws(' ', new.institution, new.qualification, strftime('%d.%m.%Y', new.end_date), new.doc_series, new.doc_number)); END;
 CREATE TRIGGER search_education_update AFTER UPDATE ON rec_education BEGIN DELETE FROM search_education WHERE rowid = old.rowid; INSERT INTO search_education(rowid, body) VALUES (new.rowid, concat_ws(' ', new.institution, new.qualification, strftime('%d.%m.%Y', new.end_date), new.doc_series, new.doc_number)); END;
 CREATE TRIGGER search_education_delete AFTER DELETE ON rec_education BEGIN DELETE FROM search_education WHERE rowid = old.rowid; END;
 
+DROP TRIGGER IF EXISTS search_employment_insert;
+DROP TRIGGER IF EXISTS search_employment_update;
+DROP TRIGGER IF EXISTS search_employment_delete;
+DROP TABLE IF EXISTS search_employment;
 CREATE VIRTUAL TABLE search_employment USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_employment(rowid, body) SELECT t.rowid, concat_ws(' ', t.org_name, t.org_inn, t.org_ogrn, t.org_kpp, t.subdivision, replace(t.rate, '.', ','), strftime('%d.%m.%Y', t.begin_date), strftime('%d.%m.%Y', t.end_date), t.end_reason, t.contract_number, t.order_number, t.profile) FROM rec_employment AS t;
 CREATE TRIGGER search_employment_insert AFTER INSERT ON rec_employment BEGIN INSERT INTO search_employment(rowid, body) VALUES (new.rowid, concat_ws(' ', new.org_name, new.org_inn, new.org_ogrn, new.org_kpp, new.subdivision, replace(new.rate, '.', ','), strftime('%d.%m.%Y', new.begin_date), strftime('%d.%m.%Y', new.end_date), new.end_reason, new.contract_number, new.order_number, new.profile)); END;
 CREATE TRIGGER search_employment_update AFTER UPDATE ON rec_employment BEGIN DELETE FROM search_employment WHERE rowid = old.rowid; INSERT INTO search_employment(rowid, body) VALUES (new.rowid, concat_ws(' ', new.org_name, new.org_inn, new.org_ogrn, new.org_kpp, new.subdivision, replace(new.rate, '.', ','), strftime('%d.%m.%Y', new.begin_date), strftime('%d.%m.%Y', new.end_date), new.end_reason, new.contract_number, new.order_number, new.profile)); END;
 CREATE TRIGGER search_employment_delete AFTER DELETE ON rec_employment BEGIN DELETE FROM search_employment WHERE rowid = old.rowid; END;
 
+DROP TRIGGER IF EXISTS search_nmo_insert;
+DROP TRIGGER IF EXISTS search_nmo_update;
+DROP TRIGGER IF EXISTS search_nmo_delete;
+DROP TABLE IF EXISTS search_nmo;
 CREATE VIRTUAL TABLE search_nmo USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_nmo(rowid, body) SELECT t.rowid, concat_ws(' ', strftime('%d.%m.%Y', t.event_date), t.title, t.provider, replace(t.credits, '.', ','), t.document_number) FROM rec_nmo AS t;
 CREATE TRIGGER search_nmo_insert AFTER INSERT ON rec_nmo BEGIN INSERT INTO search_nmo(rowid, body) VALUES (new.rowid, concat_ws(' ', strftime('%d.%m.%Y', new.event_date), new.title, new.provider, replace(new.credits, '.', ','), new.document_number)); END;
 CREATE TRIGGER search_nmo_update AFTER UPDATE ON rec_nmo BEGIN DELETE FROM search_nmo WHERE rowid = old.rowid; INSERT INTO search_nmo(rowid, body) VALUES (new.rowid, concat_ws(' ', strftime('%d.%m.%Y', new.event_date), new.title, new.provider, replace(new.credits, '.', ','), new.document_number)); END;
 CREATE TRIGGER search_nmo_delete AFTER DELETE ON rec_nmo BEGIN DELETE FROM search_nmo WHERE rowid = old.rowid; END;
 
+DROP TRIGGER IF EXISTS search_person_insert;
+DROP TRIGGER IF EXISTS search_person_update;
+DROP TRIGGER IF EXISTS search_person_delete;
+DROP TABLE IF EXISTS search_person;
 CREATE VIRTUAL TABLE search_person USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_person(rowid, body) SELECT t.rowid, concat_ws(' ', t.snils, substr(t.snils,1,3)||'-'||substr(t.snils,4,3)||'-'||substr(t.snils,7,3)||' '||substr(t.snils,10,2), t.last_name, t.first_name, t.patronymic, strftime('%d.%m.%Y', t.birth_date), t.inn, t.phone, t.email, t.id_doc_series, t.id_doc_number, t.id_doc_issuer) FROM rec_person AS t;
 CREATE TRIGGER search_person_insert AFTER INSERT ON rec_person BEGIN INSERT INTO search_person(rowid, body) VALUES (new.rowid, concat_ws(' ', new.snils, substr(new.snils,1,3)||'-'||substr(new.snils,4,3)||'-'||substr(new.snils,7,3)||' '||substr(new.snils,10,2), new.last_name, new.first_name, new.patronymic, strftime('%d.%m.%Y', new.birth_date), new.inn, new.phone, new.email, new.id_doc_series, new.id_doc_number, new.id_doc_issuer)); END;
 CREATE TRIGGER search_person_update AFTER UPDATE ON rec_person BEGIN DELETE FROM search_person WHERE rowid = old.rowid; INSERT INTO search_person(rowid, body) VALUES (new.rowid, concat_ws(' ', new.snils, substr(new.snils,1,3)||'-'||substr(new.snils,4,3)||'-'||substr(new.snils,7,3)||' '||substr(new.snils,10,2), new.last_name, new.first_name, new.patronymic, strftime('%d.%m.%Y', new.birth_date), new.inn, new.phone, new.email, new.id_doc_series, new.id_doc_number, new.id_doc_issuer)); END;
 CREATE TRIGGER search_person_delete AFTER DELETE ON rec_person BEGIN DELETE FROM search_person WHERE rowid = old.rowid; END;
 
+DROP TRIGGER IF EXISTS search_request_insert;
+DROP TRIGGER IF EXISTS search_request_update;
+DROP TRIGGER IF EXISTS search_request_delete;
+DROP TABLE IF EXISTS search_request;
 CREATE VIRTUAL TABLE search_request USING fts5(body, tokenize='trigram', content='', contentless_delete=1);
 INSERT INTO search_request(rowid, body) SELECT t.rowid, concat_ws(' ', t.org_name, t.org_inn, t.kind, strftime('%d.%m.%Y', t.received_at)) FROM rec_request AS t;
 CREATE TRIGGER search_request_insert AFTER INSERT ON rec_request BEGIN INSERT INTO search_request(rowid, body) VALUES (new.rowid, concat_ws(' ', new.org_name, new.org_inn, new.kind, strftime('%d.%m.%Y', new.received_at))); END;
