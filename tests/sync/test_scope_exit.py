@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from desktop.models.checkdigits import make_inn10, make_ogrn, make_snils
-from desktop.models.repository import get_meta, table
+from desktop.models.repository import get_meta, remember_account, table
 from desktop.models.schema import ENTITIES
 from desktop.sync import decisions
 from desktop.sync.auth import CURSOR_KEY
@@ -70,8 +70,10 @@ def rows_of(r: Replica, pid: str) -> dict[str, str]:
 
 @pytest.fixture
 def offline(tmp_path: Path) -> Iterator[Replica]:
-    """A replica whose server is never reached: the tests feed its pull pages by hand."""
+    """An HR clerk's replica whose server is never reached: the tests feed its pull pages by hand."""
     r = Replica(tmp_path / "v", "http://127.0.0.1:9")
+    with r.vault.begin() as conn:  # what the login would have stored: the offline rules are the clerk's
+        remember_account(conn, "hr", [{"inn": "7707083893", "name": "ГКБ № 1"}])
     yield r
     r.close()
 
