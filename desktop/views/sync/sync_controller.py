@@ -82,6 +82,8 @@ class SyncController(QObject):
         self.engine_options = engine_options or {}
         self.online: bool | None = None
         self.running = False
+        #: start() was called: edits may trigger syncs
+        self.started = False
         self._again = False
         self._sync_op: Op | None = None
         #: the last status read off the GUI thread (counts, server, last sync)
@@ -101,6 +103,7 @@ class SyncController(QObject):
 
     # -- triggers ---------------------------------------------------------------------------
     def start(self) -> None:
+        self.started = True
         self.periodic.start()
         self.refresh_status()
         self.sync_now()
@@ -117,7 +120,10 @@ class SyncController(QObject):
     def notify_edit(self) -> None:
         """Call after every local save: the sync follows once the person pauses."""
         self.refresh_status()
-        self.debounce.start()
+        if self.started:
+            # Not before start(): in the demo the server is still starting and logging the
+            # doctor in, and a sync then would only report «Сервер не задан».
+            self.debounce.start()
 
     @Slot()
     def sync_now(self) -> None:
