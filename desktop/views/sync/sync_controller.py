@@ -120,10 +120,7 @@ class SyncController(QObject):
     def notify_edit(self) -> None:
         """Call after every local save: the sync follows once the person pauses."""
         self.refresh_status()
-        if self.started:
-            # Not before start(): in the demo the server is still starting and logging the
-            # doctor in, and a sync then would only report «Сервер не задан».
-            self.debounce.start()
+        self.debounce.start()
 
     @Slot()
     def sync_now(self) -> None:

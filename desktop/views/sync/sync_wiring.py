@@ -111,8 +111,10 @@ class SyncWiring(QObject):
         ctl.synced.connect(self._synced)
         # A local write (any op that says it touched the outbox) is followed by a sync once the
         # person pauses; the controller's own syncs announce the same and are not an edit.
+        # Not before the controller is started: in the demo the server is still starting and
+        # logging the doctor in, and a sync then would only report «Сервер не задан».
         subscribe(ctl, lambda changes, initiator: ctl.notify_edit()
-                  if changes.outbox and initiator is not ctl else None)
+                  if changes.outbox and initiator is not ctl and ctl.started else None)
         if self.demo and self.demo_server is None:
             from desktop.sync.embedded import start_demo
 
