@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 from desktop.demo import DEMO_PROFILE_NAME
+from desktop.documents import gost_keys
 from desktop.models import reminders
 from desktop.models.schema import ENTITIES
 from desktop.views.access import consent_view, first_start
@@ -47,6 +48,7 @@ def indirect_keys() -> set[str]:
     keys.update(first_start.STEPS, notifications_view.NotificationsModel.HEADERS)
     keys.update(what for _f, what in reminders.EXPIRING.values())
     keys.update(record_form._PLACEHOLDERS.values())
+    keys.update(gost_keys.KEY_SOURCE_MESSAGES)  # shown in the certificate import dialog through tr()
     for spec in ENTITIES.values():
         keys.update((spec.label, spec.plural))
         for f in spec.fields:
