@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
-from desktop.vault.errors import ProfileError, VaultError
+from desktop.vault.errors import ProfileError
 from desktop.vault.profiles import Profile, create_profile, read_profile, write_profile
 from desktop.views.access.consent_view import ConsentView
-from desktop.views.runtime.workers import run_in_pool
+from desktop.views.runtime.errors import explain
+from desktop.views.runtime.ops import Op
 from desktop.views.widgets.passphrase_input import PassphraseInput
 
 if TYPE_CHECKING:
@@ -216,7 +216,8 @@ class FirstStartWizard(QWidget):
         self.next_button.setEnabled(False)
         self.back_button.setEnabled(False)
         root, folder, name = self.root, self.folder, self.name.text().strip()
-        run_in_pool(lambda: _create(root, folder, name, p), self._created, self._create_failed)
+        Op(self, lambda: _create(root, folder, name, p), pool=True).success(self._created).failure(
+            self._create_failed).run()
 
     def _created(self, result: tuple[Profile, Vault, str]) -> None:
         self.profile, self.vault, recovery = result
@@ -228,11 +229,7 @@ class FirstStartWizard(QWidget):
         self._update_buttons()
         if isinstance(exc, ProfileError):  # e.g. the name is taken: back to step 1
             self._go(0)
-            self._error(str(exc))
-        elif isinstance(exc, VaultError):
-            self._error(str(exc))
-        else:
-            self._error(describe_unexpected(exc))
+        self._error(explain(exc).text)
 
     def _done(self) -> None:
         self.recovery.clear()  # shown once: do not keep it in a widget any longer than needed

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import LANGUAGES, tr
-from desktop.vault.errors import VaultError, WrongPassphrase
+from desktop.vault.errors import WrongPassphrase
 from desktop.vault.profiles import save_settings
-from desktop.views.runtime.workers import run_in_pool
+from desktop.views.runtime.errors import explain
+from desktop.views.runtime.ops import Op
 from desktop.views.widgets.passphrase_input import PassphraseInput
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ class SettingsView(QWidget):
         self.change_button.setEnabled(False)
         self.change_label.setText(tr("Смена фразы…"))
         change = self._change
-        run_in_pool(lambda: change(old, new), self._changed, self._change_failed)
+        Op(self, lambda: change(old, new), pool=True).success(self._changed).failure(self._change_failed).run()
 
     def _changed(self, _r: object) -> None:
         self.change_button.setEnabled(True)
@@ -214,10 +214,8 @@ class SettingsView(QWidget):
         self.change_button.setEnabled(True)
         if isinstance(exc, WrongPassphrase):
             self.change_label.setText(tr("Текущая фраза неверна — фраза не изменена."))
-        elif isinstance(exc, VaultError):
-            self.change_label.setText(f"{exc}. {exc.hint}".strip())
         else:
-            self.change_label.setText(describe_unexpected(exc))
+            self.change_label.setText(explain(exc).sentences())
 
     # -- the vault check ---------------------------------------------------------------------
     def check_vault(self) -> None:
@@ -253,8 +251,5 @@ class SettingsView(QWidget):
             return
         self.check_button.setEnabled(True)
         self.check_label.setStyleSheet("color: #b00020;")
-        if isinstance(exc, VaultError):
-            text = f"{str(exc).rstrip('.')}. {exc.hint}".strip()
-        else:
-            text = describe_unexpected(exc)
-        self.check_label.setText(tr("Проверить хранилище не удалось: {reason}").format(reason=text))
+        reason = explain(exc).sentences()
+        self.check_label.setText(tr("Проверить хранилище не удалось: {reason}").format(reason=reason))

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
-from desktop.vault.errors import DamagedVault, TooManyAttempts, VaultError
+from desktop.vault.errors import DamagedVault, TooManyAttempts
 from desktop.vault.profiles import Profile
+from desktop.views.runtime.errors import explain
 from desktop.views.widgets.passphrase_input import PassphraseInput
 
 ERROR_STYLE = "color: #b00020;"
@@ -186,17 +186,13 @@ class UnlockView(QWidget):
         self._enable()
         self.passphrase.selectAll()
         self.passphrase.setFocus()
+        said = explain(exc)
+        self._error(said.text, said.hint)
         if isinstance(exc, TooManyAttempts):
-            self._error(str(exc), exc.hint)
             self._start_wait(exc.wait_s)
         elif isinstance(exc, DamagedVault):
-            self._error(str(exc), exc.hint)
             for w in (self.passphrase, self.unlock_button):
                 w.setEnabled(False)
-        elif isinstance(exc, VaultError):
-            self._error(str(exc), exc.hint)
-        else:
-            self._error(describe_unexpected(exc), "")
 
     def _start_wait(self, seconds: float) -> None:
         self._wait_left = int(seconds) + 1

@@ -39,6 +39,10 @@ class Explained:
     def full(self) -> str:
         return f"{self.text} {self.hint}".strip()
 
+    def sentences(self) -> str:
+        """Text and hint as two sentences («Хранилище заблокировано. Откройте…»), for a label."""
+        return f"{self.text.rstrip('.')}. {self.hint}" if self.hint else self.text
+
 
 def _loaded_errors(module: str, *names: str) -> tuple[type[BaseException], ...]:
     # Only modules already imported: an exception of a module nobody imported cannot exist,
