@@ -40,13 +40,14 @@ def settings(ctx: SectionContext) -> QWidget:
 
     from desktop.vault.integrity import check_vault
     from desktop.views.access.settings_view import SettingsView
+    from desktop.views.runtime.ops import Op
 
     store, vault = ctx.store, ctx.vault
     repo = store.repo
 
     def start_check(done: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
         # The DB worker: every page of the file is read, which the GUI thread must not wait on.
-        store.worker.submit(lambda: check_vault(vault, repo), done, failed)
+        Op(view, lambda: check_vault(vault, repo), worker=store.worker).success(done).failure(failed).run()
 
     view = SettingsView(ctx.folder, ctx.settings, vault.change_passphrase, check_vault=start_check)
     view.settings_changed.connect(lambda s: ctx.events.publish(SETTINGS_CHANGED, s))

@@ -24,7 +24,6 @@ from PySide6.QtCore import QAbstractItemModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
 
-from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import language, set_language, tr
 from desktop.vault.profiles import Profile, list_profiles, load_settings, read_profile
 from desktop.views.access.consent_view import ConsentView
@@ -32,8 +31,10 @@ from desktop.views.access.first_start import FirstStartWizard
 from desktop.views.access.profile_chooser import ProfileChooser
 from desktop.views.access.unlock_view import UnlockView
 from desktop.views.runtime import heap, turns
+from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.idle import IdleWatcher
-from desktop.views.runtime.workers import DbWorker, run_in_pool
+from desktop.views.runtime.ops import Op
+from desktop.views.runtime.workers import DbWorker
 from desktop.views.shell.events import SETTINGS_CHANGED, EventBus
 from desktop.views.shell.main_window import MainWindow
 from desktop.views.shell.record_page import RecordPage
@@ -210,7 +211,7 @@ class Session(QObject):
 
     def _wizard_declined(self, profile: Profile, vault: Vault) -> None:
         self.profile = profile
-        self.worker.submit(vault.close)
+        Op(self, vault.close, worker=self.worker).run()
         self.show_unlock()
         view = self.window.current_page()
         if isinstance(view, UnlockView):
@@ -250,7 +251,7 @@ class Session(QObject):
             if isinstance(view, UnlockView) and self.window.current_page() is view:
                 view.show_error(exc)
 
-        run_in_pool(fn, ok, err)
+        Op(self, fn, pool=True).success(ok).failure(err).run()
 
     def _opened(self, vault: Vault, repo: RecordRepository, record_consent: bool = False) -> None:
         from desktop.views.record.record_store import RecordStore
@@ -266,7 +267,8 @@ class Session(QObject):
         store.loaded.connect(self._after_load)
         # Queued before the snapshot: the account is known when the record is shown.
         self.account = Account()
-        self.worker.submit(partial(_read_account, repo), self._account_read, self._load_failed)
+        Op(self, partial(_read_account, repo), worker=self.worker).success(self._account_read).failure(
+            self._load_failed).run()
         store.load(self._load_failed)
         # A login (or a sync after one) may have changed whose vault this is.
         store.reloaded.connect(self._check_account)
@@ -278,7 +280,7 @@ class Session(QObject):
         self.idle.start()
 
     def _load_failed(self, exc: BaseException) -> None:
-        text = describe_unexpected(exc) if not hasattr(exc, "hint") else f"{exc} {exc.hint}"  # type: ignore[attr-defined]
+        text = describe_error(exc)
         self.lock()
         view = self.window.current_page()
         if isinstance(view, UnlockView):
@@ -326,7 +328,7 @@ class Session(QObject):
                 self.account = account
                 self._rebuild()
 
-        self.worker.submit(partial(_read_account, repo), got, lambda _e: None)
+        Op(self, partial(_read_account, repo), worker=self.worker).success(got).failure(lambda _e: None).run()
 
     def context(self, events: EventBus, notifications: NotificationsModel) -> SectionContext:
         store = self.store
@@ -440,7 +442,7 @@ class Session(QObject):
             store.clear()
             store.deleteLater()
         if vault is not None:
-            self.worker.submit(vault.close)
+            Op(self, vault.close, worker=self.worker).run()
         self.window.set_vault_state(False)
         self.window.set_pending(None)
         if self.profile is not None and self.profile.has_vault:
