@@ -20,10 +20,9 @@ from desktop.i18n import tr
 from desktop.models.nsi import NsiRegistry
 from desktop.models.repository import RecordRepository
 from desktop.models.schema import ENTITIES
-from desktop.models.validation import ValidationFailed
 from desktop.vault import secrets
 from desktop.vault.attachments import MAX_ATTACHMENT_BYTES
-from desktop.vault.errors import VaultError
+from desktop.views.runtime.errors import UserError
 
 if TYPE_CHECKING:
     from desktop.documents.nmo import CycleRule, NmoFilter
@@ -34,28 +33,6 @@ if TYPE_CHECKING:
     from desktop.views.record.record_store import RecordStore
 
 Snapshot = dict[str, list[dict[str, Any]]]
-
-
-class UserError(Exception):
-    """A refusal whose ``str()`` is already the Russian message for the person."""
-
-
-def user_message(exc: BaseException) -> str | None:
-    """The message for a known failure, or None for a bug (the caller logs and says so)."""
-    from desktop.documents.fonts import FontMissingError
-    from desktop.documents.pdf import DocumentError
-    from desktop.documents.signing import SignatureError
-
-    if isinstance(exc, ValidationFailed):
-        return "\n".join(exc.errors.values())
-    if isinstance(exc, VaultError):
-        return f"{exc} {exc.hint}".strip()
-    if isinstance(exc, UserError | SignatureError | DocumentError | FontMissingError):
-        return str(exc)
-    if isinstance(exc, OSError):
-        where = f" ({exc.filename})" if exc.filename else ""
-        return tr("Ошибка файла{where}: {reason}").format(where=where, reason=exc.strerror or str(exc))
-    return None
 
 
 def snapshot_of(store: RecordStore) -> Snapshot:

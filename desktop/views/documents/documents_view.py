@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.diagnostics.crash import describe_unexpected
 from desktop.documents.nmo import rule_from_settings
 from desktop.i18n import tr
 from desktop.models.reminders import Reminder
@@ -51,7 +50,8 @@ from desktop.views.documents.documents_signing import Signing
 from desktop.views.documents.generate_dialog import GenerateDialog
 from desktop.views.documents.verify_dialog import VerifyDialog
 from desktop.views.record.record_store import RecordStore
-from desktop.views.runtime.workers import run_in_pool
+from desktop.views.runtime.errors import describe_error
+from desktop.views.runtime.ops import Op
 from desktop.views.widgets.entity_table import ERROR_STYLE, INFO_STYLE, Banner, record_table
 from desktop.views.widgets.pdf_preview import PRINT_DPI, PreviewDialog, PreviewError, print_preview, render_document
 
@@ -305,10 +305,17 @@ class DocumentsView(QWidget):
             if isinstance(exc, tasks.DownloadCancelled):  # the person's choice: no error box
                 self.banner.show_message(tr("Загрузка с сервера отменена: документ не открыт."), INFO_STYLE)
                 return
-            text = tasks.user_message(exc) or describe_unexpected(exc)
+            text = describe_error(exc)
             self.show_error(f"{what}\n{text}" if what else text)
 
         return handle
+
+    # -- running work (ops: callbacks are skipped once this view is gone) ------------------
+    def _db(self, fn: Callable[[], Any], ok: Callable[[Any], None], err: Callable[[BaseException], None]) -> None:
+        Op(self, fn, worker=self.store.worker).success(ok).failure(err).run()
+
+    def _pool(self, fn: Callable[[], Any], ok: Callable[[Any], None], err: Callable[[BaseException], None]) -> None:
+        Op(self, fn, pool=True).success(ok).failure(err).run()
 
     def _need_one(self) -> dict[str, Any] | None:
         rows = self.selected_rows()
@@ -323,7 +330,7 @@ class DocumentsView(QWidget):
 
     def _read(self, row: dict[str, Any], then: Callable[[bytes], None], what: str) -> None:
         repo = self.store.repo
-        self.store.worker.submit(lambda: tasks.document_bytes(repo, row), then, self._failed(what))
+        self._db(lambda: tasks.document_bytes(repo, row), then, self._failed(what))
 
     # -- certificate -----------------------------------------------------------------------
     def refresh_certificate(self) -> None:
@@ -331,7 +338,7 @@ class DocumentsView(QWidget):
             self._show_cert(None)
             return
         repo = self.store.repo
-        self.store.worker.submit(lambda: tasks.stored_cert(repo), self._show_cert, lambda _e: self._show_cert(None))
+        self._db(lambda: tasks.stored_cert(repo), self._show_cert, lambda _e: self._show_cert(None))
 
     def _show_cert(self, summary: tasks.CertSummary | None) -> None:
         self.cert = summary
@@ -360,7 +367,7 @@ class DocumentsView(QWidget):
         store = self.store
 
         def failed(exc: BaseException) -> None:
-            text = tasks.user_message(exc) or describe_unexpected(exc)
+            text = describe_error(exc)
             self.last_error = text
             if dialog is not None and self.import_dialog is dialog:
                 dialog.show_error(text)
@@ -378,9 +385,9 @@ class DocumentsView(QWidget):
 
         def read_done(data: bytes) -> None:
             repo = store.repo
-            store.worker.submit(lambda: tasks.import_certificate(repo, data, password, keep), imported, failed)
+            self._db(lambda: tasks.import_certificate(repo, data, password, keep), imported, failed)
 
-        run_in_pool(lambda: tasks.read_key_file(path), read_done, failed)
+        self._pool(lambda: tasks.read_key_file(path), read_done, failed)
 
     # -- generate --------------------------------------------------------------------------
     def open_generate(self) -> None:
@@ -406,7 +413,7 @@ class DocumentsView(QWidget):
 
         rule = rule_from_settings(self.store.settings)  # the НМО rule set in «Настройки»
         nsi = self.store.nsi
-        run_in_pool(lambda: tasks.generate(kind, snapshot, nmo_filter, rule, nsi), generated, failed)
+        self._pool(lambda: tasks.generate(kind, snapshot, nmo_filter, rule, nsi), generated, failed)
 
     def _stored(self, ids: list[str], message: str) -> None:
         self.generate_button.setEnabled(True)
@@ -430,7 +437,7 @@ class DocumentsView(QWidget):
             op.success(lambda rid: self._stored([rid], tr("Файл загружен: {name}").format(name=name)))
             op.failure(self._failed(what))
 
-        run_in_pool(lambda: tasks.read_upload(path), read_done, self._failed(what))
+        self._pool(lambda: tasks.read_upload(path), read_done, self._failed(what))
 
     # -- preview, download, print ----------------------------------------------------------
     def preview_selected(self) -> None:
@@ -457,10 +464,9 @@ class DocumentsView(QWidget):
 
         def failed(exc: BaseException) -> None:
             if self.preview_dialog is dialog:
-                dialog.set_error(tasks.user_message(exc) or (str(exc) if isinstance(exc, PreviewError)
-                                                             else describe_unexpected(exc)))
+                dialog.set_error(describe_error(exc))
 
-        self._read(row, lambda data: run_in_pool(lambda: render_document(data), rendered, failed),
+        self._read(row, lambda data: self._pool(lambda: render_document(data), rendered, failed),
                    tr("Документ не открыт."))
 
     def choose_download(self) -> None:
@@ -477,7 +483,7 @@ class DocumentsView(QWidget):
         def saved(done: str) -> None:
             self.banner.show_message(tr("Сохранено: {path}").format(path=done), INFO_STYLE)
 
-        self._fetch(row, lambda data: run_in_pool(lambda: tasks.save_file(path, data), saved, self._failed(what)),
+        self._fetch(row, lambda data: self._pool(lambda: tasks.save_file(path, data), saved, self._failed(what)),
                     what)
 
     def print_selected(self) -> None:
@@ -499,7 +505,7 @@ class DocumentsView(QWidget):
             text = str(exc) if isinstance(exc, PreviewError) else None
             self.show_error(text) if text else self._failed(what)(exc)
 
-        self._fetch(row, lambda data: run_in_pool(lambda: render_document(data, PRINT_DPI), rendered, failed),
+        self._fetch(row, lambda data: self._pool(lambda: render_document(data, PRINT_DPI), rendered, failed),
                     what)
 
     # -- signing (desktop.views.documents.documents_signing) -------------------------------------------
@@ -530,9 +536,8 @@ class DocumentsView(QWidget):
         what = tr("Подпись не проверена.")
 
         def verify() -> None:
-            self.store.worker.submit(lambda: tasks.verify_archived(repo, row, rows, roots),
-                                     lambda rep: self._show_report(str(row.get("title") or ""), rep),
-                                     self._failed(what))
+            self._db(lambda: tasks.verify_archived(repo, row, rows, roots),
+                     lambda rep: self._show_report(str(row.get("title") or ""), rep), self._failed(what))
 
         self.remote.ensure_local([dict(r) for r in tasks.companions(row, rows)], verify, what)
 
@@ -551,8 +556,8 @@ class DocumentsView(QWidget):
 
     def verify_file(self, path: str, sig: str | None = None) -> None:
         roots = self._roots_file()
-        run_in_pool(lambda: tasks.verify_files(path, sig, roots), lambda rep: self._show_report(Path(path).name, rep),
-                    self._failed(tr("Подпись не проверена.")))
+        self._pool(lambda: tasks.verify_files(path, sig, roots), lambda rep: self._show_report(Path(path).name, rep),
+                   self._failed(tr("Подпись не проверена.")))
 
     def _show_report(self, title: str, report: VerificationReport) -> None:
         dialog = VerifyDialog(title, report, self)

@@ -12,11 +12,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QWidget
 
-from desktop.diagnostics.crash import describe_unexpected
 from desktop.i18n import tr
 from desktop.models.nsi import NsiRegistry
 from desktop.views.documents import document_tasks as tasks
-from desktop.views.runtime.workers import run_in_pool
+from desktop.views.runtime.errors import describe_error
+from desktop.views.runtime.ops import Op
 from desktop.views.widgets.entity_table import ERROR_STYLE, INFO_STYLE, EntityTableView
 from desktop.views.widgets.pdf_preview import PRINT_DPI, print_preview, render_pdf
 
@@ -82,7 +82,7 @@ class NmoExportBar(QWidget):
             self.table.banner.show_message(tr("Выгружено: {path}").format(path=p), INFO_STYLE)
             self.exported.emit(p)
 
-        run_in_pool(work, done, self._failed)
+        Op(self, work, pool=True).success(done).failure(self._failed).run()
 
     def print_history(self) -> None:
         snap, nsi = self.snapshot(), self.table.model.store.nsi
@@ -90,10 +90,11 @@ class NmoExportBar(QWidget):
         def rendered(images: list[QImage]) -> None:
             self.print_dialog = print_preview(images, tr("История начислений НМО"), self)
 
-        run_in_pool(lambda: render_pdf(history_pdf(snap, nsi), PRINT_DPI), rendered, self._failed)
+        Op(self, lambda: render_pdf(history_pdf(snap, nsi), PRINT_DPI), pool=True).success(rendered).failure(
+            self._failed).run()
 
     def _failed(self, exc: BaseException) -> None:
-        text = tasks.user_message(exc) or describe_unexpected(exc)
+        text = describe_error(exc)
         self.last_error = text
         self.table.banner.show_message(text, ERROR_STYLE)
         box = QMessageBox(QMessageBox.Icon.Warning, tr("НМО"), text, parent=self)
