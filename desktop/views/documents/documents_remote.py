@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QProgressDialog
 
 from desktop.i18n import tr
 from desktop.views.documents import document_tasks as tasks
-from desktop.views.runtime.workers import run_in_pool
+from desktop.views.runtime.ops import Op
 from desktop.views.widgets.entity_table import INFO_STYLE
 
 if TYPE_CHECKING:
@@ -49,7 +49,8 @@ class RemoteFiles(QObject):
             else:
                 then()
 
-        store.worker.submit(lambda: tasks.missing_files(repo, rows), checked, self.view._failed(what))
+        Op(self.view, lambda: tasks.missing_files(repo, rows), worker=store.worker).success(checked).failure(
+            self.view._failed(what)).run()
 
     def _download(self, missing: list[tasks.Missing], then: Callable[[], None], what: str) -> None:
         view = self.view
@@ -87,7 +88,8 @@ class RemoteFiles(QObject):
             self.cancel = None
             view._failed(what)(exc)
 
-        run_in_pool(lambda: tasks.download_files(vault, missing, cancel, relay.step.emit), done, failed)
+        Op(view, lambda: tasks.download_files(vault, missing, cancel, relay.step.emit), pool=True).success(
+            done).failure(failed).run()
 
     @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, title: str) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QProgressDialog
 from desktop.i18n import tr
 from desktop.views.documents import document_tasks as tasks
 from desktop.views.documents.cert_dialogs import PasswordDialog
-from desktop.views.runtime.workers import run_in_pool
+from desktop.views.runtime.ops import Op
 from desktop.views.widgets.entity_table import WARNING_STYLE
 
 if TYPE_CHECKING:
@@ -112,11 +112,11 @@ class Signing(QObject):
             op.success(lambda ids: stored(ids, signed)).failure(failed)
 
         def fetched(todo: tasks.ToSign) -> None:
-            run_in_pool(lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit, roots,
-                                                     cancel),
-                        signed_ok, failed)
+            Op(view, lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit, roots, cancel),
+               pool=True).success(signed_ok).failure(failed).run()
 
-        store.worker.submit(lambda: tasks.fetch_for_signing(repo, rows), fetched, failed)
+        Op(view, lambda: tasks.fetch_for_signing(repo, rows), worker=store.worker).success(fetched).failure(
+            failed).run()
 
     @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, name: str) -> None:
