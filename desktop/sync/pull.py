@@ -161,6 +161,40 @@ class _Fetcher:
             self._put(exc)
 
 
+def _drop_echoes(conn: Connection, upserts: dict[str, list[tuple[Any, ...]]], overridden: set[str]
+                 ) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
+    """The upserts without the changes the vault already holds: a row whose version here is
+    not below the change's and whose person and fields equal it — above all the echo of our
+    own pushed edit, whose version the push stored on the row (push.py ``_acknowledge``), and
+    rows a re-pull re-announces unchanged. Such a row is not written again, so its
+    ``updated_at`` stays and the lists see no change. A different value is written whatever
+    the versions say. Only plain rows come here (no local work, no ``sync_row`` note)."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    echoes = 0
+    for ent, rows in upserts.items():
+        if not rows:
+            continue
+        cols = ", ".join(("id", "person_id", "version", *_NAMES[ent]))
+        held: dict[str, tuple[Any, ...]] = {}
+        for i in range(0, len(rows), 500):
+            ids = [tup[0] for tup in rows[i:i + 500]]
+            held.update((r[0], tuple(r)) for r in conn.exec_driver_sql(
+                f"SELECT {cols} FROM rec_{ent} WHERE id IN ({', '.join('?' * len(ids))})", tuple(ids)))
+        if not held:
+            out[ent] = rows
+            continue
+        keep = []
+        for tup in rows:
+            here = held.get(tup[0])
+            if (here is not None and here[2] >= tup[2] and here[1] == tup[1] and here[3:] == tup[4:]
+                    and tup[0] not in overridden):
+                echoes += 1
+                continue
+            keep.append(tup)
+        out[ent] = keep
+    return out, echoes
+
+
 class PullMixin(EngineCore):
     # -- pull ----------------------------------------------------------------------------------
     def _pull(self, only: set[str] | None = None) -> None:
@@ -199,9 +233,13 @@ class PullMixin(EngineCore):
                 if group:
                     # What did arrive is kept even when the next page failed: the next sync
                     # goes on from there instead of fetching it again.
-                    self._write(functools.partial(self._apply_pages, pages=group, only=only, seen=seen))
+                    tally: dict[str, int] = self._write(
+                        functools.partial(self._apply_pages, pages=group, only=only, seen=seen))
                     pulled += rows
                     self._report.pulled += rows
+                    self._report.echoes += tally.pop("", 0)
+                    for ent, n in tally.items():
+                        self._report.changed[ent] = self._report.changed.get(ent, 0) + n
                     self.progress("repull" if only else "pull", pulled, None)
                 if failure is not None:
                     raise failure
@@ -213,21 +251,26 @@ class PullMixin(EngineCore):
         if only:
             self._write(lambda conn: self._drop_vanished(conn, only, seen))
 
-    def _apply_pages(self, conn: Connection, pages: list[_Page], only: set[str] | None, seen: set[str]) -> None:
-        """Write prepared pages in feed order, and the last one's cursor, in this transaction."""
+    def _apply_pages(self, conn: Connection, pages: list[_Page], only: set[str] | None,
+                     seen: set[str]) -> dict[str, int]:
+        """Write prepared pages in feed order, and the last one's cursor, in this transaction.
+        Returns entity -> rows written (upserted, deleted or rebased), and under ``""`` how
+        many changes were left alone as already held (see ``_drop_echoes``)."""
         protected = decisions.protected_fields(conn)
         overridden = {r for (r,) in conn.exec_driver_sql("SELECT id FROM sync_row")}
+        tally: dict[str, int] = {}
         for page in pages:
             for seg in page.segments:
-                self._apply_segment(conn, seg, protected, overridden)
+                self._apply_segment(conn, seg, protected, overridden, tally)
                 seen.update(seg.seen)
                 if seg.scope_exit is not None:
                     self._leave_scope(conn, seg.scope_exit, protected)
         if only is None and pages:
             set_meta(conn, CURSOR_KEY, pages[-1].cursor)
+        return tally
 
     def _apply_segment(self, conn: Connection, seg: _Segment, protected: dict[str, set[str] | None],
-                       overridden: set[str]) -> None:
+                       overridden: set[str], tally: dict[str, int]) -> None:
         shadow: list[tuple[Any, ...]] = []
         stale: list[str] = []
         merges: list[tuple[str, str, int, dict[str, Any] | None, set[str] | None]] = []
@@ -262,6 +305,12 @@ class PullMixin(EngineCore):
                     if rid in overridden:
                         stale.append(rid)
                     ids.append(rid)
+        upserts, echoes = _drop_echoes(conn, upserts, overridden)
+        tally[""] = tally.get("", 0) + echoes
+        for ent, n in [*((e, len(r)) for e, r in upserts.items()), *((e, len(i)) for e, i in deletes.items()),
+                       *((m[0], 1) for m in merges)]:
+            if n:
+                tally[ent] = tally.get(ent, 0) + n
         # Straight to the driver: for a first sync of 100,000 rows SQLAlchemy's per-row
         # parameter processing would cost more than SQLCipher's own work.
         for i in range(0, len(stale), 500):

@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from desktop.models.repository import get_meta
+from desktop.models.repository import get_meta, table
+from desktop.models.schema import ENTITIES
 from desktop.sync import actions, decisions
 from desktop.sync.api import ServerProblem
 from desktop.sync.core import OUTBOX, EngineCore
-from desktop.sync.tables import SYNC_ROW
+from desktop.sync.tables import CONFLICT, SYNC_ROW
 
 
 class PushMixin(EngineCore):
@@ -123,6 +124,8 @@ class PushMixin(EngineCore):
                         rep.conflicts_new += 1
                 else:
                     rep.rejected_new += 1
+                if op["op"] in ("create", "update") and status in ("applied", "conflict"):
+                    _acknowledge(conn, op, res)
                 if op["op"] == "delete" and status != "applied":
                     # Deleted here, alive on the server: note its version, so the convergence
                     # check counts it instead of re-pulling the whole entity.
@@ -133,3 +136,46 @@ class PushMixin(EngineCore):
 
         self._write(store)
 
+
+def _acknowledge(conn: Connection, op: Mapping[str, Any], res: Mapping[str, Any]) -> None:
+    """An applied edit (or the applied fields of a conflict): store the server's new version of
+    the row, in the transaction that takes the op out of ``pending`` — so the pull takes the
+    echo of our own change for what it is and leaves the row alone (pull.py).
+
+    Only when nothing else happened to the row on the server in between: versions count the
+    changes of a row one by one, so ``version == known + 1`` (``known`` being the server's
+    version this vault knows — the ``sync_row`` note, else the row's own) means the server's
+    state now is the one we knew plus this op, which is what the vault holds. Otherwise someone
+    else's change lies between: the version is left alone and the pull brings that state as
+    before. A row that still carries local work (further pending or rejected ops, an open
+    conflict) keeps its version as the base of those edits; the server's goes to ``sync_row``,
+    as the pull notes it."""
+    ent, rid = op["entity"], op["entity_id"]
+    version = res.get("version")
+    if ent not in ENTITIES or isinstance(version, bool) or not isinstance(version, int):
+        return
+    if res.get("status") == "conflict" and (not res.get("applied_fields")
+                                            or set(res.get("conflicts") or {}) & set(decisions.PSEUDO)):
+        return  # nothing of ours applied, or a row-level conflict: its version is not our change
+    t = table(ent)
+    here = conn.execute(select(t.c.version, SYNC_ROW.c.version, SYNC_ROW.c.deleted).select_from(
+        t.outerjoin(SYNC_ROW, SYNC_ROW.c.id == t.c.id)).where(t.c.id == rid)).first()
+    if here is None:
+        return
+    local, noted, deleted = here
+    if deleted:
+        return
+    known = int(noted) if noted is not None else int(local)
+    if version != known + 1:
+        return
+    busy = conn.execute(select(
+        select(OUTBOX.c.seq).where(OUTBOX.c.entity_id == rid, OUTBOX.c.state.in_(("pending", "rejected"))).exists()
+        | select(CONFLICT.c.id).where(CONFLICT.c.entity_id == rid, CONFLICT.c.state == "open").exists()
+    )).scalar()
+    if busy:
+        conn.execute(SYNC_ROW.insert().prefix_with("OR REPLACE").values(
+            id=rid, entity=ent, person_id=op["person_id"], version=version, deleted=0))
+        return
+    conn.execute(t.update().where(t.c.id == rid).values(version=version))
+    if noted is not None:
+        conn.execute(SYNC_ROW.delete().where(SYNC_ROW.c.id == rid))

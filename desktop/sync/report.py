@@ -51,6 +51,10 @@ class SyncReport:
     conflicts_new: int = 0
     rejected_new: int = 0
     pulled: int = 0
+    #: pulled changes the vault already held (the echo of our own pushed edits): not written
+    echoes: int = 0
+    #: entity -> rows the pulls wrote (upserted, deleted, rebased); an entity not here was left alone
+    changed: dict[str, int] = field(default_factory=dict)
     repulled: list[str] = field(default_factory=list)
     #: persons the server said left this account's scope (their rows without local work dropped)
     scope_exits: int = 0

@@ -222,7 +222,9 @@ class SyncWiring(QObject):
             self._problem = None
             if self.controller is not None:
                 self.controller.refresh_status()
-        changed = report["pulled"] or report["conflicts_new"] or report["rejected_new"]
+        # The echo of our own edits (``echoes``) left the vault as it was: nothing to re-read.
+        changed = (report["pulled"] > report.get("echoes", 0) or report["conflicts_new"] or report["rejected_new"]
+                   or report["repulled"])
         store = self.session.store
         if changed and store is not None and store.is_loaded:
             # Re-read in the DB worker; only the tables whose rows moved are refreshed.
