@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.views.runtime import stall
 
     # FRMR_STALL_LOG=FILE: a line per second with an event-loop stall (nothing installed without it).
-    # The shell replaces the section id with its stable ids (stall.set_section_id).
-    stall.install(stall.object_name_of_visible(window))
+    # Each stalled second names what was on screen: the section's stable registry id.
+    stall.install(window.section_id)
     # The record and sync stacks load while the unlock screen waits for the passphrase
     # (desktop.views.runtime.prewarm); the first screen does not wait for them.
     preloader = Preloader(app)

@@ -50,3 +50,24 @@ def test_a_50ms_block_is_logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert int(before) <= int(worst.group(1)) <= int(after)
     assert 45 <= int(worst.group(2)) <= 200
     assert worst.group(3) == "documents"
+
+
+def test_the_section_id_is_the_registry_id_not_the_title(qtbot: QtBot) -> None:
+    """The app installs the log with ``MainWindow.section_id``: with the workspace open it names
+    the visible section by its stable id (what a stall line carries), otherwise the page."""
+    from desktop.views.shell.main_window import MainWindow
+    from desktop.views.shell.record_page import RecordPage
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    unlock = QLabel("x")
+    unlock.setObjectName("unlock_view")
+    window.show_page(unlock)
+    assert window.section_id() == "unlock_view"
+    page = RecordPage()
+    page.add_section("profile", "Профиль", QLabel("p"))
+    page.add_section("documents", "Документы", QLabel("d"))
+    window.show_page(page)
+    assert window.section_id() == "profile"
+    page.select("Документы")
+    assert window.section_id() == "documents"

@@ -12,10 +12,9 @@ after the one before, the loop was busy with something else for (gap - interval)
 Off by default, and free when off: without the variable ``install`` returns at once — no timer,
 no event filter, nothing imported beyond this module.
 
-The section id comes from ``set_section_id(fn)``. The role-aware shell (``views/shell``)
-registers sections with stable ids and should call it with "the id of the visible section";
-until it does, the app passes ``object_name_of_visible`` (the visible page's, or the visible
-record section's, Qt object name).
+The section id comes from the function given to ``install`` (or ``set_section_id``): the app
+passes the shell's ``MainWindow.section_id`` — the visible section's stable registry id
+(``views/shell/registry.py``), or, with no workspace open, the page's Qt object name.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
-from PySide6.QtWidgets import QStackedWidget, QWidget
 
 ENV = "FRMR_STALL_LOG"
 THRESHOLD_MS = 16.0
@@ -116,18 +114,3 @@ def set_section_id(section_id: SectionId) -> None:
     """The shell tells which section is visible (its stable id). No-op when the log is off."""
     if _log is not None:
         _log.section_id = section_id
-
-
-def object_name_of_visible(window: QWidget) -> SectionId:
-    """Until the shell gives stable ids: the visible section's (or page's) Qt object name.
-    ``window`` is the ``MainWindow``: ``current_page()`` and, while a record is open,
-    ``record.stack`` (its sections)."""
-
-    def current() -> str:
-        page = window.current_page() if hasattr(window, "current_page") else None
-        stack = getattr(page, "stack", None)
-        widget = stack.currentWidget() if isinstance(stack, QStackedWidget) else page
-        if not isinstance(widget, QWidget):
-            return "-"
-        return widget.objectName() or type(widget).__name__
-    return current

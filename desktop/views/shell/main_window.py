@@ -75,6 +75,17 @@ class MainWindow(QMainWindow):
     def current_page(self) -> QWidget | None:
         return self.pages.currentWidget()
 
+    def section_id(self) -> str:
+        """What is on screen, for the stall log: the open workspace's section by its stable
+        registry id (``documents``, never its title); another page by its Qt object name
+        (or class name: ``UnlockView``, ``ProfileChooser`` …)."""
+        page = self.current_page()
+        if page is None:
+            return "-"
+        if page is self.record and self.record is not None:
+            return self.record.current_id() or "-"
+        return page.objectName() or type(page).__name__
+
     # -- status bar ------------------------------------------------------------------------
     def retranslate(self) -> None:
         """The title and the status bar in the current language (the sync part re-announces its own)."""
