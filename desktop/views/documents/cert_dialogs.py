@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
-from desktop.views.runtime.workers import run_in_pool
+from desktop.views.runtime.ops import Op
 
 KEEP_TEXT = "Не запрашивать пароль до конца сеанса"
 KEEP_HINT = ("Ключ останется открытым только в памяти программы и будет забыт при блокировке "
@@ -91,7 +91,7 @@ class CertImportDialog(QDialog):
             if msg and shiboken6.isValid(self) and self.path.text().strip() == path:
                 self.show_error(tr(msg))
 
-        run_in_pool(lambda: key_source_message(path), checked, lambda _exc: None)
+        Op(self, lambda: key_source_message(path), pool=True).success(checked).failure(lambda _exc: None).run()
 
     def submit(self) -> None:
         path = self.path.text().strip()

@@ -29,6 +29,7 @@ from desktop.models.formatting import display, sort_key
 from desktop.models.listing import BLOCK, ListQuery, Plan
 from desktop.models.schema import ENTITIES, FieldSpec
 from desktop.views.record.record_store import RecordStore
+from desktop.views.runtime.ops import Op
 
 Index = QModelIndex | QPersistentModelIndex
 #: rows -> {row id: text} for one extra column (computed on the DB worker, scoped lists only)
@@ -190,7 +191,9 @@ class IdTableModel(QAbstractTableModel):
             return out
 
         self._busy = True
-        self.store.worker.submit(work, lambda r: self._arrived(r, reset, layout), self._failed)
+        # An op: its answer is dropped once this model is gone (a lock, a rebuilt section).
+        Op(self, work, worker=self.store.worker).success(lambda r: self._arrived(r, reset, layout)).failure(
+            self._failed).run()
 
     def _failed(self, _exc: BaseException) -> None:
         # A lock closed the vault under the read, or the read failed: the list stays as it was.
@@ -306,7 +309,8 @@ class IdTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
                 self.block_loaded.emit(first, last)
 
-        self.store.worker.submit(work, done, lambda _e: self._pending_blocks.discard(block))
+        Op(self, work, worker=self.store.worker).success(done).failure(
+            lambda _e: self._pending_blocks.discard(block)).run()
 
     # -- access for views --------------------------------------------------------------------------
     def row_at(self, row: int) -> dict[str, Any] | None:
