@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from desktop.demo import demo_record  # noqa: E402
 from desktop.documents import testpki  # noqa: E402
+from desktop.documents.batch import sign_batch  # noqa: E402
 from desktop.documents.pdf import generate  # noqa: E402
-from desktop.documents.signing import PdfSignOptions, load_p12, sign_batch, sign_pdf  # noqa: E402
+from desktop.documents.signing import PdfSignOptions, load_p12, sign_pdf  # noqa: E402
 from desktop.documents.verify import verify_pdf  # noqa: E402
 
 PASSWORD = "bench-пароль"

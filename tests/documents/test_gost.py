@@ -22,6 +22,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from desktop.documents import gost, testpki
+from desktop.documents.batch import sign_batch
 from desktop.documents.pdf import generate
 from desktop.documents.signing import (
     CertificateRefused,
@@ -30,7 +31,6 @@ from desktop.documents.signing import (
     PdfSignOptions,
     SignatureError,
     load_p12,
-    sign_batch,
     sign_detached,
     sign_pdf,
 )
@@ -343,7 +343,7 @@ def test_batch_cancelled_after_two_leaves_two_whole_files(gpki: GostPki, spravka
     """Six documents, «Отмена» after the second: two signed files, valid, and nothing else."""
     import threading
 
-    from desktop.documents.signing import sign_files
+    from desktop.documents.batch import sign_files
 
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -374,7 +374,7 @@ def test_batch_cancelled_after_two_leaves_two_whole_files(gpki: GostPki, spravka
 def test_batch_cancelled_before_start_signs_nothing(gpki: GostPki, spravka: bytes, tmp_path: Path) -> None:
     import threading
 
-    from desktop.documents.signing import sign_files
+    from desktop.documents.batch import sign_files
 
     (tmp_path / "a.pdf").write_bytes(spravka)
     cancel = threading.Event()

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, pkcs12
 from cryptography.x509.oid import NameOID
 
+from desktop.documents.batch import sign_batch
 from desktop.documents.pdf import generate
 from desktop.documents.signing import (
     CertificateRefused,
@@ -20,7 +21,6 @@ from desktop.documents.signing import (
     PdfSignOptions,
     SignatureError,
     load_p12,
-    sign_batch,
     sign_detached,
     sign_pdf,
 )

@@ -25,9 +25,10 @@ from desktop.vault.attachments import MAX_ATTACHMENT_BYTES
 from desktop.views.runtime.errors import UserError
 
 if TYPE_CHECKING:
+    from desktop.documents.batch import BatchResult
     from desktop.documents.nmo import CycleRule, NmoFilter
     from desktop.documents.pdf import GeneratedDocument
-    from desktop.documents.signing import BatchResult, CertCheck, CertInfo, P12Signer
+    from desktop.documents.signing import CertCheck, CertInfo, P12Signer
     from desktop.documents.verify import VerificationReport
     from desktop.vault.store import Vault
     from desktop.views.record.record_store import RecordStore
@@ -344,7 +345,8 @@ def sign_documents(todo: ToSign, signer: P12Signer | None, password: str, visibl
     signed; a damaged file fails alone (BatchItem.error) and the others go on. ``cancel`` stops
     the batch between documents: the ones signed by then are kept, the rest stay unsigned.
     """
-    from desktop.documents.signing import PdfSignOptions, sign_batch
+    from desktop.documents.batch import sign_batch
+    from desktop.documents.signing import PdfSignOptions
 
     signer = signer or open_signer(todo.p12, password, roots_file)
     docs = [(str(r.get("title") or ""), data) for r, data in zip(todo.rows, todo.files, strict=True)]
