@@ -288,10 +288,6 @@ class Engine:
             rec.field_versions = fv
             rec.field_clients = fc
             self.w.touch(rec)
-        else:
-            perm = {} if self.trusted else write_errors(self.s, self.p, ent, "update", rec.person_id, current, current)
-            if perm:
-                return rejected(perm)
         if conflicts:
             self.read_rows += 1
             return {"status": "conflict", "version": new_version, "applied_fields": sorted(applied),

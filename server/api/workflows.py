@@ -165,10 +165,13 @@ def confirmations(
         if p.role != "admin":
             q = q.where(col(Confirmation.org_inn).in_(p.org_inns))
         rows = s.exec(q).all()
+        # the cards and persons of the whole page in one query, not two lookups per request
+        wanted = {c.employment_id for c in rows} | {c.person_id for c in rows}
+        found = {r.id: r for r in s.exec(select(Record).where(col(Record.id).in_(wanted)))} if wanted else {}
         items = []
         for c in rows:
-            card = s.get(Record, c.employment_id)
-            items.append({**_conf_out(c), "person": _brief(s.get(Record, c.person_id)),
+            card = found.get(c.employment_id)
+            items.append({**_conf_out(c), "person": _brief(found.get(c.person_id)),
                           "card": None if card is None or card.deleted else dict(card.data)})
     if items:
         audit.log(st.engine, p, "read_personal_data", "confirmation", "", f"запросов: {len(items)}")
