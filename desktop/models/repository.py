@@ -190,61 +190,73 @@ class RecordRepository:
 
     def add(self, entity_name: str, values: Mapping[str, Any], *, person_id: str | None = None,
             row_id: str | None = None) -> SaveResult:
+        with self.vault.begin() as conn:
+            return self.add_in(conn, entity_name, values, person_id=person_id, row_id=row_id)
+
+    def add_in(self, conn: Connection, entity_name: str, values: Mapping[str, Any], *,
+               person_id: str | None = None, row_id: str | None = None) -> SaveResult:
+        """``add`` in the caller's transaction: several rows (a person and their card, a card
+        closed and the next one opened) then commit together or not at all."""
         entity(entity_name)
         rid = row_id or str(uuid.uuid4())
-        with self.vault.begin() as conn:
-            if entity_name == "person":
-                pid = rid
-            else:
-                pid = person_id or get_meta(conn, PERSON_KEY) or ""
-                if not pid:
-                    raise ValidationFailed({"person": "Сначала заполните раздел «Профиль» (персональные данные)"})
-            res = validate(entity_name, values, nsi=self.nsi(), siblings=self._siblings(conn, entity_name, pid))
-            if res.errors:
-                raise ValidationFailed(res.errors)
-            # The server would reject it at the next sync; say so now, before anything is queued.
-            _refuse(self._workflow_errors(conn, entity_name, "create", None, res.values))
-            if entity_name == "person":
-                self._check_unique_snils(conn, str(res.values["snils"]), rid)
-            row = {"id": rid, "person_id": pid, "version": 0, "updated_at": now_iso(), **res.values}
-            conn.execute(table(entity_name).insert().values(**row))
-            if entity_name == "person" and not get_meta(conn, PERSON_KEY):
-                set_meta(conn, PERSON_KEY, rid)
-            changed = [k for k, v in res.values.items() if v is not None]
-            self._queue(conn, entity_name, rid, pid, "create", res.values, {}, 0)
-            self._journal(conn, "add", entity_name, rid, changed)
+        if entity_name == "person":
+            pid = rid
+        else:
+            pid = person_id or get_meta(conn, PERSON_KEY) or ""
+            if not pid:
+                raise ValidationFailed({"person": "Сначала заполните раздел «Профиль» (персональные данные)"})
+        res = validate(entity_name, values, nsi=self.nsi(), siblings=self._siblings(conn, entity_name, pid))
+        if res.errors:
+            raise ValidationFailed(res.errors)
+        # The server would reject it at the next sync; say so now, before anything is queued.
+        _refuse(self._workflow_errors(conn, entity_name, "create", None, res.values))
+        if entity_name == "person":
+            self._check_unique_snils(conn, str(res.values["snils"]), rid)
+        row = {"id": rid, "person_id": pid, "version": 0, "updated_at": now_iso(), **res.values}
+        conn.execute(table(entity_name).insert().values(**row))
+        if entity_name == "person" and not get_meta(conn, PERSON_KEY) and get_role(conn) == "doctor":
+            # a clerk's vault holds the staff, none of them its own: the first person a clerk
+            # added became «the vault's person», and every child row without a person went to them
+            set_meta(conn, PERSON_KEY, rid)
+        changed = [k for k, v in res.values.items() if v is not None]
+        self._queue(conn, entity_name, rid, pid, "create", res.values, {}, 0)
+        self._journal(conn, "add", entity_name, rid, changed)
         return SaveResult(rid, res.warnings, changed)
 
     def edit(self, entity_name: str, row_id: str, values: Mapping[str, Any]) -> SaveResult:
+        with self.vault.begin() as conn:
+            return self.edit_in(conn, entity_name, row_id, values)
+
+    def edit_in(self, conn: Connection, entity_name: str, row_id: str, values: Mapping[str, Any]) -> SaveResult:
+        """``edit`` in the caller's transaction (see ``add_in``)."""
         spec = entity(entity_name)
         t = table(entity_name)
-        with self.vault.begin() as conn:
-            cur = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
-            if cur is None:
-                raise ValidationFailed({"id": f"Запись {row_id} не найдена в разделе «{spec.plural}»"})
-            if entity_name == "application" and cur["status"] in DECIDED_APPLICATION:
-                raise ValidationFailed({"status": "Заявление уже рассмотрено — изменить его нельзя"})
-            before = {n: cur[n] for n in spec.names}
-            _refuse(self._workflow_errors(conn, entity_name, "update", before, None, values=False))
-            merged = dict(before)
-            merged.update(values)
-            res = validate(
-                entity_name, merged, nsi=self.nsi(),
-                siblings=self._siblings(conn, entity_name, cur["person_id"]), row_id=row_id,
-            )
-            if res.errors:
-                raise ValidationFailed(res.errors)
-            changed = [n for n in spec.names if res.values[n] != cur[n]]
-            if not changed:
-                return SaveResult(row_id, res.warnings, [])
-            _refuse(self._workflow_errors(conn, entity_name, "update", before, res.values))
-            if entity_name == "person" and "snils" in changed:
-                self._check_unique_snils(conn, str(res.values["snils"]), row_id)
-            new = {n: res.values[n] for n in changed}
-            conn.execute(t.update().where(t.c.id == row_id).values(updated_at=now_iso(), **new))
-            self._queue(conn, entity_name, row_id, cur["person_id"], "update", new,
-                        {n: cur[n] for n in changed}, cur["version"])
-            self._journal(conn, "edit", entity_name, row_id, changed)
+        cur = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
+        if cur is None:
+            raise ValidationFailed({"id": f"Запись {row_id} не найдена в разделе «{spec.plural}»"})
+        if entity_name == "application" and cur["status"] in DECIDED_APPLICATION:
+            raise ValidationFailed({"status": "Заявление уже рассмотрено — изменить его нельзя"})
+        before = {n: cur[n] for n in spec.names}
+        _refuse(self._workflow_errors(conn, entity_name, "update", before, None, values=False))
+        merged = dict(before)
+        merged.update(values)
+        res = validate(
+            entity_name, merged, nsi=self.nsi(),
+            siblings=self._siblings(conn, entity_name, cur["person_id"]), row_id=row_id,
+        )
+        if res.errors:
+            raise ValidationFailed(res.errors)
+        changed = [n for n in spec.names if res.values[n] != cur[n]]
+        if not changed:
+            return SaveResult(row_id, res.warnings, [])
+        _refuse(self._workflow_errors(conn, entity_name, "update", before, res.values))
+        if entity_name == "person" and "snils" in changed:
+            self._check_unique_snils(conn, str(res.values["snils"]), row_id)
+        new = {n: res.values[n] for n in changed}
+        conn.execute(t.update().where(t.c.id == row_id).values(updated_at=now_iso(), **new))
+        self._queue(conn, entity_name, row_id, cur["person_id"], "update", new,
+                    {n: cur[n] for n in changed}, cur["version"])
+        self._journal(conn, "edit", entity_name, row_id, changed)
         return SaveResult(row_id, res.warnings, changed)
 
     def delete(self, entity_name: str, row_id: str) -> None:
