@@ -28,9 +28,9 @@ def _language(args: argparse.Namespace, folder: Path | None) -> str:
     if args.lang:
         return str(args.lang)
     if folder is not None:
-        from desktop.vault.profiles import load_settings
+        from desktop.models.settings import load_settings
 
-        return str(load_settings(folder).get("language", "ru"))
+        return str(load_settings(folder)["language"])
     return "ru"
 
 

@@ -206,7 +206,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         rule = None
         if vault is not None:  # the НМО rule the person set in «Настройки», as the app uses it
             from desktop.documents.nmo import rule_from_settings
-            from desktop.vault.profiles import load_settings
+            from desktop.models.settings import load_settings
 
             rule = rule_from_settings(load_settings(vault.folder))
         doc = generate(args.kind, snapshot, nmo_filter=_nmo_filter(args) if args.kind == "nmo" else None, rule=rule,

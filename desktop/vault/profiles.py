@@ -19,17 +19,6 @@ from desktop.vault.layout import DB_NAME, KEYS_NAME
 PROFILE_FILE = "profile.json"
 SETTINGS_FILE = "settings.json"
 
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "auto_lock_minutes": 15,
-    "language": "ru",
-    "server_url": "",
-    "reminder_days": [90, 30, 7],
-    "nmo_cycle_total": 144,
-    "nmo_cycle_program": 74,
-    "nmo_cycle_other": 70,
-    "tsa_url": "",  # RFC 3161 time-stamping service used when signing; empty: no timestamp
-    "trust_roots_file": "",  # PEM/DER file with the trust roots for certificate chains
-}
 
 
 @dataclass
@@ -43,9 +32,6 @@ class Profile:
     @property
     def has_vault(self) -> bool:
         return (self.folder / KEYS_NAME).exists() and (self.folder / DB_NAME).exists()
-
-    def settings(self) -> dict[str, Any]:
-        return load_settings(self.folder)
 
 
 def read_profile(folder: Path) -> Profile:
@@ -91,16 +77,27 @@ def create_profile(root: Path, name: str, *, demo: bool = False, demo_passphrase
     return p
 
 
-def load_settings(folder: Path) -> dict[str, Any]:
+def read_settings_file(folder: Path) -> tuple[Any, str]:
+    """The raw JSON of ``settings.json`` (None when absent) and, if it could not be read, why.
+
+    Unchecked: ``desktop.models.settings`` gives every key its type and default."""
     try:
-        raw = json.loads((Path(folder) / SETTINGS_FILE).read_text(encoding="utf-8"))
-        if not isinstance(raw, dict):
-            raw = {}
-    except (FileNotFoundError, ValueError, UnicodeDecodeError):
-        raw = {}
-    return {**DEFAULT_SETTINGS, **{k: v for k, v in raw.items() if k in DEFAULT_SETTINGS}}
+        return json.loads((Path(folder) / SETTINGS_FILE).read_text(encoding="utf-8")), ""
+    except FileNotFoundError:
+        return None, ""
+    except UnicodeDecodeError:
+        return None, "не UTF-8"
+    except ValueError as exc:
+        return None, f"не JSON: {exc}"
+    except OSError as exc:
+        return None, type(exc).__name__
+
+
+def load_settings(folder: Path) -> dict[str, Any]:
+    """The file's object as written (empty if unreadable); for tools that rewrite a key or two."""
+    raw, _problem = read_settings_file(folder)
+    return raw if isinstance(raw, dict) else {}
 
 
 def save_settings(folder: Path, settings: dict[str, Any]) -> None:
-    clean = {k: settings[k] for k in DEFAULT_SETTINGS if k in settings}
-    atomic_write_bytes(Path(folder) / SETTINGS_FILE, json.dumps(clean, ensure_ascii=False, indent=1).encode())
+    atomic_write_bytes(Path(folder) / SETTINGS_FILE, json.dumps(settings, ensure_ascii=False, indent=1).encode())

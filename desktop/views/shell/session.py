@@ -25,7 +25,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from desktop.i18n import language, set_language, tr
-from desktop.vault.profiles import Profile, list_profiles, load_settings, read_profile
+from desktop.models.settings import read_settings
+from desktop.vault.profiles import Profile, list_profiles, read_profile
 from desktop.views.access.consent_view import ConsentView
 from desktop.views.access.first_start import FirstStartWizard
 from desktop.views.access.profile_chooser import ProfileChooser
@@ -125,6 +126,8 @@ class Session(QObject):
         self.vault: Vault | None = None
         self.store: RecordStore | None = None
         self.settings: dict[str, Any] = {}
+        #: what was wrong in settings.json at the last unlock (shown once the record is on screen)
+        self.settings_warnings: list[str] = []
         self.views: SectionViews = SectionViews()
         #: who the open vault belongs to (read from the vault when it opens)
         self.account = Account()
@@ -245,7 +248,10 @@ class Session(QObject):
             if attempt != self._current_attempt or self.window.current_page() is not view:
                 result[0].close()  # the person went elsewhere meanwhile
                 return
-            self._opened(*result)
+            try:
+                self._opened(*result)
+            except Exception as exc:  # whatever broke, the person gets the unlock screen back
+                self._open_failed(exc)
 
         def err(exc: BaseException) -> None:
             if isinstance(view, UnlockView) and self.window.current_page() is view:
@@ -258,8 +264,10 @@ class Session(QObject):
 
         assert self.profile is not None
         self.vault = vault
-        self.settings = load_settings(self.profile.folder)
-        self.idle.set_minutes(float(self.settings.get("auto_lock_minutes", 15)))
+        loaded = read_settings(self.profile.folder)
+        self.settings = loaded.values
+        self.settings_warnings = loaded.warnings
+        self.idle.set_minutes(float(self.settings["auto_lock_minutes"]))
         store = self.store = RecordStore(self.worker, repo, self.profile.folder, self.settings, self)
         store.pending_changed.connect(self.window.set_pending)
         if record_consent:
@@ -278,6 +286,14 @@ class Session(QObject):
         self.window.set_vault_state(True)
         self.lock_action.setEnabled(True)
         self.idle.start()
+
+    def _open_failed(self, exc: BaseException) -> None:
+        """Opening the record failed after the passphrase was right: log it, close what was
+        opened, and give the unlock screen back usable, with the reason."""
+        import logging
+
+        logging.getLogger("frmr.session").error("opening the record failed", exc_info=exc)
+        self._load_failed(exc)
 
     def _load_failed(self, exc: BaseException) -> None:
         text = describe_error(exc)
@@ -373,6 +389,12 @@ class Session(QObject):
         self.window.show_page(page)
         page.nav.setFocus()
         self.record_shown.emit()
+        if self.settings_warnings:
+            warnings, self.settings_warnings = self.settings_warnings, []
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("Настройки"), "\n".join(warnings), parent=self.window)
+            box.setObjectName("settings_warnings")
+            box.setInformativeText(tr("Исправьте их в разделе «Настройки» и сохраните."))
+            box.open()  # not exec(): the record is already usable behind it
         turns.later(lambda: self._build_next_section(page), page)
 
     def _build_next_section(self, page: RecordPage) -> bool:
@@ -385,7 +407,7 @@ class Session(QObject):
         return False
 
     def _settings_changed(self, settings: dict[str, Any]) -> None:
-        self.idle.set_minutes(float(settings.get("auto_lock_minutes", 15)))
+        self.idle.set_minutes(float(settings["auto_lock_minutes"]))
         lang = str(settings.get("language", language()))
         if lang != language():
             set_language(lang)
