@@ -48,6 +48,7 @@ PLUGINS: dict[str, tuple[str, ...]] = {
     "desktop.cli.sync": ("login", "logout", "sync", "status", "conflicts", "resolve", "rejected", "discard",
                          "resubmit", "fetch-blob"),
     "desktop.cli.actions": ("action", "actions"),
+    "desktop.cli.backup": ("backup", "restore"),
 }
 
 

@@ -1,7 +1,8 @@
 """How canonical values look to a person — the one formatter of the GUI, the CLI and the PDFs (Qt-free).
 
-Dates дд.мм.гггг, enum values as their labels, НСИ codes as their names, decimals with a comma
-in Russian and without trailing zeros, СНИЛС as ``XXX-XXX-XXX YY``, «да»/«нет».
+Dates дд.мм.гггг, moments дд.мм.гггг ЧЧ:ММ in local time, enum values as their labels, НСИ codes
+as their names, decimals with a comma in Russian and without trailing zeros, СНИЛС as
+``XXX-XXX-XXX YY``, «да»/«нет».
 
 НСИ names come from the registry the caller passes: the vault's (``RecordRepository.nsi()``, the
 shipped subsets plus whatever ``frmr nsi import`` added), so a code imported into the vault reads as
@@ -32,6 +33,21 @@ def fmt_date(iso: str | None) -> str:
         return dt.date.fromisoformat(iso).strftime("%d.%m.%Y")
     except ValueError:
         return iso
+
+
+def fmt_timestamp(iso: str | None, tz: dt.tzinfo | None = None) -> str:
+    """A stored moment (ISO 8601, UTC as the vault and the server write it) -> «дд.мм.гггг ЧЧ:ММ»
+    in the computer's local time (``tz`` for tests). A moment without a zone is taken as UTC;
+    text that is not a moment is shown as it is."""
+    if not iso:
+        return ""
+    try:
+        t = dt.datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return str(iso)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
 def fmt_decimal(value: Any, lang: str | None = None) -> str:

@@ -215,6 +215,27 @@ class Vault:
             key = bytes(self._key)
         return check_file(self.db_path, key)
 
+    def snapshot_to(self, target: Path) -> None:
+        """A consistent encrypted copy of the database in ``target`` (an empty private file),
+        through SQLite's online backup: the window may go on writing meanwhile (WAL)."""
+        with self._lock:
+            if self._key is None:
+                raise VaultLocked("Хранилище заблокировано")
+            key = bytes(self._key)
+        src = _raw_connect(self.db_path, key)
+        try:
+            dst = sqlcipher3.connect(str(target), check_same_thread=False, isolation_level=None)
+            try:
+                dst.execute("PRAGMA cipher_log_level = NONE")
+                dst.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+                src.backup(dst)
+                # The copy is one file: no -wal beside it to lose on the way into the archive.
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+
     def subkey(self, purpose: bytes) -> bytes:
         """A key for one purpose (the audit MAC), derived from the data key while unlocked."""
         with self._lock:
