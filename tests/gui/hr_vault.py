@@ -1,0 +1,36 @@
+"""An HR clerk's vault for the «Сотрудники» tests: the demo organization's staff (desktop/demo_staff.py)
+loaded as synced rows, the account stored as a login of role ``hr`` would leave it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from desktop.demo import ORG_GKB
+from desktop.demo_staff import demo_staff
+from desktop.models.repository import PERSON_KEY, RecordRepository, remember_account
+from desktop.models.tables import Meta
+from desktop.vault.profiles import create_profile
+from desktop.vault.store import Vault
+
+PASS = "Верная-фраза-2026!"
+#: a fixed day, so which card is current does not depend on when the tests run
+TODAY = dt.date(2026, 6, 1)
+GKB = {"inn": ORG_GKB["org_inn"], "name": ORG_GKB["org_name"]}
+
+
+def make_hr_vault(root: Path, count: int = 300, role: str = "hr") -> Path:
+    prof = create_profile(root, "Кадровик")
+    vault, _ = Vault.create(prof.folder, PASS)
+    try:
+        repo = RecordRepository(vault, user="tester")
+        repo.load_synced(demo_staff(count, today=TODAY))
+        repo.record_consent()
+        with vault.begin() as conn:
+            remember_account(conn, role, [GKB])
+            # A clerk's vault has no person of its own (load_synced took the first one as such).
+            meta = Meta.__table__  # type: ignore[attr-defined]
+            conn.execute(meta.delete().where(meta.c.key == PERSON_KEY))
+    finally:
+        vault.close()
+    return prof.folder
