@@ -13,8 +13,10 @@ so baseline and sync runs alternate and the ratio is also given per pair of runs
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -38,26 +40,83 @@ from server.testing import run_server
 from tests.sync.world import Replica, ServerDb
 
 
-def seed_org(db: ServerDb, staff: int, cards: int) -> tuple[str, list[dict[str, Any]]]:
+_LAST = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
+         "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов",
+         "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв",
+         "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв", "Сергеев", "Кузьмин", "Фролов",
+         "Александров", "Дмитриев", "Королёв", "Гусев", "Киселёв", "Ильин", "Максимов", "Поляков",
+         "Сорокин", "Виноградов", "Ковалёв", "Белов", "Медведев", "Антонов", "Тарасов"]
+_FIRST = {"male": ["Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Максим", "Евгений", "Иван",
+                   "Михаил", "Артём", "Николай", "Владимир", "Павел", "Роман", "Олег", "Виктор"],
+          "female": ["Елена", "Ольга", "Наталья", "Татьяна", "Ирина", "Светлана", "Анна", "Мария",
+                     "Екатерина", "Юлия", "Марина", "Людмила", "Галина", "Анастасия", "Вера", "Дарья"]}
+_FATHER = ["Александров", "Сергеев", "Дмитриев", "Андреев", "Алексеев", "Иванов", "Михайлов", "Николаев",
+           "Владимиров", "Павлов", "Викторов", "Петров", "Юрьев", "Олегов", "Васильев", "Анатольев"]
+_UNITS = ["Терапевтическое отделение", "Хирургическое отделение № 1", "Хирургическое отделение № 2",
+          "Приёмное отделение", "Отделение реанимации и интенсивной терапии", "Поликлиника № 3",
+          "Кардиологическое отделение", "Неврологическое отделение", "Педиатрическое отделение",
+          "Клинико-диагностическая лаборатория", "Отделение лучевой диагностики", "Администрация",
+          "Гинекологическое отделение", "Травматологический пункт", "Дневной стационар"]
+_PROFILES = ["терапия", "хирургия", "педиатрия", "кардиология", "неврология", "анестезиология-реаниматология",
+             "акушерство и гинекология", "рентгенология", "клиническая лабораторная диагностика",
+             "травматология и ортопедия", "организация здравоохранения", "сестринское дело"]
+_RATES = ["1", "1", "1", "0.5", "0.25", "0.75", "1.5"]
+
+
+def varied_person(rnd: random.Random, i: int) -> dict[str, Any]:
+    """A person as the register holds them: names, birth dates, documents and contacts vary."""
+    gender = rnd.choice(("male", "female"))
+    end = "" if gender == "male" else "а"
+    last = rnd.choice(_LAST)
+    last = last + end if not last.endswith("ий") else last
+    patronymic = rnd.choice(_FATHER) + ("ич" if gender == "male" else "на")
+    if gender == "female":
+        patronymic = patronymic.replace("ична", "на")
+    born = dt.date(1955, 1, 1) + dt.timedelta(days=rnd.randrange(0, 365 * 45))
+    return {"snils": make_snils(f"{rnd.randrange(2_000_000, 999_000_000):09d}"), "last_name": last,
+            "first_name": rnd.choice(_FIRST[gender]), "patronymic": patronymic.replace("ичич", "ич"),
+            "gender": gender, "birth_date": born.isoformat(), "citizenship": "643",
+            "phone": f"+79{rnd.randrange(10**8, 10**9):09d}",
+            "email": f"user{i}.{rnd.randrange(1000, 9999)}@mail.example.ru" if rnd.random() < 0.6 else None,
+            "id_doc_type": "21", "id_doc_series": f"{rnd.randrange(1000, 9999)}",
+            "id_doc_number": f"{rnd.randrange(100000, 999999)}",
+            "id_doc_issued": (born + dt.timedelta(days=365 * 20 + rnd.randrange(0, 3000))).isoformat()}
+
+
+def varied_card(rnd: random.Random, org: dict[str, str], c: int) -> dict[str, Any]:
+    begin = dt.date(1995, 1, 1) + dt.timedelta(days=rnd.randrange(0, 365 * 30))
+    closed = c > 0 and rnd.random() < 0.6
+    card: dict[str, Any] = {
+        **org, "subdivision": rnd.choice(_UNITS), "position_code": str(rnd.randrange(1, 120)),
+        "position_type": rnd.choice(("main", "main", "internal_part_time", "external_part_time")),
+        "contract_kind": "labor", "rate": rnd.choice(_RATES), "begin_date": begin.isoformat(),
+        "contract_number": f"{rnd.randrange(1, 9999)}-{rnd.choice(('ТД', 'к', 'лс'))}",
+        "contract_date": begin.isoformat(), "order_number": f"{rnd.randrange(1, 2999)}-к",
+        "order_date": begin.isoformat(), "profile": rnd.choice(_PROFILES), "status": "confirmed"}
+    if closed:
+        card["end_date"] = (begin + dt.timedelta(days=rnd.randrange(30, 3650))).isoformat()
+        card["end_reason"] = rnd.choice(("по собственному желанию", "перевод", "истечение срока договора"))
+    return card
+
+
+def seed_org(db: ServerDb, staff: int, cards: int, seed: int = 17) -> tuple[str, list[dict[str, Any]]]:
     """An organization with ``staff`` persons × ``cards`` employment cards, bulk-inserted in
-    feed order. Returns the HR login and the rows (for the raw-insert baseline)."""
+    feed order. Returns the HR login and the rows (for the raw-insert baseline).
+
+    The values vary as a real register's do (names, dates, numbers, units: issue 17 measures
+    compression, which one name repeated 20,000 times would flatter)."""
     org = db.org()
     login = db.account("hr", org=org)
+    rnd = random.Random(seed)
     rows: list[dict[str, Any]] = []
     with db.engine.begin() as conn:
         seq = int(conn.execute(sa.select(col(SeqCounter.value)).where(col(SeqCounter.name) == "feed")).scalar_one())
         batch: list[dict[str, Any]] = []
         for i in range(staff):
             pid = str(uuid.uuid4())
-            person = {"snils": make_snils(f"{300_000_000 + i:09d}"), "last_name": "Сотрудникова",
-                      "first_name": "Анна", "patronymic": "Ивановна", "gender": "female",
-                      "birth_date": "1980-01-01", "citizenship": "643"}
-            items = [("person", pid, person)]
+            items = [("person", pid, varied_person(rnd, i))]
             for c in range(cards):
-                items.append(("employment", str(uuid.uuid4()), {
-                    **org.fields(), "subdivision": f"Отделение {c}", "position_code": "4", "position_type": "main",
-                    "contract_kind": "labor", "rate": "1", "begin_date": f"{2000 + c}-01-10", "profile": "терапия",
-                    "status": "confirmed"}))
+                items.append(("employment", str(uuid.uuid4()), varied_card(rnd, org.fields(), c)))
             for ent, rid, data in items:
                 seq += 1
                 batch.append({"id": rid, "entity": ent, "person_id": pid, "version": 1, "deleted": False,
