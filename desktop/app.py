@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from desktop.diagnostics.crash import disable_core_dumps
+from desktop.diagnostics.logging_setup import app_version, start_logging
 from desktop.i18n import LANGUAGES, set_language, tr
 from desktop.paths import profiles_root
 from desktop.views.runtime.crash import install_excepthook
@@ -21,6 +22,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--profile", metavar="DIR", help="папка профиля (по умолчанию — выбор профиля)")
     ap.add_argument("--demo", action="store_true", help="открыть демонстрационный профиль")
     ap.add_argument("--lang", choices=sorted(LANGUAGES), help="язык интерфейса (ru или en)")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {app_version()}")
     return ap.parse_args(argv)
 
 
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     disable_core_dumps()
     install_excepthook()
     args = parse_args(argv)
+    start_logging("frmr-desktop")  # the rotating log and native-crash traces (desktop.diagnostics.logs)
 
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
     from PySide6.QtWidgets import QApplication
@@ -52,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
 
     startup_probe.arm(app)  # FRMR_STARTUP_PROBE=1: print time to the main window and quit (bench)
     root = profiles_root()
+    from desktop.views.shell.single_instance import InstanceServer, bring_to_front, hand_over, server_name
+
+    instance_name = server_name(root)
+    if hand_over(instance_name):  # already running: its window comes to the front instead
+        print(tr("ФРМР уже запущен: его окно выведено на передний план."), file=sys.stderr)
+        return 0
     folder: Path | None = Path(args.profile).expanduser() if args.profile else None
     if args.demo:
         from desktop.demo import ensure_demo_profile
@@ -72,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName(tr(APP_TITLE))
     app.setWindowIcon(app_icon())
     window = MainWindow()
+    InstanceServer(instance_name, lambda: bring_to_front(window), app)
     session = Session(window, root)
     window.session = session  # type: ignore[attr-defined]
     from desktop.views.sync.sync_wiring import attach_sync

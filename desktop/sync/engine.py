@@ -59,6 +59,7 @@ from desktop.sync.report import (
     now_iso,
 )
 from desktop.vault.attachments import sniff
+from desktop.vault.locks import sync_lock
 from desktop.vault.store import Vault
 
 __all__ = [
@@ -77,30 +78,18 @@ _PROCESS_LOCKS_GUARD = threading.Lock()
 
 @contextlib.contextmanager
 def _single_sync(folder: Path) -> Iterator[bool]:
-    """One sync per vault: a lock in this process plus an OS file lock across processes."""
+    """One sync per vault: a lock in this process plus a file lock across processes."""
     key = str(folder.resolve())
     with _PROCESS_LOCKS_GUARD:
         lock = _PROCESS_LOCKS.setdefault(key, threading.Lock())
     if not lock.acquire(blocking=False):
         yield False
         return
-    fh = None
     try:
-        try:
-            import fcntl
-
-            fh = open(folder / "sync.lock", "a+")
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                yield False
-                return
-        except ImportError:  # Windows: the in-process lock is what the app needs
-            pass
-        yield True
+        # The file lock (desktop.vault.locks) is the one frmr sync takes too, on every platform.
+        with sync_lock(folder) as got:
+            yield got
     finally:
-        if fh is not None:
-            fh.close()
         lock.release()
 
 

@@ -47,6 +47,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.access.settings_view", "desktop.views.shell.sections", "desktop.views.record.workspace",
     "desktop.views.sync.sync_controller", "desktop.views.sync.conflicts_view",
     "desktop.views.sync.rejected_view", "desktop.views.runtime.stall",
+    "desktop.views.shell.single_instance",  # imported by the app before the window: here for the check
 )
 
 

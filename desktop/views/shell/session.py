@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QW
 
 from desktop.i18n import language, set_language, tr
 from desktop.models.settings import read_settings
+from desktop.vault.locks import InstanceLock
 from desktop.vault.profiles import Profile, list_profiles, read_profile
 from desktop.views.access.consent_view import ConsentView
 from desktop.views.access.first_start import FirstStartWizard
@@ -131,6 +132,9 @@ class Session(QObject):
         self.views: SectionViews = SectionViews()
         #: who the open vault belongs to (read from the vault when it opens)
         self.account = Account()
+        #: this app's claim on the unlocked profile (desktop.vault.locks): held from the unlock
+        #: attempt to the lock, so a second copy of the app cannot unlock the same vault meanwhile
+        self.instance_lock: InstanceLock | None = None
         self._attempt = itertools.count(1)
         self._current_attempt = 0
         self.idle = IdleWatcher(15, self)
@@ -210,6 +214,10 @@ class Session(QObject):
         from desktop.models.repository import RecordRepository
 
         self.profile = profile
+        try:
+            self._claim_profile()
+        except Exception:  # a profile made a moment ago: nobody else can have it; the vault is open anyway
+            pass
         self._opened(vault, RecordRepository(vault), record_consent=True)
 
     def _wizard_declined(self, profile: Profile, vault: Vault) -> None:
@@ -240,13 +248,35 @@ class Session(QObject):
         folder = self.profile.folder
         self._run_unlock(lambda: _recover(folder, key, new))
 
+    def _claim_profile(self) -> None:
+        """Raises ProfileBusy when another copy of the app has this profile unlocked."""
+        assert self.profile is not None
+        if self.instance_lock is not None and self.instance_lock.folder != self.profile.folder:
+            self._release_profile()
+        if self.instance_lock is None:
+            self.instance_lock = InstanceLock(self.profile.folder)
+        self.instance_lock.acquire()
+
+    def _release_profile(self) -> None:
+        if self.instance_lock is not None:
+            self.instance_lock.release()
+            self.instance_lock = None
+
     def _run_unlock(self, fn: Any) -> None:
         attempt = self._current_attempt = next(self._attempt)
         view = self.window.current_page()
+        try:
+            self._claim_profile()
+        except Exception as exc:  # ProfileBusy, or a folder the lock file cannot be made in
+            if isinstance(view, UnlockView):
+                view.show_error(exc)
+            return
 
         def ok(result: tuple[Vault, RecordRepository]) -> None:
             if attempt != self._current_attempt or self.window.current_page() is not view:
                 result[0].close()  # the person went elsewhere meanwhile
+                if self.vault is None:
+                    self._release_profile()
                 return
             try:
                 self._opened(*result)
@@ -254,6 +284,8 @@ class Session(QObject):
                 self._open_failed(exc)
 
         def err(exc: BaseException) -> None:
+            if self.vault is None:
+                self._release_profile()
             if isinstance(view, UnlockView) and self.window.current_page() is view:
                 view.show_error(exc)
 
@@ -467,6 +499,7 @@ class Session(QObject):
             Op(self, vault.close, worker=self.worker).run()
         self.window.set_vault_state(False)
         self.window.set_pending(None)
+        self._release_profile()
         if self.profile is not None and self.profile.has_vault:
             self.show_unlock()
         else:
@@ -480,4 +513,5 @@ class Session(QObject):
         if self.vault is not None:
             self.lock()
         self.worker.stop()
+        self._release_profile()
         return True
