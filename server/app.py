@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from server import openapi_links, problems
-from server.api import blobs, me, registry
+from server.api import account, account_journal, blobs, me, registry
 from server.api import sync as sync_api
 from server.auth import oauth
 from server.boundary import Boundary, Limits
@@ -32,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                blob_bytes=settings.max_blob_bytes))
     app.include_router(oauth.router)
     app.include_router(me.router)
+    app.include_router(account.router)
+    app.include_router(account_journal.router)
     app.include_router(sync_api.router)
     app.include_router(blobs.router)
     app.include_router(registry.router)

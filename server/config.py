@@ -42,6 +42,12 @@ class Settings:
     login_rate_per_minute: int = 30
     #: exempt 127.0.0.1/::1 from that limit (off by default: a local attacker is an attacker too)
     login_rate_exempt_loopback: bool = False
+    #: a password older than this many days must be changed before anything else (0 = never;
+    #: off by default); people are warned ``password_warn_days`` ahead (docs/account.md)
+    password_max_age_days: int = 0
+    password_warn_days: int = 14
+    #: how long an operator's one-time password-reset code stays valid
+    reset_code_ttl: int = 24 * 3600
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -53,4 +59,7 @@ class Settings:
             min_client_schema=_int_env("FRMR_MIN_CLIENT_SCHEMA", 1),
             login_rate_per_minute=max(0, _int_env("FRMR_LOGIN_RATE_PER_MINUTE", 30)),
             login_rate_exempt_loopback=os.environ.get("FRMR_LOGIN_RATE_EXEMPT_LOOPBACK", "") in ("1", "true", "yes"),
+            password_max_age_days=max(0, _int_env("FRMR_PASSWORD_MAX_AGE_DAYS", 0)),
+            password_warn_days=max(0, _int_env("FRMR_PASSWORD_WARN_DAYS", 14)),
+            reset_code_ttl=max(60, _int_env("FRMR_RESET_CODE_TTL", 24 * 3600)),
         )

@@ -41,6 +41,12 @@ class Account(SQLModel, table=True):
     failed_count: int = 0
     locked_until: float = 0.0
     created_at: float = 0.0
+    #: when the password was last set (the expiry policy counts from it; 0009)
+    password_changed_at: float = 0.0
+    #: the operator reset the second factor: the account may only enrol a new one (0009)
+    must_enrol: bool = False
+    #: a new device's secret, waiting for its first code; the confirmed one stays in use until then
+    totp_pending_secret: str | None = Field(default=None, max_length=64)
 
 
 class AccountOrg(SQLModel, table=True):
@@ -55,6 +61,32 @@ class RecoveryCode(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     code_hash: str = Field(max_length=64)
     used_at: float | None = None
+
+
+class ResetCode(SQLModel, table=True):
+    """A one-time password-reset code the operator issued; only its SHA-256 is kept (0009)."""
+
+    __tablename__ = "reset_code"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: float
+    expires_at: float
+    issued_by: int | None = None
+    used_at: float | None = None
+
+
+class ConsentRecord(SQLModel, table=True):
+    """The 152-ФЗ consent a person gave in the desktop, as recorded on the server (0009)."""
+
+    __tablename__ = "consent_record"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    version: str = Field(max_length=50)
+    #: when the person gave it in the desktop (their clock) and when the server heard of it
+    given_at: str = Field(default="", max_length=40)
+    recorded_at: float = 0.0
+    ip: str = Field(default="", max_length=64)
 
 
 class LoginFailure(SQLModel, table=True):

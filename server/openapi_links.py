@@ -50,6 +50,7 @@ LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = 
     },
     ("post", "/admin/accounts", "201"): {
         "ChangeAccount": ("patch", "/admin/accounts/{account_id}", {"account_id": _ROW}),
+        "IssueResetCode": ("post", "/admin/accounts/{account_id}/reset-code", {"account_id": _ROW}),
     },
     ("post", "/programmes", "201"): {
         "Enrol": ("post", "/programmes/{programme_id}/enrol", {"programme_id": _ROW}),

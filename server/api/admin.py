@@ -87,6 +87,7 @@ def change(account_id: Annotated[int, Path(ge=1, le=2**31)], body: AccountChange
                 raise Problem(422, "Пароль не соответствует требованиям: " + ", ".join(bad),
                               errors={"password": ", ".join(bad)})
             a.password_hash = passwords.hash_password(body.password)
+            a.password_changed_at = time.time()
         if body.disabled is not None:
             a.disabled = body.disabled
             if body.disabled:
@@ -99,8 +100,11 @@ def change(account_id: Annotated[int, Path(ge=1, le=2**31)], body: AccountChange
             s.execute(delete(LoginFailure).where(col(LoginFailure.account_id) == a.id))
         if body.reset_totp:
             a.totp_secret = None
+            a.totp_pending_secret = None
             a.totp_confirmed = False
             a.totp_last_step = 0
+            # the password alone now admits, to a session that can do nothing but enrol anew
+            a.must_enrol = True
             s.execute(delete(RecoveryCode).where(col(RecoveryCode.account_id) == a.id))
         if body.password is not None or body.reset_totp:
             # new credentials end every session opened with the old ones (a reset is what one

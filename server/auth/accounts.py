@@ -68,6 +68,7 @@ def create_account(
         totp_secret=secret,
         totp_confirmed=with_totp,
         created_at=time.time(),
+        password_changed_at=time.time(),
     )
     s.add(acc)
     s.flush()
@@ -102,6 +103,57 @@ def _second_factor_ok(s: Session, acc: Account, otp: str, now: float) -> bool:
     return False
 
 
+def blocked(s: Session, acc: Account, settings: Settings, now: float) -> bool:
+    """Locked out, or over the hourly cap of failures."""
+    hour_failures = s.exec(
+        select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.account_id == acc.id, LoginFailure.at > now - 3600
+        )
+    ).one()
+    return acc.locked_until > now or hour_failures >= settings.hourly_failure_cap
+
+
+def count_failure(s: Session, acc: Account, settings: Settings, now: float) -> None:
+    """One more wrong password (at login, or when a signed-in person re-enters theirs)."""
+    acc.failed_count += 1
+    assert acc.id is not None
+    s.add(LoginFailure(account_id=acc.id, at=now))
+    if acc.failed_count >= settings.lockout_failures:
+        acc.locked_until = now + settings.lockout_seconds
+        acc.failed_count = 0
+    s.add(acc)
+    # old failures only matter for the hourly window
+    s.execute(delete(LoginFailure).where(col(LoginFailure.account_id) == acc.id, col(LoginFailure.at) < now - 7200))
+
+
+def verify_current(s: Session, settings: Settings, acc: Account, password: str, now: float) -> str:
+    """``ok``, ``locked`` or ``wrong`` for a password re-entered by its signed-in owner.
+
+    Counted exactly like a login failure and under the same lockout, so a stolen session cannot
+    be used to guess the password faster than the login form allows. The caller locks the row,
+    commits (a failure must stay counted) and only then refuses.
+    """
+    if blocked(s, acc, settings, now):
+        passwords.verify_password(passwords.DUMMY_HASH, password)
+        return "locked"
+    if passwords.verify_password(acc.password_hash, password):
+        return "ok"
+    count_failure(s, acc, settings, now)
+    return "wrong"
+
+
+WRONG_PASSWORD = "Неверный текущий пароль."
+LOCKED = "Слишком много неверных попыток ввода пароля: ввод временно заблокирован. Повторите попытку позже."
+
+
+def refusal(why: str) -> Problem:
+    """The answer to a failed ``verify_current`` (403: the token is fine, the password is not)."""
+    if why == "locked":
+        return Problem(403, LOCKED, type_="https://frmr.local/problems/password-locked")
+    return Problem(403, WRONG_PASSWORD, type_="https://frmr.local/problems/wrong-password",
+                   errors={"password": "неверный пароль"})
+
+
 def check_credentials(engine: Engine, settings: Settings, login: str, password: str, otp: str, ip: str) -> Account:
     """The account if login, password and second factor are right and it is not locked.
 
@@ -119,12 +171,7 @@ def check_credentials(engine: Engine, settings: Settings, login: str, password: 
         if acc.disabled:
             passwords.verify_password(passwords.DUMMY_HASH, password or "")
             return None, "disabled"
-        hour_failures = s.exec(
-            select(func.count()).select_from(LoginFailure).where(
-                LoginFailure.account_id == acc.id, LoginFailure.at > now - 3600
-            )
-        ).one()
-        if acc.locked_until > now or hour_failures >= settings.hourly_failure_cap:
+        if blocked(s, acc, settings, now):
             passwords.verify_password(passwords.DUMMY_HASH, password or "")
             return None, "locked"
         ok = passwords.verify_password(acc.password_hash, password or "") and _second_factor_ok(s, acc, otp or "", now)
@@ -132,15 +179,7 @@ def check_credentials(engine: Engine, settings: Settings, login: str, password: 
             acc.failed_count = 0
             s.add(acc)
             return acc, "ok"
-        acc.failed_count += 1
-        assert acc.id is not None
-        s.add(LoginFailure(account_id=acc.id, at=now))
-        if acc.failed_count >= settings.lockout_failures:
-            acc.locked_until = now + settings.lockout_seconds
-            acc.failed_count = 0
-        s.add(acc)
-        # old failures only matter for the hourly window
-        s.execute(delete(LoginFailure).where(col(LoginFailure.account_id) == acc.id, col(LoginFailure.at) < now - 7200))
+        count_failure(s, acc, settings, now)
         return None, "bad_credentials"
 
     acc, why = in_write_tx(engine, attempt)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+# The policy itself is shared with the desktop, which shows it as the person types.
+from desktop.models.passwords import policy_errors as policy_errors
 
 # argon2-cffi's defaults are the RFC 9106 low-memory profile of Argon2id (~0.4 s here).
 # FRMR_TEST_FAST_HASH=1 is for test suites only: still Argon2id, with the cheapest parameters, so
@@ -29,21 +31,3 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def policy_errors(password: str) -> list[str]:
-    """What the password lacks, in Russian; empty when it satisfies the policy."""
-    out = []
-    if len(password) < 12:
-        out.append("не короче 12 символов")
-    if len(password) > 256:
-        out.append("не длиннее 256 символов")
-    if not re.search(r"[a-zа-яё]", password):
-        out.append("строчная буква")
-    if not re.search(r"[A-ZА-ЯЁ]", password):
-        out.append("заглавная буква")
-    if not re.search(r"\d", password):
-        out.append("цифра")
-    if not re.search(r"[^\w\s]|_", password):
-        out.append("специальный символ")
-    return out

@@ -28,6 +28,9 @@ class Principal:
     org_inns: tuple[str, ...] = field(default_factory=tuple)
     session_id: str = ""
     ip: str = ""
+    #: "" or what the account must do before anything else: "enrol" (its second factor was
+    #: reset by the operator) or "password" (the password is older than the expiry policy)
+    restricted: str = ""
 
 
 def token_hash(token: str) -> str:
@@ -47,7 +50,8 @@ _PRINCIPAL_QUERY = (
     # objects per row cost more than the query itself.
     sa.select(col(Token.kind), col(Token.expires_at), col(AuthSession.id), col(AuthSession.revoked_at),
               col(Account.id), col(Account.login), col(Account.role), col(Account.person_id),
-              col(Account.disabled), col(AccountOrg.org_inn))
+              col(Account.disabled), col(AccountOrg.org_inn), col(Account.must_enrol),
+              col(Account.password_changed_at))
     .select_from(Token)
     .join(AuthSession, col(AuthSession.id) == col(Token.session_id))
     .join(Account, col(Account.id) == col(AuthSession.account_id))
@@ -63,11 +67,34 @@ def principal_for_token(state: AppState, token: str, ip: str) -> Principal:
     if not rows:
         raise _unauthorized()
     first: Any = rows[0]
-    kind, expires_at, session_id, revoked_at, account_id, login, role, person_id, disabled, _ = first
+    kind, expires_at, session_id, revoked_at, account_id, login, role, person_id, disabled, _, must_enrol, \
+        changed_at = first
     if kind != "access" or expires_at <= now or revoked_at is not None or disabled:
         raise _unauthorized("Сеанс истёк или отозван: войдите заново.")
     inns = tuple(sorted(r[9] for r in rows if r[9]))
-    return Principal(account_id, login, role, person_id, inns, session_id, ip)
+    restricted = ""
+    if must_enrol:
+        restricted = "enrol"
+    elif password_expired(state.settings.password_max_age_days, float(changed_at or 0), now):
+        restricted = "password"
+    return Principal(account_id, login, role, person_id, inns, session_id, ip, restricted)
+
+
+def password_expired(max_age_days: int, changed_at: float, now: float) -> bool:
+    return max_age_days > 0 and now >= changed_at + max_age_days * 86400
+
+
+#: what a restricted account may still call (method, path); everything else is refused
+ALLOWED_WHILE: dict[str, frozenset[tuple[str, str]]] = {
+    "enrol": frozenset({("GET", "/me"), ("POST", "/me/totp/enrol"), ("POST", "/me/totp/confirm")}),
+    "password": frozenset({("GET", "/me"), ("POST", "/me/password")}),
+}
+RESTRICTED_TEXT = {
+    "enrol": "Второй фактор входа сброшен оператором: сначала подключите одноразовые коды заново "
+             "(раздел «Учётная запись и безопасность» или «frmr account 2fa enrol»).",
+    "password": "Срок действия пароля истёк: сначала смените пароль "
+                "(раздел «Учётная запись и безопасность» или «frmr account password»).",
+}
 
 
 def current(request: Request, state: State) -> Principal:
@@ -75,7 +102,12 @@ def current(request: Request, state: State) -> Principal:
     scheme, _, token = auth.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized()
-    return principal_for_token(state, token.strip(), client_ip(request))
+    p = principal_for_token(state, token.strip(), client_ip(request))
+    if p.restricted and (request.method, request.url.path) not in ALLOWED_WHILE[p.restricted]:
+        # Decided here, once, for every endpoint: a new route cannot forget to check it.
+        raise Problem(403, RESTRICTED_TEXT[p.restricted], type_=f"https://frmr.local/problems/{p.restricted}-required",
+                      restricted=p.restricted)
+    return p
 
 
 CurrentUser = Annotated[Principal, Depends(current)]
