@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from server import openapi_links, problems
+from server import coding, openapi_links, problems
 from server.api import account, account_journal, blobs, me, registry
 from server.api import sync as sync_api
 from server.auth import oauth
@@ -30,6 +30,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The request boundary (sizes, characters, shapes) runs before routing and authentication.
     app.add_middleware(Boundary, limits=Limits(body_bytes=settings.max_body_bytes,
                                                blob_bytes=settings.max_blob_bytes))
+    # Content coding (server.coding), outside the boundary: a gzip body is inflated — within the
+    # same limits — before the boundary checks it, and answers are compressed last.
+    app.add_middleware(coding.RequestDecoding, body_bytes=settings.max_body_bytes,
+                       blob_bytes=settings.max_blob_bytes)
+    app.add_middleware(coding.AnswerCoding)
     app.include_router(oauth.router)
     app.include_router(me.router)
     app.include_router(account.router)

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from desktop.sync import wire
+from desktop.sync import transfer, wire
 
 #: X-Client-Schema: the vault schema this client speaks (bumped when the wire changes).
 CLIENT_SCHEMA = 3
@@ -233,13 +233,22 @@ class Api:
     """One server. ``token`` is a callable so a refreshed token is picked up by the next call."""
 
     def __init__(self, base_url: str, *, token: Callable[[], str | None] | None = None,
-                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 meter: transfer.Meter | None = None, cancelled: Callable[[], bool] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token or (lambda: None)
+        #: bytes both ways (progress, benches); ``cancelled`` stops an answer mid-way
+        self.meter = meter or transfer.Meter()
+        self.cancelled = cancelled
+        #: push bodies go gzipped until the server refuses the coding (415): then identity
+        self.gzip_requests = True
+        # One client for the whole sync: its pool keeps the connection alive between the
+        # requests (HTTP/1.1 keep-alive), so only the first pays the TCP handshake.
         self.http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"X-Client-Schema": str(CLIENT_SCHEMA), "User-Agent": USER_AGENT},
+            headers={"X-Client-Schema": str(CLIENT_SCHEMA), "User-Agent": USER_AGENT,
+                     "Accept-Encoding": transfer.ACCEPT_ENCODING},
             follow_redirects=False,
             transport=transport,
             # Plain-HTTP servers are loopback ones (the demo, tests): skip loading the CA
@@ -257,23 +266,52 @@ class Api:
         self.close()
 
     # -- plumbing ------------------------------------------------------------------------------
-    def request(self, method: str, path: str, *, auth: bool = True, **kw: Any) -> httpx.Response:
+    def request(self, method: str, path: str, *, auth: bool = True, limit: int = transfer.MAX_ANSWER_BYTES,
+                compress: bool = True, **kw: Any) -> httpx.Response:
+        """One request; the answer is read whole (inflated within ``limit``) and classified.
+        A body in ``content`` is gzipped when large enough; a 415 for that coding sends it
+        again as identity (and every later one of this client)."""
         headers = dict(kw.pop("headers", None) or {})
         if auth:
             tok = self._token()
             if not tok:
                 raise LoginNeeded("Требуется вход на сервер")
             headers["Authorization"] = f"Bearer {tok}"
+        plain = kw.pop("content", None)
+        content, coded = (transfer.gzip_body(plain) if plain is not None and compress and self.gzip_requests
+                          else (plain, {}))
+        resp = self._exchange(method, path, {**headers, **coded}, content, limit, kw)
+        if resp.status_code == 415 and coded:
+            self.gzip_requests = False
+            resp = self._exchange(method, path, headers, plain, limit, kw)
+        classify(resp)
+        return resp
+
+    def _exchange(self, method: str, path: str, headers: dict[str, str], content: bytes | None, limit: int,
+                  kw: dict[str, Any]) -> httpx.Response:
         try:
-            resp = self.http.request(method, path, headers=headers, **kw)
+            with self.http.stream(method, path, headers=headers, content=content, **kw) as resp:
+                self.meter.add(sent=len(content or b""), requests=1)
+                body = transfer.read_body(resp, limit=limit, meter=self.meter, cancelled=self.cancelled)
+        except transfer.Stopped:
+            raise Cancelled("Синхронизация прервана") from None
         except httpx.TimeoutException as exc:
             raise Transient("Сервер не ответил вовремя") from exc
         except (httpx.TransportError, OSError) as exc:
             # Connection refused, reset, remote closed mid-answer, DNS: all "try again later". The
             # message is for people; the transport's own error stays chained for the log.
             raise Transient("Нет связи с сервером") from exc
-        classify(resp)
-        return resp
+        except transfer.Cut as exc:
+            # A gzip answer without its end: nothing of it is used; asked again.
+            raise Transient("Ответ сервера повреждён или оборван") from exc
+        except transfer.TooLarge:
+            raise BadAnswer(f"Ответ сервера больше допустимого ({limit // (1024 * 1024)} МБ после распаковки): "
+                            f"он не принят") from None
+        except transfer.BadCoding as exc:
+            raise BadAnswer(f"Ответ сервера сжат неизвестным способом ({exc}): он не принят") from None
+        # The plain body, as if httpx had read it (callers and classify() read .content/.json()).
+        keep = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(resp.status_code, headers=keep, content=body, request=resp.request)
 
     # -- endpoints -----------------------------------------------------------------------------
     def health(self, timeout: float = 2.0) -> bool:
@@ -316,7 +354,9 @@ class Api:
         return data
 
     def put_blob(self, sha256: str, data: bytes) -> None:
-        self.request("PUT", f"/blobs/{sha256}", content=data, headers={"Content-Type": "application/octet-stream"})
+        # The server keeps only PDF/JPG/PNG, compressed already: gzip would cost and save nothing.
+        self.request("PUT", f"/blobs/{sha256}", content=data, compress=False,
+                     headers={"Content-Type": "application/octet-stream"})
 
     def get_blob(self, sha256: str) -> bytes:
         return self.request("GET", f"/blobs/{sha256}").content
