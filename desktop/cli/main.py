@@ -48,6 +48,9 @@ PLUGINS: dict[str, tuple[str, ...]] = {
     "desktop.cli.sync": ("login", "logout", "sync", "status", "conflicts", "resolve", "rejected", "discard",
                          "resubmit", "fetch-blob"),
     "desktop.cli.actions": ("action", "actions"),
+    "desktop.cli.staff": ("staff",),
+    "desktop.cli.confirmations": ("confirmations",),
+    "desktop.cli.requests": ("request",),
     "desktop.cli.backup": ("backup", "restore"),
 }
 
@@ -127,13 +130,15 @@ def _show_rows(spec_name: str, rows: list[dict[str, Any]], as_json: bool, nsi: N
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from desktop.cli.person_scope import person_rows
+
     names = [_entity_arg(args.entity)] if args.entity else list(ENTITIES)
     with open_vault(args) as vault:
         repo = RecordRepository(vault)
         if args.json and args.entity:
-            _show_rows(args.entity, repo.list(args.entity), True)
+            _show_rows(args.entity, person_rows(repo, args, args.entity), True)
             return EXIT_OK
-        data = {n: repo.list(n) for n in names}
+        data = {n: person_rows(repo, args, n) for n in names}
         nsi = repo.nsi()
     if args.json:
         print(json.dumps({n: [{"id": r["id"], **{k: r[k] for k in entity(n).names}} for r in rows]
@@ -152,8 +157,11 @@ def _report_saved(res: Any) -> None:
 def cmd_add(args: argparse.Namespace) -> int:
     name = _entity_arg(args.entity)
     values = _pairs(args.values, name)
+    from desktop.cli.person_scope import scoped_person
+
     with open_vault(args) as vault:
-        res = RecordRepository(vault).add(name, values)
+        repo = RecordRepository(vault)
+        res = repo.add(name, values, person_id=None if name == "person" else scoped_person(repo, args))
     _report_saved(res)
     print(res.id)
     return EXIT_OK
@@ -164,10 +172,13 @@ def cmd_edit(args: argparse.Namespace) -> int:
     values = _pairs(args.values, name)
     if not values:
         raise CliError("Укажите хотя бы одно ПОЛЕ=ЗНАЧЕНИЕ")
+    from desktop.cli.person_scope import check_row_person
+
     with open_vault(args) as vault:
         repo = RecordRepository(vault)
         if repo.get(name, args.id) is None:
             raise CliError(f"Запись {args.id} не найдена в разделе «{entity(name).plural}»")
+        check_row_person(repo, args, name, args.id)
         res = repo.edit(name, args.id, values)
     _report_saved(res)
     print("Изменено: " + (", ".join(res.changed) if res.changed else "ничего"))
@@ -186,8 +197,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_seniority(args: argparse.Namespace) -> int:
+    from desktop.cli.person_scope import person_rows
+
     with open_vault(args) as vault:
-        cards = RecordRepository(vault).list("employment")
+        cards = person_rows(RecordRepository(vault), args, "employment")
     s = compute(cards)
     if args.json:
         print(json.dumps(s.as_dict(), ensure_ascii=False))
@@ -331,17 +344,20 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="показать записи")
     p.add_argument("entity", nargs="?")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--person", metavar="ID", help="чьи записи (в хранилище кадровика — обязательно)")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("add", help="добавить запись: add ENTITY ПОЛЕ=ЗНАЧЕНИЕ…")
     p.add_argument("entity")
     p.add_argument("values", nargs="*")
+    p.add_argument("--person", metavar="ID", help="чья запись (в хранилище кадровика — обязательно)")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("edit", help="изменить запись: edit ENTITY ID ПОЛЕ=ЗНАЧЕНИЕ…")
     p.add_argument("entity")
     p.add_argument("id")
     p.add_argument("values", nargs="*")
+    p.add_argument("--person", metavar="ID", help="чья запись (в хранилище кадровика — обязательно)")
     p.set_defaults(func=cmd_edit)
 
     p = sub.add_parser("delete", help="удалить запись")
@@ -351,6 +367,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("seniority", help="медицинский стаж")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--person", metavar="ID", help="чей стаж (в хранилище кадровика — обязательно)")
     p.set_defaults(func=cmd_seniority)
 
     p = sub.add_parser("audit", help="проверка хранилища: журнал изменений и каждая страница файла")

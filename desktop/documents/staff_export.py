@@ -37,8 +37,8 @@ from desktop.models.textrules import spreadsheet_cell
 
 Progress = Callable[[int, int, str], None]
 
-#: the export's columns: the template's, then the card's status
-EXPORT: tuple[str, ...] = (*TEMPLATE, "status")
+#: the export's columns: the template's, then the organization and the card's status
+EXPORT: tuple[str, ...] = (*TEMPLATE, "org_name", "org_inn", "status")
 _TITLES = {**{k: header_title(k) for k in COLUMNS}, "status": "Статус"}
 _WIDTHS = {"snils": 15, "last_name": 18, "first_name": 14, "patronymic": 18, "position_code": 40,
            "subdivision": 28, "position_type": 22, "end_reason": 26}

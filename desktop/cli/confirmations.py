@@ -1,0 +1,167 @@
+"""``frmr confirmations list | decide | file``: the documents doctors sent to confirm their cards.
+
+    frmr confirmations list [--all] [--json]     # from the server; offline: the last list fetched
+    frmr confirmations decide ID confirm|reject [--reason TEXT]
+    frmr confirmations file ID --out FILE         # the document itself (PDF, JPG, PNG)
+
+A decision is a queued ``decide_confirmation`` action (docs/actions.md): it is taken offline as
+well and reaches the server exactly once at the next ``frmr sync``; the server checks it again
+(the clerk's organization, the request still waiting, the document's checks).
+
+Exit codes: 0 done; 2 bad input or the decision cannot be taken (the message says why);
+4 the server is unreachable and no list was fetched before; 5 login needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from desktop.cli.support import EXIT_OK, CliError, open_vault
+from desktop.models.checkdigits import format_snils
+from desktop.models.formatting import fmt_date
+from desktop.models.repository import RecordRepository
+from desktop.models.staff_requests import (
+    cached_confirmations,
+    reject_needs_reason,
+    remember_confirmations,
+    with_local_decisions,
+)
+from desktop.models.validation import ValidationFailed
+from desktop.sync import actions
+from desktop.sync.api import Api, BadAnswer, LoginNeeded, ServerProblem, SyncError, Transient
+from desktop.sync.auth import SERVER_KEY, TokenKeeper
+from desktop.sync.engine import EXIT_LOGIN, EXIT_UNREACHABLE
+from desktop.vault.store import Vault
+
+_STATUS = {"pending": "ждёт решения", "confirmed": "подтверждено", "rejected": "отклонено"}
+_DECISION = {"confirm": "подтвердить", "reject": "отклонить"}
+
+
+def _server(vault: Vault) -> str:
+    with vault.read() as conn:
+        from desktop.models.repository import get_meta
+
+        return (get_meta(conn, SERVER_KEY) or "").rstrip("/")
+
+
+def _authorized_api(vault: Vault, timeout: float = 15.0) -> Api:
+    server = _server(vault)
+    if not server:
+        raise LoginNeeded("Сервер не задан: выполните вход (frmr login --server URL …)")
+    keeper = TokenKeeper(vault, server)
+    holder: list[Api] = []
+    api = Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout)
+    holder.append(api)
+    return api
+
+
+def fetch_confirmations(vault: Vault, status: str = "pending") -> list[dict[str, Any]]:
+    """``GET /confirmations`` with the vault's login (SyncError subclasses when it fails)."""
+    with _authorized_api(vault) as api:
+        data = api.request("GET", "/confirmations", params={"status": status, "limit": 500}).json()
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise BadAnswer("Ответ сервера о запросах подтверждения неполон")
+    return [dict(i) for i in items if isinstance(i, dict)]
+
+
+def _who(item: dict[str, Any]) -> str:
+    p = item.get("person") or {}
+    name = " ".join(str(p.get(k)) for k in ("last_name", "first_name", "patronymic") if p.get(k))
+    return f"{name or 'человек не виден'}, СНИЛС {format_snils(str(p.get('snils') or ''))}"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    note = ""
+    with open_vault(args) as vault:
+        repo = RecordRepository(vault)
+        try:
+            items = fetch_confirmations(vault, "" if args.all else "pending")
+            remember_confirmations(repo, items)
+        except LoginNeeded as exc:
+            raise CliError(f"Нужен вход на сервер: {exc}", EXIT_LOGIN) from exc
+        except (Transient, ServerProblem, SyncError) as exc:
+            items, when = cached_confirmations(repo)
+            if when is None:
+                raise CliError(f"Список не получен: {exc}. Решения можно принимать и без связи "
+                               "(frmr confirmations decide), они отправятся при синхронизации",
+                               EXIT_UNREACHABLE) from exc
+            note = f"Нет связи с сервером ({exc}): показан список от {fmt_date(when[:10])} {when[11:16]}"
+        items = with_local_decisions(repo, items)
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=1, default=str))
+        return EXIT_OK
+    if note:
+        print(note)
+    if not items:
+        print("Запросов подтверждения нет")
+    for i in items:
+        card = i.get("card") or {}
+        mine = i.get("local_decision")
+        line = (f"[{i.get('id')}] {_who(i)}: {card.get('org_name', '')}, с {fmt_date(card.get('begin_date'))}; "
+                f"документ от {fmt_date(i.get('doc_date'))} — {_STATUS.get(str(i.get('status')), i.get('status'))}")
+        if mine:
+            line += f"; ваше решение «{_DECISION.get(str(mine['decision']), mine['decision'])}» " \
+                    f"{actions.STATE_TEXT.get(mine['state'], mine['state'])}"
+        print(line)
+        for e in i.get("errors") or []:
+            print(f"      проверка: {e}")
+    return EXIT_OK
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    reason = (args.reason or "").strip()
+    with open_vault(args) as vault:
+        repo = RecordRepository(vault)
+        items, _ = cached_confirmations(repo)
+        item = next((i for i in items if str(i.get("id")) == args.id), None)
+        if args.decision == "reject" and not reason and reject_needs_reason(item):
+            raise CliError("Укажите причину отклонения: --reason ТЕКСТ")
+        pid = str((item or {}).get("person_id") or "") or None
+        try:
+            actions.queue_action(repo, "decide_confirmation", args.id, {"decision": args.decision, "comment": reason},
+                                 person_id=pid)
+        except ValidationFailed as exc:
+            raise CliError("; ".join(exc.errors.values())) from exc
+    print(f"Решение «{_DECISION[args.decision]}»: {actions.WAITING} (отправится при синхронизации)")
+    return EXIT_OK
+
+
+def cmd_file(args: argparse.Namespace) -> int:
+    from desktop.sync.engine import SyncEngine
+
+    with open_vault(args) as vault:
+        items, _ = cached_confirmations(RecordRepository(vault))
+        item = next((i for i in items if str(i.get("id")) == args.id), None)
+        if item is None or not item.get("blob_sha256"):
+            raise CliError("Запрос подтверждения не найден в последнем списке: выполните frmr confirmations list")
+        try:
+            data = SyncEngine(vault).fetch_blob(str(item["blob_sha256"]))
+        except LoginNeeded as exc:
+            raise CliError(f"Нужен вход на сервер: {exc}", EXIT_LOGIN) from exc
+        except (Transient, ServerProblem) as exc:
+            raise CliError(f"Файл не получен: {exc}", EXIT_UNREACHABLE) from exc
+    with open(args.out, "wb") as fh:
+        fh.write(data)
+    print(f"Сохранено: {args.out} ({len(data)} байт)")
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("confirmations", help="подтверждение трудоустройства по документам работников")
+    csub = p.add_subparsers(dest="conf_command", required=True, metavar="КОМАНДА")
+    q = csub.add_parser("list", help="запросы подтверждения")
+    q.add_argument("--all", action="store_true", help="и решённые")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_list)
+    q = csub.add_parser("decide", help="решение: decide ID confirm|reject [--reason ТЕКСТ]")
+    q.add_argument("id")
+    q.add_argument("decision", choices=["confirm", "reject"])
+    q.add_argument("--reason", default="", help="причина отклонения (или комментарий)")
+    q.set_defaults(func=cmd_decide)
+    q = csub.add_parser("file", help="документ работника: file ID --out ФАЙЛ")
+    q.add_argument("id")
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=cmd_file)

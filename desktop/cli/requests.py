@@ -1,0 +1,48 @@
+"""``frmr request send PERSON_ID… kind=… text=…``: a request from the organization to its workers.
+
+The request is a ``request`` row queued in the outbox (desktop/models/staff_requests.py): it is
+sent offline as well and reaches the server exactly once at the next ``frmr sync``. Several
+persons get one request each, all queued in one transaction (or none).
+
+Exit codes: 0 queued (the ids printed, one per line); 1 a value refused; 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop.cli.support import EXIT_OK, CliError, open_vault
+from desktop.models.repository import RecordRepository
+from desktop.models.staff_requests import send_requests
+
+_FIELDS = ("kind", "text", "org_inn", "org_name")
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    persons: list[str] = []
+    values: dict[str, str] = {}
+    for item in args.items:
+        if "=" not in item:
+            persons.append(item)
+            continue
+        k, v = item.split("=", 1)
+        k = k.strip()
+        if k not in _FIELDS:
+            raise CliError(f"Неизвестное поле «{k}» запроса. Поля: {', '.join(_FIELDS)}")
+        values[k] = v
+    if not persons:
+        raise CliError("Укажите id человека (или нескольких): request send PERSON_ID… kind=… text=…")
+    with open_vault(args) as vault:
+        ids = send_requests(RecordRepository(vault), persons, values)
+    for rid in ids:
+        print(rid)
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("request", help="запросы работникам")
+    rsub = p.add_subparsers(dest="request_command", required=True, metavar="КОМАНДА")
+    q = rsub.add_parser("send", help="отправить запрос: send PERSON_ID… kind=… text=…")
+    q.add_argument("items", nargs="+", metavar="PERSON_ID|ПОЛЕ=ЗНАЧЕНИЕ")
+    q.set_defaults(func=cmd_send)

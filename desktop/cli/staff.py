@@ -1,0 +1,216 @@
+"""``frmr staff …``: the HR clerk's staff from a terminal — the same core as the «Сотрудники»
+workspace (desktop/models/staff.py, desktop/documents/staff_import.py, staff_export.py).
+
+    frmr staff list [--org INN] [--q TEXT] [--active|--dismissed] [--json]
+    frmr staff add-person snils=… last_name=… first_name=… gender=female birth_date=17.03.1984
+    frmr staff add-card PERSON_ID position_code=4 position_type=main contract_kind=labor rate=1 begin_date=…
+    frmr staff close-card CARD_ID end_date=31.05.2024 end_reason="По собственному желанию"
+    frmr staff transfer CARD_ID end_date=31.05.2024 position_code=3 …
+    frmr staff import FILE [--dry-run] [--json] [--errors-out ERRORS.xlsx]
+    frmr staff import --template FILE
+    frmr staff export --format xlsx|csv --out FILE [--org INN]
+
+Exit codes: 0 done; 1 refused by a check (invalid value, a СНИЛС already in the vault — the
+message names the person —, some import rows refused: the valid ones are imported); 2 bad input
+(usage, unknown field, a file the import refuses whole: nothing imported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from desktop.cli.support import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, CliError, open_vault
+from desktop.models import staff
+from desktop.models.checkdigits import format_snils
+from desktop.models.formatting import fmt_date, fmt_decimal
+from desktop.models.repository import RecordRepository
+from desktop.models.schema import POSITION_TYPE, entity
+
+
+def _pairs(items: list[str], allowed: tuple[str, ...], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise CliError(f"Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»")
+        k, v = item.split("=", 1)
+        k = k.strip()
+        if k not in allowed:
+            raise CliError(f"Неизвестное поле «{k}» для «{what}». Поля: {', '.join(allowed)}")
+        if k in out:
+            raise CliError(f"Поле «{k}» указано дважды: «{out[k]}» и «{v}»")
+        out[k] = v
+    return out
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=1, default=str))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    active = True if args.active else False if args.dismissed else None
+    with open_vault(args) as vault:
+        rows = staff.staff_rows(RecordRepository(vault), org_inn=args.org, q=args.q or "", active=active)
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    print(f"== Сотрудники ({len(rows)})")
+    for r in rows:
+        print(f"  [{r['id']}] {staff.full_name(r)}, СНИЛС {format_snils(str(r['snils'] or ''))}")
+        for c in r["cards"]:
+            until = f" по {fmt_date(c['end_date'])}" if c["end_date"] else ""
+            print(f"      [{c['id']}] {c['position_name']} ({POSITION_TYPE.get(c['position_type'] or '', '')}), "
+                  f"ставка {fmt_decimal(c['rate'], lang='ru')}, с {fmt_date(c['begin_date'])}{until}")
+    return EXIT_OK
+
+
+def cmd_add_person(args: argparse.Namespace) -> int:
+    values = _pairs(args.values, entity("person").names, "человек")
+    with open_vault(args) as vault:
+        pid = staff.add_person(RecordRepository(vault), values)
+    print(pid)
+    return EXIT_OK
+
+
+def cmd_add_card(args: argparse.Namespace) -> int:
+    values = _pairs(args.values, entity("employment").names, "карточка трудоустройства")
+    with open_vault(args) as vault:
+        cid = staff.add_card(RecordRepository(vault), args.person_id, values)
+    print(cid)
+    return EXIT_OK
+
+
+def cmd_close_card(args: argparse.Namespace) -> int:
+    values = _pairs(args.values, ("end_date", "end_reason"), "увольнение")
+    with open_vault(args) as vault:
+        staff.close_card(RecordRepository(vault), args.card_id, values.get("end_date"), values.get("end_reason", ""))
+    print("Карточка закрыта")
+    return EXIT_OK
+
+
+def cmd_transfer(args: argparse.Namespace) -> int:
+    values = _pairs(args.values, entity("employment").names, "перевод")
+    end_date = values.pop("end_date", None)
+    reason = values.pop("end_reason", None) or staff.TRANSFER_REASON
+    if not end_date:
+        raise CliError("Укажите end_date=дд.мм.гггг — последний день на прежней должности")
+    with open_vault(args) as vault:
+        cid = staff.transfer(RecordRepository(vault), args.card_id, end_date, values, end_reason=reason)
+    print(cid)
+    return EXIT_OK
+
+
+def _import_text(res: Any) -> None:
+    from desktop.documents.staff_import import header_title
+
+    head = "Проверка (ничего не записано)" if res.dry_run else "Загрузка"
+    print(f"{head}: строк {res.rows}, {'можно загрузить' if res.dry_run else 'загружено'} {res.imported}, "
+          f"уже были в хранилище {res.skipped}, с ошибками {len({e.row for e in res.errors})}")
+    for e in res.errors:
+        print(f"  строка {e.row}, «{header_title(e.field)}»: {e.message}", file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from desktop.documents.atomic import atomic_write
+    from desktop.documents.staff_export import errors_xlsx, template_xlsx
+    from desktop.documents.staff_import import run_import
+
+    out_path = Path(args.file)
+    if args.template:
+        atomic_write(out_path, template_xlsx())
+        print(f"Шаблон сохранён: {out_path}")
+        return EXIT_OK
+    cancel = threading.Event()
+    with open_vault(args) as vault:
+        try:
+            res = run_import(RecordRepository(vault), out_path, dry_run=args.dry_run, cancel=cancel)
+        except KeyboardInterrupt:
+            # the group of rows in flight is rolled back whole; the rows committed before stay
+            raise CliError("Загрузка прервана: загруженные строки сохранены целиком, повторный запуск "
+                           "того же файла добавит остальные") from None
+    if res.refused is not None:
+        if args.json:
+            _print_json({"rows": res.rows, "imported": 0,
+                         "errors": [{"row": 0, "field": "file", "message": res.refused}]})
+        print(f"Ошибка: {res.refused}. Ничего не загружено.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.errors_out and res.bad_rows:
+        atomic_write(Path(args.errors_out), errors_xlsx(res.headers, res.bad_rows, res.messages_by_row()))
+        print(f"Строки с ошибками сохранены в {args.errors_out}: исправьте их и загрузите этот файл",
+              file=sys.stderr)
+    if args.json:
+        _print_json(res.as_dict())
+        for e in res.errors:
+            print(f"строка {e.row}: {e.message}", file=sys.stderr)
+    else:
+        _import_text(res)
+    return res.exit_code
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from desktop.documents.staff_export import export_file
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise CliError(f"{out} — это папка: укажите имя файла в --out")
+    with open_vault(args) as vault:
+        try:
+            size = export_file(RecordRepository(vault), args.format, out, org_inn=args.org)
+        except OSError as exc:
+            raise CliError(f"Не удалось сохранить {out}: {exc.strerror or exc}") from exc
+    print(f"Сохранено: {out} ({size} байт)")
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("staff", help="сотрудники организации (кадровая служба)")
+    ssub = p.add_subparsers(dest="staff_command", required=True, metavar="КОМАНДА")
+
+    q = ssub.add_parser("list", help="список сотрудников")
+    q.add_argument("--org", metavar="ИНН", help="только эта организация")
+    q.add_argument("--q", metavar="ТЕКСТ", help="часть ФИО, начало СНИЛС или часть должности")
+    g = q.add_mutually_exclusive_group()
+    g.add_argument("--active", action="store_true", help="работающие (есть действующая карточка)")
+    g.add_argument("--dismissed", action="store_true", help="уволенные (все карточки закрыты)")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_list)
+
+    q = ssub.add_parser("add-person", help="добавить человека: add-person ПОЛЕ=ЗНАЧЕНИЕ…")
+    q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    q.set_defaults(func=cmd_add_person)
+
+    q = ssub.add_parser("add-card", help="добавить карточку: add-card PERSON_ID ПОЛЕ=ЗНАЧЕНИЕ…")
+    q.add_argument("person_id")
+    q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    q.set_defaults(func=cmd_add_card)
+
+    q = ssub.add_parser("close-card", help="увольнение: close-card CARD_ID end_date=… end_reason=…")
+    q.add_argument("card_id")
+    q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    q.set_defaults(func=cmd_close_card)
+
+    q = ssub.add_parser("transfer", help="перевод: transfer CARD_ID end_date=… [ПОЛЕ=ЗНАЧЕНИЕ новой карточки…]")
+    q.add_argument("card_id")
+    q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    q.set_defaults(func=cmd_transfer)
+
+    q = ssub.add_parser("import", help="загрузить сотрудников из .xlsx, .xls или .csv")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--dry-run", action="store_true", help="только проверить, ничего не записывать")
+    q.add_argument("--json", action="store_true")
+    q.add_argument("--errors-out", metavar="FILE.xlsx", help="сохранить строки с ошибками (столбец «Ошибка»)")
+    q.add_argument("--template", action="store_true", help="сохранить в FILE шаблон для заполнения")
+    q.set_defaults(func=cmd_import)
+
+    q = ssub.add_parser("export", help="выгрузить сотрудников в .xlsx или .csv")
+    q.add_argument("--format", choices=["xlsx", "csv"], required=True)
+    q.add_argument("--out", required=True, metavar="FILE")
+    q.add_argument("--org", metavar="ИНН", help="только эта организация")
+    q.set_defaults(func=cmd_export)
+
+
+__all__ = ["EXIT_CHECK_FAILED", "register"]
