@@ -28,6 +28,7 @@ from desktop.vault.profiles import Profile, create_profile, read_profile, write_
 from desktop.views.access.consent_view import ConsentView
 from desktop.views.runtime.errors import explain
 from desktop.views.runtime.ops import Op
+from desktop.views.widgets import theme
 from desktop.views.widgets.passphrase_input import PassphraseInput
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class FirstStartWizard(QWidget):
         card.setMaximumWidth(640)
         self.step_label = QLabel()
         self.step_label.setObjectName("wizard_step")
-        self.step_label.setStyleSheet("color: #555;")
+        self.step_label.setStyleSheet(theme.text_style("muted"))
         self.pages = QStackedWidget()
 
         # 1. name
@@ -202,7 +203,7 @@ class FirstStartWizard(QWidget):
         self._go(1)
 
     def _error(self, text: str) -> None:
-        self.status.setStyleSheet("color: #b00020;")
+        self.status.setStyleSheet(theme.text_style("error"))
         self.status.setText(text)
 
     # -- creating the vault ----------------------------------------------------------------

@@ -32,6 +32,7 @@ from desktop.vault.errors import WrongPassphrase
 from desktop.vault.profiles import save_settings
 from desktop.views.runtime.errors import explain
 from desktop.views.runtime.ops import Op
+from desktop.views.widgets import theme
 from desktop.views.widgets.passphrase_input import PassphraseInput
 
 if TYPE_CHECKING:
@@ -158,17 +159,17 @@ class SettingsView(QWidget):
                 raise ValueError
         except ValueError:
             self.saved_label.setText(tr("Сроки напоминаний: целые числа дней от 1 до 366 через запятую"))
-            self.saved_label.setStyleSheet("color: #b00020;")
+            self.saved_label.setStyleSheet(theme.text_style("error"))
             return
         tsa = self.tsa_url.text().strip()
         if tsa and not tsa.lower().startswith(("http://", "https://")):
             self.saved_label.setText(tr("Адрес службы штампов времени должен начинаться с http:// или https://"))
-            self.saved_label.setStyleSheet("color: #b00020;")
+            self.saved_label.setStyleSheet(theme.text_style("error"))
             return
         roots = self.trust_roots.text().strip()
         if roots and not Path(roots).is_file():
             self.saved_label.setText(tr("Файл доверенных корневых сертификатов не найден: {path}").format(path=roots))
-            self.saved_label.setStyleSheet("color: #b00020;")
+            self.saved_label.setStyleSheet(theme.text_style("error"))
             return
         new = {**self.settings,
                "tsa_url": tsa,
@@ -231,13 +232,13 @@ class SettingsView(QWidget):
             return  # the record was locked or rebuilt while the check ran
         self.check_button.setEnabled(True)
         if result.ok:
-            self.check_label.setStyleSheet("color: #2e7d32;")
+            self.check_label.setStyleSheet(theme.text_style("ok"))
             self.check_label.setText(
                 tr("Хранилище в порядке: все страницы файла ({pages}) подлинны, структура базы цела, "
                    "журнал изменений не нарушен (записей: {entries}).").format(
                     pages=result.file.pages, entries=result.journal_entries))
             return
-        self.check_label.setStyleSheet("color: #b00020;")
+        self.check_label.setStyleSheet(theme.text_style("error"))
         # The findings come from the Qt-free core in Russian; they name pages and tables.
         lines = [tr("Хранилище повреждено:"), *(f"• {p}" for p in result.problems), "",
                  tr("Что делать: закройте программу и восстановите папку профиля из резервной копии "
@@ -250,6 +251,6 @@ class SettingsView(QWidget):
         if not shiboken6.isValid(self):
             return
         self.check_button.setEnabled(True)
-        self.check_label.setStyleSheet("color: #b00020;")
+        self.check_label.setStyleSheet(theme.text_style("error"))
         reason = explain(exc).sentences()
         self.check_label.setText(tr("Проверить хранилище не удалось: {reason}").format(reason=reason))

@@ -22,9 +22,8 @@ from desktop.i18n import tr
 from desktop.vault.errors import DamagedVault, TooManyAttempts
 from desktop.vault.profiles import Profile
 from desktop.views.runtime.errors import explain
+from desktop.views.widgets import theme
 from desktop.views.widgets.passphrase_input import PassphraseInput
-
-ERROR_STYLE = "color: #b00020;"
 
 
 class UnlockView(QWidget):
@@ -59,7 +58,7 @@ class UnlockView(QWidget):
         self.unlock_button.clicked.connect(self._unlock)
         self.forgot_button = QPushButton(tr("Забыли фразу?"))
         self.forgot_button.setFlat(True)
-        self.forgot_button.setStyleSheet("color: #1565c0; text-decoration: underline;")
+        self.forgot_button.setStyleSheet("color: palette(link); text-decoration: underline;")
         self.forgot_button.clicked.connect(lambda: self.show_recovery(True))
         self.demo_label = QLabel()
         self.demo_label.setObjectName("demo_passphrase")
@@ -68,7 +67,7 @@ class UnlockView(QWidget):
         if profile.demo and profile.demo_passphrase:
             self.demo_label.setText(tr("Демонстрационный профиль. Парольная фраза: {p}").format(
                 p=profile.demo_passphrase))
-            self.demo_label.setStyleSheet("background: #e3f2fd; padding: 6px;")
+            self.demo_label.setStyleSheet(theme.banner_style("info", border=0))
         else:
             self.demo_label.hide()
         pass_page = QWidget()
@@ -178,7 +177,7 @@ class UnlockView(QWidget):
             w.setEnabled(True)
 
     def _error(self, text: str, hint: str) -> None:
-        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setStyleSheet(theme.text_style("error"))
         self.status.setText(text)
         self.hint.setText(hint)
 

@@ -154,7 +154,9 @@ class DocumentsModel(QAbstractTableModel):
                 row, col):
             from PySide6.QtGui import QColor
 
-            return QColor("#b00020")
+            from desktop.views.widgets import theme
+
+            return QColor(theme.text_color("error"))
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -52,6 +52,7 @@ from desktop.views.documents.verify_dialog import VerifyDialog
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op
+from desktop.views.widgets import theme
 from desktop.views.widgets.entity_table import ERROR_STYLE, INFO_STYLE, Banner, record_table
 from desktop.views.widgets.pdf_preview import PRINT_DPI, PreviewDialog, PreviewError, print_preview, render_document
 
@@ -344,7 +345,7 @@ class DocumentsView(QWidget):
         self.cert = summary
         if summary is None:
             self.cert_label.setText(tr("Сертификат для подписи не импортирован."))
-            self.cert_label.setStyleSheet("color: #555;")
+            self.cert_label.setStyleSheet(theme.text_style("muted"))
         else:
             text = tr("Сертификат электронной подписи") + ": " + tr(
                 "{owner}, № {serial}, действителен {validity}").format(
@@ -353,7 +354,7 @@ class DocumentsView(QWidget):
             if reminder is not None:
                 text += " — " + reminder.text()
             self.cert_label.setText(text)
-            self.cert_label.setStyleSheet("color: #8a5a00; font-weight: bold;" if reminder else "")
+            self.cert_label.setStyleSheet(theme.text_style("warning", "font-weight: bold;") if reminder else "")
         self.certificate_status.emit(summary)
 
     def open_import(self) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.documents.nmo import NmoFilter
 from desktop.i18n import tr
 from desktop.models.schema import NMO_KIND, NMO_STATUS
+from desktop.views.widgets import theme
 
 #: what «Сформировать…» offers, in this order (kinds of desktop.documents.pdf)
 GENERATED = (
@@ -80,7 +81,7 @@ class GenerateDialog(QDialog):
         form.addRow(QLabel(tr("Ничего не отмечено — без ограничения.")))
 
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(theme.text_style("error"))
         self.error.setWordWrap(True)
         self.error.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -13,6 +13,7 @@ from desktop.models.seniority import Span, compute
 from desktop.models.validation import overlap_flags
 from desktop.views.record.record_store import RecordStore
 from desktop.views.record.record_table_model import RecordTableModel
+from desktop.views.widgets import theme
 from desktop.views.widgets.entity_table import EntityTableView
 
 
@@ -43,7 +44,7 @@ class EmploymentView(QWidget):
         note = QLabel(tr("Учитываются периоды по трудовому договору (договоры ГПХ не входят); "
                          "пересекающиеся периоды считаются один раз."))
         note.setWordWrap(True)
-        note.setStyleSheet("color: #555;")
+        note.setStyleSheet(theme.text_style("muted"))
         box = QVBoxLayout(panel)
         box.addWidget(self.total_label)
         box.addWidget(self.by_profile_label)

@@ -14,6 +14,7 @@ from desktop.i18n import tr
 from desktop.models.formatting import fmt_date
 from desktop.views.documents.nmo_export import NmoExportBar
 from desktop.views.record.record_table_model import RecordTableModel
+from desktop.views.widgets import theme
 from desktop.views.widgets.entity_table import EntityTableView
 
 
@@ -48,7 +49,7 @@ class NmoView(QWidget):
             grid.addWidget(value, i + 1, 2)
             self.bars[key] = (value, bar)
         self.pending_label = QLabel()
-        self.pending_label.setStyleSheet("color: #555;")
+        self.pending_label.setStyleSheet(theme.text_style("muted"))
         grid.addWidget(self.pending_label, 4, 0, 1, 3)
         grid.setColumnStretch(1, 1)
         self.table = EntityTableView(model)

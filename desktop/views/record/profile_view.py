@@ -18,6 +18,7 @@ from desktop.i18n import tr
 from desktop.models.formatting import display
 from desktop.models.schema import ENTITIES
 from desktop.views.record.record_store import RecordStore
+from desktop.views.widgets import theme
 from desktop.views.widgets.entity_table import INFO_STYLE, WARNING_STYLE, Banner
 from desktop.views.widgets.record_dialog import RecordDialog
 
@@ -36,7 +37,7 @@ class ProfileView(QWidget):
         self.edit_button.clicked.connect(self.edit)
         self.banner = Banner()
         self.consent_label = QLabel()
-        self.consent_label.setStyleSheet("color: #555;")
+        self.consent_label.setStyleSheet(theme.text_style("muted"))
 
         self.card = QWidget()
         self.card_form = QFormLayout(self.card)

@@ -20,6 +20,7 @@ from desktop.i18n import tr
 from desktop.paths import resource_dir
 from desktop.views.shell.record_page import RecordPage
 from desktop.views.shell.registry import Section, SectionRegistry
+from desktop.views.widgets import theme
 
 APP_TITLE = "ФРМР — кабинет медицинского работника"
 
@@ -97,7 +98,7 @@ class MainWindow(QMainWindow):
         self._vault_open = is_open
         w = self.statusbar_widgets["vault"]
         w.setText(tr("Хранилище: открыто") if is_open else tr("Хранилище: заблокировано"))
-        w.setStyleSheet("color: #2e7d32;" if is_open else "color: #555;")
+        w.setStyleSheet(theme.text_style("online" if is_open else "muted"))
 
     def set_pending(self, n: int | None) -> None:
         self._pending = n
@@ -108,7 +109,7 @@ class MainWindow(QMainWindow):
         """online: True connected, False no connection, None unknown/in progress."""
         w = self.statusbar_widgets["sync"]
         mark = {True: "●", False: "○", None: "◌"}[online]
-        color = {True: "#2e7d32", False: "#9e9e9e", None: "#ef6c00"}[online]
+        color = theme.text_color({True: "online", False: "offline", None: "busy"}[online])
         w.setText(f"<span style='color:{color}'>{mark}</span> {text}")
 
     # -- sections --------------------------------------------------------------------------

@@ -7,17 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from desktop.documents.nmo import cycle_totals, rule_from_settings
 from desktop.i18n import tr
 from desktop.models.reminders import Reminder, reminders
 from desktop.views.record.record_store import RecordStore
+from desktop.views.widgets import theme
 
 Index = QModelIndex | QPersistentModelIndex
 WATCHED = ("certificate", "accreditation", "category", "nmo")
-_COLORS = {"expired": "#fde7e9", "urgent": "#fff0d0", "soon": "#fffbe6"}
 
 
 class NotificationsModel(QAbstractTableModel):
@@ -71,8 +70,11 @@ class NotificationsModel(QAbstractTableModel):
         r = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (tr(r.what), r.specialty, r.due.strftime("%d.%m.%Y"), r.text())[index.column()]
+        # Both colours from one tone: a light row never carries a dark palette's white text.
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QColor(_COLORS[r.level])
+            return theme.row_colors(r.level)[0]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return theme.row_colors(r.level)[1]
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -113,7 +115,7 @@ class NotificationsView(QWidget):
         if self.model.nmo_short > 0:
             self.nmo_label.setText(tr("НМО: до требуемого объёма в текущем цикле не хватает {n} ЗЕТ.").format(
                 n=format(self.model.nmo_short.normalize(), "f").replace(".", ",")))
-            self.nmo_label.setStyleSheet("background: #fff4ce; padding: 6px;")
+            self.nmo_label.setStyleSheet(theme.banner_style("warning"))
             self.nmo_label.show()
         else:
             self.nmo_label.hide()

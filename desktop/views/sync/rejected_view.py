@@ -29,6 +29,7 @@ from desktop.models.schema import ENTITIES
 from desktop.models.validation import ValidationFailed
 from desktop.sync import decisions
 from desktop.views.sync.conflicts_view import Runner, field_label, inline_runner, show_value
+from desktop.views.widgets import theme
 
 OPS = {"create": "добавление", "update": "изменение", "delete": "удаление"}
 
@@ -49,13 +50,13 @@ class FixDialog(QDialog):
             form.addRow(field_label(item["entity"], name), edit)
             if name in errors:
                 msg = QLabel(str(errors[name]))
-                msg.setStyleSheet("color: #b00020;")
+                msg.setStyleSheet(theme.text_style("error"))
                 msg.setWordWrap(True)
                 form.addRow("", msg)
         other = [str(v) for k, v in errors.items() if k not in item["fields"]]
         if other:
             msg = QLabel("\n".join(other))
-            msg.setStyleSheet("color: #b00020;")
+            msg.setStyleSheet(theme.text_style("error"))
             msg.setWordWrap(True)
             form.addRow(msg)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -31,12 +31,14 @@ from PySide6.QtWidgets import (
 from desktop.i18n import tr
 from desktop.models.formatting import display
 from desktop.views.runtime.errors import describe_error
+from desktop.views.widgets import theme
 from desktop.views.widgets.id_table_model import IdTableModel
 from desktop.views.widgets.record_dialog import RecordDialog
 
-WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0c060; padding: 6px;"
-ERROR_STYLE = "background: #fde7e9; border: 1px solid #d08080; padding: 6px;"
-INFO_STYLE = "background: #e7f3e7; border: 1px solid #90c090; padding: 6px;"
+# The banner's kinds: coloured from the palette in use when shown (desktop.views.widgets.theme).
+WARNING_STYLE = "warning"
+ERROR_STYLE = "error"
+INFO_STYLE = "ok"
 #: the search runs this long after the last keystroke (one vault query per pause, not per key)
 SEARCH_DELAY_MS = 200
 
@@ -70,8 +72,9 @@ class Banner(QLabel):
         self.hide()
 
     def show_message(self, text: str, style: str) -> None:
+        """``style``: a kind of ``theme.TONES`` (``WARNING_STYLE`` …) or a style sheet."""
         self.setText(text)
-        self.setStyleSheet(style)
+        self.setStyleSheet(theme.banner_style(style) if style in theme.TONES else style)
         self.show()
 
     def clear_message(self) -> None:

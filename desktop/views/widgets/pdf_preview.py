@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
+from desktop.views.widgets import theme
 
 _PDFIUM_LOCK = threading.Lock()
 PREVIEW_DPI = 110
@@ -128,7 +129,7 @@ class PreviewDialog(QDialog):
         self.status = QLabel(tr("Загрузка страниц…"))
         self.status.setObjectName("preview_status")
         self.pages = QWidget()
-        self.pages.setStyleSheet("background: #8a8f96;")
+        self.pages.setStyleSheet("background: palette(dark);")
         self._pages_layout = QVBoxLayout(self.pages)
         self._pages_layout.setSpacing(12)
         self._pages_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -182,7 +183,7 @@ class PreviewDialog(QDialog):
 
     def set_error(self, text: str) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.status.setStyleSheet(theme.text_style("error", "font-weight: bold;"))
 
     def set_zoom(self, zoom: float) -> None:
         self.zoom = min(3.0, max(0.3, zoom))

@@ -27,7 +27,8 @@ from desktop.models.schema import ENTITIES
 from desktop.models.validation import ValidationFailed
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
-from desktop.views.widgets.record_form import ERROR_STYLE, RecordForm
+from desktop.views.widgets import theme
+from desktop.views.widgets.record_form import RecordForm
 
 
 class RecordDialog(QDialog):
@@ -104,7 +105,7 @@ class RecordDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._unbusy()
-        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setStyleSheet(theme.text_style("error"))
         if isinstance(exc, ValidationFailed):
             self.form.show_errors(exc.errors)
             self.status.setText(tr("Запись не сохранена: исправьте отмеченные поля."))

@@ -31,9 +31,7 @@ from desktop.models import workflow
 from desktop.models.formatting import editable
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import EntitySpec, FieldSpec
-
-ERROR_STYLE = "color: #b00020;"
-INVALID_STYLE = "border: 1px solid #b00020; border-radius: 2px;"
+from desktop.views.widgets import theme
 
 _PLACEHOLDERS = {
     "date": "дд.мм.гггг",
@@ -120,7 +118,7 @@ class RecordForm(QWidget):
         self.error_labels: dict[str, QLabel] = {}
         outer = QVBoxLayout(self)
         self.general_error = QLabel()
-        self.general_error.setStyleSheet(ERROR_STYLE)
+        self.general_error.setStyleSheet(theme.text_style("error"))
         self.general_error.setWordWrap(True)
         self.general_error.hide()
         outer.addWidget(self.general_error)
@@ -135,7 +133,7 @@ class RecordForm(QWidget):
                 self._make_readonly(editor, f.name)
             error = QLabel()
             error.setObjectName(f"error_{f.name}")
-            error.setStyleSheet(ERROR_STYLE)
+            error.setStyleSheet(theme.text_style("error"))
             error.setWordWrap(True)
             error.hide()
             cell = QWidget()
@@ -231,7 +229,7 @@ class RecordForm(QWidget):
                 continue
             label.setText(msg)
             label.show()
-            self.editors[name].setStyleSheet(INVALID_STYLE)
+            self.editors[name].setStyleSheet(f"border: 1px solid {theme.text_color('error')}; border-radius: 2px;")
         for f in self.spec.fields:
             if f.name in errors:
                 first = self.editors[f.name]
