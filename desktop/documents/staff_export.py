@@ -32,7 +32,7 @@ from desktop.models import schema
 from desktop.models.checkdigits import format_snils
 from desktop.models.formatting import fmt_date, fmt_decimal
 from desktop.models.repository import RecordRepository, table
-from desktop.models.staff import clerk_inns
+from desktop.models.staff import clerk_inns, sort_key
 from desktop.models.textrules import spreadsheet_cell
 
 Progress = Callable[[int, int, str], None]
@@ -64,8 +64,7 @@ def export_rows(repo: RecordRepository, *, org_inn: str | None = None) -> Iterat
         for r in conn.execute(cq.order_by(c.c.begin_date)).mappings():
             cards.setdefault(r["person_id"], []).append(dict(r))
         persons = [dict(r) for r in conn.execute(select(p.c.id, *(p.c[k] for k in _PERSON_COLS))).mappings()]
-    persons.sort(key=lambda r: (str(r["last_name"] or "").casefold(), str(r["first_name"] or "").casefold(),
-                                str(r["patronymic"] or "").casefold(), r["snils"] or ""))
+    persons.sort(key=lambda r: (sort_key(r), r["snils"] or ""))
     for person in persons:
         own = cards.get(person["id"])
         if org_inn and not own:

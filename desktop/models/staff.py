@@ -60,6 +60,11 @@ def full_name(row: Mapping[str, Any]) -> str:
     return " ".join(str(row.get(k)) for k in ("last_name", "first_name", "patronymic") if row.get(k))
 
 
+def sort_key(row: Mapping[str, Any]) -> str:
+    """ФИО as a Russian list sorts it: case-blind, «ё» with «е» (Ёлкина before Иванова)."""
+    return full_name(row).casefold().replace("ё", "е")
+
+
 # -- organizations -------------------------------------------------------------------------------
 
 def clerk_inns(conn: Connection) -> list[str]:
@@ -164,7 +169,7 @@ def staff_rows(repo: RecordRepository, *, org_inn: str | None = None, q: str = "
                     continue
         out.append({"id": p["id"], "snils": p["snils"], "last_name": p["last_name"], "first_name": p["first_name"],
                     "patronymic": p["patronymic"], "cards": [_card_out(c, names) for c in own]})
-    out.sort(key=lambda r: (full_name(r).casefold(), r["snils"] or "", r["id"]))
+    out.sort(key=lambda r: (sort_key(r), r["snils"] or "", r["id"]))
     return out
 
 
