@@ -19,7 +19,7 @@ from pathlib import Path
 
 from desktop.demo import demo_record
 from desktop.models.checkdigits import make_inn10, make_ogrn, make_snils
-from desktop.models.repository import RecordRepository, now_iso, table
+from desktop.models.repository import RecordRepository, now_iso, remember_account, table
 from desktop.vault.profiles import create_profile
 from desktop.vault.store import Vault
 
@@ -72,6 +72,8 @@ def build(root: Path, persons: int, cards: int, seed: int = 1) -> Path:
             })
         with vault.begin() as conn:
             conn.execute(table("person").insert(), person_rows)
+            # An HR clerk's replica: the clerk of every organization the cards name.
+            remember_account(conn, "hr", [{"inn": inn, "name": name} for name, inn, _ in orgs])
         with vault.begin() as conn:
             for k in range(0, len(card_rows), 20_000):
                 conn.execute(table("employment").insert(), card_rows[k : k + 20_000])

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.models import listing
 from desktop.models.nsi import NsiRegistry, shipped
 from desktop.models.repository import DEFAULT_ROLE, RecordRepository, SaveResult
 from desktop.models.schema import ENTITIES
@@ -38,6 +39,19 @@ class Written:
     pending: int = 0
     #: the row written, when the write knows it (a delete)
     row_id: str | None = None
+    #: an edit's row as it is now, by rowid (lists update that one row at once)
+    fresh: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: the fields an edit changed; None for an add or a delete (a list's rows may come or go)
+    fields: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class WrittenRows:
+    """One edit as lists need it: the row by rowid and the fields it changed."""
+
+    entity: str
+    rows: dict[int, dict[str, Any]]
+    fields: frozenset[str]
 
 
 class RecordStore(QObject):
@@ -49,6 +63,9 @@ class RecordStore(QObject):
     #: a re-read after someone else wrote to the vault (a sync) finished: the entities whose
     #: rows differed (``changed`` was emitted for each of them, and only for them)
     reloaded = Signal(list)
+    #: an edit committed (a ``WrittenRows``); emitted just before its ``changed``, so a list can
+    #: repaint the row at once and skip re-reading itself when the edit cannot move rows
+    rows_written = Signal(object)
 
     def __init__(self, worker: DbWorker, repo: RecordRepository, folder: Path,
                  settings: dict[str, Any], parent: QObject | None = None) -> None:
@@ -157,10 +174,12 @@ class RecordStore(QObject):
 
         def work() -> Written:
             if row_id is None:
-                res = repo.add(entity, values)
-            else:
-                res = repo.edit(entity, row_id, values)
-            return self._reread(repo, entity, res)
+                return self._reread(repo, entity, repo.add(entity, values))
+            res = repo.edit(entity, row_id, values)
+            written = self._reread(repo, entity, res)
+            written.fields = frozenset(res.changed)
+            written.fresh = self._fresh(repo, entity, res.id)
+            return written
 
         return self._write(work, parent)
 
@@ -200,6 +219,12 @@ class RecordStore(QObject):
         self.consent = ts
 
     @staticmethod
+    def _fresh(repo: RecordRepository, entity: str, row_id: str) -> dict[int, dict[str, Any]]:
+        with repo.vault.read() as conn:
+            raw: Any = conn.connection.dbapi_connection
+            return listing.fetch_rows(raw, entity, listing.rowids_of(raw, entity, [row_id]).values())
+
+    @staticmethod
     def _reread(repo: RecordRepository, entity: str, res: SaveResult | None) -> Written:
         pid = repo.person_id()
         # Only the vault's own person: a large (HR) vault must never be pulled whole into the GUI.
@@ -219,6 +244,8 @@ class RecordStore(QObject):
             if self._repo is not None:
                 self._rows[w.entity] = w.person if w.entity == "person" else w.rows
                 self.pending = w.pending
+                if w.fields is not None:
+                    self.rows_written.emit(WrittenRows(w.entity, w.fresh, w.fields))
                 self.changed.emit(w.entity)
                 self.pending_changed.emit(w.pending)
             row_id = w.row_id or getattr(w.result, "row_id", None) or getattr(w.result, "id", None)
