@@ -82,7 +82,12 @@ def test_search_narrows_the_shown_list_and_finds_what_people_expect(
     model = _ready(qtbot, IdTableModel(store, "employment", person=None, order_by="begin_date"))
     calls: list[str] = []
     real = listing.fetch_ids
-    monkeypatch.setattr(listing, "fetch_ids", lambda *a: calls.append("ids") or real(*a))
+
+    def counting(*a: Any) -> list[int]:
+        calls.append("ids")
+        return real(*a)
+
+    monkeypatch.setattr(listing, "fetch_ids", counting)
     model.set_search(term)
     _ready(qtbot, model)
     assert calls == []  # narrowed from the list already read, not sorted again in the vault
