@@ -46,7 +46,7 @@ def frmr_process(profile: Path, *args: str, env: dict[str, str] | None = None) -
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     p = tmp_path_factory.mktemp("cli") / "prof"
-    r = frmr(p, "init", "--name", "Тест")
+    r = frmr(p, "init", "--name", "Тест", "--consent")
     assert r.returncode == 0, r.stderr
     assert "Ключ восстановления" in r.stdout
     r = frmr(p, "add", "person", f"snils={make_snils('128456739')}", "last_name=Петров", "first_name=Пётр",
@@ -144,7 +144,7 @@ def test_nsi_import_json_and_csv(profile: Path, tmp_path: Path) -> None:
 
 def test_tampered_journal_is_exit_1(tmp_path: Path) -> None:
     p = tmp_path / "prof"
-    assert frmr(p, "init").returncode == 0
+    assert frmr(p, "init", "--consent").returncode == 0
     assert frmr(p, "add", "person", f"snils={make_snils('128456739')}", "last_name=А", "first_name=Б",
                 "gender=male", "birth_date=02.03.1975").returncode == 0
     with Vault.open(p, PASS) as v, v.begin() as conn:

@@ -22,7 +22,7 @@ PERSON = (f"snils={make_snils('128456739')}", "last_name=Петров", "first_n
 @pytest.fixture
 def profile(tmp_path: Path) -> Path:
     p = tmp_path / "prof"
-    assert frmr(p, "init", "--name", "Тест").returncode == 0
+    assert frmr(p, "init", "--name", "Тест", "--consent").returncode == 0
     assert frmr(p, "add", "person", *PERSON).returncode == 0
     return p
 
@@ -74,7 +74,7 @@ def test_second_init_changes_nothing(profile: Path) -> None:
 def test_init_with_a_short_passphrase_leaves_no_folder(tmp_path: Path) -> None:
     p = tmp_path / "new"
     r = frmr(p, "init", env={"FRMR_PASSPHRASE": "short"})
-    assert r.returncode == 2 and "не короче 8 символов" in r.stderr
+    assert r.returncode == 2 and "не короче 12 символов" in r.stderr
     assert not p.exists()
 
 

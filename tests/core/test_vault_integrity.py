@@ -298,6 +298,6 @@ def test_tightening_does_not_follow_symlinks(profile: Path, tmp_path: Path) -> N
 @posix_only
 def test_cli_init_makes_a_private_profile(tmp_path: Path) -> None:
     folder = tmp_path / "new"
-    assert frmr(folder, "init").returncode == 0
+    assert frmr(folder, "init", "--consent").returncode == 0
     assert _mode(folder) == 0o700
     assert {p.name: _mode(p) for p in folder.iterdir()} == {p.name: 0o600 for p in folder.iterdir()}

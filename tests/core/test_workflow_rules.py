@@ -154,7 +154,7 @@ def test_cli_edit_to_confirmed_exits_1_and_queues_nothing(tmp_path: Path) -> Non
     from desktop.models.checkdigits import make_snils
 
     p = tmp_path / "prof"
-    assert frmr(p, "init", "--name", "Тест").returncode == 0
+    assert frmr(p, "init", "--name", "Тест", "--consent").returncode == 0
     assert frmr(p, "add", "person", f"snils={make_snils('128456739')}", "last_name=Петров", "first_name=Пётр",
                 "gender=male", "birth_date=02.03.1975").returncode == 0
     r = frmr(p, "add", "employment", "org_name=ГКБ № 5", "org_inn=7707083893", "position_code=4",

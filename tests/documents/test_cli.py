@@ -122,7 +122,7 @@ def test_nmo_report_follows_the_rule_set_in_settings(tmp_path: Path, capsys: pyt
     monkeypatch.setenv("FRMR_PASSPHRASE", "правило-НМО-2026")
     monkeypatch.setenv("FRMR_FAST_KDF", "1")
     profile = tmp_path / "p"
-    assert run(capsys, "--profile", str(profile), "init")[0] == 0
+    assert run(capsys, "--profile", str(profile), "init", "--consent")[0] == 0
     assert run(capsys, "--profile", str(profile), "add", "person", "snils=112-233-445 95", "last_name=Иванова",
                "first_name=Мария", "gender=female", "birth_date=17.03.1984")[0] == 0
     # Credits are confirmed by the registry (a doctor may not set «подтверждено»): as a sync brings them.

@@ -1,5 +1,6 @@
 """Consent to the processing of personal data (152-ФЗ), asked once per vault before the
-record opens; the time of consent is journaled in the vault by the repository."""
+record opens; the time of consent is journaled in the vault by the repository. The text is
+``desktop/models/consent.py``'s, which ``frmr init`` shows too."""
 
 from __future__ import annotations
 
@@ -7,18 +8,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
+from desktop.models.consent import CONSENT_TEXT
 
-CONSENT_TEXT = (
-    "В соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ «О персональных данных» "
-    "я даю согласие на обработку моих персональных данных, внесённых в это приложение: "
-    "фамилии, имени, отчества, СНИЛС, даты рождения, сведений о документе, удостоверяющем личность, "
-    "контактных данных, сведений об образовании, квалификации, аккредитации и трудовой деятельности.\n\n"
-    "Цель обработки — ведение сведений Федерального регистра медицинских работников (ФРМР) "
-    "и их передача в ФРМР при синхронизации.\n\n"
-    "Данные хранятся на этом компьютере в зашифрованном виде и передаются на сервер только по "
-    "защищённому соединению. Согласие действует до его отзыва; отозвать его можно, обратившись "
-    "к оператору ФРМР."
-)
+__all__ = ["CONSENT_TEXT", "ConsentView"]
 
 
 class ConsentView(QWidget):

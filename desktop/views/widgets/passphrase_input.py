@@ -1,6 +1,9 @@
-"""A new passphrase typed twice, with its strength shown as the person types."""
+"""A new passphrase typed twice, with its strength shown as the person types (the one policy of
+``desktop/vault/passphrase.py``, which ``frmr init``/``passwd``/``recover`` apply too)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QProgressBar, QWidget
@@ -14,8 +17,10 @@ _BAR_COLORS = ("#c62828", "#c62828", "#ef6c00", "#2e7d32", "#1b5e20")
 class PassphraseInput(QWidget):
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, user_inputs: Sequence[str] = ()) -> None:
         super().__init__(parent)
+        #: the person's own name, birth date, profile name: guessed first, so they count for little
+        self.user_inputs: list[str] = list(user_inputs)
         self.first = QLineEdit()
         self.first.setObjectName("new_passphrase")
         self.first.setEchoMode(QLineEdit.EchoMode.Password)
@@ -39,8 +44,12 @@ class PassphraseInput(QWidget):
         self.second.textChanged.connect(self._update)
         self._update()
 
+    def set_user_inputs(self, user_inputs: Sequence[str]) -> None:
+        self.user_inputs = list(user_inputs)
+        self._update()
+
     def _update(self) -> None:
-        s = strength(self.first.text())
+        s = strength(self.first.text(), self.user_inputs)
         self.bar.setValue(s.score)
         self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {_BAR_COLORS[s.score]}; }}")
         text = s.label + (f" — {s.advice}" if s.advice and s.label else s.advice)
@@ -52,7 +61,7 @@ class PassphraseInput(QWidget):
     def value(self) -> str | None:
         """The passphrase when strong enough and typed the same twice, else None."""
         p = self.first.text()
-        if strength(p).acceptable and p == self.second.text():
+        if strength(p, self.user_inputs).acceptable and p == self.second.text():
             return p
         return None
 
