@@ -52,6 +52,7 @@ PLUGINS: dict[str, tuple[str, ...]] = {
     "desktop.cli.confirmations": ("confirmations",),
     "desktop.cli.requests": ("request",),
     "desktop.cli.backup": ("backup", "restore"),
+    "desktop.cli.access": ("recover", "consent-text"),
 }
 
 
@@ -88,9 +89,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         if (folder / DB_NAME).exists() or (folder / KEYS_NAME).exists():
             raise CliError(f"В папке {folder} уже есть хранилище: повторно «init» не нужен. "
                            "Чтобы начать заново, укажите другую папку")
+    from desktop.cli.access import check_new_passphrase, consent_given, consent_line, record_consent
+
     pw = passphrase("Новая парольная фраза: ", confirm=True)
-    if len(pw) < 8:
-        raise CliError("Парольная фраза — не короче 8 символов")
+    check_new_passphrase(pw, None, args.name)  # the window's rule; the profile's name counts for little
+    consent_given(args)
     try:
         if args.profile:
             folder.mkdir(parents=True, exist_ok=True)
@@ -105,8 +108,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"Не удалось создать профиль в {folder if args.profile else profiles_root()}: "
                        f"{describe_os_error(exc)}") from exc
-    vault.close()
+    try:
+        consented = record_consent(vault)
+    finally:
+        vault.close()
     print(f"Профиль создан: {folder}")
+    print(consent_line(consented))
     print(f"Ключ восстановления (сохраните его в надёжном месте, он показывается один раз): {recovery}")
     return EXIT_OK
 
@@ -279,11 +286,10 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     import getpass as gp
 
     new = gp.getpass("Новая парольная фраза: ") if sys.stdin.isatty() else (args.new or "")
-    if len(new) < 8:
-        raise CliError("Новая парольная фраза — не короче 8 символов")
+    from desktop.cli.access import change_passphrase
+
     try:
-        with Vault.open(folder, old) as vault:
-            vault.change_passphrase(old, new)
+        change_passphrase(folder, old, new)
     except VaultError as exc:
         raise CliError(str(exc)) from exc
     print("Парольная фраза изменена")
@@ -339,6 +345,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="создать профиль и зашифрованное хранилище")
     p.add_argument("--name", default="Мой профиль")
+    p.add_argument("--consent", action="store_true",
+                   help="согласие на обработку персональных данных (152-ФЗ) дано (текст: frmr consent-text)")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("show", help="показать записи")
@@ -416,7 +424,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = build_parser(argv)
     args = ap.parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        # Flushed here, not at exit: a reader gone (``frmr show --json | head -c 10``) is met below.
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _stdout_gone()
+        return EXIT_OK
     except CliError as exc:
         print(f"Ошибка: {exc}", file=sys.stderr)
         return exc.code
@@ -435,6 +449,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Прервано", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _stdout_gone() -> None:
+    """The reader of our output has closed the pipe: what it wanted it has. Point stdout at the
+    null device so the interpreter's own flush at exit does not print a traceback."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":
