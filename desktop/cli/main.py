@@ -48,6 +48,8 @@ PLUGINS: dict[str, tuple[str, ...]] = {
     "desktop.cli.sync": ("login", "logout", "sync", "status", "conflicts", "resolve", "rejected", "discard",
                          "resubmit", "fetch-blob"),
     "desktop.cli.actions": ("action", "actions"),
+    "desktop.cli.account": ("account",),
+    "desktop.cli.journal": ("journal",),
     "desktop.cli.staff": ("staff",),
     "desktop.cli.confirmations": ("confirmations",),
     "desktop.cli.requests": ("request",),

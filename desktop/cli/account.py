@@ -1,0 +1,271 @@
+"""``frmr account``: the person's own server account (docs/account.md).
+
+    frmr account info
+    frmr account password                    (old and new password: typed without echo, or
+                                              FRMR_SERVER_PASSWORD / FRMR_SERVER_NEW_PASSWORD)
+    frmr account password --code CODE --login LOGIN [--server URL]   (forgotten: the operator's code)
+    frmr account 2fa enrol [--svg FILE] | confirm CODE | recovery-codes
+    frmr account sessions [--json]
+    frmr account sessions end ID|--others [--yes]
+
+Exit codes: 0 done; 2 refused or bad input (nothing changed); 4 no connection to the server
+(nothing changed); 5 a login is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from desktop.cli.support import EXIT_BAD_INPUT, EXIT_OK, CliError, not_utf8, open_vault
+from desktop.models.passwords import describe, policy_errors
+from desktop.sync.account import AccountClient, AccountError, reset_password
+from desktop.sync.api import LoginNeeded, SyncError, Transient
+
+EXIT_UNREACHABLE = 4
+EXIT_LOGIN = 5
+#: the current server password (the same variable ``frmr login`` reads) and the new one
+PASSWORD_ENV = "FRMR_SERVER_PASSWORD"
+NEW_PASSWORD_ENV = "FRMR_SERVER_NEW_PASSWORD"
+
+T = TypeVar("T")
+
+
+def _secret(prompt: str, env: str, *, confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value:
+        if not_utf8(value):
+            raise CliError(f"Значение {env} не в кодировке UTF-8: проверьте кодировку терминала (locale)")
+        return value
+    if not sys.stdin.isatty():
+        raise CliError(f"Пароль не задан: укажите его в {env} или запустите команду в терминале")
+    value = getpass.getpass(prompt)
+    if not value:
+        raise CliError("Пароль не введён")
+    if confirm and getpass.getpass("Повторите новый пароль: ") != value:
+        raise CliError("Пароли не совпадают; ничего не изменено")
+    return value
+
+
+def _new_password() -> str:
+    new = _secret("Новый пароль на сервере: ", NEW_PASSWORD_ENV, confirm=True)
+    bad = policy_errors(new)
+    if bad:
+        # the same rule the server applies (desktop/models/passwords.py): refused before sending
+        raise CliError("Новый пароль не соответствует требованиям — не хватает: " + ", ".join(bad)
+                       + f". {describe()} Ничего не изменено")
+    return new
+
+
+def _server_call(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except LoginNeeded as exc:
+        raise CliError(f"Требуется вход на сервер: {exc} (frmr login)", EXIT_LOGIN) from exc
+    except Transient as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from exc
+    except AccountError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from exc
+    except SyncError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from exc
+
+
+def _client(args: argparse.Namespace, fn: Callable[[AccountClient], T]) -> T:
+    with open_vault(args) as vault:
+        def run() -> T:
+            with AccountClient(vault) as client:
+                return fn(client)
+        return _server_call(run)
+
+
+def _when(epoch: float | None) -> str:
+    if not epoch:
+        return "—"
+    return dt.datetime.fromtimestamp(float(epoch)).strftime("%d.%m.%Y %H:%M")
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    me = _client(args, lambda c: c.me())
+    if args.json:
+        print(json.dumps(me, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"Учётная запись: {me.get('login')} ({me.get('role')})")
+    print(f"Одноразовые коды: {'подключены' if me.get('totp_enrolled') else 'не подключены'}; "
+          f"кодов восстановления осталось: {me.get('recovery_codes_left', 0)}")
+    print(f"Пароль изменён: {_when(me.get('password_changed_at'))}")
+    if me.get("password_expires_at"):
+        print(f"Пароль действует до: {_when(me.get('password_expires_at'))}")
+        if me.get("password_expiry_warning"):
+            print("Внимание: срок действия пароля скоро истекает — смените его: frmr account password",
+                  file=sys.stderr)
+    if me.get("restricted") == "enrol":
+        print("Второй фактор сброшен оператором: подключите его заново — frmr account 2fa enrol", file=sys.stderr)
+    elif me.get("restricted") == "password":
+        print("Срок действия пароля истёк: смените пароль — frmr account password", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    if args.code:
+        # forgotten password: no vault token is involved, only the operator's code
+        if not args.login:
+            raise CliError("Укажите --login (логин на сервере) вместе с --code")
+        server = args.server
+        if not server:
+            with open_vault(args) as vault:
+                from desktop.models.repository import get_meta
+                from desktop.sync.auth import SERVER_KEY
+
+                with vault.read() as conn:
+                    server = get_meta(conn, SERVER_KEY) or ""
+        if not server:
+            raise CliError("Укажите --server (адрес сервера)")
+        new = _new_password()
+        _server_call(lambda: reset_password(server, args.login, args.code, new))
+        print("Пароль изменён по коду сброса. Все прежние сеансы завершены: войдите с новым паролем (frmr login)")
+        return EXIT_OK
+    old = _secret("Текущий пароль на сервере: ", PASSWORD_ENV)
+    new = _new_password()
+    if new == old:
+        raise CliError("Новый пароль совпадает с текущим: придумайте другой. Ничего не изменено")
+    ended = _client(args, lambda c: c.change_password(old, new))
+    print(f"Пароль изменён. Завершено других сеансов: {ended} (на тех устройствах войдите с новым паролем)")
+    return EXIT_OK
+
+
+def _print_codes(codes: list[str]) -> None:
+    print("Коды восстановления (каждый действует один раз; сохраните или распечатайте — "
+          "они показываются только сейчас):")
+    for i, c in enumerate(codes, 1):
+        print(f"  {i:2}. {c}")
+
+
+def cmd_2fa(args: argparse.Namespace) -> int:
+    if args.step == "enrol":
+        def enrol(c: AccountClient) -> Any:
+            me = c.me()
+            replacing = bool(me.get("totp_enrolled")) and not me.get("must_enrol")
+            password = _secret("Текущий пароль на сервере (для замены устройства): ", PASSWORD_ENV) if replacing else ""
+            return c.enrol(password)
+
+        e = _client(args, enrol)
+        print("Отсканируйте QR-код приложением-аутентификатором или введите секрет вручную.")
+        print(f"Секрет: {e.secret}")
+        print(f"Ссылка: {e.otpauth_uri}")
+        if args.svg:
+            with open(args.svg, "wb") as fh:
+                fh.write(e.qr_svg)
+            print(f"QR-код сохранён: {args.svg}")
+        else:
+            print(_ascii_qr(e.otpauth_uri))
+        print("Затем подтвердите первым кодом: frmr account 2fa confirm КОД")
+        return EXIT_OK
+    if args.step == "confirm":
+        if not args.code:
+            raise CliError("Укажите код: frmr account 2fa confirm КОД")
+        codes = _client(args, lambda c: c.confirm(args.code))
+        print("Одноразовые коды подключены.")
+        _print_codes(codes)
+        return EXIT_OK
+    password = _secret("Текущий пароль на сервере: ", PASSWORD_ENV)
+    codes = _client(args, lambda c: c.new_recovery_codes(password))
+    print("Прежние коды восстановления больше не действуют.")
+    _print_codes(codes)
+    return EXIT_OK
+
+
+def _ascii_qr(uri: str) -> str:
+    import qrcode
+
+    qr = qrcode.QRCode(border=2)
+    qr.add_data(uri)
+    buf = io.StringIO()
+    qr.print_ascii(out=buf, invert=True)
+    return buf.getvalue()
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    if args.action == "end":
+        return _end_sessions(args)
+    if args.id or args.others:
+        raise CliError("Чтобы завершить сеанс: frmr account sessions end ID или frmr account sessions end --others")
+    items = _client(args, lambda c: c.sessions())
+    if args.json:
+        print(json.dumps([s.__dict__ for s in items], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if not items:
+        print("Открытых сеансов нет")
+    for s in items:
+        mark = " (этот)" if s.current else ""
+        print(f"[{s.id}]{mark} {s.client}; адрес {s.ip or '—'}; вход {_when(s.created_at)}; "
+              f"активность {_when(s.last_used_at)}")
+    return EXIT_OK
+
+
+def _end_sessions(args: argparse.Namespace) -> int:
+    if args.others:
+        if args.id:
+            raise CliError("Укажите либо ID сеанса, либо --others")
+        n = _client(args, lambda c: c.end_other_sessions())
+        print(f"Завершено других сеансов: {n}")
+        return EXIT_OK
+    if not args.id:
+        raise CliError("Укажите ID сеанса (frmr account sessions) или --others")
+
+    def end(c: AccountClient) -> bool:
+        sessions = c.sessions()
+        target = next((s for s in sessions if s.id == args.id), None)
+        if target is None:
+            raise AccountError("Сеанс не найден среди ваших открытых сеансов: frmr account sessions")
+        if target.current and not args.yes:
+            if not sys.stdin.isatty():
+                raise AccountError("Это текущий сеанс: после него потребуется войти заново. "
+                                   "Подтвердите параметром --yes")
+            answer = input("Это текущий сеанс этого компьютера: завершить и выйти? [д/Н] ").strip().lower()
+            if answer not in ("д", "да", "y", "yes"):
+                raise AccountError("Отменено; ничего не изменено")
+        return c.end_session(args.id)
+
+    if _client(args, end):
+        print("Текущий сеанс завершён: выполнен выход. Несинхронизированные изменения остаются в очереди "
+              "до следующего входа (frmr login)")
+    else:
+        print("Сеанс завершён")
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("account", help="учётная запись на сервере: пароль, одноразовые коды, сеансы")
+    asub = p.add_subparsers(dest="account_command", required=True, metavar="COMMAND")
+
+    q = asub.add_parser("info", help="сведения об учётной записи и сроке действия пароля")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_info)
+
+    q = asub.add_parser("password", help=f"сменить пароль (пароли — без эха или из {PASSWORD_ENV} и "
+                                         f"{NEW_PASSWORD_ENV}); забытый — по коду оператора: --code")
+    q.add_argument("--code", help="одноразовый код сброса, выданный оператором")
+    q.add_argument("--login", help="логин на сервере (со --code)")
+    q.add_argument("--server", help="адрес сервера (со --code; по умолчанию — сервер этого профиля)")
+    q.set_defaults(func=cmd_password)
+
+    q = asub.add_parser("2fa", help="одноразовые коды: enrol | confirm КОД | recovery-codes")
+    q.add_argument("step", choices=["enrol", "confirm", "recovery-codes"])
+    q.add_argument("code", nargs="?", help="код из приложения (для confirm)")
+    q.add_argument("--svg", metavar="FILE", help="сохранить QR-код в файл SVG (для enrol)")
+    q.set_defaults(func=cmd_2fa)
+
+    q = asub.add_parser("sessions", help="мои сеансы; sessions end ID|--others — завершить")
+    q.add_argument("action", nargs="?", choices=["end"])
+    q.add_argument("id", nargs="?")
+    q.add_argument("--others", action="store_true", help="завершить все сеансы, кроме этого")
+    q.add_argument("--yes", action="store_true", help="не спрашивать подтверждения для текущего сеанса")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_sessions)
