@@ -177,7 +177,10 @@ def child(folder: Path, passphrase: str, edits: int, t0: float, typing_ms: int =
         rows = store.rows("nmo")
         result["nmo_rows"] = len(rows)
         result["edit_from"] = time.perf_counter()
-        one_edit(0, rows[0]["id"])
+        # A row the workflow lets this role change (credits already decided are locked).
+        from desktop.models.workflow import locked_error
+        editable = [r for r in rows if not locked_error("nmo", store.role, r.get("status"))]
+        one_edit(0, (editable or rows)[0]["id"])
 
     def one_edit(i: int, row_id: str) -> None:
         if i >= edits:
