@@ -423,6 +423,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "не в кодировке UTF-8: проверьте кодировку терминала (locale). Ничего не изменено.",
                   file=sys.stderr)
             return EXIT_BAD_INPUT
+    from desktop.cli.person_scope import person_first
+
+    argv = person_first(argv)
     ap = build_parser(argv)
     args = ap.parse_args(argv)
     try:

@@ -53,3 +53,29 @@ def check_row_person(repo: RecordRepository, args: argparse.Namespace, entity_na
     owner = row.get("id") if entity_name == "person" and row else (row or {}).get("person_id")
     if owner != pid:
         raise CliError(f"Запись {row_id} не принадлежит человеку {pid}: ничего не изменено")
+
+
+def person_first(argv: list[str]) -> list[str]:
+    """``--person ID`` written after the ``ПОЛЕ=ЗНАЧЕНИЕ`` list (``frmr edit employment ID rate=1
+    --person P``) moved before it: argparse ends a positional list at the first option, and what
+    follows the option would be «лишние аргументы»."""
+    commands = ("show", "add", "edit", "seniority")
+    at = next((i for i, a in enumerate(argv) if a in commands), None)
+    if at is None:
+        return argv
+    head, rest = argv[:at + 1], argv[at + 1:]
+    moved: list[str] = []
+    out: list[str] = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a == "--person" and i + 1 < len(rest):
+            moved += rest[i:i + 2]
+            i += 2
+            continue
+        if a.startswith("--person="):
+            moved.append(a)
+        else:
+            out.append(a)
+        i += 1
+    return head + moved + out

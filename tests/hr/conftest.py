@@ -19,7 +19,7 @@ from desktop.cli import main
 from desktop.models.checkdigits import make_inn10
 from desktop.models.repository import RecordRepository, remember_account
 from desktop.vault.store import Vault
-from tests.sync.conftest import server  # noqa: F401  (the real server fixture, shared)
+from tests.sync.conftest import proxy, server  # noqa: F401  (the real server and its fault proxy, shared)
 from tests.sync.world import PASSWORD
 
 PASS = "кадры фраза 12345"
