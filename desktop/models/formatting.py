@@ -2,7 +2,7 @@
 
 Dates дд.мм.гггг, moments дд.мм.гггг ЧЧ:ММ in local time, enum values as their labels, НСИ codes
 as their names, decimals with a comma in Russian and without trailing zeros, СНИЛС as
-``XXX-XXX-XXX YY``, «да»/«нет».
+``XXX-XXX-XXX YY``, «да»/«нет», phone numbers as ``+7 916 123-45-67``.
 
 НСИ names come from the registry the caller passes: the vault's (``RecordRepository.nsi()``, the
 shipped subsets plus whatever ``frmr nsi import`` added), so a code imported into the vault reads as
@@ -82,6 +82,10 @@ def display(spec: FieldSpec, value: Any, nsi: NsiRegistry, *, lang: str | None =
         return _label("да" if value else "нет", lang)
     if spec.check == "snils":
         return format_snils(str(value))
+    if spec.check == "phone":
+        from desktop.models.phones import display_phone  # libphonenumber: loaded on the first phone shown
+
+        return display_phone(str(value))
     return str(value)
 
 

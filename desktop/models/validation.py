@@ -30,7 +30,6 @@ Value = str | int | None
 
 _DATE_RU = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 MIN_DATE = dt.date(1900, 1, 1)
 #: Longest field name quoted back in an «unknown field» message: the name comes from whoever
 #: sent the row (a push from any client), and an answer or a stored result must stay bounded.
@@ -89,13 +88,6 @@ def _parse_decimal(raw: str) -> Decimal:
     if not v.is_finite():
         raise FieldError(tr("ожидается число"))
     return v
-
-
-def normalize_phone(raw: str) -> str:
-    s = re.sub(r"[\s\-()]", "", raw)
-    if re.fullmatch(r"8[0-9]{10}", s):
-        s = "+7" + s[1:]
-    return s
 
 
 def parse_field(spec: FieldSpec, raw: Any, nsi: NsiRegistry, today: dt.date) -> Value:
@@ -210,10 +202,12 @@ def _check_identifier(spec: FieldSpec, s: str) -> str:
             raise FieldError(tr("9 знаков: 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры"))
         return s
     if c == "phone":
-        p = normalize_phone(s)
-        if not _PHONE.fullmatch(p) or (p.startswith("+7") and len(p) != 12):
-            raise FieldError(tr("номер в международном формате, например +79161234567"))
-        return p
+        from desktop.models.phones import PhoneError, canonical_phone  # libphonenumber: loaded on first use
+
+        try:
+            return canonical_phone(s)
+        except PhoneError as exc:
+            raise FieldError(tr(str(exc))) from exc
     if c == "email":
         try:
             return validate_email(s, check_deliverability=False).normalized

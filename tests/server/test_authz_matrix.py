@@ -183,7 +183,7 @@ def tok() -> str:
 
 
 def phone() -> str:
-    return "+79" + f"{_RND.randrange(10**9):09d}"
+    return "+7916" + f"{_RND.randrange(10**7):07d}"  # 916: a mobile range libphonenumber knows whole
 
 
 def new_snils() -> str:
