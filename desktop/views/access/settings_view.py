@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -134,7 +135,9 @@ class SettingsView(QWidget):
         self.setMaximumWidth(760)
         self.save_button.setMaximumWidth(260)
         self.change_button.setMaximumWidth(260)
-        layout = QVBoxLayout(self)
+        # In a scroll area: the groups stand taller than a 1440×900 screen at 150 % leaves.
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(general)
         layout.addWidget(nmo)
         layout.addWidget(signing)
@@ -143,6 +146,14 @@ class SettingsView(QWidget):
         layout.addWidget(secret)
         layout.addWidget(check)
         layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("settings_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
     @staticmethod
     def _spin(value: Any) -> QSpinBox:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressDialog,
     QPushButton,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -116,7 +117,7 @@ class DocumentsView(QWidget):
         self.remote = RemoteFiles(self)
         self.signing = Signing(self)
         #: the signing core's progress, delivered in the GUI thread (tests listen here)
-        self._progress_relay = self.signing.relay
+        self._progress_relay = self.signing
         self._build()
         self.store.changed.connect(self._on_store_changed)
         model.modelReset.connect(self._after_reset)
@@ -151,11 +152,13 @@ class DocumentsView(QWidget):
         self.sign_button.clicked.connect(self.sign_selected)
         self.verify_button.clicked.connect(self.verify_selected)
         self.import_button.clicked.connect(self.open_import)
-        actions = QHBoxLayout()
+        # A tool bar: on a narrow window the buttons that do not fit go under its «»» button,
+        # so seven buttons never make the window wider than a small screen.
+        actions = QToolBar()
+        actions.setObjectName("documents_actions")
         for b in (self.generate_button, self.upload_button, self.preview_button, self.download_button,
                   self.print_button, self.sign_button, self.verify_button):
             actions.addWidget(b)
-        actions.addStretch(1)
 
         self.kind_filter = QComboBox()
         self.kind_filter.setObjectName("documents_kind_filter")
@@ -199,7 +202,7 @@ class DocumentsView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
-        layout.addLayout(actions)
+        layout.addWidget(actions)
         layout.addLayout(filters)
         layout.addWidget(self.banner)
         layout.addWidget(self.table, 1)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 
 from desktop.i18n import tr
 from desktop.paths import resource_dir
+from desktop.views.shell import window_state
 from desktop.views.shell.record_page import RecordPage
 from desktop.views.shell.registry import Section, SectionRegistry
 from desktop.views.widgets import theme
@@ -36,7 +37,7 @@ class MainWindow(QMainWindow):
         self._vault_open = False
         self._pending: int | None = None
         self.setWindowIcon(app_icon())
-        self.resize(1180, 760)
+        window_state.fit_to_screen(self)  # no fixed size: 1180×760 did not fit 1440×900 at 150 %
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
         self.record: RecordPage | None = None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QSplitter, QStackedWidget, QWidget
 
 
 class RecordPage(QWidget):
@@ -25,7 +25,8 @@ class RecordPage(QWidget):
         super().__init__(parent)
         self.nav = QListWidget()
         self.nav.setObjectName("sections")
-        self.nav.setFixedWidth(230)
+        # Resizable (a splitter the window remembers per profile), never wider than it must be.
+        self.nav.setMinimumWidth(150)
         self.nav.setStyleSheet("QListWidget { font-size: 14px; } QListWidget::item { padding: 7px; }")
         self.stack = QStackedWidget()
         #: section ids, in the order of the list
@@ -36,10 +37,16 @@ class RecordPage(QWidget):
         #: called with (id, widget) whenever a lazy section gets built
         self.on_built: Callable[[str, QWidget], None] | None = None
         self.nav.currentRowChanged.connect(self._switch)
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("record_splitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([230, 900])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.nav)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.splitter)
 
     def add_section(self, section_id: str, title: str, widget: QWidget) -> None:
         if section_id in self.ids:
@@ -79,6 +86,7 @@ class RecordPage(QWidget):
         factory = self._factories.pop(section_id, None)
         if factory is not None:
             widget = factory()
+            widget.setProperty("section_id", section_id)  # window_state keys its splitters by it
             placeholder = self.stack.widget(row)
             current = self.stack.currentIndex()
             self.stack.insertWidget(row, widget)

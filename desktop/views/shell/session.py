@@ -37,6 +37,7 @@ from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.idle import IdleWatcher
 from desktop.views.runtime.ops import Op
 from desktop.views.runtime.workers import DbWorker
+from desktop.views.shell import window_state
 from desktop.views.shell.events import SETTINGS_CHANGED, EventBus
 from desktop.views.shell.main_window import MainWindow
 from desktop.views.shell.record_page import RecordPage
@@ -198,6 +199,8 @@ class Session(QObject):
 
     def open_profile(self, profile: Profile, explicit_folder: bool = False) -> None:
         self.profile = profile
+        if profile.folder.is_dir():
+            window_state.restore_window(self.window, profile.folder)  # as this person left it
         if profile.has_vault:
             self.show_unlock()
         else:
@@ -409,8 +412,11 @@ class Session(QObject):
         events.subscribe(SETTINGS_CHANGED, self._settings_changed, page)
         events.subscribe(SETTINGS_CHANGED, lambda _s: notifications.reload(), page)
 
+        folder = self.profile.folder
+
         def built(section_id: str, widget: QWidget) -> None:
             self.views[section_id] = widget
+            window_state.restore_splitters(widget, folder)
 
         page.on_built = built
         for section in sections:
@@ -419,6 +425,7 @@ class Session(QObject):
             if section.badge is not None:
                 section.badge(ctx, partial(page.set_badge, section.id))
         self.window.show_page(page)
+        window_state.restore_splitters(page, folder)
         page.nav.setFocus()
         self.record_shown.emit()
         if self.settings_warnings:
@@ -484,6 +491,7 @@ class Session(QObject):
         """Hide every personal datum now; close the vault once queued writes are done."""
         self.idle.stop()
         self.lock_action.setEnabled(False)
+        self.remember_window()
         store, vault = self.store, self.vault
         self.store = None
         self.vault = None
@@ -509,7 +517,14 @@ class Session(QObject):
         # later turn, once the unlock screen has replaced the record on screen.
         turns.later(_release_heap)
 
+    def remember_window(self) -> None:
+        """The window's place and the open record's splitters, for this profile's next start."""
+        if self.profile is not None and self.profile.folder.is_dir():
+            window_state.remember(self.window, self.profile.folder, self.window.record)
+
     def _on_close(self) -> bool:
+        if self.vault is None:
+            self.remember_window()  # locking remembers it otherwise
         if self.vault is not None:
             self.lock()
         self.worker.stop()

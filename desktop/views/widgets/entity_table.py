@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -151,9 +152,15 @@ class EntityTableView(QWidget):
         frame_box.addWidget(self.details)
         frame_box.addStretch(1)
 
+        # Scrolled: a card with many fields must not make the window taller than a small screen.
+        details_scroll = QScrollArea()
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setWidget(self.details_frame)
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("details_splitter")  # its place is remembered per profile
         splitter.addWidget(self.table)
-        splitter.addWidget(self.details_frame)
+        splitter.addWidget(details_scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
 
