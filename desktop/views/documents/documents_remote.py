@@ -12,22 +12,16 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QProgressDialog
 
 from desktop.i18n import tr
 from desktop.views.documents import document_tasks as tasks
-from desktop.views.runtime.ops import Op
+from desktop.views.runtime.ops import Op, OpContext
 from desktop.views.widgets.entity_table import INFO_STYLE
 
 if TYPE_CHECKING:
     from desktop.views.documents.documents_view import DocumentsView
-
-
-class _Steps(QObject):
-    """Carries the download's progress callback from a pool thread to the GUI thread."""
-
-    step = Signal(int, int, str)
 
 
 class RemoteFiles(QObject):
@@ -35,8 +29,6 @@ class RemoteFiles(QObject):
         super().__init__(view)
         self.view = view
         self.cancel: threading.Event | None = None
-        self._relay = _Steps(self)
-        self._relay.step.connect(self._on_progress)
 
     def ensure_local(self, rows: Sequence[dict[str, Any]], then: Callable[[], None], what: str) -> None:
         """Run ``then`` once every row's file is in the vault, downloading the missing ones."""
@@ -58,8 +50,9 @@ class RemoteFiles(QObject):
             view.show_error(tr("Файл уже загружается с сервера: дождитесь окончания."))
             return
         vault = view.store.repo.vault
-        cancel = self.cancel = threading.Event()
-        relay = self._relay
+        # The op's context carries the download's progress here and «Отмена» to the download.
+        ctx = OpContext()
+        cancel = self.cancel = ctx.cancel_event
         label = tr("Загрузка с сервера: «{title}»…").format(title=missing[0].title)
         progress = QProgressDialog(label, tr("Отмена"), 0, 0, view)  # 0..0: busy, the size is unknown
         progress.setObjectName("download_progress")
@@ -69,8 +62,8 @@ class RemoteFiles(QObject):
         progress.setAutoClose(False)
         progress.setAutoReset(False)
         # «Отмена», closing the window, or Esc (which rejects the dialog without «canceled»).
-        progress.canceled.connect(cancel.set)
-        progress.rejected.connect(cancel.set)
+        progress.canceled.connect(ctx.cancel)
+        progress.rejected.connect(ctx.cancel)
         view._close_progress()
         view.progress = progress
         progress.setValue(0)
@@ -88,10 +81,9 @@ class RemoteFiles(QObject):
             self.cancel = None
             view._failed(what)(exc)
 
-        Op(view, lambda: tasks.download_files(vault, missing, cancel, relay.step.emit), pool=True).success(
-            done).failure(failed).run()
+        Op(view, lambda: tasks.download_files(vault, missing, cancel, ctx.report), pool=True, context=ctx).progress(
+            self._on_progress).success(done).failure(failed).run()
 
-    @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, title: str) -> None:
         progress = self.view.progress
         if progress is None or self.cancel is None:

@@ -11,31 +11,27 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog
 
 from desktop.i18n import tr
 from desktop.views.documents import document_tasks as tasks
 from desktop.views.documents.cert_dialogs import PasswordDialog
-from desktop.views.runtime.ops import Op
+from desktop.views.runtime.ops import Op, OpContext
 from desktop.views.widgets.entity_table import WARNING_STYLE
 
 if TYPE_CHECKING:
     from desktop.views.documents.documents_view import DocumentsView
 
 
-class _Steps(QObject):
-    """Carries the signing core's progress callback from a pool thread to the GUI thread."""
-
+class Signing(QObject):
+    #: each step of the core as it reports it, from its own thread (observers such as tests
+    #: connect here; the progress dialog follows the op's own ``progress``)
     step = Signal(int, int, str)
 
-
-class Signing(QObject):
     def __init__(self, view: DocumentsView) -> None:
         super().__init__(view)
         self.view = view
-        self.relay = _Steps(self)
-        self.relay.step.connect(self._on_progress)
         #: the running batch's cancel flag («Отмена» in the progress dialog sets it)
         self.cancel: threading.Event | None = None
 
@@ -63,13 +59,17 @@ class Signing(QObject):
         kept = view._keys.get() if view._keys is not None else None
         tsa = str(store.settings.get("tsa_url") or "") or None
         roots = view._roots_file()
-        relay = self.relay
-        cancel = threading.Event()
-        self.cancel = cancel
+        # The op's context carries the core's progress to the GUI thread and «Отмена» to the core.
+        ctx = OpContext()
+        cancel = self.cancel = ctx.cancel_event
+
+        def report(done: int, total: int, name: str) -> None:
+            self.step.emit(done, total, name)
+            ctx.report(done, total, name)
         progress = QProgressDialog(tr("Подписание документов…"), tr("Отмена"), 0, len(rows), view)
         progress.setWindowTitle(tr("Подписать электронно"))
         progress.setAutoReset(False)
-        progress.canceled.connect(cancel.set)  # the core stops after the document in hand
+        progress.canceled.connect(ctx.cancel)  # the core stops after the document in hand
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
         progress.setAutoClose(False)
@@ -112,13 +112,12 @@ class Signing(QObject):
             op.success(lambda ids: stored(ids, signed)).failure(failed)
 
         def fetched(todo: tasks.ToSign) -> None:
-            Op(view, lambda: tasks.sign_documents(todo, kept, password, visible, tsa, relay.step.emit, roots, cancel),
-               pool=True).success(signed_ok).failure(failed).run()
+            Op(view, lambda: tasks.sign_documents(todo, kept, password, visible, tsa, report, roots, cancel),
+               pool=True, context=ctx).progress(self._on_progress).success(signed_ok).failure(failed).run()
 
         Op(view, lambda: tasks.fetch_for_signing(repo, rows), worker=store.worker).success(fetched).failure(
             failed).run()
 
-    @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, name: str) -> None:
         progress = self.view.progress
         if progress is not None and not progress.wasCanceled():

@@ -470,7 +470,8 @@ class DocumentsView(QWidget):
             if self.preview_dialog is dialog:
                 dialog.set_error(describe_error(exc))
 
-        self._read(row, lambda data: self._pool(lambda: render_document(data), rendered, failed),
+        dpr = self.devicePixelRatioF()  # rendered for this screen's pixels: sharp at 150 % and 200 %
+        self._read(row, lambda data: self._pool(lambda: render_document(data, dpr=dpr), rendered, failed),
                    tr("Документ не открыт."))
 
     def choose_download(self) -> None:
