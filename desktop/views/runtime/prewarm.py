@@ -47,7 +47,11 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.access.settings_view", "desktop.views.shell.sections", "desktop.views.record.workspace",
     "desktop.views.sync.sync_controller", "desktop.views.sync.conflicts_view",
     "desktop.views.sync.rejected_view", "desktop.views.runtime.stall",
+    "desktop.views.hr.styles", "desktop.views.hr.card_tasks", "desktop.views.hr.staff_model",
+    "desktop.views.hr.card_dialog", "desktop.views.hr.person_card", "desktop.views.hr.staff_view",
+    "desktop.views.hr.deadlines_view", "desktop.views.hr.workspace",
     "desktop.views.shell.single_instance",  # imported by the app before the window: here for the check
+    "desktop.views.backup.backup_dialog", "desktop.views.backup.restore_dialog",
 )
 
 

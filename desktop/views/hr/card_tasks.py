@@ -1,0 +1,121 @@
+"""What the HR views run on the DB worker (no Qt here): read one person for the person card,
+and the writes of the card, each through the staff core (``desktop/models/staff.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from desktop.models import seniority, staff, staff_list
+from desktop.models.repository import RecordRepository, get_organizations, table
+from desktop.models.tables import Audit
+
+QUALIFICATION = ("education", "certificate", "accreditation", "category")
+
+
+@dataclass
+class PersonData:
+    person: dict[str, Any]
+    #: the person's cards in the shown organization, oldest first
+    cards: list[dict[str, Any]]
+    #: every card of the person (стаж counts all of them; overlaps are checked against them)
+    all_cards: list[dict[str, Any]]
+    qualification: dict[str, list[dict[str, Any]]]
+    seniority: seniority.Seniority
+    #: journal entries about the person's rows, newest first
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class OrgValues:
+    """The organization's own values, offered first when a card is typed."""
+
+    subdivisions: list[str]
+    positions: list[str]
+    organizations: list[dict[str, str]]
+
+
+def read_person(repo: RecordRepository, person_id: str, org_inn: str | None) -> PersonData | None:
+    person = repo.get("person", person_id)
+    if person is None:
+        return None
+    snap = repo.snapshot(person_id)
+    every = sorted(snap.get("employment", []), key=lambda c: (str(c.get("begin_date") or ""), str(c["id"])))
+    cards = [c for c in every if org_inn is None or c.get("org_inn") == org_inn]
+    qual = {name: snap.get(name, []) for name in QUALIFICATION}
+    ids = [person_id, *(r["id"] for rows in snap.values() for r in rows)]
+    t = Audit.__table__  # type: ignore[attr-defined]
+    history: list[dict[str, Any]] = []
+    with repo.vault.read() as conn:
+        for k in range(0, len(ids), 500):
+            q = select(t.c.ts, t.c.user, t.c.action, t.c.entity, t.c.entity_id, t.c.fields).where(
+                t.c.entity_id.in_(ids[k:k + 500]))
+            history.extend(dict(r) for r in conn.execute(q).mappings())
+    for h in history:
+        try:
+            h["fields"] = [str(x) for x in json.loads(h["fields"] or "[]")]
+        except ValueError:
+            h["fields"] = []
+    history.sort(key=lambda h: str(h["ts"]), reverse=True)
+    return PersonData(person, cards, every, qual, seniority.compute(every), history)
+
+
+def org_values(repo: RecordRepository, org_inn: str | None) -> OrgValues:
+    with repo.vault.read() as conn:
+        conn.exec_driver_sql("SELECT 1")
+        raw: Any = conn.connection.dbapi_connection
+        subs = staff_list.subdivisions(raw, org_inn)
+        pos = staff_list.positions(raw, org_inn)
+        orgs = get_organizations(conn)
+    return OrgValues(subs, pos, orgs)
+
+
+def save_person(repo: RecordRepository, person_id: str, values: dict[str, Any]) -> list[str]:
+    return repo.edit("person", person_id, values).changed
+
+
+def save_card(repo: RecordRepository, person_id: str, card_id: str | None, values: dict[str, Any]) -> str:
+    """Add (``card_id`` None) or change a card; returns its id."""
+    if card_id is None:
+        return staff.add_card(repo, person_id, values)
+    staff.edit_card(repo, card_id, values)
+    return card_id
+
+
+def delete_card(repo: RecordRepository, card_id: str) -> None:
+    repo.delete("employment", card_id)
+
+
+def find_person(repo: RecordRepository, snils: str) -> dict[str, Any] | None:
+    with repo.vault.read() as conn:
+        return staff.find_by_snils(conn, snils)
+
+
+def expiring(repo: RecordRepository, org_inn: str | None, days: int, today: dt.date | None = None
+             ) -> list[dict[str, Any]]:
+    """«Сроки»: certificates, accreditations and categories of the staff that expire within
+    ``days`` or have expired (within a year), soonest first."""
+    day = today or dt.date.today()
+    until = (day + dt.timedelta(days=days)).isoformat()
+    since = (day - dt.timedelta(days=365)).isoformat()
+    p = table("person")
+    e = table("employment")
+    out: list[dict[str, Any]] = []
+    with repo.vault.read() as conn:
+        scope = select(e.c.person_id)
+        if org_inn is not None:
+            scope = scope.where(e.c.org_inn == org_inn)
+        for name, col in (("certificate", "valid_until"), ("accreditation", "valid_until"), ("category", "end_date")):
+            t = table(name)
+            q = select(t.c.id, t.c.person_id, t.c.specialty_code, t.c[col].label("until"), p.c.last_name,
+                       p.c.first_name, p.c.patronymic, p.c.snils).join(p, p.c.id == t.c.person_id).where(
+                t.c[col] <= until, t.c[col] >= since, t.c.person_id.in_(scope))
+            for r in conn.execute(q).mappings():
+                out.append({**dict(r), "entity": name})
+    out.sort(key=lambda r: str(r["until"]))
+    return out

@@ -1,0 +1,87 @@
+"""«Сроки»: who in the organization has a certificate, accreditation or category expiring within
+30 or 90 days, or expired within the last year — soonest first, expired ones highlighted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import tr
+from desktop.models.checkdigits import format_snils
+from desktop.models.formatting import fmt_date
+from desktop.models.schema import ENTITIES
+from desktop.views.hr import card_tasks
+from desktop.views.hr.person_card import EXPIRED, SOON
+from desktop.views.record.record_store import RecordStore
+from desktop.views.runtime.errors import describe_error
+from desktop.views.runtime.ops import Op
+
+
+class DeadlinesView(QWidget):
+    def __init__(self, store: RecordStore, org_inn: str | None) -> None:
+        super().__init__()
+        self.setObjectName("hr_deadlines")
+        self.store = store
+        self.org_inn = org_inn
+        self.days = QComboBox()
+        self.days.setObjectName("deadline_days")
+        self.days.addItem(tr("в ближайшие 30 дней"), 30)
+        self.days.addItem(tr("в ближайшие 90 дней"), 90)
+        self.days.setCurrentIndex(1)
+        self.days.currentIndexChanged.connect(lambda _i: self.reload())
+        self.table = QTableWidget(0, 5)
+        self.table.setObjectName("deadlines")
+        self.table.setHorizontalHeaderLabels([tr("ФИО"), tr("СНИЛС"), tr("Документ"), tr("Специальность"),
+                                              tr("Действует до")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.status = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("Истекают сроки")))
+        top.addWidget(self.days)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        title = QLabel(tr("Сроки"))
+        title.setStyleSheet("font-size: 16px; font-weight: 600;")
+        layout.addWidget(title)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.reload()
+
+    def reload(self) -> Op:
+        repo, org, days = self.store.repo, self.org_inn, int(self.days.currentData())
+        return Op(self, lambda: card_tasks.expiring(repo, org, days), worker=self.store.worker).success(
+            self._show).failure(lambda e: self.status.setText(describe_error(e))).run()
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
+        today = dt.date.today().isoformat()
+        nsi = self.store.nsi
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            fio = " ".join(str(r[k]) for k in ("last_name", "first_name", "patronymic") if r.get(k))
+            values = [fio, format_snils(str(r["snils"])) if r.get("snils") else "", tr(ENTITIES[r["entity"]].label),
+                      nsi.name("specialty", r.get("specialty_code")), fmt_date(r["until"])]
+            color = EXPIRED if str(r["until"]) < today else SOON
+            for c, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                item.setBackground(QBrush(color))
+                self.table.setItem(i, c, item)
+        expired = sum(1 for r in rows if str(r["until"]) < today)
+        self.status.setText(tr("Всего: {n}, из них истекли: {expired}").format(n=len(rows), expired=expired))

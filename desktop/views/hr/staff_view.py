@@ -1,0 +1,393 @@
+"""«Сотрудники»: the organization's staff, one row per person (``StaffModel``).
+
+Search as you type (debounced) by ФИО, СНИЛС or position; filters by subdivision, position,
+position type, card status, works/dismissed and «аккредитация истекает в 90 дней»; a click on a
+header sorts; the footer counts; the columns shown are chosen from the header's context menu
+(or «Столбцы…») and remembered in the profile's settings; an organization switcher when the
+clerk has several. Enter or a double click opens the person card; «Добавить сотрудника» (Ins)
+starts from the СНИЛС. A manager sees the same, read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import tr
+from desktop.models.checkdigits import format_snils, normalize_snils, snils_is_valid
+from desktop.models.schema import EMPLOYMENT_STATUS, PERSON, POSITION_TYPE
+from desktop.models.staff_list import COLUMNS, Counts
+from desktop.views.hr import card_tasks
+from desktop.views.hr.person_card import PersonCard
+from desktop.views.hr.staff_model import PERSON_ID_ROLE, StaffModel
+from desktop.views.hr.styles import ERROR_STYLE
+from desktop.views.record.record_store import RecordStore
+from desktop.views.runtime.errors import describe_error
+from desktop.views.runtime.ops import Op, OpChanges, subscribe
+from desktop.views.widgets.record_form import RecordForm
+
+SEARCH_DELAY_MS = 200
+#: the profile setting holding the hidden columns of «Сотрудники»
+HIDDEN_SETTING = "hr_staff_hidden_columns"
+ALL_ORGS = "__all__"
+
+
+class StaffView(QWidget):
+    def __init__(self, store: RecordStore, organizations: list[tuple[str, str]], settings: dict[str, Any], *,
+                 read_only: bool, save_settings: Any = None) -> None:
+        super().__init__()
+        self.setObjectName("hr_staff")
+        self.store = store
+        self.settings = settings
+        self.read_only = read_only
+        self._save_settings = save_settings
+        self.organizations = organizations
+        first = organizations[0][0] if organizations else None
+        self.model = StaffModel(store, first, self)
+        self.cards: list[PersonCard] = []
+
+        # the switcher, search, add
+        self.org_combo = QComboBox()
+        self.org_combo.setObjectName("org_switcher")
+        for inn, name in organizations:
+            self.org_combo.addItem(f"{name} (ИНН {inn})", inn)
+        self.org_combo.setVisible(len(organizations) > 1)
+        self.org_combo.currentIndexChanged.connect(self._org_changed)
+        self.search = QLineEdit()
+        self.search.setObjectName("staff_search")
+        self.search.setPlaceholderText(tr("Поиск: ФИО, СНИЛС или должность"))
+        self.search.setClearButtonEnabled(True)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self._search_now)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.add_button = QPushButton(tr("Добавить сотрудника (Ins)"))
+        self.add_button.setObjectName("add_person")
+        self.add_button.clicked.connect(self.add_person)
+        self.add_button.setVisible(not read_only)
+        self.columns_button = QPushButton(tr("Столбцы…"))
+        self.columns_button.clicked.connect(
+            lambda: self._column_menu(self.columns_button.mapToGlobal(QPoint(0, self.columns_button.height()))))
+        top = QHBoxLayout()
+        top.addWidget(self.org_combo)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.columns_button)
+        top.addWidget(self.add_button)
+
+        # filters
+        self.f_subdivision = self._combo("filter_subdivision", tr("Все подразделения"), [])
+        self.f_position = self._combo("filter_position", tr("Все должности"), [])
+        self.f_type = self._combo("filter_position_type", tr("Все типы занятия"),
+                                  [(tr(v), k) for k, v in POSITION_TYPE.items()])
+        self.f_status = self._combo("filter_status", tr("Все статусы"),
+                                    [(tr(v), k) for k, v in EMPLOYMENT_STATUS.items()])
+        self.f_state = self._combo("filter_state", tr("Работают и уволенные"),
+                                   [(tr("Работают"), "active"), (tr("Уволенные"), "dismissed")])
+        self.f_expiring = QCheckBox(tr("Аккредитация истекает в 90 дней"))
+        self.f_expiring.setObjectName("filter_expiring")
+        self.f_expiring.toggled.connect(lambda _c: self._filters_changed())
+        filters = QHBoxLayout()
+        for w in (self.f_subdivision, self.f_position, self.f_type, self.f_status, self.f_state):
+            filters.addWidget(w)
+        filters.addWidget(self.f_expiring)
+        filters.addStretch(1)
+
+        # the table
+        self.table = QTableView()
+        self.table.setObjectName("staff_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.horizontalHeader().customContextMenuRequested.connect(
+            lambda pos: self._column_menu(self.table.horizontalHeader().mapToGlobal(pos)))
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        widths = {"fio": 260, "snils": 120, "positions": 220, "subdivisions": 220, "position_types": 150,
+                  "rate": 60, "begin_date": 95, "statuses": 120, "state": 90}
+        for i, name in enumerate(self.model.columns):
+            self.table.setColumnWidth(i, widths.get(name, 120))
+        self.table.doubleClicked.connect(lambda _i: self.open_current())
+        for key in ("Return", "Enter"):
+            sc = QShortcut(QKeySequence(key), self.table, self.open_current)
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+        if not read_only:
+            sc = QShortcut(QKeySequence("Ins"), self, self.add_person)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.footer = QLabel()
+        self.footer.setObjectName("staff_footer")
+        self.model.refreshed.connect(self._update_footer)
+        self.model.counts_changed.connect(lambda _c: self._update_footer())
+
+        layout = QVBoxLayout(self)
+        title = QLabel(tr("Сотрудники") + (f" — {tr('только просмотр')}" if read_only else ""))
+        title.setStyleSheet("font-size: 16px; font-weight: 600;")
+        layout.addWidget(title)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.footer)
+        self._apply_hidden()
+        self._read_filter_values()
+        # Someone else's write (a sync, an import) may touch the staff: follow it row by row.
+        subscribe(self, lambda changes, initiator: self.model.reload()
+                  if (changes.touches("employment") or changes.touches("person") or changes.sync)
+                  and not isinstance(initiator, PersonCard) else None)
+        self.search.setFocus()
+
+    # -- building blocks -----------------------------------------------------------------------
+    def _combo(self, name: str, everything: str, items: list[tuple[str, str]]) -> QComboBox:
+        c = QComboBox()
+        c.setObjectName(name)
+        c.addItem(everything, None)
+        for text, value in items:
+            c.addItem(text, value)
+        c.currentIndexChanged.connect(lambda _i: self._filters_changed())
+        return c
+
+    def _read_filter_values(self) -> None:
+        repo, org = self.store.repo, self.model.query.org_inn
+
+        def got(values: card_tasks.OrgValues) -> None:
+            nsi = self.store.nsi
+            for combo, items in ((self.f_subdivision, [(s, s) for s in values.subdivisions]),
+                                 (self.f_position, [(nsi.name("position", c), c) for c in values.positions])):
+                keep = combo.currentData()
+                combo.blockSignals(True)
+                while combo.count() > 1:
+                    combo.removeItem(1)
+                for text, value in items:
+                    combo.addItem(text, value)
+                i = combo.findData(keep)
+                combo.setCurrentIndex(max(i, 0))
+                combo.blockSignals(False)
+
+        Op(self, lambda: card_tasks.org_values(repo, org), worker=self.store.worker).success(got).failure(
+            lambda _e: None).run()
+
+    # -- queries -------------------------------------------------------------------------------
+    def _search_now(self) -> None:
+        self.model.update_query(search=self.search.text())
+
+    def _filters_changed(self) -> None:
+        self.model.update_query(subdivision=self.f_subdivision.currentData(),
+                                position_code=self.f_position.currentData(),
+                                position_type=self.f_type.currentData(), status=self.f_status.currentData(),
+                                state=self.f_state.currentData(), expiring=self.f_expiring.isChecked())
+
+    def _org_changed(self, _i: int) -> None:
+        self.model.update_query(org_inn=self.org_combo.currentData())
+        self._read_filter_values()
+
+    def _update_footer(self) -> None:
+        c: Counts = self.model.counts
+        shown = self.model.rowCount()
+        self.footer.setText(tr("Показано: {shown} · всего сотрудников: {total} · работают: {active} · "
+                               "уволены: {dismissed}").format(shown=shown, total=c.total, active=c.active,
+                                                              dismissed=c.dismissed))
+
+    # -- columns -------------------------------------------------------------------------------
+    def hidden_columns(self) -> list[str]:
+        raw = self.settings.get(HIDDEN_SETTING) or []
+        return [c for c in raw if c in COLUMNS and c != "fio"] if isinstance(raw, list) else []
+
+    def _apply_hidden(self) -> None:
+        hidden = set(self.hidden_columns())
+        for i, name in enumerate(self.model.columns):
+            self.table.setColumnHidden(i, name in hidden)
+
+    def set_column_shown(self, name: str, shown: bool) -> None:
+        hidden = [c for c in self.hidden_columns() if c != name] + ([] if shown else [name])
+        self.settings[HIDDEN_SETTING] = hidden
+        self._apply_hidden()
+        if self._save_settings is not None:
+            self._save_settings(self.settings)
+
+    def _column_menu(self, at: QPoint) -> None:
+        menu = QMenu(self)
+        hidden = set(self.hidden_columns())
+        for name, title in COLUMNS.items():
+            action = menu.addAction(tr(title))
+            action.setCheckable(True)
+            action.setChecked(name not in hidden)
+            action.setEnabled(name != "fio")  # a row with no name would be nobody
+            action.toggled.connect(lambda on, n=name: self.set_column_shown(n, on))
+        menu.popup(at)
+
+    # -- persons -------------------------------------------------------------------------------
+    def current_person(self) -> str | None:
+        i = self.table.currentIndex()
+        if not i.isValid():
+            return None
+        value = self.model.data(self.model.index(i.row(), 0), PERSON_ID_ROLE)
+        return str(value) if value else None
+
+    def open_current(self) -> PersonCard | None:
+        pid = self.current_person()
+        return self.open_person(pid) if pid else None
+
+    def org_name(self) -> str:
+        org = self.model.query.org_inn
+        return next((name for inn, name in self.organizations if inn == org), "")
+
+    def open_person(self, person_id: str) -> PersonCard:
+        card = PersonCard(self.store, person_id, self.model.query.org_inn, self.org_name(),
+                          read_only=self.read_only, parent=self)
+        card.changed.connect(self.model.reload)
+        card.finished.connect(lambda _r: self.cards.remove(card) if card in self.cards else None)
+        self.cards.append(card)
+        card.show()
+        return card
+
+    def add_person(self) -> AddPersonDialog | None:
+        if self.read_only:
+            return None
+        dialog = AddPersonDialog(self.store, self)
+        dialog.person_ready.connect(self._person_ready)
+        dialog.open()
+        return dialog
+
+    def _person_ready(self, person_id: str, created: bool) -> None:
+        if created:
+            self.model.reload()
+        card = self.open_person(person_id)
+        if created:
+            card.tabs.setCurrentIndex(1)
+
+
+class AddPersonDialog(QDialog):
+    """«Добавить сотрудника» starts from the СНИЛС, checked as typed: a person already in the
+    vault is opened, not created twice; else the person's required fields, then the card."""
+
+    #: (person id, created now)
+    person_ready = Signal(str, bool)
+
+    def __init__(self, store: RecordStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("add_person_dialog")
+        self.store = store
+        self.setWindowTitle(tr("Добавить сотрудника"))
+        self.setModal(True)
+        self.resize(560, 520)
+        self.snils = QLineEdit()
+        self.snils.setObjectName("snils")
+        self.snils.setPlaceholderText("XXX-XXX-XXX YY")
+        self.snils_hint = QLabel(tr("Введите СНИЛС: с него начинается сотрудник"))
+        self.snils_hint.setObjectName("snils_hint")
+        self.snils_hint.setWordWrap(True)
+        self.snils.textChanged.connect(self._snils_typed)
+        self.form = RecordForm(PERSON, store.nsi, role=store.role)
+        self.form.editors["snils"].setEnabled(False)
+        self.form.hide()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.next_button = QPushButton(tr("Далее"))
+        self.next_button.setObjectName("next")
+        self.next_button.setDefault(True)
+        self.next_button.setEnabled(False)
+        self.next_button.clicked.connect(self.next_step)
+        cancel = QPushButton(tr("Отмена"))
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.next_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("СНИЛС") + " *"))
+        layout.addWidget(self.snils)
+        layout.addWidget(self.snils_hint)
+        layout.addWidget(self.form, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.stage = "snils"
+        self.snils.setFocus()
+
+    def _snils_typed(self, text: str) -> None:
+        digits = normalize_snils(text)
+        if len(digits) < 11:
+            self.snils_hint.setStyleSheet("")
+            self.snils_hint.setText(tr("Осталось цифр: {n}").format(n=11 - len(digits)))
+            self.next_button.setEnabled(False)
+        elif len(digits) > 11 or not snils_is_valid(digits):
+            self.snils_hint.setStyleSheet(ERROR_STYLE)
+            self.snils_hint.setText(tr("СНИЛС указан с ошибкой: не сходится контрольное число"))
+            self.next_button.setEnabled(False)
+        else:
+            self.snils_hint.setStyleSheet("")
+            self.snils_hint.setText(tr("СНИЛС верный: {snils}").format(snils=format_snils(digits)))
+            self.next_button.setEnabled(True)
+
+    def next_step(self) -> None:
+        if self.stage == "snils":
+            digits = normalize_snils(self.snils.text())
+            if len(digits) != 11 or not snils_is_valid(digits):
+                return
+            repo = self.store.repo
+            Op(self, lambda: card_tasks.find_person(repo, digits), worker=self.store.worker).success(
+                self._looked_up).failure(lambda e: self.status.setText(describe_error(e))).run()
+        else:
+            self._create()
+
+    def _looked_up(self, found: dict[str, Any] | None) -> None:
+        if found is not None:
+            self.person_ready.emit(str(found["id"]), False)
+            self.accept()
+            return
+        self.stage = "person"
+        digits = normalize_snils(self.snils.text())
+        self.snils.setReadOnly(True)
+        self.form.set_values({"snils": digits})
+        self.form.show()
+        self.snils_hint.setText(tr("В хранилище такого человека нет: заполните персональные данные."))
+        self.next_button.setText(tr("Создать"))
+        self.form.editors["last_name"].setFocus()
+
+    def _create(self) -> None:
+        from desktop.models import staff
+
+        values = dict(self.form.values())
+        values["snils"] = normalize_snils(self.snils.text())
+        repo = self.store.repo
+        self.form.clear_errors()
+
+        def failed(exc: BaseException) -> None:
+            from desktop.models.validation import ValidationFailed
+
+            self.status.setStyleSheet(ERROR_STYLE)
+            if isinstance(exc, staff.DuplicatePerson):
+                self.person_ready.emit(exc.person_id, False)
+                self.accept()
+            elif isinstance(exc, ValidationFailed):
+                self.form.show_errors(exc.errors)
+                self.status.setText(tr("Не сохранено: исправьте отмеченные поля."))
+            else:
+                self.status.setText(describe_error(exc))
+
+        def done(pid: str) -> None:
+            self.person_ready.emit(pid, True)
+            self.accept()
+
+        Op(self, lambda: staff.add_person(repo, values), worker=self.store.worker).success(done).failure(
+            failed).changes(OpChanges.of("person", outbox=True)).run()

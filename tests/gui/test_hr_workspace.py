@@ -1,0 +1,201 @@
+"""The HR clerk's workspace driven through its real widgets on a real vault: «Сотрудники»
+(search as you type, sort, filters, footer, remembered columns), the person card, a card typed
+by keyboard (Ins, typing, Tab, Enter, Esc), «Увольнение», adding a person from the СНИЛС, and
+the manager's read-only view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from desktop.demo import ORG_GKB
+from desktop.models.checkdigits import make_snils
+from desktop.views.hr.card_dialog import CardDialog, CloseDialog
+from desktop.views.hr.person_card import PersonCard
+from desktop.views.hr.staff_view import AddPersonDialog, StaffView
+from desktop.views.shell.session import Session
+from tests.gui.conftest import unlock, wait_worker_idle
+from tests.gui.hr_vault import PASS, make_hr_vault
+
+
+def open_hr(qtbot: QtBot, session: Session, profiles: Path, role: str = "hr") -> StaffView:
+    folder = make_hr_vault(profiles, 300, role=role)
+    session.start(folder)
+    unlock(qtbot, session, PASS)
+    page = session.window.record
+    assert page is not None
+    qtbot.waitUntil(lambda: page.pending() == 0, timeout=10_000)
+    assert page.ids[:2] == ["staff", "deadlines"]
+    view = session.views["staff"]
+    assert isinstance(view, StaffView)
+    qtbot.waitUntil(lambda: view.model.loaded and view.model.rowCount() == 300, timeout=10_000)
+    return view
+
+
+def names(view: StaffView) -> list[str]:
+    m = view.model
+    return [str(m.data(m.index(r, 0))) for r in range(min(m.rowCount(), 200))]
+
+
+def test_staff_list_search_sort_filter_footer(qtbot: QtBot, session: Session, profiles: Path) -> None:
+    view = open_hr(qtbot, session, profiles)
+    m = view.model
+    shown = names(view)
+    assert all(shown) and shown == sorted(shown, key=lambda s: s.split()[0])
+    assert "300" in view.footer.text()
+    # search as you type (debounced): part of a surname
+    surname = shown[150].split()[0]
+    view.search.setFocus()
+    view.search.insert(surname[:5].lower())  # Cyrillic: QTest types ASCII keys only
+    qtbot.waitUntil(lambda: 0 < m.rowCount() < 300, timeout=5_000)
+    assert all(surname[:5].casefold() in n.casefold() for n in names(view))
+    assert f"Показано: {m.rowCount()}" in view.footer.text()
+    view.search.clear()
+    qtbot.waitUntil(lambda: m.rowCount() == 300, timeout=5_000)
+    # a header click sorts (descending on the second click)
+    view.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: m.query.descending and not m._busy and m.row_at(0) is not None
+                    and m.row_at(199) is not None, timeout=5_000)
+    back = [n.split()[0] for n in names(view)]
+    assert back == sorted(back, reverse=True) and back[0] >= shown[-1].split()[0]
+    # filters
+    view.f_state.setCurrentIndex(view.f_state.findData("dismissed"))
+    qtbot.waitUntil(lambda: 0 < m.rowCount() < 300, timeout=5_000)
+    col = m.columns.index("state")
+    assert {m.data(m.index(r, col)) for r in range(m.rowCount())} == {"уволен"}
+    view.f_state.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: m.rowCount() == 300, timeout=5_000)
+
+
+def test_columns_are_remembered(qtbot: QtBot, session: Session, profiles: Path) -> None:
+    view = open_hr(qtbot, session, profiles)
+    col = view.model.columns.index("statuses")
+    view.set_column_shown("statuses", False)
+    assert view.table.isColumnHidden(col)
+    assert view.settings["hr_staff_hidden_columns"] == ["statuses"]
+    view.set_column_shown("fio", False)
+    assert not view.table.isColumnHidden(0)  # the name column stays
+
+
+def test_person_card_and_a_card_typed_by_keyboard(qtbot: QtBot, session: Session, profiles: Path) -> None:
+    view = open_hr(qtbot, session, profiles)
+    view.table.setFocus()
+    view.table.selectRow(0)
+    card = view.open_current()
+    assert isinstance(card, PersonCard)
+    qtbot.waitUntil(lambda: card.data is not None, timeout=5_000)
+    assert card.data is not None
+    before = len(card.data.cards)
+    assert card.cards.rowCount() == before and "СНИЛС" in card.header.text()
+    assert card.history.rowCount() >= 1  # the journal knows the rows came with a sync
+    card.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: card.org is not None, timeout=5_000)
+    card.activateWindow()
+    qtbot.waitUntil(card.isActiveWindow, timeout=2000)
+    card.cards.setFocus()
+    qtbot.keyClick(card.cards, Qt.Key.Key_Insert)
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, CardDialog) and w.isVisible())
+    # Esc leaves without saving
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    qtbot.keyClick(card.cards, Qt.Key.Key_Insert)
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, CardDialog) and w.isVisible())
+    dialog.activateWindow()  # the offscreen platform has no window manager to do it
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)  # else Enter goes to the cards' shortcut
+    position = dialog.editors["position_code"]
+    line = position.lineEdit()  # type: ignore[attr-defined]
+    assert isinstance(line, QLineEdit)
+    line.insert("врач-кардиолог")
+    qtbot.keyClick(line, Qt.Key.Key_Tab)
+    sub = dialog.editors["subdivision"]
+    assert isinstance(sub, QLineEdit)
+    sub.insert("Кардиологическое отделение")
+    begin = dialog.editors["begin_date"]
+    assert isinstance(begin, QLineEdit)
+    begin.setFocus()
+    qtbot.keyClicks(begin, "31.02.2024")  # no such day: shown beside the field as typed
+    qtbot.waitUntil(lambda: dialog.errors["begin_date"].isVisible(), timeout=2_000)
+    begin.clear()
+    qtbot.keyClicks(begin, "01.03.2024")
+    qtbot.waitUntil(lambda: not dialog.errors["begin_date"].isVisible(), timeout=2_000)
+    qtbot.keyClick(begin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible() or (dialog.save_button.isEnabled()
+                                                       and bool(dialog.status.text())), timeout=5_000)
+    assert not dialog.isVisible(), dialog.status.text()
+    qtbot.waitUntil(lambda: card.data is not None and len(card.data.cards) == before + 1, timeout=5_000)
+    assert card.data is not None
+    new = next(c for c in card.data.cards if c["begin_date"] == "2024-03-01")
+    assert new["position_code"] == "10" and new["org_inn"] == ORG_GKB["org_inn"] and new["rate"] == "1"
+    # «Увольнение»: end date and a reason from the list
+    row = next(r for r in range(card.cards.rowCount())
+               if (item := card.cards.item(r, 0)) is not None and item.data(Qt.ItemDataRole.UserRole) == new["id"])
+    card.cards.selectRow(row)
+    closing = card.close_card()
+    assert isinstance(closing, CloseDialog)
+    closing.end_date.setText("31.05.2024")
+    closing.reason.setCurrentIndex(0)
+    closing.accept()
+    qtbot.waitUntil(lambda: card.data is not None and any(
+        c["id"] == new["id"] and c["end_date"] == "2024-05-31" for c in card.data.cards), timeout=5_000)
+    wait_worker_idle(qtbot, session)
+    card.close()
+
+
+def test_add_person_starts_from_the_snils(qtbot: QtBot, session: Session, profiles: Path) -> None:
+    view = open_hr(qtbot, session, profiles)
+    m = view.model
+    dialog = view.add_person()
+    assert isinstance(dialog, AddPersonDialog)
+    qtbot.keyClicks(dialog.snils, "123-456-789 00")
+    assert "ошибкой" in dialog.snils_hint.text() and not dialog.next_button.isEnabled()
+    # a СНИЛС already in the vault opens that person
+    existing = m.row_at(0)
+    assert existing is not None
+    dialog.snils.setText(existing.snils)
+    assert dialog.next_button.isEnabled()
+    with qtbot.waitSignal(dialog.person_ready, timeout=5_000) as got:
+        dialog.next_button.click()
+    assert got.args == [existing.id, False]
+    # a new one is created, then its card opens
+    dialog = view.add_person()
+    assert dialog is not None
+    dialog.snils.setText(make_snils("987654321"))
+    dialog.next_button.click()
+    qtbot.waitUntil(lambda: dialog.stage == "person", timeout=5_000)
+    form = dialog.form
+    for name, value in (("last_name", "Аааева"), ("first_name", "Алла"), ("birth_date", "01.02.1990")):
+        editor = form.editors[name]
+        assert isinstance(editor, QLineEdit)
+        editor.setText(value)
+    form.editors["gender"].setCurrentIndex(2)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(dialog.person_ready, timeout=5_000) as made:
+        dialog.next_button.click()
+    assert made.args[1] is True
+    qtbot.waitUntil(lambda: m.rowCount() == 301, timeout=5_000)
+    assert names(view)[0].startswith("Аааева")
+
+
+def test_manager_sees_the_staff_read_only(qtbot: QtBot, session: Session, profiles: Path) -> None:
+    view = open_hr(qtbot, session, profiles, role="manager")
+    assert view.read_only and not view.add_button.isVisible() and view.add_person() is None
+    view.table.selectRow(0)
+    card = view.open_current()
+    assert card is not None
+    qtbot.waitUntil(lambda: card.data is not None, timeout=5_000)
+    assert not card.form.isEnabled() and not card.save_person_button.isVisible()
+    assert card.add_card() is None and card.edit_card() is None
+    card.close()
+
+
+@pytest.mark.parametrize("role", ["hr"])
+def test_deadlines_lists_expiries(qtbot: QtBot, session: Session, profiles: Path, role: str) -> None:
+    open_hr(qtbot, session, profiles, role)
+    page = session.window.record
+    assert page is not None
+    page.select("deadlines")
+    view = session.views["deadlines"]
+    qtbot.waitUntil(lambda: view.table.rowCount() > 0, timeout=5_000)  # type: ignore[attr-defined]
