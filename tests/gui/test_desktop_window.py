@@ -100,3 +100,33 @@ def test_a_damaged_window_file_is_ignored(qtbot: QtBot, session: Session, made: 
     assert session.window.size() == before
     unlock(qtbot, session)
     assert session.window.record is not None
+
+
+def _blank_pdf() -> bytes:
+    import io
+
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(595, 842)
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
+
+
+def test_previews_render_at_the_device_pixel_ratio(qtbot: QtBot) -> None:
+    from desktop.views.widgets.pdf_preview import PreviewDialog, render_document
+
+    data = _blank_pdf()
+    [plain] = render_document(data, dpr=1.0)
+    [sharp] = render_document(data, dpr=2.0)
+    assert sharp.width() == pytest.approx(2 * plain.width(), abs=2)
+    assert sharp.devicePixelRatio() == 2.0
+    shown = []
+    for images in ([plain], [sharp]):
+        dialog = PreviewDialog("проба")
+        qtbot.addWidget(dialog)
+        dialog.set_pages(images)
+        shown.append(dialog.page_labels[0].sizeHint().width())
+    # The same size on screen, with twice the pixels in it.
+    assert shown[1] == pytest.approx(shown[0], abs=3)
