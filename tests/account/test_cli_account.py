@@ -82,7 +82,7 @@ def test_password_change_and_the_refusals(server: dict[str, Any], tmp_path: Path
 
 
 def test_second_factor_enrol_confirm_and_codes(server: dict[str, Any], tmp_path: Path) -> None:
-    prof, login = _profile(server, tmp_path)
+    prof, _login = _profile(server, tmp_path)
     cp = frmr(prof, "account", "2fa", "enrol")  # not enrolled yet: no password asked
     assert cp.returncode == 0, cp.stderr
     secret = re.search(r"Секрет: (\w+)", cp.stdout).group(1)  # type: ignore[union-attr]
