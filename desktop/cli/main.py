@@ -53,10 +53,6 @@ PLUGINS: dict[str, tuple[str, ...]] = {
     "desktop.cli.staff": ("staff",),
     "desktop.cli.confirmations": ("confirmations",),
     "desktop.cli.requests": ("request",),
-    "desktop.cli.confirm": ("confirm",),
-    "desktop.cli.application": ("application",),
-    "desktop.cli.programmes": ("programmes",),
-    "desktop.cli.notifications": ("notifications",),
     "desktop.cli.backup": ("backup", "restore"),
     "desktop.cli.access": ("recover", "consent-text"),
 }
