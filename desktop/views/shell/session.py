@@ -158,6 +158,9 @@ class Session(QObject):
         quit_action.triggered.connect(self.window.close)
         menu.addAction(self.lock_action)
         menu.addAction(switch)
+        from desktop.views.backup.actions import BackupActions
+
+        self.backup_actions = BackupActions(self, menu)  # «Резервная копия…», «Восстановить…»
         menu.addSeparator()
         menu.addAction(quit_action)
         help_menu = self.help_menu = live_text.bind(bar.addMenu(""), "Справка", "setTitle")
@@ -321,6 +324,7 @@ class Session(QObject):
         self.window.set_vault_state(True)
         self.lock_action.setEnabled(True)
         self.idle.start()
+        self.backup_actions.vault_opened()  # the scheduled copy, if one is due
 
     def _open_failed(self, exc: BaseException) -> None:
         """Opening the record failed after the passphrase was right: log it, close what was
