@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from desktop.models.repository import RecordRepository
-from desktop.models.tables import Audit
 from desktop.vault.attempts import AttemptCounter
 from desktop.vault.layout import ATTEMPTS_NAME
+
+if TYPE_CHECKING:  # the unlock reads the counter before the database stack is imported
+    from desktop.models.repository import RecordRepository
+
+log = logging.getLogger("frmr.journal")
 
 #: local action -> journal kind (the server's kinds: docs/account.md); anything else is "record"
 _KIND_OF: dict[str, str] = {
@@ -56,11 +58,23 @@ def _iso(epoch: float) -> str:
 
 
 def record_unlock(repo: RecordRepository, before: FailedUnlocks, how: str = "passphrase") -> None:
-    """Journal an unlock (``how``: passphrase or recovery_key) and the failures that preceded it."""
-    with repo.vault.begin() as conn:
-        if before.count:
-            repo._journal(conn, "unlock_failed", "vault", _iso(before.last), [f"попыток: {before.count}"])
-        repo._journal(conn, "unlock", "vault", "", [how])
+    """Journal an unlock (``how``: passphrase or recovery_key) and the failures that preceded it.
+
+    Best effort: an unlock never fails because its journal entry could not be written (a
+    damaged journal is reported by the vault check, which is where the person looks for it).
+    """
+    import sqlcipher3
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from desktop.vault.errors import VaultError
+
+    try:
+        with repo.vault.begin() as conn:
+            if before.count:
+                repo._journal(conn, "unlock_failed", "vault", _iso(before.last), [f"попыток: {before.count}"])
+            repo._journal(conn, "unlock", "vault", "", [how])
+    except (VaultError, SQLAlchemyError, sqlcipher3.DatabaseError) as exc:
+        log.warning("unlock not journaled: %s", type(exc).__name__)
 
 
 def record_export(repo: RecordRepository, what: str, fmt: str, row_id: str = "") -> None:
@@ -85,6 +99,10 @@ def _epoch(ts: str) -> float:
 def local_entries(repo: RecordRepository, *, since: float = 0, until: float = 0, kind: str = "",
                   limit: int = 5000) -> list[dict[str, Any]]:
     """The vault's journal, newest first, in the same shape as the server's ``/me/journal``."""
+    from sqlalchemy import select
+
+    from desktop.models.tables import Audit
+
     t = Audit.__table__  # type: ignore[attr-defined]
     with repo.vault.read() as conn:
         rows = conn.execute(select(t.c.ts, t.c.user, t.c.host, t.c.action, t.c.entity, t.c.entity_id, t.c.fields)

@@ -72,8 +72,10 @@ def _read_account(repo: RecordRepository) -> _AccountRead:
 
 
 def _open(folder: Path, passphrase: str) -> tuple[Vault, RecordRepository]:
+    from desktop.models.journal import failed_unlocks, record_unlock
     from desktop.vault.unlock import unwrap_data_key
 
+    before = failed_unlocks(folder)  # a successful unlock resets the counter: journaled below
     # The KDF first: it needs no SQLAlchemy, so it overlaps the background import of the
     # database stack (desktop.views.runtime.prewarm) instead of waiting for it.
     key = unwrap_data_key(folder, passphrase)
@@ -81,15 +83,21 @@ def _open(folder: Path, passphrase: str) -> tuple[Vault, RecordRepository]:
     from desktop.vault.store import Vault
 
     vault = Vault(folder, key)
-    return vault, RecordRepository(vault)
+    repo = RecordRepository(vault)
+    record_unlock(repo, before)
+    return vault, repo
 
 
 def _recover(folder: Path, key: str, new: str) -> tuple[Vault, RecordRepository]:
+    from desktop.models.journal import failed_unlocks, record_unlock
     from desktop.models.repository import RecordRepository
     from desktop.vault.store import Vault
 
+    before = failed_unlocks(folder)
     vault = Vault.open_with_recovery(folder, key, new)
-    return vault, RecordRepository(vault)
+    repo = RecordRepository(vault)
+    record_unlock(repo, before, "recovery_key")
+    return vault, repo
 
 
 def _release_heap() -> bool:
