@@ -78,6 +78,13 @@ def scope_clause(p: Principal, *, feed_order: bool = False) -> Any:
     return sa.false()
 
 
+def may_read_org(p: Principal, inn: str) -> bool:
+    """An organization's figures and lists: its own clerks and managers, and the operator."""
+    if p.role == "admin":
+        return True
+    return p.role in ("hr", "manager") and inn in p.org_inns
+
+
 def in_staff(s: Session, p: Principal, person_id: str) -> bool:
     """The person has a live confirmed card in one of the caller's organizations."""
     if not p.org_inns:

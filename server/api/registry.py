@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from server.api import admin, programmes, records, staff, workflows
+from server.api import admin, programmes, records, reports, staff, workflows
 
 router = APIRouter()
-for r in (records.router, staff.router, workflows.router, admin.router, programmes.router):
+for r in (records.router, staff.router, workflows.router, admin.router, programmes.router, reports.router):
     router.include_router(r)
