@@ -359,6 +359,7 @@ def store_signed(repo: RecordRepository, signed: Signed) -> list[str]:
     PDF, or for a scan the detached .sig beside it."""
     from desktop.documents.archive import store_detached_signature
     from desktop.documents.archive import store_signed as keep
+    from desktop.models.journal import record_signature
 
     ids = []
     done = len(signed.result.items)  # fewer than the rows when the batch was cancelled
@@ -370,6 +371,8 @@ def store_signed(repo: RecordRepository, signed: Signed) -> list[str]:
             ids.append(store_detached_signature(repo, title, original, item.data))
         else:
             ids.append(keep(repo, str(row.get("kind") or "upload"), title, item.data, "application/pdf"))
+        # «Мой журнал»: the signature itself, not only the new document it produced
+        record_signature(repo, "document", "cades" if item.detached else "pades", str(row.get("id") or ""))
     return ids
 
 
