@@ -9,6 +9,7 @@ import time
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
+from desktop.models.workflows import confirm_rules
 from server import audit
 from server.api.common import client_schema_required
 from server.auth.principal import CurrentUser, Principal
@@ -24,14 +25,10 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
 def sniff(data: bytes) -> str | None:
-    """The file type from its first bytes — never from a name or a header the client sent."""
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    return None
+    """The file type from its first bytes — never from a name or a header the client sent; the
+    same recognition the desktop applies before it queues a document (confirm_rules)."""
+    kind = confirm_rules.sniff(data)
+    return confirm_rules.FILE_KINDS[kind][0] if kind else None
 
 
 def _sha(sha256: str) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import secrets
 import time
 import uuid
 from typing import Annotated, Any, Literal
@@ -14,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from desktop.models.validation import fmt_date
+from desktop.models.workflows.confirm_rules import MAX_FILE_BYTES, confirmation_errors
 from desktop.sync.wire import (
     AnswerArgs,
     ApplicationDecisionArgs,
@@ -31,6 +29,7 @@ from server.db import in_write_tx, read_session
 from server.models import Blob, Confirmation, Record, RequestComment
 from server.policy import can_read_row, may_read_blob
 from server.problems import Problem
+from server.registry_fill import confirmation_number  # also installs the fill for every path
 from server.state import AppState, State
 
 router = APIRouter(tags=["процессы"], dependencies=[Depends(client_schema_optional)])
@@ -39,38 +38,6 @@ RowId = Annotated[str, Path(pattern=UUID_RE)]
 Doctor = Annotated[Principal, Depends(require("doctor"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-MAX_DOC_AGE_DAYS = 90
-
-
-# -- employment confirmation -----------------------------------------------------------------
-
-def _norm_org(name: str) -> str:
-    """Organization names match regardless of quotes, case, spaces and «№»."""
-    return re.sub(r"[\s«»\"'“”„№.,\-]", "", name or "").casefold().replace("ё", "е")
-
-
-def confirmation_errors(card: dict[str, Any], doc_org_inn: str, doc_org_name: str, doc_begin_date: str,
-                        doc_date: str, today: dt.date) -> list[str]:
-    """Each failed check of docs/domain.md, named, in Russian; empty = the document confirms the card."""
-    errors = []
-    if doc_org_inn != card.get("org_inn"):
-        errors.append(f"ИНН организации в документе ({doc_org_inn}) не совпадает с карточкой ({card.get('org_inn')})")
-    if _norm_org(doc_org_name) != _norm_org(str(card.get("org_name") or "")):
-        errors.append(f"Наименование организации в документе («{doc_org_name}») не совпадает с карточкой "
-                      f"(«{card.get('org_name')}»)")
-    if doc_begin_date != card.get("begin_date"):
-        errors.append(f"Дата начала работы в документе ({fmt_date(doc_begin_date)}) не совпадает с карточкой "
-                      f"({fmt_date(str(card.get('begin_date') or ''))})")
-    try:
-        d = dt.date.fromisoformat(doc_date)
-    except ValueError:
-        errors.append("Дата документа указана неверно")
-    else:
-        if d > today:
-            errors.append("Дата документа в будущем")
-        elif (today - d).days > MAX_DOC_AGE_DAYS:
-            errors.append(f"Документ старше {MAX_DOC_AGE_DAYS} дней (от {fmt_date(doc_date)})")
-    return errors
 
 
 #: the bodies of the workflow endpoints are the arguments of the same actions sent through
@@ -104,6 +71,9 @@ def request_confirmation_core(s: Session, st: AppState, p: Principal, row_id: st
     card = visible_record(s, p, row_id, "employment", lock=True)
     if s.get(Blob, body.blob_sha256) is None or not may_read_blob(s, p, body.blob_sha256):
         raise Problem(422, "Файл документа не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
+    blob = s.get(Blob, body.blob_sha256)
+    if blob is not None and blob.size > MAX_FILE_BYTES:
+        raise Problem(422, "Файл документа больше 5 МБ.", errors={"blob_sha256": "не больше 5 МБ"})
     if card.data.get("status") == "confirmed":
         raise Problem(409, "Карточка уже подтверждена.")
     waiting = s.exec(select(Confirmation.id).where(Confirmation.employment_id == card.id,
@@ -291,10 +261,6 @@ def request_comments(row_id: RowId, p: CurrentUser, st: State) -> dict[str, Any]
 
 # -- accreditation applications -------------------------------------------------------------
 
-def _confirmation_number() -> str:
-    return f"А-{dt.date.today().year}-{secrets.randbelow(900000) + 100000}"
-
-
 def submit_application_core(s: Session, st: AppState, p: Principal, row_id: str,
                             body: NoArgs | None = None) -> ActionOutcome:
     """File a draft application: the registry gives it its confirmation number."""
@@ -302,7 +268,7 @@ def submit_application_core(s: Session, st: AppState, p: Principal, row_id: str,
     if rec.data.get("status") not in ("draft", None):
         raise Problem(409, f"Заявление уже подано (номер {rec.data.get('confirmation_number') or '—'}).")
     fields = {"status": "submitted", "submitted_at": dt.date.today().isoformat(),
-              "confirmation_number": _confirmation_number()}
+              "confirmation_number": confirmation_number()}
     write_in(s, st, p, {"entity": "application", "entity_id": row_id, "person_id": rec.person_id,
                         "op": "update", "fields": fields}, trusted=True, note="подано")
     return {"version": rec.version, "result": fields}
@@ -339,13 +305,19 @@ def decide_application_core(s: Session, st: AppState, p: Principal, row_id: str,
     """The operator takes an application into review, approves or rejects it."""
     if body.status == "rejected" and not body.comment.strip():
         raise Problem(422, "Укажите причину отказа.", errors={"comment": "обязательно при отказе"})
+    gone = s.exec(select(Record).where(Record.id == row_id[:36]).with_for_update()).first()
+    if gone is not None and gone.entity == "application" and gone.deleted and p.role == "admin":
+        # the operator sees every row: a deleted application is one the worker withdrew meanwhile
+        raise Problem(409, "Заявление отозвано заявителем — решение не принято.")
     rec = visible_record(s, p, row_id, "application", lock=True)
     status = rec.data.get("status")
     if status in ("approved", "rejected"):
         said = "одобрено" if status == "approved" else "отклонено"
         raise Problem(409, f"Решение по заявлению уже принято ({said}).")
     if status in ("draft", None):
-        raise Problem(409, "Заявление ещё не подано.")
+        # a draft with a number was filed, then taken back by the worker to edit it
+        raise Problem(409, "Заявление отозвано заявителем — решение не принято." if rec.data.get("confirmation_number")
+                      else "Заявление ещё не подано.")
     if status == body.status:
         raise Problem(409, "Заявление уже на рассмотрении.")
     fields: dict[str, Any] = {"status": body.status}
