@@ -13,6 +13,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QWidget
 
 from desktop.i18n import tr
+from desktop.models.journal import record_export
 from desktop.models.nsi import NsiRegistry
 from desktop.views.documents import document_tasks as tasks
 from desktop.views.runtime.errors import describe_error
@@ -78,9 +79,13 @@ class NmoExportBar(QWidget):
         def work() -> str:
             return tasks.save_file(path, history_xlsx(snap) if fmt == "xlsx" else history_pdf(snap, nsi))
 
+        store = self.table.model.store
+
         def done(p: str) -> None:
             self.table.banner.show_message(tr("Выгружено: {path}").format(path=p), INFO_STYLE)
-            self.exported.emit(p)
+            # «Мой журнал»: what was exported and in which format (never the file's name)
+            Op(self, lambda: record_export(store.repo, "nmo", fmt), worker=store.worker).success(
+                lambda _r: self.exported.emit(p)).failure(lambda _e: self.exported.emit(p)).run()
 
         Op(self, work, pool=True).success(done).failure(self._failed).run()
 
