@@ -27,6 +27,7 @@ from desktop.vault.backup import BackupError, Manifest, extract_verified, read_m
 from desktop.vault.errors import DamagedVault, VaultError, WrongPassphrase, describe_os_error
 from desktop.vault.integrity import check_profile
 from desktop.vault.layout import ATTEMPTS_NAME, DB_NAME, KEYS_NAME
+from desktop.vault.locks import InstanceLock, ProfileBusy
 from desktop.vault.private import DB_COMPANIONS, private_dir
 from desktop.vault.profiles import Profile, list_profiles, read_profile, write_profile
 from desktop.vault.unlock import recover_data_key, unwrap_data_key
@@ -45,11 +46,24 @@ class Restored:
     previous: Path | None
 
 
+def _db_in_use(folder: Path) -> bool:
+    return any((Path(folder) / (DB_NAME + s)).exists() for s in DB_COMPANIONS[:2])
+
+
 def profile_open(folder: Path) -> bool:
     """The vault is open in a window or a ``frmr`` command: SQLite keeps ``-wal``/``-shm``
     beside the database while any connection is open and removes them on the last close
-    (``Vault.close`` checkpoints first). They also stay after a crash, which the message says."""
-    return any((Path(folder) / (DB_NAME + s)).exists() for s in DB_COMPANIONS[:2])
+    (``Vault.close`` checkpoints first). They also stay after a crash, which the message says.
+    A window that holds the profile (its instance lock) counts as open even between reads."""
+    if _db_in_use(folder):
+        return True
+    claim = InstanceLock(Path(folder))
+    try:
+        claim.acquire()
+    except ProfileBusy:
+        return True
+    claim.release()
+    return False
 
 
 def _open_error(name: str) -> BackupError:
@@ -162,11 +176,21 @@ def restore(path: Path, root: Path, *, passphrase: str | None = None, recovery_k
         (staging / ATTEMPTS_NAME).unlink(missing_ok=True)
         if folder is None:
             return _as_new_profile(staging, Path(root), name, man)
-        if profile_open(folder):  # opened while the copy was being checked
-            raise _open_error(name)
-        previous = _replace(staging, folder)
-        if not (folder / "profile.json").exists():
-            write_profile(Profile(folder, name))
+        # The window's claim on the profile (``desktop.vault.locks``) is held across the swap:
+        # no copy of the app can unlock the vault while its files are being replaced.
+        claim = InstanceLock(folder)
+        try:
+            claim.acquire()
+        except ProfileBusy:
+            raise _open_error(name) from None
+        try:
+            if _db_in_use(folder):  # opened (by frmr) while the copy was being checked
+                raise _open_error(name)
+            previous = _replace(staging, folder)
+            if not (folder / "profile.json").exists():
+                write_profile(Profile(folder, name))
+        finally:
+            claim.release()
         return Restored(folder, name, False, man, previous)
     except OSError as exc:
         raise BackupError(f"Восстановление не выполнено: {describe_os_error(exc)}",

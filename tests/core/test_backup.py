@@ -219,3 +219,29 @@ def test_backup_keeps_working_while_the_vault_is_written(repo: RecordRepository,
     repo.edit("person", repo.list("person")[0]["id"], person_values(last_name="Сидорова"))
     done = restore(path, tmp_path / "root", passphrase=PASS)
     assert done.created and _last_name(done.folder) == "Иванова"
+
+
+def test_restore_into_a_profile_another_window_holds_is_refused(backed_up: tuple[Path, Path], tmp_path: Path) -> None:
+    """The desktop app holds the profile's instance lock while it is unlocked (even between
+    reads, when no -wal is there): a restore from frmr must not replace files under it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    folder, path = backed_up
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from desktop.vault.locks import InstanceLock
+        lock = InstanceLock({str(folder)!r}); lock.acquire(); print("held", flush=True); sys.stdin.read()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(BackupError, match="сейчас открыто"):
+            restore(path, tmp_path / "root", passphrase=PASS, target=folder)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert _last_name(folder) == "Петрова"
+    restore(path, tmp_path / "root", passphrase=PASS, target=folder)  # released: it goes through
+    assert _last_name(folder) == "Иванова"
