@@ -15,6 +15,7 @@ from server.api.common import client_schema_optional
 from server.auth import totp
 from server.auth.accounts import refusal, verify_current
 from server.auth.principal import CurrentUser, Principal
+from server.auth.ratelimit import check_login_rate
 from server.auth.tokens import user_info
 from server.config import Settings
 from server.db import in_write_tx, read_session
@@ -85,6 +86,8 @@ def _reauthenticated(s: Session, p: Principal, st: Any, acc: Account, password: 
 def totp_enrol(p: CurrentUser, st: State, body: PasswordProof | None = None) -> dict[str, Any]:
     secret = totp.new_secret()
     password = body.password if body else ""
+    if password:
+        check_login_rate(st.engine, st.settings, p.ip)  # a password guess, counted with the logins
 
     def do(s: Session) -> str:
         acc = s.exec(select(Account).where(Account.id == p.account_id).with_for_update()).one()
@@ -141,6 +144,7 @@ def totp_confirm(body: TotpCode, p: CurrentUser, st: State) -> dict[str, Any]:
 
 @router.post("/me/totp/recovery-codes", summary="Выдать новые коды восстановления (прежние перестают действовать)")
 def totp_recovery_codes(body: PasswordProof, p: CurrentUser, st: State) -> dict[str, Any]:
+    check_login_rate(st.engine, st.settings, p.ip)
     codes = totp.new_recovery_codes()
 
     def do(s: Session) -> str:
