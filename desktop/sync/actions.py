@@ -51,10 +51,12 @@ def _loads(raw: str | None) -> Any:
     return json.loads(raw) if raw else {}
 
 
-def _pending_same(conn: Connection, name: str, entity_id: str) -> bool:
+def _pending_same(conn: Connection, name: str, entity_id: str, args: Mapping[str, Any]) -> bool:
     rows = conn.execute(select(OUTBOX.c.fields).where(
         OUTBOX.c.op == ACTION_OP, OUTBOX.c.entity_id == entity_id, OUTBOX.c.state == "pending")).all()
-    return any(_loads(f).get("action") == name for (f,) in rows)
+    # answers to a request are a thread (acknowledge, comment, reply): only the same one twice is a repeat
+    return any(_loads(f).get("action") == name and (name != "answer_request" or _loads(f).get("args") == args)
+               for (f,) in rows)
 
 
 def _has_blob(conn: Connection, sha: str) -> bool:
@@ -79,6 +81,8 @@ def _preview(name: str, row: Mapping[str, Any] | None, args: BaseModel) -> dict[
             raise ValidationFailed({"id": "Запрос не найден в хранилище"})
         if status == "closed":
             raise ValidationFailed({"status": "Запрос закрыт организацией"})
+        if status == "answered" and a.status == "acknowledged":
+            return {}  # a comment on an answered request: statuses only go forwards
         return {"status": a.status} if status != a.status else {}
     if name == "request_confirmation":
         if row is None:
@@ -133,7 +137,7 @@ def queue_action(repo: RecordRepository, name: str, entity_id: str, args: Mappin
         if t is not None:
             found = conn.execute(select(t).where(t.c.id == entity_id)).mappings().first()
             row = dict(found) if found is not None else None
-        if _pending_same(conn, name, entity_id):
+        if _pending_same(conn, name, entity_id, clean):
             raise ValidationFailed({"action": f"«{spec.label}» уже ждёт отправки"})
         if spec.blob_arg and clean.get(spec.blob_arg) and not _has_blob(conn, str(clean[spec.blob_arg])):
             raise ValidationFailed({spec.blob_arg: "Файл не найден в хранилище: сначала добавьте документ"})

@@ -141,6 +141,9 @@ class AnswerArgs(Args):
     text: str = Field(default="", max_length=5000)
     blob_sha256: str | None = Field(default=None, pattern=SHA256_RE)
     status: Literal["acknowledged", "answered"] = "answered"
+    #: the request's status the person saw when answering: a reply to a request answered
+    #: meanwhile from another workstation is refused as a conflict, not sent twice (issue 14)
+    seen_status: Literal["new", "acknowledged", "answered"] | None = None
 
 
 class ApplicationDecisionArgs(Args):

@@ -198,15 +198,20 @@ def decide_confirmation(conf_id: RowId, body: Decision, p: Annotated[Principal, 
 def answer_request_core(s: Session, st: AppState, p: Principal, row_id: str, body: AnswerArgs) -> ActionOutcome:
     """The worker answers an organization's request (a text, a file, the new status)."""
     rec = visible_record(s, p, row_id, "request", lock=True)
-    if rec.data.get("status") == "closed":
+    status = rec.data.get("status")
+    if status == "closed":
         raise Problem(409, "Запрос закрыт организацией.")
+    if body.status == "answered" and status == "answered" and body.seen_status not in (None, "answered"):
+        # two workstations answered the same request offline: the first answer stands
+        raise Problem(409, "На запрос уже ответили (с другого рабочего места) — ответ не отправлен повторно.")
     if body.blob_sha256 and (s.get(Blob, body.blob_sha256) is None
                              or not may_read_blob(s, p, body.blob_sha256)):
         raise Problem(422, "Файл не загружен.", errors={"blob_sha256": "сначала загрузите файл"})
     s.add(RequestComment(request_id=row_id, account_id=p.account_id, text=body.text,
                          blob_sha256=body.blob_sha256, created_at=time.time()))
     audit.add(s, p, "change", "request_comment", row_id, "ответ на запрос")
-    if rec.data.get("status") != body.status:
+    if status != body.status and not (status == "answered" and body.status == "acknowledged"):
+        # a comment on an answered request leaves it answered (statuses only go forwards)
         write_in(s, st, p, {"entity": "request", "entity_id": row_id, "person_id": rec.person_id,
                             "op": "update", "fields": {"status": body.status}}, note="ответ на запрос")
     return {"version": rec.version, "result": {"status": body.status}}

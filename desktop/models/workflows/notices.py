@@ -1,0 +1,152 @@
+"""Notifications that reach the person (issue 14), derived from what sync brought into the vault.
+
+The pull writes rows; it does not say what they mean to the person. After each sync (and when
+the list is read) :func:`refresh` compares the statuses in the vault with the snapshot it kept
+last time and turns each difference into a notice: a new request from an organization, a status
+change of a request, card, application or НМО entry (decisions included), a server refusal or a
+conflict waiting. Notices and the snapshot live in the vault's meta table, so they survive
+restarts, stay encrypted, and are the same for the window and ``frmr notifications``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from desktop.models.repository import RecordRepository, get_meta, now_iso, set_meta, table
+from desktop.models.schema import entity
+from desktop.models.tables import Outbox, SyncConflict
+
+NOTICES_KEY = "workflows.notices"
+SEEN_KEY = "workflows.seen"
+#: the oldest read notices go first past this many
+KEEP = 500
+
+WATCHED = ("request", "application", "employment", "nmo")
+
+_WHAT = {"request": "Запрос", "application": "Заявление на аккредитацию", "employment": "Карточка трудоустройства",
+         "nmo": "Баллы НМО"}
+
+
+def _load(conn: Connection, key: str, default: Any) -> Any:
+    raw = get_meta(conn, key)
+    return json.loads(raw) if raw else default
+
+
+def _status_label(ent: str, status: Any) -> str:
+    choices = entity(ent).field("status").choices
+    return choices.get(str(status), str(status or "—"))
+
+
+def _title(ent: str, row: Mapping[str, Any] | Any) -> str:
+    if ent == "request":
+        return f"{row.get('kind') or 'запрос'} от «{row.get('org_name') or ''}»"
+    if ent == "employment":
+        return f"«{row.get('org_name') or ''}»"
+    if ent == "application":
+        return f"№ {row['confirmation_number']}" if row.get("confirmation_number") else ""
+    return f"«{row.get('title') or ''}»"
+
+
+def _notice(kind: str, text: str, ent: str, entity_id: str) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "kind": kind, "text": text, "entity": ent, "entity_id": entity_id,
+            "created_at": now_iso(), "read": False}
+
+
+def _row_notices(conn: Connection, seen: dict[str, Any], first: bool) -> list[dict[str, Any]]:
+    out = []
+    for ent in WATCHED:
+        t = table(ent)
+        for row in conn.execute(select(t)).mappings():
+            rid, status = str(row["id"]), row.get("status")
+            key = f"{ent}:{rid}"
+            before = seen.get(key, "_absent")
+            seen[key] = status
+            if before == "_absent":
+                if ent == "request" and status in ("new", None) and not first:
+                    out.append(_notice("new_request", f"Новый запрос: {_title(ent, row)}", ent, rid))
+                continue
+            if before != status:
+                extra = ""
+                if ent == "application" and row.get("decision_comment") and status in ("approved", "rejected"):
+                    extra = f" — {row['decision_comment']}"
+                out.append(_notice("status", f"{_WHAT[ent]} {_title(ent, row)}: «{_status_label(ent, before)}» → "
+                                             f"«{_status_label(ent, status)}»{extra}".replace("  ", " "), ent, rid))
+    return out
+
+
+def _sync_notices(conn: Connection, seen: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    ob = Outbox.__table__  # type: ignore[attr-defined]
+    for r in conn.execute(select(ob.c.op_id, ob.c.entity, ob.c.entity_id, ob.c.result)
+                          .where(ob.c.state == "rejected")).mappings():
+        key = f"rejected:{r['op_id']}"
+        if key in seen:
+            continue
+        seen[key] = 1
+        errors = (json.loads(r["result"]) if r["result"] else {}).get("errors") or {}
+        said = "; ".join(str(v) for v in errors.values())[:300]
+        out.append(_notice("rejected", f"Сервер отклонил изменение: {said or 'без пояснений'}",
+                           r["entity"], r["entity_id"]))
+    sc = SyncConflict.__table__  # type: ignore[attr-defined]
+    for r in conn.execute(select(sc.c.id, sc.c.entity, sc.c.entity_id).where(sc.c.state == "open")).mappings():
+        key = f"conflict:{r['id']}"
+        if key in seen:
+            continue
+        seen[key] = 1
+        out.append(_notice("conflict", "Конфликт изменений ждёт решения (раздел «Синхронизация»)",
+                           r["entity"], r["entity_id"]))
+    return out
+
+
+def refresh(repo: RecordRepository) -> list[dict[str, Any]]:
+    """New notices since the last refresh (also stored); the first refresh of a vault only takes
+    the snapshot, except for requests still new and refusals or conflicts waiting."""
+    with repo.vault.begin() as conn:
+        raw_seen = get_meta(conn, SEEN_KEY)
+        first = raw_seen is None
+        seen: dict[str, Any] = json.loads(raw_seen) if raw_seen else {}
+        fresh = _row_notices(conn, seen, first) + _sync_notices(conn, seen)
+        if first:
+            # the requests that wait for an answer are news even on the first look
+            t = table("request")
+            fresh = [_notice("new_request", f"Новый запрос: {_title('request', r)}", "request", str(r["id"]))
+                     for r in conn.execute(select(t).where(t.c.status == "new")).mappings()] + fresh
+        set_meta(conn, SEEN_KEY, json.dumps(seen, ensure_ascii=False))
+        if fresh:
+            items = _load(conn, NOTICES_KEY, [])
+            items = fresh[::-1] + items
+            if len(items) > KEEP:
+                unread = [i for i in items if not i["read"]]
+                items = (unread + [i for i in items if i["read"]])[:KEEP]
+            set_meta(conn, NOTICES_KEY, json.dumps(items, ensure_ascii=False))
+    return fresh
+
+
+def notices(repo: RecordRepository, unread_only: bool = False) -> list[dict[str, Any]]:
+    """Stored notices, newest first."""
+    with repo.vault.read() as conn:
+        items: list[dict[str, Any]] = _load(conn, NOTICES_KEY, [])
+    return [i for i in items if not i["read"]] if unread_only else items
+
+
+def mark_read(repo: RecordRepository, ids: set[str] | None = None, read: bool = True) -> int:
+    """Mark these notices (all when ``ids`` is None) read or unread; how many changed."""
+    with repo.vault.begin() as conn:
+        items = _load(conn, NOTICES_KEY, [])
+        n = 0
+        for i in items:
+            if (ids is None or i["id"] in ids) and i["read"] != read:
+                i["read"] = read
+                n += 1
+        if n:
+            set_meta(conn, NOTICES_KEY, json.dumps(items, ensure_ascii=False))
+    return n
+
+
+def unread_count(repo: RecordRepository) -> int:
+    return len(notices(repo, unread_only=True))
