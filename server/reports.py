@@ -44,8 +44,9 @@ LIST_LIMIT = 500
 
 @dataclass(frozen=True)
 class Filters:
-    subdivision: str = ""
-    position: str = ""
+    #: None = any; "" = the cards with none given
+    subdivision: str | None = None
+    position: str | None = None
     #: the period of requests and confirmations (ISO dates, inclusive); empty = all
     date_from: str = ""
     date_to: str = ""
@@ -63,9 +64,9 @@ def _card_conditions(E: Any, inn: str, today: dt.date, flt: Filters) -> list[Any
     end = _f(E, "end_date")
     cond = [E.entity == "employment", E.org_inn == inn, E.deleted == sa.false(), org_card(E),
             sa.or_(end == "", end >= today.isoformat())]
-    if flt.subdivision:
+    if flt.subdivision is not None:
         cond.append(_f(E, "subdivision") == flt.subdivision)
-    if flt.position:
+    if flt.position is not None:
         cond.append(_f(E, "position_code") == flt.position)
     return cond
 
@@ -134,7 +135,8 @@ def nmo_done(s: Session, inn: str, today: dt.date, flt: Filters) -> list[tuple[s
     A = aliased(Record)
     N = aliased(Record)
     starts = (sa.select(A.person_id.label("pid"), sa.func.max(_f(A, "protocol_date")).label("start"))
-              .where(A.entity == "accreditation", A.deleted == sa.false(), col(A.person_id).in_(sa.select(staff.c.person_id)))
+              .where(A.entity == "accreditation", A.deleted == sa.false(),
+                     col(A.person_id).in_(sa.select(staff.c.person_id)))
               .group_by(A.person_id).subquery())
     default_start = dt.date(today.year - NMO_CYCLE_YEARS, today.month, min(today.day, 28)).isoformat()
     start = sa.func.coalesce(sa.func.nullif(starts.c.start, ""), default_start)
@@ -176,7 +178,8 @@ def confirmations(s: Session, inn: str, now: float, flt: Filters) -> dict[str, A
     """The backlog: requests waiting for the clerk's decision, and how long they have waited."""
     c = Confirmation
     rows = s.execute(sa.select(sa.func.count(), sa.func.min(col(c.created_at)))
-                     .where(c.org_inn == inn, c.status == "pending", *_period(col(c.created_at), flt, epoch=True))).one()
+                     .where(c.org_inn == inn, c.status == "pending",
+                            *_period(col(c.created_at), flt, epoch=True))).one()
     ages = []
     for i, lo in enumerate(AGE_BINS):
         hi = AGE_BINS[i + 1] if i + 1 < len(AGE_BINS) else None

@@ -39,7 +39,9 @@ def _filters(subdivision: str, position: str, date_from: str, date_to: str) -> r
         errors["date_to"] = "конец периода раньше начала"
     if errors:
         raise Problem(422, "Неверный период: " + "; ".join(errors.values()), errors=errors)
-    return reports.Filters(subdivision.strip(), position.strip(), date_from, date_to)
+    # an empty query parameter is "any"; the people behind the bar of cards with no subdivision
+    # are asked for by group=subdivision&value= instead
+    return reports.Filters(subdivision.strip() or None, position.strip() or None, date_from, date_to)
 
 
 def _org(p: Principal, st: State, inn: str) -> Organization:
