@@ -46,3 +46,6 @@ def register(sub: Any) -> None:
     q = rsub.add_parser("send", help="отправить запрос: send PERSON_ID… kind=… text=…")
     q.add_argument("items", nargs="+", metavar="PERSON_ID|ПОЛЕ=ЗНАЧЕНИЕ")
     q.set_defaults(func=cmd_send)
+    from desktop.cli.request_doctor import register_into  # the doctor's list/ack/comment/reply (issue 14)
+
+    register_into(rsub)
