@@ -52,6 +52,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.hr.deadlines_view", "desktop.views.hr.workspace",
     "desktop.views.shell.single_instance",  # imported by the app before the window: here for the check
     "desktop.views.backup.backup_dialog", "desktop.views.backup.restore_dialog",
+    "desktop.views.widgets.date_input",
     "desktop.views.account.place", "desktop.views.account.rows_model", "desktop.views.account.qr_widget",
     "desktop.views.account.password_page", "desktop.views.account.second_factor_page",
     "desktop.views.account.sessions_page", "desktop.views.account.journal_page",

@@ -32,6 +32,7 @@ from desktop.models.formatting import editable
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import EntitySpec, FieldSpec
 from desktop.views.widgets import theme
+from desktop.views.widgets.date_input import DateInput
 
 _PLACEHOLDERS = {
     "date": "дд.мм.гггг",
@@ -162,6 +163,8 @@ class RecordForm(QWidget):
             edit.setTabChangesFocus(True)  # Tab walks the form, as everywhere else
             edit.setFixedHeight(60)
             return edit
+        if f.kind == "date":
+            return DateInput()  # the __.__.____ mask and a calendar on F4
         line = QLineEdit()
         hint = _PLACEHOLDERS.get(f.kind) or _PLACEHOLDERS.get(f.check or "")
         if hint:
@@ -197,7 +200,7 @@ class RecordForm(QWidget):
         for name, w in self.editors.items():
             if name in self.readonly:
                 continue  # not the role's to send: the row keeps what the registry wrote
-            if isinstance(w, EnumCombo | NsiCombo):
+            if isinstance(w, EnumCombo | NsiCombo | DateInput):
                 text = w.value()
             elif isinstance(w, QPlainTextEdit):
                 text = w.toPlainText()
