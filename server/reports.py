@@ -73,12 +73,12 @@ def _card_conditions(E: Any, inn: str, today: dt.date, flt: Filters) -> list[Any
 
 def staff_ids(inn: str, today: dt.date, flt: Filters) -> Any:
     """Subquery: the persons counted as the organization's staff today."""
-    E = aliased(Record)
+    E: Any = aliased(Record)
     return sa.select(E.person_id).where(*_card_conditions(E, inn, today, flt)).distinct()
 
 
 def _groups(s: Session, inn: str, today: dt.date, flt: Filters, key: str) -> list[dict[str, Any]]:
-    E = aliased(Record)
+    E: Any = aliased(Record)
     k = _f(E, key)
     rows = s.execute(sa.select(k, sa.func.count(sa.distinct(E.person_id)), sa.func.count(),
                                sa.func.coalesce(sa.func.sum(_num(E, "rate")), 0))
@@ -89,7 +89,7 @@ def _groups(s: Session, inn: str, today: dt.date, flt: Filters, key: str) -> lis
 
 def _latest_expiries(inn: str, today: dt.date, flt: Filters) -> Any:
     """Subquery (person_id, entity, latest): the latest expiry per person, kind and specialty."""
-    D = aliased(Record)
+    D: Any = aliased(Record)
     expiry = sa.case((D.entity == "category", _f(D, "end_date")), else_=_f(D, "valid_until"))
     return (sa.select(D.person_id.label("person_id"), D.entity.label("entity"), sa.func.max(expiry).label("latest"))
             .where(col(D.entity).in_(EXPIRY_ENTITIES), D.deleted == sa.false(), expiry != "",
@@ -115,7 +115,7 @@ def expiring(s: Session, inn: str, today: dt.date, flt: Filters) -> dict[str, in
 def expiring_items(s: Session, inn: str, today: dt.date, flt: Filters, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
     """The documents behind ``expiring``: expired or ending within 90 days, soonest first."""
     latest = _latest_expiries(inn, today, flt)
-    P = aliased(Record)
+    P: Any = aliased(Record)
     horizon = (today + dt.timedelta(days=90)).isoformat()
     rows = s.execute(sa.select(latest.c.person_id, latest.c.entity, latest.c.latest, P.data, P.snils)
                      .join(P, P.id == latest.c.person_id).where(latest.c.latest <= horizon)
@@ -132,8 +132,8 @@ def _name(data: dict[str, Any] | None) -> str:
 def nmo_done(s: Session, inn: str, today: dt.date, flt: Filters) -> list[tuple[str, Decimal]]:
     """(person_id, confirmed credits in the current cycle) for every staff member."""
     staff = staff_ids(inn, today, flt).subquery()
-    A = aliased(Record)
-    N = aliased(Record)
+    A: Any = aliased(Record)
+    N: Any = aliased(Record)
     starts = (sa.select(A.person_id.label("pid"), sa.func.max(_f(A, "protocol_date")).label("start"))
               .where(A.entity == "accreditation", A.deleted == sa.false(),
                      col(A.person_id).in_(sa.select(staff.c.person_id)))
@@ -176,7 +176,7 @@ def _period(column: Any, flt: Filters, *, epoch: bool) -> list[Any]:
 
 def confirmations(s: Session, inn: str, now: float, flt: Filters) -> dict[str, Any]:
     """The backlog: requests waiting for the clerk's decision, and how long they have waited."""
-    c = Confirmation
+    c: Any = Confirmation
     rows = s.execute(sa.select(sa.func.count(), sa.func.min(col(c.created_at)))
                      .where(c.org_inn == inn, c.status == "pending",
                             *_period(col(c.created_at), flt, epoch=True))).one()
@@ -194,7 +194,7 @@ def confirmations(s: Session, inn: str, now: float, flt: Filters) -> dict[str, A
 
 
 def requests(s: Session, inn: str, flt: Filters) -> dict[str, int]:
-    R = aliased(Record)
+    R: Any = aliased(Record)
     st = _f(R, "status")
     rows = s.execute(sa.select(st, sa.func.count())
                      .where(R.entity == "request", R.org_inn == inn, R.deleted == sa.false(),
@@ -210,7 +210,7 @@ def org_report(s: Session, inn: str, *, today: dt.date | None = None, now: float
     """Every figure of the manager's dashboard, in the shape of `frmr report org --format json`."""
     today = today or dt.date.today()
     now = time.time() if now is None else now
-    E = aliased(Record)
+    E: Any = aliased(Record)
     headcount = s.execute(sa.select(sa.func.count(sa.distinct(E.person_id)))
                           .where(*_card_conditions(E, inn, today, flt))).scalar_one()
     conf = confirmations(s, inn, now, flt)
@@ -260,7 +260,7 @@ def people(s: Session, inn: str, group: str, value: str, *, today: dt.date | Non
             ids = [pid for pid, d in soonest.items() if t0 <= d <= hi]
     else:
         raise ValueError(group)
-    P = aliased(Record)
+    P: Any = aliased(Record)
     rows = s.execute(sa.select(P.id, P.data, P.snils).where(P.entity == "person", P.deleted == sa.false(),
                                                             col(P.id).in_(ids))
                      .order_by(P.sort_name).limit(limit)).all()

@@ -14,12 +14,11 @@ from sqlmodel import Session
 from bench.org_seed import OrgData, generate, load
 from server import reports
 from server.db import make_engine
-from tests.server.conftest import backend, db_url  # noqa: F401  (fixtures)
 
 TODAY = dt.date.today()
 
 
-def _active_cards(d: OrgData, flt: reports.Filters = reports.Filters()) -> list[dict[str, Any]]:
+def _active_cards(d: OrgData, flt: reports.Filters) -> list[dict[str, Any]]:
     out = []
     for r in d.rows:
         f = r["data"]
@@ -37,7 +36,8 @@ def _active_cards(d: OrgData, flt: reports.Filters = reports.Filters()) -> list[
     return out
 
 
-def expected(d: OrgData, flt: reports.Filters = reports.Filters()) -> dict[str, Any]:
+def expected(d: OrgData, flt: reports.Filters | None = None) -> dict[str, Any]:
+    flt = flt or reports.Filters()
     cards = _active_cards(d, flt)
     staff = {c["person_id"] for c in cards}
 
@@ -121,7 +121,8 @@ def test_every_aggregate_matches_an_independent_count(db_url: str) -> None:
             assert dates == sorted(dates)
             # filters narrow the same way
             for flt in (reports.Filters(subdivision="Поликлиника"), reports.Filters(position="4"),
-                        reports.Filters(subdivision="", position="27"), reports.Filters(subdivision="=HYPERLINK(\"x\")"),
+                        reports.Filters(subdivision="", position="27"),
+                        reports.Filters(subdivision="=HYPERLINK(\"x\")"),
                         reports.Filters(date_from=(TODAY - dt.timedelta(days=60)).isoformat(),
                                         date_to=TODAY.isoformat())):
                 _check(reports.org_report(s, d.inn, today=TODAY, flt=flt), expected(d, flt))
