@@ -55,6 +55,8 @@ PLUGINS: dict[str, tuple[str, ...]] = {
     "desktop.cli.requests": ("request",),
     "desktop.cli.backup": ("backup", "restore"),
     "desktop.cli.access": ("recover", "consent-text"),
+    "desktop.cli.report": ("report",),
+    "desktop.cli.admin": ("admin",),
 }
 
 
