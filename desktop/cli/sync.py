@@ -15,7 +15,9 @@ import sys
 from typing import Any
 
 from desktop.cli.support import EXIT_BAD_INPUT, EXIT_OK, CliError, open_vault
+from desktop.models.formatting import fmt_timestamp
 from desktop.models.repository import RecordRepository
+from desktop.models.workflows import notices
 from desktop.sync import decisions
 from desktop.sync.api import Api, LoginNeeded, ServerProblem, SyncError, Transient
 from desktop.sync.auth import login_browser, login_scripted, logout, remember_login
@@ -61,6 +63,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         eng = SyncEngine(vault, timeout=args.timeout, max_attempts=args.attempts, base_delay=args.base_delay)
         rep = eng.sync()
+        notices.refresh(RecordRepository(vault))  # what this sync brought, as notifications (issue 14)
     if args.json:
         _print_json(rep.as_dict())
     else:
@@ -90,7 +93,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Ожидают отправки: {st['pending']}")
     print(f"Конфликтов: {st['conflicts']}")
     print(f"Отклонено сервером: {st['rejected']}")
-    print(f"Последняя успешная синхронизация: {st['last_sync'] or 'не было'}")
+    # local дд.мм.гггг ЧЧ:ММ, like the window's status bar (the vault keeps UTC ISO 8601)
+    print(f"Последняя успешная синхронизация: {fmt_timestamp(st['last_sync']) or 'не было'}")
     if st["state"] not in ("ok", "never") and st["detail"]:
         print(f"Состояние: {st['detail']}")
     return EXIT_OK

@@ -1,0 +1,35 @@
+"""Fixtures of the doctor's workflow tests (issue 14): the real server on loopback and its fault
+proxy (tests/sync), doctor and clerk profiles logged in through ``frmr login``, real vaults;
+the clerk's and the operator's side through the server's own API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from desktop.sync.api import CLIENT_SCHEMA
+from tests.hr.conftest import frmr, new_profile
+from tests.sync.conftest import proxy, server  # noqa: F401  (the real server and its fault proxy, shared)
+from tests.sync.world import PASSWORD
+
+
+def ok(cp: Any) -> str:
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    return str(cp.stdout)
+
+
+def logged_in(server: dict[str, Any], tmp_path: Path, login: str, name: str, url: str | None = None) -> Path:
+    """A profile logged in as ``login`` and synced once."""
+    prof = new_profile(tmp_path, name)
+    ok(frmr(prof, "login", "--server", url or server["url"], "--username", login, "--password", PASSWORD))
+    ok(frmr(prof, "sync"))
+    return prof
+
+
+def api(server: dict[str, Any], login: str) -> httpx.Client:
+    """The server's API as ``login`` (the clerk's and the operator's side, whose screens are elsewhere)."""
+    token = server["db"].session(login)["access_token"]
+    return httpx.Client(base_url=server["url"], timeout=30,
+                        headers={"Authorization": f"Bearer {token}", "X-Client-Schema": str(CLIENT_SCHEMA)})
