@@ -7,6 +7,7 @@ a key; the language chosen before the first widget is built.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -90,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     session.help_menu_last()
     session.start(folder)
     window.show()
+    if args.demo:  # the HR clerk's and the manager's demo profiles: made once, off the GUI thread (KDF)
+        from desktop.demo import ensure_staff_demo_profiles
+        from desktop.views.runtime.ops import Op
+
+        Op(None, lambda: ensure_staff_demo_profiles(root), pool=True).failure(
+            lambda exc: logging.getLogger("frmr.demo").warning("staff demo profiles not made: %s", type(exc).__name__)
+        ).run()
     from desktop.views.runtime import stall
 
     # FRMR_STALL_LOG=FILE: a line per second with an event-loop stall (nothing installed without it).

@@ -26,6 +26,12 @@ ORG_MED = {"org_name": "ООО «Медицинский центр «Здоро�
 
 DEMO_ORGS = [ORG_GKB, ORG_POLY]
 
+#: the demo profiles of the organization's side: (name, role, the demo server's login)
+STAFF_DEMO_PROFILES = (
+    ("Демо: кадровая служба ГКБ № 1", "hr", "hr1"),
+    ("Демо: главный врач ГКБ № 1", "manager", "manager"),
+)
+
 
 def _id(name: str) -> str:
     return str(uuid.uuid5(_NS, name))
@@ -167,3 +173,38 @@ def seed_demo_vault(folder: Path, passphrase: str, user: str = "demo") -> str:
     finally:
         vault.close()
     return recovery
+
+
+def ensure_staff_demo_profiles(root: Path) -> list[Path]:
+    """The HR clerk's and the manager's demo profiles (created once; each a few seconds of KDF).
+
+    Each vault starts with the account's role and organization, as a login leaves it; the
+    organization's ~2,000 staff arrive with the first sync from the embedded demo server, which
+    the profile names its login for (``demo_login``, read by ``views/sync/sync_wiring.py``).
+    A profile appears only once whole: its ``profile.json`` is written last, so a start killed
+    halfway leaves a folder the profile list does not show."""
+    import uuid as _uuid
+
+    from desktop.models.repository import RecordRepository, remember_account
+    from desktop.vault.profiles import Profile, list_profiles, write_profile
+    from desktop.vault.store import Vault
+
+    existing = {p.extra.get("demo_login"): p.folder for p in list_profiles(root) if p.demo and p.has_vault}
+    out = []
+    for name, role, login in STAFF_DEMO_PROFILES:
+        if login in existing:
+            out.append(existing[login])
+            continue
+        folder = root / _uuid.uuid4().hex[:12]
+        folder.mkdir(parents=True, mode=0o700)
+        vault, _recovery = Vault.create(folder, DEMO_PASSPHRASE)
+        try:
+            repo = RecordRepository(vault, user="demo")
+            with vault.begin() as conn:
+                remember_account(conn, role, [{"inn": ORG_GKB["org_inn"], "name": ORG_GKB["org_name"]}])
+            repo.record_consent()
+        finally:
+            vault.close()
+        write_profile(Profile(folder, name, True, DEMO_PASSPHRASE, {"demo_login": login}))
+        out.append(folder)
+    return out

@@ -66,7 +66,7 @@ def demo_staff(count: int = 2000, today: dt.date | None = None) -> dict[str, lis
     (a few also part-time in поликлиника № 12)."""
     day = today or dt.date.today()
     rnd = random.Random(20261202)
-    out: dict[str, list[dict[str, Any]]] = {"person": [], "employment": [], "accreditation": [], "certificate": []}
+    out: dict[str, list[dict[str, Any]]] = {"person": [], "employment": [], "accreditation": []}
     from desktop.models.nsi import shipped
 
     known = shipped().get("position").entries
@@ -94,7 +94,7 @@ def demo_staff(count: int = 2000, today: dt.date | None = None) -> dict[str, lis
             begin = min(begin, end - dt.timedelta(days=200))
         position = _pick(rnd, positions)
         sub = rnd.choice(SUBDIVISIONS)
-        cards = [{"subdivision": sub, "position_code": position, "position_type": "main",
+        cards: list[dict[str, Any]] = [{"subdivision": sub, "position_code": position, "position_type": "main",
                   "rate": _pick(rnd, RATES), "begin_date": begin, "end_date": end}]
         if not dismissed and rnd.random() < 0.15:
             # A transfer: an earlier card closed the day before this one began.
@@ -107,10 +107,13 @@ def demo_staff(count: int = 2000, today: dt.date | None = None) -> dict[str, lis
                           "position_type": "internal_part_time", "rate": rnd.choice(["0.25", "0.5"]),
                           "begin_date": begin + dt.timedelta(days=rnd.randrange(30, 900)), "end_date": None})
         for k, c in enumerate(cards):
-            b, e = c["begin_date"], c["end_date"]
+            b: dt.date = c["begin_date"]
+            e: dt.date | None = c["end_date"]
             if b > day:
                 b = day - dt.timedelta(days=30)
-            status = "confirmed" if rnd.random() < 0.9 else rnd.choice(["draft", "submitted"])
+            # The person's main card is confirmed (the organization's staff on the server are the
+            # persons with a confirmed card); a later one may still wait for the worker's document.
+            status = "confirmed" if k == 0 or rnd.random() < 0.7 else rnd.choice(["draft", "submitted"])
             out["employment"].append({
                 "id": _id(f"card-{i}-{k}"), "person_id": pid, **ORG_GKB, "subdivision": c["subdivision"],
                 "position_code": c["position_code"], "position_type": c["position_type"], "contract_kind": "labor",

@@ -239,17 +239,17 @@ def fetch_rows(conn: DbApi, rowids: Iterable[int], org_inn: str | None,
             row = StaffRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "")
             out[r[0]] = row
             by_id[row.id] = row
-    ids = list(by_id)
-    for k in range(0, len(ids), 500):
-        chunk = ids[k:k + 500]
-        params: list[Any] = list(chunk)
+    pids = list(by_id)
+    for k in range(0, len(pids), 500):
+        chunk_ids = pids[k:k + 500]
+        params: list[Any] = list(chunk_ids)
         org = ""
         if org_inn is not None:
             org = " AND org_inn = ?"
             params.append(org_inn)
         cur = conn.execute("SELECT person_id, position_code, subdivision, position_type, rate, begin_date, "
                            "end_date, status FROM rec_employment WHERE person_id IN "
-                           f"({', '.join('?' * len(chunk))}){org} ORDER BY begin_date", params)
+                           f"({', '.join('?' * len(chunk_ids))}){org} ORDER BY begin_date", params)
         for pid, pos, sub, ptype, rate, begin, end, status in cur.fetchall():
             row = by_id[pid]
             row.cards += 1

@@ -81,8 +81,10 @@ def _remember_port(folder: Path, port: int, url: str) -> None:
 
 
 class DemoServer:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, large_staff: bool = False) -> None:
         self.folder = Path(folder)
+        #: seed the first organization with ~2,000 staff (the HR clerk's and manager's demo)
+        self.large_staff = large_staff
         self.database_url = f"sqlite:///{self.folder / DB_NAME}"
         self.port = 0
         self.base_url = ""
@@ -106,7 +108,7 @@ class DemoServer:
         upgrade(self.database_url)
         engine = make_engine(self.database_url)
         try:
-            self.accounts = {a["login"]: a for a in seed_demo(engine)["accounts"]}
+            self.accounts = {a["login"]: a for a in seed_demo(engine, large_staff=self.large_staff)["accounts"]}
         finally:
             engine.dispose()
         previous = remembered_port(self.folder)
@@ -187,8 +189,10 @@ class DemoServer:
 
 
 def start_demo(profile_folder: Path, vault: Any, login: str = "doctor") -> DemoServer:
-    """Start the demo server beside the demo profile and log the demo doctor in."""
-    demo = DemoServer(Path(profile_folder))
+    """Start the demo server beside the demo profile and log the demo account in (the doctor;
+    the HR clerk's and the manager's demo profiles name their login, and their server holds
+    the organization's large staff)."""
+    demo = DemoServer(Path(profile_folder), large_staff=login != "doctor")
     demo.start()
     try:
         demo.follow_move(vault)
