@@ -125,8 +125,19 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("frmr-desktop")
+    except PackageNotFoundError:  # a frozen bundle without metadata
+        return "0+unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="frmr-server", description="Сервер ФРМР Desktop")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                   help="показать версию программы и выйти")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="запустить сервер")
     s.add_argument("--database-url", help="sqlite:///путь или postgresql+psycopg://…")

@@ -345,6 +345,10 @@ class RuArgumentParser(argparse.ArgumentParser):
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     ap = RuArgumentParser(prog="frmr", description="ФРМР — кабинет медицинского работника (командная строка)")
     ap.add_argument("--profile", metavar="DIR", help="папка профиля (по умолчанию — единственный профиль)")
+    from desktop.diagnostics.logging_setup import app_version
+
+    ap.add_argument("--version", action="version", version=f"%(prog)s {app_version()}",
+                    help="показать версию программы и выйти")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", help="создать профиль и зашифрованное хранилище")
@@ -418,6 +422,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     disable_core_dumps()
+    from_terminal = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     for arg in argv:
         if not_utf8(arg):
@@ -430,6 +435,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = person_first(argv)
     ap = build_parser(argv)
     args = ap.parse_args(argv)
+    if from_terminal:  # the running log (sync retries, failures); not when a test or tool calls main()
+        from desktop.diagnostics.logging_setup import start_logging
+
+        start_logging("frmr")
     try:
         code = int(args.func(args))
         # Flushed here, not at exit: a reader gone (``frmr show --json | head -c 10``) is met below.

@@ -20,6 +20,7 @@ import logging
 import logging.handlers
 import re
 import sys
+from collections import deque
 from pathlib import Path
 from typing import IO, Any
 
@@ -82,6 +83,33 @@ class PersonalDataFilter(logging.Filter):
         record.stack_info = None
         record._frmr_scrubbed = True
         return True
+
+
+class MemoryLog(logging.Handler):
+    """The last ``capacity`` records of a logger, formatted and masked, for a view to show
+    («Журнал синхронизации»); appending is all the logging thread does."""
+
+    def __init__(self, capacity: int = 500) -> None:
+        super().__init__()
+        self._lines: deque[str] = deque(maxlen=capacity)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%d.%m.%Y %H:%M:%S"))
+        self.addFilter(PersonalDataFilter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._lines.append(self.format(record))
+        except Exception:  # never let a journal line break a sync
+            self.handleError(record)
+
+    def lines(self) -> list[str]:
+        return list(self._lines)
+
+    def attach(self, logger: str) -> MemoryLog:
+        log = logging.getLogger(logger)
+        if log.getEffectiveLevel() > logging.INFO:
+            log.setLevel(logging.INFO)
+        log.addHandler(self)
+        return self
 
 
 _native: IO[Any] | None = None

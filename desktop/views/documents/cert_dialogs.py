@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import tr
 from desktop.views.runtime.ops import Op
+from desktop.views.widgets import file_drop
 
 KEEP_TEXT = "Не запрашивать пароль до конца сеанса"
 KEEP_HINT = ("Ключ останется открытым только в памяти программы и будет забыт при блокировке "
@@ -46,6 +47,9 @@ class CertImportDialog(QDialog):
         self.path = QLineEdit()
         self.path.setObjectName("p12_path")
         self.path.setPlaceholderText(tr("Файл .p12/.pfx или PEM с закрытым ключом"))
+        # A certificate file dropped onto the dialog fills the path, as «Обзор…» would.
+        file_drop.accept_files(self, lambda paths: self.path.setText(paths[0]), single=True)
+        file_drop.accept_files(self.path, lambda paths: self.path.setText(paths[0]), single=True)
         browse = QPushButton(tr("Выбрать…"))
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()

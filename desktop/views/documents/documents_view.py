@@ -53,7 +53,7 @@ from desktop.views.documents.verify_dialog import VerifyDialog
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op
-from desktop.views.widgets import theme
+from desktop.views.widgets import file_drop, theme
 from desktop.views.widgets.entity_table import ERROR_STYLE, INFO_STYLE, Banner, record_table
 from desktop.views.widgets.pdf_preview import PRINT_DPI, PreviewDialog, PreviewError, print_preview, render_document
 
@@ -200,6 +200,9 @@ class DocumentsView(QWidget):
         cert_row.addWidget(self.cert_label, 1)
         cert_row.addWidget(self.import_button)
 
+        # Files dropped from the file manager are uploaded, one document each.
+        file_drop.accept_files(self, self.upload_files)
+        file_drop.accept_files(self.table.viewport(), self.upload_files)
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
         layout.addWidget(actions)
@@ -430,6 +433,10 @@ class DocumentsView(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, tr("Загрузить файл"), "",
                                               tr("Документы (*.pdf *.jpg *.jpeg *.png);;Все файлы (*)"))
         if path:
+            self.upload_file(path)
+
+    def upload_files(self, paths: list[str]) -> None:
+        for path in paths:
             self.upload_file(path)
 
     def upload_file(self, path: str) -> None:

@@ -51,6 +51,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.hr.card_dialog", "desktop.views.hr.person_card", "desktop.views.hr.staff_view",
     "desktop.views.hr.deadlines_view", "desktop.views.hr.workspace",
     "desktop.views.shell.single_instance",  # imported by the app before the window: here for the check
+    "desktop.views.widgets.file_drop", "desktop.views.sync.sync_journal",
     "desktop.views.backup.backup_dialog", "desktop.views.backup.restore_dialog",
     "desktop.views.widgets.date_input",
     "desktop.views.account.place", "desktop.views.account.rows_model", "desktop.views.account.qr_widget",

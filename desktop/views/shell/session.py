@@ -15,6 +15,7 @@ any write still queued), so no personal data stays in memory-backed widgets.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -37,7 +38,8 @@ from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.idle import IdleWatcher
 from desktop.views.runtime.ops import Op
 from desktop.views.runtime.workers import DbWorker
-from desktop.views.shell import window_state
+from desktop.views.shell import help_menu as help_menu_items
+from desktop.views.shell import shortcuts, window_state
 from desktop.views.shell.events import SETTINGS_CHANGED, EventBus
 from desktop.views.shell.main_window import MainWindow
 from desktop.views.shell.record_page import RecordPage
@@ -149,12 +151,15 @@ class Session(QObject):
         self.idle = IdleWatcher(15, self)
         self.idle.timeout.connect(self.lock)
         heap.install()  # widgets die in reference cycles: collect them on this thread only
+        #: asked in turn when the window closes; one returning False keeps it open (the sync
+        #: wiring's «Синхронизировать и выйти» closes it again once the sync is over)
+        self.close_guards: list[Callable[[], bool]] = []
         window.close_handler = self._on_close
         self._build_menu()
 
     def _build_menu(self) -> None:
         bar = self.window.menuBar()
-        menu = live_text.bind(bar.addMenu(""), "Файл", "setTitle")
+        menu = live_text.bind(bar.addMenu(""), "&Файл", "setTitle")
         self.lock_action = live_text.bind(QAction(self.window), "Заблокировать")
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.lock)
@@ -171,10 +176,12 @@ class Session(QObject):
         self.backup_actions = BackupActions(self, menu)  # «Резервная копия…», «Восстановить…»
         menu.addSeparator()
         menu.addAction(quit_action)
-        help_menu = self.help_menu = live_text.bind(bar.addMenu(""), "Справка", "setTitle")
-        about = live_text.bind(QAction(self.window), "О программе")
+        help_menu = self.help_menu = live_text.bind(bar.addMenu(""), "Спр&авка", "setTitle")
+        about = live_text.bind(QAction(self.window), "&О программе")
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+        help_menu_items.populate(self.window, help_menu, about)  # F1 guide, the log folder
+        shortcuts.install(self.window)  # Ctrl+F, Ins, Ctrl+P on the section shown
 
     def help_menu_last(self) -> None:
         """Move «Справка» after menus other parts added (sync), where people look for it."""
@@ -183,9 +190,12 @@ class Session(QObject):
         bar.addAction(self.help_menu.menuAction())
 
     def _about(self) -> None:
+        from desktop.diagnostics.logging_setup import app_version
+
         QMessageBox.about(self.window, tr("О программе"), tr(
             "ФРМР — кабинет медицинского работника.\nСведения Федерального регистра медицинских работников "
-            "на этом компьютере: в зашифрованном хранилище, с работой без сети."))
+            "на этом компьютере: в зашифрованном хранилище, с работой без сети.") + "\n\n"
+            + tr("Версия {version}").format(version=app_version()))
 
     # -- start -----------------------------------------------------------------------------
     def start(self, folder: Path | None = None) -> None:
@@ -535,6 +545,8 @@ class Session(QObject):
             window_state.remember(self.window, self.profile.folder, self.window.record)
 
     def _on_close(self) -> bool:
+        if not all(guard() for guard in list(self.close_guards)):
+            return False
         if self.vault is None:
             self.remember_window()  # locking remembers it otherwise
         if self.vault is not None:

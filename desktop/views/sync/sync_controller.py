@@ -17,6 +17,7 @@ Signals carry plain values so any widget can listen:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from typing import Any
 
@@ -29,6 +30,8 @@ from desktop.vault.store import Vault
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op, OpChanges, OpContext
 from desktop.views.runtime.workers import DbWorker
+
+log = logging.getLogger("frmr.sync")
 
 DEBOUNCE_MS = 2_000
 PERIOD_MS = 5 * 60_000
@@ -49,7 +52,11 @@ def _short_time(iso: str) -> str:
 
 
 def status_text(status: dict[str, Any], online: bool | None) -> str:
-    parts = [{True: tr("В сети"), False: tr("Нет связи"), None: tr("Синхронизация…")}[online]]
+    if online is not None and status and not status.get("server"):
+        # Never «В сети» on a profile that has not logged in to any server.
+        parts = [tr("Вход на сервер не выполнен")]
+    else:
+        parts = [{True: tr("В сети"), False: tr("Нет связи"), None: tr("Синхронизация…")}[online]]
     if status.get("pending"):
         parts.append(tr("не отправлено: {n}").format(n=status["pending"]))
     if status.get("conflicts"):
@@ -174,7 +181,12 @@ class SyncController(QObject):
         self.running = False
         self._sync_op = None
         self.running_changed.emit(False)
-        self.online = report.outcome not in ("unreachable", "cancelled", "busy")
+        # Online means a server answered: not when none is set (login_needed) or none was asked.
+        self.online = report.outcome not in ("unreachable", "cancelled", "busy", "login_needed")
+        log.info("sync: %s in %.2f s; pushed %d (applied %d), pulled %d, conflicts %d, rejected %d, "
+                 "retries %d, requests %d, pending %d", report.outcome, report.seconds, report.pushed,
+                 report.applied, report.pulled, report.conflicts_new, report.rejected_new, report.retries,
+                 report.requests, report.pending)
         if report.outcome == "unreachable":
             self.probe.start()  # come back as soon as the server answers
         else:
