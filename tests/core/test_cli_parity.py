@@ -116,3 +116,23 @@ def test_shell_pipeline_into_head(made: tuple[Path, str]) -> None:
     assert len(r.stdout) <= 10 and r.stdout.startswith("{")
     assert "Traceback" not in r.stderr and "BrokenPipe" not in r.stderr
     assert r.returncode == 0
+
+
+def test_moments_are_shown_in_local_time_by_the_one_formatter() -> None:
+    """The vault and the server keep UTC ISO 8601; people read дд.мм.гггг ЧЧ:ММ in their zone."""
+    import datetime as dt
+
+    from desktop.models.formatting import fmt_timestamp
+
+    msk = dt.timezone(dt.timedelta(hours=3))
+    assert fmt_timestamp("2026-12-02T21:30:05+00:00", msk) == "03.12.2026 00:30"
+    assert fmt_timestamp("2026-12-02T21:30:05Z", msk) == "03.12.2026 00:30"
+    assert fmt_timestamp("2026-12-02T21:30:05", msk) == "03.12.2026 00:30"  # no zone: UTC, as stored
+    assert fmt_timestamp("", msk) == "" and fmt_timestamp(None) == ""
+    assert fmt_timestamp("вчера", msk) == "вчера"
+
+
+def test_status_prints_the_last_sync_in_local_time(made: tuple[Path, str]) -> None:
+    p, _ = made
+    r = frmr(p, "status")
+    assert r.returncode == 0 and "Последняя успешная синхронизация: не было" in r.stdout

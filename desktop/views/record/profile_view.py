@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
-from desktop.models.formatting import display
+from desktop.models.formatting import display, fmt_timestamp
 from desktop.models.schema import ENTITIES
 from desktop.views.record.record_store import RecordStore
 from desktop.views.widgets import theme
@@ -85,7 +85,7 @@ class ProfileView(QWidget):
             self.card_form.addRow(QLabel(tr(f.label) + ":"), value)
         if self.store.consent:
             self.consent_label.setText(tr("Согласие на обработку персональных данных (152-ФЗ) дано: {ts}").format(
-                ts=self.store.consent.replace("T", " ")))
+                ts=fmt_timestamp(self.store.consent)))
 
     def edit(self) -> None:
         dialog = RecordDialog(self.store, "person", self.store.person(), self)
