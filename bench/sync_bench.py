@@ -35,10 +35,10 @@ from sqlmodel import col
 from desktop.models.checkdigits import make_snils
 from desktop.models.repository import table
 from desktop.models.schema import entity
+from server import staff as staff_list
 from server.models import Record, SeqCounter
 from server.testing import run_server
 from tests.sync.world import Replica, ServerDb
-
 
 _LAST = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
          "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов",
@@ -131,6 +131,7 @@ def seed_org(db: ServerDb, staff: int, cards: int, seed: int = 17) -> tuple[str,
         if batch:
             conn.execute(sa.insert(Record), batch)
         conn.execute(sa.update(SeqCounter).where(col(SeqCounter.name) == "feed").values(value=seq))
+        staff_list.rebuild(conn, org.inn)  # what the feed's writer keeps for cards written through the API
     return login, rows
 
 

@@ -272,7 +272,8 @@ def _feed_scope(p: Principal) -> Any:
     # COALESCE hides the person index from the planner: the position index is the one to walk
     person: Any = sa.func.coalesce(col(Record.person_id), "")
     authored: Any = sa.func.coalesce(col(Record.author_org), "")
-    others_request = sa.and_(col(Record.entity) == "request", ~sa.func.coalesce(col(Record.org_inn), "").in_(p.org_inns))
+    others_request = sa.and_(col(Record.entity) == "request",
+                             ~sa.func.coalesce(col(Record.org_inn), "").in_(p.org_inns))
     return sa.and_(sa.or_(person.in_(staff_ids), authored.in_(p.org_inns)), ~others_request)
 
 
@@ -319,9 +320,22 @@ def _q(v: str) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
-def encode_page(rows: list[Any], cursor: str, has_more: bool) -> bytes:
+def remaining(conn: Session | sa.Connection, p: Principal, after: int) -> int:
+    """How many changes the caller's feed holds after position ``after`` (rows and exits): the
+    client's time-left estimate. One count, asked for once per pull (docs/sync-protocol.md)."""
+    n = int(conn.execute(sa.select(sa.func.count()).select_from(Record)
+                         .where(col(Record.seq) > after, _feed_scope(p))).scalar_one())
+    if p.role in ("hr", "manager") and p.org_inns:
+        # exits are few; counting the ones the reader may no longer get shown is close enough
+        n += int(conn.execute(sa.select(sa.func.count()).select_from(ScopeExit).where(
+            col(ScopeExit.seq) > after, col(ScopeExit.org_inn).in_(p.org_inns))).scalar_one())
+    return n
+
+
+def encode_page(rows: list[Any], cursor: str, has_more: bool, left: int | None = None) -> bytes:
     """The pull answer as bytes; ``changes`` comes first (the desktop parses it change by change)."""
-    tail = f'],"cursor":{_q(cursor)},"has_more":{"true" if has_more else "false"}}}'
+    count = "" if left is None else f',"remaining":{int(left)}'
+    tail = f'],"cursor":{_q(cursor)},"has_more":{"true" if has_more else "false"}{count}}}'
     return ('{"changes":[' + ",".join([r.change for r in rows]) + tail).encode()
 
 

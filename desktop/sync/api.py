@@ -310,7 +310,8 @@ class Api:
         except transfer.BadCoding as exc:
             raise BadAnswer(f"Ответ сервера сжат неизвестным способом ({exc}): он не принят") from None
         # The plain body, as if httpx had read it (callers and classify() read .content/.json()).
-        keep = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+        keep = [(k, v) for k, v in resp.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length")]
         return httpx.Response(resp.status_code, headers=keep, content=body, request=resp.request)
 
     # -- endpoints -----------------------------------------------------------------------------
@@ -334,8 +335,12 @@ class Api:
         _checked(wire.PushAnswer, data, "Ответ сервера на отправку")
         return results
 
-    def pull(self, cursor: str, limit: int) -> dict[str, Any]:
-        resp = self.request("GET", "/sync/pull", params={"cursor": cursor, "limit": limit})
+    def pull(self, cursor: str, limit: int, count: bool = False) -> dict[str, Any]:
+        """One page; ``count``: the server adds ``remaining``, the changes left after it."""
+        params: dict[str, Any] = {"cursor": cursor, "limit": limit}
+        if count:
+            params["count"] = 1
+        resp = self.request("GET", "/sync/pull", params=params)
         try:
             data = parse_pull(resp.content)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -94,6 +94,8 @@ class ConvergeMixin(PullMixin):
         of the feed has arrived, so that the server hashes its rows while we still write ours.
         As good as asking after the writes: a change committed after it shows as a mismatch
         either way (and is re-pulled). Dropped if a push follows the pull (see sync())."""
+        if not self._report.checked:
+            return  # no check in this sync (engine._check_reason): no request either
         fut: Future[dict[str, Any]] = Future()
         api = self._api_()
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import OperationalError
@@ -24,7 +25,8 @@ from desktop.models.repository import RecordRepository, get_meta
 from desktop.models.tables import Outbox
 from desktop.sync.api import Api, Cancelled, LoginNeeded, Transient
 from desktop.sync.auth import SERVER_KEY, TokenKeeper
-from desktop.sync.report import Progress, SyncReport
+from desktop.sync.report import Progress, SyncReport, TransferHook
+from desktop.sync.transfer import Meter
 from desktop.vault.store import Vault
 
 log = logging.getLogger("frmr.sync")
@@ -32,12 +34,56 @@ log = logging.getLogger("frmr.sync")
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
 
+#: how long a finished sync's connection is kept for the next one: the GUI syncs a few seconds
+#: after an edit, and a warm connection saves that sync a TCP (and TLS) handshake — one or two
+#: round trips on a high-latency link. The server's keep-alive (uvicorn: 5 s) may end it sooner;
+#: httpx then just opens a new one.
+IDLE_SECONDS = 30.0
+_IDLE: dict[str, tuple[Api, float]] = {}
+_IDLE_LOCK = threading.Lock()
+
+
+def _take_idle(key: str) -> Api | None:
+    with _IDLE_LOCK:
+        parked = _IDLE.pop(key, None)
+    if parked is None:
+        return None
+    api, since = parked
+    if time.monotonic() - since > IDLE_SECONDS:
+        api.close()
+        return None
+    return api
+
+
+def _park(key: str, api: Api) -> None:
+    with _IDLE_LOCK:
+        old = _IDLE.pop(key, None)
+        _IDLE[key] = (api, time.monotonic())
+    if old is not None:
+        old[0].close()
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def close_idle() -> None:
+    """Close the parked connections (on logout, lock, exit; tests)."""
+    with _IDLE_LOCK:
+        parked = list(_IDLE.values())
+        _IDLE.clear()
+    for api, _since in parked:
+        api.close()
+
 
 class EngineCore:
     def __init__(self, vault: Vault, *, server: str | None = None, timeout: float = 30.0,
                  page_limit: int = 5000, commit_rows: int = 20_000, batch_size: int = 200, max_attempts: int = 6,
                  base_delay: float = 0.5, max_delay: float = 30.0, progress: Progress | None = None,
-                 rng: random.Random | None = None, repo: RecordRepository | None = None) -> None:
+                 rng: random.Random | None = None, repo: RecordRepository | None = None,
+                 on_transfer: TransferHook | None = None, check: str = "auto", keep_alive: bool | None = None
+                 ) -> None:
         self.vault = vault
         self.repo = repo or RecordRepository(vault)
         with vault.read() as conn:
@@ -56,6 +102,17 @@ class EngineCore:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.progress = progress or (lambda _p, _d, _t: None)
+        #: the pull's bytes, rows and time left, as pages arrive (report.Transfer)
+        self.on_transfer = on_transfer
+        #: "auto": the convergence check runs when something suggests a divergence (engine.py
+        #: ``_check_reason``); "always": after every sync (benches, a person's explicit check)
+        self.check = check
+        #: hand the connection to the next sync of this vault (IDLE_SECONDS). By default not for a
+        #: server on this machine (the embedded demo, tests): no latency to save there, and a
+        #: connection left open would hold the server's port in TIME_WAIT when it stops
+        self.keep_alive = keep_alive if keep_alive is not None else not _is_loopback(self.server)
+        #: bytes and requests of this sync (the Api's meter)
+        self.meter = Meter()
         self.rng = rng or random.Random()
         self.cancel_event = threading.Event()
         self._report = SyncReport()
@@ -64,6 +121,8 @@ class EngineCore:
         self._handed = threading.local()
         #: the server's state, asked for as soon as the last pull page arrived (converge.py)
         self._state_ahead: Future[dict[str, Any]] | None = None
+        #: the server refused our cursor and the feed was read again from its start (pull.py)
+        self._feed_restarted = False
 
     # -- public ------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -75,7 +134,10 @@ class EngineCore:
         if self._api is not None:
             yield self._api
             return
-        api = Api(self.server, timeout=self.timeout)
+        key = f"{self.server}|{self.vault.folder}"
+        api = (_take_idle(key) if self.keep_alive else None) or Api(self.server, timeout=self.timeout)
+        self.meter = api.meter = Meter()
+        api.cancelled = self.cancel_event.is_set
 
         def hand_out() -> str:
             # Remembered per thread: a 401 then names the token the server refused, so the
@@ -86,11 +148,19 @@ class EngineCore:
 
         api._token = hand_out
         self._api = api
+        clean = False
         try:
             yield api
+            clean = True
         finally:
             self._api = None
-            api.close()
+            m = self.meter
+            rep = self._report
+            rep.bytes_sent, rep.bytes_received, rep.bytes_plain, rep.requests = m.sent, m.received, m.plain, m.requests
+            if clean and self.keep_alive:
+                _park(key, api)
+            else:
+                api.close()
 
     def _state_soon(self) -> None:
         """Overridden by the convergence part: start fetching the server's state."""

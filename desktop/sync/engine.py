@@ -24,6 +24,7 @@ Everything public is still imported from here.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import hashlib
 import threading
@@ -38,7 +39,7 @@ from desktop.models.repository import get_meta, set_meta
 from desktop.models.tables import Blob
 from desktop.sync import decisions
 from desktop.sync.api import Cancelled, ClientTooOld, LoginNeeded, ServerProblem, Transient
-from desktop.sync.auth import SERVER_KEY
+from desktop.sync.auth import CURSOR_KEY, SERVER_KEY
 from desktop.sync.converge import ConvergeMixin, Diverged
 from desktop.sync.core import log
 from desktop.sync.push import PushMixin
@@ -71,6 +72,11 @@ __all__ = [
 BLOB = Blob.__table__  # type: ignore[attr-defined]
 #: the old private name, kept for code that caught it
 _Diverged = Diverged
+
+#: when the last convergence check ran (ISO time, meta)
+CHECKED_KEY = "sync_last_check"
+#: the longest a replica goes without a convergence check (a backstop, see _check_reason)
+CHECK_EVERY = 6 * 3600
 
 _PROCESS_LOCKS: dict[str, threading.Lock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
@@ -131,13 +137,21 @@ class SyncEngine(PushMixin, ConvergeMixin):
                 with _quiet_gc(), self._open_api():
                     self._push()
                     self._state_ahead = None
+                    # Decided before the pull, so that the server's state is asked for as the
+                    # last page arrives — and not asked for at all when nothing calls for it.
+                    rep.checked = self._check_reason()
                     self._pull()
                     # Edits made (or rebased) while we pulled go out in the same sync; the
                     # server's state asked for at the end of the pull would not show them.
                     if self._pending_count() and not self.cancel_event.is_set():
                         self._state_ahead = None
                         self._push()
-                    self._converge()
+                    rep.checked = rep.checked or self._check_reason()
+                    if rep.checked:
+                        self._converge()
+                        self._write(lambda conn: set_meta(conn, CHECKED_KEY, now_iso()))
+                    else:
+                        self._write(self._catch_up_versions)
                 rep.outcome = "converged"
             except Cancelled:
                 rep.outcome = "cancelled"
@@ -155,6 +169,41 @@ class SyncEngine(PushMixin, ConvergeMixin):
                 log.exception("sync failed")
                 rep.outcome, rep.message = "error", f"Ошибка синхронизации: {type(exc).__name__}: {exc}"
         return self._finish(rep, t0)
+
+    def _check_reason(self) -> str:
+        """Why this sync should compare its checksums with ``/sync/state`` ("" = no need).
+
+        The check costs a round trip and a hash over every row on both sides, and with the
+        exactly-once push and a gap-free feed a sync that went smoothly cannot have diverged.
+        So it runs only when something suggests it might have: a re-pull asked for by a
+        decision, a feed read from its start (first sync, a cursor the server refused), the
+        previous sync not ending well, retries, refusals or conflicts in this one, a scope exit,
+        or — as a backstop against what nobody foresaw — no check for CHECK_EVERY."""
+        rep = self._report
+        if self.check == "always":
+            return "always"
+        with self.vault.read() as conn:
+            forced = get_meta(conn, decisions.REPULL_KEY) or ""
+            cursor = get_meta(conn, CURSOR_KEY) or ""
+            state = get_meta(conn, STATE_KEY) or ""
+            last = get_meta(conn, CHECKED_KEY) or ""
+        if forced:
+            return "repull"
+        if not cursor or self._feed_restarted:
+            return "first"
+        if state != "ok":
+            return "after_failure"
+        if rep.retries:
+            return "retries"
+        if rep.conflicts_new or rep.rejected_new:
+            return "refused"
+        if rep.scope_exits:
+            return "scope_exit"
+        try:
+            age = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last)).total_seconds()
+        except ValueError:
+            return "periodic"
+        return "periodic" if age > CHECK_EVERY else ""
 
     def fetch_blob(self, sha256: str) -> bytes:
         """The attachment's bytes: from the vault, else downloaded once and kept in the vault."""

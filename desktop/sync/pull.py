@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from desktop.sync import decisions
 from desktop.sync.api import Api, BadAnswer, ServerProblem
 from desktop.sync.auth import CURSOR_KEY
 from desktop.sync.core import EngineCore, log
-from desktop.sync.report import now_iso
+from desktop.sync.report import Transfer, now_iso
 from desktop.sync.tables import SYNC_ROW
 from desktop.sync.wire import Change, russian_errors
 
@@ -112,6 +113,25 @@ class _Fetcher:
         self.out: queue.Queue[_Page | BaseException | None] = queue.Queue(maxsize=max(1, ahead))
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="frmr-pull", daemon=True)
+        #: rows received so far, and the feed's rows when the pull started (once the server said)
+        self.received = 0
+        self.total: int | None = None
+        self.t0 = time.monotonic()
+        self.bytes0 = engine.meter.received
+        self.plain0 = engine.meter.plain
+
+    def transfer(self) -> Transfer:
+        m, secs = self.engine.meter, time.monotonic() - self.t0
+        eta = None
+        if self.total is not None and self.received and secs > 0:
+            eta = max(0, self.total - self.received) * secs / self.received
+        return Transfer(rows=self.received, rows_total=self.total, wire_bytes=m.received - self.bytes0,
+                        plain_bytes=m.plain - self.plain0, seconds=round(secs, 3), eta=eta)
+
+    def _report_transfer(self) -> None:
+        hook = self.engine.on_transfer
+        if hook is not None:
+            hook(self.transfer())
 
     def start(self) -> _Fetcher:
         self.thread.start()
@@ -137,18 +157,27 @@ class _Fetcher:
 
     def _run(self) -> None:
         eng, cursor, reset_once = self.engine, self.cursor, False
+        first = True
         try:
             while not self.stop.is_set():
                 try:
-                    raw = eng._call(self.api.pull, cursor, eng.page_limit)
+                    # The second page asks for the count of what is left (for the time-left
+                    # estimate): a feed of one page — most syncs — never costs the server a count.
+                    raw = eng._call(self.api.pull, cursor, eng.page_limit, not first and self.total is None)
                 except ServerProblem as exc:
                     if exc.status == 400 and "cursor" in exc.errors and not reset_once and cursor:
                         # Not this server's cursor (a restored server, another instance): start
                         # the feed again. Local work is protected by the same rules as any pull.
                         reset_once, cursor = True, ""
+                        eng._feed_restarted = True
                         continue
                     raise
                 page = _prepare(raw, self.only, now_iso())
+                first = False
+                self.received += page.changes
+                if isinstance(raw.get("remaining"), int) and self.total is None:
+                    self.total = self.received + int(raw["remaining"])
+                self._report_transfer()
                 if not self._put(page):
                     return
                 if not raw.get("has_more"):
@@ -240,7 +269,7 @@ class PullMixin(EngineCore):
                     self._report.echoes += tally.pop("", 0)
                     for ent, n in tally.items():
                         self._report.changed[ent] = self._report.changed.get(ent, 0) + n
-                    self.progress("repull" if only else "pull", pulled, None)
+                    self.progress("repull" if only else "pull", pulled, fetcher.total)
                 if failure is not None:
                     raise failure
         except BaseException:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from desktop.i18n import tr
+
 LAST_OK_KEY = "sync_last_ok"
 STATE_KEY = "sync_state"
 DETAIL_KEY = "sync_detail"
@@ -60,6 +62,13 @@ class SyncReport:
     scope_exits: int = 0
     blobs_uploaded: int = 0
     retries: int = 0
+    #: why the convergence check ran ("" = it did not: nothing suggested a divergence)
+    checked: str = ""
+    #: bytes on the wire (sent, received) and plain bytes received, and HTTP requests made
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    bytes_plain: int = 0
+    requests: int = 0
     pending: int = 0
     conflicts: int = 0
     rejected: int = 0
@@ -73,5 +82,44 @@ class SyncReport:
         return {**asdict(self), "exit_code": self.exit_code}
 
 
-#: progress(phase, done, total-or-None): "push" | "pull" | "check" | "repull"
+#: progress(phase, done, total-or-None): "push" | "pull" | "check" | "repull"; during a pull
+#: ``done`` is the rows received and ``total`` the server's count of the feed once known
 Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """How a pull is going, for a slow link: what arrived, what is left, how long that may take."""
+
+    #: rows received (not all written yet) and the rows the feed had when the pull started
+    #: (None until the server said; the first page does not ask)
+    rows: int
+    rows_total: int | None
+    #: bytes received on the wire (compressed) and once inflated
+    wire_bytes: int
+    plain_bytes: int
+    seconds: float
+    #: estimated seconds left, from the rate so far (None: not known yet)
+    eta: float | None
+
+    def text(self) -> str:
+        """A Russian line for a status bar: «Получено 35 000 из 120 000 записей (3,1 МБ), осталось ~40 с»."""
+        rows = f"{self.rows:,}".replace(",", "\u00a0")
+        mb = f"{self.wire_bytes / 1e6:.1f}".replace(".", ",")
+        if self.rows_total:
+            line = tr("Получено {rows} из {total} записей ({mb} МБ)").format(
+                rows=rows, total=f"{self.rows_total:,}".replace(",", "\u00a0"), mb=mb)
+        else:
+            line = tr("Получено {rows} записей ({mb} МБ)").format(rows=rows, mb=mb)
+        if self.eta is None:
+            return line
+        return line + tr(", осталось ~{left}").format(left=_duration(self.eta))
+
+
+def _duration(seconds: float) -> str:
+    s = max(1, round(seconds))
+    return tr("{n} с").format(n=s) if s < 90 else tr("{n} мин").format(n=round(s / 60))
+
+
+#: on_transfer(Transfer): called from the pull's threads as pages arrive and are written
+TransferHook = Callable[[Transfer], None]

@@ -91,6 +91,8 @@ class PullAnswer(BaseModel):
     changes: list[Change]
     cursor: str
     has_more: bool
+    #: only when asked for (``count=1``): changes left after this page, for a time-left estimate
+    remaining: int | None = Field(default=None, ge=0)
 
 
 class PullTail(BaseModel):
@@ -98,6 +100,7 @@ class PullTail(BaseModel):
 
     cursor: str = Field(max_length=200)
     has_more: bool
+    remaining: int | None = Field(default=None, ge=0, le=MAX_INT)
 
 
 class EntityState(BaseModel):

@@ -45,6 +45,8 @@ def pull(
     st: State,
     cursor: Annotated[str, Query(max_length=100)] = "",
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    count: Annotated[bool, Query(description="добавить в ответ remaining — сколько изменений осталось после "
+                                             "этой страницы")] = False,
 ) -> Response:
     t0 = time.perf_counter()
     after = feed.decode_cursor(st.cursor_key, cursor)
@@ -52,20 +54,21 @@ def pull(
     if is_sqlite(st.engine):
         with st.engine.connect() as conn:
             rows, last, more = feed.pull(conn, p, after, limit)
+            left = feed.remaining(conn, p, last) if count and more else (0 if count else None)
         if rows:
             audit.log(st.engine, p, "read_personal_data", "sync_pull", "", f"изменений: {len(rows)}")
     else:
         # PostgreSQL: the page is one statement (one snapshot) and its journal entry one INSERT, both
         # autocommitted on one connection; an empty page (the usual periodic sync) writes nothing.
-        def read(conn: sa.Connection) -> tuple[list[Any], int, bool]:
-            page = feed.pull(conn, p, after, limit)
-            if page[0]:
-                audit.add(conn, p, "read_personal_data", "sync_pull", "", f"изменений: {len(page[0])}")
-            return page
+        def read(conn: sa.Connection) -> tuple[list[Any], int, bool, int | None]:
+            rows, last, more = feed.pull(conn, p, after, limit)
+            if rows:
+                audit.add(conn, p, "read_personal_data", "sync_pull", "", f"изменений: {len(rows)}")
+            return rows, last, more, (feed.remaining(conn, p, last) if count and more else (0 if count else None))
 
-        rows, last, more = autocommit_read(st.engine, read)
+        rows, last, more, left = autocommit_read(st.engine, read)
     # Built from the database's own JSON text: no response-model validation, no re-encoding.
-    page = feed.encode_page(rows, feed.encode_cursor(st.cursor_key, last), more)
+    page = feed.encode_page(rows, feed.encode_cursor(st.cursor_key, last), more, left)
     t1 = time.perf_counter()
     body, headers = coding.encode_answer(page, request.headers.get("accept-encoding"), level=coding.PULL_LEVEL)
     t2 = time.perf_counter()
