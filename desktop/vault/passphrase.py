@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from zxcvbn import zxcvbn
-
 from desktop.i18n import tr
 
 MIN_LENGTH = 12
@@ -93,6 +91,10 @@ def strength(p: str, user_inputs: Iterable[str] = ()) -> Strength:
         return Strength(0, "", False, tr("Введите парольную фразу"))
     if len(p) < MIN_LENGTH:
         return Strength(0, tr("слишком короткая"), False, tr("Не короче {n} символов").format(n=MIN_LENGTH))
+    # zxcvbn loads its word lists in about 0.2 s: on the first rated phrase, not with the unlock
+    # screen (the preloader imports it in the background meanwhile, views/runtime/prewarm.py).
+    from zxcvbn import zxcvbn
+
     inputs = [s.casefold() for s in user_inputs if s]
     result = zxcvbn(p[:_ESTIMATED_CHARS], user_inputs=[*inputs, *_RUSSIAN_COMMON])
     score = int(result["score"])
@@ -110,6 +112,8 @@ def _leans_on(p: str, inputs: list[str]) -> bool:
     """True when the phrase holds only because of the person's own name or birth date: zxcvbn
     counts a known word as a few guesses but still adds a generous factor for each piece,
     so «Иванова1984-03-17!» scored «хорошая». Without those pieces the rest must hold alone."""
+    from zxcvbn import zxcvbn
+
     rest = p.casefold()
     for word in sorted(inputs, key=len, reverse=True):
         rest = rest.replace(word, " ")

@@ -69,3 +69,14 @@ def test_every_advice_has_an_english_text() -> None:
     en = json.loads((resource_dir() / "translations" / "en.json").read_text(encoding="utf-8"))
     texts = [*passphrase._WARNINGS.values(), passphrase._ADVICE, passphrase._PERSONAL, *passphrase._LABELS]
     assert [t for t in texts if t not in en] == []
+
+
+def test_the_word_lists_load_on_the_first_rating_not_at_import() -> None:
+    """zxcvbn costs about 0.2 s to import: the unlock screen imports this module, so it must not."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import desktop.vault.passphrase as p; assert 'zxcvbn' not in sys.modules; "
+            "p.strength('короткая'); assert 'zxcvbn' not in sys.modules; "
+            "p.strength('кирпич зонт весна 42'); assert 'zxcvbn' in sys.modules")
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

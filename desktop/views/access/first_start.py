@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import tr
 from desktop.vault.errors import ProfileError
+from desktop.vault.passphrase import personal_inputs
 from desktop.vault.profiles import Profile, create_profile, read_profile, write_profile
 from desktop.views.access.consent_view import ConsentView
 from desktop.views.runtime.errors import explain
@@ -200,6 +201,8 @@ class FirstStartWizard(QWidget):
         if not self.name.text().strip():
             self._error(tr("Укажите название профиля"))
             return
+        # The profile's name is the first thing a cracker of this vault would try.
+        self.passphrase.set_user_inputs(personal_inputs(None, self.name.text()))
         self._go(1)
 
     def _error(self, text: str) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import tr
 from desktop.vault.errors import DamagedVault, TooManyAttempts
+from desktop.vault.passphrase import personal_inputs
 from desktop.vault.profiles import Profile
 from desktop.views.runtime.errors import explain
 from desktop.views.widgets import theme
@@ -85,7 +86,7 @@ class UnlockView(QWidget):
         self.recovery_key = QLineEdit()
         self.recovery_key.setObjectName("recovery_key")
         self.recovery_key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
-        self.new_passphrase = PassphraseInput()
+        self.new_passphrase = PassphraseInput(user_inputs=personal_inputs(None, profile.name))
         self.recover_button = QPushButton(tr("Восстановить доступ"))
         self.recover_button.setObjectName("recover")
         self.recover_button.clicked.connect(self._recover)

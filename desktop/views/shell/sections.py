@@ -39,6 +39,7 @@ def settings(ctx: SectionContext) -> QWidget:
     from typing import Any
 
     from desktop.vault.integrity import check_vault
+    from desktop.vault.passphrase import personal_inputs
     from desktop.views.access.settings_view import SettingsView
     from desktop.views.runtime.ops import Op
 
@@ -50,6 +51,8 @@ def settings(ctx: SectionContext) -> QWidget:
         Op(view, lambda: check_vault(vault, repo), worker=store.worker).success(done).failure(failed).run()
 
     view = SettingsView(ctx.folder, ctx.settings, vault.change_passphrase, check_vault=start_check)
+    # A new passphrase is rated against the person's own name and birth date (held in memory).
+    view.new.set_user_inputs(personal_inputs(store.person()))
     view.settings_changed.connect(lambda s: ctx.events.publish(SETTINGS_CHANGED, s))
     return view
 
