@@ -234,21 +234,23 @@ class Api:
 
     def __init__(self, base_url: str, *, token: Callable[[], str | None] | None = None,
                  timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-                 meter: transfer.Meter | None = None, cancelled: Callable[[], bool] | None = None) -> None:
+                 meter: transfer.Meter | None = None, cancelled: Callable[[], bool] | None = None,
+                 compress: bool = True) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token or (lambda: None)
         #: bytes both ways (progress, benches); ``cancelled`` stops an answer mid-way
         self.meter = meter or transfer.Meter()
         self.cancelled = cancelled
-        #: push bodies go gzipped until the server refuses the coding (415): then identity
-        self.gzip_requests = True
+        #: push bodies go gzipped until the server refuses the coding (415): then identity.
+        #: ``compress=False``: identity both ways (the benches' same-run baseline)
+        self.gzip_requests = compress
         # One client for the whole sync: its pool keeps the connection alive between the
         # requests (HTTP/1.1 keep-alive), so only the first pays the TCP handshake.
         self.http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"X-Client-Schema": str(CLIENT_SCHEMA), "User-Agent": USER_AGENT,
-                     "Accept-Encoding": transfer.ACCEPT_ENCODING},
+                     "Accept-Encoding": transfer.ACCEPT_ENCODING if compress else "identity"},
             follow_redirects=False,
             transport=transport,
             # Plain-HTTP servers are loopback ones (the demo, tests): skip loading the CA

@@ -82,8 +82,8 @@ class EngineCore:
                  page_limit: int = 5000, commit_rows: int = 20_000, batch_size: int = 200, max_attempts: int = 6,
                  base_delay: float = 0.5, max_delay: float = 30.0, progress: Progress | None = None,
                  rng: random.Random | None = None, repo: RecordRepository | None = None,
-                 on_transfer: TransferHook | None = None, check: str = "auto", keep_alive: bool | None = None
-                 ) -> None:
+                 on_transfer: TransferHook | None = None, check: str = "auto", keep_alive: bool | None = None,
+                 compress: bool = True) -> None:
         self.vault = vault
         self.repo = repo or RecordRepository(vault)
         with vault.read() as conn:
@@ -111,6 +111,8 @@ class EngineCore:
         #: server on this machine (the embedded demo, tests): no latency to save there, and a
         #: connection left open would hold the server's port in TIME_WAIT when it stops
         self.keep_alive = keep_alive if keep_alive is not None else not _is_loopback(self.server)
+        #: gzip both ways (False: identity, for the benches' baseline)
+        self.compress = compress
         #: bytes and requests of this sync (the Api's meter)
         self.meter = Meter()
         self.rng = rng or random.Random()
@@ -135,7 +137,8 @@ class EngineCore:
             yield self._api
             return
         key = f"{self.server}|{self.vault.folder}"
-        api = (_take_idle(key) if self.keep_alive else None) or Api(self.server, timeout=self.timeout)
+        api = ((_take_idle(key) if self.keep_alive else None)
+               or Api(self.server, timeout=self.timeout, compress=self.compress))
         self.meter = api.meter = Meter()
         api.cancelled = self.cancel_event.is_set
 
