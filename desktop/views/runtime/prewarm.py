@@ -54,6 +54,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.hr.deadlines_view", "desktop.views.hr.workspace",
     "desktop.views.shell.single_instance",  # imported by the app before the window: here for the check
     "desktop.views.widgets.file_drop", "desktop.views.sync.sync_journal",
+    "desktop.views.backup.actions",  # imported by the session when it builds the menu: here for the check
     "desktop.views.backup.backup_dialog", "desktop.views.backup.restore_dialog",
     "desktop.views.widgets.date_input",
     "desktop.views.account.place", "desktop.views.account.rows_model", "desktop.views.account.qr_widget",
