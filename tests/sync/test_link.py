@@ -153,3 +153,22 @@ def test_cancel_on_a_slow_link_keeps_what_arrived_and_the_next_sync_goes_on(
         assert rep2.outcome == "converged", rep2
         assert _cursors(sim)[0] != ""
         assert rep.pulled + rep2.pulled == clerk_world["rows"]
+
+
+def test_the_status_bar_shows_rows_and_time_left_during_a_long_pull(
+        qtbot: Any, server: dict[str, Any], clerk_world: dict[str, Any], tmp_path: Path,
+        replicas: list[Replica]) -> None:
+    from desktop.views.sync.sync_controller import SyncController
+
+    with NetSim(server["port"], Link(bandwidth=4_000_000, rtt=0.02)) as sim:
+        c = _clerk(sim.url, clerk_world, tmp_path / "c", replicas)
+        ctl = SyncController(c.vault, period_ms=600_000, engine_options={"page_limit": 100, "timeout": 10.0})
+        texts: list[str] = []
+        ctl.state_changed.connect(lambda _online, text: texts.append(text))
+        with qtbot.waitSignal(ctl.synced, timeout=60_000) as blocker:
+            ctl.sync_now()
+        assert blocker.args[0]["outcome"] == "converged"
+        shown = [t for t in texts if t.startswith("Получено")]
+        assert shown and f"из {clerk_world['rows']:,}".replace(",", "\u00a0") in shown[-1], texts
+        assert "осталось ~" in shown[-1]
+        assert not texts[-1].startswith("Получено")  # the final status replaces it

@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from desktop.i18n import tr
 from desktop.sync.api import Api
 from desktop.sync.engine import SyncEngine, SyncReport, sync_status
+from desktop.sync.report import Transfer
 from desktop.vault.store import Vault
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op, OpChanges, OpContext
@@ -147,7 +148,7 @@ class SyncController(QObject):
         def run() -> tuple[SyncReport, dict[str, Any]]:
             # In the pool: creating the engine reads the server's address from the vault.
             try:
-                eng = SyncEngine(vault, progress=report_progress(ctx), **options)
+                eng = SyncEngine(vault, progress=report_progress(ctx), on_transfer=self._show_transfer, **options)
                 ctx.on_cancel(eng.cancel)
                 report = eng.sync()
             except Exception as exc:  # a bug must not kill the worker silently: report it as an error
@@ -170,6 +171,12 @@ class SyncController(QObject):
             self._sync_op.cancel()
 
     # -- results ------------------------------------------------------------------------------
+    def _show_transfer(self, t: Transfer) -> None:
+        """From the pull's thread (the signal is queued to the window): «Получено … из …,
+        осталось ~…» in the status bar while a pull of more than one page runs."""
+        if t.rows_total and t.rows < t.rows_total:
+            self.state_changed.emit(None, t.text())
+
     @staticmethod
     def _emit_progress(ctx: OpContext) -> Any:
         def report(phase: str, done: int, total: int | None) -> None:  # from the pool thread
