@@ -35,7 +35,6 @@ class _Read:
     gen: int
     ids: list[int]
     rows: dict[int, StaffRow]
-    counts: Counts | None = None
     plan: Plan | None = None
     positions: dict[int, int] = field(default_factory=dict)
 
@@ -64,6 +63,8 @@ class StaffModel(QAbstractTableModel):
         self._pending: set[int] = set()
         self._last_block = 0
         self.loaded = False
+        self._counted = False
+        self._counted_org: str | None = None
         #: blocks fetched after a list read (tests: only what was shown)
         self.fetched_blocks: list[int] = []
         self._read(reset=True)
@@ -108,8 +109,6 @@ class StaffModel(QAbstractTableModel):
         persistent = [self._ids[i.row()] for i in self.persistentIndexList()
                       if 0 <= i.row() < len(self._ids)] if layout else []
         shown = self._last_block
-        with_counts = reset or old is not None
-
         def work() -> _Read:
             with repo.vault.read() as conn:
                 raw = _raw(conn)
@@ -117,8 +116,7 @@ class StaffModel(QAbstractTableModel):
                 first = [x for b in sorted({0, shown}) for x in ids[b * BLOCK:(b + 1) * BLOCK]]
                 want = first + [x for x in cached if x not in set(first)]
                 rows = staff_list.fetch_rows(raw, want, q.org_inn)
-                counts = staff_list.counts(raw, q.org_inn) if with_counts else None
-            out = _Read(gen, ids, rows, counts)
+            out = _Read(gen, ids, rows)
             if old is not None:
                 out.plan = listing.plan(old, ids)
             if persistent:
@@ -129,6 +127,24 @@ class StaffModel(QAbstractTableModel):
         self._busy = True
         Op(self, work, worker=self.store.worker).success(
             lambda r: self._arrived(r, reset, layout)).failure(self._failed).run()
+        if old is not None or q.org_inn != self._counted_org or not self._counted:
+            # The footer's counts (of the organization, not of the search) after the list: the
+            # first rows are not kept waiting for them, and a keystroke does not count again.
+            self._counted, self._counted_org = True, q.org_inn
+            self._read_counts()
+
+    def _read_counts(self) -> None:
+        repo, org = self.store.repo, self.query.org_inn
+
+        def work() -> Counts:
+            with repo.vault.read() as conn:
+                return staff_list.counts(_raw(conn), org)
+
+        def got(counts: Counts) -> None:
+            self.counts = counts
+            self.counts_changed.emit(counts)
+
+        Op(self, work, worker=self.store.worker).success(got).failure(lambda _e: None).run()
 
     def _failed(self, _exc: BaseException) -> None:
         self._busy = False
@@ -148,9 +164,6 @@ class StaffModel(QAbstractTableModel):
                 self._pending.clear()
                 self.endResetModel()
             self.loaded = True
-            if r.counts is not None:
-                self.counts = r.counts
-                self.counts_changed.emit(r.counts)
             self.refreshed.emit()
         if self._stale:
             self._stale = False
