@@ -197,8 +197,8 @@ def main() -> None:
     o.close(app)
 
     print(f"{'':42} {'median ms':>9} {'stall ms':>9} {'baseline':>9}   (runs: {args.runs})")
-    for name, (ms, stall, base) in out.items():
-        print(f"{name:42} {med(ms)} {med(stall)} {med(base)}")
+    for name, (times, stall, base_ms) in out.items():
+        print(f"{name:42} {med(times)} {med(stall)} {med(base_ms)}")
     print("baselines: interactive — the same on an empty HR vault; search and open — the SQL alone")
 
 
