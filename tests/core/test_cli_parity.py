@@ -136,3 +136,55 @@ def test_status_prints_the_last_sync_in_local_time(made: tuple[Path, str]) -> No
     p, _ = made
     r = frmr(p, "status")
     assert r.returncode == 0 and "Последняя успешная синхронизация: не было" in r.stdout
+
+
+def _in_a_terminal(args: list[str], answers: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run ``frmr`` on a pseudo-terminal (getpass and the consent question need one), typing
+    each answer after the prompt before it appears."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: frmr itself
+        os.execve(sys.executable, [sys.executable, "-m", "desktop.cli", *args], env)
+    out = b""
+    mark = 0  # answers go only to a prompt that came after the last answer
+    pending = list(answers)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if pending and out[mark:].rstrip().endswith(b":"):
+                time.sleep(0.2)  # getpass turns the echo off after it prints the prompt
+                os.write(fd, pending.pop(0).encode() + b"\n")
+                mark = len(out)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal")
+@pytest.mark.parametrize("answer, code", [("да", 0), ("нет", 2)])
+def test_init_in_a_terminal_asks_for_the_consent(tmp_path: Path, answer: str, code: int) -> None:
+    p = tmp_path / "prof"
+    env = {k: v for k, v in os.environ.items() if k != "FRMR_PASSPHRASE"}
+    env["FRMR_FAST_KDF"] = "1"
+    phrase = "кирпич зонт весна 42"
+    rc, out = _in_a_terminal(["--profile", str(p), "init", "--name", "Тест"], [phrase, phrase, answer], env)
+    assert "152-ФЗ" in out and "(да/нет)" in out
+    assert phrase not in out  # typed with the echo off
+    assert rc == code, out
+    if code == 0:
+        assert "Согласие на обработку персональных данных (152-ФЗ) записано" in out
+        with Vault.open(p, phrase) as v:
+            assert RecordRepository(v).consent_given() is not None
+    else:
+        assert "Ничего не создано" in out and not p.exists()
