@@ -199,3 +199,14 @@ def test_deadlines_lists_expiries(qtbot: QtBot, session: Session, profiles: Path
     page.select("deadlines")
     view = session.views["deadlines"]
     qtbot.waitUntil(lambda: view.table.rowCount() > 0, timeout=5_000)  # type: ignore[attr-defined]
+
+
+def test_the_hr_workspace_fits_960_by_600(qtbot: QtBot, session: Session, profiles: Path) -> None:
+    open_hr(qtbot, session, profiles)
+    page = session.window.record
+    assert page is not None
+    for section_id in ("staff", "deadlines"):
+        page.select(section_id)
+        QApplication.processEvents()
+        hint = session.window.minimumSizeHint()
+        assert hint.width() <= 960 and hint.height() <= 600, (section_id, hint)

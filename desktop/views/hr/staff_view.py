@@ -65,6 +65,8 @@ class StaffView(QWidget):
         # the switcher, search, add
         self.org_combo = QComboBox()
         self.org_combo.setObjectName("org_switcher")
+        self.org_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.org_combo.setMinimumContentsLength(16)
         for inn, name in organizations:
             self.org_combo.addItem(f"{name} (ИНН {inn})", inn)
         self.org_combo.setVisible(len(organizations) > 1)
@@ -100,14 +102,14 @@ class StaffView(QWidget):
                                     [(tr(v), k) for k, v in EMPLOYMENT_STATUS.items()])
         self.f_state = self._combo("filter_state", tr("Работают и уволенные"),
                                    [(tr("Работают"), "active"), (tr("Уволенные"), "dismissed")])
-        self.f_expiring = QCheckBox(tr("Аккредитация истекает в 90 дней"))
+        self.f_expiring = QCheckBox(tr("Аккредитация ≤ 90 дней"))
+        self.f_expiring.setToolTip(tr("Срок аккредитации истекает в ближайшие 90 дней"))
         self.f_expiring.setObjectName("filter_expiring")
         self.f_expiring.toggled.connect(lambda _c: self._filters_changed())
         filters = QHBoxLayout()
         for w in (self.f_subdivision, self.f_position, self.f_type, self.f_status, self.f_state):
-            filters.addWidget(w)
+            filters.addWidget(w, 1)
         filters.addWidget(self.f_expiring)
-        filters.addStretch(1)
 
         # the table
         self.table = QTableView()
@@ -151,15 +153,23 @@ class StaffView(QWidget):
         self._apply_hidden()
         self._read_filter_values()
         # Someone else's write (a sync, an import) may touch the staff: follow it row by row.
-        subscribe(self, lambda changes, initiator: self.model.reload()
-                  if (changes.touches("employment") or changes.touches("person") or changes.sync)
-                  and not isinstance(initiator, PersonCard) else None)
+        subscribe(self, self._changed_elsewhere)
         self.search.setFocus()
+
+    def _changed_elsewhere(self, changes: OpChanges, initiator: object) -> None:
+        if not (changes.touches("employment") or changes.touches("person") or changes.sync):
+            return
+        if not isinstance(initiator, PersonCard):  # a card's own writes reload the list already
+            self.model.reload()
+        self._read_filter_values()  # a sync or an import may bring new subdivisions and positions
 
     # -- building blocks -----------------------------------------------------------------------
     def _combo(self, name: str, everything: str, items: list[tuple[str, str]]) -> QComboBox:
         c = QComboBox()
         c.setObjectName(name)
+        # Shrinks with the window (the record fits 960×600): long names are cut, shown whole in the list.
+        c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        c.setMinimumContentsLength(8)
         c.addItem(everything, None)
         for text, value in items:
             c.addItem(text, value)
