@@ -19,7 +19,8 @@ def test_failed_unlocks_then_unlock_are_journaled(qtbot: QtBot, session: Session
     for n in (1, 2):
         view.passphrase.setText("совсем-не-та-фраза")
         view.unlock_button.click()
-        qtbot.waitUntil(lambda n=n: f"неудачных попыток: {n}" in view.status.text(), timeout=10_000)
+        shown = f"неудачных попыток: {n}"
+        qtbot.waitUntil(lambda: shown in view.status.text(), timeout=10_000)  # noqa: B023 (waited on here)
     unlock(qtbot, session)
     wait_worker_idle(qtbot, session)
     assert session.store is not None

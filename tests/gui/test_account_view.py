@@ -119,7 +119,12 @@ def test_sessions_end_current_asks_and_keeps_the_queue(qtbot: QtBot, server: dic
     assert page.model.row(0).current
     page.table.selectRow(0)
     asked: list[bool] = []
-    page.confirm_end_current = lambda: asked.append(True) or False  # type: ignore[method-assign]
+
+    def decline() -> bool:
+        asked.append(True)
+        return False
+
+    page.confirm_end_current = decline  # type: ignore[method-assign]
     page.end_button.click()
     assert asked and load_tokens(place.vault) is not None  # declined: nothing done
     page.confirm_end_current = lambda: True  # type: ignore[method-assign]
