@@ -28,9 +28,9 @@ DEMO_ORGS = [ORG_GKB, ORG_POLY]
 
 #: the demo profiles of the organization's side: (name, role, the demo server's login)
 STAFF_DEMO_PROFILES = (
-    # Named after the doctor's demo profile, so the chooser lists the three together.
-    ("Демонстрационный профиль — кадровая служба ГКБ № 1", "hr", "hr1"),
-    ("Демонстрационный профиль — главный врач ГКБ № 1", "manager", "manager"),
+    # Short: the profile chooser is narrow («Демонстрационный профиль — …» was cut off there).
+    ("Демо: кадровая служба ГКБ № 1", "hr", "hr1"),
+    ("Демо: главный врач ГКБ № 1", "manager", "manager"),
 )
 
 
