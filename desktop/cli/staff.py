@@ -8,7 +8,7 @@ workspace (desktop/models/staff.py, desktop/documents/staff_import.py, staff_exp
     frmr staff transfer CARD_ID end_date=31.05.2024 position_code=3 …
     frmr staff import FILE [--dry-run] [--json] [--errors-out ERRORS.xlsx]
     frmr staff import --template FILE
-    frmr staff export --format xlsx|csv --out FILE [--org INN]
+    frmr staff export --format xlsx|csv --out FILE [--org INN] [--cards]
 
 Exit codes: 0 done; 1 refused by a check (invalid value, a СНИЛС already in the vault — the
 message names the person —, some import rows refused: the valid ones are imported); 2 bad input
@@ -159,7 +159,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(f"{out} — это папка: укажите имя файла в --out")
     with open_vault(args) as vault:
         try:
-            size = export_file(RecordRepository(vault), args.format, out, org_inn=args.org)
+            size = export_file(RecordRepository(vault), args.format, out, org_inn=args.org, by_card=args.cards)
         except OSError as exc:
             raise CliError(f"Не удалось сохранить {out}: {exc.strerror or exc}") from exc
     print(f"Сохранено: {out} ({size} байт)")
@@ -210,6 +210,8 @@ def register(sub: Any) -> None:
     q.add_argument("--format", choices=["xlsx", "csv"], required=True)
     q.add_argument("--out", required=True, metavar="FILE")
     q.add_argument("--org", metavar="ИНН", help="только эта организация")
+    q.add_argument("--cards", action="store_true",
+                   help="строка на каждую карточку (столбцы шаблона загрузки: исправленный файл загружается обратно)")
     q.set_defaults(func=cmd_export)
 
 

@@ -1,8 +1,9 @@
 """The staff to ``.xlsx`` and CSV, the import template, and the import's rejected rows (issue 13).
 
-One row per employment card (a person without a card in the clerk's organizations: one row with
-the card cells empty), in the columns of the import template — so an export, corrected, can be
-imported back. Cells are typed: dates are dates shown дд.мм.гггг, the rate a number; every text
+One row per person, as the «Сотрудники» list shows them (their cards in the clerk's organizations
+summarised: positions, subdivisions, the rate of the open cards, active or not); or, ``by_card``,
+one row per employment card in the columns of the import template — so such an export,
+corrected, can be imported back. Cells are typed: dates are dates shown дд.мм.гггг, the rate a number; every text
 goes through the one formula guard (``textrules.spreadsheet_cell``), so a name typed as
 «=HYPERLINK(…)» stays text in Excel. The workbook is written in openpyxl's write-only mode
 (20,000 persons in a few seconds).
@@ -30,16 +31,25 @@ from desktop.documents.atomic import atomic_write
 from desktop.documents.staff_import import COLUMNS, TEMPLATE, header_title
 from desktop.models import schema
 from desktop.models.checkdigits import format_snils
-from desktop.models.formatting import fmt_date, fmt_decimal
+from desktop.models.formatting import fmt_decimal
 from desktop.models.repository import RecordRepository, table
 from desktop.models.staff import clerk_inns, sort_key
 from desktop.models.textrules import spreadsheet_cell
 
 Progress = Callable[[int, int, str], None]
 
-#: the export's columns: the template's, then the organization and the card's status
-EXPORT: tuple[str, ...] = (*TEMPLATE, "org_name", "org_inn", "status")
+#: one row per card (``by_card``): the template's columns, then the organization and the card's
+#: status — a corrected export imports back
+CARD_EXPORT: tuple[str, ...] = (*TEMPLATE, "org_name", "org_inn", "status")
+#: one row per person, as the «Сотрудники» list shows them: their cards in the organization summarised
+PERSON_EXPORT: tuple[str, ...] = ("snils", "last_name", "first_name", "patronymic", "gender", "birth_date",
+                                  "subdivision", "position_code", "position_type", "rate", "begin_date", "end_date",
+                                  "status", "active", "cards")
 _TITLES = {**{k: header_title(k) for k in COLUMNS}, "status": "Статус"}
+_PERSON_TITLES = {**_TITLES, "subdivision": "Подразделения", "position_code": "Должности",
+                  "position_type": "Тип занятия", "rate": "Ставка (действующие)", "begin_date": "Дата начала",
+                  "end_date": "Дата увольнения", "status": "Статусы карточек", "active": "Работает",
+                  "cards": "Карточек"}
 _WIDTHS = {"snils": 15, "last_name": 18, "first_name": 14, "patronymic": 18, "position_code": 40,
            "subdivision": 28, "position_type": 22, "end_reason": 26}
 _LABELS: dict[str, dict[str, str]] = {
@@ -47,59 +57,106 @@ _LABELS: dict[str, dict[str, str]] = {
     "status": schema.EMPLOYMENT_STATUS,
 }
 _DATES = frozenset({"birth_date", "begin_date", "end_date", "contract_date", "order_date"})
-_PERSON_COLS = ("snils", "last_name", "first_name", "patronymic", "gender", "birth_date")
+_PERSON_COLS = ("id", "snils", "last_name", "first_name", "patronymic", "gender", "birth_date")
+_CARD_COLS = tuple(k for k in CARD_EXPORT if k not in _PERSON_COLS)
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="E6EBF2")
 
+Line = list[Any]
 
-def export_rows(repo: RecordRepository, *, org_inn: str | None = None) -> Iterator[dict[str, Any]]:
-    """Canonical values, one dict per card (persons sorted by ФИО, cards by begin date)."""
+
+def _groups(repo: RecordRepository, org_inn: str | None) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """(person, their cards in the organizations) sorted by ФИО, cards by begin date — read as
+    plain tuples and sorted here: an ORDER BY over 100,000 cards cost SQLite more than the rest."""
     p, c = table("person"), table("employment")
     with repo.vault.read() as conn:
         inns = [org_inn] if org_inn else clerk_inns(conn)
-        cq = select(c.c.person_id, *(c.c[k] for k in EXPORT if k not in _PERSON_COLS))
+        cq = select(c.c.person_id, *(c.c[k] for k in _CARD_COLS))
         if inns:
             cq = cq.where(c.c.org_inn.in_(inns))
         cards: dict[str, list[dict[str, Any]]] = {}
-        for r in conn.execute(cq.order_by(c.c.begin_date)).mappings():
-            cards.setdefault(r["person_id"], []).append(dict(r))
-        persons = [dict(r) for r in conn.execute(select(p.c.id, *(p.c[k] for k in _PERSON_COLS))).mappings()]
+        for r in conn.execute(cq).all():
+            cards.setdefault(r[0], []).append(dict(zip(_CARD_COLS, r[1:], strict=True)))
+        persons = [dict(zip(_PERSON_COLS, r, strict=True))
+                   for r in conn.execute(select(*(p.c[k] for k in _PERSON_COLS))).all()]
     persons.sort(key=lambda r: (sort_key(r), r["snils"] or ""))
+    out = []
     for person in persons:
-        own = cards.get(person["id"])
+        own = cards.get(person["id"], [])
         if org_inn and not own:
             continue
-        for card in own or [{}]:
-            yield {**person, **card}
+        own.sort(key=lambda x: str(x.get("begin_date") or ""))
+        out.append((person, own))
+    return out
 
 
-def _display(repo_names: dict[str, str], key: str, value: Any) -> Any:
-    if value in (None, ""):
+def _date(v: Any) -> Any:
+    if not v:
         return None
-    if key == "position_code":
-        return repo_names.get(str(value), str(value))
-    if key in _LABELS:
-        return _LABELS[key].get(str(value), str(value))
-    if key == "snils":
-        return format_snils(str(value))
-    return value
+    try:
+        return dt.date.fromisoformat(str(v))
+    except ValueError:
+        return spreadsheet_cell(str(v))
 
 
-def _typed(names: dict[str, str], key: str, value: Any) -> Any:
-    v = _display(names, key, value)
-    if v is None:
+def _number(v: Any) -> Any:
+    if v in (None, ""):
         return None
-    if key in _DATES:
-        try:
-            return dt.date.fromisoformat(str(v))
-        except ValueError:
-            return spreadsheet_cell(str(v))
-    if key == "rate":
-        try:
-            return Decimal(str(v))
-        except InvalidOperation:
-            return spreadsheet_cell(str(v))
-    return spreadsheet_cell(str(v))
+    try:
+        return Decimal(str(v))
+    except InvalidOperation:
+        return spreadsheet_cell(str(v))
+
+
+def _text(v: Any) -> Any:
+    return None if v in (None, "") else spreadsheet_cell(str(v))
+
+
+def _card_lines(groups: list[tuple[dict[str, Any], list[dict[str, Any]]]], names: dict[str, str]) -> Iterator[Line]:
+    for person, cards in groups:
+        for card in cards or [{}]:
+            row = {**person, **card}
+            line: Line = []
+            for k in CARD_EXPORT:
+                v = row.get(k)
+                if k in _DATES:
+                    line.append(_date(v))
+                elif k == "rate":
+                    line.append(_number(v))
+                elif k == "snils":
+                    line.append(_text(format_snils(str(v)) if v else None))
+                elif k == "position_code":
+                    line.append(_text(names.get(str(v), v) if v else None))
+                elif k in _LABELS:
+                    line.append(_text(_LABELS[k].get(str(v), v) if v else None))
+                else:
+                    line.append(_text(v))
+            yield line
+
+
+def _joined(values: Any) -> Any:
+    seen = list(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+    return spreadsheet_cell("; ".join(seen)) if seen else None
+
+
+def _person_lines(groups: list[tuple[dict[str, Any], list[dict[str, Any]]]], names: dict[str, str]) -> Iterator[Line]:
+    today = dt.date.today().isoformat()
+    for p, cards in groups:
+        open_ = [c for c in cards if not c.get("end_date") or str(c["end_date"]) >= today]
+        rate = sum((Decimal(str(c["rate"])) for c in open_ if c.get("rate")), Decimal(0))
+        ends = [str(c["end_date"]) for c in cards if c.get("end_date")]
+        yield [
+            _text(format_snils(str(p["snils"])) if p["snils"] else None), _text(p["last_name"]),
+            _text(p["first_name"]), _text(p["patronymic"]),
+            _text(schema.GENDER.get(str(p["gender"]), p["gender"]) if p["gender"] else None), _date(p["birth_date"]),
+            _joined(c.get("subdivision") for c in cards),
+            _joined(names.get(str(c.get("position_code")), c.get("position_code")) for c in cards),
+            _joined(schema.POSITION_TYPE.get(str(c.get("position_type")), c.get("position_type")) for c in cards),
+            rate if open_ else None, _date(cards[0].get("begin_date")) if cards else None,
+            _date(max(ends)) if cards and not open_ and ends else None,
+            _joined(schema.EMPLOYMENT_STATUS.get(str(c.get("status")), c.get("status")) for c in cards),
+            ("да" if open_ else "нет") if cards else None, len(cards),
+        ]
 
 
 def _header(ws: Worksheet, titles: Sequence[str]) -> None:
@@ -119,59 +176,55 @@ def _sheet(wb: Workbook, title: str, keys: Sequence[str]) -> Worksheet:
     return ws
 
 
-def staff_xlsx(repo: RecordRepository, *, org_inn: str | None = None, progress: Progress | None = None,
-               cancel: threading.Event | None = None) -> bytes:
-    """The staff as a workbook (bytes)."""
+def _layout(by_card: bool) -> tuple[tuple[str, ...], dict[str, str], Callable[..., Iterator[Line]]]:
+    return (CARD_EXPORT, _TITLES, _card_lines) if by_card else (PERSON_EXPORT, _PERSON_TITLES, _person_lines)
+
+
+def staff_xlsx(repo: RecordRepository, *, org_inn: str | None = None, by_card: bool = False,
+               progress: Progress | None = None, cancel: threading.Event | None = None) -> bytes:
+    """The staff as a workbook: one row per person (``by_card``: per card, importable back)."""
     report = progress or (lambda _d, _t, _s: None)
+    keys, titles, lines = _layout(by_card)
     names = repo.nsi().get("position").entries
+    groups = _groups(repo, org_inn)
     wb = Workbook(write_only=True)
-    ws = _sheet(wb, "Сотрудники", EXPORT)
-    _header(ws, [_TITLES[k] for k in EXPORT])
-    date_cols = {i for i, k in enumerate(EXPORT) if k in _DATES}
-    for n, row in enumerate(export_rows(repo, org_inn=org_inn), 1):
-        values = [_typed(names, k, row.get(k)) for k in EXPORT]
-        cells: list[Any] = []
-        for i, v in enumerate(values):
-            if i in date_cols and isinstance(v, dt.date):
-                cell = WriteOnlyCell(ws, value=v)
+    ws = _sheet(wb, "Сотрудники", keys)
+    _header(ws, [titles[k] for k in keys])
+    date_cols = [i for i, k in enumerate(keys) if k in _DATES]
+    for n, line in enumerate(lines(groups, names), 1):
+        for i in date_cols:
+            if line[i] is not None and isinstance(line[i], dt.date):
+                cell = WriteOnlyCell(ws, value=line[i])
                 cell.number_format = "DD.MM.YYYY"
-                cells.append(cell)
-            else:
-                cells.append(v)
-        ws.append(cells)
+                line[i] = cell
+        ws.append(line)
         if n % 2000 == 0:
             if cancel is not None and cancel.is_set():
                 raise InterruptedError("Выгрузка отменена")
-            report(n, 0, "Выгрузка")
+            report(n, len(groups), "Выгрузка")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def staff_csv(repo: RecordRepository, *, org_inn: str | None = None) -> bytes:
-    """The staff as CSV for Excel: «;», UTF-8 with a BOM, dates дд.мм.гггг."""
+def staff_csv(repo: RecordRepository, *, org_inn: str | None = None, by_card: bool = False) -> bytes:
+    """The staff as CSV for Excel: «;», UTF-8 with a BOM, dates дд.мм.гггг, decimals with a comma."""
+    keys, titles, lines = _layout(by_card)
     names = repo.nsi().get("position").entries
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow([_TITLES[k] for k in EXPORT])
-    for row in export_rows(repo, org_inn=org_inn):
-        out = []
-        for k in EXPORT:
-            v = _display(names, k, row.get(k))
-            if v is not None and k in _DATES:
-                v = fmt_date(str(v))
-            elif v is not None and k == "rate":
-                v = fmt_decimal(v, lang="ru")
-            out.append("" if v is None else spreadsheet_cell(str(v)))
-        w.writerow(out)
+    w.writerow([titles[k] for k in keys])
+    for line in lines(_groups(repo, org_inn), names):
+        w.writerow(["" if v is None else v.strftime("%d.%m.%Y") if isinstance(v, dt.date)
+                    else fmt_decimal(v, lang="ru") if isinstance(v, Decimal) else v for v in line])
     return buf.getvalue().encode("utf-8-sig")
 
 
-def export_file(repo: RecordRepository, fmt: str, out: Path, *, org_inn: str | None = None,
+def export_file(repo: RecordRepository, fmt: str, out: Path, *, org_inn: str | None = None, by_card: bool = False,
                 progress: Progress | None = None, cancel: threading.Event | None = None) -> int:
     """Write the export atomically (a half-written file never replaces a good one); returns its size."""
-    data = staff_xlsx(repo, org_inn=org_inn, progress=progress, cancel=cancel) if fmt == "xlsx" \
-        else staff_csv(repo, org_inn=org_inn)
+    data = (staff_xlsx(repo, org_inn=org_inn, by_card=by_card, progress=progress, cancel=cancel) if fmt == "xlsx"
+            else staff_csv(repo, org_inn=org_inn, by_card=by_card))
     atomic_write(out, data)
     return len(data)
 

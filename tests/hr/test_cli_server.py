@@ -114,8 +114,17 @@ def test_clerk_staff_commands_end_to_end(server: dict[str, Any], tmp_path: Path)
     ws = load_workbook(out).active
     assert ws is not None
     lines = list(ws.iter_rows(values_only=True))
-    assert lines[0][0] == "СНИЛС" and len(lines) == 1 + 4  # Тестова, Новикова ×2, Сидоров
-    assert any(isinstance(v, dt.datetime) for v in lines[1])
+    assert lines[0][0] == "СНИЛС" and len(lines) == 1 + 3  # Новикова, Сидоров, Тестова
+    assert [line[1] for line in lines[1:]] == ["Новикова", "Сидоров", "Тестова"]
+    assert lines[1][6:10] == ("Терапия", "врач-терапевт", "основная", 1)  # the closed card counts for no rate
+    assert isinstance(lines[1][5], dt.datetime) and lines[1][13] == "да" and lines[1][14] == 2
+    ok(frmr(prof, "staff", "export", "--format", "xlsx", "--cards", "--out", str(out)))
+    ws = load_workbook(out).active
+    assert ws is not None
+    cards = list(ws.iter_rows(values_only=True))
+    assert len(cards) == 1 + 4 and cards[0][-3:] == ("Организация", "ИНН организации", "Статус")
+    res = json.loads(frmr(prof, "staff", "import", str(out), "--json").stdout)
+    assert res == {"rows": 4, "imported": 0, "errors": []}  # the export imports back: nothing new
     ok(frmr(prof, "staff", "export", "--format", "csv", "--out", str(tmp_path / "staff.csv")))
     assert (tmp_path / "staff.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     cp = frmr(prof, "staff", "import", str(tmp_path / "nothing.xlsx"), "--json")
