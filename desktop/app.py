@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -78,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.views.shell.main_window import APP_TITLE, MainWindow, app_icon
     from desktop.views.shell.session import Session
 
+    scheme = os.environ.get("FRMR_COLOR_SCHEME", "")
+    if scheme in ("dark", "light"):  # a platform whose theme Qt cannot read (and the screenshots)
+        from desktop.views.widgets import theme
+
+        app.setStyle("Fusion")
+        app.setPalette(theme.dark_palette() if scheme == "dark" else app.style().standardPalette())
     app.setApplicationName("frmr-desktop")
     app.setApplicationDisplayName(tr(APP_TITLE))
     app.setWindowIcon(app_icon())

@@ -49,7 +49,8 @@ _MASKS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"[A-Za-z0-9_+/=-]{24,}"), "<id>"),  # tokens, keys, uuids
     # Six digits or more, spaces, dashes, brackets and a plus in between (СНИЛС, ИНН, phones).
     (re.compile(r"\+?\d(?:[\d\s()\-]{4,}\d)"), _mask_digits),
-    (re.compile(r"\d{1,4}[.\-/]\d{1,2}[.\-/]\d{1,4}"), "<дата>"),
+    # dd.mm.yyyy, dd.mm.yy and ISO dates — not a version number such as 0.1.0 or 3.11.7.
+    (re.compile(r"\b\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})\b|\b\d{4}-\d{1,2}-\d{1,2}\b"), "<дата>"),
     (re.compile(r"\b[А-ЯЁ][а-яёА-ЯЁ\-]+"), "<…>"),
 ]
 def scrub(text: str) -> str:

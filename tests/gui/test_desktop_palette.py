@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QStyleFactory, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -25,27 +25,13 @@ from tests.gui.conftest import Made, unlock
 SHOTS = Path("/tmp/e1-palette")  # the screenshots, for a person to look at after a run
 
 
-def dark_palette() -> QPalette:
-    """A dark palette as a desktop's dark theme hands it to Qt."""
-    p = QPalette()
-    role, c = QPalette.ColorRole, QColor
-    for r, col in ((role.Window, "#2b2b2b"), (role.WindowText, "#eeeeee"), (role.Base, "#1e1e1e"),
-                   (role.AlternateBase, "#2b2b2b"), (role.Text, "#eeeeee"), (role.Button, "#353535"),
-                   (role.ButtonText, "#eeeeee"), (role.ToolTipBase, "#2b2b2b"), (role.ToolTipText, "#eeeeee"),
-                   (role.Highlight, "#2a82da"), (role.HighlightedText, "#ffffff"), (role.Link, "#8ab4f8"),
-                   (role.PlaceholderText, "#9e9e9e"), (role.Dark, "#151515"), (role.Mid, "#3a3a3a"),
-                   (role.Light, "#505050"), (role.Midlight, "#404040"), (role.Shadow, "#000000")):
-        p.setColor(r, c(col))
-    return p
-
-
 @pytest.fixture(params=["light", "dark"])
 def scheme(request: pytest.FixtureRequest) -> Iterator[str]:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     old_palette, old_style = app.palette(), app.style().name()
     app.setStyle(QStyleFactory.create("Fusion"))
-    app.setPalette(dark_palette() if request.param == "dark" else app.style().standardPalette())
+    app.setPalette(theme.dark_palette() if request.param == "dark" else app.style().standardPalette())
     assert theme.is_dark() is (request.param == "dark")
     yield str(request.param)
     app.setStyle(QStyleFactory.create(old_style))

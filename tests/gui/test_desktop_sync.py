@@ -106,6 +106,16 @@ def test_progress_and_sync_then_quit(qtbot: QtBot, demo_window) -> None:  # type
     assert not wiring.progress_label.isVisible()  # gone once the sync is over
     assert "В сети" in window.statusbar_widgets["sync"].text()
 
+    # Settled (every section built, the conflict and rejection views read): no sync runs on its
+    # own until the next timer — reading those views once started one every two seconds.
+    page = window.record
+    assert page is not None
+    qtbot.waitUntil(lambda: page.pending() == 0, timeout=10_000)
+    idle_syncs: list[object] = []
+    ctl.synced.connect(idle_syncs.append)
+    qtbot.wait(5_000)
+    assert idle_syncs == []
+
     # An edit not sent yet (the debounce is 2 s), then the window is closed.
     store = session.store
     assert store is not None

@@ -14,7 +14,19 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QSplitter, QStackedWidget, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QScrollArea, QSplitter, QStackedWidget, QWidget
+
+
+class SectionScroll(QScrollArea):
+    """A section in the stack, scrolled when it stands taller or wider than the window: a section
+    with a large minimum size must never push the window off a small screen (1440×900 at 150 %)."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setWidget(widget)
+        self.setFocusProxy(widget)
 
 
 class RecordPage(QWidget):
@@ -48,13 +60,13 @@ class RecordPage(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
 
-    def add_section(self, section_id: str, title: str, widget: QWidget) -> None:
+    def add_section(self, section_id: str, title: str, widget: QWidget, *, placeholder: bool = False) -> None:
         if section_id in self.ids:
             raise ValueError(f"section {section_id!r} is already on the page")
         self.ids.append(section_id)
         self.titles.append(title)
         self.nav.addItem(title)
-        self.stack.addWidget(widget)
+        self.stack.addWidget(widget if placeholder else SectionScroll(widget))
         n = len(self.ids)
         if n <= 9:
             sc = QShortcut(QKeySequence(f"Ctrl+{n}"), self)
@@ -63,9 +75,20 @@ class RecordPage(QWidget):
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
 
+    def fit_nav(self) -> None:
+        """The section list as wide as its longest title (within reason): a title cut off behind a
+        horizontal scroll bar is no use. Called once the page is shown (the list's style sheet
+        applied); a place the person gave the splitter is restored after it."""
+        self.nav.ensurePolished()
+        needed = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 24
+        width = max(200, min(needed, 360))
+        sizes = self.splitter.sizes()
+        if sizes[0] < width:
+            self.splitter.setSizes([width, max(1, sum(sizes) - width)])
+
     def add_lazy_section(self, section_id: str, title: str, factory: Callable[[], QWidget]) -> None:
         self._factories[section_id] = factory
-        self.add_section(section_id, title, QWidget())
+        self.add_section(section_id, title, QWidget(), placeholder=True)
 
     def row_of(self, key: str) -> int:
         """The list row of a section by id — or by its title as shown (keyboard-driven tests)."""
@@ -89,7 +112,7 @@ class RecordPage(QWidget):
             widget.setProperty("section_id", section_id)  # window_state keys its splitters by it
             placeholder = self.stack.widget(row)
             current = self.stack.currentIndex()
-            self.stack.insertWidget(row, widget)
+            self.stack.insertWidget(row, SectionScroll(widget))
             if placeholder is not None:
                 self.stack.removeWidget(placeholder)
                 placeholder.deleteLater()
@@ -128,5 +151,11 @@ class RecordPage(QWidget):
 
     def section(self, key: str) -> QWidget:
         widget = self.stack.widget(self.row_of(key))
+        if isinstance(widget, SectionScroll):
+            widget = widget.widget()
         assert widget is not None
         return widget
+
+    def current_section(self) -> QWidget | None:
+        section_id = self.current_id()
+        return self.section(section_id) if section_id is not None else None

@@ -447,6 +447,7 @@ class Session(QObject):
             if section.badge is not None:
                 section.badge(ctx, partial(page.set_badge, section.id))
         self.window.show_page(page)
+        page.fit_nav()
         window_state.restore_splitters(page, folder)
         page.nav.setFocus()
         self.record_shown.emit()

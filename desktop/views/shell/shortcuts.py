@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMainWindow, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMainWindow, QToolBar, QWidget
 
 from desktop.i18n import tr
 
@@ -23,7 +23,7 @@ def _section(window: QMainWindow) -> QWidget | None:
     page = getattr(window, "record", None)
     if page is None or window.centralWidget() is None:
         return None
-    widget = page.stack.currentWidget()
+    widget = page.current_section()
     return widget if isinstance(widget, QWidget) else None
 
 
@@ -37,11 +37,12 @@ def search_field(section: QWidget) -> QLineEdit | None:
 
 
 def _button(section: QWidget, *attrs: str) -> QAbstractButton | None:
-    """The section's (or one of its tables') button by attribute name, if shown."""
+    """The section's (or one of its tables') button by attribute name, if shown — or folded into
+    a tool bar's «»» on a narrow window (still there for the person)."""
     for owner in (section, *section.findChildren(QWidget)):
         for attr in attrs:
             b = getattr(owner, attr, None)
-            if isinstance(b, QAbstractButton) and b.isVisibleTo(section):
+            if isinstance(b, QAbstractButton) and (b.isVisibleTo(section) or isinstance(b.parentWidget(), QToolBar)):
                 return b
     return None
 

@@ -6,7 +6,10 @@
   embedded demo server with the demo doctor logged in;
 * feeds the status bar (online/offline, pending, last sync) and makes its errors clickable
   (log in, open the conflicts, retry);
-* adds the menu «Синхронизация»: «Синхронизировать» (F5) and «Войти на сервер…»;
+* adds the menu «Синхронизация»: «Синхронизировать» (F5), «Войти на сервер…» and «Журнал
+  синхронизации» (the ``frmr.sync`` log of this run, copyable for support);
+* shows the engine's progress in the status bar (rows and pages of a pull, ops of a push);
+* asks, when the window closes with changes not sent, whether to «Синхронизировать и выйти»;
 * after a sync that changed data, re-reads the record for the views; on lock stops it all.
 """
 
@@ -16,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QWidget
 
+from desktop.diagnostics.logging_setup import MemoryLog
 from desktop.i18n import tr
 from desktop.views.runtime import prewarm
 from desktop.views.runtime.errors import describe_error
@@ -31,8 +35,10 @@ if TYPE_CHECKING:
 
 CONFLICTS = "Конфликты"
 REJECTED = "Отклонено сервером"
-HINTS = {"login": "войти", "conflicts": "открыть конфликты", "rejected": "открыть отклонённые",
+HINTS = {"login": "Войти…", "conflicts": "открыть конфликты", "rejected": "открыть отклонённые",
          "retry": "повторить", "update": "обновите приложение"}
+#: the status bar's words for the engine's progress phases
+PHASES = {"push": "отправка", "pull": "получение", "repull": "повторное получение", "check": "сверка"}
 
 
 class SyncWiring(QObject):
@@ -45,6 +51,13 @@ class SyncWiring(QObject):
         self.demo_server: Any = None
         self.views: list[Any] = []
         self._problem: tuple[str, str] | None = None
+        #: this run's sync log, masked (desktop.diagnostics.logging_setup), for «Журнал синхронизации»
+        self.journal = MemoryLog().attach("frmr.sync")
+        self._pages = 0
+        self._phase = ""
+        #: «Синхронизировать и выйти» was chosen: close the window once this sync is over
+        self._quit_after_sync = False
+        self._closing_ok = False
         from desktop.views.shell.registry import ROLES, Section
 
         # Every role's edits can conflict or be rejected: seen in every workspace.
@@ -59,21 +72,34 @@ class SyncWiring(QObject):
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setOpenExternalLinks(False)
         label.linkActivated.connect(self._link)
-        menu = live_text.bind(window.menuBar().addMenu(""), "Синхронизация", "setTitle")
+        menu = live_text.bind(window.menuBar().addMenu(""), "&Синхронизация", "setTitle")
         self.sync_action = live_text.bind(QAction(self), "Синхронизировать")
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sync_now)
         self.login_action = live_text.bind(QAction(self), "Войти на сервер…")
         self.login_action.triggered.connect(self.login)
+        self.journal_action = live_text.bind(QAction(self), "Журнал синхронизации")
+        self.journal_action.triggered.connect(self.show_journal)
         menu.addAction(self.sync_action)
         menu.addAction(self.login_action)
+        menu.addSeparator()
+        menu.addAction(self.journal_action)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("status_sync_progress")
+        self.progress_label.hide()
+        window.statusBar().addWidget(self.progress_label)
+        guards = getattr(session, "close_guards", None)
+        if guards is not None:
+            guards.append(self._may_close)
 
     # -- sections ------------------------------------------------------------------------------
     def _runner(self, store: Any) -> Any:
         """The views' ``runner(owner, fn, on_done)``: an op on the DB worker whose callback dies
-        with its view; what a decision changed is announced (the outbox and the sync state)."""
+        with its view. It announces no change: the views read through it too (after every sync),
+        and an announced outbox change starts a sync — a loop, one sync every two seconds for as
+        long as the app ran. A decision says so itself (``decided`` → ``_decided``)."""
         def run(owner: Any, fn: Any, on_done: Any) -> None:
-            Op(owner, fn, worker=store.worker).success(on_done).changes(OpChanges(outbox=True, sync=True)).run()
+            Op(owner, fn, worker=store.worker).success(on_done).run()
         return run
 
     def _conflicts(self, store: Any) -> QWidget:
@@ -109,6 +135,8 @@ class SyncWiring(QObject):
         ctl.pending_changed.connect(self.window.set_pending)
         ctl.problem.connect(self._on_problem)
         ctl.synced.connect(self._synced)
+        ctl.progress.connect(self._progress)
+        ctl.running_changed.connect(self._running)
         # A local write (any op that says it touched the outbox) is followed by a sync once the
         # person pauses; the controller's own syncs announce the same and are not an edit.
         # Not before the controller is started: in the demo the server is still starting and
@@ -192,19 +220,95 @@ class SyncWiring(QObject):
         if self.controller is not None:
             self.controller.notify_edit()
 
+    def show_journal(self) -> None:
+        from desktop.views.sync.sync_journal import SyncJournal
+
+        dialog = SyncJournal(self.journal, self.window)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    # -- quitting with changes not sent ----------------------------------------------------------
+    def _may_close(self) -> bool:
+        """The session's close guard: False keeps the window open (a sync runs first, or the
+        person chose to stay)."""
+        ctl = self.controller
+        if self._closing_ok or ctl is None or not ctl.vault.is_open:
+            return True
+        pending = int(ctl.status.get("pending", 0))
+        if pending <= 0 or not ctl.status.get("server"):
+            return True  # nothing to send, or nowhere to send it: the changes wait in the vault
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Выход"), tr(
+            "Не отправлено изменений: {n}. Они сохранены на этом компьютере и уйдут на сервер при "
+            "следующей синхронизации.").format(n=pending), parent=self.window)
+        box.setObjectName("quit_unsent")
+        sync_quit = box.addButton(tr("Синхронизировать и выйти"), QMessageBox.ButtonRole.AcceptRole)
+        just_quit = box.addButton(tr("Выйти без синхронизации"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(tr("Отмена"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(sync_quit)
+        box.exec()
+        if box.clickedButton() is just_quit:
+            return True
+        if box.clickedButton() is sync_quit:
+            self._quit_after_sync = True
+            self.window.set_sync_state(None, tr("Синхронизация перед выходом…"))
+            ctl.sync_now()
+        return False
+
+    def _finish_quit(self, report: dict[str, Any]) -> None:
+        self._quit_after_sync = False
+        if report["outcome"] != "converged":
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("Выход"), tr(
+                "Синхронизация не завершена: {why}\nИзменения сохранены на этом компьютере и будут "
+                "отправлены при следующем запуске.").format(why=report.get("message") or report["outcome"]),
+                parent=self.window)
+            box.setObjectName("quit_sync_failed")
+            leave = box.addButton(tr("Выйти"), QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(tr("Остаться"), QMessageBox.ButtonRole.RejectRole)
+            box.exec()
+            if box.clickedButton() is not leave:
+                return
+        self._closing_ok = True
+        self.window.close()
+
     # -- status bar ------------------------------------------------------------------------------
+    def _running(self, running: bool) -> None:
+        self._pages, self._phase = 0, ""
+        self.progress_label.setVisible(running)
+        self.progress_label.setText(tr("Синхронизация…") if running else "")
+
+    def _progress(self, phase: str, done: int, total: int) -> None:
+        # One report per page received (pull) or batch sent (push): count them as pages.
+        if phase != self._phase:
+            self._phase, self._pages = phase, 0
+        self._pages += 1
+        what = tr(PHASES.get(phase, phase))
+        if phase == "check":
+            text = tr("Синхронизация: {what}").format(what=what)
+        elif total > 0:
+            text = tr("Синхронизация: {what} — {done} из {total} (страница {page})").format(
+                what=what, done=done, total=total, page=self._pages)
+        else:
+            text = tr("Синхронизация: {what} — {done} (страница {page})").format(
+                what=what, done=done, page=self._pages)
+        self.progress_label.setText(text)
+        self.progress_label.show()
+
     def _state(self, online: bool | None, text: str) -> None:
         if self._problem and online is not None:
             msg, action = self._problem
-            text = f"{text} — {msg} <a href='{action}'>{tr(HINTS.get(action, action))}</a>"
+            link = f"<a href='{action}'>{tr(HINTS.get(action, action))}</a>"
+            text = f"{text} — {msg} {link}" if msg else f"{text} — {link}"
         self.window.set_sync_state(online, text)
 
     def _on_problem(self, text: str, action: str) -> None:
+        if action == "login" and self.controller is not None and not self.controller.status.get("server"):
+            # The engine's text names the CLI command; here the link «Войти…» does the login.
+            text = ""
         self._problem = (text, action)
         if self.controller is not None:
             self.controller.refresh_status()
         else:
-            self.window.set_sync_state(False, f"{text} <a href='{action}'>{tr(HINTS.get(action, action))}</a>")
+            self.window.set_sync_state(False, f"{text} <a href='{action}'>{tr(HINTS.get(action, action))}</a>".strip())
 
     def _link(self, action: str) -> None:
         if action == "login":
@@ -220,6 +324,8 @@ class SyncWiring(QObject):
             self.sync_now()
 
     def _synced(self, report: dict[str, Any]) -> None:
+        if self._quit_after_sync:
+            self._finish_quit(report)
         if report["outcome"] in ("converged",):
             self._problem = None
             if self.controller is not None:

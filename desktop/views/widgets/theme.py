@@ -45,6 +45,23 @@ TONES = {
 }
 
 
+def dark_palette() -> QPalette:
+    """A dark palette as desktops' dark themes hand one to Qt (``FRMR_COLOR_SCHEME=dark``, the
+    tests): for a platform whose theme Qt cannot read."""
+    p = QPalette()
+    role = QPalette.ColorRole
+    for r, col in ((role.Window, "#2b2b2b"), (role.WindowText, "#eeeeee"), (role.Base, "#1e1e1e"),
+                   (role.AlternateBase, "#2b2b2b"), (role.Text, "#eeeeee"), (role.Button, "#353535"),
+                   (role.ButtonText, "#eeeeee"), (role.ToolTipBase, "#2b2b2b"), (role.ToolTipText, "#eeeeee"),
+                   (role.Highlight, "#2a82da"), (role.HighlightedText, "#ffffff"), (role.Link, "#8ab4f8"),
+                   (role.PlaceholderText, "#9e9e9e"), (role.Dark, "#151515"), (role.Mid, "#3a3a3a"),
+                   (role.Light, "#505050"), (role.Midlight, "#404040"), (role.Shadow, "#000000")):
+        p.setColor(r, QColor(col))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, r, QColor("#7a7a7a"))
+    return p
+
+
 def is_dark(palette: QPalette | None = None) -> bool:
     if palette is None:
         palette = QGuiApplication.palette()
