@@ -37,7 +37,7 @@ from desktop.views.widgets.date_input import DateInput
 _PLACEHOLDERS = {
     "date": "дд.мм.гггг",
     "snils": "XXX-XXX-XXX YY",
-    "phone": "+79161234567",
+    "phone": "+7 916 123-45-67",
     "email": "name@example.ru",
 }
 
