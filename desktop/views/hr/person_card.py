@@ -156,10 +156,17 @@ class PersonCard(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
         if not read_only:
-            for keys, slot in (("Ins", self.add_card), ("F2", self.edit_card), ("Return", self.edit_card),
-                               ("Enter", self.edit_card), ("Del", self.delete_card)):
-                sc = QShortcut(QKeySequence(keys), self.cards, slot)
-                sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+            # Ins and F2 anywhere in the card (as in 1С); Enter and Del only on the cards' table,
+            # where they cannot mean a line break or a deleted character.
+            for keys, slot, where, context in (
+                    ("Ins", self.add_card, self, Qt.ShortcutContext.WindowShortcut),
+                    ("F2", self.edit_card, self, Qt.ShortcutContext.WindowShortcut),
+                    ("Return", self.edit_card, self.cards, Qt.ShortcutContext.WidgetShortcut),
+                    ("Enter", self.edit_card, self.cards, Qt.ShortcutContext.WidgetShortcut),
+                    ("Del", self.delete_card, self.cards, Qt.ShortcutContext.WidgetShortcut)):
+                sc = QShortcut(QKeySequence(keys), where, slot)
+                sc.setContext(context)
+        self.tabs.currentChanged.connect(lambda i: self.cards.setFocus() if i == 1 else None)
         self.loaded_ops = 0
         self.reload()
         self._read_org_values()
