@@ -10,6 +10,12 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QProgressBar, QWid
 
 from desktop.i18n import tr
 from desktop.vault.passphrase import strength
+from desktop.views.runtime.ops import Op
+
+
+def _load_estimator() -> None:
+    import zxcvbn  # noqa: F401
+
 
 _BAR_COLORS = ("#c62828", "#c62828", "#ef6c00", "#2e7d32", "#1b5e20")
 
@@ -43,6 +49,9 @@ class PassphraseInput(QWidget):
         self.first.textChanged.connect(self._update)
         self.second.textChanged.connect(self._update)
         self._update()
+        # zxcvbn's word lists take about 0.2 s to load: in the pool while the first characters
+        # are typed, not on the GUI thread at the twelfth (nor at every start of the app).
+        Op(self, _load_estimator, pool=True).run()
 
     def set_user_inputs(self, user_inputs: Sequence[str]) -> None:
         self.user_inputs = list(user_inputs)
