@@ -46,18 +46,22 @@ class PassphraseInput(QWidget):
         form.addRow(tr("Надёжность:"), self.bar)
         form.addRow("", self.label)
         form.addRow(tr("Повторите фразу:"), self.second)
+        self._estimator_asked = False
         self.first.textChanged.connect(self._update)
         self.second.textChanged.connect(self._update)
         self._update()
-        # zxcvbn's word lists take about 0.2 s to load: in the pool while the first characters
-        # are typed, not on the GUI thread at the twelfth (nor at every start of the app).
-        Op(self, _load_estimator, pool=True).run()
 
     def set_user_inputs(self, user_inputs: Sequence[str]) -> None:
         self.user_inputs = list(user_inputs)
         self._update()
 
     def _update(self) -> None:
+        if self.first.text() and not self._estimator_asked:
+            # zxcvbn's word lists take about 0.2 s to load: in the pool from the first character
+            # typed, not on the GUI thread at the twelfth, nor at every start of the app (the
+            # unlock screen builds its recovery page, and this field, up front).
+            self._estimator_asked = True
+            Op(self, _load_estimator, pool=True).run()
         s = strength(self.first.text(), self.user_inputs)
         self.bar.setValue(s.score)
         self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {_BAR_COLORS[s.score]}; }}")
