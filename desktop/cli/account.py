@@ -45,7 +45,12 @@ def _secret(prompt: str, env: str, *, confirm: bool = False) -> str:
             raise CliError(f"Значение {env} не в кодировке UTF-8: проверьте кодировку терминала (locale)")
         return value
     if not sys.stdin.isatty():
-        raise CliError(f"Пароль не задан: укажите его в {env} или запустите команду в терминале")
+        # a script's pipe: one line per password asked, no repeat (there is no typo to catch)
+        value = sys.stdin.readline().rstrip("\r\n")
+        if not value:
+            raise CliError(f"Пароль не задан: укажите его в {env}, передайте строкой на вход "
+                           "или запустите команду в терминале")
+        return value
     value = getpass.getpass(prompt)
     if not value:
         raise CliError("Пароль не введён")
@@ -225,11 +230,16 @@ def _end_sessions(args: argparse.Namespace) -> int:
         if target is None:
             raise AccountError("Сеанс не найден среди ваших открытых сеансов: frmr account sessions")
         if target.current and not args.yes:
-            if not sys.stdin.isatty():
-                raise AccountError("Это текущий сеанс: после него потребуется войти заново. "
-                                   "Подтвердите параметром --yes")
-            answer = input("Это текущий сеанс этого компьютера: завершить и выйти? [д/Н] ").strip().lower()
-            if answer not in ("д", "да", "y", "yes"):
+            question = "Это текущий сеанс этого компьютера: завершить и выйти? [д/Н] "
+            if sys.stdin.isatty():
+                answer = input(question)
+            else:
+                print(question, file=sys.stderr)
+                answer = sys.stdin.readline()
+                if not answer:
+                    raise AccountError("Это текущий сеанс: после него потребуется войти заново. "
+                                       "Подтвердите параметром --yes")
+            if answer.strip().lower() not in ("д", "да", "y", "yes"):
                 raise AccountError("Отменено; ничего не изменено")
         return c.end_session(args.id)
 

@@ -17,8 +17,20 @@ from typing import Any
 from desktop.cli.support import EXIT_OK, CliError, open_vault
 from desktop.models.journal import action_text, local_entries
 from desktop.models.repository import RecordRepository
-from desktop.sync.account import JOURNAL_KINDS, AccountClient, parse_day, signed_in
+from desktop.sync.account import JOURNAL_KINDS, AccountClient, is_day, parse_day, signed_in
 from desktop.sync.api import SyncError
+
+#: other words people and scripts use for the kinds: word -> (kind, only these actions or None)
+ALIASES: dict[str, tuple[str, frozenset[str] | None]] = {
+    "unlock": ("login", frozenset({"unlock", "unlock_failed"})),
+    "unlocks": ("login", frozenset({"unlock", "unlock_failed"})),
+    "logins": ("login", None),
+    "sign": ("signature", None),
+    "signatures": ("signature", None),
+    "exports": ("export", None),
+    "changes": ("record", None),
+    "edit": ("record", None),
+}
 
 
 def _day(text: str | None, end: bool = False) -> float:
@@ -28,7 +40,7 @@ def _day(text: str | None, end: bool = False) -> float:
         start = parse_day(text)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
-    return start + 86400 - 0.001 if end else start
+    return start + 86400 - 0.001 if end and is_day(text) else start
 
 
 def collect(repo: RecordRepository, since: float, until: float, kind: str,
@@ -53,13 +65,18 @@ def collect(repo: RecordRepository, since: float, until: float, kind: str,
 
 
 def cmd_journal(args: argparse.Namespace) -> int:
-    if args.kind and args.kind not in JOURNAL_KINDS:
+    kind, only = (args.kind or "").strip().lower(), None
+    if kind in ALIASES:
+        kind, only = ALIASES[kind]
+    if kind and kind not in JOURNAL_KINDS:
         raise CliError(f"Неизвестный вид записей «{args.kind}». Виды: {', '.join(JOURNAL_KINDS)}")
     since, until = _day(args.since), _day(args.until, end=True)
     if since and until and since > until:
         raise CliError("Начало периода (--since) позже его конца (--until)")
     with open_vault(args) as vault:
-        items, note = collect(RecordRepository(vault), since, until, args.kind or "", args.local)
+        items, note = collect(RecordRepository(vault), since, until, kind, args.local)
+    if only is not None:
+        items = [i for i in items if i.get("action") in only]
     if note:
         print(note, file=sys.stderr)
     if args.json:

@@ -239,11 +239,21 @@ def signed_in(vault: Vault) -> bool:
 
 
 def parse_day(text: str) -> float:
-    """``ГГГГ-ММ-ДД`` or ``ДД.ММ.ГГГГ`` -> the local midnight as epoch seconds; ValueError in Russian."""
+    """``ГГГГ-ММ-ДД`` or ``ДД.ММ.ГГГГ`` (the local midnight), or an ISO 8601 date and time, as
+    epoch seconds; ValueError in Russian."""
     text = text.strip()
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
             return dt.datetime.strptime(text, fmt).timestamp()
         except ValueError:
             continue
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        pass
     raise ValueError(f"Дата «{text}» не распознана: укажите ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
+
+
+def is_day(text: str) -> bool:
+    """A bare date (a whole day), not a moment."""
+    return len(text.strip()) == 10

@@ -27,10 +27,14 @@ NEW = "Совсем-Новый-Пароль-1!"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def frmr(profile: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def frmr(profile: Path, *args: str, env: dict[str, str] | None = None,
+         input: str | None = None) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, "FRMR_PASSPHRASE": PASS, "FRMR_FAST_KDF": "1", **(env or {})}
+    for name in ("FRMR_SERVER_PASSWORD", "FRMR_SERVER_NEW_PASSWORD"):
+        if env is None or name not in env:
+            full.pop(name, None)
     return subprocess.run([sys.executable, "-m", "desktop.cli", "--profile", str(profile), *args], env=full,
-                          capture_output=True, text=True, timeout=120, cwd=ROOT, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, input=input or "")
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +75,13 @@ def test_password_change_and_the_refusals(server: dict[str, Any], tmp_path: Path
     assert "Пароль изменён" in cp.stdout
     # this vault stays signed in; a fresh login needs the new password
     assert frmr(prof, "account", "info").returncode == 0
+    # a script may pipe the passwords instead, one per line (current, then new)
+    cp = frmr(prof, "account", "password", input=f"{NEW}\n{NEW}-2\n")
+    assert cp.returncode == 0, cp.stderr
+    cp = frmr(prof, "account", "password", input=f"{NEW}-2\n{NEW}\n")
+    assert cp.returncode == 0, cp.stderr
+    cp = frmr(prof, "account", "password")  # nothing given at all
+    assert cp.returncode == 2 and "FRMR_SERVER_PASSWORD" in cp.stderr
     other = tmp_path / "q"
     Vault.create(other, PASS)[0].close()
     assert frmr(other, "login", "--server", server["url"], "--username", login, "--password", NEW).returncode == 0
@@ -129,6 +140,8 @@ def test_sessions_list_end_others_and_end_current(server: dict[str, Any], tmp_pa
     current = next(s["id"] for s in sessions if s["current"])
     cp = frmr(prof, "account", "sessions", "end", current)
     assert cp.returncode == 2 and "--yes" in cp.stderr
+    cp = frmr(prof, "account", "sessions", "end", current, input="н\n")  # asked, declined
+    assert cp.returncode == 2 and "Отменено" in cp.stderr
     assert frmr(prof, "edit", "person", pid, "email=queued@example.ru").returncode == 0
     before = json.loads(frmr(prof, "status", "--json", "--offline").stdout)["pending"]
     cp = frmr(prof, "account", "sessions", "end", current, "--yes")
@@ -178,6 +191,10 @@ def test_local_journal_unlocks_exports_signatures_and_filters(server: dict[str, 
     assert failed["fields"] == ["попыток: 2"] and failed["kind"] == "login"
     cp = frmr(prof, "journal", "--local", "--kind", "signature", "--json")
     assert [i["action"] for i in json.loads(cp.stdout)] == ["sign"]
+    cp = frmr(prof, "journal", "--kind", "unlock", "--json")
+    assert {i["action"] for i in json.loads(cp.stdout)} == {"unlock", "unlock_failed"}
+    cp = frmr(prof, "journal", "--local", "--since", "2000-01-01T00:00:00", "--until", "2999-12-31", "--json")
+    assert len(json.loads(cp.stdout)) == len(items)
     cp = frmr(prof, "journal", "--kind", "nonsense")
     assert cp.returncode == 2 and "Неизвестный вид" in cp.stderr
     cp = frmr(prof, "journal", "--since", "31.02.2026")
