@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -34,6 +35,7 @@ from desktop.models.checkdigits import format_snils, normalize_snils, snils_is_v
 from desktop.models.schema import EMPLOYMENT_STATUS, PERSON, POSITION_TYPE
 from desktop.models.staff_list import COLUMNS, Counts
 from desktop.views.hr import card_tasks
+from desktop.views.hr.import_wizard import ImportWizard
 from desktop.views.hr.person_card import PersonCard
 from desktop.views.hr.staff_model import PERSON_ID_ROLE, StaffModel
 from desktop.views.hr.styles import ERROR_STYLE
@@ -87,10 +89,23 @@ class StaffView(QWidget):
         self.columns_button = QPushButton(tr("Столбцы…"))
         self.columns_button.clicked.connect(
             lambda: self._column_menu(self.columns_button.mapToGlobal(QPoint(0, self.columns_button.height()))))
+        self.import_button = QPushButton(tr("Импорт…"))
+        self.import_button.setObjectName("import")
+        self.import_button.clicked.connect(self.open_import)
+        self.import_button.setVisible(not read_only)
+        self.export_button = QPushButton(tr("Экспорт"))
+        self.export_button.setObjectName("export")
+        export_menu = QMenu(self.export_button)
+        export_menu.addAction(tr("Список в Excel (.xlsx)…"), lambda: self.export("xlsx"))
+        export_menu.addAction(tr("Список в CSV…"), lambda: self.export("csv"))
+        export_menu.addAction(tr("Карточки в Excel (.xlsx)…"), lambda: self.export("xlsx", by_card=True))
+        self.export_button.setMenu(export_menu)
         top = QHBoxLayout()
         top.addWidget(self.org_combo)
         top.addWidget(self.search, 1)
         top.addWidget(self.columns_button)
+        top.addWidget(self.export_button)
+        top.addWidget(self.import_button)
         top.addWidget(self.add_button)
 
         # filters
@@ -244,6 +259,33 @@ class StaffView(QWidget):
             action.setEnabled(name != "fio")  # a row with no name would be nobody
             action.toggled.connect(lambda on, n=name: self.set_column_shown(n, on))
         menu.popup(at)
+
+    # -- import and export ---------------------------------------------------------------------
+    def open_import(self) -> ImportWizard | None:
+        if self.read_only:
+            return None
+        wizard = ImportWizard(self.store, self)
+        wizard.open()
+        return wizard
+
+    def export(self, fmt: str, path: str | None = None, *, by_card: bool = False) -> Op | None:
+        """The organization's staff to .xlsx or CSV (names, дд.мм.гггг, typed cells, safe from
+        formula injection: ``desktop/documents/staff_export.py``), written off the GUI thread."""
+        from pathlib import Path
+
+        suffix = ".xlsx" if fmt == "xlsx" else ".csv"
+        target = path or QFileDialog.getSaveFileName(self, tr("Экспорт сотрудников"), "Сотрудники" + suffix,
+                                                     f"{fmt.upper()} (*{suffix})")[0]
+        if not target:
+            return None
+        from desktop.documents.staff_export import export_file
+
+        repo, org, out = self.store.repo, self.model.query.org_inn, Path(target)
+        self.footer.setText(tr("Экспорт…"))
+        return Op(self, lambda: export_file(repo, fmt, out, org_inn=org, by_card=by_card),
+                  worker=self.store.worker).success(
+            lambda _n: self.footer.setText(tr("Сохранено: {path}").format(path=out))).failure(
+            lambda e: self.footer.setText(describe_error(e))).run()
 
     # -- persons -------------------------------------------------------------------------------
     def current_person(self) -> str | None:

@@ -45,13 +45,13 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.documents.document_tasks", "desktop.views.documents.documents_model",
     "desktop.views.documents.generate_dialog", "desktop.views.documents.documents_remote",
     "desktop.views.documents.documents_signing", "desktop.views.documents.documents_view",
-    "desktop.views.shell.notifications_view", "desktop.views.record.requests_view",
+    "desktop.views.shell.notifications_view", "desktop.views.workflows.requests_view",
     "desktop.views.access.settings_view", "desktop.views.shell.sections", "desktop.views.record.workspace",
     "desktop.views.sync.sync_controller", "desktop.views.sync.conflicts_view",
     "desktop.views.sync.rejected_view", "desktop.views.runtime.stall",
     "desktop.views.hr.styles", "desktop.views.hr.card_tasks", "desktop.views.hr.staff_model",
     "desktop.views.hr.card_dialog", "desktop.views.hr.person_card", "desktop.views.hr.staff_view",
-    "desktop.views.hr.deadlines_view", "desktop.views.hr.workspace",
+    "desktop.views.hr.deadlines_view", "desktop.views.hr.import_wizard", "desktop.views.hr.workspace",
     "desktop.views.shell.single_instance",  # imported by the app before the window: here for the check
     "desktop.views.widgets.file_drop", "desktop.views.sync.sync_journal",
     "desktop.views.backup.actions",  # imported by the session when it builds the menu: here for the check
