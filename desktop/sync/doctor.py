@@ -302,3 +302,22 @@ def cancel_enrolment(repo: RecordRepository, programme_id: str) -> Outcome:
                 return Outcome(True)
     return Outcome(False, ["Неотправленной записи на эту программу нет; отмена отправленной записи "
                            "делается через организатора программы"])
+
+
+def fetch_comments(repo: RecordRepository, request_id: str) -> list[dict[str, Any]]:
+    """The request's thread as the server holds it (online only; SyncError otherwise)."""
+    with _authorized_api(repo.vault, timeout=5.0) as api:
+        data = api.request("GET", f"/requests/{request_id}/comments").json()
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise BadAnswer("Ответ сервера о переписке неполон")
+    return [dict(i) for i in items]
+
+
+def local_thread(repo: RecordRepository, request_id: str) -> list[dict[str, Any]]:
+    """This workstation's answers to a request not yet applied by the server (waiting or refused)."""
+    return [{"text": a["args"].get("text") or "", "status": a["args"].get("status"),
+             "blob_sha256": a["args"].get("blob_sha256"), "state": a["state"], "state_text": a["state_text"],
+             "message": a["message"], "created_at": a["created_at"]}
+            for a in actions.list_actions(repo) if a["action"] == "answer_request"
+            and a["entity_id"] == request_id and a["state"] != "applied"]

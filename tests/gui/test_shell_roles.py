@@ -24,8 +24,8 @@ from desktop.views.widgets.record_dialog import RecordDialog
 from desktop.views.widgets.record_form import EnumCombo
 from tests.gui.conftest import PASS, Made, unlock, wait_worker_idle
 
-DOCTOR_IDS = ["profile", "education", "qualification", "employment", "nmo", "documents", "requests",
-              "reminders", "account", "settings"]
+DOCTOR_IDS = ["profile", "education", "qualification", "application", "employment", "nmo", "programmes", "documents",
+              "requests", "reminders", "account", "settings"]  # application, programmes: views/workflows (issue 14)
 
 
 def set_role(folder: Path, role: str, orgs: list[dict[str, str]] | None = None) -> None:

@@ -20,16 +20,16 @@ def ok(cp: Any) -> str:
     return str(cp.stdout)
 
 
-def logged_in(server: dict[str, Any], tmp_path: Path, login: str, name: str, url: str | None = None) -> Path:
+def logged_in(srv: dict[str, Any], tmp_path: Path, login: str, name: str, url: str | None = None) -> Path:
     """A profile logged in as ``login`` and synced once."""
     prof = new_profile(tmp_path, name)
-    ok(frmr(prof, "login", "--server", url or server["url"], "--username", login, "--password", PASSWORD))
+    ok(frmr(prof, "login", "--server", url or srv["url"], "--username", login, "--password", PASSWORD))
     ok(frmr(prof, "sync"))
     return prof
 
 
-def api(server: dict[str, Any], login: str) -> httpx.Client:
+def api(srv: dict[str, Any], login: str) -> httpx.Client:
     """The server's API as ``login`` (the clerk's and the operator's side, whose screens are elsewhere)."""
-    token = server["db"].session(login)["access_token"]
-    return httpx.Client(base_url=server["url"], timeout=30,
+    token = srv["db"].session(login)["access_token"]
+    return httpx.Client(base_url=srv["url"], timeout=30,
                         headers={"Authorization": f"Bearer {token}", "X-Client-Schema": str(CLIENT_SCHEMA)})

@@ -9,13 +9,17 @@ section keeps each stretch to a section build (see ``Session._build_next_section
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QBoxLayout, QWidget
 
 from desktop.views.record.record_table_model import RecordTableModel
 from desktop.views.shell.events import SETTINGS_CHANGED
 from desktop.views.shell.registry import Section, SectionContext
+
+if TYPE_CHECKING:
+    from desktop.views.workflows.notices_panel import NoticesFeed
 
 DOCTOR = frozenset({"doctor"})
 
@@ -45,8 +49,13 @@ def qualification(ctx: SectionContext) -> QWidget:
 
 def employment(ctx: SectionContext) -> QWidget:
     from desktop.views.record.employment_view import EmploymentView, employment_model
+    from desktop.views.workflows.workspace import confirm_button
 
-    return EmploymentView(employment_model(ctx.store))
+    view = EmploymentView(employment_model(ctx.store))
+    layout = view.layout()
+    if isinstance(layout, QBoxLayout):  # «Подтвердить документом» for the selected card (issue 14)
+        layout.insertWidget(1, confirm_button(ctx.store, view.table.current_row, view))
+    return view
 
 
 def nmo(ctx: SectionContext) -> QWidget:
@@ -73,21 +82,55 @@ def documents(ctx: SectionContext) -> QWidget:
 
 
 def requests(ctx: SectionContext) -> QWidget:
-    from desktop.views.record.requests_view import RequestsView
+    from desktop.views.workflows.workspace import requests as workflow_requests
 
-    return RequestsView(RecordTableModel(ctx.store, "request", order_by="received_at"))
+    return workflow_requests(ctx)  # answering, offline too (issue 14)
+
+
+def _feed(ctx: SectionContext) -> NoticesFeed:
+    """The notices sync brought (issue 14): one feed per open record, shared by view and badge."""
+    from desktop.views.workflows.notices_panel import NoticesFeed
+
+    feed = ctx.store.findChild(NoticesFeed)
+    if feed is None:
+        feed = NoticesFeed(ctx.store)
+        feed.refresh()
+    return feed
 
 
 def reminders(ctx: SectionContext) -> QWidget:
     from desktop.views.shell.notifications_view import NotificationsView
+    from desktop.views.workflows.notices_panel import NoticesPanel
 
-    return NotificationsView(ctx.notifications)
+    view = NotificationsView(ctx.notifications)
+    panel = NoticesPanel(_feed(ctx))
+
+    def open_section(section_id: str, row_id: str) -> None:
+        page = view.parent()
+        while page is not None and not hasattr(page, "select"):
+            page = page.parent()
+        if page is not None and section_id in getattr(page, "ids", ()):
+            widget = page.select(section_id)  # type: ignore[attr-defined]
+            if row_id and hasattr(widget, "select_id"):
+                widget.select_id(row_id)
+
+    panel.open_section = open_section
+    layout = view.layout()
+    if layout is not None:
+        layout.addWidget(panel)
+    return view
 
 
 def reminders_badge(ctx: SectionContext, set_count: Callable[[int], None]) -> None:
     notifications = ctx.notifications
-    notifications.modelReset.connect(lambda: set_count(notifications.rowCount()))
-    set_count(notifications.rowCount())
+    feed = _feed(ctx)
+
+    def count() -> None:
+        set_count(notifications.rowCount() + feed.unread())
+
+    notifications.modelReset.connect(count)
+    feed.updated.connect(count)
+    count()
 
 
 SECTIONS: tuple[Section, ...] = (

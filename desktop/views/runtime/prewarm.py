@@ -45,7 +45,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.documents.document_tasks", "desktop.views.documents.documents_model",
     "desktop.views.documents.generate_dialog", "desktop.views.documents.documents_remote",
     "desktop.views.documents.documents_signing", "desktop.views.documents.documents_view",
-    "desktop.views.shell.notifications_view", "desktop.views.record.requests_view",
+    "desktop.views.shell.notifications_view", "desktop.views.workflows.requests_view",
     "desktop.views.access.settings_view", "desktop.views.shell.sections", "desktop.views.record.workspace",
     "desktop.views.sync.sync_controller", "desktop.views.sync.conflicts_view",
     "desktop.views.sync.rejected_view", "desktop.views.runtime.stall",

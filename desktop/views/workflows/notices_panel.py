@@ -1,0 +1,106 @@
+"""The notices sync brought (desktop/models/workflows/notices.py) inside «Уведомления»: new
+requests, status changes and decisions, server refusals and conflicts; read and unread; a
+double click opens the section the notice is about. Refreshed after each sync's re-read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from desktop.i18n import tr
+from desktop.models.workflows import notices
+from desktop.views.record.record_store import RecordStore
+from desktop.views.runtime.ops import Op
+
+#: the section each notice's entity lives in
+SECTION_OF = {"request": "requests", "application": "application", "employment": "employment", "nmo": "nmo",
+              "programme": "programmes"}
+
+
+class NoticesFeed(QObject):
+    """The stored notices, refreshed from the vault on the DB worker (one per record page)."""
+
+    updated = Signal()
+
+    def __init__(self, store: RecordStore) -> None:
+        super().__init__(store)
+        self.store = store
+        self.items: list[dict[str, Any]] = []
+        store.reloaded.connect(lambda _changed: self.refresh())
+        store.loaded.connect(self.refresh)
+
+    def unread(self) -> int:
+        return sum(1 for i in self.items if not i["read"])
+
+    def refresh(self) -> None:
+        if not self.store.is_loaded:
+            return  # locked: the store has no vault any more
+        repo = self.store.repo
+
+        def work() -> list[dict[str, Any]]:
+            notices.refresh(repo)
+            return notices.notices(repo)
+
+        Op(self, work, worker=self.store.worker).success(self._took).run()
+
+    def mark(self, ids: set[str] | None) -> None:
+        if not self.store.is_loaded:
+            return  # locked: the store has no vault any more
+        repo = self.store.repo
+
+        def work() -> list[dict[str, Any]]:
+            notices.mark_read(repo, ids)
+            return notices.notices(repo)
+
+        Op(self, work, worker=self.store.worker).success(self._took).run()
+
+    def _took(self, items: list[dict[str, Any]]) -> None:
+        self.items = items
+        self.updated.emit()
+
+
+class NoticesPanel(QWidget):
+    def __init__(self, feed: NoticesFeed, open_section: Callable[[str, str], None] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.feed = feed
+        self.open_section = open_section
+        self.title = QLabel()
+        self.list = QListWidget()
+        self.list.setObjectName("workflow_notices")
+        self.list.itemDoubleClicked.connect(self._open)
+        self.read_all = QPushButton(tr("Отметить все прочитанными"))
+        self.read_all.clicked.connect(lambda: feed.mark(None))
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.read_all)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        layout.addWidget(self.list, 1)
+        feed.updated.connect(self.fill)
+        self.fill()
+
+    def fill(self) -> None:
+        self.list.clear()
+        self.title.setText(tr("Сообщения: непрочитанных {n}").format(n=self.feed.unread()))
+        for n in self.feed.items:
+            item = QListWidgetItem(f"{n['created_at'][:16].replace('T', ' ')}  {n['text']}")
+            item.setData(Qt.ItemDataRole.UserRole, n)
+            if not n["read"]:
+                font = QFont(item.font())
+                font.setBold(True)
+                item.setFont(font)
+            self.list.addItem(item)
+        self.read_all.setEnabled(self.feed.unread() > 0)
+
+    def _open(self, item: QListWidgetItem) -> None:
+        n = item.data(Qt.ItemDataRole.UserRole)
+        self.feed.mark({n["id"]})
+        section = SECTION_OF.get(str(n.get("entity")))
+        if section and self.open_section is not None:
+            self.open_section(section, str(n.get("entity_id") or ""))
