@@ -107,12 +107,16 @@ def _pending(vault: Vault) -> int:
 
 
 def _target(out: Path) -> Path:
+    """A folder gets a new copy named by the time; a ``*.frmrbak`` name is taken as given.
+    Anything else is a folder that is not there (a flash drive not plugged in): it is said so,
+    never turned into a file named like the folder beside where it should have been."""
     out = Path(out)
     if out.is_dir():
         return out / backup_name()
-    if out.suffix.lower() != SUFFIX:
-        out = out.with_name(out.name + SUFFIX)
-    return out
+    if out.suffix.lower() == SUFFIX:
+        return out
+    raise BackupError(f"Папка {out} не найдена (или недоступна)",
+                      f"Подключите диск с этой папкой, выберите другую папку или укажите файл *{SUFFIX}.")
 
 
 def _cannot_write(where: Path, exc: OSError) -> BackupError:
@@ -239,6 +243,9 @@ def extract_verified(path: Path, into: Path) -> Manifest:
                 expected = man.files.get(name)
                 if expected is None:
                     continue
+                if z.getinfo(name).file_size != expected.get("size"):
+                    # before a byte is written: a member larger than the manifest says could fill the disk
+                    raise _damaged(path, f"файл {name} в ней не совпадает с описью")
                 dest = into / name
                 create_private_file(dest)
                 try:

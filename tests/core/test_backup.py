@@ -192,7 +192,7 @@ def test_schedule_keeps_the_last_n_of_this_vault_only(vault: Vault, tmp_path: Pa
     out = tmp_path / "sched"
     out.mkdir()
     other, _ = Vault.create(tmp_path / "other", PASS)
-    foreign, _ = write_backup(other, out / "foreign", "Чужой")
+    foreign, _ = write_backup(other, out / f"foreign{SUFFIX}", "Чужой")
     other.close()
     save_schedule(vault.folder, Schedule(str(out), every_days=7, keep=2))
     vid = vault_id(vault.folder)
@@ -202,7 +202,7 @@ def test_schedule_keeps_the_last_n_of_this_vault_only(vault: Vault, tmp_path: Pa
     assert run_if_due(vault, "П") is None  # not due again within the week
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
     for i in range(3):
-        write_backup(vault, out / f"manual-{i}", "П")
+        write_backup(vault, out / f"manual-{i}{SUFFIX}", "П")
     assert run_if_due(vault, "П", later) is not None
     assert len(copies(out, vid)) == 2
     assert foreign.exists()  # another profile's copy in the same folder is not ours to delete
@@ -245,3 +245,33 @@ def test_restore_into_a_profile_another_window_holds_is_refused(backed_up: tuple
     assert _last_name(folder) == "Петрова"
     restore(path, tmp_path / "root", passphrase=PASS, target=folder)  # released: it goes through
     assert _last_name(folder) == "Иванова"
+
+
+def test_a_folder_that_is_not_there_is_not_turned_into_a_file(vault: Vault, tmp_path: Path) -> None:
+    """A scheduled folder on a flash drive that is not plugged in: no «usb.frmrbak» beside it."""
+    with pytest.raises(BackupError, match="не найдена") as exc:
+        write_backup(vault, tmp_path / "usb", "П")
+    assert "Подключите диск" in exc.value.hint
+    assert [p.name for p in tmp_path.iterdir()] == ["profile"]  # only the profile: no usb.frmrbak
+    save_schedule(vault.folder, Schedule(str(tmp_path / "usb"), 1, 1))
+    with pytest.raises(BackupError, match="не найдена"):
+        run_if_due(vault, "П")
+    named, _ = write_backup(vault, tmp_path / f"мой{SUFFIX}", "П")  # a file name is taken as given
+    assert named == tmp_path / f"мой{SUFFIX}" and named.exists()
+
+
+def test_member_larger_than_its_manifest_is_refused_before_unpacking(backed_up: tuple[Path, Path],
+                                                                     tmp_path: Path) -> None:
+    folder, path = backed_up
+    with zipfile.ZipFile(path) as z:
+        man = json.loads(z.read(MANIFEST))
+        members = {n: z.read(n) for n in z.namelist() if n != MANIFEST}
+    members[DB_NAME] += b"\0" * 4096
+    bad = tmp_path / f"big{SUFFIX}"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr(MANIFEST, json.dumps(man))
+        for n, b in members.items():
+            z.writestr(n, b)
+    with pytest.raises(BackupError, match="не совпадает с описью"):
+        restore(bad, tmp_path / "root", passphrase=PASS, target=folder)
+    assert _last_name(folder) == "Петрова"
