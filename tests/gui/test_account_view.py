@@ -176,3 +176,23 @@ def test_consent_recorded_on_the_server(qtbot: QtBot, server: dict[str, Any], pl
     page.record_button.click()
     qtbot.waitUntil(lambda: "На сервере записано" in page.server.text(), timeout=10_000)
     assert not page.record_button.isEnabled()
+
+
+def test_password_expiry_becomes_a_reminder(qtbot: QtBot, server: dict[str, Any], place: AccountPlace) -> None:
+    import datetime as dt
+    import time
+
+    from desktop.views.account.account_view import expiry_reminder
+
+    login = _signed_in(server, place)
+    view = AccountView(place)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.me_loaded, timeout=10_000) as got:
+        view.refresh_me()
+    assert got.args[0]["login"] == login
+    assert expiry_reminder(got.args[0]) is None  # this server has no expiry policy
+    soon = time.time() + 5 * 86400
+    reminder = expiry_reminder({"login": login, "password_expires_at": soon, "password_expiry_warning": True})
+    assert reminder is not None and reminder.what == "Пароль на сервере"
+    assert reminder.due == dt.datetime.fromtimestamp(soon).date() and 4 <= reminder.days_left <= 5
+    assert expiry_reminder({"password_expires_at": soon, "password_expiry_warning": False}) is None

@@ -4,8 +4,10 @@ tab that needs the server says so and does nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
@@ -17,11 +19,28 @@ from desktop.views.account.place import AccountPlace, say, say_error, status_lab
 from desktop.views.account.second_factor_page import SecondFactorPage
 from desktop.views.account.sessions_page import SessionsPage, sessions_model
 
+
+def expiry_reminder(me: dict[str, Any]) -> Any:
+    """A «Уведомления» entry when the server password expires within the warning period."""
+    from desktop.models.reminders import Reminder
+
+    expires = me.get("password_expires_at")
+    if not expires or not me.get("password_expiry_warning"):
+        return None
+    due = dt.datetime.fromtimestamp(float(expires)).date()
+    left = (due - dt.date.today()).days
+    return Reminder("account", str(me.get("login") or ""), "Пароль на сервере", "", due, left,
+                    left if left >= 0 else None)
+
+
 ROLE_NAMES = {"doctor": "медицинский работник", "hr": "кадровая служба", "manager": "руководитель организации",
               "admin": "оператор регистра"}
 
 
 class AccountView(QWidget):
+    #: the server's answer to /me (dict), each time it arrives
+    me_loaded = Signal(dict)
+
     def __init__(self, place: AccountPlace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.place = place
@@ -60,8 +79,11 @@ class AccountView(QWidget):
 
     def refresh(self) -> None:
         say(self.banner, tr("Связываемся с сервером…"))
-        self.place.server(self, lambda c: c.me(), self._got_me, self._no_server)
+        self.refresh_me()
         self._tab_shown(self.tabs.currentIndex())
+
+    def refresh_me(self) -> None:
+        self.place.server(self, lambda c: c.me(), self._got_me, self._no_server)
 
     def _got_me(self, me: dict[str, Any]) -> None:
         self.me = me
@@ -76,6 +98,7 @@ class AccountView(QWidget):
             self.tabs.setCurrentWidget(self.password)
         self.password.show_me(me)
         self.second_factor.show_me(me)
+        self.me_loaded.emit(me)
 
     def _no_server(self, exc: BaseException) -> None:
         say_error(self.banner, exc)

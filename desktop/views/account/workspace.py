@@ -8,10 +8,19 @@ from desktop.views.shell.registry import ROLES, Section, SectionContext
 
 
 def account(ctx: SectionContext) -> QWidget:
-    from desktop.views.account.account_view import AccountView
+    import shiboken6
+
+    from desktop.views.account.account_view import AccountView, expiry_reminder
     from desktop.views.account.place import AccountPlace
 
-    return AccountView(AccountPlace(ctx.vault, ctx.store.repo, ctx.store.worker))
+    view = AccountView(AccountPlace(ctx.vault, ctx.store.repo, ctx.store.worker))
+    notifications = ctx.notifications
+    # A password about to expire joins the reminders when the record opens (signed in and
+    # online only; otherwise nothing is said here — the section says it when opened).
+    view.me_loaded.connect(lambda me: notifications.set_extra("server_password", expiry_reminder(me))
+                           if shiboken6.isValid(notifications) else None)
+    view.refresh_me()
+    return view
 
 
 SECTIONS: tuple[Section, ...] = (
