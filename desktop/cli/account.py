@@ -7,6 +7,7 @@
     frmr account 2fa enrol [--svg FILE] | confirm CODE | recovery-codes
     frmr account sessions [--json]
     frmr account sessions end ID|--others [--yes]
+    frmr account reset-code LOGIN            (the operator: a one-time password-reset code)
 
 Exit codes: 0 done; 2 refused or bad input (nothing changed); 4 no connection to the server
 (nothing changed); 5 a login is needed.
@@ -251,6 +252,14 @@ def _end_sessions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reset_code(args: argparse.Namespace) -> int:
+    out = _client(args, lambda c: c.issue_reset_code(args.login))
+    print(f"Код сброса пароля для «{out.get('login')}»: {out.get('code')}")
+    print(f"Действует до {_when(out.get('expires_at'))}, один раз. Передайте его владельцу учётной записи: "
+          "он задаст новый пароль сам (frmr account password --code КОД --login ЛОГИН)")
+    return EXIT_OK
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("account", help="учётная запись на сервере: пароль, одноразовые коды, сеансы")
     asub = p.add_subparsers(dest="account_command", required=True, metavar="COMMAND")
@@ -271,6 +280,10 @@ def register(sub: Any) -> None:
     q.add_argument("code", nargs="?", help="код из приложения (для confirm)")
     q.add_argument("--svg", metavar="FILE", help="сохранить QR-код в файл SVG (для enrol)")
     q.set_defaults(func=cmd_2fa)
+
+    q = asub.add_parser("reset-code", help="оператор: выдать одноразовый код сброса пароля для ЛОГИНА")
+    q.add_argument("login")
+    q.set_defaults(func=cmd_reset_code)
 
     q = asub.add_parser("sessions", help="мои сеансы; sessions end ID|--others — завершить")
     q.add_argument("action", nargs="?", choices=["end"])

@@ -206,6 +206,17 @@ class AccountClient:
     def end_other_sessions(self) -> int:
         return int(_json(self._call("DELETE", "/sessions", "завершение других сеансов")).get("revoked") or 0)
 
+    # -- the operator's tool ------------------------------------------------------------------
+    def issue_reset_code(self, login: str) -> dict[str, Any]:
+        """Operator only (the server refuses anyone else): a one-time reset code for ``login``,
+        to hand to its owner, who sets the new password with it."""
+        items = _json(self._call("GET", "/admin/accounts", "список учётных записей",
+                                 params={"limit": 1000})).get("items") or []
+        target = next((a for a in items if isinstance(a, dict) and a.get("login") == login.strip()), None)
+        if target is None:
+            raise AccountError(f"Учётная запись «{login}» не найдена.")
+        return _json(self._call("POST", f"/admin/accounts/{int(target['id'])}/reset-code", "выдача кода сброса"))
+
     # -- journal and consent ------------------------------------------------------------------
     def journal(self, *, since: float = 0, until: float = 0, kind: str = "") -> list[dict[str, Any]]:
         params: dict[str, Any] = {"limit": 2000}

@@ -153,16 +153,19 @@ def test_sessions_list_end_others_and_end_current(server: dict[str, Any], tmp_pa
 
 def test_forgotten_password_by_the_operators_code(server: dict[str, Any], tmp_path: Path) -> None:
     prof, login = _profile(server, tmp_path)
+    # only the operator issues codes
+    cp = frmr(prof, "account", "reset-code", login)
+    assert cp.returncode == 2 and "Недостаточно прав" in cp.stderr
+    admin_prof = tmp_path / "admin"
+    Vault.create(admin_prof, PASS)[0].close()
     admin = server["db"].account("admin")
-    from server.testing import login as server_login
-
-    tok = server_login(server["url"], admin, PASSWORD, None)
-    import httpx
-
-    h = {"Authorization": f"Bearer {tok['access_token']}", "X-Client-Schema": "1"}
-    accounts = httpx.get(server["url"] + "/admin/accounts", headers=h, params={"limit": 1000}).json()["items"]
-    acc_id = next(a["id"] for a in accounts if a["login"] == login)
-    code = httpx.post(server["url"] + f"/admin/accounts/{acc_id}/reset-code", headers=h).json()["code"]
+    assert frmr(admin_prof, "login", "--server", server["url"], "--username", admin,
+                "--password", PASSWORD).returncode == 0
+    cp = frmr(admin_prof, "account", "reset-code", "no-such-login")
+    assert cp.returncode == 2 and "не найдена" in cp.stderr
+    cp = frmr(admin_prof, "account", "reset-code", login)
+    assert cp.returncode == 0, cp.stderr
+    code = re.search(r"([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})", cp.stdout).group(1)  # type: ignore[union-attr]
     cp = frmr(prof, "account", "password", "--code", "WRONG-CODE", "--login", login,
               env={"FRMR_SERVER_NEW_PASSWORD": NEW})
     assert cp.returncode == 2 and "Код сброса" in cp.stderr
