@@ -18,6 +18,7 @@ from desktop.views.account.password_page import PasswordPage
 from desktop.views.account.place import AccountPlace, say, say_error, status_label
 from desktop.views.account.second_factor_page import SecondFactorPage
 from desktop.views.account.sessions_page import SessionsPage, sessions_model
+from desktop.views.shell.sections import ROLE_NAMES
 
 
 def expiry_reminder(me: dict[str, Any]) -> Any:
@@ -31,10 +32,6 @@ def expiry_reminder(me: dict[str, Any]) -> Any:
     left = (due - dt.date.today()).days
     return Reminder("account", str(me.get("login") or ""), "Пароль на сервере", "", due, left,
                     left if left >= 0 else None)
-
-
-ROLE_NAMES = {"doctor": "медицинский работник", "hr": "кадровая служба", "manager": "руководитель организации",
-              "admin": "оператор регистра"}
 
 
 class AccountView(QWidget):

@@ -4,6 +4,8 @@ one-time code and a new password the operator never sees."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
@@ -118,8 +120,6 @@ class PasswordPage(QWidget):
         if me.get("restricted") == "password":
             say(self.expiry, tr("Срок действия пароля истёк: смените его, чтобы продолжить работу с сервером."), False)
         elif expires and me.get("password_expiry_warning"):
-            import datetime as dt
-
             when = dt.datetime.fromtimestamp(float(expires)).strftime("%d.%m.%Y")  # type: ignore[arg-type]
             say(self.expiry, tr("Срок действия пароля истекает {date}: смените его заранее.").format(date=when), False)
         else:
