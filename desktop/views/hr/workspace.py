@@ -40,7 +40,15 @@ def deadlines(ctx: SectionContext) -> QWidget:
     return DeadlinesView(ctx.store, orgs[0] if orgs else None)
 
 
+def confirmations(ctx: SectionContext) -> QWidget:
+    from desktop.views.hr.confirmations_view import ConfirmationsView
+
+    return ConfirmationsView(ctx.store, ctx.vault)
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("staff", "Сотрудники", STAFF_ROLES, staff, order=10),
+    # the decision is the clerk's (the server refuses it from a manager)
+    Section("confirmations", "Подтверждение трудоустройства", frozenset({"hr"}), confirmations, order=15),
     Section("deadlines", "Сроки", STAFF_ROLES, deadlines, order=20),
 )

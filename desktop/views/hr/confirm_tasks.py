@@ -1,0 +1,93 @@
+"""«Подтверждение трудоустройства» off the GUI thread (no Qt here): the list of the documents
+doctors sent, from the server (kept in the vault for offline use) or, offline, the last one kept;
+the clerk's decisions as queued ``decide_confirmation`` actions (docs/actions.md), which reach
+the server exactly once at the next sync; the document's bytes (kept in the vault once fetched).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from desktop.models.repository import RecordRepository, get_meta
+from desktop.models.staff_requests import (
+    cached_confirmations,
+    reject_needs_reason,
+    remember_confirmations,
+    with_local_decisions,
+)
+from desktop.vault.store import Vault
+
+#: the server's own bounds on one page of the list (server/api/confirmations.py)
+PAGE = 500
+
+
+@dataclass
+class Listed:
+    items: list[dict[str, Any]]
+    #: empty when fresh from the server; else why the last kept list is shown
+    note: str = ""
+
+
+def fetch(vault: Vault) -> list[dict[str, Any]]:
+    """``GET /confirmations`` (pending ones) with the vault's login. In the pool: network."""
+    from desktop.sync.api import Api, BadAnswer, LoginNeeded
+    from desktop.sync.auth import SERVER_KEY, TokenKeeper
+
+    with vault.read() as conn:
+        server = (get_meta(conn, SERVER_KEY) or "").rstrip("/")
+    if not server:
+        raise LoginNeeded("Сервер не задан: войдите на сервер (меню «Синхронизация»)")
+    keeper = TokenKeeper(vault, server)
+    holder: list[Api] = []
+    with Api(server, token=lambda: keeper.access_token(holder[0]), timeout=15.0) as api:
+        holder.append(api)
+        data = api.request("GET", "/confirmations", params={"status": "pending", "limit": PAGE}).json()
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise BadAnswer("Ответ сервера о запросах подтверждения неполон")
+    return [dict(i) for i in items if isinstance(i, dict)]
+
+
+def keep(repo: RecordRepository, items: list[dict[str, Any]]) -> Listed:
+    """A fresh list: kept in the vault, with the clerk's decisions not sent yet. DB worker."""
+    remember_confirmations(repo, items)
+    return Listed(with_local_decisions(repo, items))
+
+
+def kept(repo: RecordRepository, why: str) -> Listed:
+    """Offline: the last list kept (with the decisions queued since). DB worker."""
+    items, when = cached_confirmations(repo)
+    if when is None:
+        return Listed([], f"{why}. Списка ещё нет: он появится после первой связи с сервером.")
+    return Listed(with_local_decisions(repo, items), f"{why}. Показан список от {when[:16].replace('T', ' ')}.")
+
+
+def decide(repo: RecordRepository, items: list[dict[str, Any]], decision: str, reason: str
+           ) -> tuple[int, list[str]]:
+    """Queue one decision per request (offline too), each in its own transaction: (how many
+    were queued, why the others were not — e.g. a decision already waiting). DB worker."""
+    from desktop.models.validation import ValidationFailed
+    from desktop.sync import actions
+
+    done, refused = 0, []
+    for item in items:
+        pid = str(item.get("person_id") or "") or None
+        try:
+            actions.queue_action(repo, "decide_confirmation", str(item["id"]),
+                                 {"decision": decision, "comment": reason}, person_id=pid)
+            done += 1
+        except ValidationFailed as exc:
+            refused.append("; ".join(exc.errors.values()))
+    return done, refused
+
+
+def needs_reason(items: list[dict[str, Any]]) -> bool:
+    return any(reject_needs_reason(i) for i in items)
+
+
+def document(vault: Vault, sha256: str) -> bytes:
+    """The document's bytes (from the vault, else from the server once). In the pool."""
+    from desktop.sync.engine import SyncEngine
+
+    return SyncEngine(vault).fetch_blob(sha256)
