@@ -61,7 +61,7 @@ def org_report(inn: Inn, p: Reader, st: State, subdivision: TextQ = "", position
     org = _org(p, st, inn)
     flt = _filters(subdivision, position, date_from, date_to)
     with read_session(st.engine) as s:
-        out = reports.org_report(s, inn, flt=flt)
+        out = reports.cached_org_report(s, inn, flt)
     out["org_name"] = org.name
     # the expiry list names people: a read of personal data, journaled like the staff list
     audit.log(st.engine, p, "read_report", "organization", inn, f"сотрудников: {out['headcount']}")

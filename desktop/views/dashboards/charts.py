@@ -1,0 +1,304 @@
+"""Charts drawn with QPainter (issue 15): bars (plain or stacked), an optional line over them and
+a marker line, in the colours of the palette in use, light or dark.
+
+Why not QtCharts/QtGraphs: measured here, the project depends on ``pyside6-essentials`` only
+(``importlib.util.find_spec("PySide6.QtCharts")`` is None; only its .pyi stub ships); the Charts
+and Graphs modules come with ``pyside6-addons``, a second wheel of several hundred MB whose
+Qt libraries the frozen bundle (≈208 MB of a 250 MB budget) cannot take. pyqtgraph would add
+numpy. A bar chart is a couple of hundred lines of painting here, follows the palette by
+construction and paints in well under a millisecond.
+
+Every chart: values on hover (tooltip), ``clicked(index)`` on a bar, its numbers as a table
+(``ChartCard``'s «Таблица»), an accessible description that reads the numbers out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import tr
+from desktop.views.widgets.theme import is_dark
+
+#: series colours (light window, dark window): distinguishable, and ≥ 3:1 against the background
+SERIES = (("#2f6db5", "#6ea8ec"), ("#c0641a", "#f0a35e"), ("#3c8a3c", "#86c886"), ("#8e44ad", "#c39bd3"),
+          ("#b03a48", "#f08a96"))
+
+
+def series_color(i: int, palette: QPalette) -> QColor:
+    return QColor(SERIES[i % len(SERIES)][1 if is_dark(palette) else 0])
+
+
+def fmt(v: float) -> str:
+    return f"{v:g}".replace(".", ",")
+
+
+@dataclass
+class ChartData:
+    """Bars by category; ``stacks`` > 1 series make stacked bars; ``line``: one value per bar
+    drawn as a line with points (a cumulative total); ``marker``: a horizontal line (a
+    requirement); ``today``: the index of the bar to mark as today."""
+
+    labels: list[str]
+    series: list[list[float]]
+    series_names: list[str] = field(default_factory=list)
+    line: list[float] | None = None
+    line_name: str = ""
+    marker: float | None = None
+    marker_name: str = ""
+    today: int | None = None
+    unit: str = ""
+
+    def total(self, i: int) -> float:
+        return sum(s[i] for s in self.series)
+
+    def ticks(self) -> list[float]:
+        """Grid values: round steps (1, 2, 2.5, 5 × 10ⁿ), the last at or above every value."""
+        raw = self.top() / 3
+        mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+        step = next((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), 10 * mag)
+        if all(float(v).is_integer() for s in self.series for v in s):
+            step = max(1.0, math.ceil(step))  # counts: whole grid lines
+        n = max(1, math.ceil(self.top() / step - 1e-9))
+        return [step * k for k in range(1, n + 1)]
+
+    def top(self) -> float:
+        vals = [self.total(i) for i in range(len(self.labels))]
+        if self.line:
+            vals += self.line
+        if self.marker is not None:
+            vals.append(self.marker)
+        return max(vals, default=0) or 1
+
+    def describe(self) -> str:
+        parts = []
+        for i, label in enumerate(self.labels):
+            vals = ", ".join(f"{n}: {fmt(s[i])}" for n, s in zip(self.series_names, self.series, strict=False)) \
+                if len(self.series) > 1 else fmt(self.series[0][i])
+            parts.append(f"{label} — {vals}")
+        return "; ".join(parts)
+
+
+class BarChart(QWidget):
+    """Vertical bars with labels under them; hover shows the values; click emits the bar."""
+
+    clicked = Signal(int)
+
+    def __init__(self, data: ChartData | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data = data or ChartData([], [[]])
+        self.setMouseTracking(True)
+        self.setMinimumSize(260, 220)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._hover: int | None = None
+
+    def set_data(self, data: ChartData) -> None:
+        self.data = data
+        self.setAccessibleDescription(data.describe())
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, 220)
+
+    # -- geometry ------------------------------------------------------------------------------
+    def _plot(self) -> QRectF:
+        fm = QFontMetrics(self.font())
+        left = max(fm.horizontalAdvance(fmt(v)) for v in self.data.ticks()) + 10
+        bottom = fm.height() * 2 + 6
+        return QRectF(left, fm.height() + 4, max(10.0, self.width() - left - 8),
+                      max(10.0, self.height() - bottom - fm.height() - 4))
+
+    def _bar(self, i: int) -> QRectF:
+        plot = self._plot()
+        n = max(1, len(self.data.labels))
+        slot = plot.width() / n
+        w = max(4.0, min(slot * 0.7, 60.0))
+        return QRectF(plot.left() + slot * i + (slot - w) / 2, plot.top(), w, plot.height())
+
+    def index_at(self, x: float, y: float) -> int | None:
+        for i in range(len(self.data.labels)):
+            r = self._bar(i)
+            if r.left() - 2 <= x <= r.right() + 2 and r.top() <= y <= r.bottom() + 30:
+                return i
+        return None
+
+    # -- painting ------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        text = pal.color(QPalette.ColorRole.WindowText)
+        grid = pal.color(QPalette.ColorRole.Mid)
+        plot = self._plot()
+        ticks = self.data.ticks()
+        top = ticks[-1]
+        fm = QFontMetrics(self.font())
+
+        def y_of(v: float) -> float:
+            return plot.bottom() - plot.height() * v / top
+
+        # axis and three grid lines with their values
+        p.setPen(QPen(grid, 1, Qt.PenStyle.DotLine))
+        for v in ticks:
+            y = y_of(v)
+            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            p.setPen(text)
+            p.drawText(QRectF(0, y - fm.height() / 2, plot.left() - 4, fm.height()),
+                       int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), fmt(v))
+            p.setPen(QPen(grid, 1, Qt.PenStyle.DotLine))
+        p.setPen(QPen(text, 1))
+        p.drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.bottom()))
+
+        for i, label in enumerate(self.data.labels):
+            r = self._bar(i)
+            base = 0.0
+            for si, s in enumerate(self.data.series):
+                v = s[i] if i < len(s) else 0
+                if v <= 0:
+                    continue
+                c = series_color(si, pal)
+                if self._hover == i:
+                    c = c.lighter(125) if is_dark(pal) else c.darker(115)
+                rect = QRectF(r.left(), y_of(base + v), r.width(), y_of(base) - y_of(base + v))
+                p.fillRect(rect, c)
+                base += v
+            p.setPen(text)
+            total = self.data.total(i)
+            p.drawText(QRectF(r.left() - 20, y_of(total) - fm.height() - 1, r.width() + 40, fm.height()),
+                       int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom), fmt(total))
+            slot = plot.width() / max(1, len(self.data.labels))
+            shown = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(slot) - 2)
+            p.drawText(QRectF(r.center().x() - slot / 2, plot.bottom() + 3, slot, fm.height() * 2),
+                       int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), shown)
+            if self.data.today == i:
+                pen = QPen(series_color(4, pal), 2, Qt.PenStyle.DashLine)
+                p.setPen(pen)
+                p.drawLine(QPointF(r.center().x(), plot.top()), QPointF(r.center().x(), plot.bottom()))
+                p.drawText(QPointF(r.center().x() + 3, plot.top() + fm.ascent()), tr("сегодня"))
+
+        if self.data.line:
+            pen = QPen(series_color(1, pal), 2)
+            p.setPen(pen)
+            pts = [QPointF(self._bar(i).center().x(), y_of(v)) for i, v in enumerate(self.data.line)]
+            for a, b in itertools.pairwise(pts):
+                p.drawLine(a, b)
+            p.setBrush(series_color(1, pal))
+            for pt in pts:
+                p.drawEllipse(pt, 3, 3)
+        if self.data.marker is not None:
+            y = y_of(self.data.marker)
+            p.setPen(QPen(series_color(4, pal), 1.5, Qt.PenStyle.DashLine))
+            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            p.drawText(QPointF(plot.left() + 4, y - 3), self.data.marker_name or fmt(self.data.marker))
+        if not self.data.labels:
+            p.setPen(text)
+            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), tr("Нет данных"))
+        p.end()
+
+    # -- hover and click -----------------------------------------------------------------------
+    def tooltip_text(self, i: int) -> str:
+        d = self.data
+        lines = [d.labels[i]]
+        if len(d.series) > 1:
+            lines += [f"{n}: {fmt(s[i])}{d.unit}" for n, s in zip(d.series_names, d.series, strict=False)]
+            lines.append(tr("Всего: {n}").format(n=fmt(d.total(i))) + d.unit)
+        else:
+            lines.append(fmt(d.series[0][i]) + d.unit)
+        if d.line:
+            lines.append(f"{d.line_name}: {fmt(d.line[i])}{d.unit}")
+        return "\n".join(lines)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        i = self.index_at(pos.x(), pos.y())
+        if i != self._hover:
+            self._hover = i
+            self.update()
+        if i is None:
+            QToolTip.hideText()
+        else:
+            QToolTip.showText(event.globalPosition().toPoint(), self.tooltip_text(i), self)
+
+    def leaveEvent(self, event: object) -> None:
+        self._hover = None
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        i = self.index_at(pos.x(), pos.y())
+        if i is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(i)
+
+
+def fill_table(table: QTableWidget, header: Sequence[str], rows: Sequence[Sequence[object]], *,
+               stretch: int = 0, fit: bool = False) -> None:
+    """The rows as read-only cells; ``fit``: the table as tall as its rows (no inner scrolling)."""
+    table.clear()
+    table.setColumnCount(len(header))
+    table.setRowCount(len(rows))
+    table.setHorizontalHeaderLabels([str(h) for h in header])
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            item = QTableWidgetItem(fmt(v) if isinstance(v, float) else str(v))
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if isinstance(v, int | float):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    hh = table.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    hh.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setVisible(False)
+    if fit:
+        table.resizeRowsToContents()
+        height = hh.sizeHint().height() + sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(height + 2 * table.frameWidth() + 2)
+
+
+class ChartCard(QWidget):
+    """A titled chart with «Таблица»: the same numbers as a table (for those who would rather
+    read, and for screen readers)."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(f"<b>{title}</b>")
+        self.chart = BarChart()
+        self.chart.setAccessibleName(title)
+        self.table = QTableWidget()
+        self.table.setAccessibleName(tr("{title}: таблица").format(title=title))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.chart)
+        self.stack.addWidget(self.table)
+        self.toggle = QToolButton()
+        self.toggle.setText(tr("Таблица"))
+        self.toggle.setCheckable(True)
+        self.toggle.toggled.connect(lambda on: self.stack.setCurrentIndex(1 if on else 0))
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.toggle)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(head)
+        lay.addWidget(self.stack, 1)
+
+    def set(self, data: ChartData, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        self.chart.set_data(data)
+        fill_table(self.table, header, rows)

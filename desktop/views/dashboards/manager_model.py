@@ -1,0 +1,150 @@
+"""The manager's dashboard's data: the figures (server or vault), turned into charts and tables
+off the GUI thread (the НСИ names, the tables of ``documents.org_report``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.documents.org_report import KINDS, age_label, nmo_label, tables
+from desktop.models.nsi import NsiRegistry
+from desktop.sync import reports
+from desktop.sync.api import LoginNeeded, Transient
+from desktop.vault.store import Vault
+from desktop.views.dashboards.charts import ChartData
+
+
+@dataclass(frozen=True)
+class Filter:
+    inn: str | None = None
+    subdivision: str | None = None
+    position: str | None = None
+    date_from: str = ""
+    date_to: str = ""
+
+    def server_args(self) -> dict[str, str]:
+        return {"subdivision": self.subdivision or "", "position": self.position or "", "date_from": self.date_from,
+                "date_to": self.date_to}
+
+    @property
+    def narrowed(self) -> bool:
+        return any(self.server_args().values())
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    data: ChartData
+    header: list[str]
+    rows: list[list[Any]]
+    #: per bar: the (group, value) of ``/orgs/{inn}/report/people`` — None: the bar has no list
+    groups: list[tuple[str, str] | None] = field(default_factory=list)
+
+
+@dataclass
+class Dashboard:
+    figures: reports.Figures
+    #: why the kept figures are shown ("" when they came from the server just now)
+    offline: str
+    charts: list[Chart]
+    expiring: list[list[Any]]
+    summary: list[list[Any]]
+    subdivisions: list[str]
+    positions: list[tuple[str, str]]
+
+
+def _as_float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def build(figures: reports.Figures, offline: str, nsi: NsiRegistry) -> Dashboard:
+    d = figures.data
+    subs = d.get("by_subdivision") or []
+    pos = d.get("by_position") or []
+    exp = d.get("expiring") or {}
+    conf = (d.get("confirmations") or {}).get("by_age") or []
+    req = d.get("requests") or {}
+    nmo = d.get("nmo_compliance") or []
+
+    def sub_label(v: str) -> str:
+        return v or "без подразделения"
+
+    def pos_label(code: str) -> str:
+        return nsi.name("position", code) or "не указана"
+
+    charts = [
+        Chart("subdivision", "Численность по подразделениям",
+              ChartData([sub_label(r["subdivision"]) for r in subs], [[float(r["headcount"]) for r in subs]],
+                        unit=" чел."),
+              ["Подразделение", "Сотрудников"], [[sub_label(r["subdivision"]), int(r["headcount"])] for r in subs],
+              [("subdivision", r["subdivision"]) for r in subs]),
+        Chart("rates", "Занятые ставки по подразделениям",
+              ChartData([sub_label(r["subdivision"]) for r in subs], [[_as_float(r["rate"]) for r in subs]]),
+              ["Подразделение", "Ставок"], [[sub_label(r["subdivision"]), _as_float(r["rate"])] for r in subs],
+              [("subdivision", r["subdivision"]) for r in subs]),
+        Chart("position", "Численность по должностям",
+              ChartData([pos_label(r["position_code"]) for r in pos], [[float(r["headcount"]) for r in pos]],
+                        unit=" чел."),
+              ["Должность", "Сотрудников"], [[pos_label(r["position_code"]), int(r["headcount"])] for r in pos],
+              [("position", r["position_code"]) for r in pos]),
+        Chart("expiring", "Сертификаты, аккредитация, категории",
+              ChartData(["Истекли", "≤ 30 дней", "≤ 90 дней"],
+                        [[float(exp.get("expired") or 0), float(exp.get("30") or 0), float(exp.get("90") or 0)]],
+                        unit=" чел."),
+              ["Срок", "Сотрудников"], [["Истекли", int(exp.get("expired") or 0)],
+                                        ["≤ 30 дней", int(exp.get("30") or 0)],
+                                        ["≤ 90 дней", int(exp.get("90") or 0)]],
+              [("expiring", "expired"), ("expiring", "30"), ("expiring", "90")]),
+        Chart("nmo", f"Выполнение цикла НМО (из {d.get('nmo_required', 144)} ч)",
+              ChartData([nmo_label(b) for b in nmo], [[float(b["count"]) for b in nmo]], unit=" чел."),
+              ["Выполнено", "Сотрудников"], [[nmo_label(b), int(b["count"])] for b in nmo],
+              [("nmo", str(b["from"])) for b in nmo]),
+        Chart("confirmations", "Подтверждения ждут решения",
+              ChartData([age_label(b) for b in conf], [[float(b["count"]) for b in conf]]),
+              ["Ждут", "Запросов"], [[age_label(b), int(b["count"])] for b in conf], [None for _ in conf]),
+        Chart("requests", "Запросы сотрудникам",
+              ChartData(["Открыты", "Есть ответ", "Закрыты"],
+                        [[float(req.get("open") or 0), float(req.get("answered") or 0),
+                          float(req.get("closed") or 0)]]),
+              ["Состояние", "Запросов"], [["Открыты", int(req.get("open") or 0)],
+                                          ["Есть ответ", int(req.get("answered") or 0)],
+                                          ["Закрыты", int(req.get("closed") or 0)]], [None, None, None]),
+    ]
+    expiring = [[i.get("date", ""), KINDS.get(i.get("kind", ""), i.get("kind", "")), i.get("name", ""),
+                 i.get("snils") or ""] for i in d.get("expiring_items") or []]
+    summary = tables(d, nsi)[0][2]
+    return Dashboard(figures, offline, charts, expiring, summary, [str(r["subdivision"]) for r in subs],
+                     [(str(r["position_code"]), pos_label(str(r["position_code"]))) for r in pos])
+
+
+def load(vault: Vault, flt: Filter) -> Dashboard:
+    """In the pool: the server's figures (kept for next time), or the kept ones when the server
+    cannot be reached — only for the whole organization, which is what is kept."""
+    offline = ""
+    try:
+        figures = reports.fetch(vault, flt.inn, **flt.server_args())
+    except (Transient, LoginNeeded) as exc:
+        inns = [flt.inn] if flt.inn else reports.kept_orgs(vault)
+        kept = reports.kept(vault, inns[0]) if inns else None
+        if kept is None or flt.narrowed:
+            raise
+        figures, offline = kept, str(exc)
+    return build(figures, offline, NsiRegistry.shipped())
+
+
+def people(vault: Vault, inn: str, group: str, value: str, flt: Filter) -> list[dict[str, Any]]:
+    with reports.ReportClient(vault) as c:
+        return c.people(inn, group, value, subdivision=flt.subdivision or "", position=flt.position or "")
+
+
+def save_report(data: dict[str, Any], path: str) -> str:
+    from desktop.documents.atomic import atomic_write
+    from desktop.documents.org_report import report_pdf, report_xlsx
+
+    payload = report_xlsx(data) if path.lower().endswith(".xlsx") else report_pdf(data)
+    atomic_write(path, payload)
+    return path

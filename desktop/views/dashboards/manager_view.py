@@ -1,0 +1,250 @@
+"""«Показатели» — the manager's dashboard (role ``manager``, read-only; issue 15).
+
+The figures come from the server (``desktop.sync.reports``) in a pool op; the last ones are kept
+in the vault, so with no network the dashboard opens on them and says how old they are. A click
+on a bar lists the people behind it; «Отчёт…» saves the dashboard as PDF or .xlsx. Nothing here
+can change data: there is no control that writes.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import tr
+from desktop.vault.store import Vault
+from desktop.views.dashboards.charts import ChartCard, fill_table
+from desktop.views.dashboards.manager_model import Chart, Dashboard, Filter, load, people, save_report
+from desktop.views.runtime.errors import describe_error
+from desktop.views.runtime.ops import Op
+from desktop.views.widgets.date_input import DateInput
+from desktop.views.widgets.theme import banner_style
+
+ANY = "__any__"
+
+
+class PeopleDialog(QDialog):
+    def __init__(self, title: str, rows: list[dict[str, Any]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.table = QTableWidget()
+        fill_table(self.table, [tr("ФИО"), tr("СНИЛС")], [[r.get("name", ""), r.get("snils") or ""] for r in rows])
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(tr("Сотрудников: {n}").format(n=len(rows))))
+        lay.addWidget(self.table)
+        lay.addWidget(buttons)
+        self.resize(520, 420)
+
+
+class ManagerDashboard(QWidget):
+    #: emitted when figures were shown (the tests and the bench wait on it)
+    shown = Signal()
+
+    def __init__(self, vault: Vault, orgs: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("manager_dashboard")
+        self.vault = vault
+        self.dash: Dashboard | None = None
+        self.filter = Filter(inn=orgs[0][0] if orgs else None)
+
+        self.org = QComboBox()
+        for inn, name in orgs:
+            self.org.addItem(f"{name} ({inn})", inn)
+        self.org.setVisible(len(orgs) > 1)
+        self.subdivision = QComboBox()
+        self.subdivision.setAccessibleName(tr("Подразделение"))
+        self.position = QComboBox()
+        self.position.setAccessibleName(tr("Должность"))
+        self.date_from = DateInput()
+        self.date_from.setAccessibleName(tr("Начало периода"))
+        self.date_to = DateInput()
+        self.date_to.setAccessibleName(tr("Конец периода"))
+        self.refresh_button = QPushButton(tr("Обновить"))
+        self.report_button = QPushButton(tr("Отчёт…"))
+        self.refresh_button.clicked.connect(self.apply_filters)
+        self.report_button.clicked.connect(self.save_report)
+        self.org.currentIndexChanged.connect(lambda _i: self.apply_filters())
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.org)
+        for label, w in ((tr("Подразделение:"), self.subdivision), (tr("Должность:"), self.position),
+                         (tr("Период с"), self.date_from), (tr("по"), self.date_to)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.refresh_button)
+        bar.addWidget(self.report_button)
+
+        self.status = QLabel(tr("Загрузка показателей…"))
+        self.status.setWordWrap(True)
+        self.status.setObjectName("dashboard_status")
+        self.status.setMinimumHeight(self.status.fontMetrics().height() + 16)
+        self.empty = QLabel(tr("В организации нет работающих сотрудников — показателей по персоналу нет."))
+        self.empty.setObjectName("dashboard_empty")
+        self.empty.setStyleSheet(banner_style("info"))
+        self.empty.setVisible(False)
+        self.summary = QTableWidget()
+        self.summary.setAccessibleName(tr("Сводка"))
+
+        self.cards: dict[str, ChartCard] = {}
+        grid_host = QWidget()
+        self.grid = QGridLayout(grid_host)
+        self.expiring = QTableWidget()
+        self.expiring.setAccessibleName(tr("Истекающие и истёкшие документы"))
+        self.expiring.setMinimumHeight(200)
+        host = QWidget()
+        inner = QVBoxLayout(host)
+        inner.addWidget(self.empty)
+        inner.addWidget(self.summary)
+        inner.addWidget(grid_host)
+        self.expiring_title = QLabel("<b>" + tr("Истекающие и истёкшие документы") + "</b>")
+        inner.addWidget(self.expiring_title)
+        inner.addWidget(self.expiring)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(host)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(bar)
+        lay.addWidget(self.status)
+        lay.addWidget(scroll, 1)
+        self.refresh()
+
+    # -- loading -------------------------------------------------------------------------------
+    def _read_filter(self) -> Filter:
+        def combo(c: QComboBox) -> str | None:
+            v = c.currentData()
+            return None if v in (None, ANY) else str(v)
+
+        def day(w: DateInput) -> str:
+            d = w.date()
+            return d.toString("yyyy-MM-dd") if d is not None else ""
+
+        inn = self.org.currentData() if self.org.count() else self.filter.inn
+        return Filter(inn=inn, subdivision=combo(self.subdivision), position=combo(self.position),
+                      date_from=day(self.date_from), date_to=day(self.date_to))
+
+    def apply_filters(self) -> None:
+        for w in (self.date_from, self.date_to):
+            if w.value() and w.date() is None:
+                self.status.setText(tr("Неверная дата периода: {text}").format(text=w.text()))
+                self.status.setStyleSheet(banner_style("error"))
+                return
+        f, t = self.date_from.date(), self.date_to.date()
+        if f is not None and t is not None and f > t:
+            self.status.setText(tr("Конец периода раньше начала."))
+            self.status.setStyleSheet(banner_style("error"))
+            return
+        for d in (f, t):
+            if d is not None and not QDate(1900, 1, 1) <= d <= QDate(2100, 12, 31):
+                self.status.setText(tr("Дата периода вне допустимого диапазона (1900–2100)."))
+                self.status.setStyleSheet(banner_style("error"))
+                return
+        self.filter = self._read_filter()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.refresh_button.setEnabled(False)
+        flt, vault = self.filter, self.vault
+        Op(self, lambda: load(vault, flt), pool=True).success(self.show_dashboard).failure(self._failed).run()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.refresh_button.setEnabled(True)
+        self.status.setText(tr("Показатели не получены: {why}").format(why=describe_error(exc)))
+        self.status.setStyleSheet(banner_style("error"))
+
+    # -- showing -------------------------------------------------------------------------------
+    def show_dashboard(self, dash: Dashboard) -> None:
+        self.dash = dash
+        self.refresh_button.setEnabled(True)
+        fig = dash.figures
+        when = fig.age_text()
+        if dash.offline:
+            self.status.setText(tr("Нет связи с сервером — показаны сохранённые данные ({when}).").format(when=when))
+            self.status.setStyleSheet(banner_style("warning"))
+        else:
+            self.status.setText(tr("Данные сервера, {when}.").format(when=when))
+            self.status.setStyleSheet(banner_style("ok"))
+        if not self.filter.narrowed:
+            self._fill_choices(dash)
+        empty = fig.empty
+        self.empty.setVisible(empty)
+        fill_table(self.summary, [tr("Показатель"), tr("Значение")], dash.summary, fit=True)
+        for i, chart in enumerate(dash.charts):
+            card = self.cards.get(chart.key)
+            if card is None:
+                card = ChartCard(tr(chart.title))
+                card.setObjectName(f"chart_{chart.key}")
+                card.chart.clicked.connect(partial(self._open_bar, chart.key))
+                self.cards[chart.key] = card
+                self.grid.addWidget(card, i // 2, i % 2)
+            card.set(chart.data, [tr(h) for h in chart.header], chart.rows)
+            # an empty organization: the message instead of empty axes
+            card.setVisible(not empty)
+        self.expiring.setVisible(not empty)
+        self.expiring_title.setVisible(not empty)
+        fill_table(self.expiring, [tr("Срок"), tr("Вид"), tr("Сотрудник"), tr("СНИЛС")],
+                   [[_ru_date(r[0]), *r[1:]] for r in dash.expiring], stretch=2)
+        self.shown.emit()
+
+    def _fill_choices(self, dash: Dashboard) -> None:
+        for combo, items in ((self.subdivision, [(s, s or tr("без подразделения")) for s in dash.subdivisions]),
+                             (self.position, dash.positions)):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(tr("все"), ANY)
+            for value, label in items:
+                combo.addItem(label, value)
+            i = combo.findData(current)
+            combo.setCurrentIndex(max(0, i))
+            combo.blockSignals(False)
+
+    def chart(self, key: str) -> Chart | None:
+        return next((c for c in (self.dash.charts if self.dash else []) if c.key == key), None)
+
+    def _open_bar(self, key: str, index: int) -> None:
+        chart = self.chart(key)
+        if chart is None or index >= len(chart.groups) or chart.groups[index] is None or self.dash is None:
+            return
+        group = chart.groups[index]
+        assert group is not None
+        inn = str(self.dash.figures.data.get("org_inn"))
+        title = f"{chart.title}: {chart.data.labels[index]}"
+        vault, flt = self.vault, self.filter
+        Op(self, lambda: people(vault, inn, group[0], group[1], flt), pool=True) \
+            .success(lambda rows: PeopleDialog(title, rows, self).open()).run()
+
+    def save_report(self) -> None:
+        if self.dash is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, tr("Сохранить отчёт"), "",
+                                              tr("PDF (*.pdf);;Excel (*.xlsx)"))
+        if not path:
+            return
+        data = self.dash.figures.data
+        Op(self, lambda: save_report(data, path), pool=True) \
+            .success(lambda p: self.status.setText(tr("Отчёт сохранён: {path}").format(path=p))).run()
+
+
+def _ru_date(iso: str) -> str:
+    parts = str(iso)[:10].split("-")
+    return ".".join(reversed(parts)) if len(parts) == 3 else str(iso)
