@@ -272,9 +272,13 @@ def programmes(repo: RecordRepository) -> tuple[list[dict[str, Any]], str | None
 def enrol(repo: RecordRepository, programme_id: str) -> Outcome:
     """Take a seat (queued). A full programme or a second enrolment is refused here when the kept
     catalogue already says so, and by the server otherwise — never a seat too many."""
-    items, _ = programmes(repo)
-    p = next((i for i in items if str(i.get("id")) == programme_id), None)
-    if p is not None and p.get("enrolled"):
+    p = catalogue.find(repo, programme_id)
+    ob = actions.OUTBOX
+    with repo.vault.read() as conn:  # this one programme's waiting ops, not the whole queue
+        waiting = any(json.loads(f or "{}").get("action") == "enrol" for (f,) in conn.execute(
+            select(ob.c.fields).where(ob.c.entity_id == programme_id, ob.c.op == actions.ACTION_OP,
+                                      ob.c.state == "pending")))
+    if waiting or (p is not None and p.get("enrolled")):
         return Outcome(False, ["Вы уже записаны на эту программу"])
     if p is not None and int(p.get("free_seats") or 0) <= 0:
         return Outcome(False, [f"На программу «{p.get('title')}» свободных мест нет — выберите другую "

@@ -57,8 +57,23 @@ def _notice(kind: str, text: str, ent: str, entity_id: str) -> dict[str, Any]:
             "created_at": now_iso(), "read": False}
 
 
+def _own_statuses(conn: Connection) -> set[tuple[str, Any]]:
+    """(row, status) pairs this workstation set itself — an edit or an action's local change:
+    the person does not need to be told what they just did."""
+    ob = Outbox.__table__  # type: ignore[attr-defined]
+    own = set()
+    for r in conn.execute(select(ob.c.entity_id, ob.c.op, ob.c.fields, ob.c.base)
+                          .where(ob.c.entity.in_(WATCHED))).mappings():
+        body = json.loads((r["base"] if r["op"] == "action" else r["fields"]) or "{}")
+        changed = body.get("preview") if r["op"] == "action" else body
+        if isinstance(changed, dict) and "status" in changed:
+            own.add((str(r["entity_id"]), changed["status"]))
+    return own
+
+
 def _row_notices(conn: Connection, seen: dict[str, Any], first: bool) -> list[dict[str, Any]]:
     out = []
+    own = _own_statuses(conn)
     for ent in WATCHED:
         t = table(ent)
         for row in conn.execute(select(t)).mappings():
@@ -70,7 +85,7 @@ def _row_notices(conn: Connection, seen: dict[str, Any], first: bool) -> list[di
                 if ent == "request" and status in ("new", None) and not first:
                     out.append(_notice("new_request", f"Новый запрос: {_title(ent, row)}", ent, rid))
                 continue
-            if before != status:
+            if before != status and (rid, status) not in own:
                 extra = ""
                 if ent == "application" and row.get("decision_comment") and status in ("approved", "rejected"):
                     extra = f" — {row['decision_comment']}"
