@@ -13,7 +13,6 @@ import random
 import uuid
 from typing import Any
 
-from desktop.demo import ORG_GKB, ORG_POLY
 from desktop.models.checkdigits import make_snils
 
 _NS = uuid.UUID("2d4e6f80-1a3b-4c5d-8e9f-0a1b2c3d4e5f")
@@ -61,9 +60,15 @@ def _id(name: str) -> str:
     return str(uuid.uuid5(_NS, name))
 
 
-def demo_staff(count: int = 2000, today: dt.date | None = None) -> dict[str, list[dict[str, Any]]]:
-    """entity -> canonical rows (with ids and ``person_id``) of ``count`` people of ГКБ № 1
-    (a few also part-time in поликлиника № 12)."""
+Org = dict[str, str]
+
+
+def demo_staff(main: Org, other: Org, count: int = 2000, today: dt.date | None = None
+               ) -> dict[str, list[dict[str, Any]]]:
+    """entity -> canonical rows (with ids and ``person_id``) of ``count`` people of ``main``
+    (a few also part-time in ``other``). The organizations are the demo's (``desktop.demo``
+    ``ORG_GKB`` and ``ORG_POLY``), passed in: the server's seed uses this module, and
+    ``desktop.demo`` reaches the vault."""
     day = today or dt.date.today()
     rnd = random.Random(20261202)
     out: dict[str, list[dict[str, Any]]] = {"person": [], "employment": [], "accreditation": []}
@@ -115,7 +120,7 @@ def demo_staff(count: int = 2000, today: dt.date | None = None) -> dict[str, lis
             # persons with a confirmed card); a later one may still wait for the worker's document.
             status = "confirmed" if k == 0 or rnd.random() < 0.7 else rnd.choice(["draft", "submitted"])
             out["employment"].append({
-                "id": _id(f"card-{i}-{k}"), "person_id": pid, **ORG_GKB, "subdivision": c["subdivision"],
+                "id": _id(f"card-{i}-{k}"), "person_id": pid, **main, "subdivision": c["subdivision"],
                 "position_code": c["position_code"], "position_type": c["position_type"], "contract_kind": "labor",
                 "rate": c["rate"], "begin_date": b.isoformat(), "end_date": e.isoformat() if e else None,
                 "end_reason": c.get("end_reason") or (rnd.choice(["По собственному желанию", "Выход на пенсию",
@@ -125,7 +130,7 @@ def demo_staff(count: int = 2000, today: dt.date | None = None) -> dict[str, lis
             })
         if rnd.random() < 0.04:
             out["employment"].append({
-                "id": _id(f"card-{i}-poly"), "person_id": pid, **ORG_POLY, "subdivision": "Дневной стационар",
+                "id": _id(f"card-{i}-poly"), "person_id": pid, **other, "subdivision": "Дневной стационар",
                 "position_code": position, "position_type": "external_part_time", "contract_kind": "labor",
                 "rate": "0.25", "begin_date": (day - dt.timedelta(days=rnd.randrange(60, 2000))).isoformat(),
                 "end_date": None, "status": "confirmed",

@@ -99,7 +99,7 @@ def _seed_large_staff(w: Writer) -> None:
 
     persons: dict[str, Record] = {}
     with w.s.no_autoflush:
-        for entity, rows in demo_staff().items():
+        for entity, rows in demo_staff(DEMO_ORGS[0], DEMO_ORGS[1]).items():
             for row in rows:
                 # Canonical already (tests/gui/test_hr_demo.py validates every row): 6,000
                 # validations were half of the first demo start.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from desktop.demo import ORG_GKB
+from desktop.demo import ORG_GKB, ORG_POLY
 from desktop.demo_staff import demo_staff
 from desktop.models.repository import PERSON_KEY, RecordRepository, remember_account
 from desktop.models.tables import Meta
@@ -24,7 +24,7 @@ def make_hr_vault(root: Path, count: int = 300, role: str = "hr") -> Path:
     vault, _ = Vault.create(prof.folder, PASS)
     try:
         repo = RecordRepository(vault, user="tester")
-        repo.load_synced(demo_staff(count, today=TODAY))
+        repo.load_synced(demo_staff(ORG_GKB, ORG_POLY, count, today=TODAY))
         repo.record_consent()
         with vault.begin() as conn:
             remember_account(conn, role, [GKB])

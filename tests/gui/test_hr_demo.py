@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.demo import DEMO_PASSPHRASE, ORG_GKB, ensure_staff_demo_profiles
+from desktop.demo import DEMO_PASSPHRASE, ORG_GKB, ORG_POLY, ensure_staff_demo_profiles
 from desktop.demo_staff import demo_staff
 from desktop.models.nsi import shipped
 from desktop.models.repository import RecordRepository
@@ -19,7 +19,7 @@ from desktop.vault.unlock import unwrap_data_key
 
 
 def test_demo_staff_is_valid_and_varied() -> None:
-    rows = demo_staff()
+    rows = demo_staff(ORG_GKB, ORG_POLY)
     nsi = shipped()
     for entity, items in rows.items():
         for r in items:
@@ -32,7 +32,7 @@ def test_demo_staff_is_valid_and_varied() -> None:
     closed = [c for c in cards if c["end_date"]]
     assert 0.1 < len(closed) / len(cards) < 0.4
     assert {c["position_type"] for c in cards} >= {"main", "internal_part_time", "external_part_time"}
-    assert demo_staff()["person"][:3] == persons[:3]  # the same people on every machine
+    assert demo_staff(ORG_GKB, ORG_POLY)["person"][:3] == persons[:3]  # the same people on every machine
 
 
 def test_staff_demo_profiles_are_made_once_with_their_role(tmp_path: Path) -> None:
