@@ -211,3 +211,42 @@ def test_the_hr_workspace_fits_960_by_600(qtbot: QtBot, session: Session, profil
         QApplication.processEvents()
         hint = session.window.minimumSizeHint()
         assert hint.width() <= 960 and hint.height() <= 600, (section_id, hint)
+
+
+def test_requests_to_one_and_to_many(qtbot: QtBot, session: Session, profiles: Path) -> None:
+    from desktop.views.hr.request_dialog import RequestDialog
+
+    view = open_hr(qtbot, session, profiles)
+    store = session.store
+    assert store is not None
+    assert view.request_selected() is None and "Выберите" in view.footer.text()
+    view.table.selectRow(0)
+    card = view.open_current()
+    assert card is not None
+    qtbot.waitUntil(lambda: card.data is not None, timeout=5_000)
+    dialog = card.send_request()
+    assert isinstance(dialog, RequestDialog)
+    dialog.kind.setEditText("")
+    dialog.send()
+    qtbot.waitUntil(lambda: "Тип запроса" in dialog.status.text(), timeout=5_000)  # refused, nothing queued
+    dialog.kind.setCurrentIndex(1)
+    dialog.text.setPlainText("Просим загрузить копию диплома.")
+    with qtbot.waitSignal(dialog.sent, timeout=5_000):
+        dialog.send()
+    qtbot.waitUntil(lambda: card.requests.rowCount() == 1, timeout=5_000)
+    assert card.requests.item(0, 0).text() == "Запрос копии диплома"  # type: ignore[union-attr]
+    card.close()
+    # three people at once: one transaction
+    view.table.clearSelection()
+    view.table.setSelectionMode(view.table.selectionMode())
+    for r in (1, 2, 3):
+        view.table.selectionModel().select(
+            view.model.index(r, 0), view.table.selectionModel().SelectionFlag.Select
+            | view.table.selectionModel().SelectionFlag.Rows)
+    assert len(view.selected_persons()) == 3
+    many = view.request_selected()
+    assert many is not None
+    with qtbot.waitSignal(many.sent, timeout=5_000) as got:
+        many.send()
+    assert len(got.args[0]) == 3
+    assert "в очередь: 3" in view.footer.text()

@@ -66,6 +66,14 @@ class PositionCombo(QComboBox):
         line = self.lineEdit()
         if line is not None:
             line.setPlaceholderText(tr("начните вводить название или код"))
+            line.editingFinished.connect(self._settle)
+
+    def _settle(self) -> None:
+        # Typed part of a name and left with Tab: show the position it stands for.
+        code = self.value()
+        i = self.findData(code) if code else -1
+        if i > 0 and i != self.currentIndex():
+            self.setCurrentIndex(i)
 
     def value(self) -> str:
         text = self.currentText().strip()

@@ -29,6 +29,8 @@ class PersonData:
     seniority: seniority.Seniority
     #: journal entries about the person's rows, newest first
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: the organization's requests to the person
+    requests: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -62,7 +64,8 @@ def read_person(repo: RecordRepository, person_id: str, org_inn: str | None) -> 
         except ValueError:
             h["fields"] = []
     history.sort(key=lambda h: str(h["ts"]), reverse=True)
-    return PersonData(person, cards, every, qual, seniority.compute(every), history)
+    requests = [r for r in snap.get("request", []) if org_inn is None or r.get("org_inn") == org_inn]
+    return PersonData(person, cards, every, qual, seniority.compute(every), history, requests)
 
 
 def org_values(repo: RecordRepository, org_inn: str | None) -> OrgValues:

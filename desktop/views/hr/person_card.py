@@ -41,6 +41,7 @@ from desktop.models.schema import ENTITIES, PERSON
 from desktop.models.validation import ValidationFailed
 from desktop.views.hr import card_tasks
 from desktop.views.hr.card_dialog import CardDialog, CloseDialog
+from desktop.views.hr.request_dialog import RequestDialog
 from desktop.views.hr.styles import ERROR_STYLE, EXPIRED_BG, MUTED, SOON_BG
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
@@ -148,13 +149,24 @@ class PersonCard(QDialog):
         self.tabs.addTab(self.seniority, tr("Стаж"))
         self.history = _table([tr("Когда"), tr("Кто"), tr("Действие"), tr("Раздел"), tr("Поля")], "history")
         self.tabs.addTab(self.history, tr("История изменений"))
+        self.requests = _table([tr("Тип запроса"), tr("Дата получения"), tr("Статус"), tr("Текст")], "requests")
+        self.tabs.addTab(self.requests, tr("Запросы"))
         close = QPushButton(tr("Закрыть"))
         close.setAutoDefault(False)
         close.clicked.connect(self.reject)
+        self.request_button = QPushButton(tr("Запрос работнику…"))
+        self.request_button.setObjectName("send_request")
+        self.request_button.setAutoDefault(False)
+        self.request_button.clicked.connect(self.send_request)
+        self.request_button.setVisible(not read_only)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.request_button)
+        bottom.addStretch(1)
+        bottom.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(bottom)
         if not read_only:
             # Ins and F2 anywhere in the card (as in 1С); Enter and Del only on the cards' table,
             # where they cannot mean a line break or a deleted character.
@@ -203,6 +215,7 @@ class PersonCard(QDialog):
         lines += [f"{prof}: {span}" for prof, span in s.by_profile.items()]
         self.seniority.setText("<br>".join(lines))
         self._fill_history(data.history)
+        self._fill_requests(data.requests)
 
     def _fill_cards(self, cards: list[dict[str, Any]]) -> None:
         t = self.cards
@@ -262,6 +275,22 @@ class PersonCard(QDialog):
             for c, v in enumerate([when, str(h["user"]), tr(ACTIONS.get(str(h["action"]), str(h["action"]))),
                                    tr(spec.label) if spec else str(h["entity"]), fields]):
                 t.setItem(i, c, QTableWidgetItem(v))
+
+    def _fill_requests(self, requests: list[dict[str, Any]]) -> None:
+        t = self.requests
+        rows = sorted(requests, key=lambda r: str(r.get("received_at") or ""), reverse=True)
+        t.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            for c, name in enumerate(("kind", "received_at", "status", "text")):
+                t.setItem(i, c, QTableWidgetItem(display_field("request", name, r.get(name), self.store.nsi)))
+
+    def send_request(self) -> RequestDialog | None:
+        if self.read_only or self.data is None:
+            return None
+        dialog = RequestDialog(self.store, [self.person_id], staff.full_name(self.data.person), self)
+        dialog.sent.connect(lambda _ids: self.reload())
+        dialog.open()
+        return dialog
 
     # -- cards -----------------------------------------------------------------------------------
     def selected_card(self) -> dict[str, Any] | None:

@@ -37,6 +37,7 @@ from desktop.models.staff_list import COLUMNS, Counts
 from desktop.views.hr import card_tasks
 from desktop.views.hr.import_wizard import ImportWizard
 from desktop.views.hr.person_card import PersonCard
+from desktop.views.hr.request_dialog import RequestDialog
 from desktop.views.hr.staff_model import PERSON_ID_ROLE, StaffModel
 from desktop.views.hr.styles import ERROR_STYLE
 from desktop.views.record.record_store import RecordStore
@@ -89,6 +90,10 @@ class StaffView(QWidget):
         self.columns_button = QPushButton(tr("Столбцы…"))
         self.columns_button.clicked.connect(
             lambda: self._column_menu(self.columns_button.mapToGlobal(QPoint(0, self.columns_button.height()))))
+        self.request_button = QPushButton(tr("Запрос выбранным…"))
+        self.request_button.setObjectName("request_selected")
+        self.request_button.clicked.connect(self.request_selected)
+        self.request_button.setVisible(not read_only)
         self.import_button = QPushButton(tr("Импорт…"))
         self.import_button.setObjectName("import")
         self.import_button.clicked.connect(self.open_import)
@@ -105,6 +110,7 @@ class StaffView(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.columns_button)
         top.addWidget(self.export_button)
+        top.addWidget(self.request_button)
         top.addWidget(self.import_button)
         top.addWidget(self.add_button)
 
@@ -259,6 +265,23 @@ class StaffView(QWidget):
             action.setEnabled(name != "fio")  # a row with no name would be nobody
             action.toggled.connect(lambda on, n=name: self.set_column_shown(n, on))
         menu.popup(at)
+
+    # -- requests --------------------------------------------------------------------------------
+    def selected_persons(self) -> list[str]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        out = [self.model.data(self.model.index(r, 0), PERSON_ID_ROLE) for r in rows]
+        return [str(p) for p in out if p]
+
+    def request_selected(self) -> RequestDialog | None:
+        ids = self.selected_persons()
+        if self.read_only or not ids:
+            self.footer.setText(tr("Выберите сотрудников в списке (Ctrl или Shift — нескольких)"))
+            return None
+        dialog = RequestDialog(self.store, ids, tr("выбрано сотрудников: {n}").format(n=len(ids)), self)
+        dialog.sent.connect(lambda made: self.footer.setText(
+            tr("Запросов поставлено в очередь: {n}. Они отправятся при синхронизации.").format(n=len(made))))
+        dialog.open()
+        return dialog
 
     # -- import and export ---------------------------------------------------------------------
     def open_import(self) -> ImportWizard | None:
