@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from desktop.documents.staff_sheet import Sheet, SheetRefused, read_sheet
+from desktop.i18n import tr
 from desktop.models import staff, workflow
 from desktop.models.checkdigits import normalize_snils
 from desktop.models.repository import RecordRepository, get_role, table
@@ -202,20 +203,20 @@ def read_table(path: Path, progress: Progress | None = None, mapping: Mapping[st
     index, found, guessed = best
     if found < 2 and mapping is None:
         first = ", ".join(f"«{v}»" for v in sheet.rows[0][:8] if v is not None)
-        raise SheetRefused("Не найдена строка заголовков: ожидаются столбцы «СНИЛС», «ФИО», «Должность», "
-                           f"«Дата начала»… Первая строка файла: {first or 'пустая'}. Если названия выглядят "
-                           "как случайные буквы — файл в другой кодировке: сохраните его как CSV UTF-8 "
-                           "или скачайте шаблон (frmr staff import --template ФАЙЛ)")
+        raise SheetRefused(tr("Не найдена строка заголовков: ожидаются столбцы «СНИЛС», «ФИО», «Должность», "
+                              "«Дата начала»… Первая строка файла: {first}. Если названия выглядят как случайные "
+                              "буквы — файл в другой кодировке: сохраните его как CSV UTF-8 или возьмите шаблон "
+                              "загрузки").format(first=first or "—"))
     index = max(index, 0)
     headers = [str(v) if v is not None else "" for v in sheet.rows[index]]
     final = dict(mapping) if mapping is not None else guessed
     missing = missing_columns(final)
     if missing:
-        raise SheetRefused("Нет обязательных столбцов: " + ", ".join(f"«{m}»" for m in missing)
-                           + ". Найдены: " + ", ".join(f"«{h}»" for h in headers if h)
-                           + ". Названия столбцов — как в шаблоне (frmr staff import --template ФАЙЛ)")
+        raise SheetRefused(tr("Нет обязательных столбцов: {missing}. Найдены: {found}. Названия столбцов — как в "
+                              "шаблоне загрузки").format(missing=", ".join(f"«{m}»" for m in missing),
+                                                         found=", ".join(f"«{h}»" for h in headers if h)))
     if len(sheet.rows) - index - 1 <= 0:
-        raise SheetRefused("В файле только заголовки: нет ни одной строки с сотрудником")
+        raise SheetRefused(tr("В файле только заголовки: нет ни одной строки с сотрудником"))
     return Table(sheet, index, headers, final)
 
 
@@ -307,7 +308,7 @@ def row_values(cells: Sequence[Any], mapping: Mapping[str, int], positions: Mapp
     if fio and not (raw.get("last_name") or raw.get("first_name")):
         parts = fio.split()
         if len(parts) < 2:
-            errors["last_name"] = f"«ФИО»: «{fio}» — нужны хотя бы фамилия и имя"
+            errors["last_name"] = tr("«ФИО»: «{fio}» — нужны хотя бы фамилия и имя").format(fio=fio)
         else:
             raw["last_name"], raw["first_name"] = parts[0], parts[1]
             raw["patronymic"] = " ".join(parts[2:]) or None
@@ -328,7 +329,7 @@ def row_values(cells: Sequence[Any], mapping: Mapping[str, int], positions: Mapp
     if pos and pos not in codes:
         code = positions.get(_norm(pos))
         if code is None:
-            errors["position_code"] = f"«Должность»: «{pos}» нет в справочнике должностей НСИ"
+            errors["position_code"] = tr("«Должность»: «{pos}» нет в справочнике должностей НСИ").format(pos=pos)
         else:
             raw["position_code"] = code
     person = {k: raw.get(k) for k in PERSON_FIELDS}
@@ -434,14 +435,14 @@ class _Importer:
         made = self.made.get(snils)
         if made is not None:
             if not _same_person(made[2], person):
-                raise ValidationFailed({"snils": f"«СНИЛС» {snils} уже в строке {made[1]} с другим ФИО "
-                                                 f"({staff.full_name(made[2])})"})
+                raise ValidationFailed({"snils": tr("«СНИЛС» {snils} уже в строке {row} с другим ФИО ({name})").format(
+                    snils=snils, row=made[1], name=staff.full_name(made[2]))})
             return made[0], None
         existing = self.known.get(snils)
         if existing is not None:
             if not _same_person(existing, person):
-                raise ValidationFailed({"snils": f"«СНИЛС» {snils} в хранилище принадлежит другому человеку: "
-                                                 f"{staff.full_name(existing)}"})
+                raise ValidationFailed({"snils": tr("«СНИЛС» {snils} в хранилище принадлежит другому человеку: {name}")
+                                        .format(snils=snils, name=staff.full_name(existing))})
             return str(existing["id"]), None
         res = validate("person", person, nsi=self.nsi)
         if res.errors:
@@ -463,7 +464,7 @@ class _Importer:
         if res.errors:
             raise ValidationFailed(res.errors)
         if self.role == "hr" and self.inns and str(res.values.get("org_inn")) not in self.inns:
-            raise ValidationFailed({"org_inn": staff.OTHER_ORG})
+            raise ValidationFailed({"org_inn": tr(staff.OTHER_ORG)})
         if any(_same_card(c, res.values) for c in self.cards_of.get(pid, [])):
             return None
         errors = workflow.change_errors("employment", self.role, "create", None, res.values)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.i18n import tr
+
 #: the file itself; a 5,000-person .xlsx is about 0.5 MB, a 1С .xls a few MB
 MAX_FILE_BYTES = 50 * 1024 * 1024
 #: data rows in one import; a larger staff is imported in parts (docs/hr.md)
@@ -57,8 +59,8 @@ def _col_index(letters: bytes) -> int:
 
 
 def _too_many() -> SheetRefused:
-    return SheetRefused(f"В файле больше {MAX_ROWS:,} строк".replace(",", " ")
-                        + ": загрузите сотрудников частями (по подразделениям)")
+    return SheetRefused(tr("В файле больше {n} строк: загрузите сотрудников частями (по подразделениям)").format(
+        n=f"{MAX_ROWS:,}".replace(",", " ")))
 
 
 def _check_zip(zf: zipfile.ZipFile) -> None:
@@ -66,8 +68,8 @@ def _check_zip(zf: zipfile.ZipFile) -> None:
     for info in zf.infolist():
         total += info.file_size
         if total > MAX_UNPACKED_BYTES:
-            raise SheetRefused("Файл .xlsx распаковывается в слишком большой объём (больше "
-                               f"{MAX_UNPACKED_BYTES // (1024 * 1024)} МБ): это не похоже на список сотрудников")
+            raise SheetRefused(tr("Файл .xlsx распаковывается в слишком большой объём (больше {mb} МБ): "
+                                  "это не похоже на список сотрудников").format(mb=MAX_UNPACKED_BYTES // (1024 * 1024)))
 
 
 def _merged_ranges(zf: zipfile.ZipFile, sheet_part: str) -> list[tuple[int, int, int, int]]:
@@ -119,26 +121,26 @@ def _read_xlsx(data: bytes, progress: Progress) -> Sheet:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise SheetRefused("Файл .xlsx повреждён: его не удаётся открыть. Сохраните его в Excel заново") from exc
+        raise SheetRefused(tr("Файл .xlsx повреждён: его не удаётся открыть. Сохраните его в Excel заново")) from exc
     with zf:
         _check_zip(zf)
         part = _first_sheet_part(zf)
         if part is None:
-            raise SheetRefused("В файле нет ни одного листа Excel: это не таблица .xlsx")
+            raise SheetRefused(tr("В файле нет ни одного листа Excel: это не таблица .xlsx"))
         try:
             merged = _merged_ranges(zf, part)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise SheetRefused("Файл .xlsx повреждён: лист не читается. Сохраните его в Excel заново") from exc
+            raise SheetRefused(tr("Файл .xlsx повреждён: лист не читается. Сохраните его в Excel заново")) from exc
     try:
         # data_only: a formula is read as the value Excel saved with it, never evaluated
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises whatever its XML and zip layers raise on damage
-        raise SheetRefused("Файл .xlsx повреждён или это не книга Excel: его не удаётся прочитать. "
-                           "Сохраните его в Excel заново (Файл → Сохранить как → Книга Excel)") from exc
+        raise SheetRefused(tr("Файл .xlsx повреждён или это не книга Excel: его не удаётся прочитать. "
+                              "Сохраните его в Excel заново (Файл → Сохранить как → Книга Excel)")) from exc
     try:
         ws = wb.worksheets[0] if wb.worksheets else None
         if ws is None:
-            raise SheetRefused("В книге нет листов")
+            raise SheetRefused(tr("В книге нет листов"))
         rows: dict[int, list[Any]] = {}
         n = 0
         try:
@@ -152,8 +154,8 @@ def _read_xlsx(data: bytes, progress: Progress) -> Sheet:
         except SheetRefused:
             raise
         except Exception as exc:
-            raise SheetRefused(f"Файл .xlsx повреждён: строка {n + 1} не читается. "
-                               "Сохраните его в Excel заново") from exc
+            raise SheetRefused(tr("Файл .xlsx повреждён: строка {n} не читается. Сохраните его в Excel заново").format(
+                n=n + 1)) from exc
     finally:
         wb.close()
     _fill_merged(rows, merged)
@@ -163,8 +165,8 @@ def _read_xlsx(data: bytes, progress: Progress) -> Sheet:
 
 def _read_xls(data: bytes, progress: Progress) -> Sheet:
     if _ENCRYPTED in data:
-        raise SheetRefused("Файл защищён паролем: откройте его в Excel, снимите пароль "
-                           "(Файл → Сведения → Защита книги) и сохраните заново")
+        raise SheetRefused(tr("Файл защищён паролем: откройте его в Excel, снимите пароль "
+                              "(Файл → Сведения → Защита книги) и сохраните заново"))
     import xlrd
 
     try:
@@ -172,11 +174,11 @@ def _read_xls(data: bytes, progress: Progress) -> Sheet:
     except Exception as exc:  # xlrd's own XLRDError, and struct/index errors on a damaged file
         text = str(exc).lower()
         if "encrypt" in text or "password" in text:
-            raise SheetRefused("Файл .xls защищён паролем: снимите пароль в Excel и сохраните заново") from exc
-        raise SheetRefused("Файл .xls повреждён или это не таблица Excel: его не удаётся прочитать") from exc
+            raise SheetRefused(tr("Файл .xls защищён паролем: снимите пароль в Excel и сохраните заново")) from exc
+        raise SheetRefused(tr("Файл .xls повреждён или это не таблица Excel: его не удаётся прочитать")) from exc
     try:
         if book.nsheets < 1:
-            raise SheetRefused("В книге нет листов")
+            raise SheetRefused(tr("В книге нет листов"))
         sh = book.sheet_by_index(0)
         if sh.nrows > MAX_ROWS + 1:
             raise _too_many()
@@ -215,10 +217,10 @@ def decode_text(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise SheetRefused("Файл в кодировке UTF-16 повреждён: сохраните его как CSV UTF-8") from exc
+            raise SheetRefused(tr("Файл в кодировке UTF-16 повреждён: сохраните его как CSV UTF-8")) from exc
     if b"\x00" in data[:4096]:
-        raise SheetRefused("Это не таблица: файл не .xlsx, не .xls и не текст CSV. "
-                           "Сохраните список в Excel как .xlsx или CSV (разделитель «;»)")
+        raise SheetRefused(tr("Это не таблица: файл не .xlsx, не .xls и не текст CSV. "
+                              "Сохраните список в Excel как .xlsx или CSV (разделитель «;»)"))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -226,8 +228,8 @@ def decode_text(data: bytes) -> str:
     try:
         return data.decode("cp1251")
     except UnicodeDecodeError as exc:
-        raise SheetRefused("Кодировка файла не распознана (ожидается UTF-8 или Windows-1251): "
-                           "сохраните его в Excel как «CSV UTF-8»") from exc
+        raise SheetRefused(tr("Кодировка файла не распознана (ожидается UTF-8 или Windows-1251): "
+                              "сохраните его в Excel как «CSV UTF-8»")) from exc
 
 
 def _delimiter(first_line: str) -> str:
@@ -251,7 +253,7 @@ def _read_csv(text: str, progress: Progress) -> Sheet:
             if n % 5000 == 0:
                 progress(n, 0, "Чтение файла")
     except csv.Error as exc:
-        raise SheetRefused(f"Файл CSV повреждён (строка {reader.line_num}): {exc}") from exc
+        raise SheetRefused(tr("Файл CSV повреждён (строка {n}): {error}").format(n=reader.line_num, error=exc)) from exc
     return sheet
 
 
@@ -261,26 +263,26 @@ def read_sheet(path: Path, progress: Progress | None = None) -> Sheet:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise SheetRefused(f"Файл больше {MAX_FILE_BYTES // (1024 * 1024)} МБ: "
-                               "загрузите сотрудников частями (по подразделениям)")
+            raise SheetRefused(tr("Файл больше {mb} МБ: загрузите сотрудников частями (по подразделениям)").format(
+                mb=MAX_FILE_BYTES // (1024 * 1024)))
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise SheetRefused(f"Файл {path} не найден") from exc
+        raise SheetRefused(tr("Файл {path} не найден").format(path=path)) from exc
     except IsADirectoryError as exc:
-        raise SheetRefused(f"{path} — это папка, а не файл") from exc
+        raise SheetRefused(tr("{path} — это папка, а не файл").format(path=path)) from exc
     except OSError as exc:
-        raise SheetRefused(f"Файл {path} не читается: {exc.strerror or exc}") from exc
+        raise SheetRefused(tr("Файл {path} не читается: {error}").format(path=path, error=exc.strerror or exc)) from exc
     if not data.strip():
-        raise SheetRefused("Файл пустой")
+        raise SheetRefused(tr("Файл пустой"))
     if data.startswith(_ZIP):
         sheet = _read_xlsx(data, report)
     elif data.startswith(_OLE):
         sheet = _read_xls(data, report)
     elif data[:5] == b"%PDF-" or data[:3] == b"\xff\xd8\xff" or data[:8] == b"\x89PNG\r\n\x1a\n":
-        raise SheetRefused("Это не таблица, а документ или изображение: выберите файл .xlsx, .xls или .csv")
+        raise SheetRefused(tr("Это не таблица, а документ или изображение: выберите файл .xlsx, .xls или .csv"))
     else:
         sheet = _read_csv(decode_text(data), report)
     if not sheet.rows:
-        raise SheetRefused("В файле нет ни одной заполненной строки")
+        raise SheetRefused(tr("В файле нет ни одной заполненной строки"))
     return sheet
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from desktop.i18n import tr
 from desktop.models.checkdigits import format_snils, normalize_snils
+from desktop.models.formatting import fmt_date
 from desktop.models.repository import RecordRepository, get_organizations, get_role, table
 from desktop.models.schema import entity
 from desktop.models.validation import ValidationFailed
@@ -53,7 +55,8 @@ class DuplicatePerson(ValidationFailed):
     def __init__(self, person_id: str, name: str, snils: str) -> None:
         self.person_id = person_id
         self.name = name
-        super().__init__({"snils": f"Человек с СНИЛС {format_snils(snils)} уже есть в хранилище: {name}"})
+        super().__init__({"snils": tr("Человек с СНИЛС {snils} уже есть в хранилище: {name}").format(
+            snils=format_snils(snils), name=name)})
 
 
 def full_name(row: Mapping[str, Any]) -> str:
@@ -78,7 +81,7 @@ def org_error(conn: Connection, org_inn: Any) -> str | None:
         return None
     inns = clerk_inns(conn)
     if inns and str(org_inn or "").strip() not in inns:
-        return OTHER_ORG
+        return tr(OTHER_ORG)
     return None
 
 
@@ -196,14 +199,14 @@ def person_cards(repo: RecordRepository, person_id: str, *, own_only: bool = Tru
 def _person_or_fail(conn: Connection, person_id: str) -> dict[str, Any]:
     r = conn.execute(select(_PERSON).where(_PERSON.c.id == person_id)).mappings().first()
     if r is None:
-        raise ValidationFailed({"person_id": f"Человек {person_id} не найден в хранилище"})
+        raise ValidationFailed({"person_id": tr("Человек {id} не найден в хранилище").format(id=person_id)})
     return dict(r)
 
 
 def _card_or_fail(conn: Connection, card_id: str) -> dict[str, Any]:
     r = conn.execute(select(_CARD).where(_CARD.c.id == card_id)).mappings().first()
     if r is None:
-        raise ValidationFailed({"id": f"Карточка {card_id} не найдена в хранилище"})
+        raise ValidationFailed({"id": tr("Карточка {id} не найдена в хранилище").format(id=card_id)})
     bad = org_error(conn, r["org_inn"])
     if bad:
         raise ValidationFailed({"org_inn": bad})
@@ -241,8 +244,8 @@ def add_card_in(repo: RecordRepository, conn: Connection, person_id: str, values
     _person_or_fail(conn, person_id)
     full = card_values(conn, values)
     if not full.get("org_inn") and get_role(conn) == "hr" and len(clerk_inns(conn)) > 1:
-        raise ValidationFailed({"org_inn": "Укажите организацию (org_inn): у вас их несколько — "
-                                           + ", ".join(clerk_inns(conn))})
+        raise ValidationFailed({"org_inn": tr("Укажите организацию (org_inn): у вас их несколько — {inns}").format(
+            inns=", ".join(clerk_inns(conn)))})
     bad = org_error(conn, full.get("org_inn"))
     if bad:
         raise ValidationFailed({"org_inn": bad})
@@ -270,11 +273,12 @@ def edit_card(repo: RecordRepository, card_id: str, values: Mapping[str, Any]) -
 def _close_in(repo: RecordRepository, conn: Connection, card_id: str, end_date: Any, end_reason: str) -> dict[str, Any]:
     card = _card_or_fail(conn, card_id)
     if card.get("end_date"):
-        raise ValidationFailed({"end_date": f"Карточка уже закрыта (дата окончания {card['end_date']})"})
+        raise ValidationFailed({"end_date": tr("Карточка уже закрыта (дата окончания {date})").format(
+            date=fmt_date(card["end_date"]))})
     if not str(end_reason or "").strip():
-        raise ValidationFailed({"end_reason": "«Причина увольнения»: обязательное поле"})
+        raise ValidationFailed({"end_reason": tr("«Причина увольнения»: обязательное поле")})
     if end_date in (None, ""):
-        raise ValidationFailed({"end_date": "«Дата окончания»: обязательное поле"})
+        raise ValidationFailed({"end_date": tr("«Дата окончания»: обязательное поле")})
     repo.edit_in(conn, "employment", card_id, {"end_date": end_date, "end_reason": str(end_reason).strip()})
     return card
 

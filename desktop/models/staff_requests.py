@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from desktop.i18n import tr
 from desktop.models.repository import RecordRepository, get_meta, now_iso, set_meta, table
 from desktop.models.staff import org_defaults, org_error
 from desktop.models.tables import Outbox
@@ -37,7 +38,7 @@ def _request_values(conn: Connection, values: Mapping[str, Any]) -> dict[str, An
     out.setdefault("received_at", dt.date.today().isoformat())
     out.setdefault("status", "new")
     if not out.get("kind"):
-        raise ValidationFailed({"kind": "«Тип запроса»: обязательное поле"})
+        raise ValidationFailed({"kind": tr("«Тип запроса»: обязательное поле")})
     bad = org_error(conn, out.get("org_inn"))
     if bad:
         raise ValidationFailed({"org_inn": bad})
@@ -53,7 +54,7 @@ def send_requests(repo: RecordRepository, person_ids: Sequence[str], values: Map
         ids = []
         for pid in person_ids:
             if conn.execute(select(persons.c.id).where(persons.c.id == pid)).first() is None:
-                raise ValidationFailed({"person_id": f"Человек {pid} не найден в хранилище"})
+                raise ValidationFailed({"person_id": tr("Человек {id} не найден в хранилище").format(id=pid)})
             ids.append(repo.add_in(conn, "request", full, person_id=pid).id)
     return ids
 
