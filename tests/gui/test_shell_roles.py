@@ -80,14 +80,13 @@ def test_hr_vault_shows_a_section_registered_for_hr(qtbot: QtBot, session: Sessi
     assert "workspace" not in page.ids and "profile" not in page.ids  # not an empty doctor's «Профиль»
 
 
-@pytest.mark.parametrize(("role", "needle"), [("admin", "оператора регистра")])
-def test_other_roles_get_their_placeholder(qtbot: QtBot, session: Session, made: Made, role: str,
-                                           needle: str) -> None:
-    set_role(made.folder, role)
+def test_the_operator_gets_the_console(qtbot: QtBot, session: Session, made: Made) -> None:
+    """issue 15: the operator's workspace (views/operator) replaced the placeholder."""
+    set_role(made.folder, "admin")
     page = open_vault(qtbot, session, made)
-    shown = session.views["workspace"]
-    assert isinstance(shown, WorkspacePlaceholder) and needle in shown.headline.text()
-    assert page.ids[0] == "workspace"
+    assert page.ids[:4] == ["op_applications", "op_nmo", "op_accounts", "op_audit"]
+    assert "workspace" not in page.ids
+    assert not any(isinstance(v, WorkspacePlaceholder) for v in session.views.values())
 
 
 def test_a_login_as_another_role_reopens_the_workspace(qtbot: QtBot, opened: Session) -> None:

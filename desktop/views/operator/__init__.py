@@ -1,0 +1,1 @@
+"""The registry operator's console (role ``admin``, issue 15)."""

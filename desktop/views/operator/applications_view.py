@@ -1,0 +1,116 @@
+"""«Заявления» — the operator's queue of accreditation applications (issue 15): filters by status
+and text, decisions with a comment (a rejection requires one). A colleague's decision or the
+worker's withdrawal that came first is the server's answer, shown in the status line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import tr
+from desktop.sync.admin import APPLICATION_STATUSES
+from desktop.vault.store import Vault
+from desktop.views.operator.common import call, filtered, list_table, say, selected_ids, show_rows, status_label
+
+HEADER = ["Номер", "Подано", "Вид", "Специальность", "Статус", "Комментарий"]
+KINDS = {"primary": "первичная", "primary_specialized": "первичная специализированная", "periodic": "периодическая"}
+
+
+class ApplicationsView(QWidget):
+    def __init__(self, vault: Vault, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("operator_applications")
+        self.vault = vault
+        self.items: list[dict[str, Any]] = []
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName(tr("Статус"))
+        for key, label in APPLICATION_STATUSES.items():
+            self.status_filter.addItem(tr(label), key)
+        self.status_filter.addItem(tr("все"), "")
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.reload())
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("Номер, специальность, вид…"))
+        self.search.textChanged.connect(lambda _t: self.show_items())
+        self.table = list_table(tr("Заявления"))
+        self.comment = QPlainTextEdit()
+        self.comment.setPlaceholderText(tr("Комментарий к решению (при отказе обязателен)"))
+        self.comment.setMaximumHeight(70)
+        self.review = QPushButton(tr("На рассмотрение"))
+        self.approve = QPushButton(tr("Одобрить"))
+        self.reject = QPushButton(tr("Отклонить"))
+        self.refresh = QPushButton(tr("Обновить"))
+        self.review.clicked.connect(lambda: self.decide("review"))
+        self.approve.clicked.connect(lambda: self.decide("approve"))
+        self.reject.clicked.connect(lambda: self.decide("reject"))
+        self.refresh.clicked.connect(self.reload)
+        self.status = status_label()
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("Статус:")))
+        top.addWidget(self.status_filter)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.refresh)
+        actions = QHBoxLayout()
+        actions.addWidget(self.review)
+        actions.addWidget(self.approve)
+        actions.addWidget(self.reject)
+        actions.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.status)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.comment)
+        lay.addLayout(actions)
+        self.reload()
+
+    def reload(self) -> None:
+        status = str(self.status_filter.currentData() or "")
+        call(self, self.vault, lambda c: c.applications(status), self._loaded, self.status)
+
+    def _loaded(self, items: list[dict[str, Any]]) -> None:
+        self.items = items
+        self.show_items()
+
+    def show_items(self) -> None:
+        rows = filtered(self.items, self.search.text(), ("confirmation_number", "specialty_code", "kind", "status"))
+        show_rows(self.table, [tr(h) for h in HEADER],
+                  [[f.get("confirmation_number") or "—", _ru(f.get("submitted_at")),
+                    tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
+                    f.get("specialty_code") or "", tr(APPLICATION_STATUSES.get(str(f.get("status")), "")),
+                    f.get("decision_comment") or ""] for f in (r.get("fields") or {} for r in rows)],
+                  [str(r["id"]) for r in rows], stretch=5)
+
+    def decide(self, decision: str) -> None:
+        ids = selected_ids(self.table)
+        if len(ids) != 1:
+            say(self.status, tr("Выберите одно заявление."), "warning")
+            return
+        comment = self.comment.toPlainText().strip()
+        if decision == "reject" and not comment:
+            say(self.status, tr("Укажите причину отказа в комментарии: отказ без причины не принимается."), "error")
+            self.comment.setFocus()
+            return
+        rid = ids[0]
+
+        def done(out: dict[str, Any]) -> None:
+            status = str((out.get("fields") or {}).get("status") or "")
+            say(self.status, tr("Решение принято: {s}.").format(s=tr(APPLICATION_STATUSES.get(status, status))), "ok")
+            self.comment.clear()
+            self.reload()
+
+        call(self, self.vault, lambda c: c.decide_application(rid, decision, comment), done, self.status)
+
+
+def _ru(iso: Any) -> str:
+    parts = str(iso or "")[:10].split("-")
+    return ".".join(reversed(parts)) if len(parts) == 3 else "—"

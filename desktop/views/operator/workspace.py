@@ -1,0 +1,43 @@
+"""The registry operator's workspace (role ``admin``), found by the shell like every workspace
+(``views/shell/registry.py``). Everything in it asks the server: an operator's decision made
+offline would only learn at the next sync that a colleague decided first."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from desktop.views.shell.registry import Section, SectionContext
+
+ADMIN = frozenset({"admin"})
+
+
+def applications(ctx: SectionContext) -> QWidget:
+    from desktop.views.operator.applications_view import ApplicationsView
+
+    return ApplicationsView(ctx.vault)
+
+
+def nmo(ctx: SectionContext) -> QWidget:
+    from desktop.views.operator.nmo_view import NmoQueueView
+
+    return NmoQueueView(ctx.vault)
+
+
+def accounts(ctx: SectionContext) -> QWidget:
+    from desktop.views.operator.accounts_view import AccountsView
+
+    return AccountsView(ctx.vault)
+
+
+def audit(ctx: SectionContext) -> QWidget:
+    from desktop.views.operator.audit_view import AuditView
+
+    return AuditView(ctx.vault)
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("op_applications", "Заявления", ADMIN, applications, order=10),
+    Section("op_nmo", "Баллы НМО", ADMIN, nmo, order=20),
+    Section("op_accounts", "Учётные записи", ADMIN, accounts, order=30),
+    Section("op_audit", "Журнал аудита", ADMIN, audit, order=40),
+)

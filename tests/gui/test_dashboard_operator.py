@@ -1,0 +1,181 @@
+"""The operator's console (issue 15) on real widgets over a real server: the applications queue
+with its filters and decisions (a rejection needs a comment, a colleague first is told), НМО
+credits several at once, accounts, the audit journal with bad dates and a CSV export through the
+formula guard; screenshots in a light and a dark palette (/tmp/g-operator-*.png)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QStyleFactory
+from pytestqt.qtbot import QtBot
+
+from desktop.vault.store import Vault
+from desktop.views.operator.accounts_view import AccountsView, NewAccountDialog, enrolment_text
+from desktop.views.operator.applications_view import ApplicationsView
+from desktop.views.operator.audit_view import AuditView, csv_bytes
+from desktop.views.operator.nmo_view import NmoQueueView
+from desktop.views.widgets import theme
+from server.testing import run_server
+from tests.hr.conftest import PASS, frmr, new_profile
+from tests.reports.test_cli import add_rows
+from tests.sync.world import PASSWORD, ServerDb
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.sqlite3'}"
+    with run_server(url) as base:
+        db = ServerDb(url)
+        yield {"url": base, "db": db}
+        db.close()
+
+
+@pytest.fixture(params=["light", "dark"])
+def scheme(request: pytest.FixtureRequest) -> Iterator[str]:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    old_palette, old_style = app.palette(), app.style().name()
+    app.setStyle(QStyleFactory.create("Fusion"))
+    app.setPalette(theme.dark_palette() if request.param == "dark" else app.style().standardPalette())
+    yield str(request.param)
+    app.setStyle(QStyleFactory.create(old_style))
+    app.setPalette(old_palette)
+
+
+def admin_vault(server: dict[str, Any], tmp_path: Path) -> Vault:
+    login = server["db"].account("admin")
+    prof = new_profile(tmp_path, f"a-{uuid.uuid4().hex[:6]}")
+    cp = frmr(prof, "login", "--server", server["url"], "--username", login, "--password", PASSWORD)
+    assert cp.returncode == 0, cp.stderr
+    return Vault.open(prof, PASS)
+
+
+def select(view: Any, ids: set[str]) -> None:
+    t = view.table
+    t.clearSelection()
+    from PySide6.QtCore import QItemSelectionModel, Qt
+
+    for r in range(t.rowCount()):
+        item = t.item(r, 0)
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) in ids:
+            t.selectionModel().select(t.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select
+                                      | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def test_applications_queue_and_decisions(qtbot: QtBot, server: dict[str, Any], tmp_path: Path, scheme: str) -> None:
+    db: ServerDb = server["db"]
+    org = db.org()
+    pid, _ = db.person(org)
+    number = f"А-2026-{uuid.uuid4().int % 900000 + 100000}"
+    a1, a2 = add_rows(db, pid, *[("application", {"kind": "periodic", "specialty_code": "36", "status": "submitted",
+                                                  "submitted_at": "2026-11-01", "confirmation_number": n})
+                                 for n in (number, number + "9")])
+    vault, other = admin_vault(server, tmp_path), admin_vault(server, tmp_path)
+    try:
+        view, rival = ApplicationsView(vault), ApplicationsView(other)
+        for v in (view, rival):
+            qtbot.addWidget(v)
+        view.resize(1000, 600)
+        view.show()
+        qtbot.waitUntil(lambda: view.table.rowCount() >= 2 and rival.table.rowCount() >= 2, timeout=20_000)
+        view.search.setText(number)
+        assert view.table.rowCount() == 2  # the quick filter: both numbers start with it
+        view.search.setText(number + "9")
+        assert view.table.rowCount() == 1
+        view.search.clear()
+        select(view, {a1})
+        view.decide("reject")  # no comment: refused here, nothing sent
+        assert "причину отказа" in view.status.text()
+        view.decide("approve")
+        qtbot.waitUntil(lambda: "Решение принято" in view.status.text(), timeout=20_000)
+        select(rival, {a1})
+        rival.comment.setPlainText("нет протокола")
+        rival.decide("reject")  # the colleague decided first: told so
+        qtbot.waitUntil(lambda: "уже принято" in rival.status.text(), timeout=20_000)
+        qtbot.waitUntil(lambda: a1 not in _ids(view), timeout=20_000)  # decided: out of the queue
+        assert a2 in _ids(view)
+        QApplication.processEvents()
+        assert view.grab().toImage().save(f"/tmp/g-operator-{scheme}.png")
+    finally:
+        vault.close()
+        other.close()
+
+
+def _ids(view: Any) -> set[str]:
+    from PySide6.QtCore import Qt
+
+    out = set()
+    for r in range(view.table.rowCount()):
+        item = view.table.item(r, 0)
+        if item is not None:
+            out.add(str(item.data(Qt.ItemDataRole.UserRole)))
+    return out
+
+
+def test_nmo_several_at_once_accounts_and_audit(qtbot: QtBot, server: dict[str, Any], tmp_path: Path) -> None:
+    db: ServerDb = server["db"]
+    org = db.org()
+    pid, _ = db.person(org)
+    n1, n2, n3 = add_rows(db, pid, *[("nmo", {"event_date": "2026-10-01", "kind": "iom", "title": f"Модуль {i}",
+                                             "credits": "2", "status": "pending"}) for i in range(3)])
+    vault = admin_vault(server, tmp_path)
+    try:
+        nmo = NmoQueueView(vault)
+        qtbot.addWidget(nmo)
+        qtbot.waitUntil(lambda: {n1, n2, n3} <= _ids(nmo), timeout=20_000)
+        rival = admin_vault(server, tmp_path)
+        try:
+            rv = NmoQueueView(rival)
+            qtbot.addWidget(rv)
+            qtbot.waitUntil(lambda: n3 in _ids(rv), timeout=20_000)
+            select(rv, {n3})
+            rv.decide("reject")
+            qtbot.waitUntil(lambda: "Принято решений: 1 из 1" in rv.status.text(), timeout=20_000)
+        finally:
+            rival.close()
+        select(nmo, {n1, n2, n3})
+        nmo.decide("confirm")
+        qtbot.waitUntil(lambda: "Принято решений: 2 из 3" in nmo.status.text(), timeout=20_000)
+        assert "уже принято" in nmo.status.text()
+
+        accounts = AccountsView(vault)
+        qtbot.addWidget(accounts)
+        qtbot.waitUntil(lambda: accounts.table.rowCount() > 0, timeout=20_000)
+        dialog = NewAccountDialog()
+        qtbot.addWidget(dialog)
+        dialog.login.setText("x")
+        dialog.orgs.setText("1234567890")
+        dialog.password.setText("short")
+        dialog.role.setCurrentIndex(dialog.role.findData("hr"))
+        bad = dialog.problems()
+        assert any("логин" in b for b in bad) and any("ИНН" in b for b in bad) and any("пароль" in b for b in bad)
+        text = enrolment_text({"login": "new.one", "totp_secret": "ABC", "recovery_codes": ["1", "2"]})
+        assert "otpauth://totp/" in text and "ABC" in text and "1 2" in text
+        target = next(a for a in accounts.items if a["role"] == "admin" and a["login"] != "admin")
+        select(accounts, {str(target["id"])})
+        accounts.change("lock")
+        qtbot.waitUntil(lambda: "заблокирована" in accounts.status.text(), timeout=20_000)
+
+        audit = AuditView(vault)
+        qtbot.addWidget(audit)
+        qtbot.waitUntil(lambda: audit.table.rowCount() > 0, timeout=20_000)
+        audit.since.setText("31.02.2026")
+        audit.reload()
+        assert "неверная дата" in audit.status.text()
+        audit.since.setText("01.01.1990")
+        audit.reload()
+        assert "вне допустимого" in audit.status.text()
+        audit.since.clear()
+        audit.action.setText("account_change")
+        audit.reload()
+        qtbot.waitUntil(lambda: audit.items and {e["action"] for e in audit.items} == {"account_change"},
+                        timeout=20_000)
+        raw = csv_bytes([{"at": 0, "login": "=HYPERLINK(1)", "action": "x", "detail": "+1"}]).decode("utf-8-sig")
+        assert "'=HYPERLINK(1)" in raw and "'+1" in raw
+    finally:
+        vault.close()
