@@ -19,7 +19,10 @@ TODAY = dt.date(2026, 6, 1)
 GKB = {"inn": ORG_GKB["org_inn"], "name": ORG_GKB["org_name"]}
 
 
-def make_hr_vault(root: Path, count: int = 300, role: str = "hr") -> Path:
+POLY = {"inn": ORG_POLY["org_inn"], "name": ORG_POLY["org_name"]}
+
+
+def make_hr_vault(root: Path, count: int = 300, role: str = "hr", orgs: list[dict[str, str]] | None = None) -> Path:
     prof = create_profile(root, "Кадровик")
     vault, _ = Vault.create(prof.folder, PASS)
     try:
@@ -27,7 +30,7 @@ def make_hr_vault(root: Path, count: int = 300, role: str = "hr") -> Path:
         repo.load_synced(demo_staff(ORG_GKB, ORG_POLY, count, today=TODAY))
         repo.record_consent()
         with vault.begin() as conn:
-            remember_account(conn, role, [GKB])
+            remember_account(conn, role, orgs if orgs is not None else [GKB])
             # A clerk's vault has no person of its own (load_synced took the first one as such).
             meta = Meta.__table__  # type: ignore[attr-defined]
             conn.execute(meta.delete().where(meta.c.key == PERSON_KEY))

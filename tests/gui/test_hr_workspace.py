@@ -250,3 +250,27 @@ def test_requests_to_one_and_to_many(qtbot: QtBot, session: Session, profiles: P
         many.send()
     assert len(got.args[0]) == 3
     assert "в очередь: 3" in view.footer.text()
+
+
+def test_organization_switcher(qtbot: QtBot, session: Session, profiles: Path) -> None:
+    from tests.gui.hr_vault import GKB, POLY, make_hr_vault
+
+    folder = make_hr_vault(profiles, 300, orgs=[GKB, POLY])
+    session.start(folder)
+    unlock(qtbot, session, PASS)
+    page = session.window.record
+    assert page is not None
+    qtbot.waitUntil(lambda: page.pending() == 0, timeout=10_000)
+    view = session.views["staff"]
+    assert isinstance(view, StaffView)
+    qtbot.waitUntil(lambda: view.model.loaded and view.model.rowCount() == 300, timeout=10_000)
+    assert not view.org_combo.isHidden() and view.org_combo.count() == 2
+    view.org_combo.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: view.model.query.org_inn == POLY["inn"] and not view.model._busy
+                    and 0 < view.model.rowCount() < 300, timeout=10_000)
+    m = view.model
+    qtbot.waitUntil(lambda: all(m.row_at(r) is not None for r in range(m.rowCount())), timeout=5_000)
+    rows = [m.row_at(r) for r in range(m.rowCount())]
+    # only their cards in поликлиника № 12 count here: one part-time card each, a quarter rate
+    assert all(r is not None and r.cards == 1 and str(r.rate) == "0.25" for r in rows)
+    qtbot.waitUntil(lambda: f"всего сотрудников: {m.rowCount()}" in view.footer.text(), timeout=5_000)
