@@ -173,7 +173,7 @@ def test_nmo_several_at_once_accounts_and_audit(qtbot: QtBot, server: dict[str, 
         audit.since.clear()
         audit.action.setText("account_change")
         audit.reload()
-        qtbot.waitUntil(lambda: audit.items and {e["action"] for e in audit.items} == {"account_change"},
+        qtbot.waitUntil(lambda: bool(audit.items) and {e["action"] for e in audit.items} == {"account_change"},
                         timeout=20_000)
         raw = csv_bytes([{"at": 0, "login": "=HYPERLINK(1)", "action": "x", "detail": "+1"}]).decode("utf-8-sig")
         assert "'=HYPERLINK(1)" in raw and "'+1" in raw
