@@ -998,10 +998,26 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "/sessions/{session_id}"): Route(
         "target", (200,), lambda m, lg, t: call(m.w, lg, "DELETE", f"/sessions/{t.ids['sid']}"),
         flag("allowed"), session_targets, flag("visible")),
-    # the seeded accounts have the second factor already: the state forbids both (409)
-    ("POST", "/me/totp/enrol"): Route("self", (409,), lambda m, lg, t: call(m.w, lg, "POST", "/me/totp/enrol")),
+    # the seeded accounts have the second factor already: replacing the device needs the password
+    # (422 without it), and there is nothing pending to confirm (409)
+    ("POST", "/me/totp/enrol"): Route("self", (422,), lambda m, lg, t: call(m.w, lg, "POST", "/me/totp/enrol")),
     ("POST", "/me/totp/confirm"): Route("self", (409,), lambda m, lg, t: call(
         m.w, lg, "POST", "/me/totp/confirm", json={"code": "000000"})),
+    ("POST", "/me/totp/recovery-codes"): Route("self", (422,), lambda m, lg, t: call(
+        m.w, lg, "POST", "/me/totp/recovery-codes", json={"password": ""})),
+    # the account's own password: the same one twice is refused before anything is checked
+    ("POST", "/me/password"): Route("self", (422,), lambda m, lg, t: call(
+        m.w, lg, "POST", "/me/password", json={"old_password": "Ab3$efghijkl", "new_password": "Ab3$efghijkl"})),
+    # ends the caller's other sessions (the spare ones of DELETE /sessions/{id}); this one stays
+    ("DELETE", "/sessions"): Route("self", (200,), lambda m, lg, t: call(m.w, lg, "DELETE", "/sessions")),
+    ("GET", "/me/journal"): Route("self", (200,), lambda m, lg, t: call(m.w, lg, "GET", "/me/journal")),
+    ("GET", "/me/consent"): Route("self", (200,), lambda m, lg, t: call(m.w, lg, "GET", "/me/consent")),
+    ("POST", "/me/consent"): Route("self", (201,), lambda m, lg, t: call(
+        m.w, lg, "POST", "/me/consent", json={"version": "152fz-matrix"})),
+    # no token: a code that was never issued, for a login that does not exist
+    ("POST", "/account/password/reset"): Route("public", (400,), lambda m, lg, t: call(
+        m.w, "", "POST", "/account/password/reset", json={
+            "login": "nobody-" + uuid.uuid4().hex[:6], "code": "AAAA-BBBB-CCCC-DDDD", "new_password": "Ab3$efghijkl"})),
     ("POST", "/sync/push"): Route("self", (200,), lambda m, lg, t: call(
         m.w, lg, "POST", "/sync/push", json={"client_id": ghost(), "ops": []})),
     ("GET", "/sync/pull"): Route("self", (200,), lambda m, lg, t: call(
@@ -1116,6 +1132,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("PATCH", "/admin/accounts/{account_id}"): Route(
         "target", (200,), lambda m, lg, t: call(m.w, lg, "PATCH", f"/admin/accounts/{t.ids['id']}",
                                                 json={"unlock": True}),
+        roles("admin"), account_targets, roles("admin")),
+    ("POST", "/admin/accounts/{account_id}/reset-code"): Route(
+        "target", (201,), lambda m, lg, t: call(m.w, lg, "POST", f"/admin/accounts/{t.ids['id']}/reset-code"),
         roles("admin"), account_targets, roles("admin")),
     ("GET", "/admin/audit"): Route("self", (200,), lambda m, lg, t: call(
         m.w, lg, "GET", "/admin/audit", params={"limit": 5}), roles("admin")),
