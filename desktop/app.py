@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from desktop.diagnostics.crash import disable_core_dumps
-from desktop.diagnostics.logging_setup import app_version, start_logging
+from desktop.diagnostics.logging_setup import app_version, start_logging, trace_native_crashes
 from desktop.i18n import LANGUAGES, set_language, tr
 from desktop.paths import profiles_root
 from desktop.views.runtime.crash import install_excepthook
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     disable_core_dumps()
     install_excepthook()
     args = parse_args(argv)
-    start_logging("frmr-desktop")  # the rotating log and native-crash traces (desktop.diagnostics.logs)
+    trace_native_crashes()  # at once; the rotating log starts once the core is loaded (below)
 
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
     from PySide6.QtWidgets import QApplication
@@ -114,6 +114,14 @@ def main(argv: list[str] | None = None) -> int:
     # (desktop.views.runtime.prewarm); the first screen does not wait for them.
     preloader = Preloader(app)
     preloader.start()
+    from desktop.views.runtime import prewarm
+
+    # The rotating log (desktop.diagnostics.logging_setup) after the first screen: its imports load
+    # with the core in the background, and nothing is logged before a vault opens.
+    def log_from_now() -> None:
+        start_logging("frmr-desktop")
+
+    prewarm.when_core_ready(log_from_now)
     return app.exec()
 
 

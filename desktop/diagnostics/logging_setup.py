@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import faulthandler
 import logging
-import logging.handlers
 import re
 import sys
 from collections import deque
@@ -117,12 +116,30 @@ _native: IO[Any] | None = None
 _started: Path | None = None
 
 
+def trace_native_crashes() -> bool:
+    """``faulthandler`` into the log folder — first thing at start: a crash in Qt's or SQLCipher's
+    C code before the window shows is the one nobody can report otherwise."""
+    global _native
+    if _native is not None:
+        return True
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        _native = open(folder / NATIVE_FILE, "a", encoding="utf-8")  # faulthandler writes here for the process's life
+    except OSError:
+        return False
+    faulthandler.enable(_native, all_threads=True)
+    return True
+
+
 def start_logging(program: str, level: int = logging.INFO) -> Path | None:
     """The rotating log and native-crash tracing; the folder, or None when it cannot be written
     (the app runs on without a file log: a broken log folder must never stop it)."""
-    global _native, _started
+    global _started
     if _started is not None:
         return _started
+    import logging.handlers  # 30 ms of imports (socket, pickle…): the app runs this off its first screen
+
     root = logging.getLogger("frmr")
     root.setLevel(level)
     folder = log_dir()
@@ -130,7 +147,6 @@ def start_logging(program: str, level: int = logging.INFO) -> Path | None:
         folder.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
             folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
-        native = open(folder / NATIVE_FILE, "a", encoding="utf-8")  # faulthandler writes here for the process's life
     except OSError as exc:
         sys.stderr.write(f"{program}: журнал не ведётся — папка {scrub(str(folder))} недоступна "
                          f"({type(exc).__name__})\n")
@@ -138,8 +154,7 @@ def start_logging(program: str, level: int = logging.INFO) -> Path | None:
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(PersonalDataFilter())
     root.addHandler(handler)
-    _native = native
-    faulthandler.enable(native, all_threads=True)
+    trace_native_crashes()
     _started = folder
     root.info("%s started (version %s, Python %s, %s)", program, app_version(), sys.version.split()[0],
               sys.platform)

@@ -21,6 +21,7 @@ from desktop.views.shell import help_menu, shortcuts
 from desktop.views.shell.record_page import RecordPage
 from desktop.views.shell.session import Session
 from desktop.views.widgets.record_dialog import RecordDialog
+from tests.gui.conftest import Made, unlock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -193,3 +194,23 @@ def test_every_command_tells_its_version(command: str) -> None:
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"{command} {app_version()}"
+
+
+def test_controls_have_accessible_names(qtbot: QtBot, session: Session, made: Made) -> None:
+    """A screen reader reads accessible names, not placeholders: the controls a person meets
+    first have one (form rows get theirs from their label)."""
+    from desktop.views.access.unlock_view import UnlockView
+
+    session.start(made.folder)
+    view = session.window.current_page()
+    assert isinstance(view, UnlockView)
+    assert view.passphrase.accessibleName() == "Парольная фраза"
+    assert view.recovery_key.accessibleName() == "Ключ восстановления"
+    for name in ("vault", "pending", "sync"):
+        assert session.window.statusbar_widgets[name].accessibleName()
+    unlock(qtbot, session)
+    page = _page(session)
+    assert page.nav.accessibleName() == "Разделы"
+    education = page.select("education")
+    field = education.findChild(QLineEdit, "filter")
+    assert field is not None and field.accessibleName() == "Поиск по таблице"

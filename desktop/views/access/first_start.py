@@ -99,6 +99,7 @@ class FirstStartWizard(QWidget):
         self.name.setObjectName("profile_name_input")
         self.name.setMaxLength(100)
         self.name.setPlaceholderText(tr("Название профиля"))
+        self.name.setAccessibleName(tr("Название профиля"))  # a screen reader does not read placeholders
         self.name.returnPressed.connect(self._next_from_name)
         p1 = _step_page(tr("Новый профиль"), tr(
             "Название профиля видно на экране выбора профиля этого компьютера. "
@@ -115,6 +116,7 @@ class FirstStartWizard(QWidget):
         self.recovery = QLineEdit()
         self.recovery.setObjectName("recovery_key_shown")
         self.recovery.setReadOnly(True)
+        self.recovery.setAccessibleName(tr("Ключ восстановления"))
         self.recovery.setStyleSheet("font-family: monospace; font-size: 16px; padding: 6px;")
         copy = QPushButton(tr("Копировать"))
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.recovery.text()))

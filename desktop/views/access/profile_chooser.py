@@ -33,6 +33,7 @@ class ProfileChooser(QWidget):
         explain.setWordWrap(True)
         self.list = QListWidget()
         self.list.setObjectName("profiles")
+        self.list.setAccessibleName(tr("Профили на этом компьютере"))
         for p in profiles:
             label = tr(p.name) + ("" if p.has_vault else "  " + tr("(хранилище не создано)"))
             item = QListWidgetItem(label)

@@ -52,6 +52,7 @@ class UnlockView(QWidget):
         self.passphrase.setObjectName("passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setPlaceholderText(tr("Парольная фраза"))
+        self.passphrase.setAccessibleName(tr("Парольная фраза"))  # a screen reader does not read placeholders
         self.passphrase.returnPressed.connect(self._unlock)
         self.unlock_button = QPushButton(tr("Разблокировать"))
         self.unlock_button.setObjectName("unlock")
@@ -85,6 +86,7 @@ class UnlockView(QWidget):
         # -- recovery page --
         self.recovery_key = QLineEdit()
         self.recovery_key.setObjectName("recovery_key")
+        self.recovery_key.setAccessibleName(tr("Ключ восстановления"))
         self.recovery_key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
         self.new_passphrase = PassphraseInput(user_inputs=personal_inputs(None, profile.name))
         self.recover_button = QPushButton(tr("Восстановить доступ"))
@@ -114,6 +116,7 @@ class UnlockView(QWidget):
         rec_page.hide()
         self.status = QLabel()
         self.status.setObjectName("unlock_status")
+        self.status.setAccessibleName(tr("Состояние разблокировки"))
         self.status.setWordWrap(True)
         self.hint = QLabel()
         self.hint.setObjectName("unlock_hint")

@@ -30,6 +30,8 @@ CORE_MODULES: tuple[str, ...] = (
     "desktop.sync.engine", "desktop.sync.decisions", "desktop.sync.auth",
     # 0.1 s to import: the first phone number shown (the profile, as the record opens) needs it
     "phonenumbers",
+    # the rotating log's handler, started once the core is in (desktop.app)
+    "logging.handlers",
 )
 #: Qt; imported on the GUI thread only, leaves first so that each turn imports one module
 VIEW_MODULES: tuple[str, ...] = (

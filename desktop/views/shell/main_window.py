@@ -24,6 +24,8 @@ from desktop.views.shell.registry import Section, SectionRegistry
 from desktop.views.widgets import theme
 
 APP_TITLE = "ФРМР — кабинет медицинского работника"
+#: what a screen reader calls the status bar's parts
+STATUS_NAMES = {"vault": "Состояние хранилища", "pending": "Неотправленные изменения", "sync": "Связь с сервером"}
 
 
 def app_icon() -> QIcon:
@@ -53,6 +55,7 @@ class MainWindow(QMainWindow):
         }
         for name, w in self.statusbar_widgets.items():
             w.setObjectName(f"status_{name}")
+            w.setAccessibleName(tr(STATUS_NAMES[name]))
             bar.addPermanentWidget(w)
         self.set_vault_state(False)
         self.set_pending(None)

@@ -16,6 +16,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QScrollArea, QSplitter, QStackedWidget, QWidget
 
+from desktop.i18n import tr
+
 
 class SectionScroll(QScrollArea):
     """A section in the stack, scrolled when it stands taller or wider than the window: a section
@@ -37,6 +39,7 @@ class RecordPage(QWidget):
         super().__init__(parent)
         self.nav = QListWidget()
         self.nav.setObjectName("sections")
+        self.nav.setAccessibleName(tr("Разделы"))
         # Resizable (a splitter the window remembers per profile), never wider than it must be.
         self.nav.setMinimumWidth(150)
         self.nav.setStyleSheet("QListWidget { font-size: 14px; } QListWidget::item { padding: 7px; }")

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QW
 
 from desktop.i18n import language, set_language, tr
 from desktop.models.settings import read_settings
-from desktop.vault.locks import InstanceLock
 from desktop.vault.profiles import Profile, list_profiles, read_profile
 from desktop.views.access.consent_view import ConsentView
 from desktop.views.access.first_start import FirstStartWizard
@@ -51,6 +50,7 @@ if TYPE_CHECKING:
     # opens — and warmed up in the pool while the unlock screen waits — so the first screen
     # appears without paying for it.
     from desktop.models.repository import RecordRepository
+    from desktop.vault.locks import InstanceLock
     from desktop.vault.store import Vault
     from desktop.views.record.record_store import RecordStore
     from desktop.views.shell.notifications_view import NotificationsModel
@@ -145,7 +145,7 @@ class Session(QObject):
         self.account = Account()
         #: this app's claim on the unlocked profile (desktop.vault.locks): held from the unlock
         #: attempt to the lock, so a second copy of the app cannot unlock the same vault meanwhile
-        self.instance_lock: InstanceLock | None = None
+        self.instance_lock: InstanceLock | None = None  # imported at the first unlock (filelock: 35 ms)
         self._attempt = itertools.count(1)
         self._current_attempt = 0
         self.idle = IdleWatcher(15, self)
@@ -278,6 +278,8 @@ class Session(QObject):
         if self.instance_lock is not None and self.instance_lock.folder != self.profile.folder:
             self._release_profile()
         if self.instance_lock is None:
+            from desktop.vault.locks import InstanceLock
+
             self.instance_lock = InstanceLock(self.profile.folder)
         self.instance_lock.acquire()
 

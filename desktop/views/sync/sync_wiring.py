@@ -21,7 +21,6 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QWidget
 
-from desktop.diagnostics.logging_setup import MemoryLog
 from desktop.i18n import tr
 from desktop.views.runtime import prewarm
 from desktop.views.runtime.errors import describe_error
@@ -29,6 +28,8 @@ from desktop.views.runtime.ops import Op, OpChanges, subscribe
 from desktop.views.widgets import live_text
 
 if TYPE_CHECKING:
+    from desktop.diagnostics.logging_setup import MemoryLog
+
     # The sync stack (httpx, the engine, SQLAlchemy) is imported when a vault opens, so the
     # first screen does not wait for it.
     from desktop.views.sync.sync_controller import SyncController
@@ -51,8 +52,9 @@ class SyncWiring(QObject):
         self.demo_server: Any = None
         self.views: list[Any] = []
         self._problem: tuple[str, str] | None = None
-        #: this run's sync log, masked (desktop.diagnostics.logging_setup), for «Журнал синхронизации»
-        self.journal = MemoryLog().attach("frmr.sync")
+        #: this run's sync log, masked (desktop.diagnostics.logging_setup), for «Журнал синхронизации»;
+        #: made with the first controller (the first screen does not pay for its imports)
+        self._journal: MemoryLog | None = None
         self._pages = 0
         self._phase = ""
         #: «Синхронизировать и выйти» was chosen: close the window once this sync is over
@@ -124,10 +126,19 @@ class SyncWiring(QObject):
         # in the background; the controller starts once it has (desktop.views.runtime.prewarm).
         prewarm.when_core_ready(self._start_controller)
 
+    @property
+    def journal(self) -> MemoryLog:
+        if self._journal is None:
+            from desktop.diagnostics.logging_setup import MemoryLog
+
+            self._journal = MemoryLog().attach("frmr.sync")
+        return self._journal
+
     def _start_controller(self) -> None:
         vault, store = self.session.vault, self.session.store
         if vault is None or store is None or self.controller is not None:
             return  # locked again meanwhile
+        _ = self.journal  # recording from the first sync on
         from desktop.views.sync.sync_controller import SyncController
 
         ctl = self.controller = SyncController(vault, self, worker=store.worker)

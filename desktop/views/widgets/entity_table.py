@@ -98,6 +98,7 @@ class EntityTableView(QWidget):
 
         self.filter = QLineEdit()
         self.filter.setObjectName("filter")
+        self.filter.setAccessibleName(tr("Поиск по таблице"))
         self.filter.setPlaceholderText(tr("Поиск по таблице…"))
         self.filter.setClearButtonEnabled(True)
         self._search_timer = QTimer(self)
