@@ -91,6 +91,9 @@ def hr_vault(root: Path, persons: int, cards: int) -> Path:
 
 
 def empty_vault(root: Path) -> Path:
+    made = sorted(p for p in root.glob("*") if (p / "vault.db").exists()) if root.exists() else []
+    if made:
+        return made[0]
     prof = create_profile(root, "Пустое хранилище кадровика")
     vault, _ = Vault.create(prof.folder, PASSPHRASE)
     try:

@@ -184,7 +184,9 @@ class PersonCard(QDialog):
         self._read_org_values()
 
     # -- reading ---------------------------------------------------------------------------------
-    def reload(self) -> Op:
+    def reload(self) -> Op | None:
+        if self.store._repo is None:  # locked meanwhile: the card is being closed
+            return None
         repo, pid, org = self.store.repo, self.person_id, self.org_inn
         return Op(self, lambda: card_tasks.read_person(repo, pid, org), worker=self.store.worker).success(
             self._show).failure(lambda e: self.header.setText(describe_error(e))).run()

@@ -178,6 +178,8 @@ class StaffView(QWidget):
         self.search.setFocus()
 
     def _changed_elsewhere(self, changes: OpChanges, initiator: object) -> None:
+        if self.store._repo is None:  # locked: the page goes with it
+            return
         if not (changes.touches("employment") or changes.touches("person") or changes.sync):
             return
         if not isinstance(initiator, PersonCard):  # a card's own writes reload the list already
@@ -198,6 +200,8 @@ class StaffView(QWidget):
         return c
 
     def _read_filter_values(self) -> None:
+        if self.store._repo is None:
+            return
         repo, org = self.store.repo, self.model.query.org_inn
 
         def got(values: card_tasks.OrgValues) -> None:
