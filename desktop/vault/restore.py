@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,10 +150,22 @@ def _resolve(root: Path, man: Manifest, target: Path | None) -> tuple[Path | Non
     return None, _unique_name(root, man.profile_name)
 
 
+#: The steps a restore reports (the whole-vault check is most of the time: about 30 s for a
+#: 110 MiB vault of an HR clerk, as long as ``frmr audit verify``).
+STEPS = ("Проверка контрольных сумм и распаковка копии", "Открытие копии", "Проверка хранилища копии: "
+         "каждая страница и журнал изменений", "Замена файлов хранилища")
+
+
 def restore(path: Path, root: Path, *, passphrase: str | None = None, recovery_key: str | None = None,
-            target: Path | None = None) -> Restored:
+            target: Path | None = None, progress: Callable[[int, int, str], None] | None = None) -> Restored:
     """Restore the copy ``path`` into ``target`` (a profile folder) or, without one, into the
-    profile of the same vault under ``root`` or a new profile there."""
+    profile of the same vault under ``root`` or a new profile there. ``progress(done, total,
+    text)`` hears each step as it starts."""
+
+    def step(i: int) -> None:
+        if progress is not None:
+            progress(i, len(STEPS), STEPS[i])
+
     path = Path(path)
     man = read_manifest(path)
     folder, name = _resolve(Path(root), man, target)
@@ -166,14 +179,18 @@ def restore(path: Path, root: Path, *, passphrase: str | None = None, recovery_k
         raise BackupError(f"Не удалось подготовить восстановление в {parent}: {describe_os_error(exc)}") from exc
     try:
         private_dir(staging)
+        step(0)
         extract_verified(path, staging)
+        step(1)
         key = _unlock(staging, passphrase, recovery_key)
+        step(2)
         try:
             _check(staging, key, path.name)
         except DamagedVault as exc:
             raise BackupError(f"Резервная копия {path.name} не открывается: {exc}",
                               "Восстановите из другой копии. Эта копия не изменила ничего в профиле.") from exc
         (staging / ATTEMPTS_NAME).unlink(missing_ok=True)
+        step(3)
         if folder is None:
             return _as_new_profile(staging, Path(root), name, man)
         # The window's claim on the profile (``desktop.vault.locks``) is held across the swap:

@@ -275,3 +275,12 @@ def test_member_larger_than_its_manifest_is_refused_before_unpacking(backed_up: 
     with pytest.raises(BackupError, match="не совпадает с описью"):
         restore(bad, tmp_path / "root", passphrase=PASS, target=folder)
     assert _last_name(folder) == "Петрова"
+
+
+def test_restore_reports_its_steps(backed_up: tuple[Path, Path], tmp_path: Path) -> None:
+    from desktop.vault.restore import STEPS
+
+    folder, path = backed_up
+    heard: list[tuple[int, int, str]] = []
+    restore(path, tmp_path / "root", passphrase=PASS, target=folder, progress=lambda *a: heard.append(a))
+    assert heard == [(i, len(STEPS), text) for i, text in enumerate(STEPS)]

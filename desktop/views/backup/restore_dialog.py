@@ -8,6 +8,7 @@ copy, a wrong passphrase. Unlocking the copy (Argon2id) and its check run in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 
 def _restore(path: Path, root: Path, secret: str, is_recovery: bool, current: Path | None,
-             open_folder: Path | None) -> Restored:
+             open_folder: Path | None, progress: Callable[[int, int, str], None]) -> Restored:
     man = read_manifest(path)
     target = None
     if current is not None:
@@ -52,8 +53,8 @@ def _restore(path: Path, root: Path, secret: str, is_recovery: bool, current: Pa
                            "восстанавливать нельзя. Заблокируйте профиль («Файл → Заблокировать») и выберите "
                            "«Файл → Восстановить…» снова."))
     if is_recovery:
-        return restore(path, root, recovery_key=secret, target=target)
-    return restore(path, root, passphrase=secret, target=target)
+        return restore(path, root, recovery_key=secret, target=target, progress=progress)
+    return restore(path, root, passphrase=secret, target=target, progress=progress)
 
 
 class RestoreDialog(QDialog):
@@ -155,8 +156,12 @@ class RestoreDialog(QDialog):
         current, open_folder = self.current, self.open_folder
         self.restore_button.setEnabled(False)
         self.status.setText(tr("Проверка копии и восстановление…"))
-        self.op = Op(self, lambda: _restore(path, root, secret, recovery, current, open_folder),
-                     pool=True).success(self._done).failure(self._failed).run()
+        op = Op(self, lambda: _restore(path, root, secret, recovery, current, open_folder, op.context.report),
+                pool=True)
+        self.op = op.progress(self._step).success(self._done).failure(self._failed).run()
+
+    def _step(self, done: int, total: int, text: str) -> None:
+        self.status.setText(tr("Шаг {n} из {total}: {what}…").format(n=done + 1, total=total, what=tr(text)))
 
     def _done(self, done: Restored) -> None:
         self.secret.clear()
