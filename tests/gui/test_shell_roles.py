@@ -24,8 +24,9 @@ from desktop.views.widgets.record_dialog import RecordDialog
 from desktop.views.widgets.record_form import EnumCombo
 from tests.gui.conftest import PASS, Made, unlock, wait_worker_idle
 
-DOCTOR_IDS = ["profile", "education", "qualification", "application", "employment", "nmo", "programmes", "documents",
-              "requests", "reminders", "account", "settings"]  # application, programmes: views/workflows (issue 14)
+# home: views/dashboards (issue 15); application, programmes: views/workflows (issue 14)
+DOCTOR_IDS = ["home", "profile", "education", "qualification", "application", "employment", "nmo", "programmes",
+              "documents", "requests", "reminders", "account", "settings"]
 
 
 def set_role(folder: Path, role: str, orgs: list[dict[str, str]] | None = None) -> None:

@@ -14,6 +14,7 @@ Every chart: values on hover (tooltip), ``clicked(index)`` on a bar, its numbers
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from collections.abc import Sequence
@@ -41,6 +42,10 @@ from desktop.views.widgets.theme import is_dark
 #: series colours (light window, dark window): distinguishable, and ≥ 3:1 against the background
 SERIES = (("#2f6db5", "#6ea8ec"), ("#c0641a", "#f0a35e"), ("#3c8a3c", "#86c886"), ("#8e44ad", "#c39bd3"),
           ("#b03a48", "#f08a96"))
+
+
+#: the running-total line's colour: one no bar series uses
+LINE = 3
 
 
 def series_color(i: int, palette: QPalette) -> QColor:
@@ -196,12 +201,12 @@ class BarChart(QWidget):
                 p.drawText(QPointF(r.center().x() + 3, plot.top() + fm.ascent()), tr("сегодня"))
 
         if self.data.line:
-            pen = QPen(series_color(1, pal), 2)
+            pen = QPen(series_color(LINE, pal), 2)
             p.setPen(pen)
             pts = [QPointF(self._bar(i).center().x(), y_of(v)) for i, v in enumerate(self.data.line)]
             for a, b in itertools.pairwise(pts):
                 p.drawLine(a, b)
-            p.setBrush(series_color(1, pal))
+            p.setBrush(series_color(LINE, pal))
             for pt in pts:
                 p.drawEllipse(pt, 3, 3)
         if self.data.marker is not None:
@@ -209,10 +214,31 @@ class BarChart(QWidget):
             p.setPen(QPen(series_color(4, pal), 1.5, Qt.PenStyle.DashLine))
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.drawText(QPointF(plot.left() + 4, y - 3), self.data.marker_name or fmt(self.data.marker))
+        self._legend(p, pal, fm)
         if not self.data.labels:
             p.setPen(text)
             p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), tr("Нет данных"))
         p.end()
+
+    def _legend(self, p: QPainter, pal: QPalette, fm: QFontMetrics) -> None:
+        """Series names with their colours, right-aligned on the top line (stacked bars and a line)."""
+        entries = [(n, series_color(i, pal), False) for i, n in enumerate(self.data.series_names)] \
+            if len(self.data.series) > 1 else []
+        if self.data.line:
+            entries.append((self.data.line_name, series_color(LINE, pal), True))
+        x = float(self.width() - 4)
+        for name, color, is_line in reversed(entries):
+            w = fm.horizontalAdvance(name)
+            x -= w
+            p.setPen(pal.color(QPalette.ColorRole.WindowText))
+            p.drawText(QPointF(x, fm.ascent() + 1), name)
+            x -= 14
+            if is_line:
+                p.setPen(QPen(color, 2))
+                p.drawLine(QPointF(x, fm.ascent() / 2 + 2), QPointF(x + 10, fm.ascent() / 2 + 2))
+            else:
+                p.fillRect(QRectF(x, 2, 10, fm.ascent() - 2), color)
+            x -= 12
 
     # -- hover and click -----------------------------------------------------------------------
     def tooltip_text(self, i: int) -> str:
@@ -302,3 +328,73 @@ class ChartCard(QWidget):
     def set(self, data: ChartData, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         self.chart.set_data(data)
         fill_table(self.table, header, rows)
+
+
+class Timeline(QWidget):
+    """Dates on a horizontal axis with today marked: each item a point, coloured by how soon it
+    comes (gone, within 90 days, later); hover names it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.items: list[tuple[dt.date, str]] = []
+        self.today = dt.date.today()
+        self.setMouseTracking(True)
+        self.setMinimumSize(300, 90)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_items(self, items: list[tuple[dt.date, str]], today: dt.date) -> None:
+        self.items, self.today = sorted(items), today
+        self.setAccessibleDescription("; ".join(f"{d:%d.%m.%Y} — {t}" for d, t in self.items))
+        self.update()
+
+    def _span(self) -> tuple[dt.date, dt.date]:
+        days = [d for d, _ in self.items] + [self.today - dt.timedelta(days=180), self.today + dt.timedelta(days=365)]
+        return min(days), max(days)
+
+    def x_of(self, d: dt.date) -> float:
+        lo, hi = self._span()
+        width = max(1, (hi - lo).days)
+        return 12 + (self.width() - 24) * (d - lo).days / width
+
+    def kind_of(self, d: dt.date) -> int:
+        return 4 if d < self.today else (1 if (d - self.today).days <= 90 else 2)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        text = pal.color(QPalette.ColorRole.WindowText)
+        fm = QFontMetrics(self.font())
+        y = self.height() / 2
+        p.setPen(QPen(text, 1))
+        p.drawLine(QPointF(12, y), QPointF(self.width() - 12, y))
+        lo, hi = self._span()
+        p.drawText(QPointF(12, self.height() - 4), f"{lo:%m.%Y}")
+        p.drawText(QPointF(self.width() - 12 - fm.horizontalAdvance(f"{hi:%m.%Y}"), self.height() - 4), f"{hi:%m.%Y}")
+        tx = self.x_of(self.today)
+        p.setPen(QPen(series_color(4, pal), 2, Qt.PenStyle.DashLine))
+        p.drawLine(QPointF(tx, 6), QPointF(tx, self.height() - 6))
+        p.drawText(QPointF(tx + 3, fm.ascent() + 2), tr("сегодня"))
+        for d, _ in self.items:
+            c = series_color(self.kind_of(d), pal)
+            p.setPen(QPen(c, 1))
+            p.setBrush(c)
+            p.drawEllipse(QPointF(self.x_of(d), y), 5, 5)
+        if not self.items:
+            p.setPen(text)
+            p.drawText(QRectF(0, 0, self.width(), y - 4), int(Qt.AlignmentFlag.AlignCenter), tr("Сроков нет"))
+        p.end()
+
+    def item_at(self, x: float) -> int | None:
+        best = min(range(len(self.items)), key=lambda i: abs(self.x_of(self.items[i][0]) - x), default=None)
+        if best is None or abs(self.x_of(self.items[best][0]) - x) > 8:
+            return None
+        return best
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        i = self.item_at(event.position().x())
+        if i is None:
+            QToolTip.hideText()
+            return
+        d, t = self.items[i]
+        QToolTip.showText(event.globalPosition().toPoint(), f"{t}: {d:%d.%m.%Y}", self)

@@ -1,6 +1,6 @@
 """The dashboards' sections, found by the shell (``views/shell/registry.py``) like every
-workspace: the manager's «Показатели» (issue 15). It comes after the staff list, which stays
-the manager's first section."""
+workspace (issue 15): the doctor's «Главная», first after unlock, and the manager's «Показатели»,
+after the staff list, which stays the manager's first section."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ from PySide6.QtWidgets import QWidget
 from desktop.views.shell.registry import Section, SectionContext
 
 MANAGER = frozenset({"manager"})
+DOCTOR = frozenset({"doctor"})
+
+
+def home(ctx: SectionContext) -> QWidget:
+    from desktop.views.dashboards.home_view import HomeView
+
+    return HomeView(ctx.store, ctx.settings)
 
 
 def figures(ctx: SectionContext) -> QWidget:
@@ -19,5 +26,7 @@ def figures(ctx: SectionContext) -> QWidget:
 
 
 SECTIONS: tuple[Section, ...] = (
+    # the doctor's first section after unlock
+    Section("home", "Главная", DOCTOR, home, order=5),
     Section("dashboard", "Показатели", MANAGER, figures, order=30),
 )
