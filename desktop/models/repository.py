@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
+from desktop.i18n import tr
 from desktop.models import audit, workflow
 from desktop.models.nsi import NsiRegistry, shipped
 from desktop.models.schema import ENTITIES, entity
@@ -39,6 +40,8 @@ ORGANIZATIONS_KEY = "account_organizations"
 DEFAULT_ROLE = "doctor"
 ROLES = ("doctor", "hr", "manager", "admin")
 DECIDED_APPLICATION = ("approved", "rejected")
+#: what the server answers a clerk about another organization's card or request (server/policy.py)
+OTHER_ORG = "Кадровая служба работает только с карточками своих организаций"
 
 
 def table(entity_name: str) -> Table:
@@ -375,6 +378,13 @@ class RecordRepository:
         """What the shared workflow rules (``desktop.models.workflow``) say to this change by the
         vault's role — the same rules the server applies when the change arrives."""
         role = get_role(conn)
+        if role == "hr" and entity_name in ("employment", "request"):
+            # the server's rule (server/policy.py), asked offline: a clerk keeps its organizations'
+            # cards and requests only — neither one of another organization, nor one moved there
+            inns = {o["inn"] for o in get_organizations(conn) if o["inn"]}
+            for row in (current, new):
+                if inns and row is not None and str(row.get("org_inn") or "").strip() not in inns:
+                    return {"org_inn": tr(OTHER_ORG)}
         errors = workflow.change_errors(entity_name, role, op, current, new, values=values)
         if not errors and values and op == "update":
             changed = {k for k in set(current or {}) | set(new or {})

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from desktop.i18n import tr
+from desktop.models import repository
 from desktop.models.checkdigits import format_snils, normalize_snils
 from desktop.models.formatting import fmt_date
 from desktop.models.repository import RecordRepository, get_organizations, get_role, table
@@ -25,7 +26,7 @@ from desktop.models.schema import entity
 from desktop.models.validation import ValidationFailed
 
 #: what the server answers to a clerk's card of another organization (server/policy.py)
-OTHER_ORG = "Кадровая служба работает только с карточками своих организаций"
+OTHER_ORG = repository.OTHER_ORG
 
 #: «Увольнение»: the usual reasons, offered as a list (any other text is accepted too)
 END_REASONS: tuple[str, ...] = (

@@ -142,3 +142,24 @@ def test_requests_to_many_people_in_one_transaction(hr_repo: RecordRepository) -
     assert all(r and r["org_inn"] == INN and r["status"] == "new" for r in rows)
     with pytest.raises(ValidationFailed):
         send_requests(hr_repo, [a], {"kind": "Документы", "org_inn": OTHER_INN, "org_name": "Чужая"})
+
+
+def test_repository_refuses_another_organizations_card_offline(hr_repo: RecordRepository) -> None:
+    """`frmr add/edit` and the record dialog go through the repository, not the staff core: the
+    same rule there. A shared employee's card in another organization arrived from the server."""
+    pid = staff.add_person(hr_repo, person_values(SNILS))
+    foreign = {**card_values(begin_date="2010-01-01", end_date="2012-12-31"), "org_inn": OTHER_INN,
+               "org_name": "Чужая больница", "status": "confirmed"}
+    hr_repo.load_synced({"employment": [{"id": "11111111-1111-4111-8111-111111111111", "person_id": pid,
+                                          **foreign}]})
+    n = len(hr_repo.outbox())
+    with pytest.raises(ValidationFailed) as e:
+        hr_repo.add("employment", {**card_values(), "org_inn": OTHER_INN, "org_name": "Чужая"}, person_id=pid)
+    assert e.value.errors == {"org_inn": staff.OTHER_ORG}
+    with pytest.raises(ValidationFailed) as e:
+        hr_repo.edit("employment", "11111111-1111-4111-8111-111111111111", {"rate": "0.5"})
+    assert e.value.errors == {"org_inn": staff.OTHER_ORG}
+    own = staff.add_card(hr_repo, pid, card_values())
+    with pytest.raises(ValidationFailed):  # nor moved to another organization
+        hr_repo.edit("employment", own, {"org_inn": OTHER_INN, "org_name": "Чужая"})
+    assert len(hr_repo.outbox()) == n + 1

@@ -73,7 +73,7 @@ def offline(tmp_path: Path) -> Iterator[Replica]:
     """An HR clerk's replica whose server is never reached: the tests feed its pull pages by hand."""
     r = Replica(tmp_path / "v", "http://127.0.0.1:9")
     with r.vault.begin() as conn:  # what the login would have stored: the offline rules are the clerk's
-        remember_account(conn, "hr", [{"inn": "7707083893", "name": "ГКБ № 1"}])
+        remember_account(conn, "hr", [{"inn": ORG["org_inn"], "name": ORG["org_name"]}])
     yield r
     r.close()
 
