@@ -137,6 +137,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             _print_json({"rows": res.rows, "imported": 0,
                          "errors": [{"row": 0, "field": "file", "message": res.refused}]})
         print(f"Ошибка: {res.refused}. Ничего не загружено.", file=sys.stderr)
+        if "шаблон" in res.refused:
+            print("Шаблон загрузки: frmr staff import --template ФАЙЛ.xlsx", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.errors_out and res.bad_rows:
         atomic_write(Path(args.errors_out), errors_xlsx(res.headers, res.bad_rows, res.messages_by_row()))
