@@ -46,7 +46,7 @@ def test_english_interface(qtbot: QtBot, english: None, session: Session, made: 
     unlock(qtbot, session)
     page = session.window.current_page()
     assert isinstance(page, RecordPage)
-    assert page.titles[:3] == ["Profile", "Education", "Qualification"]
+    assert page.titles[:3] == ["Home", "Profile", "Education"]  # «Главная» first (issue 15)
     employment = page.select("Employment")
     model = employment.model  # type: ignore[attr-defined]
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
@@ -59,7 +59,7 @@ def test_language_switches_while_the_record_is_open(qtbot: QtBot, english: None,
     set_language("ru")  # the record was opened in Russian; ``english`` puts Russian back afterwards
     opened.retranslate()
     page = opened.window.record
-    assert page is not None and page.titles[0] == "Профиль"
+    assert page is not None and page.titles[:2] == ["Главная", "Профиль"]
     employment = page.select("Трудовая деятельность")
     employment.table.filter.setText("Городская")  # type: ignore[attr-defined]
     settings = opened.views["settings"]
@@ -70,7 +70,7 @@ def test_language_switches_while_the_record_is_open(qtbot: QtBot, english: None,
     qtbot.waitUntil(lambda: opened.window.record is not page, timeout=5000)
     new = opened.window.record
     assert new is not None
-    assert new.titles[:3] == ["Profile", "Education", "Qualification"]
+    assert new.titles[:3] == ["Home", "Profile", "Education"]
     assert new.titles[new.nav.currentRow()] == "Settings"  # still where the person was
     shown = opened.views["settings"]
     assert isinstance(shown, SettingsView) and shown.saved_label.text() == "Settings saved."

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.documents.org_report import KINDS, age_label, nmo_label, tables
+from desktop.i18n import tr
 from desktop.models.nsi import NsiRegistry
 from desktop.sync import reports
 from desktop.sync.api import LoginNeeded, Transient
@@ -99,7 +100,7 @@ def build(figures: reports.Figures, offline: str, nsi: NsiRegistry) -> Dashboard
                                         ["≤ 30 дней", int(exp.get("30") or 0)],
                                         ["≤ 90 дней", int(exp.get("90") or 0)]],
               [("expiring", "expired"), ("expiring", "30"), ("expiring", "90")]),
-        Chart("nmo", f"Выполнение цикла НМО (из {d.get('nmo_required', 144)} ч)",
+        Chart("nmo", tr("Выполнение цикла НМО (из {n} ч)").format(n=d.get("nmo_required", 144)),
               ChartData([nmo_label(b) for b in nmo], [[float(b["count"]) for b in nmo]], unit=" чел."),
               ["Выполнено", "Сотрудников"], [[nmo_label(b), int(b["count"])] for b in nmo],
               [("nmo", str(b["from"])) for b in nmo]),
