@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from server.models import Confirmation, Record, SeqCounter
+from server.models import Confirmation, Record, SeqCounter, StaffEntry
 from server.staff import org_card
 
 #: hours of a five-year НМО cycle (docs/domain.md; the desktop's CycleRule default, which the
@@ -58,10 +58,6 @@ def _f(table: Any, key: str) -> Any:
     return sa.func.coalesce(table.data[key].as_string(), "")
 
 
-def _num(table: Any, key: str) -> Any:
-    return sa.cast(sa.func.nullif(table.data[key].as_string(), ""), sa.Numeric(12, 2))
-
-
 def _card_conditions(E: Any, inn: str, today: dt.date, flt: Filters) -> list[Any]:
     end = _f(E, "end_date")
     cond = [E.entity == "employment", E.org_inn == inn, E.deleted == sa.false(), org_card(E),
@@ -79,51 +75,108 @@ def staff_ids(inn: str, today: dt.date, flt: Filters) -> Any:
     return sa.select(E.person_id).where(*_card_conditions(E, inn, today, flt)).distinct()
 
 
-def _groups(s: Session, inn: str, today: dt.date, flt: Filters, key: str) -> list[dict[str, Any]]:
+@dataclass
+class Facts:
+    """What the per-person figures are computed from, read in two passes over the database
+    (the live cards; the staff's documents and credits) instead of one pass per figure: each
+    pass over 100,000 JSON rows costs seconds on a busy SQLite, and there were ten."""
+
+    today: dt.date
+    #: (person_id, subdivision, position_code, rate) of every counted card
+    cards: list[tuple[str, str, str, str]]
+    staff: set[str]
+    #: (person_id, entity, specialty) -> the latest expiry (ISO date)
+    latest: dict[tuple[str, str, str], str]
+    #: person_id -> the latest accreditation's protocol date (the cycle start)
+    starts: dict[str, str]
+    #: (person_id, event_date, credits) of confirmed НМО credits
+    credits: list[tuple[str, str, str]]
+
+
+def facts(s: Session, inn: str, today: dt.date, flt: Filters) -> Facts:
     E: Any = aliased(Record)
-    k = _f(E, key)
-    rows = s.execute(sa.select(k, sa.func.count(sa.distinct(E.person_id)), sa.func.count(),
-                               sa.func.coalesce(sa.func.sum(_num(E, "rate")), 0))
-                     .where(*_card_conditions(E, inn, today, flt)).group_by(k).order_by(k)).all()
-    return [{key: v, "headcount": int(n), "cards": int(c), "rate": str(Decimal(str(r)).quantize(Decimal("0.01")))}
-            for v, n, c, r in rows]
-
-
-def _latest_expiries(inn: str, today: dt.date, flt: Filters) -> Any:
-    """Subquery (person_id, entity, latest): the latest expiry per person, kind and specialty."""
+    cards = [(str(pid), str(sub), str(pos), str(rate or "")) for pid, sub, pos, rate in s.execute(
+        sa.select(E.person_id, _f(E, "subdivision"), _f(E, "position_code"), _f(E, "rate"))
+        .where(*_card_conditions(E, inn, today, flt))).all()]
+    staff = {c[0] for c in cards}
     D: Any = aliased(Record)
     expiry = sa.case((D.entity == "category", _f(D, "end_date")), else_=_f(D, "valid_until"))
-    return (sa.select(D.person_id.label("person_id"), D.entity.label("entity"), sa.func.max(expiry).label("latest"))
-            .where(col(D.entity).in_(EXPIRY_ENTITIES), D.deleted == sa.false(), expiry != "",
-                   col(D.person_id).in_(staff_ids(inn, today, flt)))
-            .group_by(D.person_id, D.entity, _f(D, "specialty_code")).subquery())
+    # the organization's people by the staff-list summary (index only, a superset of today's
+    # staff: dismissed ones too), narrowed to ``staff`` here
+    listed = sa.select(col(StaffEntry.person_id)).where(col(StaffEntry.org_inn) == inn)
+    rows = s.execute(sa.select(D.person_id, D.entity, expiry, _f(D, "specialty_code"), _f(D, "protocol_date"),
+                               _f(D, "status"), _f(D, "event_date"), _f(D, "credits"))
+                     .where(col(D.entity).in_((*EXPIRY_ENTITIES, "nmo")), D.deleted == sa.false(),
+                            col(D.person_id).in_(listed))).all()
+    latest: dict[tuple[str, str, str], str] = {}
+    starts: dict[str, str] = {}
+    credits: list[tuple[str, str, str]] = []
+    for pid, entity, exp, spec, protocol, status, event, value in rows:
+        if pid not in staff:
+            continue
+        if entity == "nmo":
+            if status == "confirmed" and value:
+                credits.append((pid, event, value))
+            continue
+        if entity == "accreditation" and protocol > starts.get(pid, ""):
+            starts[pid] = protocol
+        if exp:
+            key = (pid, entity, spec)
+            if exp > latest.get(key, ""):
+                latest[key] = exp
+    return Facts(today, cards, staff, latest, starts, credits)
 
 
-def expiring(s: Session, inn: str, today: dt.date, flt: Filters) -> dict[str, int]:
-    latest = _latest_expiries(inn, today, flt)
-    soonest = (sa.select(latest.c.person_id, sa.func.min(latest.c.latest).label("d"))
-               .group_by(latest.c.person_id).subquery())
-    t0, t30, t90 = today.isoformat(), (today + dt.timedelta(days=30)).isoformat(), \
-        (today + dt.timedelta(days=90)).isoformat()
+def _groups(f: Facts, index: int, key: str) -> list[dict[str, Any]]:
+    acc: dict[str, tuple[set[str], int, Decimal]] = {}
+    for card in f.cards:
+        k = card[index]
+        people, n, rate = acc.get(k, (set(), 0, Decimal(0)))
+        people.add(card[0])
+        try:
+            rate += Decimal(card[3]) if card[3] else Decimal(0)
+        except ArithmeticError:
+            pass  # a malformed rate counts as none
+        acc[k] = (people, n + 1, rate)
+    return [{key: k, "headcount": len(v[0]), "cards": v[1], "rate": str(v[2].quantize(Decimal("0.01")))}
+            for k, v in sorted(acc.items())]
 
-    def n(cond: Any) -> Any:
-        return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
-    e, a, b = s.execute(sa.select(n(soonest.c.d < t0), n(sa.and_(soonest.c.d >= t0, soonest.c.d <= t30)),
-                                  n(sa.and_(soonest.c.d >= t0, soonest.c.d <= t90)))).one()
-    return {"30": int(a), "90": int(b), "expired": int(e)}
+def _soonest(f: Facts) -> dict[str, str]:
+    """person -> the soonest of their latest expiries (the one that decides their bucket)."""
+    out: dict[str, str] = {}
+    for (pid, _, _), d in f.latest.items():
+        if d < out.get(pid, "9999"):
+            out[pid] = d
+    return out
 
 
-def expiring_items(s: Session, inn: str, today: dt.date, flt: Filters, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+def _bucket_ids(f: Facts, value: str) -> list[str]:
+    t0 = f.today.isoformat()
+    soon = _soonest(f)
+    if value == "expired":
+        return [p for p, d in soon.items() if d < t0]
+    hi = (f.today + dt.timedelta(days=int(value))).isoformat()
+    return [p for p, d in soon.items() if t0 <= d <= hi]
+
+
+def expiring(s: Session, inn: str, today: dt.date, flt: Filters, f: Facts | None = None) -> dict[str, int]:
+    f = f or facts(s, inn, today, flt)
+    return {k: len(_bucket_ids(f, k)) for k in ("30", "90", "expired")}
+
+
+def expiring_items(s: Session, inn: str, today: dt.date, flt: Filters, limit: int = LIST_LIMIT,
+                   f: Facts | None = None) -> list[dict[str, Any]]:
     """The documents behind ``expiring``: expired or ending within 90 days, soonest first."""
-    latest = _latest_expiries(inn, today, flt)
-    P: Any = aliased(Record)
+    f = f or facts(s, inn, today, flt)
     horizon = (today + dt.timedelta(days=90)).isoformat()
-    rows = s.execute(sa.select(latest.c.person_id, latest.c.entity, latest.c.latest, P.data, P.snils)
-                     .join(P, P.id == latest.c.person_id).where(latest.c.latest <= horizon)
-                     .order_by(latest.c.latest, P.sort_name).limit(limit)).all()
-    return [{"person_id": pid, "kind": kind, "date": d, "name": _name(data), "snils": snils}
-            for pid, kind, d, data, snils in rows]
+    due = sorted(((d, pid, kind) for (pid, kind, _), d in f.latest.items() if d <= horizon))[:limit]
+    P: Any = aliased(Record)
+    people = dict(s.execute(sa.select(P.id, P.data).where(col(P.id).in_(sorted({pid for _, pid, _ in due})))).all()) \
+        if due else {}
+    snils = {pid: (data or {}).get("snils") for pid, data in people.items()}
+    return [{"person_id": pid, "kind": kind, "date": d, "name": _name(people.get(pid)), "snils": snils.get(pid)}
+            for d, pid, kind in due]
 
 
 def _name(data: dict[str, Any] | None) -> str:
@@ -131,29 +184,17 @@ def _name(data: dict[str, Any] | None) -> str:
     return " ".join(str(d.get(k) or "") for k in ("last_name", "first_name", "patronymic")).strip()
 
 
-def nmo_done(s: Session, inn: str, today: dt.date, flt: Filters) -> list[tuple[str, Decimal]]:
-    """(person_id, confirmed credits in the current cycle) for every staff member.
-
-    Three plain reads summed here: joining the cycle starts as a derived table made SQLite scan
-    it once per person (20 s for 20,000 staff); each read below walks the person index once."""
-    staff = staff_ids(inn, today, flt)
-    A: Any = aliased(Record)
-    N: Any = aliased(Record)
-    people = [pid for (pid,) in s.execute(staff).all()]
-    starts = dict(s.execute(sa.select(A.person_id, sa.func.max(_f(A, "protocol_date")))
-                            .where(A.entity == "accreditation", A.deleted == sa.false(), col(A.person_id).in_(staff))
-                            .group_by(A.person_id)).all())
+def nmo_done(s: Session, inn: str, today: dt.date, flt: Filters, f: Facts | None = None) -> list[tuple[str, Decimal]]:
+    """(person_id, confirmed credits in the current cycle) for every staff member."""
+    f = f or facts(s, inn, today, flt)
     default_start = dt.date(today.year - NMO_CYCLE_YEARS, today.month, min(today.day, 28)).isoformat()
-    done = dict.fromkeys(people, Decimal(0))
-    credits = s.execute(sa.select(N.person_id, _f(N, "event_date"), _f(N, "credits"))
-                        .where(N.entity == "nmo", N.deleted == sa.false(), _f(N, "status") == "confirmed",
-                               col(N.person_id).in_(staff))).all()
-    for pid, day, value in credits:
-        if value and day >= (starts.get(pid) or default_start):
+    done = dict.fromkeys(f.staff, Decimal(0))
+    for pid, day, value in f.credits:
+        if day >= (f.starts.get(pid) or default_start):
             try:
-                done[pid] += Decimal(str(value))
+                done[pid] += Decimal(value)
             except ArithmeticError:
-                continue  # a malformed value counts as none, as the SQL sum's cast would fail
+                continue  # a malformed value counts as none
     return list(done.items())
 
 
@@ -218,9 +259,7 @@ def org_report(s: Session, inn: str, *, today: dt.date | None = None, now: float
     """Every figure of the manager's dashboard, in the shape of `frmr report org --format json`."""
     today = today or dt.date.today()
     now = time.time() if now is None else now
-    E: Any = aliased(Record)
-    headcount = s.execute(sa.select(sa.func.count(sa.distinct(E.person_id)))
-                          .where(*_card_conditions(E, inn, today, flt))).scalar_one()
+    f = facts(s, inn, today, flt)
     conf = confirmations(s, inn, now, flt)
     req = requests(s, inn, flt)
     return {
@@ -228,13 +267,13 @@ def org_report(s: Session, inn: str, *, today: dt.date | None = None, now: float
         "today": today.isoformat(),
         "filters": {"subdivision": flt.subdivision, "position": flt.position, "date_from": flt.date_from,
                     "date_to": flt.date_to},
-        "headcount": int(headcount),
-        "by_subdivision": _groups(s, inn, today, flt, "subdivision"),
-        "by_position": _groups(s, inn, today, flt, "position_code"),
-        "expiring": expiring(s, inn, today, flt),
-        "expiring_items": expiring_items(s, inn, today, flt),
+        "headcount": len(f.staff),
+        "by_subdivision": _groups(f, 1, "subdivision"),
+        "by_position": _groups(f, 2, "position_code"),
+        "expiring": expiring(s, inn, today, flt, f),
+        "expiring_items": expiring_items(s, inn, today, flt, f=f),
         "nmo_required": str(NMO_CYCLE_HOURS),
-        "nmo_compliance": nmo_histogram(nmo_done(s, inn, today, flt)),
+        "nmo_compliance": nmo_histogram(nmo_done(s, inn, today, flt, f)),
         "confirmations_pending": conf["pending"], "confirmations": conf,
         "requests_open": req["open"], "requests": req,
     }
@@ -255,17 +294,7 @@ def people(s: Session, inn: str, group: str, value: str, *, today: dt.date | Non
         wanted = int(value)
         ids = [pid for pid, v in nmo_done(s, inn, today, flt) if nmo_bin(v) == wanted]
     elif group == "expiring":
-        # the soonest of a person's latest expiries decides their bucket, as in ``expiring``:
-        # items come soonest first, so a person's first item is that one
-        soonest: dict[str, str] = {}
-        for it in expiring_items(s, inn, today, flt, limit=1_000_000):
-            soonest.setdefault(it["person_id"], it["date"])
-        t0 = today.isoformat()
-        if value == "expired":
-            ids = [pid for pid, d in soonest.items() if d < t0]
-        else:
-            hi = (today + dt.timedelta(days=int(value))).isoformat()
-            ids = [pid for pid, d in soonest.items() if t0 <= d <= hi]
+        ids = _bucket_ids(facts(s, inn, today, flt), value)
     else:
         raise ValueError(group)
     P: Any = aliased(Record)

@@ -21,6 +21,7 @@ from desktop.sync.account import AccountClient, AccountError
 from desktop.vault.store import Vault
 
 CACHE_PREFIX = "org_report:"
+REPORT_TIMEOUT_S = 120.0
 #: the keys `frmr report org --format json` promises (a contract, docs/reports.md)
 CONTRACT_KEYS = ("org_inn", "as_of", "headcount", "by_subdivision", "by_position", "expiring", "nmo_compliance",
                  "confirmations_pending", "requests_open")
@@ -140,7 +141,8 @@ def kept_orgs(vault: Vault) -> list[str]:
 
 def fetch(vault: Vault, inn: str | None = None, **flt: str) -> Figures:
     """Ask the server (and keep the answer); the caller falls back to ``kept`` when offline."""
-    with ReportClient(vault) as c:
+    # a large organization's first count of the day takes seconds on the server (bench/org_report.py)
+    with ReportClient(vault, timeout=REPORT_TIMEOUT_S) as c:
         chosen = pick_org(c.organizations(), inn)
         data = c.report(chosen, **flt)
     keep(vault, data)
