@@ -37,15 +37,18 @@ def open_hr(qtbot: QtBot, session: Session, profiles: Path, role: str = "hr") ->
     return view
 
 
-def names(view: StaffView) -> list[str]:
+def names(view: StaffView, qtbot: QtBot) -> list[str]:
+    """ФИО of the first 200 rows (the rows past the first screenful arrive on demand)."""
     m = view.model
-    return [str(m.data(m.index(r, 0))) for r in range(min(m.rowCount(), 200))]
+    n = min(m.rowCount(), 200)
+    qtbot.waitUntil(lambda: not m._busy and all(m.row_at(r) is not None for r in range(n)), timeout=5_000)
+    return [str(m.data(m.index(r, 0))) for r in range(n)]
 
 
 def test_staff_list_search_sort_filter_footer(qtbot: QtBot, session: Session, profiles: Path) -> None:
     view = open_hr(qtbot, session, profiles)
     m = view.model
-    shown = names(view)
+    shown = names(view, qtbot)
     assert all(shown) and shown == sorted(shown, key=lambda s: s.split()[0])
     assert "300" in view.footer.text()
     # search as you type (debounced): part of a surname
@@ -53,7 +56,7 @@ def test_staff_list_search_sort_filter_footer(qtbot: QtBot, session: Session, pr
     view.search.setFocus()
     view.search.insert(surname[:5].lower())  # Cyrillic: QTest types ASCII keys only
     qtbot.waitUntil(lambda: 0 < m.rowCount() < 300, timeout=5_000)
-    assert all(surname[:5].casefold() in n.casefold() for n in names(view))
+    assert all(surname[:5].casefold() in n.casefold() for n in names(view, qtbot))
     assert f"Показано: {m.rowCount()}" in view.footer.text()
     view.search.clear()
     qtbot.waitUntil(lambda: m.rowCount() == 300, timeout=5_000)
@@ -61,7 +64,7 @@ def test_staff_list_search_sort_filter_footer(qtbot: QtBot, session: Session, pr
     view.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: m.query.descending and not m._busy and m.row_at(0) is not None
                     and m.row_at(199) is not None, timeout=5_000)
-    back = [n.split()[0] for n in names(view)]
+    back = [n.split()[0] for n in names(view, qtbot)]
     assert back == sorted(back, reverse=True) and back[0] >= shown[-1].split()[0]
     # filters
     view.f_state.setCurrentIndex(view.f_state.findData("dismissed"))
@@ -177,7 +180,7 @@ def test_add_person_starts_from_the_snils(qtbot: QtBot, session: Session, profil
         dialog.next_button.click()
     assert made.args[1] is True
     qtbot.waitUntil(lambda: m.rowCount() == 301, timeout=5_000)
-    assert names(view)[0].startswith("Аааева")
+    assert names(view, qtbot)[0].startswith("Аааева")
 
 
 def test_manager_sees_the_staff_read_only(qtbot: QtBot, session: Session, profiles: Path) -> None:
