@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import tr
 from desktop.views.runtime.ops import Op
-from desktop.views.widgets import file_drop
+from desktop.views.widgets import file_drop, theme
 
 KEEP_TEXT = "Не запрашивать пароль до конца сеанса"
 KEEP_HINT = ("Ключ останется открытым только в памяти программы и будет забыт при блокировке "
              "или закрытии; на диск пароль не записывается.")
+#: the error style in a light palette (what tests compare with); shown through theme, dark included
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
 #: what the import reads: PKCS#12 (also with ГОСТ algorithms) or PEM; .cer/.crt are offered so that
 #: picking a certificate without its key gets the message on what to export instead
@@ -112,7 +113,7 @@ class CertImportDialog(QDialog):
     def show_error(self, text: str) -> None:
         self.ok_button.setEnabled(True)
         self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setStyleSheet(theme.text_style("error", "font-weight: bold;"))
         self.message.show()
 
     def show_imported(self, owner: str, serial: str, validity: str, warnings: list[str]) -> None:
@@ -121,7 +122,7 @@ class CertImportDialog(QDialog):
                  tr("Серийный номер: {v}").format(v=serial), tr("Действителен: {v}").format(v=validity)]
         lines += warnings
         self.message.setText("\n".join(lines))
-        self.message.setStyleSheet("color: #1b5e20;" if not warnings else "color: #8a5a00;")
+        self.message.setStyleSheet(theme.text_style("ok" if not warnings else "warning"))
         self.message.show()
         self.ok_button.hide()
 

@@ -12,12 +12,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
+from desktop.views.widgets import theme
 
 if TYPE_CHECKING:
     from desktop.documents.verify import SignatureReport, VerificationReport
 
-_OK = "color: #1b5e20;"
-_BAD = "color: #b00020; font-weight: bold;"
+def _ok() -> str:
+    return theme.text_style("ok")
+
+
+def _bad() -> str:
+    return theme.text_style("error", "font-weight: bold;")
 TRUST = {
     "trusted": "доверенный: цепочка доходит до доверенного корневого сертификата",
     "self_signed": "самоподписанный сертификат: издатель не проверен",
@@ -26,8 +31,8 @@ TRUST = {
 
 
 def _row(name: str, value: str, ok: bool | None = True) -> str:
-    style = _BAD if ok is False else ("color: #8a5a00;" if ok is None else "")
-    return (f"<tr><td style='padding-right:12px; color:#555'>{html.escape(name)}</td>"
+    style = _bad() if ok is False else (theme.text_style("warning") if ok is None else "")
+    return (f"<tr><td style='padding-right:12px; color:{theme.text_color('muted')}'>{html.escape(name)}</td>"
             f"<td style='{style}'>{html.escape(value)}</td></tr>")
 
 
@@ -57,12 +62,12 @@ def signature_html(s: SignatureReport) -> str:
         rows.append(_row(tr("Штамп времени"), tr("верен") if s.timestamp_ok else tr("НЕВЕРЕН"), s.timestamp_ok))
     rows.append(_row(tr("Доверие"), tr(TRUST[s.trust]), True if s.trust == "trusted" else None))
     rows += [_row(tr("Ошибка"), e, False) for e in s.errors]
-    return (f"<h3 style='{_OK if s.ok else _BAD}'>{html.escape(head + name)}</h3>"
+    return (f"<h3 style='{_ok() if s.ok else _bad()}'>{html.escape(head + name)}</h3>"
             f"<table cellspacing='2'>{''.join(rows)}</table>")
 
 
 def report_html(report: VerificationReport) -> str:
-    parts = [f"<p style='{_BAD}'>{html.escape(e)}</p>" for e in report.errors]
+    parts = [f"<p style='{_bad()}'>{html.escape(e)}</p>" for e in report.errors]
     parts += [signature_html(s) for s in report.signatures]
     return "".join(parts)
 
@@ -90,10 +95,8 @@ class VerifyDialog(QDialog):
         self.verdict = QLabel(text)
         self.verdict.setObjectName("verify_verdict")
         self.verdict.setWordWrap(True)
-        self.verdict.setStyleSheet(
-            ("background: #e7f3e7; border: 1px solid #90c090;" if ok
-             else "background: #fde7e9; border: 2px solid #b00020;") + " padding: 8px; font-size: 14px;"
-            + (" font-weight: bold;" if not ok else ""))
+        self.verdict.setStyleSheet(theme.banner_style("ok" if ok else "error", padding=8, border=1 if ok else 2)
+                                   + " font-size: 14px;" + (" font-weight: bold;" if not ok else ""))
         self.details = QTextBrowser()
         self.details.setObjectName("verify_details")
         self.details.setHtml(report_html(report))
