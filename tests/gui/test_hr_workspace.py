@@ -5,6 +5,7 @@ the manager's read-only view."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop.demo import ORG_GKB
 from desktop.models.checkdigits import make_snils
 from desktop.views.hr.card_dialog import CardDialog, CloseDialog
+from desktop.views.hr.deadlines_view import DeadlinesView
 from desktop.views.hr.person_card import PersonCard
 from desktop.views.hr.staff_view import AddPersonDialog, StaffView
 from desktop.views.shell.session import Session
@@ -202,7 +204,18 @@ def test_deadlines_lists_expiries(qtbot: QtBot, session: Session, profiles: Path
     assert page is not None
     page.select("deadlines")
     view = session.views["deadlines"]
-    qtbot.waitUntil(lambda: view.table.rowCount() > 0, timeout=5_000)  # type: ignore[attr-defined]
+    assert isinstance(view, DeadlinesView)
+    qtbot.waitUntil(lambda: view.table.rowCount() > 0, timeout=5_000)
+    dates = [view.table.item(r, 4).text() for r in range(view.table.rowCount())]  # type: ignore[union-attr]
+    assert all(len(d) == 10 and d[2] == "." for d in dates)  # дд.мм.гггг, soonest first
+    out = profiles / "сроки.xlsx"
+    assert view.export(str(out)) is not None
+    qtbot.waitUntil(out.exists, timeout=10_000)
+    from openpyxl import load_workbook
+
+    got = list(load_workbook(out, read_only=True).worksheets[0].iter_rows(values_only=True))
+    assert got[0][0] == "ФИО" and len(got) == view.table.rowCount() + 1
+    assert isinstance(got[1][4], dt.datetime)  # a typed date cell, not text
 
 
 def test_the_hr_workspace_fits_960_by_600(qtbot: QtBot, session: Session, profiles: Path) -> None:

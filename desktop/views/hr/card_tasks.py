@@ -122,3 +122,32 @@ def expiring(repo: RecordRepository, org_inn: str | None, days: int, today: dt.d
                 out.append({**dict(r), "entity": name})
     out.sort(key=lambda r: str(r["until"]))
     return out
+
+
+DEADLINE_HEADERS = ("ФИО", "СНИЛС", "Документ", "Специальность", "Действует до", "Истёк")
+
+
+def deadlines_xlsx(rows: list[dict[str, Any]], nsi: Any, today: dt.date | None = None) -> bytes:
+    """«Сроки» as an .xlsx: typed cells (dates as dates), text safe from formula injection."""
+    import io
+
+    from openpyxl import Workbook
+
+    from desktop.models.checkdigits import format_snils
+    from desktop.models.schema import ENTITIES
+    from desktop.models.textrules import spreadsheet_cell
+
+    day = (today or dt.date.today()).isoformat()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Сроки")
+    ws.append(list(DEADLINE_HEADERS))
+    for r in rows:
+        fio = " ".join(str(r[k]) for k in ("last_name", "first_name", "patronymic") if r.get(k))
+        until = str(r["until"])
+        ws.append([spreadsheet_cell(v) for v in (
+            fio, format_snils(str(r["snils"])) if r.get("snils") else "", ENTITIES[r["entity"]].label,
+            nsi.name("specialty", r.get("specialty_code")), dt.date.fromisoformat(until),
+            "да" if until < day else "нет")])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -35,6 +38,7 @@ class DeadlinesView(QWidget):
         super().__init__()
         self.setObjectName("hr_deadlines")
         self.store = store
+        self.rows: list[dict[str, Any]] = []
         self.org_inn = org_inn
         self.days = QComboBox()
         self.days.setObjectName("deadline_days")
@@ -52,10 +56,14 @@ class DeadlinesView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.status = QLabel()
+        self.export_button = QPushButton(tr("Экспорт в Excel…"))
+        self.export_button.setObjectName("deadlines_export")
+        self.export_button.clicked.connect(lambda: self.export())
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("Истекают сроки")))
         top.addWidget(self.days)
         top.addStretch(1)
+        top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         title = QLabel(tr("Сроки"))
         title.setStyleSheet("font-size: 16px; font-weight: 600;")
@@ -70,7 +78,23 @@ class DeadlinesView(QWidget):
         return Op(self, lambda: card_tasks.expiring(repo, org, days), worker=self.store.worker).success(
             self._show).failure(lambda e: self.status.setText(describe_error(e))).run()
 
+    def export(self, path: str | None = None) -> Op | None:
+        target = path or QFileDialog.getSaveFileName(self, tr("Сроки"), "Сроки.xlsx", "Excel (*.xlsx)")[0]
+        if not target:
+            return None
+        rows, nsi, out = list(self.rows), self.store.nsi, Path(target)
+
+        def work() -> None:
+            from desktop.documents.atomic import atomic_write
+
+            atomic_write(out, card_tasks.deadlines_xlsx(rows, nsi))
+
+        return Op(self, work, pool=True).success(
+            lambda _r: self.status.setText(tr("Сохранено: {path}").format(path=out))).failure(
+            lambda e: self.status.setText(describe_error(e))).run()
+
     def _show(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
         today = dt.date.today().isoformat()
         nsi = self.store.nsi
         self.table.setRowCount(len(rows))
