@@ -34,6 +34,7 @@ CORES: dict[str, Core] = {
     "answer_request": workflows.answer_request_core,
     "request_confirmation": workflows.request_confirmation_core,
     "enrol": programmes.enrol_core,
+    "cancel_enrolment": programmes.cancel_enrolment_core,
     "decide_confirmation": workflows.decide_confirmation_core,
     "decide_application": workflows.decide_application_core,
     "decide_nmo": workflows.decide_nmo_core,

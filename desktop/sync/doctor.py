@@ -259,13 +259,22 @@ def fetch_catalogue(repo: RecordRepository) -> list[dict[str, Any]]:
 def programmes(repo: RecordRepository) -> tuple[list[dict[str, Any]], str | None]:
     """The kept catalogue with this vault's unsent enrolments marked."""
     items, at = catalogue.cached(repo)
-    waiting = {a["entity_id"]: a for a in actions.list_actions(repo) if a["action"] == "enrol"
+    by_id = {str(p.get("id")): p for p in items}
+    for a in actions.list_actions(repo, "applied"):
+        # an answer newer than the kept catalogue says how this programme stands now
+        res = a["result"]
+        if a["action"] in ("enrol", "cancel_enrolment") and a["entity_id"] in by_id and at is not None \
+                and str(a["created_at"]) >= at and isinstance(res, dict) and "free_seats" in res:
+            by_id[a["entity_id"]].update(free_seats=res["free_seats"], enrolled=bool(res.get("enrolled")))
+    waiting = {a["entity_id"]: a for a in actions.list_actions(repo) if a["action"] in ("enrol", "cancel_enrolment")
                and a["state"] in ("pending", "rejected")}
     for p in items:
-        a = waiting.get(str(p.get("id")))
-        if a is not None:
-            p["local"] = a["state_text"] + (f": {a['message']}" if a["message"] else "")
-            p["enrolled"] = p.get("enrolled") or a["state"] == "pending"
+        w = waiting.get(str(p.get("id")))
+        if w is not None:
+            what = "отмена записи: " if w["action"] == "cancel_enrolment" else ""
+            p["local"] = what + w["state_text"] + (f": {w['message']}" if w["message"] else "")
+            if w["state"] == "pending":
+                p["enrolled"] = w["action"] == "enrol"
     return items, at
 
 
@@ -291,22 +300,26 @@ def enrol(repo: RecordRepository, programme_id: str) -> Outcome:
 
 
 def cancel_enrolment(repo: RecordRepository, programme_id: str) -> Outcome:
-    """Cancel an enrolment that has not been sent yet (it is dropped from the queue). A seat the
-    server already gave is not released from here: the server has no cancellation yet."""
+    """Give the seat back: an enrolment not sent yet is dropped from the queue; one the server
+    holds is cancelled by a queued ``cancel_enrolment`` action (sent once at the next sync)."""
     for a in actions.list_actions(repo, "pending"):
         if a["action"] == "enrol" and a["entity_id"] == programme_id:
-            from desktop.models.tables import Outbox
-
-            ob = Outbox.__table__  # type: ignore[attr-defined]
+            ob = actions.OUTBOX
             with repo.vault.begin() as conn:
                 done = conn.execute(ob.update().where(ob.c.seq == a["id"], ob.c.state == "pending")
                                     .values(state="discarded")).rowcount
                 repo._journal(conn, "action:enrol:cancel", "programme", programme_id, [])
             if done:
                 return Outcome(True)
-    return Outcome(False, ["Неотправленной записи на эту программу нет; отмена отправленной записи "
-                           "делается через организатора программы"])
-
+    items, _ = programmes(repo)  # the kept catalogue with the answers since
+    p = next((i for i in items if str(i.get("id")) == programme_id), None)
+    if p is None or not p.get("enrolled"):
+        return Outcome(False, ["Вы не записаны на эту программу"])
+    try:
+        q = actions.queue_action(repo, "cancel_enrolment", programme_id, person_id=repo.person_id())
+    except ValidationFailed as exc:
+        return _refused(exc)
+    return Outcome(True, [], q)
 
 def fetch_comments(repo: RecordRepository, request_id: str) -> list[dict[str, Any]]:
     """The request's thread as the server holds it (online only; SyncError otherwise)."""

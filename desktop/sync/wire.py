@@ -183,6 +183,7 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
     ActionSpec("request_confirmation", "employment", ("doctor",), ConfirmationArgs,
                "Запрос подтверждения карточки документом", blob_arg="blob_sha256"),
     ActionSpec("enrol", "programme", ("doctor",), NoArgs, "Запись на образовательную программу"),
+    ActionSpec("cancel_enrolment", "programme", ("doctor",), NoArgs, "Отмена записи на образовательную программу"),
     ActionSpec("decide_confirmation", "confirmation", ("hr", "admin"), ConfirmationDecisionArgs,
                "Решение по запросу подтверждения"),
     ActionSpec("decide_application", "application", ("admin",), ApplicationDecisionArgs,

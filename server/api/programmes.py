@@ -91,6 +91,37 @@ def enrol(programme_id: ProgId, p: Annotated[Principal, Depends(require("doctor"
     return dict(out["result"])
 
 
+def cancel_enrolment_core(s: Session, st: AppState, p: Principal, programme_id: str,
+                          body: NoArgs | None = None) -> dict[str, Any]:
+    """The worker gives the seat back. Idempotent: not (or no longer) enrolled is already the
+    state asked for, so a resent or doubled cancellation changes nothing and is not an error."""
+    if not p.person_id:
+        raise Problem(403, "Учётная запись не связана с записью регистра.")
+    if s.get(Programme, programme_id) is None:
+        raise Problem(404, "Программа не найдена.")
+    mine = s.exec(select(Enrolment).where(Enrolment.programme_id == programme_id,
+                                          Enrolment.person_id == p.person_id).with_for_update()).first()
+    if mine is not None:
+        s.delete(mine)
+        # the seat back in the same transaction, bounded by the seats (never more free than there are)
+        s.execute(update(Programme)
+                  .where(col(Programme.id) == programme_id, col(Programme.free_seats) < col(Programme.seats))
+                  .values(free_seats=col(Programme.free_seats) + 1))
+        audit.add(s, p, "change", "enrolment", programme_id, "отмена записи на программу")
+    prog = s.get(Programme, programme_id)
+    assert prog is not None
+    s.flush()
+    s.refresh(prog)
+    return {"version": None, "result": {**prog.model_dump(), "enrolled": False}}
+
+
+@router.post("/programmes/{programme_id}/cancel", summary="Отменить запись на программу")
+def cancel_enrolment(programme_id: ProgId, p: Annotated[Principal, Depends(require("doctor"))],
+                     st: State) -> dict[str, Any]:
+    out = in_write_tx(st.engine, lambda s: cancel_enrolment_core(s, st, p, programme_id))
+    return dict(out["result"])
+
+
 @router.get("/programmes/{programme_id}/enrolments", summary="Записавшиеся (оператор)")
 def enrolments(programme_id: ProgId, p: Annotated[Principal, Depends(require("admin"))], st: State) -> dict[str, Any]:
     with read_session(st.engine) as s:

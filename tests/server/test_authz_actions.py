@@ -46,6 +46,7 @@ ARGS: dict[str, dict[str, Any]] = {
     "request_confirmation": {"blob_sha256": SHA, "doc_kind": "contract", "doc_org_inn": ORG0,
                              "doc_org_name": ORG_NAME[ORG0], "doc_begin_date": "2015-01-12", "doc_date": TODAY},
     "enrol": {},
+    "cancel_enrolment": {},
     "decide_confirmation": {"decision": "reject", "comment": "Документ нечитаем"},
     "decide_application": {"status": "in_review"},
     "decide_nmo": {"status": "confirmed"},
@@ -56,6 +57,7 @@ REST: dict[str, str] = {
     "answer_request": "/requests/{}/answer",
     "request_confirmation": "/employment/{}/confirmations",
     "enrol": "/programmes/{}/enrol",
+    "cancel_enrolment": "/programmes/{}/cancel",
     "decide_confirmation": "/confirmations/{}/decision",
     "decide_application": "/admin/applications/{}/decision",
     "decide_nmo": "/admin/nmo/{}/decision",
@@ -112,7 +114,7 @@ class Fixtures:
     def target(self, action: str, pid: str, org: str) -> str:
         """A target of ``action`` belonging to person ``pid`` (organization ``org``), in the state
         the action starts from."""
-        if action == "enrol":
+        if action in ("enrol", "cancel_enrolment"):
             prog = str(uuid.uuid4())
             self._put([], [Programme(id=prog, title="Программа", format="distance", hours=36,
                                      begin_date="2030-01-10", end_date="2030-01-20", seats=3, free_seats=3)])
@@ -142,7 +144,7 @@ class Fixtures:
     def state(self, action: str, target: str) -> Any:
         """What a refused action must leave unchanged."""
         with Session(self.engine) as s:
-            if action == "enrol":
+            if action in ("enrol", "cancel_enrolment"):
                 prog = s.get(Programme, target)
                 return None if prog is None else prog.free_seats
             if action == "decide_confirmation":
@@ -187,7 +189,7 @@ def test_every_action_role_relation(shared_world: World) -> None:
             readable = {"doctor": (own, ORG0), "hr1": (staff0, ORG0), "manager": (staff0, ORG0),
                         "admin": (staff1, ORG1)}[login]
             hidden = None if role == "admin" else ((staff0, ORG0) if role == "doctor" else (staff1, ORG1))
-            if action == "enrol":
+            if action in ("enrol", "cancel_enrolment"):
                 hidden = None  # every programme of the catalogue is public
             allowed = role in spec.roles
             missing_id = str(uuid.uuid4())
@@ -269,6 +271,7 @@ def test_a_refused_action_leaves_the_batch_standing(shared_world: World) -> None
     res = r.json()["results"]
     assert [x["status"] for x in res] == ["applied", "rejected", "rejected", "rejected", "applied"], res
     # a filed application never lacks its number, even one written directly as submitted (issue 14)
-    assert set(res[1]["errors"]) == {"_state"} and res[1]["errors"]["_state"].startswith("Заявление уже подано (номер А-")
+    assert set(res[1]["errors"]) == {"_state"}
+    assert res[1]["errors"]["_state"].startswith("Заявление уже подано (номер А-")
     assert set(res[2]["errors"]) == {"action"}
     assert set(res[3]["errors"]) == {"args.status"}

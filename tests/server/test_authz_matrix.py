@@ -1144,6 +1144,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/programmes/{programme_id}/enrol"): Route(
         "target", (201,), lambda m, lg, t: call(m.w, lg, "POST", f"/programmes/{t.ids['id']}/enrol"),
         both(roles("doctor"), lambda m, lg, t: t.exists), programme_targets, roles("doctor")),
+    ("POST", "/programmes/{programme_id}/cancel"): Route(  # idempotent: not enrolled is already the state asked for
+        "target", (200,), lambda m, lg, t: call(m.w, lg, "POST", f"/programmes/{t.ids['id']}/cancel"),
+        both(roles("doctor"), lambda m, lg, t: t.exists), programme_targets, roles("doctor")),
     ("GET", "/programmes/{programme_id}/enrolments"): Route(
         "target", (200,), lambda m, lg, t: call(m.w, lg, "GET", f"/programmes/{t.ids['id']}/enrolments"),
         both(roles("admin"), lambda m, lg, t: t.exists), programme_targets, roles("admin")),
@@ -2080,6 +2083,8 @@ ACTION_TABLE: dict[str, tuple[str, str, tuple[str, str], Callable[[Mx, str, Targ
     "decide_confirmation": ("confirmation", "conf", ("POST", "/confirmations/{conf_id}/decision"),
                             lambda m, lg, t: {"decision": "reject", "comment": "Документ не читается"}),
     "enrol": ("programme", "programme", ("POST", "/programmes/{programme_id}/enrol"), lambda m, lg, t: {}),
+    "cancel_enrolment": ("programme", "programme", ("POST", "/programmes/{programme_id}/cancel"),
+                         lambda m, lg, t: {}),
 }
 #: the op kinds the push matrix covers: edits in test_push_matrix, actions here
 OP_KINDS = (*KINDS, "action")

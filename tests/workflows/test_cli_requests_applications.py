@@ -142,3 +142,13 @@ def test_programmes_full_and_twice(server: dict[str, Any], tmp_path: Path) -> No
     assert polite.returncode == 1 and "свободных мест нет" in polite.stdout
     mine = json.loads(ok(frmr(a, "programmes", "list", "--mine", "--json")))
     assert [p["id"] for p in mine] == [prog]
+    # a gives the seat back (a queued cancel_enrolment, sent once); then b's enrolment fits
+    ok(frmr(a, "programmes", "cancel", prog))
+    ok(frmr(a, "sync"))
+    ok(frmr(a, "sync"))  # the same cancellation is not sent twice: the seat is freed once
+    again = frmr(a, "programmes", "cancel", prog)
+    assert again.returncode == 1 and "не записаны" in again.stdout
+    assert json.loads(ok(frmr(b, "programmes", "list", "--free", "--json")))[0]["free_seats"] == 1
+    ok(frmr(b, "programmes", "enrol", prog))
+    assert frmr(b, "sync").returncode == 3  # sent; the earlier refusal still waits to be looked at
+    assert json.loads(ok(frmr(b, "programmes", "list", "--mine", "--json")))[0]["free_seats"] == 0
