@@ -290,3 +290,31 @@ def test_organization_switcher(qtbot: QtBot, session: Session, profiles: Path) -
     # only their cards in поликлиника № 12 count here: one part-time card each, a quarter rate
     assert all(r is not None and r.cards == 1 and str(r.rate) == "0.25" for r in rows)
     qtbot.waitUntil(lambda: f"всего сотрудников: {m.rowCount()}" in view.footer.text(), timeout=5_000)
+
+
+def test_card_entry_checks_as_typed_and_shows_overlaps(qtbot: QtBot) -> None:
+    from desktop.models.nsi import shipped
+
+    saved: list[dict[str, object]] = []
+    other = {"id": "c1", "org_name": "ГКБ № 1", "position_code": "4", "position_type": "main", "rate": "1",
+             "begin_date": "2020-01-01", "end_date": None, "contract_kind": "labor"}
+    dialog = CardDialog(shipped(), "hr", lambda values, done, failed: saved.append(values), siblings=[other])
+    qtbot.addWidget(dialog)
+    rate = dialog.editors["rate"]
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    assert isinstance(rate, QDoubleSpinBox) and rate.singleStep() == 0.25 and rate.minimum() == 0.25
+    rate.setValue(7)
+    assert rate.value() == 2.0  # no more than two rates in one card
+    begin = dialog.editors["begin_date"]
+    end = dialog.editors["end_date"]
+    assert isinstance(begin, QLineEdit) and isinstance(end, QLineEdit)
+    dialog.editors["position_code"].set_value("4")  # type: ignore[attr-defined]
+    begin.setText("01.03.2024")
+    end.setText("01.01.2024")  # before the beginning
+    errors = dialog.check()
+    assert "end_date" in errors and dialog.errors["end_date"].isVisibleTo(dialog)
+    end.setText("")
+    dialog.check()
+    assert not dialog.errors["end_date"].isVisibleTo(dialog)
+    assert "пересекается" in dialog.overlaps.text()  # a second main job over the current one
