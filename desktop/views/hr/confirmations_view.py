@@ -32,7 +32,7 @@ from desktop.views.hr import confirm_tasks
 from desktop.views.hr.styles import ERROR_STYLE, SOON_BG
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
-from desktop.views.runtime.ops import Op, OpChanges
+from desktop.views.runtime.ops import Op, OpChanges, subscribe
 
 DECISIONS = {"confirm": "подтвердить", "reject": "отклонить"}
 HEADERS = ("Работник", "Организация", "Карточка с", "Документ от", "Проверки", "Ваше решение")
@@ -88,25 +88,46 @@ class ConfirmationsView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
+        #: the shown list came from the server (not the last one kept offline)
+        self.fresh = False
+        self._loading = False
+        # Built while the server may still be starting (the demo) or unreachable: a sync that
+        # went through says it is there now — read the list again then, and when shown.
+        subscribe(self, lambda changes, _i: self.reload() if changes.sync and not self.fresh else None)
         self.reload()
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self.fresh and not self._loading:
+            self.reload()
+
     # -- the list ------------------------------------------------------------------------------
-    def reload(self) -> Op:
+    def reload(self) -> Op | None:
+        if self.store._repo is None:  # locked meanwhile
+            return None
         vault, repo = self.vault, self.store.repo
+        self._loading = True
         self.note.setText(tr("Загрузка…"))
 
+        def failed(exc: BaseException) -> None:
+            self._loading = False
+            self.note.setText(describe_error(exc))
+
         def fetched(items: list[dict[str, Any]]) -> None:
+            self.fresh = True
             Op(self, lambda: confirm_tasks.keep(repo, items), worker=self.store.worker).success(self._show).failure(
-                lambda e: self.note.setText(describe_error(e))).run()
+                failed).run()
 
         def offline(exc: BaseException) -> None:
+            self.fresh = False
             why = describe_error(exc)
             Op(self, lambda: confirm_tasks.kept(repo, why), worker=self.store.worker).success(self._show).failure(
-                lambda e: self.note.setText(describe_error(e))).run()
+                failed).run()
 
         return Op(self, lambda: confirm_tasks.fetch(vault), pool=True).success(fetched).failure(offline).run()
 
     def _show(self, listed: confirm_tasks.Listed) -> None:
+        self._loading = False
         self.items = listed.items
         self.note.setText(listed.note or (tr("Ждут решения: {n}").format(n=len(listed.items)) if listed.items
                                           else tr("Запросов подтверждения нет")))
