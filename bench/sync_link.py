@@ -39,6 +39,12 @@ from tests.sync.world import Replica, ServerDb
 ENGINE = {"timeout": 60.0, "max_attempts": 30, "base_delay": 0.5, "max_delay": 5.0}
 
 
+def note(out: dict[str, Any], key: str, value: Any) -> None:
+    """Keep a result and show it at once on stderr: a long run killed halfway still says what it measured."""
+    out[key] = value
+    print(json.dumps({key: value}, ensure_ascii=False), file=sys.stderr, flush=True)
+
+
 def clinic_link(drop_every: float | None = None, seed: int = 1) -> Link:
     return Link(bandwidth=2_000_000, rtt=0.150, jitter=0.010, loss=0.01, drop_every=drop_every, seed=seed)
 
@@ -127,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--edits", type=int, default=7)
     ap.add_argument("--drop-every", type=float, default=20.0)
     ap.add_argument("--skip-link", action="store_true")
+    ap.add_argument("--skip-loopback", action="store_true", help="only the link, the doctor and the warm-up")
     args = ap.parse_args(argv)
     out: dict[str, Any] = {"staff": args.staff, "cards_per_person": args.cards, "page": args.page}
     with tempfile.TemporaryDirectory(prefix="frmr-sync-link-") as tmp:
@@ -139,42 +146,50 @@ def main(argv: list[str] | None = None) -> int:
             rows = len(rows_list)
             del rows_list
             out["rows"] = rows
-            session = db.session(login)
-            server_share(server_url, session, args.page, True)  # warm the server's cache, untimed
+            # A session per sync: access tokens live 15 minutes, and replicas sharing one refresh
+            # token would revoke each other's family when they rotate it.
+            def fresh() -> dict[str, Any]:
+                return db.session(login)
+
+            server_share(server_url, fresh(), args.page, True)  # warm the server's cache, untimed
             # -- bytes on the wire, same run: gzip against identity (perfect link) ------------
-            wire = [over_link(port, Link(), base / f"wire{i}", session, rows, page_limit=args.page,
-                              compress=c)
-                    for i, c in enumerate((True, False))]
-            out["wire_gzip"], out["wire_identity"] = wire
+            if not args.skip_loopback:
+                wire = [over_link(port, Link(), base / f"wire{i}", fresh(), rows, page_limit=args.page,
+                                  compress=c)
+                        for i, c in enumerate((True, False))]
+                note(out, "wire_gzip", wire[0])
+                note(out, "wire_identity", wire[1])
             # -- loopback first sync and the server's share, interleaved gzip / identity -------
             loop: dict[str, list[float]] = {"gzip": [], "identity": []}
             share: dict[str, list[dict[str, float]]] = {"gzip": [], "identity": []}
-            for i in range(args.runs):
+            for i in range(0 if args.skip_loopback else args.runs):
                 for name, c in (("gzip", True), ("identity", False)):
-                    s, rep = first_sync(base / f"loop-{name}{i}", server_url, session, page_limit=args.page,
+                    s, rep = first_sync(base / f"loop-{name}{i}", server_url, fresh(), page_limit=args.page,
                                         compress=c)
                     assert rep.outcome == "converged" and rep.pulled == rows, rep
                     loop[name].append(round(s, 3))
-                    share[name].append(server_share(server_url, session, args.page, c))
-            out["loopback_first_sync_s"] = loop
-            out["loopback_first_sync_median_s"] = {k: round(statistics.median(v), 3) for k, v in loop.items()}
-            out["server_share"] = share
-            out["server_share_median_s"] = {
-                k: {m: round(statistics.median(x[m] for x in v), 3) for m in v[0]} for k, v in share.items()}
+                    share[name].append(server_share(server_url, fresh(), args.page, c))
+                    note(out, f"run{i}_{name}", {"loopback_s": loop[name][-1], **share[name][-1]})
+            if loop["gzip"]:
+                out["loopback_first_sync_s"] = loop
+                out["loopback_first_sync_median_s"] = {k: round(statistics.median(v), 3) for k, v in loop.items()}
+                out["server_share"] = share
+                out["server_share_median_s"] = {
+                    k: {m: round(statistics.median(x[m] for x in v), 3) for m in v[0]} for k, v in share.items()}
             # -- the clinic link ---------------------------------------------------------------
             if not args.skip_link:
-                calm = [over_link(port, clinic_link(seed=i), base / f"link{i}", session, rows,
+                note(out, "doctor_edit", doctor_edits(port, server_url, db, base / "doctor", args.edits))
+                calm = [over_link(port, clinic_link(seed=i), base / f"link{i}", fresh(), rows,
                                   page_limit=args.page) for i in range(args.link_runs)]
-                drops = [over_link(port, clinic_link(args.drop_every, seed=i), base / f"drop{i}", session, rows,
+                drops = [over_link(port, clinic_link(args.drop_every, seed=i), base / f"drop{i}", fresh(), rows,
                                    page_limit=args.page) for i in range(args.link_runs)]
-                out["link_2mbit_150ms_1pct"] = calm
-                out["link_with_drops"] = drops
+                note(out, "link_2mbit_150ms_1pct", calm)
+                note(out, "link_with_drops", drops)
                 calm_s = statistics.median(x["seconds"] for x in calm)
                 drop_s = statistics.median(x["seconds"] for x in drops)
                 out["link_median_s"] = round(calm_s, 2)
                 out["link_drops_median_s"] = round(drop_s, 2)
                 out["link_drops_ratio"] = round(drop_s / calm_s, 2)
-                out["doctor_edit"] = doctor_edits(port, server_url, db, base / "doctor", args.edits)
             db.close()
     out["targets"] = {"wire_mb": 12, "link_s": 90, "drops_ratio": 2.0, "doctor_edit_s": 1.0,
                       "server_feed_s": 1.7}
