@@ -118,9 +118,11 @@ def report_pdf(data: dict[str, Any], org_name: str = "", nsi: NsiRegistry | None
         b.para(esc("В организации нет работающих сотрудников: показателей по персоналу нет."), st.body)
     for i, (title, header, rows) in enumerate(tables(data, nsi)):
         b.h2(title)
+        if i == 5 and rows:
+            # up to 500 rows: plain cells (a Paragraph per cell cost seconds) in the one font
+            b.story.append(_plain_table(header, [[_text(c) for c in r] for r in rows]))
+            continue
         widths: Sequence[float] = [0] + [28] * (len(header) - 1)
-        if i == 5:
-            widths = [22, 28, 0, 28]
         b.table(header, [[_text(c) for c in r] for r in rows], widths)
         col = _CHARTED.get(i)
         if col is not None and rows and any(r[col] for r in rows):
@@ -139,6 +141,20 @@ def report_pdf(data: dict[str, Any], org_name: str = "", nsi: NsiRegistry | None
 
     doc.build(b.story, canvasmaker=canvasmaker)
     return buf.getvalue()
+
+
+def _plain_table(header: list[str], rows: list[list[str]]) -> Any:
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    from desktop.documents import fonts
+    from desktop.documents.pdf_layout import CONTENT_W, TABLE_STYLE
+
+    widths = [22 * mm, 28 * mm, CONTENT_W - 78 * mm, 28 * mm]
+    t = Table([header, *rows], colWidths=widths, repeatRows=1)
+    t.setStyle(TableStyle([*TABLE_STYLE, ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                           ("FONTNAME", (0, 0), (-1, 0), fonts.BOLD)]))
+    return t
 
 
 def report_xlsx(data: dict[str, Any], nsi: NsiRegistry | None = None) -> bytes:
