@@ -55,8 +55,6 @@ class Meter:
     requests: int = 0
     started: float = field(default_factory=time.monotonic)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    #: called with the wire bytes of each piece received (the pull's progress)
-    on_bytes: Callable[[int], None] | None = None
 
     def add(self, *, sent: int = 0, received: int = 0, plain: int = 0, requests: int = 0) -> None:
         with self._lock:
@@ -64,8 +62,6 @@ class Meter:
             self.received += received
             self.plain += plain
             self.requests += requests
-        if received and self.on_bytes is not None:
-            self.on_bytes(received)
 
 
 def gzip_body(body: bytes) -> tuple[bytes, dict[str, str]]:
