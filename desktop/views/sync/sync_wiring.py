@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QWidget
 
@@ -279,7 +279,9 @@ class SyncWiring(QObject):
             if box.clickedButton() is not leave:
                 return
         self._closing_ok = True
-        self.window.close()
+        # Next turn: this runs inside the sync op's callbacks, and the op still announces what it
+        # changed to the views; closing (and locking) first would hand them a cleared store.
+        QTimer.singleShot(0, self.window.close)
 
     # -- status bar ------------------------------------------------------------------------------
     def _running(self, running: bool) -> None:
