@@ -167,3 +167,44 @@ def test_notices_in_the_notification_centre(qtbot: QtBot, opened: Session) -> No
     requests = _page(opened).current_section()
     assert isinstance(requests, RequestsView)
     assert requests.current() is not None and requests.current()["kind"] == "Запрос копии диплома"  # type: ignore[index]
+
+
+def test_a_decision_arriving_mid_edit_locks_the_form_and_is_notified(qtbot: QtBot, opened: Session) -> None:
+    """The operator's decision comes with a sync while the person has the application open: the
+    form follows the decision (no half-saved edit), and the notice shows within a second."""
+    store = opened.store
+    assert store is not None
+    page = _page(opened)
+    reminders = page.select("reminders")
+    panel = reminders.findChild(NoticesPanel)
+    assert isinstance(panel, NoticesPanel)
+    view = page.select("application")
+    assert isinstance(view, ApplicationView)
+    view.new_button.click()
+    view.kind.setCurrentIndex(view.kind.findData("periodic"))
+    view.specialty.setCurrentIndex(view.specialty.findData("36"))
+    view.save_button.click()
+    qtbot.waitUntil(lambda: view.banner.text() == "Заявление сохранено", timeout=10_000)
+    view.submit_button.click()
+    qtbot.waitUntil(lambda: "ждёт отправки" in view.status_label.text(), timeout=10_000)
+    app_id = view.current_id
+    assert app_id is not None
+    wait_worker_idle(qtbot, opened)
+    qtbot.waitUntil(lambda: panel.feed.items != [], timeout=10_000)
+    before = len(panel.feed.items)
+    repo = store.repo
+
+    def the_sync_brings_a_decision() -> None:  # what a pull writes: the server's row
+        from desktop.models.repository import table
+
+        t = table("application")
+        with repo.vault.begin() as conn:
+            conn.execute(t.update().where(t.c.id == app_id).values(
+                status="approved", confirmation_number="А-2026-123456", decision_comment="Допущен"))
+
+    Op(view, the_sync_brings_a_decision, worker=store.worker).success(lambda _r: store.reload()).run()
+    qtbot.waitUntil(lambda: "Пришло решение по заявлению" in view.banner.text(), timeout=10_000)
+    assert not view.save_button.isEnabled() and not view.withdraw_button.isEnabled()
+    assert "А-2026-123456" in view.status_label.text() and "Допущен" in view.status_label.text()
+    qtbot.waitUntil(lambda: len(panel.feed.items) == before + 1, timeout=1_000)  # ≤ 1 s after the sync's re-read
+    assert "Допущен" in panel.list.item(0).text()

@@ -32,6 +32,11 @@ _WHAT = {"request": "Запрос", "application": "Заявление на ак
          "nmo": "Баллы НМО"}
 
 
+#: statuses that are someone else's decision, worth telling even about a row seen the first time
+DECIDED = {"application": ("in_review", "approved", "rejected"), "employment": ("confirmed", "rejected"),
+           "nmo": ("confirmed", "rejected")}
+
+
 def _load(conn: Connection, key: str, default: Any) -> Any:
     raw = get_meta(conn, key)
     return json.loads(raw) if raw else default
@@ -84,7 +89,10 @@ def _row_notices(conn: Connection, seen: dict[str, Any], first: bool) -> list[di
             if before == "_absent":
                 if ent == "request" and status in ("new", None) and not first:
                     out.append(_notice("new_request", f"Новый запрос: {_title(ent, row)}", ent, rid))
-                continue
+                    continue
+                if first or status not in DECIDED.get(ent, ()):
+                    continue
+                before = None  # a row met for the first time already decided: the decision is news
             if before != status and (rid, status) not in own:
                 extra = ""
                 if ent == "application" and row.get("decision_comment") and status in ("approved", "rejected"):

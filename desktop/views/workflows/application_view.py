@@ -82,6 +82,8 @@ class ApplicationView(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(body, 1)
         self._waiting: dict[str, str] = {}
+        #: the status of the application the form shows, as it was shown
+        self._shown_status: str | None = None
         store.changed.connect(self._store_changed)
         self.reload()
 
@@ -92,10 +94,10 @@ class ApplicationView(QWidget):
 
     def _store_changed(self, entity: str) -> None:
         if entity == "application":
-            before = self.current()
+            before = self._shown_status  # the store holds the new rows already: what the form showed
             self.reload()
             now = self.current()
-            if before is not None and now is not None and before.get("status") != now.get("status") \
+            if before is not None and now is not None and before != now.get("status") \
                     and now.get("status") in LOCKED:
                 # a decision arrived while the form was open: it wins, the form follows it
                 self.banner.show_message(tr("Пришло решение по заявлению: «{s}». Изменения формы не сохранены.")
@@ -148,6 +150,7 @@ class ApplicationView(QWidget):
     def _show(self) -> None:
         r = self.current()
         status = str((r or {}).get("status") or "draft")
+        self._shown_status = status if r is not None else None
         editable = r is None or status == "draft"
         self.kind.setEnabled(editable)
         self.specialty.setEnabled(editable)
