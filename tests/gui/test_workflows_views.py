@@ -202,7 +202,10 @@ def test_a_decision_arriving_mid_edit_locks_the_form_and_is_notified(qtbot: QtBo
             conn.execute(t.update().where(t.c.id == app_id).values(
                 status="approved", confirmation_number="А-2026-123456", decision_comment="Допущен"))
 
-    Op(view, the_sync_brings_a_decision, worker=store.worker).success(lambda _r: store.reload()).run()
+    def reread(_r: object) -> None:
+        store.reload()
+
+    Op(view, the_sync_brings_a_decision, worker=store.worker).success(reread).run()
     qtbot.waitUntil(lambda: "Пришло решение по заявлению" in view.banner.text(), timeout=10_000)
     assert not view.save_button.isEnabled() and not view.withdraw_button.isEnabled()
     assert "А-2026-123456" in view.status_label.text() and "Допущен" in view.status_label.text()
