@@ -67,8 +67,11 @@ class UnlockView(QWidget):
         self.demo_label.setWordWrap(True)
         self.demo_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if profile.demo and profile.demo_passphrase:
-            self.demo_label.setText(tr("Демонстрационный профиль. Парольная фраза: {p}").format(
-                p=profile.demo_passphrase))
+            text = tr("Демонстрационный профиль. Парольная фраза: {p}").format(p=profile.demo_passphrase)
+            if not profile.extra.get("demo_login"):
+                # the doctor's: say where the HR clerk's and the manager's demo are (desktop/demo.py)
+                text += " " + tr("Кадровая служба и главный врач — кнопка «Другой профиль».")
+            self.demo_label.setText(text)
             self.demo_label.setStyleSheet(theme.banner_style("info", border=0))
         else:
             self.demo_label.hide()
