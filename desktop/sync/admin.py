@@ -131,4 +131,13 @@ class AdminClient(ReportClient):
 
     def programmes(self) -> list[dict[str, Any]]:
         data = self._json("GET", "/programmes", "каталог программ")
-        return [dict(i) for i in data.get("items") or data.get("programmes") or []]
+        return [dict(i) for i in data.get("items") or []]
+
+    def create_programme(self, **fields: Any) -> dict[str, Any]:
+        """``title``, ``provider``, ``specialty_code``, ``format``, ``hours``, ``begin_date``,
+        ``end_date`` (ISO), ``seats`` as POST /programmes takes them."""
+        return self._json("POST", "/programmes", "добавление программы", json=fields)
+
+    def enrolments(self, programme_id: str) -> list[dict[str, Any]]:
+        data = self._json("GET", f"/programmes/{programme_id}/enrolments", "записавшиеся на программу")
+        return [dict(i) for i in data.get("items") or []]

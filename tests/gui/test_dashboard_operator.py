@@ -179,3 +179,52 @@ def test_nmo_several_at_once_accounts_and_audit(qtbot: QtBot, server: dict[str, 
         assert "'=HYPERLINK(1)" in raw and "'+1" in raw
     finally:
         vault.close()
+
+
+def test_organizations_and_programmes(qtbot: QtBot, server: dict[str, Any], tmp_path: Path) -> None:
+    from desktop.models.checkdigits import make_inn10
+    from desktop.views.operator.catalogue_view import CatalogueView
+
+    vault = admin_vault(server, tmp_path)
+    try:
+        view = CatalogueView(vault)
+        qtbot.addWidget(view)
+        qtbot.waitUntil(lambda: view.loaded, timeout=20_000)
+        view.inn.setText("1234567890")
+        view.org_name.setText("X")
+        view.add_org()
+        assert "ИНН" in view.status.text() and "не добавлена" in view.status.text()
+        inn = make_inn10(f"{uuid.uuid4().int % 900000000 + 100000000:09d}")
+        view.inn.setText(inn)
+        view.org_name.setText("ГБУЗ «Новая больница»")
+        view.add_org()
+        qtbot.waitUntil(lambda: inn in set(_first_cells(view.orgs)), timeout=20_000)
+        view.title.setText("Кардиология: обновления")
+        view.begin.setText("10.03.2027")
+        view.end.setText("01.03.2027")
+        view.add_programme()
+        assert "окончание раньше начала" in view.status.text()
+        view.end.setText("20.03.2027")
+        before = view.programmes.rowCount()
+        view.add_programme()
+        qtbot.waitUntil(lambda: view.programmes.rowCount() == before + 1, timeout=20_000)
+        select(type("V", (), {"table": view.programmes})(), {_first_id(view.programmes)})
+        view.show_enrolments()
+        qtbot.waitUntil(lambda: view.enrolled.columnCount() == 2, timeout=20_000)
+        assert view.enrolled.rowCount() == 0
+    finally:
+        vault.close()
+
+
+def _first_cells(table: Any) -> Any:
+    for r in range(table.rowCount()):
+        item = table.item(r, 0)
+        if item is not None:
+            yield item.text()
+
+
+def _first_id(table: Any) -> str:
+    from PySide6.QtCore import Qt
+
+    item = table.item(0, 0)
+    return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""

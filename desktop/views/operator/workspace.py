@@ -35,9 +35,16 @@ def audit(ctx: SectionContext) -> QWidget:
     return AuditView(ctx.vault)
 
 
+def catalogue(ctx: SectionContext) -> QWidget:
+    from desktop.views.operator.catalogue_view import CatalogueView
+
+    return CatalogueView(ctx.vault)
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("op_applications", "Заявления", ADMIN, applications, order=10),
     Section("op_nmo", "Баллы НМО", ADMIN, nmo, order=20),
     Section("op_accounts", "Учётные записи", ADMIN, accounts, order=30),
     Section("op_audit", "Журнал аудита", ADMIN, audit, order=40),
+    Section("op_catalogue", "Организации и программы", ADMIN, catalogue, order=50),
 )
