@@ -290,6 +290,19 @@ def test_organization_switcher(qtbot: QtBot, session: Session, profiles: Path) -
     # only their cards in поликлиника № 12 count here: one part-time card each, a quarter rate
     assert all(r is not None and r.cards == 1 and str(r.rate) == "0.25" for r in rows)
     qtbot.waitUntil(lambda: f"всего сотрудников: {m.rowCount()}" in view.footer.text(), timeout=5_000)
+    # a card added here is this organization's (a clerk of two must name it: the switcher does)
+    view.table.selectRow(0)
+    card = view.open_current()
+    assert card is not None
+    qtbot.waitUntil(lambda: card.data is not None and card.org is not None, timeout=5_000)
+    dialog = card._card_dialog(None, {"position_code": "29", "begin_date": "01.02.2025", "rate": "0.5",
+                                      "position_type": "external_part_time"})
+    dialog.submit()
+    qtbot.waitUntil(lambda: not dialog.isVisible() or (not dialog.busy and bool(dialog.status.text())), timeout=5_000)
+    assert not dialog.isVisible(), dialog.status.text()
+    qtbot.waitUntil(lambda: card.data is not None and len(card.data.cards) == 2, timeout=5_000)
+    assert card.data is not None and {c["org_inn"] for c in card.data.cards} == {POLY["inn"]}
+    card.close()
 
 
 def test_card_entry_checks_as_typed_and_shows_overlaps(qtbot: QtBot) -> None:

@@ -93,8 +93,12 @@ class ConfirmationsView(QWidget):
         self._loading = False
         # Built while the server may still be starting (the demo) or unreachable: a sync that
         # went through says it is there now — read the list again then, and when shown.
-        subscribe(self, lambda changes, _i: self.reload() if changes.sync and not self.fresh else None)
+        subscribe(self, self._synced)
         self.reload()
+
+    def _synced(self, changes: OpChanges, _initiator: object) -> None:
+        if changes.sync and not self.fresh and not self._loading:
+            self.reload()
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

@@ -332,8 +332,13 @@ class PersonCard(QDialog):
     def _card_dialog(self, row: dict[str, Any] | None, initial: dict[str, Any] | None = None) -> CardDialog:
         repo, pid = self.store.repo, self.person_id
 
+        org_inn = self.org_inn
+
         def save(values: dict[str, Any], done: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
             card_id = None if row is None else str(row["id"])
+            if card_id is None and org_inn:
+                # the organization chosen in «Сотрудники» (a clerk of several must name it)
+                values = {**values, "org_inn": org_inn}
             self._write(lambda: card_tasks.save_card(repo, pid, card_id, values), done, failed)
 
         org = self.org
