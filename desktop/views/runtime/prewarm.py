@@ -64,6 +64,11 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.account.password_page", "desktop.views.account.second_factor_page",
     "desktop.views.account.sessions_page", "desktop.views.account.journal_page",
     "desktop.views.account.consent_page", "desktop.views.account.account_view", "desktop.views.account.workspace",
+    "desktop.views.dashboards.charts", "desktop.views.dashboards.home_model", "desktop.views.dashboards.home_view",
+    "desktop.views.dashboards.manager_model", "desktop.views.dashboards.manager_view",
+    "desktop.views.dashboards.workspace", "desktop.views.operator.common", "desktop.views.operator.applications_view",
+    "desktop.views.operator.nmo_view", "desktop.views.operator.accounts_view", "desktop.views.operator.audit_view",
+    "desktop.views.operator.catalogue_view", "desktop.views.operator.workspace",
 )
 
 
