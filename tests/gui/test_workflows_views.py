@@ -32,8 +32,11 @@ def _page(s: Session) -> Any:
 
 
 def test_requests_filtered_sorted_and_answered_offline(qtbot: QtBot, opened: Session, tmp_path: Path) -> None:
-    view = _page(opened).select("requests")
+    page = _page(opened)
+    view = page.select("requests")
     assert isinstance(view, RequestsView)
+    nav = page.nav.item(page.ids.index("requests"))
+    assert nav.text() == "Запросы (1)"  # the badge: one request waits for a first answer
     m = view.model
     assert m.total() == 2 and m.pages() == 1
     view.status_filter.setCurrentIndex(view.status_filter.findData("new"))
@@ -49,6 +52,7 @@ def test_requests_filtered_sorted_and_answered_offline(qtbot: QtBot, opened: Ses
     qtbot.waitUntil(lambda: "отправится при синхронизации" in view.banner.text(), timeout=10_000)
     qtbot.waitUntil(lambda: m.data(m.index(0, 4)) == "ждёт отправки: 1", timeout=10_000)
     assert m.data(m.index(0, 3)) == "принят" and not view.ack_button.isEnabled()
+    assert nav.text() == "Запросы"
     view.comment_edit.setText("Загружу до пятницы")
     view.comment_button.click()
     qtbot.waitUntil(lambda: m.data(m.index(0, 4)) == "ждёт отправки: 2", timeout=10_000)

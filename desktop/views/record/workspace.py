@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import shiboken6
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QBoxLayout, QWidget
 
 from desktop.views.record.record_table_model import RecordTableModel
@@ -87,6 +88,27 @@ def requests(ctx: SectionContext) -> QWidget:
     return workflow_requests(ctx)  # answering, offline too (issue 14)
 
 
+class _Count(QObject):
+    """A badge's counter owned by the page (through its event bus): the store outlives the page,
+    and a slot of a deleted object is disconnected by Qt instead of called."""
+
+    def __init__(self, parent: QObject, fn: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self.fn = fn
+
+    def count(self, *_args: object) -> None:
+        self.fn()
+
+
+def requests_badge(ctx: SectionContext, set_count: Callable[[int], None]) -> None:
+    """The requests still waiting for the person's first answer (issue 14)."""
+    store = ctx.store
+    counter = _Count(ctx.events, lambda: set_count(
+        sum(1 for r in store.rows("request") if r.get("status") in ("new", None))))
+    store.changed.connect(counter.count)
+    counter.count()
+
+
 def _feed(ctx: SectionContext) -> NoticesFeed:
     """The notices sync brought (issue 14): one feed per open record, shared by view and badge."""
     from desktop.views.workflows.notices_panel import NoticesFeed
@@ -129,7 +151,7 @@ def reminders_badge(ctx: SectionContext, set_count: Callable[[int], None]) -> No
         set_count(notifications.rowCount() + feed.unread())
 
     notifications.modelReset.connect(count)
-    feed.updated.connect(count)
+    feed.updated.connect(_Count(ctx.events, count).count)
     count()
 
 
@@ -140,6 +162,6 @@ SECTIONS: tuple[Section, ...] = (
     Section("employment", "Трудовая деятельность", DOCTOR, employment, order=40),
     Section("nmo", "НМО", DOCTOR, nmo, order=50),
     Section("documents", "Документы", DOCTOR, documents, order=60),
-    Section("requests", "Запросы", DOCTOR, requests, order=70),
+    Section("requests", "Запросы", DOCTOR, requests, badge=requests_badge, order=70),
     Section("reminders", "Уведомления", DOCTOR, reminders, badge=reminders_badge, order=80),
 )
