@@ -105,6 +105,17 @@ def test_dashboard_draws_the_figures(qtbot: QtBot, server: dict[str, Any], tmp_p
         dialog = view.findChild(PeopleDialog)
         assert dialog is not None and dialog.table.rowCount() == 5
         dialog.close()
+        if scheme == "light":  # print: the report's pages as «Печать…» hands them to the preview
+            from PySide6.QtPrintSupport import QPrinter
+
+            from desktop.documents.org_report import report_pdf
+            from desktop.views.widgets.pdf_preview import paint_pages, render_pdf
+
+            images = render_pdf(report_pdf(view.dash.figures.data), 60)
+            printer = QPrinter()
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+            assert paint_pages(printer, images) == len(images) >= 1
     finally:
         vault.close()
 

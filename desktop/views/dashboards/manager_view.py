@@ -79,6 +79,9 @@ class ManagerDashboard(QWidget):
         self.date_to.setAccessibleName(tr("Конец периода"))
         self.refresh_button = QPushButton(tr("Обновить"))
         self.report_button = QPushButton(tr("Отчёт…"))
+        self.print_button = QPushButton(tr("Печать…"))
+        self.print_button.clicked.connect(self.print_report)
+        self.print_dialog: QWidget | None = None
         self.refresh_button.clicked.connect(self.apply_filters)
         self.report_button.clicked.connect(self.save_report)
         self.org.currentIndexChanged.connect(lambda _i: self.apply_filters())
@@ -92,6 +95,7 @@ class ManagerDashboard(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.refresh_button)
         bar.addWidget(self.report_button)
+        bar.addWidget(self.print_button)
 
         self.status = QLabel(tr("Загрузка показателей…"))
         self.status.setWordWrap(True)
@@ -243,6 +247,25 @@ class ManagerDashboard(QWidget):
         data = self.dash.figures.data
         Op(self, lambda: save_report(data, path), pool=True) \
             .success(lambda p: self.status.setText(tr("Отчёт сохранён: {path}").format(path=p))).run()
+
+
+    def print_report(self) -> None:
+        """The statistical report's pages in Qt's print preview (rendered in the pool)."""
+        if self.dash is None:
+            return
+        from desktop.views.widgets.pdf_preview import PRINT_DPI, print_preview, render_pdf
+
+        data = self.dash.figures.data
+
+        def work() -> Any:
+            from desktop.documents.org_report import report_pdf
+
+            return render_pdf(report_pdf(data), PRINT_DPI)
+
+        def rendered(images: Any) -> None:
+            self.print_dialog = print_preview(images, tr("Статистический отчёт"), self)
+
+        Op(self, work, pool=True).success(rendered).run()
 
 
 def _ru_date(iso: str) -> str:
