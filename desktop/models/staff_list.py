@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from desktop.i18n import tr
+from desktop.models.checkdigits import format_snils
+from desktop.models.formatting import fmt_date, fmt_decimal
 from desktop.models.listing import DbApi, search_table
 from desktop.models.nsi import NsiRegistry
 from desktop.models.schema import EMPLOYMENT_STATUS, POSITION_TYPE
@@ -290,10 +293,6 @@ def _fill_last(conn: DbApi, row: StaffRow, org_inn: str | None) -> None:
 
 def cell(row: StaffRow, column: str, nsi: NsiRegistry) -> str:
     """What the list shows in a column (the one place its text is made, for the view and exports)."""
-    from desktop.i18n import tr
-    from desktop.models.checkdigits import format_snils
-    from desktop.models.formatting import fmt_date, fmt_decimal
-
     if column == "fio":
         return row.fio
     if column == "snils":

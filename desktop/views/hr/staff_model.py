@@ -10,6 +10,7 @@ values changed; a sort is a ``layoutChanged`` that keeps the selection.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -63,6 +64,8 @@ class StaffModel(QAbstractTableModel):
         self._busy = False
         self._stale = False
         self._want_reset = False
+        #: persons whose held rows a row-level re-read fetches again (None: every row held)
+        self._touched: set[str] | None = set()
         self._pending: set[int] = set()
         self._last_block = 0
         self.loaded = False
@@ -91,8 +94,14 @@ class StaffModel(QAbstractTableModel):
         if 0 <= column < len(self.columns):
             self.update_query(sort=self.columns[column], descending=order == Qt.SortOrder.DescendingOrder)
 
-    def reload(self) -> None:
-        """Read the list again after a write: row-level changes only."""
+    def reload(self, persons: Iterable[str] | None = None) -> None:
+        """Read the list again after a write: row-level changes only. ``persons``: the only
+        persons whose rows may have changed (a person card's save) — their rows are read again,
+        not every row held (hundreds, each folding its cards); None: any of them (a sync)."""
+        if persons is None:
+            self._touched = None
+        elif self._touched is not None:
+            self._touched |= set(persons)
         self._start()
 
     # -- reading on the worker -------------------------------------------------------------------
@@ -108,7 +117,13 @@ class StaffModel(QAbstractTableModel):
             return
         repo, nsi, q, gen = self.store.repo, self.store.nsi, self.query, self._gen
         old = None if (reset or layout or not self.loaded) else list(self._ids)
-        cached = list(self._rows) if old is not None else []
+        touched, self._touched = self._touched, set()
+        if old is None:
+            cached: list[int] = []
+        elif touched is None:
+            cached = list(self._rows)
+        else:
+            cached = [x for x, row in self._rows.items() if row.id in touched]
         persistent = [self._ids[i.row()] for i in self.persistentIndexList()
                       if 0 <= i.row() < len(self._ids)] if layout else []
         shown = self._last_block
@@ -116,7 +131,9 @@ class StaffModel(QAbstractTableModel):
             with repo.vault.read() as conn:
                 raw = _raw(conn)
                 ids = staff_list.fetch_ids(raw, q, nsi)
-                first = [x for b in sorted({0, shown}) for x in ids[b * BLOCK:b * BLOCK + FIRST_ROWS]]
+                # a row-level re-read keeps the rows held; a new list brings its first screenful
+                first = [] if old is not None else [
+                    x for b in sorted({0, shown}) for x in ids[b * BLOCK:b * BLOCK + FIRST_ROWS]]
                 want = first + [x for x in cached if x not in set(first)]
                 rows = staff_list.fetch_rows(raw, want, q.org_inn)
             out = _Read(gen, ids, rows)

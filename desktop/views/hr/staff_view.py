@@ -333,7 +333,7 @@ class StaffView(QWidget):
     def open_person(self, person_id: str) -> PersonCard:
         card = PersonCard(self.store, person_id, self.model.query.org_inn, self.org_name(),
                           read_only=self.read_only, parent=self)
-        card.changed.connect(self.model.reload)
+        card.changed.connect(lambda: self.model.reload([person_id]))
         card.finished.connect(lambda _r: self.cards.remove(card) if card in self.cards else None)
         self.cards.append(card)
         card.show()
