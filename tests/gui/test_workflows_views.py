@@ -91,6 +91,10 @@ def test_application_created_checked_submitted(qtbot: QtBot, opened: Session) ->
     qtbot.waitUntil(lambda: "номер придёт при синхронизации" in view.status_label.text(), timeout=10_000)
     qtbot.waitUntil(lambda: "ждёт отправки" in view.status_label.text(), timeout=10_000)
     assert view.withdraw_button.isEnabled() and not view.save_button.isEnabled()
+    documents = len(opened.store.rows("document"))  # type: ignore[union-attr]
+    view.pdf_button.click()
+    qtbot.waitUntil(lambda: "PDF заявления сохранён" in view.banner.text(), timeout=20_000)
+    assert len(opened.store.rows("document")) == documents + 1  # type: ignore[union-attr]
 
 
 def test_confirm_dialog_checks_at_once_and_queues(qtbot: QtBot, opened: Session, tmp_path: Path) -> None:

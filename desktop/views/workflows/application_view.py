@@ -58,6 +58,8 @@ class ApplicationView(QWidget):
         self.check_button = QPushButton(tr("Проверить"))
         self.submit_button = QPushButton(tr("Отправить"))
         self.withdraw_button = QPushButton(tr("Отозвать"))
+        self.pdf_button = QPushButton(tr("PDF заявления"))
+        self.pdf_button.clicked.connect(self.make_pdf)
         self.new_button.clicked.connect(self.new)
         self.save_button.clicked.connect(self.save)
         self.check_button.clicked.connect(self.check)
@@ -67,7 +69,8 @@ class ApplicationView(QWidget):
         form.addRow(tr("Вид аккредитации"), self.kind)
         form.addRow(tr("Специальность"), self.specialty)
         buttons = QHBoxLayout()
-        for b in (self.new_button, self.save_button, self.check_button, self.submit_button, self.withdraw_button):
+        for b in (self.new_button, self.save_button, self.check_button, self.submit_button, self.withdraw_button,
+                  self.pdf_button):
             buttons.addWidget(b)
         right = QVBoxLayout()
         right.addLayout(form)
@@ -156,6 +159,7 @@ class ApplicationView(QWidget):
         self.specialty.setEnabled(editable)
         self.save_button.setEnabled(editable)
         self.check_button.setEnabled(r is not None)
+        self.pdf_button.setEnabled(r is not None)
         self.submit_button.setEnabled(r is not None and status == "draft")
         self.withdraw_button.setEnabled(r is not None and status == "submitted")
         if r is None:
@@ -234,3 +238,21 @@ class ApplicationView(QWidget):
         if rid is not None:
             run_step(self.store, "application", lambda repo: doctor.withdraw_application(repo, rid), self,
                      self.banner, "Заявление отозвано", then=lambda _o: self.reload())
+
+    def make_pdf(self) -> None:
+        """The application's PDF (the documents layer's «Заявление на аккредитацию»), kept in
+        «Документы»: built in the pool from the record as shown, stored by the DB worker."""
+        from desktop.documents.pdf import generate
+        from desktop.views.documents.document_tasks import snapshot_of, store_generated
+
+        rid = self.current_id
+        if rid is None:
+            return
+        snapshot, nsi = snapshot_of(self.store), self.store.nsi
+
+        def keep(doc: Any) -> None:
+            self.store.write_with("document", lambda repo: store_generated(repo, doc), self).success(
+                lambda _id: self.banner.show_message(tr("PDF заявления сохранён в разделе «Документы»"), "ok"))
+
+        Op(self, lambda: generate("application", snapshot, application_id=rid, nsi=nsi), pool=True).success(
+            keep).failure(lambda exc: self.banner.show_message(describe_error(exc), "error")).run()
