@@ -28,7 +28,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
-from bench.lists import Stalls
+from bench.lists import Stalls, rss_mb
 from bench.make_large_vault import PASSPHRASE, build
 from desktop.models import staff_list
 from desktop.models.repository import RecordRepository, remember_account
@@ -153,6 +153,7 @@ def main() -> None:
         add("«Сотрудники» interactive after unlock", o.ms, stalls.stop(), base)
         o.close(app)
 
+    base_rss = rss_mb()
     o = Opened(app, folder)
     view, model, repo = o.view, o.view.model, o.store.repo
     for _ in range(args.runs):
@@ -222,8 +223,15 @@ def main() -> None:
         add("  … the list updated after it", (listed[0] - saved[0]) * 1000, 0.0, 0.0)
         # the list's and the card's own re-reads after the save, before the next one
         wait(app, lambda n=before: not model._busy and last.loaded_ops > n)  # type: ignore[misc]
+    bar = view.table.verticalScrollBar()
+    for step in range(11):  # the list scrolled top to bottom: blocks fetched and held
+        bar.setValue(bar.maximum() * step // 10)
+        wait(app, lambda: visible_filled(view))
+    list_rss = rss_mb()
     o.close(app)
 
+    print(f"resident memory: {list_rss:.0f} MB with the list open and scrolled "
+          f"(baseline: {base_rss:.0f} MB, the same process before opening it)")
     print(f"{'':42} {'median ms':>9} {'stall ms':>9} {'baseline':>9}   (runs: {args.runs})")
     for name, (times, stall, base_ms) in out.items():
         print(f"{name:42} {med(times)} {med(stall)} {med(base_ms)}")
