@@ -338,3 +338,15 @@ def local_thread(repo: RecordRepository, request_id: str) -> list[dict[str, Any]
              "message": a["message"], "created_at": a["created_at"]}
             for a in actions.list_actions(repo) if a["action"] == "answer_request"
             and a["entity_id"] == request_id and a["state"] != "applied"]
+
+
+def attachment_bytes(repo: RecordRepository, sha256: str) -> bytes:
+    """A file of a request's thread: from the vault when this workstation has it (its own reply),
+    otherwise from the server (SyncError offline). Checked against its hash either way."""
+    data = repo.get_blob(sha256)
+    if data is None:
+        with _authorized_api(repo.vault, timeout=15.0) as api:
+            data = api.get_blob(sha256)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise BadAnswer("Файл вложения повреждён: его сумма не совпадает")
+    return data

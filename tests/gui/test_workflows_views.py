@@ -69,6 +69,10 @@ def test_requests_filtered_sorted_and_answered_offline(qtbot: QtBot, opened: Ses
     view.reply_button.click()
     qtbot.waitUntil(lambda: m.data(m.index(0, 4)) == "ждёт отправки: 3", timeout=10_000)
     assert m.data(m.index(0, 3)) == "отвечен" and view.attached is None
+    assert view.save_attachment_button.isEnabled()  # the reply's document, kept in the vault
+    view.save_attachment(tmp_path / "copy.pdf")
+    qtbot.waitUntil(lambda: "Вложение сохранено: copy.pdf" in view.banner.text(), timeout=10_000)
+    assert (tmp_path / "copy.pdf").read_bytes() == PDF
 
 
 def test_application_created_checked_submitted(qtbot: QtBot, opened: Session) -> None:

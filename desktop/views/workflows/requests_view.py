@@ -99,6 +99,8 @@ class RequestsView(QWidget):
         self.reply_button.clicked.connect(self.reply)
         self.thread_button = QPushButton(tr("Загрузить переписку с сервера"))
         self.thread_button.clicked.connect(self.fetch_thread)
+        self.save_attachment_button = QPushButton(tr("Сохранить вложение…"))
+        self.save_attachment_button.clicked.connect(self._choose_target)
         comment_row = QHBoxLayout()
         comment_row.addWidget(self.comment_edit, 1)
         comment_row.addWidget(self.comment_button)
@@ -109,7 +111,10 @@ class RequestsView(QWidget):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.detail, 1)
-        rl.addWidget(self.thread_button)
+        thread_row = QHBoxLayout()
+        thread_row.addWidget(self.thread_button)
+        thread_row.addWidget(self.save_attachment_button)
+        rl.addLayout(thread_row)
         rl.addWidget(self.ack_button)
         rl.addLayout(comment_row)
         rl.addWidget(self.reply_edit)
@@ -211,6 +216,38 @@ class RequestsView(QWidget):
             parts.append(f"<p><i>{esc(a['args'].get('text') or tr('(получение подтверждено)'))}{file} "
                          f"[{esc(a['state_text'])}{said}]</i></p>")
         self.detail.setHtml("".join(parts))
+        self.save_attachment_button.setEnabled(bool(self.attachments()))
+
+    def attachments(self) -> list[str]:
+        """The files of the selected request's thread (server's and this workstation's), oldest first."""
+        r = self.current()
+        if r is None:
+            return []
+        shas = [str(c["blob_sha256"]) for c in self._server_thread.get(str(r["id"]), []) if c.get("blob_sha256")]
+        shas += [str(a["args"]["blob_sha256"]) for a in self._local
+                 if a["entity_id"] == r["id"] and a["args"].get("blob_sha256")]
+        return list(dict.fromkeys(shas))
+
+    def _choose_target(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, tr("Сохранить вложение"), "вложение.pdf")
+        if name:
+            self.save_attachment(Path(name))
+
+    def save_attachment(self, target: Path, sha256: str | None = None) -> None:
+        """The latest file of the thread (or ``sha256``) written to ``target``, off the GUI thread."""
+        shas = self.attachments()
+        sha = sha256 or (shas[-1] if shas else None)
+        if sha is None:
+            return
+        repo = self.store.repo
+
+        def work() -> str:
+            target.write_bytes(doctor.attachment_bytes(repo, sha))
+            return target.name
+
+        Op(self, work, worker=self.store.worker).success(
+            lambda name: self.banner.show_message(tr("Вложение сохранено: {name}").format(name=name), "ok")).failure(
+            lambda exc: self.banner.show_message(describe_error(exc), "error")).run()
 
     def fetch_thread(self) -> None:
         r = self.current()
