@@ -331,3 +331,40 @@ def test_card_entry_checks_as_typed_and_shows_overlaps(qtbot: QtBot) -> None:
     dialog.check()
     assert not dialog.errors["end_date"].isVisibleTo(dialog)
     assert "пересекается" in dialog.overlaps.text()  # a second main job over the current one
+
+
+def test_transfer_and_copy_from_the_previous_card(qtbot: QtBot, session: Session, profiles: Path) -> None:
+    view = open_hr(qtbot, session, profiles)
+    m = view.model
+    qtbot.waitUntil(lambda: m.row_at(0) is not None, timeout=5_000)
+    active = next(r for r in (m.row_at(k) for k in range(60)) if r is not None and r.state == "active")
+    card = view.open_person(active.id)
+    qtbot.waitUntil(lambda: card.data is not None and card.org is not None, timeout=5_000)
+    assert card.data is not None
+    current = next(c for c in card.data.cards if not c.get("end_date"))
+    before = len(card.data.cards)
+    row = next(r for r in range(card.cards.rowCount())
+               if (i := card.cards.item(r, 0)) is not None and i.data(Qt.ItemDataRole.UserRole) == current["id"])
+    card.cards.selectRow(row)
+    # «Перевод»: the card closed and the next one opened in one step
+    moving = card.transfer()
+    assert isinstance(moving, CloseDialog) and moving.position is not None
+    moving.end_date.setText("31.01.2026")
+    moving.position.set_value("3")
+    moving.accept()
+    qtbot.waitUntil(lambda: card.data is not None and len(card.data.cards) == before + 1, timeout=5_000)
+    assert card.data is not None
+    closed = next(c for c in card.data.cards if c["id"] == current["id"])
+    new = next(c for c in card.data.cards if c["begin_date"] == "2026-02-01")
+    assert closed["end_date"] == "2026-01-31" and closed["end_reason"] == "Перевод на другую должность"
+    assert new["position_code"] == "3" and new["subdivision"] == current["subdivision"] and not new["end_date"]
+    # «Скопировать из предыдущей карточки»: the terms of the latest card, never its dates or numbers
+    card.copy_previous()
+    qtbot.waitUntil(lambda: any(isinstance(w, CardDialog) and w.isVisible() for w in QApplication.topLevelWidgets()),
+                    timeout=5_000)
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, CardDialog) and w.isVisible())
+    values = dialog.values()
+    assert values["position_code"] == "3" and values["subdivision"] == current["subdivision"]
+    assert values["begin_date"] is None and values["contract_number"] is None
+    dialog.reject()
+    card.close()
