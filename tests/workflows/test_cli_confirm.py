@@ -77,3 +77,28 @@ def test_confirm_upload_checks_then_clerk_decides(server: dict[str, Any], proxy:
     assert any(n["entity_id"] == eid and "«подтверждена»" in n["text"] for n in notes), notes
     code, out = upload("c2.pdf", PDF + b"%2")
     assert code == 1 and out["errors"] == ["Карточка уже подтверждена"]
+
+
+def test_rejected_confirmation_is_resubmitted(server: dict[str, Any], tmp_path: Path) -> None:
+    db = server["db"]
+    org = db.org()
+    pid, eid = db.person(org, employment_status="draft")
+    prof = logged_in(server, tmp_path, db.account("doctor", person_id=pid), "doc")
+    doc = tmp_path / "order.jpg"
+    doc.write_bytes(b"\xff\xd8\xff\xe0 a scanned order")
+    ok(frmr(prof, "confirm", "upload", eid, str(doc), "doc_kind=order"))
+    ok(frmr(prof, "sync"))
+    with api(server, db.account("hr", org=org)) as c:
+        [item] = c.get("/confirmations").json()["items"]
+        r = c.post(f"/confirmations/{item['id']}/decision", json={"decision": "reject", "comment": "Нечитаемо"})
+        assert r.status_code == 200, r.text
+    ok(frmr(prof, "sync"))
+    assert [r["status"] for r in json.loads(ok(frmr(prof, "show", "employment", "--json")))] == ["rejected"]
+    hist = json.loads(ok(frmr(prof, "confirm", "history", eid, "--json")))
+    assert [(h["status"], h["comment"]) for h in hist] == [("rejected", "Нечитаемо")]
+    (tmp_path / "order.pdf").write_bytes(PDF)  # a better copy
+    ok(frmr(prof, "confirm", "upload", eid, str(tmp_path / "order.pdf"), "doc_kind=order"))
+    ok(frmr(prof, "sync"))
+    assert db.rows(pid)[eid]["data"]["status"] == "submitted"
+    hist = json.loads(ok(frmr(prof, "confirm", "history", eid, "--json")))
+    assert [h["status"] for h in hist] == ["rejected", "pending"]
