@@ -102,3 +102,26 @@ def test_export_the_list(qtbot: QtBot, session: Session, profiles: Path, tmp_pat
     view.export("csv", str(csv))
     qtbot.waitUntil(lambda: csv.exists() and "Сохранено" in view.footer.text(), timeout=20_000)
     assert "СНИЛС" in csv.read_bytes().decode("utf-8-sig").splitlines()[0]
+
+
+def test_print_the_list(qtbot: QtBot, session: Session, profiles: Path, tmp_path: Path) -> None:
+    from PySide6.QtPrintSupport import QPrinter
+
+    view = open_hr(qtbot, session, profiles)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "список.pdf"
+    printer.setOutputFileName(str(out))
+    view.set_column_shown("statuses", False)
+    view.print_list(printer)
+    qtbot.waitUntil(lambda: "отправлен на печать" in view.footer.text(), timeout=20_000)
+    assert out.read_bytes()[:5] == b"%PDF-" and out.stat().st_size > 10_000
+    from desktop.views.hr import card_tasks
+
+    store = session.store
+    assert store is not None
+    html = card_tasks.list_html(store.repo, list(view.model.row_ids), view.model.query.org_inn,
+                                ["fio", "snils"], "Сотрудники")
+    first = view.model.row_at(0)
+    assert first is not None and first.fio in html and "Статусы карточек" not in html
+    assert html.count("<tr>") == 301  # the header and the 300 persons

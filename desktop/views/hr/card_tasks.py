@@ -151,3 +151,30 @@ def deadlines_xlsx(rows: list[dict[str, Any]], nsi: Any, today: dt.date | None =
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+#: rows a printed list holds (a longer one is exported to Excel: a table of thousands of rows
+#: laid out for paper stalls the window and is of no use on paper anyway)
+PRINT_ROWS = 2000
+
+
+def list_html(repo: RecordRepository, rowids: list[int], org_inn: str | None, columns: list[str],
+              title: str) -> str:
+    """The shown list (its first ``PRINT_ROWS`` rows, in its order, the shown columns) as HTML
+    for printing. DB worker."""
+    from html import escape
+
+    from desktop.i18n import tr
+
+    nsi = repo.nsi()
+    with repo.vault.read() as conn:
+        conn.exec_driver_sql("SELECT 1")
+        raw: Any = conn.connection.dbapi_connection
+        rows = staff_list.fetch_rows(raw, rowids[:PRINT_ROWS], org_inn)
+    head = "".join(f"<th>{escape(tr(staff_list.COLUMNS[c]))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(staff_list.cell(rows[x], c, nsi))}</td>" for c in columns)
+                   + "</tr>" for x in rowids[:PRINT_ROWS] if x in rows)
+    more = (f"<p>{escape(tr('Напечатаны первые {n} строк из {total}: весь список — экспортом в Excel.'))}</p>"
+            .format(n=PRINT_ROWS, total=len(rowids)) if len(rowids) > PRINT_ROWS else "")
+    return (f"<h3>{escape(title)}</h3>{more}<table border='1' cellspacing='0' cellpadding='2' "
+            f"style='font-size:8pt'><tr>{head}</tr>{body}</table>")

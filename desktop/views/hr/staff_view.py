@@ -104,6 +104,8 @@ class StaffView(QWidget):
         export_menu.addAction(tr("Список в Excel (.xlsx)…"), lambda: self.export("xlsx"))
         export_menu.addAction(tr("Список в CSV…"), lambda: self.export("csv"))
         export_menu.addAction(tr("Карточки в Excel (.xlsx)…"), lambda: self.export("xlsx", by_card=True))
+        export_menu.addSeparator()
+        export_menu.addAction(tr("Печать списка…"), lambda: self.print_list())
         self.export_button.setMenu(export_menu)
         top = QHBoxLayout()
         top.addWidget(self.org_combo)
@@ -312,6 +314,35 @@ class StaffView(QWidget):
         return Op(self, lambda: export_file(repo, fmt, out, org_inn=org, by_card=by_card),
                   worker=self.store.worker).success(
             lambda _n: self.footer.setText(tr("Сохранено: {path}").format(path=out))).failure(
+            lambda e: self.footer.setText(describe_error(e))).run()
+
+    def print_list(self, printer: Any = None) -> Op:
+        """The list as shown (its order, its columns; the first ``PRINT_ROWS`` rows) to a printer:
+        the rows are read on the DB worker, the page laid out here once they are."""
+        repo, org = self.store.repo, self.model.query.org_inn
+        hidden = set(self.hidden_columns())
+        columns = [c for c in self.model.columns if c not in hidden]
+        ids = list(self.model.row_ids)
+        title = tr("Сотрудники") + (f" — {self.org_name()}" if self.org_name() else "")
+        self.footer.setText(tr("Подготовка к печати…"))
+
+        def ready(html: str) -> None:
+            from PySide6.QtGui import QTextDocument
+            from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+            target = printer
+            if target is None:
+                target = QPrinter()
+                if QPrintDialog(target, self).exec() != QDialog.DialogCode.Accepted:
+                    self._update_footer()
+                    return
+            doc = QTextDocument()
+            doc.setHtml(html)
+            doc.print_(target)
+            self.footer.setText(tr("Список отправлен на печать"))
+
+        return Op(self, lambda: card_tasks.list_html(repo, ids, org, columns, title),
+                  worker=self.store.worker).success(ready).failure(
             lambda e: self.footer.setText(describe_error(e))).run()
 
     # -- persons -------------------------------------------------------------------------------
