@@ -125,3 +125,41 @@ def test_print_the_list(qtbot: QtBot, session: Session, profiles: Path, tmp_path
     first = view.model.row_at(0)
     assert first is not None and first.fio in html and "Статусы карточек" not in html
     assert html.count("<tr>") == 301  # the header and the 300 persons
+
+
+def test_import_cancelled_halfway_keeps_whole_rows(qtbot: QtBot, session: Session, profiles: Path,
+                                                   tmp_path: Path) -> None:
+    view = open_hr(qtbot, session, profiles)
+    lines = [HEADER] + [
+        f"{format_snils(make_snils(f'{402000000 + i:09d}'))};Новикова Анна Ивановна;ж;01.01.1990;Аптека;"
+        "фармацевт;01.02.2020;1" for i in range(900)]
+    path = tmp_path / "много.csv"
+    path.write_bytes("\r\n".join(lines).encode("utf-8"))
+    wizard = view.open_import()
+    assert wizard is not None
+    wizard.file_edit.setText(str(path))
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.steps.currentIndex() == 1, timeout=10_000)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.steps.currentIndex() == 2, timeout=60_000)
+    assert "будут импортированы: 900" in wizard.preview_summary.text()
+    wizard.next_button.click()  # import …
+    qtbot.waitUntil(lambda: wizard.progress.value() > 0, timeout=30_000)
+    wizard.cancel()  # … and «Отмена» halfway
+    qtbot.waitUntil(lambda: wizard.result is not None and not wizard.result.dry_run, timeout=60_000)
+    result = wizard.result
+    assert result.cancelled and 0 < result.imported < 900
+    assert "остановлен" in wizard.status.text()
+    # every row imported is whole: a person with their card, nothing half-written
+    qtbot.waitUntil(lambda: view.model.rowCount() == 300 + result.imported, timeout=10_000)
+    store = session.store
+    assert store is not None
+    repo = store.repo
+    with repo.vault.read() as conn:
+        persons = conn.exec_driver_sql("SELECT count(*) FROM rec_person WHERE last_name = 'Новикова' AND "
+                                       "first_name = 'Анна' AND patronymic = 'Ивановна' AND birth_date = "
+                                       "'1990-01-01'").scalar_one()
+        cards = conn.exec_driver_sql("SELECT count(*) FROM rec_employment AS e JOIN rec_person AS p ON "
+                                     "p.id = e.person_id WHERE p.birth_date = '1990-01-01' AND "
+                                     "p.last_name = 'Новикова' AND e.position_code = '27'").scalar_one()
+    assert persons == cards == result.imported
