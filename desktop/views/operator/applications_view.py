@@ -108,7 +108,10 @@ class ApplicationsView(QWidget):
             self.comment.clear()
             self.reload()
 
-        call(self, self.vault, lambda c: c.decide_application(rid, decision, comment), done, self.status)
+        # refused (decided or withdrawn meanwhile): the reason stays in the status line, the list
+        # shows the application as it is now
+        call(self, self.vault, lambda c: c.decide_application(rid, decision, comment), done, self.status,
+             then=self.reload)
 
 
 def _ru(iso: Any) -> str:

@@ -21,14 +21,17 @@ T = TypeVar("T")
 
 
 def call(parent: QWidget, vault: Vault, fn: Callable[[AdminClient], T], ok: Callable[[T], None],
-         status: QLabel) -> Op:
-    """``fn(client)`` in the pool; its failure (offline, refused, a colleague first) in ``status``."""
+         status: QLabel, *, then: Callable[[], None] | None = None) -> Op:
+    """``fn(client)`` in the pool; its failure (offline, refused, a colleague first) in ``status``,
+    then ``then()`` (a decision refused because the row moved on: show the list as it is now)."""
     def run() -> T:
         with AdminClient(vault) as client:
             return fn(client)
 
     def failed(exc: BaseException) -> None:
         say(status, describe_error(exc), "error")
+        if then is not None:
+            then()
 
     return Op(parent, run, pool=True).success(ok).failure(failed).run()
 
