@@ -99,8 +99,8 @@ def find_person(repo: RecordRepository, snils: str) -> dict[str, Any] | None:
         return staff.find_by_snils(conn, snils)
 
 
-def expiring(repo: RecordRepository, org_inn: str | None, days: int, today: dt.date | None = None
-             ) -> list[dict[str, Any]]:
+def expiring(repo: RecordRepository, org_inn: str | None, days: int, today: dt.date | None = None,
+             rule: Any = None) -> list[dict[str, Any]]:
     """«Сроки»: certificates, accreditations and categories of the staff that expire within
     ``days`` or have expired (within a year), soonest first."""
     day = today or dt.date.today()
@@ -121,10 +121,33 @@ def expiring(repo: RecordRepository, org_inn: str | None, days: int, today: dt.d
             for r in conn.execute(q).mappings():
                 out.append({**dict(r), "entity": name})
     out.sort(key=lambda r: str(r["until"]))
+    _nmo_shortfall(repo, out, rule, day)
     return out
 
 
-DEADLINE_HEADERS = ("ФИО", "СНИЛС", "Документ", "Специальность", "Действует до", "Истёк")
+def _nmo_shortfall(repo: RecordRepository, rows: list[dict[str, Any]], rule: Any, day: dt.date) -> None:
+    """For an accreditation about to expire: the НМО credits its cycle still lacks (``nmo_missing``,
+    a Decimal; 0 when the cycle's credits are there) — the periodic accreditation needs them."""
+    from desktop.documents.nmo import cycle_totals
+
+    persons = sorted({str(r["person_id"]) for r in rows if r["entity"] == "accreditation"})
+    nmo, accr = table("nmo"), table("accreditation")
+    by_person: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {p: ([], []) for p in persons}
+    with repo.vault.read() as conn:
+        for k in range(0, len(persons), 500):
+            chunk = persons[k:k + 500]
+            for got in conn.execute(select(nmo).where(nmo.c.person_id.in_(chunk))).mappings():
+                by_person[str(got["person_id"])][0].append(dict(got))
+            for got in conn.execute(select(accr).where(accr.c.person_id.in_(chunk))).mappings():
+                by_person[str(got["person_id"])][1].append(dict(got))
+    for row in rows:
+        if row["entity"] == "accreditation":
+            credits, accreditations = by_person[str(row["person_id"])]
+            row["nmo_missing"] = cycle_totals(credits, accreditations, rule, day).missing_total
+
+
+DEADLINE_HEADERS = ("ФИО", "СНИЛС", "Документ", "Специальность", "Действует до", "Истёк",
+                    "Не хватает ЗЕТ НМО за цикл")
 
 
 def deadlines_xlsx(rows: list[dict[str, Any]], nsi: Any, today: dt.date | None = None) -> bytes:
@@ -147,7 +170,7 @@ def deadlines_xlsx(rows: list[dict[str, Any]], nsi: Any, today: dt.date | None =
         ws.append([spreadsheet_cell(v) for v in (
             fio, format_snils(str(r["snils"])) if r.get("snils") else "", ENTITIES[r["entity"]].label,
             nsi.name("specialty", r.get("specialty_code")), dt.date.fromisoformat(until),
-            "да" if until < day else "нет")])
+            "да" if until < day else "нет", float(r["nmo_missing"]) if "nmo_missing" in r else None)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

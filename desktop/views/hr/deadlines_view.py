@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import tr
 from desktop.models.checkdigits import format_snils
-from desktop.models.formatting import fmt_date
+from desktop.models.formatting import fmt_date, fmt_decimal
 from desktop.models.schema import ENTITIES
 from desktop.views.hr import card_tasks
 from desktop.views.hr.person_card import EXPIRED, SOON
@@ -46,10 +46,10 @@ class DeadlinesView(QWidget):
         self.days.addItem(tr("в ближайшие 90 дней"), 90)
         self.days.setCurrentIndex(1)
         self.days.currentIndexChanged.connect(lambda _i: self.reload())
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, 6)
         self.table.setObjectName("deadlines")
         self.table.setHorizontalHeaderLabels([tr("ФИО"), tr("СНИЛС"), tr("Документ"), tr("Специальность"),
-                                              tr("Действует до")])
+                                              tr("Действует до"), tr("НМО за цикл")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
@@ -74,8 +74,11 @@ class DeadlinesView(QWidget):
         self.reload()
 
     def reload(self) -> Op:
+        from desktop.documents.nmo import rule_from_settings
+
         repo, org, days = self.store.repo, self.org_inn, int(self.days.currentData())
-        return Op(self, lambda: card_tasks.expiring(repo, org, days), worker=self.store.worker).success(
+        rule = rule_from_settings(self.store.settings)  # the cycle rule of «Настройки»
+        return Op(self, lambda: card_tasks.expiring(repo, org, days, rule=rule), worker=self.store.worker).success(
             self._show).failure(lambda e: self.status.setText(describe_error(e))).run()
 
     def export(self, path: str | None = None) -> Op | None:
@@ -100,8 +103,11 @@ class DeadlinesView(QWidget):
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             fio = " ".join(str(r[k]) for k in ("last_name", "first_name", "patronymic") if r.get(k))
+            missing = r.get("nmo_missing")
+            nmo = "" if missing is None else tr("не хватает {n} ЗЕТ").format(n=fmt_decimal(str(missing))) \
+                if missing > 0 else tr("достаточно")
             values = [fio, format_snils(str(r["snils"])) if r.get("snils") else "", tr(ENTITIES[r["entity"]].label),
-                      nsi.name("specialty", r.get("specialty_code")), fmt_date(r["until"])]
+                      nsi.name("specialty", r.get("specialty_code")), fmt_date(r["until"]), nmo]
             color = EXPIRED if str(r["until"]) < today else SOON
             for c, v in enumerate(values):
                 item = QTableWidgetItem(v)
