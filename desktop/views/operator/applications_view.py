@@ -20,7 +20,16 @@ from PySide6.QtWidgets import (
 from desktop.i18n import tr
 from desktop.sync.admin import APPLICATION_STATUSES
 from desktop.vault.store import Vault
-from desktop.views.operator.common import call, filtered, list_table, say, selected_ids, show_rows, status_label
+from desktop.views.operator.common import (
+    call,
+    filtered,
+    haystacks,
+    list_table,
+    say,
+    selected_ids,
+    show_rows,
+    status_label,
+)
 
 HEADER = ["Номер", "Подано", "Вид", "Специальность", "Статус", "Комментарий"]
 KINDS = {"primary": "первичная", "primary_specialized": "первичная специализированная", "periodic": "периодическая"}
@@ -32,6 +41,7 @@ class ApplicationsView(QWidget):
         self.setObjectName("operator_applications")
         self.vault = vault
         self.items: list[dict[str, Any]] = []
+        self.hays: list[str] = []
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName(tr("Статус"))
         for key, label in APPLICATION_STATUSES.items():
@@ -79,10 +89,11 @@ class ApplicationsView(QWidget):
 
     def _loaded(self, items: list[dict[str, Any]]) -> None:
         self.items = items
+        self.hays = haystacks(items, ("confirmation_number", "specialty_code", "kind", "status"))
         self.show_items()
 
     def show_items(self) -> None:
-        rows = filtered(self.items, self.search.text(), ("confirmation_number", "specialty_code", "kind", "status"))
+        rows = filtered(self.items, self.hays, self.search.text())
         show_rows(self.table, [tr(h) for h in HEADER],
                   [[f.get("confirmation_number") or "—", _ru(f.get("submitted_at")),
                     tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),

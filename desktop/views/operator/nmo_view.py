@@ -10,7 +10,16 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from desktop.i18n import tr
 from desktop.sync.admin import NMO_STATUSES, Outcome
 from desktop.vault.store import Vault
-from desktop.views.operator.common import call, filtered, list_table, say, selected_ids, show_rows, status_label
+from desktop.views.operator.common import (
+    call,
+    filtered,
+    haystacks,
+    list_table,
+    say,
+    selected_ids,
+    show_rows,
+    status_label,
+)
 
 HEADER = ["Дата", "Тип", "Наименование", "ЗЕТ", "Статус"]
 KINDS = {"iom": "ИОМ", "event": "мероприятие", "program": "программа ПК"}
@@ -22,6 +31,7 @@ class NmoQueueView(QWidget):
         self.setObjectName("operator_nmo")
         self.vault = vault
         self.items: list[dict[str, Any]] = []
+        self.hays: list[str] = []
         self.status_filter = QComboBox()
         for key, label in NMO_STATUSES.items():
             self.status_filter.addItem(tr(label), key)
@@ -57,10 +67,11 @@ class NmoQueueView(QWidget):
 
     def _loaded(self, items: list[dict[str, Any]]) -> None:
         self.items = items
+        self.hays = haystacks(items, ("title", "provider", "kind", "event_date"))
         self.show_items()
 
     def show_items(self) -> None:
-        rows = filtered(self.items, self.search.text(), ("title", "provider", "kind", "event_date"))
+        rows = filtered(self.items, self.hays, self.search.text())
         show_rows(self.table, [tr(h) for h in HEADER],
                   [[f.get("event_date") or "", tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
                     f.get("title") or "", f.get("credits") or "", tr(NMO_STATUSES.get(str(f.get("status")), ""))]
