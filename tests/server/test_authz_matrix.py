@@ -1066,6 +1066,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/orgs/{inn}/summary"): Route(
         "target", (200,), lambda m, lg, t: call(m.w, lg, "GET", f"/orgs/{t.org}/summary"),
         both(roles("hr", "manager", "admin"), own_org), org_targets, both(roles("hr", "manager", "admin"), own_org)),
+    # the organization's figures and the people behind a bar (issue 15): read like the summary
+    ("GET", "/orgs/{inn}/report"): Route(
+        "target", (200,), lambda m, lg, t: call(m.w, lg, "GET", f"/orgs/{t.org}/report"),
+        both(roles("hr", "manager", "admin"), own_org), org_targets, both(roles("hr", "manager", "admin"), own_org)),
+    ("GET", "/orgs/{inn}/report/people"): Route(
+        "target", (200,), lambda m, lg, t: call(m.w, lg, "GET", f"/orgs/{t.org}/report/people",
+                                                params={"group": "all"}),
+        both(roles("hr", "manager", "admin"), own_org), org_targets, both(roles("hr", "manager", "admin"), own_org)),
     # a card in the caller's organization for any existing person
     ("POST", "/orgs/{inn}/employment"): Route(
         "target", (201,), lambda m, lg, t: call(m.w, lg, "POST", f"/orgs/{t.org}/employment", json={
