@@ -24,16 +24,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session
 
-from bench.org_seed import generate, load  # noqa: E402
-from server import reports  # noqa: E402
-from server.db import make_engine  # noqa: E402
-from server.migrate import upgrade  # noqa: E402
+from bench.org_seed import generate, load
+from server import reports
+from server.db import make_engine
+from server.migrate import upgrade
 
 
 def p95(xs: list[float]) -> float:
-    return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
+    return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
 
 
 def measure(url: str, staff: int, cards: float, runs: int) -> dict[str, Any]:
