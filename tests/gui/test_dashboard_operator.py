@@ -143,9 +143,10 @@ def test_nmo_several_at_once_accounts_and_audit(qtbot: QtBot, server: dict[str, 
         qtbot.waitUntil(lambda: "Принято решений: 2 из 3" in nmo.status.text(), timeout=20_000)
         assert "уже принято" in nmo.status.text()
 
+        victim = db.account("hr", org=org)  # an account to lock (never the operator's own)
         accounts = AccountsView(vault)
         qtbot.addWidget(accounts)
-        qtbot.waitUntil(lambda: accounts.table.rowCount() > 0, timeout=20_000)
+        qtbot.waitUntil(lambda: any(a["login"] == victim for a in accounts.items), timeout=20_000)
         dialog = NewAccountDialog()
         qtbot.addWidget(dialog)
         dialog.login.setText("x")
@@ -156,7 +157,7 @@ def test_nmo_several_at_once_accounts_and_audit(qtbot: QtBot, server: dict[str, 
         assert any("логин" in b for b in bad) and any("ИНН" in b for b in bad) and any("пароль" in b for b in bad)
         text = enrolment_text({"login": "new.one", "totp_secret": "ABC", "recovery_codes": ["1", "2"]})
         assert "otpauth://totp/" in text and "ABC" in text and "1 2" in text
-        target = next(a for a in accounts.items if a["role"] == "admin" and a["login"] != "admin")
+        target = next(a for a in accounts.items if a["login"] == victim)
         select(accounts, {str(target["id"])})
         accounts.change("lock")
         qtbot.waitUntil(lambda: "заблокирована" in accounts.status.text(), timeout=20_000)
