@@ -56,6 +56,10 @@ SOON_DAYS = 90
 #: per entity: (what it is, its date of expiry)
 QUAL = {"education": ("institution", None), "certificate": ("specialty_code", "valid_until"),
         "accreditation": ("specialty_code", "valid_until"), "category": ("level", "end_date")}
+#: what an empty tab says instead of a bare table
+EMPTY_NOTES = {"qualification": "Сведений об образовании, сертификатах, аккредитации и категориях нет.",
+               "history": "В этом хранилище данные человека не менялись: они получены с сервера как есть.",
+               "requests": "Запросов этому человеку от организации нет."}
 ACTIONS = {"add": "добавлено", "edit": "изменено", "delete": "удалено", "import": "получено при синхронизации"}
 
 
@@ -93,6 +97,7 @@ class PersonCard(QDialog):
         self.header.setObjectName("person_header")
         self.header.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.tabs = QTabWidget()
+        self.empty_notes: dict[str, QLabel] = {}
         # personal data
         self.form = RecordForm(PERSON, store.nsi, role=store.role, current={})
         self.form.setEnabled(not read_only)
@@ -140,7 +145,7 @@ class PersonCard(QDialog):
         # qualification, стаж, history
         self.qualification = _table([tr("Раздел"), tr("Что"), tr("Документ"), tr("Дата"), tr("Действует до")],
                                     "qualification")
-        self.tabs.addTab(self.qualification, tr("Образование и квалификация"))
+        self.tabs.addTab(self._with_empty_note("qualification", self.qualification), tr("Образование и квалификация"))
         self.seniority = QLabel()
         self.seniority.setObjectName("seniority")
         self.seniority.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -148,9 +153,9 @@ class PersonCard(QDialog):
         self.seniority.setMargin(12)
         self.tabs.addTab(self.seniority, tr("Стаж"))
         self.history = _table([tr("Когда"), tr("Кто"), tr("Действие"), tr("Раздел"), tr("Поля")], "history")
-        self.tabs.addTab(self.history, tr("История изменений"))
+        self.tabs.addTab(self._with_empty_note("history", self.history), tr("История изменений"))
         self.requests = _table([tr("Тип запроса"), tr("Дата получения"), tr("Статус"), tr("Текст")], "requests")
-        self.tabs.addTab(self.requests, tr("Запросы"))
+        self.tabs.addTab(self._with_empty_note("requests", self.requests), tr("Запросы"))
         close = QPushButton(tr("Закрыть"))
         close.setAutoDefault(False)
         close.clicked.connect(self.reject)
@@ -182,6 +187,23 @@ class PersonCard(QDialog):
         self.loaded_ops = 0
         self.reload()
         self._read_org_values()
+
+    def _with_empty_note(self, name: str, table: QTableWidget) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        note = QLabel(tr(EMPTY_NOTES[name]))
+        note.setObjectName(f"empty_{name}")
+        note.setWordWrap(True)
+        note.setMargin(8)
+        note.hide()
+        self.empty_notes[name] = note
+        box.addWidget(note)
+        box.addWidget(table, 1)
+        return page
+
+    def _note_empty(self, name: str, rows: int) -> None:
+        self.empty_notes[name].setVisible(rows == 0)
 
     # -- reading ---------------------------------------------------------------------------------
     def reload(self) -> Op | None:
@@ -255,6 +277,7 @@ class PersonCard(QDialog):
                 rows.append((tr(spec.label), text, doc, str(date or ""), r.get(until_field) if until_field else None))
         t = self.qualification
         t.setRowCount(len(rows))
+        self._note_empty("qualification", len(rows))
         for i, (kind, text, doc, date, until) in enumerate(rows):
             values = [kind, text, doc, fmt_date(date) if date else "", fmt_date(until) if until else ""]
             color = None
@@ -270,6 +293,7 @@ class PersonCard(QDialog):
     def _fill_history(self, history: list[dict[str, Any]]) -> None:
         t = self.history
         t.setRowCount(len(history))
+        self._note_empty("history", len(history))
         for i, h in enumerate(history):
             spec = ENTITIES.get(str(h["entity"]))
             fields = ", ".join(tr(spec.field(f).label) if spec and f in spec.names else f for f in h["fields"])
@@ -282,6 +306,7 @@ class PersonCard(QDialog):
         t = self.requests
         rows = sorted(requests, key=lambda r: str(r.get("received_at") or ""), reverse=True)
         t.setRowCount(len(rows))
+        self._note_empty("requests", len(rows))
         for i, r in enumerate(rows):
             for c, name in enumerate(("kind", "received_at", "status", "text")):
                 t.setItem(i, c, QTableWidgetItem(display_field("request", name, r.get(name), self.store.nsi)))
