@@ -29,9 +29,9 @@ class Listed:
     note: str = ""
 
 
-def fetch(vault: Vault) -> list[dict[str, Any]]:
-    """``GET /confirmations`` (pending ones) with the vault's login. In the pool: network."""
-    from desktop.sync.api import Api, BadAnswer, LoginNeeded
+def _get(vault: Vault, path: str, params: dict[str, Any], timeout: float = 15.0) -> Any:
+    """One GET with the vault's login (the token refreshed when due). In the pool: network."""
+    from desktop.sync.api import Api, LoginNeeded
     from desktop.sync.auth import SERVER_KEY, TokenKeeper
 
     with vault.read() as conn:
@@ -40,9 +40,30 @@ def fetch(vault: Vault) -> list[dict[str, Any]]:
         raise LoginNeeded("Сервер не задан: войдите на сервер (меню «Синхронизация»)")
     keeper = TokenKeeper(vault, server)
     holder: list[Api] = []
-    with Api(server, token=lambda: keeper.access_token(holder[0]), timeout=15.0) as api:
+    with Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout) as api:
         holder.append(api)
-        data = api.request("GET", "/confirmations", params={"status": "pending", "limit": PAGE}).json()
+        return api.request("GET", path, params=params).json()
+
+
+def registry_person(vault: Vault, snils: str) -> dict[str, Any] | None:
+    """The registry's person with this СНИЛС (``GET /persons``: the whole row for one of the
+    clerk's staff, a brief one otherwise), None when the registry has nobody with it."""
+    from desktop.sync.api import ServerProblem
+
+    try:
+        data = _get(vault, "/persons", {"snils": snils}, timeout=8.0)
+    except ServerProblem as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return dict(data) if isinstance(data, dict) else None
+
+
+def fetch(vault: Vault) -> list[dict[str, Any]]:
+    """``GET /confirmations`` (pending ones) with the vault's login. In the pool: network."""
+    from desktop.sync.api import BadAnswer
+
+    data = _get(vault, "/confirmations", {"status": "pending", "limit": PAGE})
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise BadAnswer("Ответ сервера о запросах подтверждения неполон")

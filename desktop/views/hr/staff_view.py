@@ -432,6 +432,8 @@ class AddPersonDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.stage = "snils"
+        #: the registry's answer when it knows the СНИЛС (creation is then refused)
+        self.registry_known: dict[str, Any] | None = None
         self.snils.setFocus()
 
     def _snils_typed(self, text: str) -> None:
@@ -465,12 +467,44 @@ class AddPersonDialog(QDialog):
             self.person_ready.emit(str(found["id"]), False)
             self.accept()
             return
+        # Not in the vault: ask the registry, so the same СНИЛС never becomes a second person.
+        from desktop.views.hr.confirm_tasks import registry_person
+
+        vault, digits = self.store.repo.vault, normalize_snils(self.snils.text())
+        self.snils_hint.setText(tr("Поиск в регистре…"))
+        self.next_button.setEnabled(False)
+        Op(self, lambda: registry_person(vault, digits), pool=True).success(self._registry_answered).failure(
+            self._registry_unreachable).run()
+
+    def _registry_answered(self, known: dict[str, Any] | None) -> None:
+        if known is None:
+            self._ask_person(tr("Ни в хранилище, ни в регистре такого человека нет: заполните персональные данные."))
+            return
+        fields = known.get("fields") or {}
+        name = " ".join(str(fields.get(k)) for k in ("last_name", "first_name", "patronymic") if fields.get(k))
+        self.registry_known = known
+        self.snils_hint.setStyleSheet(ERROR_STYLE)
+        if known.get("in_my_organizations"):
+            self.snils_hint.setText(tr("{name} есть в регистре среди сотрудников вашей организации: он появится "
+                                       "в списке после синхронизации.").format(name=name))
+        else:
+            self.snils_hint.setText(tr("Человек с этим СНИЛС уже есть в регистре: {name}. Второй раз его не "
+                                       "создают — один СНИЛС, один человек.").format(name=name))
+        self.next_button.setEnabled(False)
+
+    def _registry_unreachable(self, exc: BaseException) -> None:
+        self._ask_person(tr("Регистр недоступен ({why}): человек будет создан в хранилище и отправлен при "
+                            "синхронизации.").format(why=describe_error(exc)))
+
+    def _ask_person(self, hint: str) -> None:
+        self.next_button.setEnabled(True)
         self.stage = "person"
         digits = normalize_snils(self.snils.text())
         self.snils.setReadOnly(True)
         self.form.set_values({"snils": digits})
         self.form.show()
-        self.snils_hint.setText(tr("В хранилище такого человека нет: заполните персональные данные."))
+        self.snils_hint.setStyleSheet("")
+        self.snils_hint.setText(hint)
         self.next_button.setText(tr("Создать"))
         self.form.editors["last_name"].setFocus()
 

@@ -1,0 +1,69 @@
+"""«Добавить сотрудника» asks the registry (a real server on loopback) before creating anyone:
+a СНИЛС the registry knows in another organization is not created a second time; one of the
+clerk's own staff not synced yet is named; an unknown one is created."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.demo import DEMO_PASSPHRASE, ensure_staff_demo_profiles
+from desktop.models.checkdigits import format_snils, make_snils
+from desktop.sync.embedded import DemoServer, start_demo
+from desktop.vault.store import Vault
+from desktop.vault.unlock import unwrap_data_key
+from desktop.views.hr.staff_view import AddPersonDialog, StaffView
+from desktop.views.shell.session import Session
+from tests.gui.conftest import unlock
+
+#: the first generated person of the demo's second organization (server/seed.py person_row, n=13)
+OTHER_ORG_SNILS = make_snils(f"{200_000_000 + 13 * 7919 % 700_000_000:09d}")
+#: the demo doctor, on the staff of the clerk's organization
+OWN_STAFF_SNILS = make_snils("128456739")
+
+
+@pytest.fixture
+def logged_in(profiles: Path) -> Iterator[Path]:
+    folder = ensure_staff_demo_profiles(profiles)[0]
+    vault = Vault(folder, unwrap_data_key(folder, DEMO_PASSPHRASE))
+    demo: DemoServer = start_demo(folder, vault, "hr1")  # logged in as the clerk, nothing synced
+    vault.close()
+    try:
+        yield folder
+    finally:
+        demo.stop()
+
+
+def ask(qtbot: QtBot, view: StaffView, snils: str) -> AddPersonDialog:
+    dialog = view.add_person()
+    assert dialog is not None
+    dialog.snils.setText(format_snils(snils))
+    dialog.next_button.click()
+    qtbot.waitUntil(lambda: "Поиск" not in dialog.snils_hint.text() and "верный" not in dialog.snils_hint.text(),
+                    timeout=20_000)
+    return dialog
+
+
+def test_the_registry_is_asked_before_a_person_is_created(qtbot: QtBot, session: Session,
+                                                          logged_in: Path) -> None:
+    session.start(logged_in)
+    unlock(qtbot, session, DEMO_PASSPHRASE)
+    page = session.window.record
+    assert page is not None
+    qtbot.waitUntil(lambda: page.pending() == 0, timeout=10_000)
+    view = session.views["staff"]
+    assert isinstance(view, StaffView)
+    elsewhere = ask(qtbot, view, OTHER_ORG_SNILS)
+    assert "уже есть в регистре" in elsewhere.snils_hint.text()
+    assert elsewhere.stage == "snils" and not elsewhere.next_button.isEnabled() and elsewhere.form.isHidden()
+    elsewhere.reject()
+    own = ask(qtbot, view, OWN_STAFF_SNILS)
+    assert "после синхронизации" in own.snils_hint.text() and "Иванова" in own.snils_hint.text()
+    assert not own.next_button.isEnabled()
+    own.reject()
+    new = ask(qtbot, view, make_snils("555444333"))
+    assert new.stage == "person" and "ни в регистре" in new.snils_hint.text().lower()
+    new.reject()
