@@ -63,7 +63,7 @@ def test_first_start_wizard_end_to_end(qtbot: QtBot, session: Session, profiles:
         consent.accept_button.click()
     page = session.window.current_page()
     assert isinstance(page, RecordPage)
-    profile = page.section("Профиль")
+    profile = page.select("Профиль")  # «Главная» is first: the profile is built when opened
     assert isinstance(profile, ProfileView)
     assert "не заполнены" in profile.title.text()
     store = session.store
