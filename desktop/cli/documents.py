@@ -105,23 +105,6 @@ def _warn(check: CertCheck) -> None:
         print(f"Внимание: {w}", file=sys.stderr)
 
 
-def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, NsiRegistry | None]:
-    """The record and the vault's НСИ registry (None for the demo record: the shipped subsets)."""
-    if getattr(args, "demo", False):
-        from desktop.demo import demo_record
-
-        return demo_record(), None
-    from desktop.cli.support import open_vault
-    from desktop.models.repository import RecordRepository
-
-    vault = open_vault(args)
-    try:
-        repo = RecordRepository(vault)
-        return repo.snapshot(), repo.nsi()
-    finally:
-        vault.close()
-
-
 def _date(value: str | None, flag: str) -> dt.date | None:
     if not value:
         return None
@@ -217,6 +200,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
             _warn(res.check)
             data = res.data
         _write(args.out, data)
+        if vault is not None:
+            from desktop.models.journal import record_export, record_signature
+            from desktop.models.repository import RecordRepository
+
+            record_export(RecordRepository(vault), args.kind, "pdf")
+            if signer is not None:
+                record_signature(RecordRepository(vault), args.kind, "pades")
         if vault is not None and args.archive:
             from desktop.documents.archive import store_generated
             from desktop.models.repository import RecordRepository
@@ -300,12 +290,27 @@ def cmd_export_nmo(args: argparse.Namespace) -> int:
     from desktop.documents.xlsx import nmo_history_xlsx
 
     flt = _nmo_filter(args)
-    snapshot, nsi = _snapshot(args)
-    if args.format == "xlsx":
-        data = nmo_history_xlsx(snapshot, flt)
+
+    def build(snapshot: Snapshot, nsi: NsiRegistry | None) -> None:
+        if args.format == "xlsx":
+            data = nmo_history_xlsx(snapshot, flt)
+        else:
+            data = generate("nmo_history", snapshot, nmo_filter=flt, nsi=nsi).pdf
+        _write(args.out, data)
+
+    if getattr(args, "demo", False):
+        from desktop.demo import demo_record
+
+        build(demo_record(), None)
     else:
-        data = generate("nmo_history", snapshot, nmo_filter=flt, nsi=nsi).pdf
-    _write(args.out, data)
+        from desktop.cli.support import open_vault
+        from desktop.models.journal import record_export
+        from desktop.models.repository import RecordRepository
+
+        with open_vault(args) as vault:
+            repo = RecordRepository(vault)
+            build(repo.snapshot(), repo.nsi())
+            record_export(repo, "nmo", args.format)
     print(f"История начислений НМО ({args.format.upper()}) → {args.out}")
     return EXIT_OK
 

@@ -164,6 +164,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             size = export_file(RecordRepository(vault), args.format, out, org_inn=args.org, by_card=args.cards)
         except OSError as exc:
             raise CliError(f"Не удалось сохранить {out}: {exc.strerror or exc}") from exc
+        from desktop.models.journal import record_export
+
+        record_export(RecordRepository(vault), "staff", args.format)
     print(f"Сохранено: {out} ({size} байт)")
     return EXIT_OK
 

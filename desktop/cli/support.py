@@ -84,8 +84,18 @@ def profile_dir(args: argparse.Namespace) -> Path:
 
 
 def open_vault(args: argparse.Namespace) -> Vault:
+    """Unlock the profile's vault; the unlock (and the failed attempts before it) goes into the
+    person's journal as the window's unlock does — «Мой журнал» shows both."""
+    from desktop.models.journal import failed_unlocks
+
     folder = profile_dir(args)
+    before = failed_unlocks(folder)
     try:
-        return Vault.open(folder, passphrase())
+        vault = Vault.open(folder, passphrase())
     except VaultError as exc:
         raise CliError(vault_message(exc)) from exc
+    from desktop.models.journal import record_unlock
+    from desktop.models.repository import RecordRepository
+
+    record_unlock(RecordRepository(vault), before, "cli")
+    return vault
