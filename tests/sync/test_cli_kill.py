@@ -80,7 +80,7 @@ def test_login_with_totp_sync_status_conflicts_resolve(server, tmp_path) -> None
     assert frmr(other, "login", "--server", server["url"], "--username", login2, "--password", PASSWORD).returncode == 0
     assert frmr(other, "sync").returncode == 0
     frmr(prof, "edit", "person", pid, "email=mine@example.ru", check=True)
-    frmr(other, "edit", "person", pid, "email=theirs@example.ru", check=True)
+    frmr(other, "edit", "person", pid, "email=theirs@example.ru", "--person", pid, check=True)  # a clerk's vault
     assert frmr(other, "sync").returncode == 0
     cp = frmr(prof, "sync")
     assert cp.returncode == 3, cp.stdout + cp.stderr
@@ -94,7 +94,7 @@ def test_login_with_totp_sync_status_conflicts_resolve(server, tmp_path) -> None
     frmr(prof, "resolve", str(c["id"]), "email", "mine", check=True)
     assert frmr(prof, "sync").returncode == 0
     assert frmr(other, "sync").returncode == 0
-    shown = json.loads(frmr(other, "show", "person", "--json", check=True).stdout)
+    shown = json.loads(frmr(other, "show", "person", "--json", "--person", pid, check=True).stdout)
     assert [p["email"] for p in shown if p["id"] == pid] == ["mine@example.ru"]
 
 

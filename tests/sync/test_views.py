@@ -188,10 +188,14 @@ def test_store_reload_after_pull_updates_table_and_seniority(qtbot, server, org,
 
 
 def test_status_text() -> None:
-    offline = status_text({"pending": 2, "last_sync": ""}, False)
+    server = "http://127.0.0.1:8000"
+    offline = status_text({"server": server, "pending": 2, "last_sync": ""}, False)
     assert offline == "Нет связи · не отправлено: 2 · синхронизировано: не было"
-    online = status_text({"conflicts": 1, "last_sync": "2026-11-21T10:00:00+00:00"}, True)
+    online = status_text({"server": server, "conflicts": 1, "last_sync": "2026-11-21T10:00:00+00:00"}, True)
     assert online.startswith("В сети · конфликтов: 1")
+    # A profile that never logged in is never «В сети», whatever the probe said.
+    never = status_text({"pending": 2, "last_sync": ""}, True)
+    assert never.startswith("Вход на сервер не выполнен") and "В сети" not in never
 
 
 @pytest.fixture(autouse=True)
