@@ -12,6 +12,7 @@ from typing import Any
 
 from desktop.documents.nmo import credits, cycle_start, rule_from_settings
 from desktop.models import seniority
+from desktop.models.formatting import display_field
 from desktop.models.repository import RecordRepository
 from desktop.models.validation import add_years
 from desktop.views.dashboards.charts import ChartData
@@ -101,11 +102,14 @@ def load_home(repo: RecordRepository, settings: Mapping[str, Any], today: dt.dat
     cycle_text = (f"Цикл НМО {start:%d.%m.%Y}–{end:%d.%m.%Y}: подтверждено {hours(done)} из {hours(need)} ч"
                   + ("" if done >= need else f", не хватает {hours(need - done)} ч"))
     expiries = []
+    nsi = repo.nsi()
     for entity, key, label in EXPIRIES:
         for r in snap.get(entity, []):
             d = _day(r.get(key))
             if d is not None:
-                expiries.append(Expiry(d, label, f"{label} {r.get('specialty_code') or ''}".strip()))
+                # The specialty by its name, as every other screen shows it (the code is a key).
+                specialty = display_field(entity, "specialty_code", r.get("specialty_code"), nsi)
+                expiries.append(Expiry(d, label, f"{label}: {specialty}" if specialty else label))
     expiries.sort(key=lambda e: e.day)
     requests = sum(str(r.get("status")) in ("new", "acknowledged") for r in snap.get("request", []))
     confirmations = sum(str(r.get("status")) == "submitted" for r in snap.get("employment", []))
