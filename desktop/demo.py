@@ -154,7 +154,8 @@ def ensure_demo_profile(root: Path) -> Path:
     from desktop.vault.profiles import create_profile, list_profiles
 
     for p in list_profiles(root):
-        if p.demo and p.has_vault:
+        # The doctor's demo: the clerk's and the manager's demo profiles name a login of their own.
+        if p.demo and p.has_vault and not p.extra.get("demo_login"):
             return p.folder
     prof = create_profile(root, DEMO_PROFILE_NAME, demo=True, demo_passphrase=DEMO_PASSPHRASE)
     seed_demo_vault(prof.folder, DEMO_PASSPHRASE)
