@@ -168,3 +168,29 @@ def test_empty_organization_and_bad_dates(qtbot: QtBot, server: dict[str, Any], 
         assert "вне допустимого" in view.status.text()
     finally:
         vault.close()
+
+
+def test_figures_refused_for_want_of_a_login_come_after_the_next_sync(
+        qtbot: QtBot, server: dict[str, Any], tmp_path: Path) -> None:
+    """The demo's manager opens «Показатели» while its server is still starting: no server in the
+    vault yet. Once a sync has run (and logged in), the figures are asked again by themselves."""
+    from desktop.views.runtime.ops import OpChanges, announce
+
+    db: ServerDb = server["db"]
+    org = db.org()
+    db.person(org)
+    vault = manager_vault(server, tmp_path, org)
+    with vault.read() as conn:
+        url = conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (SERVER_KEY,)).scalar_one()
+    with vault.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM meta WHERE key = ?", (SERVER_KEY,))
+    try:
+        view = open_dashboard(qtbot, vault, org)
+        assert view.dash is None and "не получены" in view.status.text()
+        with vault.begin() as conn:
+            set_meta(conn, SERVER_KEY, url)
+        announce(OpChanges(sync=True))  # what the sync controller says when a sync is over
+        qtbot.waitUntil(lambda: view.dash is not None, timeout=20_000)
+        assert "не получены" not in view.status.text()
+    finally:
+        vault.close()

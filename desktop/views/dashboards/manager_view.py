@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
+from desktop.sync.api import LoginNeeded, Transient
 from desktop.vault.store import Vault
 from desktop.views.dashboards.charts import ChartCard, fill_table
 from desktop.views.dashboards.manager_model import Chart, Dashboard, Filter, load, people, save_report
 from desktop.views.runtime.errors import describe_error
-from desktop.views.runtime.ops import Op
+from desktop.views.runtime.ops import Op, subscribe
 from desktop.views.widgets.date_input import DateInput
 from desktop.views.widgets.theme import banner_style
 
@@ -130,7 +131,16 @@ class ManagerDashboard(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.status)
         lay.addWidget(scroll, 1)
+        self._waiting_for_login = False
+        # Figures refused for want of a login (the demo's server still starting, a first login
+        # not made yet) are asked again after the next sync instead of staying an error.
+        subscribe(self, lambda changes, _initiator: self._after_sync() if changes.sync else None)
         self.refresh()
+
+    def _after_sync(self) -> None:
+        if self._waiting_for_login:
+            self._waiting_for_login = False
+            self.refresh()
 
     # -- loading -------------------------------------------------------------------------------
     def _read_filter(self) -> Filter:
@@ -172,6 +182,7 @@ class ManagerDashboard(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)
+        self._waiting_for_login = isinstance(exc, (LoginNeeded, Transient))
         self.status.setText(tr("Показатели не получены: {why}").format(why=describe_error(exc)))
         self.status.setStyleSheet(banner_style("error"))
 
