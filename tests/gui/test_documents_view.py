@@ -302,6 +302,26 @@ def test_download_writes_the_stored_bytes(qtbot: QtBot, opened: Session, tmp_pat
     import hashlib
 
     assert hashlib.sha256(out.read_bytes()).hexdigest() == row["sha256"]
+    # «Мой журнал»: the download is an export — its kind and format, not the file's name.
+    from desktop.models.journal import local_entries
+
+    store = opened.store
+    assert store is not None
+    repo = store.repo
+    got: list[object] = []
+
+    def exports() -> None:
+        store.worker.submit(lambda: [e for e in local_entries(repo) if e["action"] == "export"], got.append)
+
+    def journaled() -> bool:
+        if got and got[-1]:
+            return True
+        exports()
+        return False
+
+    qtbot.waitUntil(journaled, timeout=WAIT)
+    entry = got[-1][0]  # type: ignore[index]
+    assert entry["fields"] == ["pdf"] and "out.pdf" not in str(entry)
 
 
 def test_nmo_xlsx_export_reads_back(qtbot: QtBot, opened: Session, tmp_path: Path) -> None:

@@ -494,6 +494,14 @@ class DocumentsView(QWidget):
 
         def saved(done: str) -> None:
             self.banner.show_message(tr("Сохранено: {path}").format(path=done), INFO_STYLE)
+            # «Мой журнал» records the export: its kind and the file's format, never its name.
+            store = self.store
+            if store.is_loaded:
+                from desktop.models.journal import record_export
+
+                kind, fmt = str(row.get("kind") or "document"), Path(done).suffix.lstrip(".").lower() or "file"
+                Op(self, lambda: record_export(store.repo, kind, fmt, str(row.get("id") or "")),
+                   worker=store.worker).failure(lambda _exc: None).run()
 
         self._fetch(row, lambda data: self._pool(lambda: tasks.save_file(path, data), saved, self._failed(what)),
                     what)
