@@ -127,10 +127,14 @@ def test_the_stored_role_decides(repo: RecordRepository) -> None:
     _set_role(repo, "admin")
     cid = repo.add("employment", card_values(status="confirmed")).id  # the operator may
     assert repo.get("employment", cid)["status"] == "confirmed"  # type: ignore[index]
-    _set_role(repo, "hr", ("7702123450",))
+    inn = card_values()["org_inn"]  # the clerk of the card's organization: the status rule speaks
+    _set_role(repo, "hr", (inn,))
     with pytest.raises(ValidationFailed, match="по документу работника"):
         repo.add("employment", card_values(status="confirmed", begin_date="01.01.2021"))
-    assert repo.role() == "hr" and repo.organizations() == [{"inn": "7702123450", "name": "Организация 7702123450"}]
+    assert repo.role() == "hr" and repo.organizations() == [{"inn": inn, "name": f"Организация {inn}"}]
+    _set_role(repo, "hr", ("7702123450",))  # of another organization: refused before any status rule
+    with pytest.raises(ValidationFailed, match="только с карточками своих организаций"):
+        repo.add("employment", card_values(status="confirmed", begin_date="01.01.2021"))
 
 
 def test_login_stores_role_and_organizations(vault: Vault) -> None:
