@@ -123,7 +123,9 @@ class Vault:
         finally:
             first.close()
         self._engine: Engine | None = create_engine(
-            "sqlite://", creator=self._connect, poolclass=QueuePool, pool_size=4, max_overflow=4
+            # LIFO: the DB worker (one thread) gets back the connection it used last, whose page
+            # cache already holds the decrypted pages of the list it reads again and again.
+            "sqlite://", creator=self._connect, poolclass=QueuePool, pool_size=4, max_overflow=4, pool_use_lifo=True
         )
         event.listen(self._engine, "begin", _begin)
 
