@@ -16,6 +16,8 @@ from server.models import Audit
 # Core INSERT of a plain dict: the journal is written on every push and every non-empty pull, and
 # an ORM object per entry (identity map, unit of work, flush) cost more than the INSERT itself.
 _INSERT = sa.insert(Audit)
+#: the same, for callers that journal many entries in one executemany (a push's changes)
+INSERT = _INSERT
 
 
 def entry(

@@ -90,6 +90,9 @@ class Engine:
         #: workflow endpoints that checked the caller's rights themselves (e.g. a doctor submitting
         #: an application gets a confirmation number, a field the doctor may not set directly)
         self.trusted = trusted
+        #: (entity, row id, detail) of each change applied: the push journals them in one insert
+        #: («Мой журнал» shows who changed which fields of a person's record, and when)
+        self.changes: list[tuple[str, str, str]] = []
         self.s = s
         self.p = p
         self.nsi = nsi
@@ -196,6 +199,7 @@ class Engine:
                      author_org=self._author_org(ent, res.values))
         self.rows[rec.id] = rec
         self.w.touch(rec)
+        self._changed(ent, rec.id, "создана; поля: " + ", ".join(sorted(res.values)))
         return {"status": "applied", "version": 1}
 
     def _author_org(self, ent: str, values: dict[str, Any]) -> str | None:
@@ -288,6 +292,7 @@ class Engine:
             rec.field_versions = fv
             rec.field_clients = fc
             self.w.touch(rec)
+            self._changed(ent, rec.id, "поля: " + ", ".join(sorted(applied)))
         if conflicts:
             self.read_rows += 1
             return {"status": "conflict", "version": new_version, "applied_fields": sorted(applied),
@@ -307,11 +312,17 @@ class Engine:
             return {"status": "conflict", "version": rec.version, "applied_fields": [],
                     "conflicts": {"_deleted": {"theirs": False, "version": rec.version}}}
         self.tombstone(rec)
+        self._changed(rec.entity, rec.id, "удалена")
         if rec.entity == "person":
             for child in self.s.exec(select(Record).where(Record.person_id == rec.id, Record.id != rec.id,
                                                           Record.deleted == sa.false())).all():
                 self.tombstone(child)
         return {"status": "applied", "version": rec.version}
+
+    def _changed(self, entity: str, row_id: str, detail: str) -> None:
+        # names of fields only, never values: the journal is read by the record's owner and the operator
+        if not self.trusted:
+            self.changes.append((entity, row_id, detail))
 
     def _changed_by_others(self, rec: Record, base_version: int) -> bool:
         if rec.version <= base_version:
@@ -406,6 +417,9 @@ def push(s: Session, p: Principal, nsi: NsiRegistry, client_id: str, ops: list[d
         with s.no_autoflush:
             s.execute(sa.update(SyncClient).where(col(SyncClient.client_id) == client_id)
                       .values(max_counter=max_counter, last_seen=now))
+    if engine.changes:
+        with s.no_autoflush:
+            s.execute(audit.INSERT, [audit.entry(p, "change", e, rid, detail) for e, rid, detail in engine.changes])
     audit.add(s, p, "sync_push", "batch", client_id, f"операций: {len(ops)}, применено: {applied}")
     if engine.read_rows:
         audit.add(s, p, "read_personal_data", "sync_push", client_id, f"значения в ответе: {engine.read_rows}")

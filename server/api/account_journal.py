@@ -74,8 +74,10 @@ def _record_rows(s: Session, p: Principal, since: float, until: float, limit: in
     if until:
         q = q.where(col(Audit.at) <= until)
     for r in s.exec(q.order_by(col(Audit.at).desc()).limit(limit)).all():
+        # a pushed change names its fields in the detail («поля: a, b», «создана; поля: …»)
+        named = r.detail.split("поля: ", 1)[1].split(", ") if "поля: " in r.detail else []
         out.append({"at": r.at, "kind": "record", "action": "change", "who": r.login, "ip": r.ip,
-                    "entity": r.entity, "entity_id": r.entity_id, "fields": [], "detail": r.detail})
+                    "entity": r.entity, "entity_id": r.entity_id, "fields": named, "detail": r.detail})
     # the last change of each row by someone else, with the fields it touched
     last = (sa.select(col(Record.id), col(Record.entity), col(Record.version), col(Record.updated_at),
                       col(Record.field_versions), col(Record.deleted), col(Account.login))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -255,6 +256,14 @@ def test_my_journal_is_mine_and_filters(db_url: str) -> None:
         last = [i for i in rec if i["action"] == "last_change"]
         assert last and last[0]["who"] == "admin" and last[0]["fields"] == ["email"], rec
         assert any(i["action"] == "change" and i["who"] == "admin" for i in rec)
+        # a change that came by sync (push) is journaled with its fields too, never its values
+        op = {"op_id": str(uuid.uuid4()), "counter": 1, "entity": "person", "entity_id": pid, "person_id": pid,
+              "op": "update", "fields": {"phone": "+79031112233"}, "base": {}, "base_version": 99}
+        r = httpx.post(base + "/sync/push", headers=_h(admin), json={"client_id": str(uuid.uuid4()), "ops": [op]})
+        assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied", r.text
+        rec = httpx.get(base + "/me/journal", headers=h, params={"kind": "record"}).json()["items"]
+        pushed = [i for i in rec if i["action"] == "change" and i["fields"] == ["phone"]]
+        assert pushed and pushed[0]["who"] == "admin" and "79031112233" not in str(pushed), rec
         # the clerk's journal has none of the doctor's entries
         theirs = httpx.get(base + "/me/journal", headers=_h(token_for(db_url, "hr1"))).json()["items"]
         assert all(i["who"] == "hr1" for i in theirs), theirs
