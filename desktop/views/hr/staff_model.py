@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from desktop.i18n import tr
 from desktop.models import listing, staff_list
@@ -24,6 +24,7 @@ from desktop.models.staff_list import COLUMNS, Counts, StaffQuery, StaffRow
 from desktop.views.hr.styles import MUTED
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.ops import Op
+from desktop.views.widgets.id_list_model import IdListModel
 
 Index = QModelIndex | QPersistentModelIndex
 PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -48,7 +49,7 @@ def _raw(conn: Any) -> Any:
     return conn.connection.dbapi_connection
 
 
-class StaffModel(QAbstractTableModel):
+class StaffModel(IdListModel):
     refreshed = Signal()
     counts_changed = Signal(object)
 
@@ -193,20 +194,7 @@ class StaffModel(QAbstractTableModel):
 
     def _apply(self, r: _Read) -> None:
         assert r.plan is not None
-        root = QModelIndex()
-        for a, b in r.plan.removals:
-            self.beginRemoveRows(root, a, b)
-            for x in self._ids[a:b + 1]:
-                self._rows.pop(x, None)
-            del self._ids[a:b + 1]
-            self.endRemoveRows()
-        for at, chunk in r.plan.insertions:
-            for x in chunk:
-                if x in r.rows:
-                    self._rows[x] = r.rows[x]
-            self.beginInsertRows(root, at, at + len(chunk) - 1)
-            self._ids[at:at] = chunk
-            self.endInsertRows()
+        self._apply_plan_rows(r.plan, r.rows)
         changed = [x for x, row in r.rows.items() if x in self._rows and self._rows[x] != row]
         where = {x: i for i, x in enumerate(self._ids)} if changed else {}
         for x in changed:

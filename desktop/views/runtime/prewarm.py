@@ -36,7 +36,7 @@ CORE_MODULES: tuple[str, ...] = (
 #: Qt; imported on the GUI thread only, leaves first so that each turn imports one module
 VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.record.record_table_model", "desktop.views.record.record_store",
-    "desktop.views.widgets.id_table_model", "desktop.models.listing",
+    "desktop.views.widgets.id_list_model", "desktop.views.widgets.id_table_model", "desktop.models.listing",
     "desktop.views.widgets.record_form", "desktop.views.widgets.record_dialog",
     "desktop.views.widgets.entity_table", "desktop.models.formatting",
     "desktop.views.record.profile_view", "desktop.views.record.education_view",

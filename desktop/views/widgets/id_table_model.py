@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from desktop.i18n import tr
 from desktop.models import listing
@@ -30,6 +30,7 @@ from desktop.models.listing import BLOCK, ListQuery, Plan
 from desktop.models.schema import ENTITIES, FieldSpec
 from desktop.views.record.record_store import RecordStore, WrittenRows
 from desktop.views.runtime.ops import Op
+from desktop.views.widgets.id_list_model import IdListModel
 
 Index = QModelIndex | QPersistentModelIndex
 #: rows -> {row id: text} for one extra column (computed on the DB worker, scoped lists only)
@@ -63,7 +64,7 @@ class _Read:
     positions: dict[int, int] = field(default_factory=dict)
 
 
-class IdTableModel(QAbstractTableModel):
+class IdTableModel(IdListModel):
     #: a list read finished and is shown (after a search, sort, filter or change)
     refreshed = Signal()
     #: a block of rows arrived (first row, last row)
@@ -267,20 +268,7 @@ class IdTableModel(QAbstractTableModel):
 
     def _apply(self, r: _Read) -> None:
         assert r.plan is not None
-        root = QModelIndex()
-        for a, b in r.plan.removals:
-            self.beginRemoveRows(root, a, b)
-            for x in self._ids[a:b + 1]:
-                self._rows.pop(x, None)
-            del self._ids[a:b + 1]
-            self.endRemoveRows()
-        for at, chunk in r.plan.insertions:
-            for x in chunk:
-                if x in r.rows:
-                    self._rows[x] = r.rows[x]
-            self.beginInsertRows(root, at, at + len(chunk) - 1)
-            self._ids[at:at] = chunk
-            self.endInsertRows()
+        self._apply_plan_rows(r.plan, r.rows)
         # Rows that stayed but whose values (or computed column) changed: repaint just them.
         changed = [x for x, row in r.rows.items() if x in self._rows and self._rows[x] != row]
         extra_changed = r.extra != self._extra_values
