@@ -59,6 +59,13 @@ def _text(v: Any) -> str:
     return v.strip()
 
 
+def _flag(v: Any) -> bool:
+    # Only a JSON true/false: "нет" or 0 written by hand would otherwise read as a choice.
+    if not isinstance(v, bool):
+        raise BadValue(tr("нужно true или false"))
+    return v
+
+
 def _days(v: Any) -> list[int]:
     if not isinstance(v, list) or not v:
         raise BadValue(tr("нужен список дней, например [90, 30, 7]"))
@@ -83,6 +90,7 @@ KEYS: tuple[Key, ...] = (
     Key("nmo_cycle_other", 70, _int_in(0, 10_000)),
     Key("tsa_url", "", _url),  # RFC 3161 time-stamping service used when signing; empty: no timestamp
     Key("trust_roots_file", "", _text),  # PEM/DER file with the trust roots for certificate chains
+    Key("tray_icon", True, _flag),  # the icon in the system tray, with its messages (desktop/views/tray)
 )
 BY_NAME = {k.name: k for k in KEYS}
 

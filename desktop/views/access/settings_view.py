@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -71,6 +72,10 @@ class SettingsView(QWidget):
         form.addRow(tr("Язык интерфейса:"), self.language)
         self.reminders = QLineEdit(", ".join(str(x) for x in settings.get("reminder_days", [90, 30, 7])))
         form.addRow(tr("Напоминать об истечении за (дней):"), self.reminders)
+        self.tray_icon = QCheckBox(tr("Значок в области уведомлений (сообщения о новых уведомлениях)"))
+        self.tray_icon.setObjectName("tray_icon")
+        self.tray_icon.setChecked(bool(settings.get("tray_icon", True)))
+        form.addRow("", self.tray_icon)
 
         nmo = QGroupBox(tr("Правило НМО для периодической аккредитации (за 5 лет)"))
         nform = QFormLayout(nmo)
@@ -187,6 +192,7 @@ class SettingsView(QWidget):
                "trust_roots_file": roots,
                "auto_lock_minutes": self.auto_lock.value(),
                "language": self.language.currentData(),
+               "tray_icon": self.tray_icon.isChecked(),
                "reminder_days": days,
                "nmo_cycle_total": self.nmo_total.value(),
                "nmo_cycle_program": self.nmo_program.value(),

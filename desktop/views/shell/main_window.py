@@ -4,7 +4,8 @@ changes not yet sent, and the connection state (driven by the sync part of the p
 
 Extension points for other parts of the project:
 * ``statusbar_widgets`` — name -> QLabel (``vault``, ``pending``, ``sync``);
-* ``set_sync_state(online, text)`` — the connection indicator;
+* ``set_sync_state(online, text)`` — the connection indicator (``sync_state_changed`` tells
+  whoever else shows it: the tray icon's tooltip);
 * ``register_section(section)`` — a ``registry.Section`` (stable id, roles, a factory of a
   ``SectionContext``), built on every unlock for the roles it names; ``sections`` is the registry.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 
@@ -33,6 +35,9 @@ def app_icon() -> QIcon:
 
 
 class MainWindow(QMainWindow):
+    #: (online: True | False | None, the status text — may hold a link's markup)
+    sync_state_changed = Signal(object, str)
+
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle(tr(APP_TITLE))
@@ -115,6 +120,7 @@ class MainWindow(QMainWindow):
         mark = {True: "●", False: "○", None: "◌"}[online]
         color = theme.text_color({True: "online", False: "offline", None: "busy"}[online])
         w.setText(f"<span style='color:{color}'>{mark}</span> {text}")
+        self.sync_state_changed.emit(online, text)
 
     # -- sections --------------------------------------------------------------------------
     def register_section(self, section: Section) -> None:
