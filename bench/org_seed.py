@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from desktop.models.checkdigits import make_inn10, make_snils
+from server import report_summary
 from server import staff as staff_list
 from server.models import Confirmation, Organization, Record, SeqCounter
 
@@ -129,7 +130,7 @@ def generate(n_staff: int, *, seed: int = 7, today: dt.date | None = None, cards
 
 def load(engine: Engine, data: OrgData, chunk: int = 5000) -> None:
     """Insert the organization, its rows (with feed positions) and confirmations; rebuild its
-    staff-list entries as the feed's writer would have kept them."""
+    staff-list entries and the report's summaries as the feed's writer would have kept them."""
     with engine.begin() as conn:
         for inn, name in ((data.inn, data.name), (data.other_inn, "Другая")):
             conn.execute(sa.insert(Organization).values(inn=inn, name=name))
@@ -144,3 +145,4 @@ def load(engine: Engine, data: OrgData, chunk: int = 5000) -> None:
         if data.confirmations:
             conn.execute(sa.insert(Confirmation), data.confirmations)
         staff_list.rebuild(conn, data.inn)
+        report_summary.rebuild(conn)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from desktop.models.schema import ENTITIES
-from server import staff
+from server import report_summary, staff
 from server.auth.principal import Principal
 from server.models import Record, ScopeExit, SeqCounter, StaffEntry
 from server.policy import org_of_person_card, scope_clause
@@ -149,16 +149,19 @@ class Writer:
             for i, rec in enumerate(recs):
                 rec.seq = first + i
             self.s.flush()
-        if pairs or left:
+        # the organization report's summaries (issue 15), under the same person locks
+        docs = report_summary.doc_persons(recs)
+        if pairs or left or docs:
             if pg:
                 # Two transactions changing cards of one person would each see the other's
                 # change as not yet made (READ COMMITTED): the second would miss the scope exit
                 # or write a staff entry without the first's card. The person's row lock orders
                 # them, and the second re-reads after the first commits.
-                pids = sorted({pid for pid, _ in pairs} | {pid for pid, _ in left})
+                pids = sorted({pid for pid, _ in pairs} | {pid for pid, _ in left} | docs)
                 self.s.execute(sa.select(col(Record.id)).where(col(Record.id).in_(pids))
                                .order_by(col(Record.id)).with_for_update())
             staff.refresh(self.s, pairs)
+        report_summary.upkeep(self.s, recs)
         if left:
             self._scope_exits(left, pg)
 

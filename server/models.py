@@ -344,3 +344,61 @@ class ServerKey(SQLModel, table=True):
     __tablename__ = "server_key"
     name: str = Field(primary_key=True, max_length=30)
     value: str = Field(max_length=128)
+
+
+# -- the organization report's summaries (server.report_summary, migration 0010) -----------------
+# Kept by the feed writer in the transaction that changes the rows they summarise, so the
+# manager's figures are GROUP BYs over narrow indexed tables instead of passes over 100,000 JSON
+# rows. Only what does not depend on today's date is stored; "ended by today", the expiry buckets
+# and the НМО cycle's default start are decided when the report is asked.
+
+
+class ReportCard(SQLModel, table=True):
+    """An employment card that counts for its organization (live, the organization's own)."""
+
+    __tablename__ = "report_card"
+    __table_args__ = (
+        sa.Index("ix_report_card_sub", "org_inn", "subdivision", "end_date", "person_id", "rate_micro"),
+        sa.Index("ix_report_card_pos", "org_inn", "position_code", "end_date", "person_id", "rate_micro"),
+        sa.Index("ix_report_card_person", "org_inn", "person_id", "end_date"),
+    )
+    card_id: str = Field(primary_key=True, max_length=36)
+    org_inn: str = Field(max_length=10)
+    person_id: str = Field(max_length=36)
+    subdivision: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    position_code: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    #: the rate in millionths (exact sums of 0.25 + 0.5 …); NULL when none or malformed
+    rate_micro: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    #: ISO date or "" (no end)
+    end_date: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class ReportDoc(SQLModel, table=True):
+    """The latest expiry of one kind of document and specialty of a person (a renewal replaces it)."""
+
+    __tablename__ = "report_doc"
+    __table_args__ = (sa.Index("ix_report_doc_latest", "latest", "person_id"),)
+    person_id: str = Field(primary_key=True, max_length=36)
+    entity: str = Field(primary_key=True, max_length=20)
+    specialty_code: str = Field(primary_key=True, max_length=100)
+    latest: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class ReportPerson(SQLModel, table=True):
+    """A person's НМО cycle start (the latest accreditation's protocol date) and soonest latest expiry."""
+
+    __tablename__ = "report_person"
+    person_id: str = Field(primary_key=True, max_length=36)
+    cycle_start: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    soonest: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class ReportCredit(SQLModel, table=True):
+    """A confirmed НМО credit with a value."""
+
+    __tablename__ = "report_credit"
+    __table_args__ = (sa.Index("ix_report_credit_person", "person_id", "event_date", "credits_micro"),)
+    record_id: str = Field(primary_key=True, max_length=36)
+    person_id: str = Field(max_length=36)
+    event_date: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    credits_micro: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))

@@ -1,0 +1,68 @@
+"""organization report: narrow summary tables kept by the writer, backfilled from the records
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-02 17:30:00
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "report_card",
+        sa.Column("card_id", sa.String(length=36), nullable=False),
+        sa.Column("org_inn", sa.String(length=10), nullable=False),
+        sa.Column("person_id", sa.String(length=36), nullable=False),
+        sa.Column("subdivision", sa.Text(), nullable=False),
+        sa.Column("position_code", sa.Text(), nullable=False),
+        sa.Column("rate_micro", sa.BigInteger(), nullable=True),
+        sa.Column("end_date", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("card_id"),
+    )
+    op.create_index("ix_report_card_sub", "report_card",
+                    ["org_inn", "subdivision", "end_date", "person_id", "rate_micro"])
+    op.create_index("ix_report_card_pos", "report_card",
+                    ["org_inn", "position_code", "end_date", "person_id", "rate_micro"])
+    op.create_index("ix_report_card_person", "report_card", ["org_inn", "person_id", "end_date"])
+    op.create_table(
+        "report_doc",
+        sa.Column("person_id", sa.String(length=36), nullable=False),
+        sa.Column("entity", sa.String(length=20), nullable=False),
+        sa.Column("specialty_code", sa.String(length=100), nullable=False),
+        sa.Column("latest", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("person_id", "entity", "specialty_code"),
+    )
+    op.create_index("ix_report_doc_latest", "report_doc", ["latest", "person_id"])
+    op.create_table(
+        "report_person",
+        sa.Column("person_id", sa.String(length=36), nullable=False),
+        sa.Column("cycle_start", sa.Text(), nullable=False),
+        sa.Column("soonest", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("person_id"),
+    )
+    op.create_table(
+        "report_credit",
+        sa.Column("record_id", sa.String(length=36), nullable=False),
+        sa.Column("person_id", sa.String(length=36), nullable=False),
+        sa.Column("event_date", sa.Text(), nullable=False),
+        sa.Column("credits_micro", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("record_id"),
+    )
+    op.create_index("ix_report_credit_person", "report_credit", ["person_id", "event_date", "credits_micro"])
+    # Backfill with the same pure functions the writer keeps the rows with.
+    from server.report_summary import rebuild
+
+    rebuild(op.get_bind())
+
+
+def downgrade() -> None:
+    for table in ("report_credit", "report_person", "report_doc", "report_card"):
+        op.drop_table(table)

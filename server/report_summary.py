@@ -1,0 +1,164 @@
+"""The organization report's summary rows (issue 15), kept with the rows they summarise.
+
+The feed writer (``server.feed.Writer.finish``) calls :func:`upkeep` with every record its
+transaction wrote, after they are flushed, so a card added, closed or moved by a push changes the
+manager's figures in the same commit. :func:`rebuild` recomputes everything (migration 0010's
+backfill, bulk-loaded benchmark data).
+
+Per card and per credit the summary row is a pure function of that one record; the documents of a
+person are summarised together (the latest of each kind and specialty, the soonest of those, the
+latest accreditation), so their rows are recomputed from the database for the persons touched.
+On PostgreSQL the writer holds those persons' row locks (:func:`doc_persons`): two transactions
+changing documents of one person then recompute one after the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col
+
+from server.models import Record, ReportCard, ReportCredit, ReportDoc, ReportPerson
+
+MICRO = 10**6
+#: values beyond this are malformed, not a rate or credits anyone has (and would overflow BIGINT)
+_LIMIT = Decimal(10**9)
+DOC_ENTITIES = ("certificate", "accreditation", "category")
+_CHUNK = 500
+
+
+def micro(value: Any) -> int | None:
+    """A decimal text in millionths, or None when empty or malformed (it then counts as none)."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        d = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    if not d.is_finite() or abs(d) > _LIMIT:
+        return None
+    return int((d * MICRO).to_integral_value())
+
+
+def _text(v: Any) -> str:
+    return "" if v is None else str(v)
+
+
+def card_row(r: Any) -> dict[str, Any] | None:
+    """The report_card row of a record (.id .entity .person_id .deleted .org_inn .status
+    .author_org .data), or None when it does not count: not a live card of its organization's own
+    (confirmed, or written by the organization itself — as on the staff list, docs/security.md)."""
+    if r.entity != "employment" or r.deleted or not r.org_inn:
+        return None
+    if not (r.status == "confirmed" or r.author_org == r.org_inn):
+        return None
+    d = r.data or {}
+    return {"card_id": r.id, "org_inn": r.org_inn, "person_id": r.person_id,
+            "subdivision": _text(d.get("subdivision")), "position_code": _text(d.get("position_code")),
+            "rate_micro": micro(d.get("rate")), "end_date": _text(d.get("end_date"))}
+
+
+def credit_row(r: Any) -> dict[str, Any] | None:
+    """The report_credit row of a record: a confirmed НМО credit with a value, else None."""
+    if r.entity != "nmo" or r.deleted:
+        return None
+    d = r.data or {}
+    value = micro(d.get("credits")) if d.get("status") == "confirmed" else None
+    if value is None:
+        return None
+    return {"record_id": r.id, "person_id": r.person_id, "event_date": _text(d.get("event_date")),
+            "credits_micro": value}
+
+
+def doc_rows(docs: Iterable[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(report_doc rows, report_person rows) from live document records (.person_id .entity .data)."""
+    latest: dict[tuple[str, str, str], str] = {}
+    starts: dict[str, str] = {}
+    for r in docs:
+        d = r.data or {}
+        if r.entity == "accreditation":
+            protocol = _text(d.get("protocol_date"))
+            if protocol > starts.get(r.person_id, ""):
+                starts[r.person_id] = protocol
+        expiry = _text(d.get("end_date") if r.entity == "category" else d.get("valid_until"))
+        if expiry:
+            key = (r.person_id, r.entity, _text(d.get("specialty_code"))[:100])
+            if expiry > latest.get(key, ""):
+                latest[key] = expiry
+    soonest: dict[str, str] = {}
+    for (pid, _, _), day in latest.items():
+        if day < soonest.get(pid, "\uffff"):
+            soonest[pid] = day
+    docs_out = [{"person_id": pid, "entity": e, "specialty_code": spec, "latest": day}
+                for (pid, e, spec), day in latest.items()]
+    persons = [{"person_id": pid, "cycle_start": starts.get(pid, ""), "soonest": soonest.get(pid, "")}
+               for pid in sorted(set(starts) | set(soonest))]
+    return docs_out, persons
+
+
+def doc_persons(recs: Iterable[Any]) -> set[str]:
+    """The persons whose document summary a write of these records changes."""
+    return {r.person_id for r in recs if r.entity in DOC_ENTITIES}
+
+
+def _chunks(items: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _replace(s: Session | Connection, table: Any, key: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    for part in _chunks(keys):
+        s.execute(sa.delete(table).where(key.in_(part)))
+    for part in _chunks(rows, 5000):
+        s.execute(sa.insert(table), list(part))
+
+
+def _doc_records(s: Session | Connection, pids: Sequence[str]) -> list[Any]:
+    out: list[Any] = []
+    for part in _chunks(pids):
+        out += s.execute(sa.select(col(Record.person_id), col(Record.entity), col(Record.data))
+                         .where(col(Record.person_id).in_(part), col(Record.entity).in_(DOC_ENTITIES),
+                                col(Record.deleted) == sa.false())).all()
+    return out
+
+
+def upkeep(s: Session | Connection, recs: Iterable[Any]) -> None:
+    """Bring the summary rows of these just-written records up to date (same transaction)."""
+    recs = list(recs)
+    cards = [r for r in recs if r.entity == "employment"]
+    if cards:
+        _replace(s, ReportCard, col(ReportCard.card_id), [r.id for r in cards],
+                 [row for row in map(card_row, cards) if row is not None])
+    credits = [r for r in recs if r.entity == "nmo"]
+    if credits:
+        _replace(s, ReportCredit, col(ReportCredit.record_id), [r.id for r in credits],
+                 [row for row in map(credit_row, credits) if row is not None])
+    pids = sorted(doc_persons(recs))
+    if pids:
+        docs, persons = doc_rows(_doc_records(s, pids))
+        _replace(s, ReportDoc, col(ReportDoc.person_id), pids, docs)
+        _replace(s, ReportPerson, col(ReportPerson.person_id), pids, persons)
+
+
+_COLUMNS = (col(Record.id), col(Record.entity), col(Record.person_id), col(Record.deleted), col(Record.org_inn),
+            col(Record.status), col(Record.author_org), col(Record.data))
+
+
+def rebuild(conn: Session | Connection) -> dict[str, int]:
+    """Recompute every summary row from the records; returns the row counts."""
+    for table in (ReportCard, ReportCredit, ReportDoc, ReportPerson):
+        conn.execute(sa.delete(table))
+    live = col(Record.deleted) == sa.false()
+    cards = [row for r in conn.execute(sa.select(*_COLUMNS).where(col(Record.entity) == "employment", live))
+             if (row := card_row(r)) is not None]
+    credits = [row for r in conn.execute(sa.select(*_COLUMNS).where(col(Record.entity) == "nmo", live))
+               if (row := credit_row(r)) is not None]
+    docs, persons = doc_rows(conn.execute(sa.select(*_COLUMNS).where(col(Record.entity).in_(DOC_ENTITIES), live)))
+    for table, rows in ((ReportCard, cards), (ReportCredit, credits), (ReportDoc, docs), (ReportPerson, persons)):
+        for part in _chunks(rows, 5000):
+            conn.execute(sa.insert(table), list(part))
+    return {"cards": len(cards), "credits": len(credits), "docs": len(docs), "persons": len(persons)}
