@@ -94,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     window.session = session  # type: ignore[attr-defined]
     from desktop.views.sync.sync_wiring import attach_sync
 
-    attach_sync(session, window, demo=args.demo)  # sync, its sections, status bar; --demo: embedded server
+    wiring = attach_sync(session, window, demo=args.demo)  # sync, its sections, status bar; --demo: embedded server
+    from desktop.views.tray.tray_icon import attach_tray
+
+    attach_tray(session, window, sync=wiring.sync_now)  # where the platform has a tray (issue 14)
     session.help_menu_last()
     session.start(folder)
     window.show()

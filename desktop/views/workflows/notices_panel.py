@@ -30,6 +30,8 @@ class NoticesFeed(QObject):
         super().__init__(store)
         self.store = store
         self.items: list[dict[str, Any]] = []
+        #: the list has been read once (an empty list then means no notices, not «not read yet»)
+        self.loaded = False
         store.reloaded.connect(lambda _changed: self.refresh())
         store.loaded.connect(self.refresh)
 
@@ -60,6 +62,7 @@ class NoticesFeed(QObject):
 
     def _took(self, items: list[dict[str, Any]]) -> None:
         self.items = items
+        self.loaded = True
         self.updated.emit()
 
 
