@@ -23,7 +23,7 @@ from desktop.models.repository import RecordRepository, get_meta, now_iso, set_m
 from desktop.models.tables import Blob
 from desktop.models.validation import FieldError, ValidationFailed, parse_date
 from desktop.models.workflows import catalogue
-from desktop.models.workflows.confirm_rules import DOC_KINDS, FILE_KINDS, confirmation_errors, file_errors, sniff
+from desktop.models.workflows.confirm_rules import DOC_KINDS, confirmation_errors, file_errors
 from desktop.sync import actions
 from desktop.sync.api import Api, BadAnswer, LoginNeeded
 from desktop.sync.auth import SERVER_KEY, TokenKeeper
@@ -31,6 +31,7 @@ from desktop.vault.store import Vault
 
 BLOB = Blob.__table__  # type: ignore[attr-defined]
 HISTORY_KEY = "workflows.confirmations."
+SENDER_KEY = "workflows.sender."
 
 DETAILS = ("doc_kind", "doc_org_inn", "doc_org_name", "doc_date", "doc_begin_date")
 
@@ -48,13 +49,8 @@ class Outcome:
 
 
 def _store_blob(repo: RecordRepository, data: bytes) -> str:
-    sha = hashlib.sha256(data).hexdigest()
-    kind = sniff(data)
-    mime = FILE_KINDS[kind][0] if kind else "application/octet-stream"
     with repo.vault.begin() as conn:
-        if conn.execute(select(BLOB.c.sha256).where(BLOB.c.sha256 == sha)).first() is None:
-            conn.execute(BLOB.insert().values(sha256=sha, mime=mime, size=len(data), created_at=now_iso(), data=data))
-    return sha
+        return actions.put_blob(conn, data)
 
 
 def _iso(raw: str, label: str, errors: list[str]) -> str:
@@ -110,9 +106,9 @@ def upload_confirmation(repo: RecordRepository, card_id: str, file_name: str, da
     errors, values = check_confirmation(card, file_name, data, details or {})
     if errors:
         return Outcome(False, errors)
-    sha = _store_blob(repo, data)
     try:
-        q = actions.queue_action(repo, "request_confirmation", card_id, {**values, "blob_sha256": sha})
+        # the file and the action in one transaction: one commit (one fsync) instead of two
+        q = actions.queue_action(repo, "request_confirmation", card_id, values, blob=data)
     except ValidationFailed as exc:
         return _refused(exc)
     return Outcome(True, [], q)
@@ -164,11 +160,12 @@ def _request(repo: RecordRepository, request_id: str) -> dict[str, Any]:
     return row
 
 
-def _answer(repo: RecordRepository, request_id: str, args: dict[str, Any]) -> Outcome:
+def _answer(repo: RecordRepository, request_id: str, args: dict[str, Any], blob: bytes | None = None) -> Outcome:
     try:
         row = _request(repo, request_id)
         args["seen_status"] = row.get("status") or "new"
-        q = actions.queue_action(repo, "answer_request", request_id, args, person_id=row.get("person_id"))
+        q = actions.queue_action(repo, "answer_request", request_id, args, person_id=row.get("person_id"),
+                                 blob=blob)
     except ValidationFailed as exc:
         return _refused(exc)
     return Outcome(True, [], q)
@@ -195,17 +192,19 @@ def reply(repo: RecordRepository, request_id: str, text: str, file_name: str | N
           data: bytes | None = None) -> Outcome:
     """«Отправить ответ» with an optional document: the request becomes answered."""
     args: dict[str, Any] = {"status": "answered", "text": text.strip()}
+    blob = None
     if file_name is not None:
         errors = file_errors(file_name, data or b"")
         if errors:
             return Outcome(False, errors)
-        args["blob_sha256"] = _store_blob(repo, data or b"")
-    if not args["text"] and "blob_sha256" not in args:
+        blob = data or b""
+    if not args["text"] and blob is None:
         return Outcome(False, ["Ответ пуст: напишите текст или приложите документ"])
     row = repo.get("request", request_id)
     if row is not None and row.get("status") == "answered":
         return Outcome(False, ["На запрос уже отправлен ответ"])
-    return _answer(repo, request_id, args)
+    # the document is kept with the answer, in its transaction (a refused answer keeps no file)
+    return _answer(repo, request_id, args, blob)
 
 
 # -- the accreditation application ---------------------------------------------------------------
@@ -331,6 +330,25 @@ def fetch_comments(repo: RecordRepository, request_id: str) -> list[dict[str, An
     return [dict(i) for i in items]
 
 
+def fetch_sender(repo: RecordRepository, request_id: str) -> dict[str, Any]:
+    """The request's sender as the server tells its two sides (the organization's name, ИНН,
+    ОГРН, КПП; the clerk's name), kept in the vault for offline reading (SyncError offline)."""
+    with _authorized_api(repo.vault, timeout=5.0) as api:
+        data = api.request("GET", f"/requests/{request_id}/sender").json()
+    if not isinstance(data, dict) or not isinstance(data.get("organization"), dict):
+        raise BadAnswer("Ответ сервера об отправителе запроса неполон")
+    with repo.vault.begin() as conn:
+        set_meta(conn, SENDER_KEY + request_id, json.dumps(data, ensure_ascii=False))
+    return data
+
+
+def sender(repo: RecordRepository, request_id: str) -> dict[str, Any] | None:
+    """The sender kept by the last ``fetch_sender`` (None: never fetched)."""
+    with repo.vault.read() as conn:
+        raw = get_meta(conn, SENDER_KEY + request_id)
+    return dict(json.loads(raw)) if raw else None
+
+
 def local_thread(repo: RecordRepository, request_id: str) -> list[dict[str, Any]]:
     """This workstation's answers to a request not yet applied by the server (waiting or refused)."""
     return [{"text": a["args"].get("text") or "", "status": a["args"].get("status"),
@@ -347,6 +365,9 @@ def attachment_bytes(repo: RecordRepository, sha256: str) -> bytes:
     if data is None:
         with _authorized_api(repo.vault, timeout=15.0) as api:
             data = api.get_blob(sha256)
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise BadAnswer("Файл вложения повреждён: его сумма не совпадает")
+        _store_blob(repo, data)  # kept (encrypted): opened again offline
     if hashlib.sha256(data).hexdigest() != sha256:
         raise BadAnswer("Файл вложения повреждён: его сумма не совпадает")
     return data

@@ -26,7 +26,7 @@ from server.api.common import client_schema_optional
 from server.api.helpers import UUID_RE, read_row, visible_record, write_in
 from server.auth.principal import CurrentUser, Principal, require
 from server.db import in_write_tx, read_session
-from server.models import Blob, Confirmation, Record, RequestComment
+from server.models import Account, Audit, Blob, Confirmation, Organization, Record, RequestComment
 from server.policy import can_read_row, may_read_blob
 from server.problems import Problem
 from server.registry_fill import confirmation_number  # also installs the fill for every path
@@ -262,6 +262,34 @@ def request_comments(row_id: RowId, p: CurrentUser, st: State) -> dict[str, Any]
                       .order_by(col(RequestComment.id))).all()
     audit.log(st.engine, p, "read_personal_data", "request_comment", row_id, f"комментариев: {len(rows)}")
     return {"items": [c.model_dump() for c in rows]}
+
+
+def _sender_account(s: Session, row_id: str) -> Account | None:
+    """Who sent the request: the first clerk (or operator) the journal shows changing it — its
+    creation, by REST or by a push, is journaled as a change of the row in either case."""
+    first = s.exec(select(Audit.account_id).where(
+        Audit.entity == "request", Audit.entity_id == row_id, Audit.action == "change",
+        col(Audit.role).in_(("hr", "admin"))).order_by(col(Audit.id)).limit(1)).first()
+    return s.get(Account, first) if first is not None else None
+
+
+@router.get("/requests/{row_id}/sender", summary="Отправитель запроса: организация и сотрудник")
+def request_sender(row_id: RowId, p: CurrentUser, st: State) -> dict[str, Any]:
+    """The sender's contacts as the registry holds them, for the two sides of the request only (the
+    addressed worker, the organization): the organization's name, ИНН, ОГРН and КПП, and the
+    sending clerk's name — never the clerk's login, other organizations or anything else."""
+    with read_session(st.engine) as s:
+        rec = _request_for(s, p, row_id)
+        inn = rec.org_inn or str(rec.data.get("org_inn") or "")
+        org = s.get(Organization, inn) if inn else None
+        acc = _sender_account(s, row_id)
+    sender = None
+    if acc is not None and acc.display_name:
+        sender = {"name": acc.display_name, "role": acc.role}
+    audit.log(st.engine, p, "read_personal_data", "request_sender", row_id)  # the clerk's name
+    return {"organization": {"name": org.name if org else str(rec.data.get("org_name") or ""), "inn": inn,
+                             "ogrn": org.ogrn if org else None, "kpp": org.kpp if org else None},
+            "sender": sender}
 
 
 # -- accreditation applications -------------------------------------------------------------

@@ -9,6 +9,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -50,12 +52,12 @@ def test_requests_filtered_sorted_and_answered_offline(qtbot: QtBot, opened: Ses
     assert view.ack_button.isEnabled()
     view.ack_button.click()
     qtbot.waitUntil(lambda: "отправится при синхронизации" in view.banner.text(), timeout=10_000)
-    qtbot.waitUntil(lambda: m.data(m.index(0, 4)) == "ждёт отправки: 1", timeout=10_000)
+    qtbot.waitUntil(lambda: m.data(m.index(0, 5)) == "ждёт отправки: 1", timeout=10_000)
     assert m.data(m.index(0, 3)) == "принят" and not view.ack_button.isEnabled()
     assert nav.text() == "Запросы"
     view.comment_edit.setText("Загружу до пятницы")
     view.comment_button.click()
-    qtbot.waitUntil(lambda: m.data(m.index(0, 4)) == "ждёт отправки: 2", timeout=10_000)
+    qtbot.waitUntil(lambda: m.data(m.index(0, 5)) == "ждёт отправки: 2", timeout=10_000)
     assert "Загружу до пятницы" in view.detail.toPlainText()
     fake = tmp_path / "diploma.pdf"
     fake.write_bytes(b"PK\x03\x04 a zip, not a pdf")
@@ -67,7 +69,7 @@ def test_requests_filtered_sorted_and_answered_offline(qtbot: QtBot, opened: Ses
     good.write_bytes(PDF)
     view.attach(good)
     view.reply_button.click()
-    qtbot.waitUntil(lambda: m.data(m.index(0, 4)) == "ждёт отправки: 3", timeout=10_000)
+    qtbot.waitUntil(lambda: m.data(m.index(0, 5)) == "ждёт отправки: 3", timeout=10_000)
     assert m.data(m.index(0, 3)) == "отвечен" and view.attached is None
     assert view.save_attachment_button.isEnabled()  # the reply's document, kept in the vault
     view.save_attachment(tmp_path / "copy.pdf")
@@ -223,3 +225,58 @@ def test_a_decision_arriving_mid_edit_locks_the_form_and_is_notified(qtbot: QtBo
     assert "А-2026-123456" in view.status_label.text() and "Допущен" in view.status_label.text()
     qtbot.waitUntil(lambda: len(panel.feed.items) == before + 1, timeout=1_000)  # ≤ 1 s after the sync's re-read
     assert "Допущен" in panel.list.item(0).text()
+
+
+def test_request_files_column_open_save_and_sender(qtbot: QtBot, opened: Session, tmp_path: Path) -> None:
+    """«Вложения» counts the organization's files of a request; the detail opens one in the app's
+    viewer and saves it; the sender as the server told it (kept in the vault) is shown offline."""
+    import json
+
+    from desktop.models.repository import set_meta
+    from desktop.sync import doctor
+    from desktop.views.widgets.pdf_preview import PreviewDialog
+
+    store = opened.store
+    assert store is not None
+    view = _page(opened).select("requests")
+    assert isinstance(view, RequestsView)
+    m = view.model
+    repo = store.repo
+    request = dict(store.rows("request")[0])
+    rid = str(request["id"])
+    sender = {"organization": {"name": request["org_name"], "inn": request["org_inn"], "ogrn": "1027700132195",
+                               "kpp": "770201001"}, "sender": {"name": "Петрова Ольга Ивановна", "role": "hr"}}
+    img = QImage(40, 30, QImage.Format.Format_RGB32)
+    img.fill(QColor("white"))
+    buf = QByteArray()
+    out = QBuffer(buf)
+    out.open(QIODevice.OpenModeFlag.WriteOnly)
+    img.save(out, b"PNG")
+    png = bytes(buf.data())
+    got: list[str] = []
+
+    def arrive() -> str:  # what the sync of the organization's files leaves: the blob and the sender
+        with repo.vault.begin() as conn:
+            set_meta(conn, doctor.SENDER_KEY + rid, json.dumps(sender, ensure_ascii=False))
+        return doctor._store_blob(repo, png)
+
+    Op(view, arrive, worker=store.worker).success(got.append).run()
+    qtbot.waitUntil(lambda: bool(got), timeout=10_000)
+    sha = got[0]
+    rows = {name: [dict(r) for r in store.rows(name)] for name in ("person", "request")}
+    rows["request"] = [{**r, "attachments": [sha]} if str(r["id"]) == rid else r for r in rows["request"]]
+    store.apply_snapshot({**{k: store.rows(k) for k in store._rows}, **rows}, store.pending)
+    n = next(i for i in range(m.rowCount()) if str(m.row(i)["id"]) == rid)  # type: ignore[index]
+    assert m.headerData(4, Qt.Orientation.Horizontal) == "Вложения" and m.data(m.index(n, 4)) == "📎 1"
+    view.select_id(rid)
+    qtbot.waitUntil(lambda: "Петрова Ольга Ивановна" in view.detail.toPlainText(), timeout=10_000)
+    text = view.detail.toPlainText()
+    assert "ОГРН 1027700132195" in text and "КПП 770201001" in text and "Вложения организации" in text
+    assert f"open:{sha}" in view.detail.toHtml() and view.attachments()[0] == sha
+    dialog = view.open_attachment(sha)
+    assert isinstance(dialog, PreviewDialog)
+    qtbot.waitUntil(lambda: len(dialog.images) == 1, timeout=10_000)  # the scan, shown
+    dialog.close()
+    view.save_attachment(tmp_path / "from-org.png", sha)
+    qtbot.waitUntil(lambda: "Вложение сохранено: from-org.png" in view.banner.text(), timeout=10_000)
+    assert (tmp_path / "from-org.png").read_bytes() == png

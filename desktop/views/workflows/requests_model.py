@@ -11,12 +11,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from desktop.i18n import tr
 from desktop.models.formatting import fmt_date
 from desktop.models.schema import REQUEST_STATUS
+from desktop.models.workflows.request_files import request_attachments
 from desktop.views.record.record_store import RecordStore
 
 Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS = (("org_name", "Организация"), ("kind", "Тип"), ("received_at", "Получен"), ("status", "Статус"),
-           ("_answers", "Ответы"))
+           ("_files", "Вложения"), ("_answers", "Ответы"))
 STATUS_ORDER = {"new": 0, "acknowledged": 1, "answered": 2, "closed": 3}
 
 
@@ -62,6 +63,8 @@ class RequestsModel(QAbstractTableModel):
                 return STATUS_ORDER.get(str(r.get("status")), 9)
             if key == "_answers":
                 return self.answers.get(str(r["id"]), 0)
+            if key == "_files":
+                return len(request_attachments(r))
             return str(r.get(key) or "").casefold()
 
         rows.sort(key=sort_key, reverse=self.descending)
@@ -110,6 +113,9 @@ class RequestsModel(QAbstractTableModel):
         if key == "_answers":
             n = self.answers.get(str(r["id"]), 0)
             return tr("ждёт отправки: {n}").format(n=n) if n else ""
+        if key == "_files":
+            n = len(request_attachments(r))
+            return f"📎 {n}" if n else ""
         return str(r.get(key) or "")
 
     def row(self, n: int) -> dict[str, Any] | None:

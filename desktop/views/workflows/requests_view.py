@@ -1,5 +1,7 @@
 """«Запросы»: requests from organizations — a table with filters, sort and pages; the detail
-(text, sender, the thread: this workstation's unsent answers and, on demand, the server's);
+(text, the organization's files to open or save, the sender's contacts as the server tells them —
+kept in the vault for offline reading — and the thread: this workstation's unsent answers and, on
+demand, the server's);
 «Подтвердить получение», a comment, a reply with a document. Every answer is queued (works
 offline) and sent once at the next sync; see desktop/sync/doctor.py."""
 
@@ -9,7 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -28,11 +30,13 @@ from PySide6.QtWidgets import (
 from desktop.i18n import tr
 from desktop.models.formatting import fmt_date
 from desktop.models.schema import REQUEST_STATUS
+from desktop.models.workflows.request_files import request_attachments
 from desktop.sync import actions, doctor
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op
 from desktop.views.widgets.entity_table import Banner
+from desktop.views.widgets.pdf_preview import PreviewDialog, PreviewError, render_document
 from desktop.views.workflows.requests_model import RequestsModel
 from desktop.views.workflows.steps import run_step
 
@@ -83,6 +87,8 @@ class RequestsView(QWidget):
 
         self.detail = QTextBrowser()
         self.detail.setObjectName("request_detail")
+        self.detail.setOpenLinks(False)  # «Открыть» / «Скачать…» of a file are ours, not a URL
+        self.detail.anchorClicked.connect(self._link)
         self.ack_button = QPushButton(tr("Подтвердить получение"))
         self.ack_button.clicked.connect(self.acknowledge)
         self.comment_edit = QLineEdit()
@@ -97,10 +103,10 @@ class RequestsView(QWidget):
         self.attached_label = QLabel()
         self.reply_button = QPushButton(tr("Отправить ответ"))
         self.reply_button.clicked.connect(self.reply)
-        self.thread_button = QPushButton(tr("Загрузить переписку с сервера"))
+        self.thread_button = QPushButton(tr("Загрузить переписку и отправителя с сервера"))
         self.thread_button.clicked.connect(self.fetch_thread)
         self.save_attachment_button = QPushButton(tr("Сохранить вложение…"))
-        self.save_attachment_button.clicked.connect(self._choose_target)
+        self.save_attachment_button.clicked.connect(lambda: self._choose_target())
         comment_row = QHBoxLayout()
         comment_row.addWidget(self.comment_edit, 1)
         comment_row.addWidget(self.comment_button)
@@ -134,6 +140,8 @@ class RequestsView(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(split, 1)
         self._server_thread: dict[str, list[dict[str, Any]]] = {}
+        #: request id -> the sender as the server told it (read from the vault when shown)
+        self._senders: dict[str, dict[str, Any] | None] = {}
         self._local: list[dict[str, Any]] = []
         self._after_reset()
         self.load_answers()
@@ -197,18 +205,26 @@ class RequestsView(QWidget):
             return
         self.ack_button.setEnabled(r.get("status") in ("new", None))
         esc = html.escape
+        rid = str(r["id"])
         parts = [f"<h3>{esc(str(r.get('kind') or tr('Запрос')))}</h3>",
-                 f"<p><b>{esc(tr('Организация'))}:</b> {esc(str(r.get('org_name') or ''))}"
-                 f" ({esc(tr('ИНН'))} {esc(str(r.get('org_inn') or '—'))})</p>",
+                 *self._sender_html(r),
                  f"<p><b>{esc(tr('Получен'))}:</b> {esc(fmt_date(r.get('received_at')))} · "
                  f"<b>{esc(tr('Статус'))}:</b> {esc(tr(REQUEST_STATUS.get(str(r.get('status')), '—')))}</p>",
                  f"<p>{esc(str(r.get('text') or '')).replace(chr(10), '<br>')}</p>"]
+        files = request_attachments(r)
+        if files:
+            parts.append(f"<p><b>{esc(tr('Вложения организации'))}:</b></p><ul>")
+            parts += [f"<li>{esc(tr('Файл {n}').format(n=n))} {self._file_links(sha)}</li>"
+                      for n, sha in enumerate(files, 1)]
+            parts.append("</ul>")
+        if rid not in self._senders:
+            self._read_sender(rid)
         thread = self._server_thread.get(str(r["id"]), [])
         local = [a for a in self._local if a["entity_id"] == r["id"]]
         if thread or local:
             parts.append(f"<h4>{esc(tr('Переписка'))}</h4>")
         for c in thread:
-            file = f" 📎 {esc(c['blob_sha256'][:12])}…" if c.get("blob_sha256") else ""
+            file = f" 📎 {self._file_links(str(c['blob_sha256']))}" if c.get("blob_sha256") else ""
             parts.append(f"<p>{esc(c.get('text') or tr('(получение подтверждено)'))}{file}</p>")
         for a in local:
             said = f" — {esc(a['message'])}" if a["message"] else ""
@@ -218,20 +234,88 @@ class RequestsView(QWidget):
         self.detail.setHtml("".join(parts))
         self.save_attachment_button.setEnabled(bool(self.attachments()))
 
+    def _sender_html(self, r: dict[str, Any]) -> list[str]:
+        """The organization (and the clerk, once the server told who) — as far as the registry
+        holds contacts: name, ИНН, ОГРН, КПП and the clerk's name."""
+        esc = html.escape
+        got = self._senders.get(str(r["id"])) or {}
+        org = got.get("organization") or {}
+        ids = [f"{tr('ИНН')} {org.get('inn') or r.get('org_inn') or '—'}"]
+        ids += [f"{label} {org[key]}" for key, label in (("ogrn", tr("ОГРН")), ("kpp", tr("КПП"))) if org.get(key)]
+        out = [f"<p><b>{esc(tr('Организация'))}:</b> {esc(str(org.get('name') or r.get('org_name') or ''))}"
+               f" ({esc(', '.join(ids))})</p>"]
+        clerk = got.get("sender")
+        if isinstance(clerk, dict) and clerk.get("name"):
+            out.append(f"<p><b>{esc(tr('Отправил'))}:</b> {esc(str(clerk['name']))}"
+                       f" ({esc(tr('кадровая служба' if clerk.get('role') == 'hr' else 'оператор регистра'))})</p>")
+        elif not got:
+            out.append(f"<p><i>{esc(tr('Отправитель: нажмите «Загрузить переписку и отправителя с сервера»'))}"
+                       "</i></p>")
+        return out
+
+    @staticmethod
+    def _file_links(sha: str) -> str:
+        return (f"<a href='open:{sha}'>{html.escape(tr('Открыть'))}</a> · "
+                f"<a href='save:{sha}'>{html.escape(tr('Скачать…'))}</a>")
+
+    def _read_sender(self, rid: str) -> None:
+        if not self.store.is_loaded:
+            return
+        repo = self.store.repo
+        self._senders[rid] = None  # asked once per request and view
+
+        def took(got: dict[str, Any] | None) -> None:
+            if got:
+                self._senders[rid] = got
+                current = self.current()
+                if current is not None and str(current["id"]) == rid:
+                    self._show_current()
+
+        Op(self, lambda: doctor.sender(repo, rid), worker=self.store.worker).success(took).run()
+
+    def _link(self, url: QUrl) -> None:
+        what, _, sha = url.toString().partition(":")
+        if what == "open":
+            self.open_attachment(sha)
+        elif what == "save":
+            self._choose_target(sha)
+
+    def open_attachment(self, sha256: str) -> PreviewDialog:
+        """The file in the app's own viewer (PDF pages or the image): fetched on the DB worker
+        (from the vault, or from the server once and kept), rendered in the pool."""
+        dialog = PreviewDialog(tr("Вложение"), self)
+        dialog.setObjectName("request_attachment_preview")
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        repo, dpr = self.store.repo, self.devicePixelRatioF()
+
+        def failed(exc: BaseException) -> None:
+            dialog.set_error(str(exc) if isinstance(exc, PreviewError) else describe_error(exc))
+
+        def render(data: bytes) -> None:
+            Op(dialog, lambda: render_document(data, dpr=dpr), pool=True).success(dialog.set_pages).failure(
+                failed).run()
+
+        Op(dialog, lambda: doctor.attachment_bytes(repo, sha256), worker=self.store.worker).success(render).failure(
+            failed).run()
+        return dialog
+
     def attachments(self) -> list[str]:
-        """The files of the selected request's thread (server's and this workstation's), oldest first."""
+        """The files of the selected request: the organization's, then the thread's (server's and
+        this workstation's), oldest first."""
         r = self.current()
         if r is None:
             return []
-        shas = [str(c["blob_sha256"]) for c in self._server_thread.get(str(r["id"]), []) if c.get("blob_sha256")]
+        shas = request_attachments(r)
+        shas += [str(c["blob_sha256"]) for c in self._server_thread.get(str(r["id"]), []) if c.get("blob_sha256")]
         shas += [str(a["args"]["blob_sha256"]) for a in self._local
                  if a["entity_id"] == r["id"] and a["args"].get("blob_sha256")]
         return list(dict.fromkeys(shas))
 
-    def _choose_target(self) -> None:
+    def _choose_target(self, sha256: str | None = None) -> None:
         name, _ = QFileDialog.getSaveFileName(self, tr("Сохранить вложение"), "вложение.pdf")
         if name:
-            self.save_attachment(Path(name))
+            self.save_attachment(Path(name), sha256)
 
     def save_attachment(self, target: Path, sha256: str | None = None) -> None:
         """The latest file of the thread (or ``sha256``) written to ``target``, off the GUI thread."""
@@ -255,11 +339,14 @@ class RequestsView(QWidget):
             return
         rid, repo = str(r["id"]), self.store.repo
 
-        def took(items: list[dict[str, Any]]) -> None:
-            self._server_thread[rid] = items
+        def work() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            return doctor.fetch_comments(repo, rid), doctor.fetch_sender(repo, rid)
+
+        def took(got: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
+            self._server_thread[rid], self._senders[rid] = got
             self._show_current()
 
-        Op(self, lambda: doctor.fetch_comments(repo, rid), worker=self.store.worker).success(took).failure(
+        Op(self, work, worker=self.store.worker).success(took).failure(
             lambda exc: self.banner.show_message(tr("Переписка не загружена: {why}").format(
                 why=describe_error(exc)), "warning")).run()
 

@@ -1,0 +1,91 @@
+"""The sender of a request (issue 14): the addressed worker learns the organization's registry
+details (name, ИНН, ОГРН, КПП) and the sending clerk's name — kept in the vault for offline
+reading — and nobody outside the request's two sides learns anything (404, as for a row they
+may not read). A request's own files («Вложения» of «Запросы») are read from the row's
+``attachments`` list of SHA-256s."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from desktop.models.repository import RecordRepository
+from desktop.models.workflows.request_files import request_attachments
+from desktop.sync import doctor
+from desktop.sync.api import SyncError
+from desktop.vault.store import Vault
+from server.db import in_write_tx
+from server.models import Account
+from tests.hr.conftest import PASS, frmr
+from tests.workflows.conftest import api, logged_in, ok
+
+CLERK = "Петрова Ольга Ивановна"
+
+
+def _name(db: Any, login: str, name: str) -> None:
+    in_write_tx(db.engine, lambda s: s.execute(sa.update(Account).where(Account.login == login)  # type: ignore[arg-type]
+                                               .values(display_name=name)))
+
+
+def test_the_addressed_worker_sees_the_sender_others_do_not(server: dict[str, Any], tmp_path: Path) -> None:
+    db = server["db"]
+    org, elsewhere = db.org(), db.org()
+    pid, _ = db.person(org)
+    stranger_pid, _ = db.person(org)
+    clerk_login = db.account("hr", org=org)
+    _name(db, clerk_login, CLERK)
+    clerk = logged_in(server, tmp_path, clerk_login, "hr")
+    req = ok(frmr(clerk, "request", "send", pid, "kind=Документы", "text=Принесите диплом")).strip()
+    ok(frmr(clerk, "sync"))  # sent by a push: the journal still names its clerk
+
+    prof = logged_in(server, tmp_path, db.account("doctor", person_id=pid), "doctor")
+    vault = Vault.open(prof, PASS)
+    try:
+        repo = RecordRepository(vault)
+        assert doctor.sender(repo, req) is None  # never fetched
+        got = doctor.fetch_sender(repo, req)
+        assert got["organization"] == {"name": org.name, "inn": org.inn, "ogrn": org.ogrn, "kpp": None}
+        assert got["sender"] == {"name": CLERK, "role": "hr"}
+        assert set(got) == {"organization", "sender"}  # no login, no other organizations
+        assert doctor.sender(repo, req) == got  # kept for offline reading
+    finally:
+        vault.close()
+
+    # The clerk's own organization may read it back; a worker not addressed and another
+    # organization's clerk get the 404 of a row they may not read.
+    with api(server, clerk_login) as c:
+        assert c.get(f"/requests/{req}/sender").json()["sender"]["name"] == CLERK
+    with api(server, db.account("doctor", person_id=stranger_pid)) as c:
+        assert c.get(f"/requests/{req}/sender").status_code == 404
+    with api(server, db.account("hr", org=elsewhere)) as c:
+        assert c.get(f"/requests/{req}/sender").status_code == 404
+
+
+def test_offline_the_sender_is_not_fetched_and_says_why(server: dict[str, Any], tmp_path: Path) -> None:
+    prof = tmp_path / "nowhere"
+    Vault.create(prof, PASS)[0].close()
+    vault = Vault.open(prof, PASS)
+    try:
+        repo = RecordRepository(vault)
+        try:
+            doctor.fetch_sender(repo, "00000000-0000-4000-8000-000000000000")
+        except SyncError as exc:
+            assert "Сервер не задан" in str(exc)
+        else:
+            raise AssertionError("fetched without a server")
+    finally:
+        vault.close()
+
+
+def test_request_attachments_are_read_whatever_the_row_holds() -> None:
+    a, b = "a" * 64, "0123456789abcdef" * 4
+    assert request_attachments({"attachments": [a, b, a]}) == [a, b]
+    assert request_attachments({"attachments": f'["{a}", "{b}"]'}) == [a, b]  # JSON text in a column
+    assert request_attachments({"attachments": f"{a.upper()}, {b}"}) == [a, b]
+    assert request_attachments({"attachments": [{"sha256": b}]}) == [b]
+    # a damaged value shows fewer files, never fails the table
+    assert request_attachments({"attachments": "[not json"}) == []
+    assert request_attachments({"attachments": ["../../etc/passwd", 7, None]}) == []
+    assert request_attachments({}) == [] and request_attachments({"attachments": 5}) == []
