@@ -68,6 +68,10 @@ def _malformed(op: dict[str, Any]) -> dict[str, str]:
 #: exist, so a refusal never confirms that a guessed id is taken (docs/security.md)
 UNKNOWN_ROW = {"entity_id": "Запись не найдена на сервере"}
 NO_PERSON = "Человек с таким id не найден в регистре"
+#: in a refused person create: the id of the person the registry already has with that СНИЛС
+EXISTING = "_existing_person"
+#: with it, "1" when the caller may read that person (its staff, or entered by its organization)
+EXISTING_SHARED = "_existing_shared"
 
 
 def _siblings(s: Session, ent: str, person_id: str, scope: Any) -> list[dict[str, Any]]:
@@ -189,10 +193,16 @@ class Engine:
         if perm:
             return rejected(perm)
         if ent == "person":
-            dup = self.s.exec(select(Record.id).where(Record.entity == "person", Record.snils == res.values["snils"],
-                                                      Record.deleted == sa.false())).first()
-            if dup:
-                return rejected({"snils": "«СНИЛС»: человек с таким СНИЛС уже есть в регистре"})
+            twin = self.s.exec(select(Record).where(Record.entity == "person", Record.snils == res.values["snils"],
+                                                    Record.deleted == sa.false())).first()
+            if twin is not None:
+                dup = twin.id
+                # The id of the person to link instead (what GET /persons tells a clerk, journaled
+                # as it is): the clerk's vault re-keys its offline-created twin and its cards onto
+                # it, so the same СНИЛС never becomes two persons (desktop/models/staff_link.py).
+                audit.add(self.s, self.p, "read_personal_data", "person", dup, "поиск по СНИЛС (создание)")
+                return rejected({"snils": "«СНИЛС»: человек с таким СНИЛС уже есть в регистре", EXISTING: dup,
+                                 EXISTING_SHARED: "1" if self.readable(twin) else ""})
         rec = Record(id=op["entity_id"], entity=ent, person_id=pid, version=1, data=res.values,
                      field_versions={k: 1 for k in res.values},
                      field_clients={k: [self.client_id, 0] for k in res.values},

@@ -69,9 +69,45 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_add_person(args: argparse.Namespace) -> int:
+    """A СНИЛС in the vault: exit 1, nothing changed. Else, with a login, the registry is asked
+    (``GET /persons``): a person it knows is linked under the registry's id — never created a
+    second time — and that id printed; unknown, or the server unreachable: created here, queued."""
+    from desktop.models.staff_link import link_person
+    from desktop.models.validation import ValidationFailed, validate
+    from desktop.sync.api import LoginNeeded, SyncError
+
     values = _pairs(args.values, entity("person").names, "человек")
     with open_vault(args) as vault:
-        pid = staff.add_person(RecordRepository(vault), values)
+        repo = RecordRepository(vault)
+        with vault.read() as conn:
+            existing = staff.find_by_snils(conn, values.get("snils", ""))
+        if existing is not None:
+            raise staff.DuplicatePerson(existing["id"], staff.full_name(existing), existing["snils"])
+        res = validate("person", values, nsi=repo.nsi())
+        if res.errors:
+            raise ValidationFailed(res.errors)
+        known = None
+        if not args.offline:
+            from desktop.sync.person_lookup import registry_person
+
+            try:
+                known = registry_person(vault, str(res.values["snils"]))
+            except LoginNeeded:
+                pass  # a vault that never logged in keeps its staff on its own
+            except SyncError as exc:
+                print(f"Регистр недоступен ({exc}): человек создан в хранилище и будет отправлен при "
+                      "синхронизации", file=sys.stderr)
+        if known is None:
+            pid = staff.add_person(repo, values)
+        elif known.get("in_my_organizations"):
+            pid = link_person(repo, str(known["person_id"]), dict(known.get("fields") or {}),
+                              version=int(known.get("version") or 0))
+            print("Человек есть в регистре среди сотрудников вашей организации: взят из регистра", file=sys.stderr)
+        else:
+            pid = link_person(repo, str(known["person_id"]), values)
+            print("Человек с этим СНИЛС уже есть в регистре: он не создан второй раз, а будет связан с вашей "
+                  f"организацией карточкой трудоустройства (frmr staff add-card {known['person_id']} …)",
+                  file=sys.stderr)
     print(pid)
     return EXIT_OK
 
@@ -186,6 +222,7 @@ def register(sub: Any) -> None:
 
     q = ssub.add_parser("add-person", help="добавить человека: add-person ПОЛЕ=ЗНАЧЕНИЕ…")
     q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    q.add_argument("--offline", action="store_true", help="не спрашивать регистр: создать в хранилище")
     q.set_defaults(func=cmd_add_person)
 
     q = ssub.add_parser("add-card", help="добавить карточку: add-card PERSON_ID ПОЛЕ=ЗНАЧЕНИЕ…")

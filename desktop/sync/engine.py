@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from desktop.models import staff_link
 from desktop.models.repository import get_meta, set_meta
 from desktop.models.tables import Blob
 from desktop.sync import decisions
@@ -136,6 +137,7 @@ class SyncEngine(PushMixin, ConvergeMixin):
             try:
                 with _quiet_gc(), self._open_api():
                     self._push()
+                    self._relink()
                     self._state_ahead = None
                     # Decided before the pull, so that the server's state is asked for as the
                     # last page arrives — and not asked for at all when nothing calls for it.
@@ -146,6 +148,7 @@ class SyncEngine(PushMixin, ConvergeMixin):
                     if self._pending_count() and not self.cancel_event.is_set():
                         self._state_ahead = None
                         self._push()
+                        self._relink()
                     rep.checked = rep.checked or self._check_reason()
                     if rep.checked:
                         self._converge()
@@ -169,6 +172,13 @@ class SyncEngine(PushMixin, ConvergeMixin):
                 log.exception("sync failed")
                 rep.outcome, rep.message = "error", f"Ошибка синхронизации: {type(exc).__name__}: {exc}"
         return self._finish(rep, t0)
+
+    def _relink(self) -> None:
+        """A person created offline whom the registry already had: the push was refused with
+        that person's id; the twin and its queued cards are re-keyed onto it (one СНИЛС, one
+        person — desktop/models/staff_link.py), and the cards go out with the next push."""
+        answered = self._write(lambda conn: staff_link.relink_rejected(self.repo, conn))
+        self._report.rejected_new = max(0, self._report.rejected_new - answered)
 
     def _check_reason(self) -> str:
         """Why this sync should compare its checksums with ``/sync/state`` ("" = no need).

@@ -115,10 +115,12 @@ def find_person(
             raise Problem(404, "Человек с таким СНИЛС в регистре не найден.")
         full = can_read_person(s, p, rec.id)
     audit.log(st.engine, p, "read_personal_data", "person", rec.id, "поиск по СНИЛС")
-    d = rec.data
-    # Someone outside the clerk's organizations: enough to recognise the person, no more.
-    brief = {k: d.get(k) for k in ("snils", "last_name", "first_name", "patronymic", "birth_date")}
-    return {"person_id": rec.id, "in_my_organizations": full, "fields": dict(d) if full else brief}
+    if not full:
+        # Someone outside the clerk's organizations: only that a person with this exact СНИЛС
+        # exists, and the id to link them by (a card of the clerk's organization). No name, no
+        # birth date, no employers: a list of СНИЛС must not turn into a list of people.
+        return {"person_id": rec.id, "in_my_organizations": False, "fields": {"snils": digits}}
+    return {"person_id": rec.id, "in_my_organizations": True, "fields": dict(rec.data), "version": rec.version}
 
 
 @router.post("/persons", status_code=201, summary="Внести нового человека (кадровая служба, оператор)")

@@ -1,6 +1,7 @@
 """«Добавить сотрудника» asks the registry (a real server on loopback) before creating anyone:
-a СНИЛС the registry knows in another organization is not created a second time; one of the
-clerk's own staff not synced yet is named; an unknown one is created."""
+a СНИЛС the registry knows in another organization is linked under the registry's id, not
+created a second time (and nothing of that person is shown before); one of the clerk's own staff
+not synced yet is taken as the registry has it; an unknown one is created."""
 
 from __future__ import annotations
 
@@ -47,6 +48,15 @@ def ask(qtbot: QtBot, view: StaffView, snils: str) -> AddPersonDialog:
     return dialog
 
 
+def ask_linked(qtbot: QtBot, view: StaffView, snils: str) -> str:
+    dialog = view.add_person()
+    assert dialog is not None
+    dialog.snils.setText(format_snils(snils))
+    with qtbot.waitSignal(dialog.person_ready, timeout=20_000) as ready:
+        dialog.next_button.click()
+    return str(ready.args[0])
+
+
 def test_the_registry_is_asked_before_a_person_is_created(qtbot: QtBot, session: Session,
                                                           logged_in: Path) -> None:
     session.start(logged_in)
@@ -56,14 +66,24 @@ def test_the_registry_is_asked_before_a_person_is_created(qtbot: QtBot, session:
     qtbot.waitUntil(lambda: page.pending() == 0, timeout=10_000)
     view = session.views["staff"]
     assert isinstance(view, StaffView)
+    # known elsewhere: nothing about them is shown; the clerk types them in and they are linked
     elsewhere = ask(qtbot, view, OTHER_ORG_SNILS)
     assert "уже есть в регистре" in elsewhere.snils_hint.text()
-    assert elsewhere.stage == "snils" and not elsewhere.next_button.isEnabled() and elsewhere.form.isHidden()
-    elsewhere.reject()
-    own = ask(qtbot, view, OWN_STAFF_SNILS)
-    assert "после синхронизации" in own.snils_hint.text() and "Иванова" in own.snils_hint.text()
-    assert not own.next_button.isEnabled()
-    own.reject()
+    assert elsewhere.stage == "person" and elsewhere.next_button.text() == "Связать"
+    assert elsewhere.registry_known is not None and set(elsewhere.registry_known["fields"]) == {"snils"}
+    other_id = str(elsewhere.registry_known["person_id"])
+    elsewhere.form.set_values({"last_name": "Связанная", "first_name": "Анна", "gender": "female",
+                               "birth_date": "1980-01-01"})
+    with qtbot.waitSignal(elsewhere.person_ready, timeout=10_000) as linked:
+        elsewhere.next_button.click()
+    assert linked.args == [other_id, True]
+    repo = view.store.repo
+    assert repo.get("person", other_id) is not None
+    assert not [o for o in repo.outbox() if o["entity_id"] == other_id]  # linked, not re-created
+    # one of the clerk's own staff not synced here yet: taken as the registry has it, and opened
+    own = ask_linked(qtbot, view, OWN_STAFF_SNILS)
+    row = repo.get("person", own)
+    assert row is not None and row["last_name"] == "Иванова" and row["version"] > 0
     new = ask(qtbot, view, make_snils("555444333"))
     assert new.stage == "person" and "ни в регистре" in new.snils_hint.text().lower()
     new.reject()

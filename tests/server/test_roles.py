@@ -252,12 +252,11 @@ def test_lists_are_scoped(shared_world: World) -> None:
         orgs = w.get(login, "/orgs").json()["organizations"]
         assert [o["inn"] for o in orgs] == [inn]
     assert w.get("doctor", "/orgs").json()["organizations"] == []
-    # a foreign person found by СНИЛС shows only what identifies them
+    # a foreign person found by СНИЛС: only that the СНИЛС exists (and the id to link them by)
     found = w.get("hr2", "/persons", params={"snils": w.accounts["doctor"]["snils"]}).json()
     assert found["in_my_organizations"] is True
     other = w.get("hr1", "/persons", params={"snils": _person_snils(w, c.foreign["hr1"].pid)}).json()
-    assert other["in_my_organizations"] is False and set(other["fields"]) == {
-        "snils", "last_name", "first_name", "patronymic", "birth_date"}
+    assert other["in_my_organizations"] is False and set(other["fields"]) == {"snils"}
 
 
 def _person_snils(w: World, pid: str) -> str:

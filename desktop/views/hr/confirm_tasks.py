@@ -46,17 +46,10 @@ def _get(vault: Vault, path: str, params: dict[str, Any], timeout: float = 15.0)
 
 
 def registry_person(vault: Vault, snils: str) -> dict[str, Any] | None:
-    """The registry's person with this СНИЛС (``GET /persons``: the whole row for one of the
-    clerk's staff, a brief one otherwise), None when the registry has nobody with it."""
-    from desktop.sync.api import ServerProblem
+    """The registry's answer about this СНИЛС (``desktop.sync.person_lookup``). In the pool: network."""
+    from desktop.sync.person_lookup import registry_person as lookup
 
-    try:
-        data = _get(vault, "/persons", {"snils": snils}, timeout=8.0)
-    except ServerProblem as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return dict(data) if isinstance(data, dict) else None
+    return lookup(vault, snils)
 
 
 def fetch(vault: Vault) -> list[dict[str, Any]]:

@@ -480,17 +480,17 @@ class AddPersonDialog(QDialog):
         if known is None:
             self._ask_person(tr("Ни в хранилище, ни в регистре такого человека нет: заполните персональные данные."))
             return
-        fields = known.get("fields") or {}
-        name = " ".join(str(fields.get(k)) for k in ("last_name", "first_name", "patronymic") if fields.get(k))
         self.registry_known = known
-        self.snils_hint.setStyleSheet(ERROR_STYLE)
         if known.get("in_my_organizations"):
-            self.snils_hint.setText(tr("{name} есть в регистре среди сотрудников вашей организации: он появится "
-                                       "в списке после синхронизации.").format(name=name))
-        else:
-            self.snils_hint.setText(tr("Человек с этим СНИЛС уже есть в регистре: {name}. Второй раз его не "
-                                       "создают — один СНИЛС, один человек.").format(name=name))
-        self.next_button.setEnabled(False)
+            # one of the clerk's own staff, not synced here yet: kept as the registry has it
+            self._link(dict(known.get("fields") or {}), int(known.get("version") or 0))
+            return
+        # Known elsewhere: the registry says only that the СНИЛС exists. The clerk types the
+        # person from their documents, and the first card opened here links them.
+        self._ask_person(tr("Человек с этим СНИЛС уже есть в регистре. Второй раз его не создают: заполните "
+                            "данные по документам — он будет связан с вашей организацией, когда вы откроете "
+                            "ему карточку трудоустройства."))
+        self.next_button.setText(tr("Связать"))
 
     def _registry_unreachable(self, exc: BaseException) -> None:
         self._ask_person(tr("Регистр недоступен ({why}): человек будет создан в хранилище и отправлен при "
@@ -533,5 +533,35 @@ class AddPersonDialog(QDialog):
             self.person_ready.emit(pid, True)
             self.accept()
 
+        if self.registry_known is not None:
+            self._link(values, 0)
+            return
         Op(self, lambda: staff.add_person(repo, values), worker=self.store.worker).success(done).failure(
             failed).changes(OpChanges.of("person", outbox=True)).run()
+
+    def _link(self, values: dict[str, Any], version: int) -> None:
+        """Keep the registry's person here under its id (nothing queued: nobody is re-created)."""
+        from desktop.models import staff
+        from desktop.models.staff_link import link_person
+        from desktop.models.validation import ValidationFailed
+
+        known = self.registry_known or {}
+        person_id, repo = str(known.get("person_id") or ""), self.store.repo
+
+        def failed(exc: BaseException) -> None:
+            self.status.setStyleSheet(ERROR_STYLE)
+            if isinstance(exc, staff.DuplicatePerson):
+                self.person_ready.emit(exc.person_id, False)
+                self.accept()
+            elif isinstance(exc, ValidationFailed) and self.stage == "person":
+                self.form.show_errors(exc.errors)
+                self.status.setText(tr("Не сохранено: исправьте отмеченные поля."))
+            else:
+                self.status.setText(describe_error(exc))
+
+        def done(pid: str) -> None:
+            self.person_ready.emit(pid, True)
+            self.accept()
+
+        Op(self, lambda: link_person(repo, person_id, values, version=version), worker=self.store.worker).success(
+            done).failure(failed).changes(OpChanges.of("person")).run()
