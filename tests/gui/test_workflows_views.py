@@ -251,7 +251,7 @@ def test_request_files_column_open_save_and_sender(qtbot: QtBot, opened: Session
     buf = QByteArray()
     out = QBuffer(buf)
     out.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(out, b"PNG")
+    img.save(out, "PNG")  # type: ignore[call-overload]  # the stubs say bytes; PySide6 takes str
     png = bytes(buf.data())
     got: list[str] = []
 
