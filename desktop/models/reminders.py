@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.models.formatting import fmt_date
 from desktop.models.nsi import NsiRegistry
 
@@ -42,7 +42,9 @@ class Reminder:
             return tr("истёк {date}").format(date=fmt_date(self.due.isoformat()))
         if self.days_left == 0:
             return tr("истекает сегодня")
-        return tr("истекает через {n} дн. ({date})").format(n=self.days_left, date=fmt_date(self.due.isoformat()))
+        return trn("истекает через {n} день ({date})", "истекает через {n} дня ({date})",
+                   "истекает через {n} дней ({date})", self.days_left).format(
+            n=self.days_left, date=fmt_date(self.due.isoformat()))
 
 
 def reminders(record: Mapping[str, Sequence[Mapping[str, Any]]], nsi: NsiRegistry, today: dt.date,

@@ -17,7 +17,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.models import checkdigits as cd
 from desktop.models import textrules
 
@@ -117,7 +117,8 @@ def parse_field(spec: FieldSpec, raw: Any, nsi: NsiRegistry, today: dt.date) -> 
         raise FieldError(tr("неверный тип значения"))
     s = raw.strip()
     if len(s) > spec.max_len and spec.kind != "text":
-        raise FieldError(tr("не длиннее {n} символов").format(n=spec.max_len))
+        raise FieldError(trn("не длиннее {n} символа", "не длиннее {n} символов", "не длиннее {n} символов",
+                             spec.max_len).format(n=spec.max_len))
     if spec.kind == "text" and len(s) > 5000:
         raise FieldError(tr("не длиннее 5000 символов"))
     # Control characters (tabs and line breaks aside) and lone surrogates — the latter are how
@@ -186,7 +187,8 @@ def _check_identifier(spec: FieldSpec, s: str) -> str:
     if c in ("inn10", "inn12"):
         n = 10 if c == "inn10" else 12
         if not (cd.is_ascii_digits(s) and len(s) == n):
-            raise FieldError(tr("должен содержать {n} цифр").format(n=n))
+            raise FieldError(trn("должен содержать {n} цифру", "должен содержать {n} цифры", "должен содержать {n} цифр",
+                                 n).format(n=n))
         if not cd.inn_is_valid(s):
             raise FieldError(tr("неверное контрольное число"))
         return s

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 
 LAST_OK_KEY = "sync_last_ok"
 STATE_KEY = "sync_state"
@@ -107,10 +107,12 @@ class Transfer:
         rows = f"{self.rows:,}".replace(",", "\u00a0")
         mb = f"{self.wire_bytes / 1e6:.1f}".replace(".", ",")
         if self.rows_total:
-            line = tr("Получено {rows} из {total} записей ({mb} МБ)").format(
+            line = trn("Получено {rows} из {total} записи ({mb} МБ)", "Получено {rows} из {total} записей ({mb} МБ)",
+                       "Получено {rows} из {total} записей ({mb} МБ)", self.rows_total).format(
                 rows=rows, total=f"{self.rows_total:,}".replace(",", "\u00a0"), mb=mb)
         else:
-            line = tr("Получено {rows} записей ({mb} МБ)").format(rows=rows, mb=mb)
+            line = trn("Получена {rows} запись ({mb} МБ)", "Получено {rows} записи ({mb} МБ)",
+                       "Получено {rows} записей ({mb} МБ)", self.rows).format(rows=rows, mb=mb)
         if self.eta is None:
             return line
         return line + tr(", осталось ~{left}").format(left=_duration(self.eta))

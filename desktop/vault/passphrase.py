@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 
 MIN_LENGTH = 12
 #: zxcvbn's score at and above which a passphrase is accepted (3: «safely unguessable»,
@@ -90,7 +90,8 @@ def strength(p: str, user_inputs: Iterable[str] = ()) -> Strength:
     if not p:
         return Strength(0, "", False, tr("Введите парольную фразу"))
     if len(p) < MIN_LENGTH:
-        return Strength(0, tr("слишком короткая"), False, tr("Не короче {n} символов").format(n=MIN_LENGTH))
+        return Strength(0, tr("слишком короткая"), False, trn("Не короче {n} символа", "Не короче {n} символов",
+                                                                      "Не короче {n} символов", MIN_LENGTH).format(n=MIN_LENGTH))
     # zxcvbn loads its word lists in about 0.2 s: on the first rated phrase, not with the unlock
     # screen (the preloader imports it in the background meanwhile, views/runtime/prewarm.py).
     from zxcvbn import zxcvbn
@@ -125,7 +126,8 @@ def _leans_on(p: str, inputs: list[str]) -> bool:
 def refusal(p: str, user_inputs: Iterable[str] = ()) -> str | None:
     """Why ``p`` may not become the passphrase (for the CLI), or None when it may."""
     if len(p) < MIN_LENGTH:
-        return tr("Парольная фраза — не короче {n} символов").format(n=MIN_LENGTH)
+        return trn("Парольная фраза — не короче {n} символа", "Парольная фраза — не короче {n} символов",
+                   "Парольная фраза — не короче {n} символов", MIN_LENGTH).format(n=MIN_LENGTH)
     s = strength(p, user_inputs)
     if s.acceptable:
         return None

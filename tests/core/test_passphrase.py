@@ -3,11 +3,9 @@ person's own name and birth date; the window and ``frmr`` ask the same function.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from desktop.paths import resource_dir
+from desktop.i18n import translations
 from desktop.vault import passphrase
 from desktop.vault.passphrase import MIN_LENGTH, personal_inputs, refusal, strength
 
@@ -66,7 +64,7 @@ def test_a_very_long_phrase_is_rated_quickly() -> None:
 
 
 def test_every_advice_has_an_english_text() -> None:
-    en = json.loads((resource_dir() / "translations" / "en.json").read_text(encoding="utf-8"))
+    en = translations("en")
     texts = [*passphrase._WARNINGS.values(), passphrase._ADVICE, passphrase._PERSONAL, *passphrase._LABELS]
     assert [t for t in texts if t not in en] == []
 

@@ -3,16 +3,14 @@ accepted and synced; now a number must exist in its country's numbering plan."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from desktop.i18n import translations
 from desktop.models.formatting import display_field
 from desktop.models.nsi import shipped
 from desktop.models.phones import canonical_phone, display_phone
 from desktop.models.repository import RecordRepository
 from desktop.models.validation import ValidationFailed
-from desktop.paths import resource_dir
 from tests.core.conftest import person_values
 
 
@@ -67,7 +65,7 @@ def test_numbers_are_shown_as_people_write_them() -> None:
 
 
 def test_messages_have_english_texts() -> None:
-    en = json.loads((resource_dir() / "translations" / "en.json").read_text(encoding="utf-8"))
+    en = translations("en")
     for raw in ("+1234567", "+999 123 456 789", "позвоните мне", "+7" + "9" * 60):
         with pytest.raises(ValueError) as exc:
             canonical_phone(raw)

@@ -128,7 +128,7 @@ def test_progress_and_sync_then_quit(qtbot: QtBot, demo_window) -> None:  # type
     with qtbot.waitSignal(ctl.synced, timeout=30_000) as last:
         window.close()
         assert window.isVisible()  # kept open while the sync runs
-    assert asked and "Не отправлено изменений: 1" in asked[0]
+    assert asked and "1 изменение не отправлено" in asked[0]
     assert last.args[0]["outcome"] == "converged" and last.args[0]["applied"] == 1
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     assert session.vault is None  # locked on the way out

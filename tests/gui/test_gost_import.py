@@ -4,7 +4,6 @@ PKCS#12, and a ГОСТ batch stops on «Отмена» with the documents signe
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.documents import gost_keys
 from desktop.documents.verify import verify
-from desktop.i18n import catalog_path, tr
+from desktop.i18n import tr, translations
 from desktop.views.documents import cert_dialogs
 from desktop.views.documents.cert_dialogs import KEY_FILTER, CertImportDialog
 from desktop.views.documents.documents_view import DocumentsView
@@ -93,7 +92,7 @@ def test_picking_a_file_tells_at_once_and_the_filter_offers_key_files(
 
 
 def test_new_texts_have_english_translations() -> None:
-    catalog = json.loads(catalog_path("en").read_text(encoding="utf-8"))
+    catalog = translations("en")
     for text in (*gost_keys.KEY_SOURCE_MESSAGES, KEY_FILTER, "Файл .p12/.pfx или PEM с закрытым ключом",
                  "Подписание отменено: подписано {n} из {total}.", "Отмена"):
         assert catalog.get(text), text

@@ -312,7 +312,7 @@ def test_organization_switcher(qtbot: QtBot, session: Session, profiles: Path) -
     rows = [m.row_at(r) for r in range(m.rowCount())]
     # only their cards in поликлиника № 12 count here: one part-time card each, a quarter rate
     assert all(r is not None and r.cards == 1 and str(r.rate) == "0.25" for r in rows)
-    qtbot.waitUntil(lambda: f"всего сотрудников: {m.rowCount()}" in view.footer.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: f"из {m.rowCount()} сотрудник" in view.footer.text(), timeout=5_000)
     # a card added here is this organization's (a clerk of two must name it: the switcher does)
     view.table.selectRow(0)
     card = view.open_current()

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
+from desktop.i18n import trn
 from desktop.models.checkdigits import make_inn10
 from desktop.views.runtime.ops import Op
 from desktop.views.shell.events import SETTINGS_CHANGED, EventBus
@@ -81,7 +82,8 @@ def test_tray_follows_sync_state_lock_and_notices(qtbot: QtBot, session: Session
     # The demo's waiting request was a notice before this run: the badge tells it, not a message.
     assert tray.last_message is None
     assert tray.unread == feed.unread() >= 1
-    assert f"Непрочитанных уведомлений: {feed.unread()}" in tray.tooltip()
+    assert trn("{n} непрочитанное уведомление", "{n} непрочитанных уведомления", "{n} непрочитанных уведомлений",
+               feed.unread()).format(n=feed.unread()) in tray.tooltip()
 
     with qtbot.waitSignal(tray.notified, timeout=10_000) as got:
         _a_sync_brings_a_request(session, "Запрос справки о стаже")
@@ -136,7 +138,7 @@ def test_several_notices_at_once_are_one_message(qtbot: QtBot, session: Session,
     with qtbot.waitSignal(tray.notified, timeout=10_000) as got:
         Op(session, pull, worker=store.worker).success(lambda _r: _reread(store)).run()
     title, text = got.args
-    assert title == "Новых уведомлений: 5"
+    assert title == "5 новых уведомлений"
     assert text.count("\n") == 3 and text.endswith("…")  # three named, the rest summed up
 
 

@@ -117,7 +117,7 @@ def test_controller_debounce_status_and_reconnect(qtbot, server, org, tmp_path, 
         ctl.notify_edit()
     assert blocker.args[0]["outcome"] == "unreachable"
     assert problems[-1][1] == "retry"
-    assert states[-1][0] is False and "не отправлено: 1" in states[-1][1]
+    assert states[-1][0] is False and "1 изменение не отправлено" in states[-1][1]
     proxy.offline = False  # the probe notices and syncs on its own
     with qtbot.waitSignal(ctl.synced, timeout=10_000) as blocker:
         pass
@@ -190,9 +190,9 @@ def test_store_reload_after_pull_updates_table_and_seniority(qtbot, server, org,
 def test_status_text() -> None:
     server = "http://127.0.0.1:8000"
     offline = status_text({"server": server, "pending": 2, "last_sync": ""}, False)
-    assert offline == "Нет связи · не отправлено: 2 · синхронизировано: не было"
+    assert offline == "Нет связи · 2 изменения не отправлены · синхронизировано: не было"
     online = status_text({"server": server, "conflicts": 1, "last_sync": "2026-11-21T10:00:00+00:00"}, True)
-    assert online.startswith("В сети · конфликтов: 1")
+    assert online.startswith("В сети · 1 конфликт")
     # A profile that never logged in is never «В сети», whatever the probe said.
     never = status_text({"pending": 2, "last_sync": ""}, True)
     assert never.startswith("Вход на сервер не выполнен") and "В сети" not in never

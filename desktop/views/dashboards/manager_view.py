@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.sync.api import LoginNeeded, Transient
 from desktop.vault.store import Vault
 from desktop.views.dashboards.charts import ChartCard, fill_table
@@ -49,7 +49,7 @@ class PeopleDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(tr("Сотрудников: {n}").format(n=len(rows))))
+        lay.addWidget(QLabel(trn("{n} сотрудник", "{n} сотрудника", "{n} сотрудников", len(rows)).format(n=len(rows))))
         lay.addWidget(self.table)
         lay.addWidget(buttons)
         self.resize(520, 420)

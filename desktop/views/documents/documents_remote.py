@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QProgressDialog
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.views.documents import document_tasks as tasks
 from desktop.views.runtime.ops import Op, OpContext
 from desktop.views.widgets.entity_table import INFO_STYLE
@@ -72,7 +72,8 @@ class RemoteFiles(QObject):
         def done(n: int) -> None:
             self.cancel = None
             view._close_progress()
-            view.banner.show_message(tr("Загружено с сервера файлов: {n}.").format(n=n), INFO_STYLE)
+            view.banner.show_message(trn("С сервера загружен {n} файл.", "С сервера загружено {n} файла.",
+                                         "С сервера загружено {n} файлов.", n).format(n=n), INFO_STYLE)
             view.files_downloaded.emit(n)
             if view.store.is_loaded:  # not locked while the files were on their way
                 then()

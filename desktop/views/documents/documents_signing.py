@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.views.documents import document_tasks as tasks
 from desktop.views.documents.cert_dialogs import PasswordDialog
 from desktop.views.runtime.ops import Op, OpContext
@@ -91,7 +91,8 @@ class Signing(QObject):
                 view._stored(ids, tr("Подписание отменено: подписано {n} из {total}.").format(
                     n=done, total=signed.result.total))
             else:
-                view._stored(ids, tr("Подписано документов: {n}.").format(n=done))
+                view._stored(ids, trn("Подписан {n} документ.", "Подписано {n} документа.", "Подписано {n} документов.",
+                                         done).format(n=done))
             warnings = list(signed.result.check.warnings) if signed.result.check else []
             if warnings:
                 view.banner.show_message(view.banner.text() + "\n" + "\n".join(warnings), WARNING_STYLE)

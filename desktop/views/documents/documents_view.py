@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.documents.nmo import rule_from_settings
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.models.reminders import Reminder
 from desktop.views.documents import document_tasks as tasks
 from desktop.views.documents.cert_dialogs import CertImportDialog, PasswordDialog
@@ -230,7 +230,7 @@ class DocumentsView(QWidget):
         self.kind_filter.blockSignals(False)
         self.proxy.set_kind(self.kind_filter.currentData())
         n = self.model.rowCount()
-        self.count_label.setText(tr("Документов: {n}").format(n=n))
+        self.count_label.setText(trn("{n} документ", "{n} документа", "{n} документов", n).format(n=n))
         if n:
             self.table.resizeColumnsToContents()
             for col in range(self.proxy.columnCount()):

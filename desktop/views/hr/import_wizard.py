@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.views.hr.styles import ERROR_STYLE
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
@@ -325,8 +325,12 @@ class ImportWizard(QDialog):
         if result.refused:
             self._say(result.refused, True)
             return
-        text = tr("Импортировано строк: {n} из {rows}; новых сотрудников: {persons}; ошибок: {bad}.").format(
-            n=result.imported, rows=result.rows, persons=result.persons_created, bad=len(result.messages_by_row()))
+        bad = len(result.messages_by_row())
+        text = tr("Импортировано строк: {n} из {rows}; {persons}; {bad}.").format(
+            n=result.imported, rows=result.rows,
+            persons=trn("{n} новый сотрудник", "{n} новых сотрудника", "{n} новых сотрудников",
+                        result.persons_created).format(n=result.persons_created),
+            bad=trn("{n} ошибка", "{n} ошибки", "{n} ошибок", bad).format(n=bad))
         if result.cancelled:
             text = tr("Импорт остановлен.") + " " + text
         self._say(text, bool(result.errors))

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.models.checkdigits import format_snils, normalize_snils, snils_is_valid
 from desktop.models.schema import EMPLOYMENT_STATUS, PERSON, POSITION_TYPE
 from desktop.models.staff_list import COLUMNS, Counts
@@ -240,9 +240,9 @@ class StaffView(QWidget):
     def _update_footer(self) -> None:
         c: Counts = self.model.counts
         shown = self.model.rowCount()
-        self.footer.setText(tr("Показано: {shown} · всего сотрудников: {total} · работают: {active} · "
-                               "уволены: {dismissed}").format(shown=shown, total=c.total, active=c.active,
-                                                              dismissed=c.dismissed))
+        self.footer.setText(tr("Показано: {shown} из {total} · работают: {active} · уволены: {dismissed}").format(
+            shown=shown, active=c.active, dismissed=c.dismissed,
+            total=trn("{n} сотрудника", "{n} сотрудников", "{n} сотрудников", c.total).format(n=c.total)))
 
     # -- columns -------------------------------------------------------------------------------
     def hidden_columns(self) -> list[str]:

@@ -18,7 +18,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.paths import resource_dir
 from desktop.views.shell import window_state
 from desktop.views.shell.record_page import RecordPage
@@ -112,7 +112,8 @@ class MainWindow(QMainWindow):
     def set_pending(self, n: int | None) -> None:
         self._pending = n
         w = self.statusbar_widgets["pending"]
-        w.setText("" if n is None else tr("Не отправлено изменений: {n}").format(n=n))
+        w.setText("" if n is None else trn("{n} изменение не отправлено", "{n} изменения не отправлены", "{n} изменений не отправлено",
+                                               n).format(n=n))
 
     def set_sync_state(self, online: bool | None, text: str) -> None:
         """online: True connected, False no connection, None unknown/in progress."""

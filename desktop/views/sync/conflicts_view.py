@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.models.formatting import display
 from desktop.models.nsi import shipped
 from desktop.models.repository import RecordRepository
@@ -60,7 +60,8 @@ def show_value(entity_name: str, name: str, value: Any) -> str:
             return tr("удалена")
         return tr("удалена") if value is True else tr("изменена, не удалена")
     if isinstance(value, dict):
-        return tr("запись ({n} полей)").format(n=sum(v is not None for v in value.values()))
+        filled = sum(v is not None for v in value.values())
+        return trn("запись ({n} поле)", "запись ({n} поля)", "запись ({n} полей)", filled).format(n=filled)
     try:
         spec = ENTITIES[entity_name].field(name)
     except KeyError:

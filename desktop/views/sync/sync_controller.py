@@ -23,7 +23,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.sync.api import Api
 from desktop.sync.engine import SyncEngine, SyncReport, sync_status
 from desktop.sync.report import Transfer
@@ -59,11 +59,14 @@ def status_text(status: dict[str, Any], online: bool | None) -> str:
     else:
         parts = [{True: tr("В сети"), False: tr("Нет связи"), None: tr("Синхронизация…")}[online]]
     if status.get("pending"):
-        parts.append(tr("не отправлено: {n}").format(n=status["pending"]))
+        parts.append(trn("{n} изменение не отправлено", "{n} изменения не отправлены", "{n} изменений не отправлено",
+                         int(status["pending"])).format(n=status["pending"]))
     if status.get("conflicts"):
-        parts.append(tr("конфликтов: {n}").format(n=status["conflicts"]))
+        parts.append(trn("{n} конфликт", "{n} конфликта", "{n} конфликтов", int(status["conflicts"])).format(
+            n=status["conflicts"]))
     if status.get("rejected"):
-        parts.append(tr("отклонено: {n}").format(n=status["rejected"]))
+        parts.append(trn("{n} изменение отклонено", "{n} изменения отклонены", "{n} изменений отклонено",
+                         int(status["rejected"])).format(n=status["rejected"]))
     parts.append(tr("синхронизировано: {when}").format(when=_short_time(status.get("last_sync", ""))))
     return " · ".join(parts)
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.views.runtime import prewarm
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op, OpChanges, subscribe
@@ -248,9 +248,13 @@ class SyncWiring(QObject):
         pending = int(ctl.status.get("pending", 0))
         if pending <= 0 or not ctl.status.get("server"):
             return True  # nothing to send, or nowhere to send it: the changes wait in the vault
-        box = QMessageBox(QMessageBox.Icon.Question, tr("Выход"), tr(
-            "Не отправлено изменений: {n}. Они сохранены на этом компьютере и уйдут на сервер при "
-            "следующей синхронизации.").format(n=pending), parent=self.window)
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Выход"), trn(
+            "{n} изменение не отправлено. Оно сохранено на этом компьютере и уйдёт на сервер при "
+            "следующей синхронизации.",
+            "{n} изменения не отправлены. Они сохранены на этом компьютере и уйдут на сервер при "
+            "следующей синхронизации.",
+            "{n} изменений не отправлено. Они сохранены на этом компьютере и уйдут на сервер при "
+            "следующей синхронизации.", pending).format(n=pending), parent=self.window)
         box.setObjectName("quit_unsent")
         sync_quit = box.addButton(tr("Синхронизировать и выйти"), QMessageBox.ButtonRole.AcceptRole)
         just_quit = box.addButton(tr("Выйти без синхронизации"), QMessageBox.ButtonRole.DestructiveRole)
@@ -328,7 +332,7 @@ class SyncWiring(QObject):
             self.login()
         elif action in ("conflicts", "rejected"):
             page = self.window.record
-            title = tr(CONFLICTS if action == "conflicts" else REJECTED)
+            title = tr(CONFLICTS) if action == "conflicts" else tr(REJECTED)
             if page is not None and hasattr(page, "nav"):
                 for i in range(page.nav.count()):
                     if page.nav.item(i).text().startswith(title):

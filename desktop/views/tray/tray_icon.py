@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.views.shell.events import SETTINGS_CHANGED, EventBus
 from desktop.views.shell.main_window import APP_TITLE, MainWindow, app_icon
 from desktop.views.shell.single_instance import bring_to_front
@@ -107,7 +107,8 @@ class TrayController(QObject):
             if self.sync_text:
                 lines.append(self.sync_text)
             if self.unread:
-                lines.append(tr("Непрочитанных уведомлений: {n}").format(n=self.unread))
+                lines.append(trn("{n} непрочитанное уведомление", "{n} непрочитанных уведомления",
+                                 "{n} непрочитанных уведомлений", self.unread).format(n=self.unread))
         return "\n".join(lines)
 
     def _update(self) -> None:
@@ -178,7 +179,8 @@ class TrayController(QObject):
         if len(fresh) == 1:
             title, text = tr("Новое уведомление"), str(fresh[0]["text"])
         else:
-            title = tr("Новых уведомлений: {n}").format(n=len(fresh))
+            title = trn("{n} новое уведомление", "{n} новых уведомления", "{n} новых уведомлений",
+                        len(fresh)).format(n=len(fresh))
             text = "\n".join(str(i["text"]) for i in fresh[:3]) + ("\n…" if len(fresh) > 3 else "")
         self.last_message = (title, text)
         if self.icon is not None and self.icon.isVisible():

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import tr, trn
 from desktop.models.formatting import display
 from desktop.views.runtime.errors import describe_error
 from desktop.views.widgets import theme
@@ -212,7 +212,8 @@ class EntityTableView(QWidget):
     _select_later: str | None = None
 
     def _count(self) -> None:
-        self.count_label.setText(tr("Записей: {n}").format(n=self.model.rowCount()))
+        self.count_label.setText(trn("{n} запись", "{n} записи", "{n} записей", self.model.rowCount()).format(
+            n=self.model.rowCount()))
 
     def _data_changed(self, first: QModelIndex, last: QModelIndex) -> None:
         current = self.table.currentIndex()
