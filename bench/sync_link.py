@@ -28,9 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("FRMR_FAST_KDF", "1")
 
-import httpx
-
-from bench.sync_bench import seed_org
+from bench.sync_bench import seed_org, server_share
 from desktop.sync.core import close_idle
 from server.testing import run_server
 from tests.netsim import Link, NetSim
@@ -70,30 +68,6 @@ def over_link(port: int, link: Link, folder: Path, session: dict[str, Any], rows
                 "wire_mb_up": round(sim.stats["bytes_up"] / 1e6, 3), "requests": sim.turns,
                 "connections": sim.stats["connections"], "drops": sim.stats["drops"],
                 "stalls": sim.stats["stalls"], "retries": rep.retries, "pulled": rep.pulled}
-
-
-def server_share(url: str, session: dict[str, Any], page: int, gzip: bool) -> dict[str, float]:
-    """The whole feed fetched as the client does; the server's own time from its Server-Timing."""
-    headers = {"Authorization": f"Bearer {session['access_token']}", "X-Client-Schema": "3",
-               "Accept-Encoding": "gzip" if gzip else "identity"}
-    feed = gz = 0.0
-    cursor = ""
-    t0 = time.perf_counter()
-    with httpx.Client(base_url=url, headers=headers, timeout=120) as c:
-        while True:
-            resp = c.get("/sync/pull", params={"cursor": cursor, "limit": page})
-            for part in resp.headers.get("server-timing", "").split(","):
-                name, _, dur = part.strip().partition(";dur=")
-                if name == "feed":
-                    feed += float(dur) / 1000
-                elif name == "gzip":
-                    gz += float(dur) / 1000
-            data = resp.json()
-            cursor = data["cursor"]
-            if not data["has_more"]:
-                break
-    return {"wall_s": round(time.perf_counter() - t0, 3), "server_feed_s": round(feed, 3),
-            "server_gzip_s": round(gz, 3), "server_total_s": round(feed + gz, 3)}
 
 
 def doctor_edits(port: int, url: str, db: ServerDb, folder: Path, edits: int) -> dict[str, Any]:

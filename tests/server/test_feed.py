@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -74,10 +75,11 @@ def test_slow_concurrent_writers_never_skipped_by_a_polling_reader(db_url: str) 
                 finished = done.is_set()
                 with read_session(engine) as s:
                     rows, last, more = feed.pull(s, p, cursor, 7)
-                for r in rows:
-                    assert r.seq is not None and r.seq > cursor
-                    positions.append(int(r.seq))
-                    seen[r.id] = r.version
+                for seq, change in rows:
+                    assert seq is not None and seq > cursor
+                    positions.append(int(seq))
+                    ch = json.loads(change)
+                    seen[ch["id"]] = ch["version"]
                 cursor = last
                 if finished and not more and not rows:
                     return
