@@ -14,9 +14,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 from sqlmodel import col as _col
 
+from desktop.models import staff_request_files as rf
 from desktop.models import workflow
 from server.auth.principal import Principal
-from server.models import BlobOwner, Confirmation, Record, RequestComment
+from server.models import Blob, BlobOwner, Confirmation, Record, RequestComment
 
 NO_RIGHTS = "Недостаточно прав для изменения этой записи"
 NOT_FOUND = "Запись не найдена."
@@ -145,6 +146,8 @@ def may_read_blob(s: Session, p: Principal, sha: str) -> bool:
         return True
     if s.get(BlobOwner, (sha, p.account_id)) is not None:
         return True
+    if _attached_to_request(s, p, sha):
+        return True
     req = aliased(Record)
     reply = (select(RequestComment.id).join(req, req.id == RequestComment.request_id)  # type: ignore[arg-type]
              .where(RequestComment.blob_sha256 == sha, req.entity == "request", req.deleted == sa.false()))
@@ -157,6 +160,40 @@ def may_read_blob(s: Session, p: Principal, sha: str) -> bool:
     if p.role == "doctor" and p.person_id:
         return s.exec(reply.where(req.person_id == p.person_id).limit(1)).first() is not None
     return False
+
+
+def _attached_to_request(s: Session, p: Principal, sha: str) -> bool:
+    """A file an organization attached to its request: the addressed worker and the
+    organization's clerks and managers read it (docs/security.md, «Files»)."""
+    if p.role == "doctor" and p.person_id:
+        whose: Any = Record.person_id == p.person_id
+    elif p.role in ("hr", "manager") and p.org_inns:
+        whose = sa.func.coalesce(Record.org_inn, "").in_(p.org_inns)
+    else:
+        return False
+    # a request names its files by hash in ``attachments`` (comma-separated, each 64 hex digits:
+    # a substring match is exact); the person or organization narrows it to a handful of rows
+    hit = select(Record.id).where(whose, Record.entity == "request", Record.deleted == sa.false(),
+                                  sa.func.coalesce(_col(Record.data)["attachments"].as_string(), "").contains(sha))
+    return s.exec(hit.limit(1)).first() is not None
+
+
+def _attachment_errors(s: Session, p: Principal, cur: dict[str, Any], nxt: dict[str, Any]) -> dict[str, str]:
+    """A clerk attaches only files it may read itself: naming a hash grants nothing (the worker
+    would otherwise be handed any file whose hash the clerk knew)."""
+    if (nxt.get("attachments") or None) == (cur.get("attachments") or None):
+        return {}
+    bad = rf.format_errors(nxt.get("attachments"))
+    if bad:
+        return {"attachments": bad[0]}
+    new = set(rf.split(nxt.get("attachments"))) - set(rf.split(cur.get("attachments")))
+    for sha in sorted(new):
+        blob = s.get(Blob, sha)
+        if blob is None or not may_read_blob(s, p, sha):
+            return {"attachments": "«Вложения»: файл не загружен на сервер"}
+        if blob.size > rf.MAX_FILE_BYTES or blob.mime not in rf.MIMES:
+            return {"attachments": "«Вложения»: только PDF, JPG или PNG не больше 5 МБ"}
+    return {}
 
 
 def write_errors(
@@ -246,5 +283,9 @@ def _write_errors(
                 return {"org_inn": "Кадровая служба работает только с карточками своих организаций"}
         if entity == "request" and op == "create" and not can_read_person(s, p, person_id):
             return deny
+        if entity == "request" and values:
+            files = _attachment_errors(s, p, cur, nxt)
+            if files:
+                return files
         return _status_rule(entity, "hr", op, cur, nxt, values)
     return deny

@@ -276,6 +276,9 @@ REQUEST = EntitySpec(
         F("received_at", "Дата получения", "date", required=True, past=True, column=True),
         F("status", "Статус", "enum", choices=REQUEST_STATUS, column=True),
         F("text", "Текст", "text"),
+        #: the organization's files for the worker: SHA-256s of blobs, comma-separated
+        #: (desktop/models/staff_request_files.py; the server lets the addressed worker read them)
+        F("attachments", "Вложения", max_len=1000),
     ),
     ("org_name", "kind"),
 )

@@ -45,12 +45,28 @@ def _request_values(conn: Connection, values: Mapping[str, Any]) -> dict[str, An
     return out
 
 
-def send_requests(repo: RecordRepository, person_ids: Sequence[str], values: Mapping[str, Any]) -> list[str]:
-    """One request (kind, text; the organization defaults to the clerk's) to each person, in ONE
-    transaction; returns the new rows' ids. An unknown person refuses the whole send."""
+def send_requests(repo: RecordRepository, person_ids: Sequence[str], values: Mapping[str, Any],
+                  files: Sequence[tuple[str, bytes]] = ()) -> list[str]:
+    """One request (kind, text; the organization defaults to the clerk's; ``files`` as (name,
+    bytes) — PDF/JPG/PNG by their bytes, ≤ 5 MB each) to each person, in ONE transaction with the
+    files' blobs; returns the new rows' ids. An unknown person or a bad file refuses the whole send."""
+    from desktop.models import staff_request_files as rf
+
+    if len(files) > rf.MAX_FILES:
+        raise ValidationFailed({"attachments": tr("Не больше {n} файлов в одном запросе").format(n=rf.MAX_FILES)})
+    checked = []
+    for name, data in files:
+        try:
+            checked.append((*rf.checked_file(name, data), data))
+        except ValueError as exc:
+            raise ValidationFailed({"attachments": str(exc)}) from None
     persons = table("person")
     with repo.vault.begin() as conn:
         full = _request_values(conn, values)
+        if checked:
+            for sha, mime, data in checked:
+                repo._put_blob(conn, sha, data, mime)
+            full["attachments"] = rf.join(sha for sha, _m, _d in checked)
         ids = []
         for pid in person_ids:
             if conn.execute(select(persons.c.id).where(persons.c.id == pid)).first() is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from desktop.models import staff_request_files
 from desktop.models.repository import get_meta, table
 from desktop.models.schema import ENTITIES
 from desktop.sync import actions, decisions
@@ -49,6 +50,8 @@ class PushMixin(EngineCore):
             sha = fields.get("blob_sha256")
             if sha:
                 blobs.append(sha)
+        elif op["entity"] == "request" and op["op"] != "delete" and fields.get("attachments"):
+            blobs.extend(staff_request_files.split(fields["attachments"]))  # the organization's files
         return {
             "op_id": op["op_id"], "counter": int(op["seq"]), "entity": op["entity"], "entity_id": op["entity_id"],
             "person_id": op["person_id"], "op": op["op"], "fields": fields if op["op"] != "delete" else {},

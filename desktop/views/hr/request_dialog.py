@@ -1,6 +1,7 @@
-"""«Запрос работнику»: a request (its kind from a list or typed, and its text) to one person from
-the person card or to every person selected in «Сотрудники». Sent in one transaction through
-``desktop/models/staff_requests.py`` — all queued or none — and delivered at the next sync."""
+"""«Запрос работнику»: a request (its kind from a list or typed, its text, files attached) to one
+person from the person card or to every person selected in «Сотрудники». Sent in one transaction
+through ``desktop/models/staff_requests.py`` — all queued or none — and delivered at the next sync.
+The files (PDF/JPG/PNG ≤ 5 MB, told by their bytes) are read and checked in the op, not here."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -55,6 +57,24 @@ class RequestDialog(QDialog):
         form.addRow(tr("Кому"), QLabel(who))
         form.addRow(tr("Тип запроса") + " *", self.kind)
         form.addRow(tr("Текст"), self.text)
+        #: the files chosen, read only when the request is sent (in the op)
+        self.files: list[str] = []
+        self.files_label = QLabel(tr("нет"))
+        self.files_label.setObjectName("request_files")
+        self.files_label.setWordWrap(True)
+        attach = QPushButton(tr("Прикрепить файл…"))
+        attach.setObjectName("attach")
+        attach.setAutoDefault(False)
+        attach.clicked.connect(self._choose_files)
+        self.clear_files = QPushButton(tr("Убрать файлы"))
+        self.clear_files.setAutoDefault(False)
+        self.clear_files.setEnabled(False)
+        self.clear_files.clicked.connect(lambda: self.set_files([]))
+        files_row = QHBoxLayout()
+        files_row.addWidget(self.files_label, 1)
+        files_row.addWidget(attach)
+        files_row.addWidget(self.clear_files)
+        form.addRow(tr("Вложения"), files_row)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.send_button = QPushButton(tr("Отправить"))
@@ -72,15 +92,29 @@ class RequestDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
 
+    def _choose_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, tr("Вложения к запросу"), "",
+                                                tr("PDF, JPG, PNG (*.pdf *.jpg *.jpeg *.png)"))
+        if names:
+            self.set_files([*self.files, *names])
+
+    def set_files(self, paths: Sequence[str]) -> None:
+        from pathlib import Path
+
+        self.files = list(dict.fromkeys(paths))
+        self.files_label.setText(", ".join(Path(p).name for p in self.files) or tr("нет"))
+        self.clear_files.setEnabled(bool(self.files))
+
     def values(self) -> dict[str, Any]:
         return {"kind": self.kind.currentText().strip(), "text": self.text.toPlainText().strip() or None}
 
     def send(self) -> Op | None:
         if not self.person_ids:
             return None
+        from desktop.models.staff_request_files import read_files
         from desktop.models.staff_requests import send_requests
 
-        repo, ids, values = self.store.repo, list(self.person_ids), self.values()
+        repo, ids, values, paths = self.store.repo, list(self.person_ids), self.values(), list(self.files)
         self.send_button.setEnabled(False)
 
         def done(made: list[str]) -> None:
@@ -93,5 +127,6 @@ class RequestDialog(QDialog):
             self.status.setText("\n".join(exc.errors.values()) if isinstance(exc, ValidationFailed)
                                 else describe_error(exc))
 
-        return Op(self, lambda: send_requests(repo, ids, values), worker=self.store.worker).success(done).failure(
-            failed).changes(OpChanges.of("request", outbox=True)).run()
+        return Op(self, lambda: send_requests(repo, ids, values, read_files(paths)),
+                  worker=self.store.worker).success(done).failure(failed).changes(
+            OpChanges.of("request", outbox=True)).run()
