@@ -173,10 +173,10 @@ def test_notices_in_the_notification_centre(qtbot: QtBot, opened: Session) -> No
     panel = view.findChild(NoticesPanel)
     assert isinstance(panel, NoticesPanel)
     wait_worker_idle(qtbot, opened)
-    qtbot.waitUntil(lambda: panel.list.count() >= 1, timeout=10_000)
-    assert "Новый запрос" in panel.list.item(0).text() and "Запрос копии диплома" in panel.list.item(0).text()
+    qtbot.waitUntil(lambda: panel.count() >= 1, timeout=10_000)
+    assert "Новый запрос" in panel.text(0) and "Запрос копии диплома" in panel.text(0)
     assert panel.feed.unread() == 1
-    panel.list.itemDoubleClicked.emit(panel.list.item(0))
+    panel.list.doubleClicked.emit(panel.model.index(0))  # as a double click on the first row does
     qtbot.waitUntil(lambda: panel.feed.unread() == 0, timeout=10_000)
     requests = _page(opened).current_section()
     assert isinstance(requests, RequestsView)
@@ -224,7 +224,7 @@ def test_a_decision_arriving_mid_edit_locks_the_form_and_is_notified(qtbot: QtBo
     assert not view.save_button.isEnabled() and not view.withdraw_button.isEnabled()
     assert "А-2026-123456" in view.status_label.text() and "Допущен" in view.status_label.text()
     qtbot.waitUntil(lambda: len(panel.feed.items) == before + 1, timeout=1_000)  # ≤ 1 s after the sync's re-read
-    assert "Допущен" in panel.list.item(0).text()
+    assert "Допущен" in panel.text(0)
 
 
 def test_request_files_column_open_save_and_sender(qtbot: QtBot, opened: Session, tmp_path: Path) -> None:

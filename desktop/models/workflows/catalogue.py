@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +96,12 @@ def matches(p: Mapping[str, Any], f: ProgrammeFilter) -> bool:
 
 def select_programmes(items: Iterable[Mapping[str, Any]], f: ProgrammeFilter) -> list[dict[str, Any]]:
     return [dict(p) for p in items if matches(p, f)]
+
+
+def matching_positions(items: Sequence[Mapping[str, Any]], f: ProgrammeFilter) -> list[int]:
+    """The positions in ``items`` that ``f`` keeps, in order — what a list model shows, without
+    copying a single entry (run it off the GUI thread for a large catalogue)."""
+    return [i for i, p in enumerate(items) if matches(p, f)]
 
 
 def seats_text(p: Mapping[str, Any]) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,69 +22,15 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import tr
 from desktop.models.formatting import fmt_date
-from desktop.models.workflows.catalogue import FORMATS, ProgrammeFilter, seats_text, select_programmes
+from desktop.models.workflows.catalogue import FORMATS, ProgrammeFilter
 from desktop.sync import doctor
-from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op
 from desktop.views.widgets.entity_table import Banner
+from desktop.views.workflows.programmes_model import ProgrammesModel
 from desktop.views.workflows.steps import run_step
 
-Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Программа", "Специальность", "Формат", "Часы", "Даты", "Места", "Запись")
-
-
-class ProgrammesModel(QAbstractTableModel):
-    def __init__(self, store: RecordStore) -> None:
-        super().__init__(store)
-        self.store = store
-        self.items: list[dict[str, Any]] = []
-        self.shown: list[dict[str, Any]] = []
-        self.filter = ProgrammeFilter()
-
-    def set_items(self, items: list[dict[str, Any]]) -> None:
-        self.items = items
-        self.apply(self.filter)
-
-    def apply(self, f: ProgrammeFilter) -> None:
-        self.filter = f
-        self.beginResetModel()
-        self.shown = select_programmes(self.items, f)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.shown)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return tr(COLUMNS[section])
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        p = self.shown[index.row()]
-        col = index.column()
-        if col == 0:
-            return str(p.get("title") or "")
-        if col == 1:
-            return self.store.nsi.name("specialty", p.get("specialty_code"))
-        if col == 2:
-            return tr(FORMATS.get(str(p.get("format")), str(p.get("format") or "")))
-        if col == 3:
-            return str(p.get("hours") or "")
-        if col == 4:
-            return f"{fmt_date(p.get('begin_date'))}–{fmt_date(p.get('end_date'))}"
-        if col == 5:
-            return seats_text(p)
-        return str(p.get("local") or (tr("вы записаны") if p.get("enrolled") else ""))
-
-    def row(self, n: int) -> dict[str, Any] | None:
-        return self.shown[n] if 0 <= n < len(self.shown) else None
-
+__all__ = ["ProgrammesModel", "ProgrammesView"]
 
 class ProgrammesView(QWidget):
     def __init__(self, model: ProgrammesModel, parent: QWidget | None = None) -> None:
@@ -135,7 +80,19 @@ class ProgrammesView(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        self._keep_id: str | None = None
+        model.refreshed.connect(self._reselect)
         self.load()
+
+    def _reselect(self) -> None:
+        keep, self._keep_id = self._keep_id, None
+        if keep is None:
+            return
+        for n in range(self.model.rowCount()):
+            row = self.model.row(n)
+            if row is not None and str(row.get("id")) == keep:
+                self.table.selectRow(n)
+                return
 
     def _filters(self) -> None:
         hours = self.hours_max.value()
@@ -154,11 +111,9 @@ class ProgrammesView(QWidget):
     def _took(self, got: tuple[list[dict[str, Any]], str | None]) -> None:
         items, at = got
         keep = self.current()
+        # The same programme stays selected across a re-read, once the filter is shown again.
+        self._keep_id = str(keep.get("id")) if keep is not None else None
         self.model.set_items(items)
-        if keep is not None:  # the same programme stays selected across a re-read
-            for n, p in enumerate(self.model.shown):
-                if p.get("id") == keep.get("id"):
-                    self.table.selectRow(n)
         self.fetched_label.setText(tr("Каталог от {d}").format(d=fmt_date(at[:10])) if at
                                    else tr("Каталог ещё не получен: нажмите «Обновить каталог» при подключении"))
 
