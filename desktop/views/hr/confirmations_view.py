@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -74,10 +75,16 @@ class ConfirmationsView(QWidget):
         self.reject_button = QPushButton(tr("Отклонить выбранные…"))
         self.reject_button.setObjectName("reject")
         self.reject_button.clicked.connect(lambda: self.decide("reject"))
+        self.open_button = QPushButton(tr("Открыть документ"))
+        self.open_button.setObjectName("open_document")
+        self.open_button.clicked.connect(self.open_document)
+        self.table.doubleClicked.connect(lambda _i: self.open_document())
         self.file_button = QPushButton(tr("Сохранить документ…"))
         self.file_button.clicked.connect(self.save_document)
+        #: the document viewer open now (one at a time)
+        self.viewer: QDialog | None = None
         buttons = QHBoxLayout()
-        for b in (self.refresh_button, self.confirm_button, self.reject_button, self.file_button):
+        for b in (self.refresh_button, self.confirm_button, self.reject_button, self.open_button, self.file_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.status = QLabel()
@@ -180,6 +187,20 @@ class ConfirmationsView(QWidget):
         return Op(self, lambda: confirm_tasks.decide(repo, chosen, decision, reason), worker=self.store.worker).success(
             done).failure(lambda e: self._say(describe_error(e), True)).changes(
             OpChanges.of("confirmation", outbox=True)).run()
+
+    def open_document(self) -> QDialog | None:
+        """The selected request's document in the app's viewer (PDF pages or the scan)."""
+        from desktop.views.hr.document_viewer import open_document
+
+        chosen = self.selected()
+        if len(chosen) != 1 or not chosen[0].get("blob_sha256"):
+            self._say(tr("Выберите один запрос с документом"), True)
+            return None
+        item = chosen[0]
+        if self.viewer is not None:
+            self.viewer.close()
+        self.viewer = open_document(self, self.vault, str(item["blob_sha256"]), _who(item))
+        return self.viewer
 
     def save_document(self, path: str | None = None) -> Op | None:
         chosen = self.selected()
