@@ -112,7 +112,8 @@ def _sync_notices(conn: Connection, seen: dict[str, Any]) -> list[dict[str, Any]
             continue
         seen[key] = 1
         errors = (json.loads(r["result"]) if r["result"] else {}).get("errors") or {}
-        said = "; ".join(str(v) for v in errors.values())[:300]
+        # a permission refusal names its reason under a field too: each reason said once
+        said = "; ".join(dict.fromkeys(str(v) for v in errors.values()))[:300]
         out.append(_notice("rejected", f"Сервер отклонил изменение: {said or 'без пояснений'}",
                            r["entity"], r["entity_id"]))
     sc = SyncConflict.__table__  # type: ignore[attr-defined]
