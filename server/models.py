@@ -275,6 +275,9 @@ class BlobOwner(SQLModel, table=True):
 class Confirmation(SQLModel, table=True):
     """A worker's request to confirm an employment card with a document, and its outcome."""
 
+    #: the organization report's backlog by age (0010)
+    __table_args__ = (sa.Index("ix_confirmation_backlog", "org_inn", "status", "created_at"),)
+
     id: str = Field(primary_key=True, max_length=36)
     employment_id: str = Field(max_length=36, index=True)
     person_id: str = Field(max_length=36, index=True)
@@ -358,9 +361,10 @@ class ReportCard(SQLModel, table=True):
 
     __tablename__ = "report_card"
     __table_args__ = (
-        sa.Index("ix_report_card_sub", "org_inn", "subdivision", "end_date", "person_id", "rate_micro"),
-        sa.Index("ix_report_card_pos", "org_inn", "position_code", "end_date", "person_id", "rate_micro"),
-        sa.Index("ix_report_card_person", "org_inn", "person_id", "end_date"),
+        # (group, person) order: a bar's distinct persons are counted by a streaming GROUP BY
+        sa.Index("ix_report_card_sub", "org_inn", "subdivision", "person_id", "end_date", "rate_micro"),
+        sa.Index("ix_report_card_pos", "org_inn", "position_code", "person_id", "end_date", "rate_micro"),
+        sa.Index("ix_report_card_person", "person_id", "org_inn", "end_date"),
     )
     card_id: str = Field(primary_key=True, max_length=36)
     org_inn: str = Field(max_length=10)
@@ -402,3 +406,48 @@ class ReportCredit(SQLModel, table=True):
     person_id: str = Field(max_length=36)
     event_date: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     credits_micro: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+class ReportStaff(SQLModel, table=True):
+    """A person with counted cards in an organization: until when (the latest end of those cards,
+    ``9999-12-31`` if one has none) and the person's document facts, copied here so the
+    unfiltered figures read one narrow row per staff member instead of their cards."""
+
+    __tablename__ = "report_staff"
+    __table_args__ = (
+        sa.Index("ix_report_staff_until", "org_inn", "until", "person_id", "soonest", "cycle_start"),
+        sa.Index("ix_report_staff_person", "person_id"),
+    )
+    org_inn: str = Field(primary_key=True, max_length=10)
+    person_id: str = Field(primary_key=True, max_length=36)
+    until: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    soonest: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    cycle_start: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class ReportUnit(SQLModel, table=True):
+    """A person with counted cards in one subdivision (``dim`` "s") or position ("p") of an
+    organization, until when: a bar's headcount today is a count of these rows, not a
+    COUNT(DISTINCT person) over the cards."""
+
+    __tablename__ = "report_unit"
+    __table_args__ = (
+        sa.Index("ix_report_unit_until", "org_inn", "dim", "until", "value"),
+        sa.Index("ix_report_unit_person", "person_id"),
+    )
+    org_inn: str = Field(primary_key=True, max_length=10)
+    dim: str = Field(primary_key=True, max_length=1)
+    value: str = Field(sa_column=sa.Column(sa.Text, primary_key=True, nullable=False))
+    person_id: str = Field(primary_key=True, max_length=36)
+    until: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class ReportRequest(SQLModel, table=True):
+    """An organization's request to a worker: its status and the day it was received."""
+
+    __tablename__ = "report_request"
+    __table_args__ = (sa.Index("ix_report_request_org", "org_inn", "received_at", "status"),)
+    record_id: str = Field(primary_key=True, max_length=36)
+    org_inn: str = Field(max_length=10)
+    status: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    received_at: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))

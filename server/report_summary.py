@@ -16,18 +16,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
-from server.models import Record, ReportCard, ReportCredit, ReportDoc, ReportPerson
+from server.models import (
+    Record,
+    ReportCard,
+    ReportCredit,
+    ReportDoc,
+    ReportPerson,
+    ReportRequest,
+    ReportStaff,
+    ReportUnit,
+)
 
 MICRO = 10**6
 #: values beyond this are malformed, not a rate or credits anyone has (and would overflow BIGINT)
 _LIMIT = Decimal(10**9)
 DOC_ENTITIES = ("certificate", "accreditation", "category")
+#: ``until`` of a person with an open-ended card
+OPEN = "9999-12-31"
 _CHUNK = 500
 
 
@@ -72,6 +84,15 @@ def credit_row(r: Any) -> dict[str, Any] | None:
         return None
     return {"record_id": r.id, "person_id": r.person_id, "event_date": _text(d.get("event_date")),
             "credits_micro": value}
+
+
+def request_row(r: Any) -> dict[str, Any] | None:
+    """The report_request row of a live request of an organization, else None."""
+    if r.entity != "request" or r.deleted or not r.org_inn:
+        return None
+    d = r.data or {}
+    return {"record_id": r.id, "org_inn": r.org_inn, "status": _text(d.get("status")),
+            "received_at": _text(d.get("received_at"))}
 
 
 def doc_rows(docs: Iterable[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -126,6 +147,51 @@ def _doc_records(s: Session | Connection, pids: Sequence[str]) -> list[Any]:
     return out
 
 
+def staff_rows(cards: Iterable[Any], persons: dict[str, Any]) -> list[dict[str, Any]]:
+    """report_staff rows from report_card rows (.org_inn .person_id .end_date) and
+    person_id -> report_person row (.cycle_start .soonest)."""
+    until: dict[tuple[str, str], str] = {}
+    for c in cards:
+        key = (c.org_inn, c.person_id)
+        until[key] = max(until.get(key, ""), c.end_date or OPEN)
+    out = []
+    for (inn, pid), day in until.items():
+        p = persons.get(pid)
+        out.append({"org_inn": inn, "person_id": pid, "until": day, "soonest": p.soonest if p else "",
+                    "cycle_start": p.cycle_start if p else ""})
+    return out
+
+
+def unit_rows(cards: Iterable[Any]) -> list[dict[str, Any]]:
+    """report_unit rows from report_card rows (.org_inn .person_id .subdivision .position_code .end_date)."""
+    until: dict[tuple[str, str, str, str], str] = {}
+    for c in cards:
+        for dim, value in (("s", c.subdivision), ("p", c.position_code)):
+            key = (c.org_inn, dim, value, c.person_id)
+            until[key] = max(until.get(key, ""), c.end_date or OPEN)
+    return [{"org_inn": inn, "dim": dim, "value": value, "person_id": pid, "until": day}
+            for (inn, dim, value, pid), day in until.items()]
+
+
+def _refresh_staff(s: Session | Connection, pids: list[str]) -> None:
+    """Recompute the report_staff rows of these persons (every organization) from their summary rows."""
+    for part in _chunks(pids):
+        cards = s.execute(sa.select(col(ReportCard.org_inn), col(ReportCard.person_id), col(ReportCard.end_date),
+                                    col(ReportCard.subdivision), col(ReportCard.position_code))
+                          .where(col(ReportCard.person_id).in_(part))).all()
+        persons = {r.person_id: r for r in s.execute(
+            sa.select(col(ReportPerson.person_id), col(ReportPerson.cycle_start), col(ReportPerson.soonest))
+            .where(col(ReportPerson.person_id).in_(part))).all()}
+        s.execute(sa.delete(ReportStaff).where(col(ReportStaff.person_id).in_(part)))
+        s.execute(sa.delete(ReportUnit).where(col(ReportUnit.person_id).in_(part)))
+        rows = staff_rows(cards, persons)
+        if rows:
+            s.execute(sa.insert(ReportStaff), rows)
+        units = unit_rows(cards)
+        if units:
+            s.execute(sa.insert(ReportUnit), units)
+
+
 def upkeep(s: Session | Connection, recs: Iterable[Any]) -> None:
     """Bring the summary rows of these just-written records up to date (same transaction)."""
     recs = list(recs)
@@ -137,11 +203,18 @@ def upkeep(s: Session | Connection, recs: Iterable[Any]) -> None:
     if credits:
         _replace(s, ReportCredit, col(ReportCredit.record_id), [r.id for r in credits],
                  [row for row in map(credit_row, credits) if row is not None])
+    reqs = [r for r in recs if r.entity == "request"]
+    if reqs:
+        _replace(s, ReportRequest, col(ReportRequest.record_id), [r.id for r in reqs],
+                 [row for row in map(request_row, reqs) if row is not None])
     pids = sorted(doc_persons(recs))
     if pids:
         docs, persons = doc_rows(_doc_records(s, pids))
         _replace(s, ReportDoc, col(ReportDoc.person_id), pids, docs)
         _replace(s, ReportPerson, col(ReportPerson.person_id), pids, persons)
+    staff = sorted(set(pids) | {r.person_id for r in cards})
+    if staff:
+        _refresh_staff(s, staff)
 
 
 _COLUMNS = (col(Record.id), col(Record.entity), col(Record.person_id), col(Record.deleted), col(Record.org_inn),
@@ -150,15 +223,22 @@ _COLUMNS = (col(Record.id), col(Record.entity), col(Record.person_id), col(Recor
 
 def rebuild(conn: Session | Connection) -> dict[str, int]:
     """Recompute every summary row from the records; returns the row counts."""
-    for table in (ReportCard, ReportCredit, ReportDoc, ReportPerson):
+    for table in (ReportCard, ReportCredit, ReportDoc, ReportPerson, ReportStaff, ReportUnit, ReportRequest):
         conn.execute(sa.delete(table))
     live = col(Record.deleted) == sa.false()
     cards = [row for r in conn.execute(sa.select(*_COLUMNS).where(col(Record.entity) == "employment", live))
              if (row := card_row(r)) is not None]
     credits = [row for r in conn.execute(sa.select(*_COLUMNS).where(col(Record.entity) == "nmo", live))
                if (row := credit_row(r)) is not None]
+    reqs = [row for r in conn.execute(sa.select(*_COLUMNS).where(col(Record.entity) == "request", live))
+            if (row := request_row(r)) is not None]
     docs, persons = doc_rows(conn.execute(sa.select(*_COLUMNS).where(col(Record.entity).in_(DOC_ENTITIES), live)))
-    for table, rows in ((ReportCard, cards), (ReportCredit, credits), (ReportDoc, docs), (ReportPerson, persons)):
+    by_id = {p["person_id"]: SimpleNamespace(**p) for p in persons}
+    staff = staff_rows((SimpleNamespace(**c) for c in cards), by_id)
+    units = unit_rows(SimpleNamespace(**c) for c in cards)
+    for table, rows in ((ReportCard, cards), (ReportCredit, credits), (ReportDoc, docs), (ReportPerson, persons),
+                        (ReportStaff, staff), (ReportUnit, units), (ReportRequest, reqs)):
         for part in _chunks(rows, 5000):
             conn.execute(sa.insert(table), list(part))
-    return {"cards": len(cards), "credits": len(credits), "docs": len(docs), "persons": len(persons)}
+    return {"cards": len(cards), "credits": len(credits), "docs": len(docs), "persons": len(persons),
+            "staff": len(staff), "units": len(units), "requests": len(reqs)}

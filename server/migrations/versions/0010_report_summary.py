@@ -28,10 +28,44 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("card_id"),
     )
     op.create_index("ix_report_card_sub", "report_card",
-                    ["org_inn", "subdivision", "end_date", "person_id", "rate_micro"])
+                    ["org_inn", "subdivision", "person_id", "end_date", "rate_micro"])
     op.create_index("ix_report_card_pos", "report_card",
-                    ["org_inn", "position_code", "end_date", "person_id", "rate_micro"])
-    op.create_index("ix_report_card_person", "report_card", ["org_inn", "person_id", "end_date"])
+                    ["org_inn", "position_code", "person_id", "end_date", "rate_micro"])
+    op.create_index("ix_report_card_person", "report_card", ["person_id", "org_inn", "end_date"])
+    op.create_table(
+        "report_staff",
+        sa.Column("org_inn", sa.String(length=10), nullable=False),
+        sa.Column("person_id", sa.String(length=36), nullable=False),
+        sa.Column("until", sa.Text(), nullable=False),
+        sa.Column("soonest", sa.Text(), nullable=False),
+        sa.Column("cycle_start", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("org_inn", "person_id"),
+    )
+    op.create_index("ix_report_staff_until", "report_staff",
+                    ["org_inn", "until", "person_id", "soonest", "cycle_start"])
+    op.create_index("ix_report_staff_person", "report_staff", ["person_id"])
+    op.create_table(
+        "report_unit",
+        sa.Column("org_inn", sa.String(length=10), nullable=False),
+        sa.Column("dim", sa.String(length=1), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("person_id", sa.String(length=36), nullable=False),
+        sa.Column("until", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("org_inn", "dim", "value", "person_id"),
+    )
+    op.create_index("ix_report_unit_until", "report_unit", ["org_inn", "dim", "until", "value"])
+    op.create_index("ix_report_unit_person", "report_unit", ["person_id"])
+    op.create_table(
+        "report_request",
+        sa.Column("record_id", sa.String(length=36), nullable=False),
+        sa.Column("org_inn", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("received_at", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("record_id"),
+    )
+    op.create_index("ix_report_request_org", "report_request", ["org_inn", "received_at", "status"])
+    # the confirmation backlog of an organization by age: one index range, no table rows
+    op.create_index("ix_confirmation_backlog", "confirmation", ["org_inn", "status", "created_at"])
     op.create_table(
         "report_doc",
         sa.Column("person_id", sa.String(length=36), nullable=False),
@@ -64,5 +98,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("report_credit", "report_person", "report_doc", "report_card"):
+    op.drop_index("ix_confirmation_backlog", "confirmation")
+    for table in ("report_request", "report_unit", "report_staff", "report_credit", "report_person", "report_doc", "report_card"):
         op.drop_table(table)
