@@ -11,6 +11,7 @@ or a Russian refusal, which waits in «Отклонено сервером» lik
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from desktop.models.repository import PERSON_KEY, RecordRepository, get_meta, no
 from desktop.models.schema import ENTITIES, entity
 from desktop.models.tables import Blob, Outbox
 from desktop.models.validation import ValidationFailed, validate
+from desktop.models.workflows.confirm_rules import FILE_KINDS, sniff
 from desktop.sync.wire import ACTIONS, ActionSpec, WireError, action_args
 
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
@@ -61,6 +63,17 @@ def _pending_same(conn: Connection, name: str, entity_id: str, args: Mapping[str
 
 def _has_blob(conn: Connection, sha: str) -> bool:
     return conn.execute(select(BLOB.c.sha256).where(BLOB.c.sha256 == sha)).first() is not None
+
+
+def put_blob(conn: Connection, data: bytes, sha: str | None = None) -> str:
+    """Keep ``data`` in the vault's blobs inside the caller's transaction, once per content (the
+    key is its SHA-256, so storing it again is a no-op); its SHA-256."""
+    sha = sha or hashlib.sha256(data).hexdigest()
+    if not _has_blob(conn, sha):
+        kind = sniff(data)
+        mime = FILE_KINDS[kind][0] if kind else "application/octet-stream"
+        conn.execute(BLOB.insert().values(sha256=sha, mime=mime, size=len(data), created_at=now_iso(), data=data))
+    return sha
 
 
 def _preview(name: str, row: Mapping[str, Any] | None, args: BaseModel) -> dict[str, Any]:
@@ -113,8 +126,11 @@ def _preview(name: str, row: Mapping[str, Any] | None, args: BaseModel) -> dict[
 
 
 def queue_action(repo: RecordRepository, name: str, entity_id: str, args: Mapping[str, Any] | None = None,
-                 *, person_id: str | None = None) -> QueuedAction:
+                 *, person_id: str | None = None, blob: bytes | None = None) -> QueuedAction:
     """Queue action ``name`` on ``entity_id`` with its local change, in one vault transaction.
+
+    ``blob``: the action's file (its hash becomes the action's file argument), kept in the vault
+    in that same transaction — one commit, one fsync, and a refused action leaves no file behind.
 
     Raises :class:`ValidationFailed` (Russian messages) when the arguments are invalid, the
     action's file is not in the vault, the local copy says the action cannot be taken, or the
@@ -122,6 +138,12 @@ def queue_action(repo: RecordRepository, name: str, entity_id: str, args: Mappin
     spec: ActionSpec | None = ACTIONS.get(name)
     if spec is None:
         raise ValidationFailed({"action": f"Неизвестное действие «{name}». Действия: {', '.join(ACTIONS)}"})
+    sha = None
+    if blob is not None:
+        if not spec.blob_arg:
+            raise ValidationFailed({"action": f"К действию «{spec.label}» файл не прикладывается"})
+        sha = hashlib.sha256(blob).hexdigest()
+        args = {**(args or {}), spec.blob_arg: sha}
     try:
         uuid.UUID(entity_id)
     except ValueError:
@@ -139,7 +161,9 @@ def queue_action(repo: RecordRepository, name: str, entity_id: str, args: Mappin
             row = dict(found) if found is not None else None
         if _pending_same(conn, name, entity_id, clean):
             raise ValidationFailed({"action": f"«{spec.label}» уже ждёт отправки"})
-        if spec.blob_arg and clean.get(spec.blob_arg) and not _has_blob(conn, str(clean[spec.blob_arg])):
+        if blob is not None:
+            put_blob(conn, blob, sha)
+        elif spec.blob_arg and clean.get(spec.blob_arg) and not _has_blob(conn, str(clean[spec.blob_arg])):
             raise ValidationFailed({spec.blob_arg: "Файл не найден в хранилище: сначала добавьте документ"})
         preview = _preview(name, row, parsed)
         before: dict[str, Any] = {}
