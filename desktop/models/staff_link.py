@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from desktop.i18n import tr
 from desktop.models.repository import RecordRepository, now_iso, table
 from desktop.models.schema import ENTITIES, entity
 from desktop.models.staff import DuplicatePerson, find_by_snils, full_name
@@ -62,6 +63,23 @@ def link_person(repo: RecordRepository, person_id: str, values: Mapping[str, Any
                                              updated_at=now_iso(), **res.values))
         repo._journal(conn, "link", "person", person_id, [])
     return person_id
+
+
+def linked_read_only() -> str:
+    """Why a linked person's own data is not the clerk's to change (the server would refuse it)."""
+    return tr("Человек из регистра, связанный с вашей организацией карточкой: его персональные данные меняет "
+              "он сам или оператор регистра. Они появятся здесь полностью, когда карточку подтвердят.")
+
+
+def is_linked(conn: Connection, person_id: str) -> bool:
+    """A registry person this vault keeps only by a link (:func:`link_person`, or a twin re-keyed
+    onto someone the clerk may not read): never synced (version 0) and never created here."""
+    row = conn.execute(select(_PERSON.c.version).where(_PERSON.c.id == person_id)).first()
+    if row is None or int(row.version or 0) != 0:
+        return False
+    created = select(_OUTBOX.c.seq).where(_OUTBOX.c.entity_id == person_id, _OUTBOX.c.entity == "person",
+                                          _OUTBOX.c.op == "create").limit(1)
+    return conn.execute(created).first() is None
 
 
 def _errors(result: str | None) -> dict[str, Any]:

@@ -13,9 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop.demo import DEMO_PASSPHRASE, ensure_staff_demo_profiles
 from desktop.models.checkdigits import format_snils, make_snils
+from desktop.models.validation import ValidationFailed
 from desktop.sync.embedded import DemoServer, start_demo
 from desktop.vault.store import Vault
 from desktop.vault.unlock import unwrap_data_key
+from desktop.views.hr.card_tasks import save_person
 from desktop.views.hr.staff_view import AddPersonDialog, StaffView
 from desktop.views.shell.session import Session
 from tests.gui.conftest import unlock
@@ -80,6 +82,14 @@ def test_the_registry_is_asked_before_a_person_is_created(qtbot: QtBot, session:
     repo = view.store.repo
     assert repo.get("person", other_id) is not None
     assert not [o for o in repo.outbox() if o["entity_id"] == other_id]  # linked, not re-created
+    # their own data is not the clerk's: the card says so and saving it is refused offline
+    card = view.open_person(other_id)
+    qtbot.waitUntil(lambda: card.data is not None, timeout=10_000)
+    assert card.data is not None and card.data.linked
+    assert not card.form.isEnabled() and "Человек из регистра" in card.person_status.text()
+    with pytest.raises(ValidationFailed):
+        save_person(repo, other_id, {"last_name": "Другая"})
+    card.close()
     # one of the clerk's own staff not synced here yet: taken as the registry has it, and opened
     own = ask_linked(qtbot, view, OWN_STAFF_SNILS)
     row = repo.get("person", own)

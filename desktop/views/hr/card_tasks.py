@@ -31,6 +31,8 @@ class PersonData:
     history: list[dict[str, Any]] = field(default_factory=list)
     #: the organization's requests to the person
     requests: list[dict[str, Any]] = field(default_factory=list)
+    #: a registry person kept only by a link: their own data is not the clerk's to change
+    linked: bool = False
 
 
 @dataclass
@@ -65,7 +67,11 @@ def read_person(repo: RecordRepository, person_id: str, org_inn: str | None) -> 
             h["fields"] = []
     history.sort(key=lambda h: str(h["ts"]), reverse=True)
     requests = [r for r in snap.get("request", []) if org_inn is None or r.get("org_inn") == org_inn]
-    return PersonData(person, cards, every, qual, seniority.compute(every), history, requests)
+    from desktop.models.staff_link import is_linked
+
+    with repo.vault.read() as conn:
+        linked = is_linked(conn, person_id)
+    return PersonData(person, cards, every, qual, seniority.compute(every), history, requests, linked)
 
 
 def org_values(repo: RecordRepository, org_inn: str | None) -> OrgValues:
@@ -79,6 +85,12 @@ def org_values(repo: RecordRepository, org_inn: str | None) -> OrgValues:
 
 
 def save_person(repo: RecordRepository, person_id: str, values: dict[str, Any]) -> list[str]:
+    from desktop.models.staff_link import is_linked, linked_read_only
+    from desktop.models.validation import ValidationFailed
+
+    with repo.vault.read() as conn:
+        if is_linked(conn, person_id):
+            raise ValidationFailed({"person": linked_read_only()})
     return repo.edit("person", person_id, values).changed
 
 

@@ -232,6 +232,12 @@ class PersonCard(QDialog):
         snils = display_field("person", "snils", p.get("snils"), self.store.nsi)
         self.header.setText(f"{staff.full_name(p)} · {tr('СНИЛС')} {snils}")
         self.form.set_values(p)
+        if data.linked and not self.read_only:
+            from desktop.models.staff_link import linked_read_only
+
+            self.form.setEnabled(False)
+            self.save_person_button.setVisible(False)
+            self.person_status.setText(linked_read_only())
         self._fill_cards(data.cards)
         self._fill_qualification(data.qualification)
         s = data.seniority
