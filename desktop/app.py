@@ -14,17 +14,20 @@ from pathlib import Path
 
 from desktop.diagnostics.crash import disable_core_dumps
 from desktop.diagnostics.logging_setup import app_version, start_logging, trace_native_crashes
-from desktop.i18n import LANGUAGES, set_language, tr
+from desktop.i18n import LANG_ENV, LANGUAGES, language_from_argv, set_language, tr
 from desktop.paths import profiles_root
 from desktop.views.runtime.crash import install_excepthook
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="frmr-desktop", description="ФРМР — кабинет медицинского работника")
-    ap.add_argument("--profile", metavar="DIR", help="папка профиля (по умолчанию — выбор профиля)")
-    ap.add_argument("--demo", action="store_true", help="открыть демонстрационный профиль")
-    ap.add_argument("--lang", choices=sorted(LANGUAGES), help="язык интерфейса (ru или en)")
-    ap.add_argument("--version", action="version", version=f"%(prog)s {app_version()}")
+    ap = argparse.ArgumentParser(prog="frmr-desktop", description=tr("ФРМР — кабинет медицинского работника"))
+    ap.add_argument("--profile", metavar="DIR", help=tr("папка профиля (по умолчанию — выбор профиля)"))
+    ap.add_argument("--demo", action="store_true", help=tr("открыть демонстрационный профиль"))
+    ap.add_argument("--lang", choices=sorted(LANGUAGES),
+                    help=tr("язык интерфейса: ru или en (по умолчанию — из настроек профиля, иначе "
+                            "переменная FRMR_LANG, иначе ru)"))
+    ap.add_argument("--version", action="version", version=f"%(prog)s {app_version()}",
+                    help=tr("показать версию программы и выйти"))
     return ap.parse_args(argv)
 
 
@@ -35,7 +38,7 @@ def _language(args: argparse.Namespace, folder: Path | None) -> str:
         from desktop.models.settings import load_settings
 
         return str(load_settings(folder)["language"])
-    return "ru"
+    return os.environ.get(LANG_ENV) or "ru"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return selftest.run()
     disable_core_dumps()
     install_excepthook()
+    # The help texts are translated as the parser is built: the language of the command line first.
+    set_language(language_from_argv(sys.argv[1:] if argv is None else argv))
     args = parse_args(argv)
     trace_native_crashes()  # at once; the rotating log starts once the core is loaded (below)
 

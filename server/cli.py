@@ -9,6 +9,7 @@ import os
 import socket
 import sys
 
+from desktop.i18n import LANGUAGES, language_from_argv, set_language, tr
 from server.config import default_database_url
 from server.db import make_engine, normalize_url
 
@@ -135,12 +136,14 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="frmr-server", description="Сервер ФРМР Desktop")
+    p = argparse.ArgumentParser(prog="frmr-server", description=tr("Сервер ФРМР Desktop"))
+    p.add_argument("--lang", choices=sorted(LANGUAGES),
+                   help=tr("язык справки и сообщений: ru или en (по умолчанию — переменная FRMR_LANG, иначе ru)"))
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
-                   help="показать версию программы и выйти")
+                   help=tr("показать версию программы и выйти"))
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("serve", help="запустить сервер")
-    s.add_argument("--database-url", help="sqlite:///путь или postgresql+psycopg://…")
+    s = sub.add_parser("serve", help=tr("запустить сервер"))
+    s.add_argument("--database-url", help=tr("sqlite:///путь или postgresql+psycopg://…"))
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--workers", type=int, default=1)
@@ -148,17 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--keyfile")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(fn=cmd_serve)
-    d = sub.add_parser("seed-demo", help="создать демонстрационные данные и учётные записи")
+    d = sub.add_parser("seed-demo", help=tr("создать демонстрационные данные и учётные записи"))
     d.add_argument("--database-url")
-    d.add_argument("--json", action="store_true", help="вывести учётные записи в JSON")
+    d.add_argument("--json", action="store_true", help=tr("вывести учётные записи в JSON"))
     d.set_defaults(fn=cmd_seed)
-    m = sub.add_parser("migrate", help="обновить схему базы данных")
+    m = sub.add_parser("migrate", help=tr("обновить схему базы данных"))
     m.add_argument("--database-url")
     m.set_defaults(fn=cmd_migrate)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Before the parser is built: its help texts are translated as it is built.
+    set_language(language_from_argv(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     rc: int = args.fn(args)
     return rc

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.support import EXIT_OK, CliError, not_utf8, profile_dir, vault_message
+from desktop.i18n import tr
 from desktop.models.consent import CONSENT_TEXT
 from desktop.models.formatting import fmt_timestamp
 from desktop.models.repository import RecordRepository
@@ -116,7 +117,7 @@ def consent_line(ts: str) -> str:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("recover", help="забыта парольная фраза: открыть ключом восстановления и задать новую")
+    p = sub.add_parser("recover", help=tr("забыта парольная фраза: открыть ключом восстановления и задать новую"))
     p.set_defaults(func=cmd_recover)
-    p = sub.add_parser("consent-text", help="текст согласия на обработку персональных данных (152-ФЗ)")
+    p = sub.add_parser("consent-text", help=tr("текст согласия на обработку персональных данных (152-ФЗ)"))
     p.set_defaults(func=cmd_consent_text)

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from desktop.cli.support import EXIT_BAD_INPUT, EXIT_OK, CliError, not_utf8, open_vault
+from desktop.i18n import tr
 from desktop.models.passwords import describe, policy_errors
 from desktop.sync.account import AccountClient, AccountError, reset_password
 from desktop.sync.api import LoginNeeded, SyncError, Transient
@@ -261,34 +262,35 @@ def cmd_reset_code(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("account", help="учётная запись на сервере: пароль, одноразовые коды, сеансы")
+    p = sub.add_parser("account", help=tr("учётная запись на сервере: пароль, одноразовые коды, сеансы"))
     asub = p.add_subparsers(dest="account_command", required=True, metavar="COMMAND")
 
-    q = asub.add_parser("info", help="сведения об учётной записи и сроке действия пароля")
+    q = asub.add_parser("info", help=tr("сведения об учётной записи и сроке действия пароля"))
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_info)
 
-    q = asub.add_parser("password", help=f"сменить пароль (пароли — без эха или из {PASSWORD_ENV} и "
-                                         f"{NEW_PASSWORD_ENV}); забытый — по коду оператора: --code")
-    q.add_argument("--code", help="одноразовый код сброса, выданный оператором")
-    q.add_argument("--login", help="логин на сервере (со --code)")
-    q.add_argument("--server", help="адрес сервера (со --code; по умолчанию — сервер этого профиля)")
+    q = asub.add_parser("password", help=tr(
+        "сменить пароль (пароли — без эха или из {env} и {new_env}); забытый — по коду оператора: --code").format(
+        env=PASSWORD_ENV, new_env=NEW_PASSWORD_ENV))
+    q.add_argument("--code", help=tr("одноразовый код сброса, выданный оператором"))
+    q.add_argument("--login", help=tr("логин на сервере (со --code)"))
+    q.add_argument("--server", help=tr("адрес сервера (со --code; по умолчанию — сервер этого профиля)"))
     q.set_defaults(func=cmd_password)
 
-    q = asub.add_parser("2fa", help="одноразовые коды: enrol | confirm КОД | recovery-codes")
+    q = asub.add_parser("2fa", help=tr("одноразовые коды: enrol | confirm КОД | recovery-codes"))
     q.add_argument("step", choices=["enrol", "confirm", "recovery-codes"])
-    q.add_argument("code", nargs="?", help="код из приложения (для confirm)")
-    q.add_argument("--svg", metavar="FILE", help="сохранить QR-код в файл SVG (для enrol)")
+    q.add_argument("code", nargs="?", help=tr("код из приложения (для confirm)"))
+    q.add_argument("--svg", metavar="FILE", help=tr("сохранить QR-код в файл SVG (для enrol)"))
     q.set_defaults(func=cmd_2fa)
 
-    q = asub.add_parser("reset-code", help="оператор: выдать одноразовый код сброса пароля для ЛОГИНА")
+    q = asub.add_parser("reset-code", help=tr("оператор: выдать одноразовый код сброса пароля для ЛОГИНА"))
     q.add_argument("login")
     q.set_defaults(func=cmd_reset_code)
 
-    q = asub.add_parser("sessions", help="мои сеансы; sessions end ID|--others — завершить")
+    q = asub.add_parser("sessions", help=tr("мои сеансы; sessions end ID|--others — завершить"))
     q.add_argument("action", nargs="?", choices=["end"])
     q.add_argument("id", nargs="?")
-    q.add_argument("--others", action="store_true", help="завершить все сеансы, кроме этого")
-    q.add_argument("--yes", action="store_true", help="не спрашивать подтверждения для текущего сеанса")
+    q.add_argument("--others", action="store_true", help=tr("завершить все сеансы, кроме этого"))
+    q.add_argument("--yes", action="store_true", help=tr("не спрашивать подтверждения для текущего сеанса"))
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_sessions)

@@ -24,6 +24,7 @@ import json
 from typing import Any
 
 from desktop.cli.support import EXIT_OK, CliError, open_vault
+from desktop.i18n import tr
 from desktop.models.repository import RecordRepository
 from desktop.models.validation import ValidationFailed
 from desktop.sync import actions
@@ -70,15 +71,15 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("action", help="действие (подать заявление, ответить на запрос, решение …): "
-                                      "action ИМЯ ID [ПАРАМЕТР=ЗНАЧЕНИЕ…]")
-    p.add_argument("name", choices=sorted(ACTIONS), metavar="ИМЯ", help=", ".join(sorted(ACTIONS)))
-    p.add_argument("id", help="id заявления, запроса, карточки, программы или запроса подтверждения")
-    p.add_argument("values", nargs="*", metavar="ПАРАМЕТР=ЗНАЧЕНИЕ")
-    p.add_argument("--person", default=None, help="id человека, если записи нет в хранилище")
+    p = sub.add_parser("action", help=tr("действие (подать заявление, ответить на запрос, решение …): "
+                                      "action ИМЯ ID [ПАРАМЕТР=ЗНАЧЕНИЕ…]"))
+    p.add_argument("name", choices=sorted(ACTIONS), metavar=tr("ИМЯ"), help=", ".join(sorted(ACTIONS)))
+    p.add_argument("id", help=tr("id заявления, запроса, карточки, программы или запроса подтверждения"))
+    p.add_argument("values", nargs="*", metavar=tr("ПАРАМЕТР=ЗНАЧЕНИЕ"))
+    p.add_argument("--person", default=None, help=tr("id человека, если записи нет в хранилище"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_action)
-    p = sub.add_parser("actions", help="действия в очереди и ответы сервера")
+    p = sub.add_parser("actions", help=tr("действия в очереди и ответы сервера"))
     p.add_argument("--state", choices=sorted(actions.STATE_TEXT), default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_actions)

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from desktop.cli.account import _secret, _server_call
 from desktop.cli.support import EXIT_OK, CliError, open_vault
+from desktop.i18n import N_, tr
 from desktop.models.passwords import describe, policy_errors
 from desktop.models.validation import FieldError, parse_date
 from desktop.sync.admin import APPLICATION_STATUSES, NMO_STATUSES, ROLES, AdminClient
@@ -185,56 +186,56 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("admin", help="консоль оператора регистра")
-    asub = p.add_subparsers(dest="admin_command", required=True, metavar="РАЗДЕЛ")
+    p = sub.add_parser("admin", help=tr("консоль оператора регистра"))
+    asub = p.add_subparsers(dest="admin_command", required=True, metavar=tr("РАЗДЕЛ"))
 
-    ap = asub.add_parser("applications", help="заявления на аккредитацию")
-    apsub = ap.add_subparsers(dest="applications_command", required=True, metavar="КОМАНДА")
-    q = apsub.add_parser("list", help="очередь заявлений")
+    ap = asub.add_parser("applications", help=tr("заявления на аккредитацию"))
+    apsub = ap.add_subparsers(dest="applications_command", required=True, metavar=tr("КОМАНДА"))
+    q = apsub.add_parser("list", help=tr("очередь заявлений"))
     q.add_argument("--status", default="submitted", choices=[*APPLICATION_STATUSES, ""])
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_applications_list)
-    q = apsub.add_parser("decide", help="решение: ID approve|reject|review [--comment ТЕКСТ]")
+    q = apsub.add_parser("decide", help=tr("решение: ID approve|reject|review [--comment ТЕКСТ]"))
     q.add_argument("id")
     q.add_argument("decision", choices=("approve", "reject", "review"))
-    q.add_argument("--comment", metavar="ТЕКСТ", help="причина (обязательна при отказе)")
+    q.add_argument("--comment", metavar=tr("ТЕКСТ"), help=tr("причина (обязательна при отказе)"))
     q.set_defaults(func=cmd_applications_decide)
 
-    np_ = asub.add_parser("nmo", help="баллы НМО на подтверждение")
-    nsub = np_.add_subparsers(dest="nmo_command", required=True, metavar="КОМАНДА")
-    q = nsub.add_parser("list", help="баллы на подтверждение")
+    np_ = asub.add_parser("nmo", help=tr("баллы НМО на подтверждение"))
+    nsub = np_.add_subparsers(dest="nmo_command", required=True, metavar=tr("КОМАНДА"))
+    q = nsub.add_parser("list", help=tr("баллы на подтверждение"))
     q.add_argument("--status", default="pending", choices=[*NMO_STATUSES, ""])
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_nmo_list)
-    q = nsub.add_parser("decide", help="решение по нескольким: ID… confirm|reject")
-    q.add_argument("items", nargs="+", metavar="ID… РЕШЕНИЕ")
+    q = nsub.add_parser("decide", help=tr("решение по нескольким: ID… confirm|reject"))
+    q.add_argument("items", nargs="+", metavar=tr("ID… РЕШЕНИЕ"))
     q.set_defaults(func=cmd_nmo_decide)
 
-    ac = asub.add_parser("accounts", help="учётные записи")
-    acsub = ac.add_subparsers(dest="accounts_command", required=True, metavar="КОМАНДА")
-    q = acsub.add_parser("list", help="список учётных записей")
+    ac = asub.add_parser("accounts", help=tr("учётные записи"))
+    acsub = ac.add_subparsers(dest="accounts_command", required=True, metavar=tr("КОМАНДА"))
+    q = acsub.add_parser("list", help=tr("список учётных записей"))
     q.add_argument("--role", choices=list(ROLES))
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_accounts_list)
-    q = acsub.add_parser("create", help="создать (с секретом TOTP и кодами восстановления)")
+    q = acsub.add_parser("create", help=tr("создать (с секретом TOTP и кодами восстановления)"))
     q.add_argument("login")
     q.add_argument("--role", required=True, choices=list(ROLES))
     q.add_argument("--person", metavar="PERSON_ID")
-    q.add_argument("--org", action="append", metavar="ИНН")
-    q.add_argument("--name", metavar="ТЕКСТ", help="отображаемое имя")
+    q.add_argument("--org", action="append", metavar=tr("ИНН"))
+    q.add_argument("--name", metavar=tr("ТЕКСТ"), help=tr("отображаемое имя"))
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_accounts_create)
-    for name, text in (("lock", "заблокировать"), ("unlock", "разблокировать"),
-                       ("reset-password", "задать новый пароль"), ("reset-2fa", "сбросить второй фактор")):
-        q = acsub.add_parser(name, help=text)
-        q.add_argument("who", metavar="ЛОГИН|ID")
+    for name, text in (("lock", N_("заблокировать")), ("unlock", N_("разблокировать")),
+                       ("reset-password", N_("задать новый пароль")), ("reset-2fa", N_("сбросить второй фактор"))):
+        q = acsub.add_parser(name, help=tr(text))
+        q.add_argument("who", metavar=tr("ЛОГИН|ID"))
         q.set_defaults(func=cmd_accounts_change)
 
-    q = asub.add_parser("audit", help="журнал аудита")
-    q.add_argument("--action", metavar="ДЕЙСТВИЕ")
-    q.add_argument("--user", metavar="ЛОГИН")
-    q.add_argument("--since", metavar="ДАТА")
-    q.add_argument("--until", metavar="ДАТА")
+    q = asub.add_parser("audit", help=tr("журнал аудита"))
+    q.add_argument("--action", metavar=tr("ДЕЙСТВИЕ"))
+    q.add_argument("--user", metavar=tr("ЛОГИН"))
+    q.add_argument("--since", metavar=tr("ДАТА"))
+    q.add_argument("--until", metavar=tr("ДАТА"))
     q.add_argument("--limit", type=int, default=1000)
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_audit)

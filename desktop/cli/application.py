@@ -18,6 +18,7 @@ from typing import Any
 from desktop.cli.support import EXIT_CHECK_FAILED, EXIT_OK, CliError, open_vault, profile_dir
 from desktop.documents.nmo import rule_from_settings
 from desktop.documents.portfolio import shortfalls
+from desktop.i18n import N_, tr
 from desktop.models.repository import RecordRepository
 from desktop.models.schema import entity
 from desktop.models.settings import load_settings
@@ -86,14 +87,14 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("application", help="заявление на аккредитацию")
-    asub = p.add_subparsers(dest="application_command", required=True, metavar="КОМАНДА")
-    q = asub.add_parser("new", help="new ПОЛЕ=ЗНАЧЕНИЕ… (kind, specialty_code)")
-    q.add_argument("values", nargs="+", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    p = sub.add_parser("application", help=tr("заявление на аккредитацию"))
+    asub = p.add_subparsers(dest="application_command", required=True, metavar=tr("КОМАНДА"))
+    q = asub.add_parser("new", help=tr("new ПОЛЕ=ЗНАЧЕНИЕ… (kind, specialty_code)"))
+    q.add_argument("values", nargs="+", metavar=tr("ПОЛЕ=ЗНАЧЕНИЕ"))
     q.set_defaults(func=cmd_new)
-    for name, func, text in (("check", cmd_check, "проверить портфолио"), ("submit", cmd_submit, "отправить"),
-                             ("withdraw", cmd_withdraw, "отозвать")):
-        q = asub.add_parser(name, help=text)
+    for name, func, text in (("check", cmd_check, N_("проверить портфолио")), ("submit", cmd_submit, N_("отправить")),
+                             ("withdraw", cmd_withdraw, N_("отозвать"))):
+        q = asub.add_parser(name, help=tr(text))
         q.add_argument("id", metavar="ID")
         if name == "check":
             q.add_argument("--json", action="store_true")

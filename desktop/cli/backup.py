@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from desktop.cli.support import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, CliError, passphrase, profile_dir
+from desktop.i18n import tr
 from desktop.models.formatting import fmt_timestamp
 from desktop.paths import profiles_root
 from desktop.vault.backup import BackupError, write_backup
@@ -94,13 +95,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("backup", help="резервная копия профиля: зашифрованное хранилище и ключи одним файлом")
-    p.add_argument("--out", metavar="FILE", help="файл копии или папка для неё (по умолчанию — текущая папка)")
-    p.add_argument("--keep", type=int, metavar="N", help="оставить в папке только N последних копий этого профиля")
+    p = sub.add_parser("backup", help=tr("резервная копия профиля: зашифрованное хранилище и ключи одним файлом"))
+    p.add_argument("--out", metavar="FILE", help=tr("файл копии или папка для неё (по умолчанию — текущая папка)"))
+    p.add_argument("--keep", type=int, metavar="N", help=tr("оставить в папке только N последних копий этого профиля"))
     p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser("restore", help="восстановить профиль из резервной копии (с проверкой)")
-    p.add_argument("file", metavar="FILE", help="файл копии (*.frmrbak)")
+    p = sub.add_parser("restore", help=tr("восстановить профиль из резервной копии (с проверкой)"))
+    p.add_argument("file", metavar="FILE", help=tr("файл копии (*.frmrbak)"))
     p.add_argument("--recovery-key", action="store_true",
-                   help="открыть копию ключом восстановления (FRMR_RECOVERY_KEY или запрос), а не фразой")
+                   help=tr("открыть копию ключом восстановления (FRMR_RECOVERY_KEY или запрос), а не фразой"))
     p.set_defaults(func=cmd_restore)

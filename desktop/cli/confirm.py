@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.support import EXIT_CHECK_FAILED, EXIT_OK, CliError, open_vault
+from desktop.i18n import tr
 from desktop.models.formatting import fmt_date
 from desktop.models.repository import RecordRepository
 from desktop.sync import doctor
@@ -94,16 +95,16 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("confirm", help="подтверждение карточки трудоустройства документом")
-    csub = p.add_subparsers(dest="confirm_command", required=True, metavar="КОМАНДА")
+    p = sub.add_parser("confirm", help=tr("подтверждение карточки трудоустройства документом"))
+    csub = p.add_subparsers(dest="confirm_command", required=True, metavar=tr("КОМАНДА"))
     q = csub.add_parser("upload", help="upload CARD_ID FILE [doc_org_inn=… doc_org_name=… doc_date=… "
                                        "doc_begin_date=… doc_kind=…]")
     q.add_argument("card_id", metavar="CARD_ID")
     q.add_argument("file", metavar="FILE")
-    q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    q.add_argument("values", nargs="*", metavar=tr("ПОЛЕ=ЗНАЧЕНИЕ"))
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_upload)
-    q = csub.add_parser("history", help="история подтверждений карточки")
+    q = csub.add_parser("history", help=tr("история подтверждений карточки"))
     q.add_argument("card_id", metavar="CARD_ID")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_history)

@@ -19,6 +19,7 @@ import json
 from typing import Any
 
 from desktop.cli.support import EXIT_OK, CliError, open_vault
+from desktop.i18n import tr
 from desktop.models.checkdigits import format_snils
 from desktop.models.formatting import fmt_date
 from desktop.models.repository import RecordRepository
@@ -150,18 +151,18 @@ def cmd_file(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("confirmations", help="подтверждение трудоустройства по документам работников")
-    csub = p.add_subparsers(dest="conf_command", required=True, metavar="КОМАНДА")
-    q = csub.add_parser("list", help="запросы подтверждения")
-    q.add_argument("--all", action="store_true", help="и решённые")
+    p = sub.add_parser("confirmations", help=tr("подтверждение трудоустройства по документам работников"))
+    csub = p.add_subparsers(dest="conf_command", required=True, metavar=tr("КОМАНДА"))
+    q = csub.add_parser("list", help=tr("запросы подтверждения"))
+    q.add_argument("--all", action="store_true", help=tr("и решённые"))
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_list)
-    q = csub.add_parser("decide", help="решение: decide ID confirm|reject [--reason ТЕКСТ]")
+    q = csub.add_parser("decide", help=tr("решение: decide ID confirm|reject [--reason ТЕКСТ]"))
     q.add_argument("id")
     q.add_argument("decision", choices=["confirm", "reject"])
-    q.add_argument("--reason", default="", help="причина отклонения (или комментарий)")
+    q.add_argument("--reason", default="", help=tr("причина отклонения (или комментарий)"))
     q.set_defaults(func=cmd_decide)
-    q = csub.add_parser("file", help="документ работника: file ID --out ФАЙЛ")
+    q = csub.add_parser("file", help=tr("документ работника: file ID --out ФАЙЛ"))
     q.add_argument("id")
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_file)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.cli.support import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, CliError
+from desktop.i18n import tr
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -131,12 +132,12 @@ def _nmo_filter(args: argparse.Namespace) -> NmoFilter:
 
 
 def _add_nmo_filters(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", metavar="ДАТА", help="начало периода (дд.мм.гггг)")
-    p.add_argument("--to", dest="date_to", metavar="ДАТА", help="конец периода (дд.мм.гггг)")
+    p.add_argument("--from", dest="date_from", metavar=tr("ДАТА"), help=tr("начало периода (дд.мм.гггг)"))
+    p.add_argument("--to", dest="date_to", metavar=tr("ДАТА"), help=tr("конец периода (дд.мм.гггг)"))
     p.add_argument("--type", dest="nmo_kind", action="append", choices=["iom", "event", "program"],
-                   help="тип начисления (можно несколько раз)")
+                   help=tr("тип начисления (можно несколько раз)"))
     p.add_argument("--status", action="append", choices=["pending", "confirmed", "rejected"],
-                   help="статус подтверждения (можно несколько раз)")
+                   help=tr("статус подтверждения (можно несколько раз)"))
 
 
 def _guard(func: Any) -> Any:
@@ -319,58 +320,58 @@ def cmd_export_nmo(args: argparse.Namespace) -> int:
 
 
 def _add_signing_opts(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tsa", metavar="URL", help="служба штампов времени RFC 3161")
+    p.add_argument("--tsa", metavar="URL", help=tr("служба штампов времени RFC 3161"))
     p.add_argument("--trust-root", action="append", metavar="PEM",
-                   help="доверенный корневой сертификат (PEM/DER; можно несколько раз)")
+                   help=tr("доверенный корневой сертификат (PEM/DER; можно несколько раз)"))
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("doc", help="документы: справки и выписки в PDF")
-    dsub = p.add_subparsers(dest="doc_command", required=True, metavar="ДЕЙСТВИЕ")
-    g = dsub.add_parser("generate", help="сформировать документ")
+    p = subparsers.add_parser("doc", help=tr("документы: справки и выписки в PDF"))
+    dsub = p.add_subparsers(dest="doc_command", required=True, metavar=tr("ДЕЙСТВИЕ"))
+    g = dsub.add_parser("generate", help=tr("сформировать документ"))
     g.add_argument("kind", choices=["extract", "seniority", "nmo", "application"],
-                   help="extract — выписка, seniority — справка о стаже, nmo — отчёт НМО, application — заявление")
-    g.add_argument("--out", required=True, metavar="ФАЙЛ")
-    g.add_argument("--demo", action="store_true", help="по демонстрационной записи, без хранилища")
+                   help=tr("extract — выписка, seniority — справка о стаже, nmo — отчёт НМО, application — заявление"))
+    g.add_argument("--out", required=True, metavar=tr("ФАЙЛ"))
+    g.add_argument("--demo", action="store_true", help=tr("по демонстрационной записи, без хранилища"))
     g.add_argument("--no-archive", dest="archive", action="store_false",
-                   help="не сохранять копию в «Документах» хранилища")
-    g.add_argument("--p12", metavar="P12", help="сразу подписать этим сертификатом (видимый штамп)")
+                   help=tr("не сохранять копию в «Документах» хранилища"))
+    g.add_argument("--p12", metavar="P12", help=tr("сразу подписать этим сертификатом (видимый штамп)"))
     g.add_argument("--sign", action="store_true",
-                   help="подписать сертификатом, импортированным в хранилище (frmr cert import)")
-    g.add_argument("--invisible", action="store_true", help="подпись без видимого штампа")
+                   help=tr("подписать сертификатом, импортированным в хранилище (frmr cert import)"))
+    g.add_argument("--invisible", action="store_true", help=tr("подпись без видимого штампа"))
     _add_signing_opts(g)
     _add_nmo_filters(g)
     g.set_defaults(func=_guard(cmd_generate))
 
-    s = subparsers.add_parser("sign", help="подписать файл сертификатом .p12/.pfx (RSA, ECDSA, ГОСТ Р 34.10-2012)")
-    s.add_argument("file", metavar="ФАЙЛ")
+    s = subparsers.add_parser("sign", help=tr("подписать файл сертификатом .p12/.pfx (RSA, ECDSA, ГОСТ Р 34.10-2012)"))
+    s.add_argument("file", metavar=tr("ФАЙЛ"))
     s.add_argument("--p12", required=True, metavar="P12",
-                   help="файл сертификата с закрытым ключом: .p12/.pfx или PEM (ключ PKCS#8 + сертификат)")
-    s.add_argument("--out", metavar="ФАЙЛ", help="подписанный PDF (для --detached: файл .sig)")
-    s.add_argument("--visible", action="store_true", help="видимый штамп подписи на последней странице")
-    s.add_argument("--detached", action="store_true", help="открепленная подпись CMS в ФАЙЛ.sig")
+                   help=tr("файл сертификата с закрытым ключом: .p12/.pfx или PEM (ключ PKCS#8 + сертификат)"))
+    s.add_argument("--out", metavar=tr("ФАЙЛ"), help=tr("подписанный PDF (для --detached: файл .sig)"))
+    s.add_argument("--visible", action="store_true", help=tr("видимый штамп подписи на последней странице"))
+    s.add_argument("--detached", action="store_true", help=tr("открепленная подпись CMS в ФАЙЛ.sig"))
     _add_signing_opts(s)
     s.set_defaults(func=_guard(cmd_sign))
 
-    v = subparsers.add_parser("verify", help="проверить подпись PDF или файла с .sig")
-    v.add_argument("file", metavar="ФАЙЛ")
-    v.add_argument("--sig", metavar="SIG", help="открепленная подпись (по умолчанию ФАЙЛ.sig для не-PDF)")
+    v = subparsers.add_parser("verify", help=tr("проверить подпись PDF или файла с .sig"))
+    v.add_argument("file", metavar=tr("ФАЙЛ"))
+    v.add_argument("--sig", metavar="SIG", help=tr("открепленная подпись (по умолчанию ФАЙЛ.sig для не-PDF)"))
     v.add_argument("--json", action="store_true")
-    v.add_argument("--trust-root", action="append", metavar="PEM", help="доверенный корневой сертификат")
+    v.add_argument("--trust-root", action="append", metavar="PEM", help=tr("доверенный корневой сертификат"))
     v.set_defaults(func=_guard(cmd_verify))
 
-    c = subparsers.add_parser("cert", help="сертификат электронной подписи в хранилище")
-    csub = c.add_subparsers(dest="cert_command", required=True, metavar="ДЕЙСТВИЕ")
-    ci = csub.add_parser("import", help="импортировать .p12/.pfx (пароль: FRMR_P12_PASSWORD или запрос)")
-    ci.add_argument("p12", metavar="P12", help="файл сертификата с закрытым ключом")
+    c = subparsers.add_parser("cert", help=tr("сертификат электронной подписи в хранилище"))
+    csub = c.add_subparsers(dest="cert_command", required=True, metavar=tr("ДЕЙСТВИЕ"))
+    ci = csub.add_parser("import", help=tr("импортировать .p12/.pfx (пароль: FRMR_P12_PASSWORD или запрос)"))
+    ci.add_argument("p12", metavar="P12", help=tr("файл сертификата с закрытым ключом"))
     ci.set_defaults(func=_guard(cmd_cert_import))
 
-    e = subparsers.add_parser("export", help="выгрузки")
-    esub = e.add_subparsers(dest="export_command", required=True, metavar="ЧТО")
-    n = esub.add_parser("nmo", help="История начислений НМО")
+    e = subparsers.add_parser("export", help=tr("выгрузки"))
+    esub = e.add_subparsers(dest="export_command", required=True, metavar=tr("ЧТО"))
+    n = esub.add_parser("nmo", help=tr("История начислений НМО"))
     n.add_argument("--format", required=True, choices=["xlsx", "pdf"])
-    n.add_argument("--out", required=True, metavar="ФАЙЛ")
-    n.add_argument("--demo", action="store_true", help="по демонстрационной записи, без хранилища")
+    n.add_argument("--out", required=True, metavar=tr("ФАЙЛ"))
+    n.add_argument("--demo", action="store_true", help=tr("по демонстрационной записи, без хранилища"))
     _add_nmo_filters(n)
     n.set_defaults(func=_guard(cmd_export_nmo))
 

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from desktop.cli.support import EXIT_OK, CliError, open_vault
+from desktop.i18n import tr
 from desktop.models.journal import action_text, local_entries
 from desktop.models.repository import RecordRepository
 from desktop.sync.account import JOURNAL_KINDS, AccountClient, is_day, parse_day, signed_in
@@ -101,10 +102,11 @@ def cmd_journal(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("journal", help="мой журнал: входы, изменения, выгрузки и подписи")
-    p.add_argument("--since", metavar="DATE", help="с даты (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)")
-    p.add_argument("--until", metavar="DATE", help="по дату включительно")
-    p.add_argument("--kind", metavar="K", help="вид: " + ", ".join(f"{k} ({v})" for k, v in JOURNAL_KINDS.items()))
-    p.add_argument("--json", action="store_true", help="вывести (выгрузить) в JSON")
-    p.add_argument("--local", action="store_true", help="только журнал этого компьютера, без сервера")
+    p = sub.add_parser("journal", help=tr("мой журнал: входы, изменения, выгрузки и подписи"))
+    p.add_argument("--since", metavar="DATE", help=tr("с даты (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)"))
+    p.add_argument("--until", metavar="DATE", help=tr("по дату включительно"))
+    p.add_argument("--kind", metavar="K", help=tr("вид: {kinds}").format(
+        kinds=", ".join(f"{k} ({tr(v)})" for k, v in JOURNAL_KINDS.items())))
+    p.add_argument("--json", action="store_true", help=tr("вывести (выгрузить) в JSON"))
+    p.add_argument("--local", action="store_true", help=tr("только журнал этого компьютера, без сервера"))
     p.set_defaults(func=cmd_journal)

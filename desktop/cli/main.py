@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from desktop.cli.support import (
     passphrase,
     vault_message,
 )
+from desktop.i18n import LANGUAGES, language_from_argv, set_language, tr
 from desktop.models.formatting import display
 from desktop.models.nsi import NsiImportError, NsiRegistry, parse_export, shipped
 from desktop.models.repository import RecordRepository
@@ -315,98 +315,86 @@ def _command_of(argv: Sequence[str]) -> str | None:
     """The subcommand named in ``argv`` (skipping ``--profile DIR``), if any."""
     it = iter(argv)
     for tok in it:
-        if tok == "--profile":
+        if tok in ("--profile", "--lang"):
             next(it, None)
         elif not tok.startswith("-"):
             return tok
     return None
 
 
-#: argparse's usage errors (English, from the standard library) -> Russian.
-_USAGE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"the following arguments are required: (.*)"), r"не указаны обязательные аргументы: \1"),
-    (re.compile(r"unrecognized arguments: (.*)"), r"лишние аргументы: \1"),
-    (re.compile(r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)"),
-     r"аргумент \1: недопустимое значение \2 (допустимы: \3)"),
-    (re.compile(r"argument (.*?): expected one argument"), r"аргумент \1: ожидается значение"),
-    (re.compile(r"argument (.*?): ignored explicit argument (.*)"), r"аргумент \1: лишнее значение \2"),
-    (re.compile(r"ambiguous option: (.*?) could match (.*)"), r"неоднозначный параметр \1: подходят \2"),
-)
-
-
 class RuArgumentParser(argparse.ArgumentParser):
-    """Usage errors in Russian, like every other message of ``frmr`` (exit code 2 as before)."""
+    """Usage errors worded like every other message of ``frmr`` (exit code 2 as before); argparse's
+    own texts come in the interface language from its gettext catalog (desktop/i18n.py)."""
 
     def error(self, message: str) -> NoReturn:
-        for pattern, russian in _USAGE_ERRORS:
-            if pattern.fullmatch(message):
-                message = pattern.sub(russian, message)
-                break
         self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"Ошибка: {message}. Справка: {self.prog} --help\n")
+        self.exit(EXIT_BAD_INPUT, tr("Ошибка: {message}. Справка: {prog} --help").format(
+            message=message, prog=self.prog) + "\n")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    ap = RuArgumentParser(prog="frmr", description="ФРМР — кабинет медицинского работника (командная строка)")
-    ap.add_argument("--profile", metavar="DIR", help="папка профиля (по умолчанию — единственный профиль)")
+    ap = RuArgumentParser(prog="frmr", description=tr("ФРМР — кабинет медицинского работника (командная строка)"))
+    ap.add_argument("--profile", metavar="DIR", help=tr("папка профиля (по умолчанию — единственный профиль)"))
+    ap.add_argument("--lang", choices=sorted(LANGUAGES),
+                    help=tr("язык сообщений: ru или en (по умолчанию — переменная FRMR_LANG, иначе ru)"))
     from desktop.diagnostics.logging_setup import app_version
 
     ap.add_argument("--version", action="version", version=f"%(prog)s {app_version()}",
-                    help="показать версию программы и выйти")
+                    help=tr("показать версию программы и выйти"))
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("init", help="создать профиль и зашифрованное хранилище")
+    p = sub.add_parser("init", help=tr("создать профиль и зашифрованное хранилище"))
     p.add_argument("--name", default="Мой профиль")
     p.add_argument("--consent", action="store_true",
-                   help="согласие на обработку персональных данных (152-ФЗ) дано (текст: frmr consent-text)")
+                   help=tr("согласие на обработку персональных данных (152-ФЗ) дано (текст: frmr consent-text)"))
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("show", help="показать записи")
+    p = sub.add_parser("show", help=tr("показать записи"))
     p.add_argument("entity", nargs="?")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--person", metavar="ID", help="чьи записи (в хранилище кадровика — обязательно)")
+    p.add_argument("--person", metavar="ID", help=tr("чьи записи (в хранилище кадровика — обязательно)"))
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("add", help="добавить запись: add ENTITY ПОЛЕ=ЗНАЧЕНИЕ…")
+    p = sub.add_parser("add", help=tr("добавить запись: add ENTITY ПОЛЕ=ЗНАЧЕНИЕ…"))
     p.add_argument("entity")
     p.add_argument("values", nargs="*")
-    p.add_argument("--person", metavar="ID", help="чья запись (в хранилище кадровика — обязательно)")
+    p.add_argument("--person", metavar="ID", help=tr("чья запись (в хранилище кадровика — обязательно)"))
     p.set_defaults(func=cmd_add)
 
-    p = sub.add_parser("edit", help="изменить запись: edit ENTITY ID ПОЛЕ=ЗНАЧЕНИЕ…")
+    p = sub.add_parser("edit", help=tr("изменить запись: edit ENTITY ID ПОЛЕ=ЗНАЧЕНИЕ…"))
     p.add_argument("entity")
     p.add_argument("id")
     p.add_argument("values", nargs="*")
-    p.add_argument("--person", metavar="ID", help="чья запись (в хранилище кадровика — обязательно)")
+    p.add_argument("--person", metavar="ID", help=tr("чья запись (в хранилище кадровика — обязательно)"))
     p.set_defaults(func=cmd_edit)
 
-    p = sub.add_parser("delete", help="удалить запись")
+    p = sub.add_parser("delete", help=tr("удалить запись"))
     p.add_argument("entity")
     p.add_argument("id")
     p.set_defaults(func=cmd_delete)
 
-    p = sub.add_parser("seniority", help="медицинский стаж")
+    p = sub.add_parser("seniority", help=tr("медицинский стаж"))
     p.add_argument("--json", action="store_true")
-    p.add_argument("--person", metavar="ID", help="чей стаж (в хранилище кадровика — обязательно)")
+    p.add_argument("--person", metavar="ID", help=tr("чей стаж (в хранилище кадровика — обязательно)"))
     p.set_defaults(func=cmd_seniority)
 
-    p = sub.add_parser("audit", help="проверка хранилища: журнал изменений и каждая страница файла")
+    p = sub.add_parser("audit", help=tr("проверка хранилища: журнал изменений и каждая страница файла"))
     p.add_argument("action", choices=["verify"])
-    p.add_argument("--json", action="store_true", help="результат в JSON")
+    p.add_argument("--json", action="store_true", help=tr("результат в JSON"))
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("validate", help="проверить СНИЛС, ИНН, ОГРН или КПП")
+    p = sub.add_parser("validate", help=tr("проверить СНИЛС, ИНН, ОГРН или КПП"))
     p.add_argument("kind", choices=["snils", "inn", "ogrn", "kpp"])
     p.add_argument("value")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("nsi", help="справочники НСИ")
+    p = sub.add_parser("nsi", help=tr("справочники НСИ"))
     nsub = p.add_subparsers(dest="nsi_command", required=True)
-    pi = nsub.add_parser("import", help="загрузить полную выгрузку справочника (JSON или CSV)")
+    pi = nsub.add_parser("import", help=tr("загрузить полную выгрузку справочника (JSON или CSV)"))
     pi.add_argument("file")
     pi.set_defaults(func=cmd_nsi_import)
 
-    p = sub.add_parser("passwd", help="сменить парольную фразу (ключ данных перешифровывается, база — нет)")
+    p = sub.add_parser("passwd", help=tr("сменить парольную фразу (ключ данных перешифровывается, база — нет)"))
     p.add_argument("--new", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_passwd)
 
@@ -428,6 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     disable_core_dumps()
     from_terminal = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Before the parser is built: its help texts are translated as it is built.
+    set_language(language_from_argv(argv))
     for arg in argv:
         if not_utf8(arg):
             print(f"Ошибка: аргумент «{arg.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}» "

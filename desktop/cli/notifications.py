@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from desktop.cli.support import EXIT_OK, open_vault
+from desktop.i18n import tr
 from desktop.models.repository import RecordRepository
 from desktop.models.workflows import notices
 
@@ -31,8 +32,8 @@ def cmd_notifications(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("notifications", help="уведомления: новые запросы, решения, отказы сервера")
-    p.add_argument("--unread", action="store_true", help="только непрочитанные")
-    p.add_argument("--read-all", action="store_true", help="отметить все прочитанными")
+    p = sub.add_parser("notifications", help=tr("уведомления: новые запросы, решения, отказы сервера"))
+    p.add_argument("--unread", action="store_true", help=tr("только непрочитанные"))
+    p.add_argument("--read-all", action="store_true", help=tr("отметить все прочитанными"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_notifications)

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from desktop.cli.support import EXIT_CHECK_FAILED, EXIT_OK, CliError, open_vault
+from desktop.i18n import N_, tr
 from desktop.models.formatting import fmt_date
 from desktop.models.repository import RecordRepository
 from desktop.models.workflows.catalogue import FORMATS, ProgrammeFilter, seats_text, select_programmes
@@ -74,16 +75,16 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("programmes", help="образовательные программы")
-    psub = p.add_subparsers(dest="programmes_command", required=True, metavar="КОМАНДА")
-    q = psub.add_parser("list", help="каталог программ")
+    p = sub.add_parser("programmes", help=tr("образовательные программы"))
+    psub = p.add_subparsers(dest="programmes_command", required=True, metavar=tr("КОМАНДА"))
+    q = psub.add_parser("list", help=tr("каталог программ"))
     q.add_argument("--specialty", default=None, metavar="CODE")
     q.add_argument("--format", choices=sorted(FORMATS), default=None)
-    q.add_argument("--free", action="store_true", help="только со свободными местами")
-    q.add_argument("--mine", action="store_true", help="только мои записи")
+    q.add_argument("--free", action="store_true", help=tr("только со свободными местами"))
+    q.add_argument("--mine", action="store_true", help=tr("только мои записи"))
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_list)
-    for name, func, text in (("enrol", cmd_enrol, "записаться"), ("cancel", cmd_cancel, "отменить запись")):
-        q = psub.add_parser(name, help=text)
+    for name, func, text in (("enrol", cmd_enrol, N_("записаться")), ("cancel", cmd_cancel, N_("отменить запись"))):
+        q = psub.add_parser(name, help=tr(text))
         q.add_argument("id", metavar="ID")
         q.set_defaults(func=func)

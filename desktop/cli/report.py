@@ -18,6 +18,7 @@ from typing import Any
 
 from desktop.cli.support import EXIT_BAD_INPUT, EXIT_OK, CliError, open_vault
 from desktop.documents.atomic import atomic_write
+from desktop.i18n import tr
 from desktop.models.validation import FieldError, parse_date
 from desktop.sync import reports
 from desktop.sync.account import AccountError
@@ -111,15 +112,16 @@ def cmd_org(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("report", help="статистические отчёты (руководитель, кадровая служба, оператор)")
-    rsub = p.add_subparsers(dest="report_command", required=True, metavar="КОМАНДА")
-    q = rsub.add_parser("org", help="показатели организации: PDF, Excel или JSON")
-    q.add_argument("--org", metavar="ИНН", help="организация (если их несколько)")
+    p = sub.add_parser("report", help=tr("статистические отчёты (руководитель, кадровая служба, оператор)"))
+    rsub = p.add_subparsers(dest="report_command", required=True, metavar=tr("КОМАНДА"))
+    q = rsub.add_parser("org", help=tr("показатели организации: PDF, Excel или JSON"))
+    q.add_argument("--org", metavar=tr("ИНН"), help=tr("организация (если их несколько)"))
     q.add_argument("--format", required=True, choices=("pdf", "xlsx", "json"))
     q.add_argument("--out", required=True, metavar="FILE")
-    q.add_argument("--subdivision", metavar="ПОДРАЗДЕЛЕНИЕ")
-    q.add_argument("--position", metavar="КОД")
-    q.add_argument("--from", dest="date_from", metavar="ДАТА", help="начало периода (запросы, подтверждения)")
-    q.add_argument("--to", dest="date_to", metavar="ДАТА", help="конец периода")
-    q.add_argument("--offline", action="store_true", help="не обращаться к серверу: последние сохранённые показатели")
+    q.add_argument("--subdivision", metavar=tr("ПОДРАЗДЕЛЕНИЕ"))
+    q.add_argument("--position", metavar=tr("КОД"))
+    q.add_argument("--from", dest="date_from", metavar=tr("ДАТА"), help=tr("начало периода (запросы, подтверждения)"))
+    q.add_argument("--to", dest="date_to", metavar=tr("ДАТА"), help=tr("конец периода"))
+    q.add_argument("--offline", action="store_true", help=tr(
+        "не обращаться к серверу: последние сохранённые показатели"))
     q.set_defaults(func=cmd_org)

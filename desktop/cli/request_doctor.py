@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.support import EXIT_CHECK_FAILED, EXIT_OK, open_vault
+from desktop.i18n import tr
 from desktop.models.formatting import fmt_date
 from desktop.models.repository import RecordRepository
 from desktop.models.schema import REQUEST_STATUS
@@ -72,18 +73,18 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
 def register_into(rsub: Any) -> None:
     """Add the doctor's subcommands to the ``request`` group's subparsers."""
-    q = rsub.add_parser("list", help="запросы организаций: list [--status S] [--json]")
+    q = rsub.add_parser("list", help=tr("запросы организаций: list [--status S] [--json]"))
     q.add_argument("--status", choices=sorted(REQUEST_STATUS), default=None)
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_list)
-    q = rsub.add_parser("ack", help="подтвердить получение запроса")
+    q = rsub.add_parser("ack", help=tr("подтвердить получение запроса"))
     q.add_argument("id", metavar="ID")
     q.set_defaults(func=cmd_ack)
-    q = rsub.add_parser("comment", help="комментарий к запросу: comment ID TEXT")
+    q = rsub.add_parser("comment", help=tr("комментарий к запросу: comment ID TEXT"))
     q.add_argument("id", metavar="ID")
     q.add_argument("text", metavar="TEXT")
     q.set_defaults(func=cmd_comment)
-    q = rsub.add_parser("reply", help="ответ на запрос: reply ID --text TEXT [--file FILE]")
+    q = rsub.add_parser("reply", help=tr("ответ на запрос: reply ID --text TEXT [--file FILE]"))
     q.add_argument("id", metavar="ID")
     q.add_argument("--text", default="", metavar="TEXT")
     q.add_argument("--file", default=None, metavar="FILE")

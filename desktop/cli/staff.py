@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.support import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, CliError, open_vault
+from desktop.i18n import tr
 from desktop.models import staff
 from desktop.models.checkdigits import format_snils
 from desktop.models.formatting import fmt_date, fmt_decimal
@@ -208,52 +209,53 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("staff", help="сотрудники организации (кадровая служба)")
-    ssub = p.add_subparsers(dest="staff_command", required=True, metavar="КОМАНДА")
+    p = sub.add_parser("staff", help=tr("сотрудники организации (кадровая служба)"))
+    ssub = p.add_subparsers(dest="staff_command", required=True, metavar=tr("КОМАНДА"))
 
-    q = ssub.add_parser("list", help="список сотрудников")
-    q.add_argument("--org", metavar="ИНН", help="только эта организация")
-    q.add_argument("--q", metavar="ТЕКСТ", help="часть ФИО, начало СНИЛС или часть должности")
+    q = ssub.add_parser("list", help=tr("список сотрудников"))
+    q.add_argument("--org", metavar=tr("ИНН"), help=tr("только эта организация"))
+    q.add_argument("--q", metavar=tr("ТЕКСТ"), help=tr("часть ФИО, начало СНИЛС или часть должности"))
     g = q.add_mutually_exclusive_group()
-    g.add_argument("--active", action="store_true", help="работающие (есть действующая карточка)")
-    g.add_argument("--dismissed", action="store_true", help="уволенные (все карточки закрыты)")
+    g.add_argument("--active", action="store_true", help=tr("работающие (есть действующая карточка)"))
+    g.add_argument("--dismissed", action="store_true", help=tr("уволенные (все карточки закрыты)"))
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_list)
 
-    q = ssub.add_parser("add-person", help="добавить человека: add-person ПОЛЕ=ЗНАЧЕНИЕ…")
-    q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
-    q.add_argument("--offline", action="store_true", help="не спрашивать регистр: создать в хранилище")
+    q = ssub.add_parser("add-person", help=tr("добавить человека: add-person ПОЛЕ=ЗНАЧЕНИЕ…"))
+    q.add_argument("values", nargs="*", metavar=tr("ПОЛЕ=ЗНАЧЕНИЕ"))
+    q.add_argument("--offline", action="store_true", help=tr("не спрашивать регистр: создать в хранилище"))
     q.set_defaults(func=cmd_add_person)
 
-    q = ssub.add_parser("add-card", help="добавить карточку: add-card PERSON_ID ПОЛЕ=ЗНАЧЕНИЕ…")
+    q = ssub.add_parser("add-card", help=tr("добавить карточку: add-card PERSON_ID ПОЛЕ=ЗНАЧЕНИЕ…"))
     q.add_argument("person_id")
-    q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    q.add_argument("values", nargs="*", metavar=tr("ПОЛЕ=ЗНАЧЕНИЕ"))
     q.set_defaults(func=cmd_add_card)
 
-    q = ssub.add_parser("close-card", help="увольнение: close-card CARD_ID end_date=… end_reason=…")
+    q = ssub.add_parser("close-card", help=tr("увольнение: close-card CARD_ID end_date=… end_reason=…"))
     q.add_argument("card_id")
-    q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    q.add_argument("values", nargs="*", metavar=tr("ПОЛЕ=ЗНАЧЕНИЕ"))
     q.set_defaults(func=cmd_close_card)
 
-    q = ssub.add_parser("transfer", help="перевод: transfer CARD_ID end_date=… [ПОЛЕ=ЗНАЧЕНИЕ новой карточки…]")
+    q = ssub.add_parser("transfer", help=tr("перевод: transfer CARD_ID end_date=… [ПОЛЕ=ЗНАЧЕНИЕ новой карточки…]"))
     q.add_argument("card_id")
-    q.add_argument("values", nargs="*", metavar="ПОЛЕ=ЗНАЧЕНИЕ")
+    q.add_argument("values", nargs="*", metavar=tr("ПОЛЕ=ЗНАЧЕНИЕ"))
     q.set_defaults(func=cmd_transfer)
 
-    q = ssub.add_parser("import", help="загрузить сотрудников из .xlsx, .xls или .csv")
+    q = ssub.add_parser("import", help=tr("загрузить сотрудников из .xlsx, .xls или .csv"))
     q.add_argument("file", metavar="FILE")
-    q.add_argument("--dry-run", action="store_true", help="только проверить, ничего не записывать")
+    q.add_argument("--dry-run", action="store_true", help=tr("только проверить, ничего не записывать"))
     q.add_argument("--json", action="store_true")
-    q.add_argument("--errors-out", metavar="FILE.xlsx", help="сохранить строки с ошибками (столбец «Ошибка»)")
-    q.add_argument("--template", action="store_true", help="сохранить в FILE шаблон для заполнения")
+    q.add_argument("--errors-out", metavar="FILE.xlsx", help=tr("сохранить строки с ошибками (столбец «Ошибка»)"))
+    q.add_argument("--template", action="store_true", help=tr("сохранить в FILE шаблон для заполнения"))
     q.set_defaults(func=cmd_import)
 
-    q = ssub.add_parser("export", help="выгрузить сотрудников в .xlsx или .csv")
+    q = ssub.add_parser("export", help=tr("выгрузить сотрудников в .xlsx или .csv"))
     q.add_argument("--format", choices=["xlsx", "csv"], required=True)
     q.add_argument("--out", required=True, metavar="FILE")
-    q.add_argument("--org", metavar="ИНН", help="только эта организация")
+    q.add_argument("--org", metavar=tr("ИНН"), help=tr("только эта организация"))
     q.add_argument("--cards", action="store_true",
-                   help="строка на каждую карточку (столбцы шаблона загрузки: исправленный файл загружается обратно)")
+                   help=tr("строка на каждую карточку (столбцы шаблона загрузки: исправленный файл "
+                           "загружается обратно)"))
     q.set_defaults(func=cmd_export)
 
 

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from desktop.cli.support import EXIT_BAD_INPUT, EXIT_OK, CliError, open_vault
+from desktop.i18n import tr
 from desktop.models.formatting import fmt_timestamp
 from desktop.models.repository import RecordRepository
 from desktop.models.workflows import notices
@@ -177,54 +178,54 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("login", help="войти на сервер (OAuth 2.0 + PKCE)")
-    p.add_argument("--server", required=True, help="адрес сервера, например https://frmr.example.ru")
+    p = sub.add_parser("login", help=tr("войти на сервер (OAuth 2.0 + PKCE)"))
+    p.add_argument("--server", required=True, help=tr("адрес сервера, например https://frmr.example.ru"))
     p.add_argument("--username")
-    p.add_argument("--password", help="пароль (лучше через FRMR_SERVER_PASSWORD)")
-    p.add_argument("--otp", help="одноразовый код")
-    p.add_argument("--browser", action="store_true", help="войти через системный браузер")
+    p.add_argument("--password", help=tr("пароль (лучше через FRMR_SERVER_PASSWORD)"))
+    p.add_argument("--otp", help=tr("одноразовый код"))
+    p.add_argument("--browser", action="store_true", help=tr("войти через системный браузер"))
     p.set_defaults(func=cmd_login)
 
-    p = sub.add_parser("logout", help="выйти (очередь изменений сохраняется)")
+    p = sub.add_parser("logout", help=tr("выйти (очередь изменений сохраняется)"))
     p.set_defaults(func=cmd_logout)
 
-    p = sub.add_parser("sync", help="синхронизировать с сервером")
+    p = sub.add_parser("sync", help=tr("синхронизировать с сервером"))
     p.add_argument("--json", action="store_true")
     p.add_argument("--timeout", type=float, default=30.0, help=argparse.SUPPRESS)
     p.add_argument("--attempts", type=int, default=6, help=argparse.SUPPRESS)
     p.add_argument("--base-delay", type=float, default=0.5, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_sync)
 
-    p = sub.add_parser("status", help="состояние синхронизации")
+    p = sub.add_parser("status", help=tr("состояние синхронизации"))
     p.add_argument("--json", action="store_true")
-    p.add_argument("--offline", action="store_true", help="не проверять связь с сервером")
+    p.add_argument("--offline", action="store_true", help=tr("не проверять связь с сервером"))
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("conflicts", help="конфликты, ждущие решения")
+    p = sub.add_parser("conflicts", help=tr("конфликты, ждущие решения"))
     p.add_argument("--json", action="store_true")
-    p.add_argument("--all", action="store_true", help="включая решённые")
+    p.add_argument("--all", action="store_true", help=tr("включая решённые"))
     p.set_defaults(func=cmd_conflicts)
 
-    p = sub.add_parser("resolve", help="решить конфликт по полю: resolve ID ПОЛЕ mine|theirs")
+    p = sub.add_parser("resolve", help=tr("решить конфликт по полю: resolve ID ПОЛЕ mine|theirs"))
     p.add_argument("id", type=int)
     p.add_argument("field")
     p.add_argument("choice", choices=decisions.CHOICES)
     p.set_defaults(func=cmd_resolve)
 
-    p = sub.add_parser("rejected", help="изменения, отклонённые сервером")
+    p = sub.add_parser("rejected", help=tr("изменения, отклонённые сервером"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_rejected)
 
-    p = sub.add_parser("discard", help="отменить отклонённое изменение: discard ID")
+    p = sub.add_parser("discard", help=tr("отменить отклонённое изменение: discard ID"))
     p.add_argument("id", type=int)
     p.set_defaults(func=cmd_discard)
 
-    p = sub.add_parser("resubmit", help="исправить и отправить снова: resubmit ID ПОЛЕ=ЗНАЧЕНИЕ…")
+    p = sub.add_parser("resubmit", help=tr("исправить и отправить снова: resubmit ID ПОЛЕ=ЗНАЧЕНИЕ…"))
     p.add_argument("id", type=int)
     p.add_argument("values", nargs="*")
     p.set_defaults(func=cmd_resubmit)
 
-    p = sub.add_parser("fetch-blob", help="скачать вложение по SHA-256 (сохраняется и в хранилище)")
+    p = sub.add_parser("fetch-blob", help=tr("скачать вложение по SHA-256 (сохраняется и в хранилище)"))
     p.add_argument("sha256")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_fetch)
