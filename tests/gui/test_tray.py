@@ -113,7 +113,7 @@ def test_tray_follows_sync_state_lock_and_notices(qtbot: QtBot, session: Session
     with qtbot.waitSignal(session.locked, timeout=10_000):
         tray.lock_action.trigger()
     assert not tray.vault_open and session.store is None
-    assert "Хранилище заблокировано" in tray.tooltip() and "Непрочитанных" not in tray.tooltip()
+    assert "Хранилище заблокировано" in tray.tooltip() and "непрочитан" not in tray.tooltip()
     assert not tray.lock_action.isEnabled() and not tray.sync_action.isEnabled()
     tray.sync_action.trigger()
     assert syncs == [1]
