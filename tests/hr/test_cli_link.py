@@ -7,8 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from desktop.models.checkdigits import make_snils
 from desktop.models.repository import RecordRepository
+from desktop.sync.api import CLIENT_SCHEMA
 from desktop.vault.store import Vault
 from tests.hr.conftest import PASS, frmr
 from tests.hr.test_cli_server import clerk, ok
@@ -23,6 +26,14 @@ def test_add_person_links_a_person_known_elsewhere(server: dict[str, Any], tmp_p
     before = db.rows(other)
     snils = before[other]["data"]["snils"]
     prof = clerk(server, tmp_path, mine)
+    # what the registry tells this clerk before any link: that the СНИЛС exists, nothing about the person
+    hr = db.account("hr", org=mine)
+    auth = {"Authorization": f"Bearer {db.session(hr)['access_token']}", "X-Client-Schema": str(CLIENT_SCHEMA)}
+    seen = httpx.get(f"{server['url']}/persons", params={"snils": snils}, headers=auth)
+    assert seen.status_code == 200 and seen.json() == {"person_id": other, "in_my_organizations": False,
+                                                       "fields": {"snils": snils}}
+    for partial in (snils[:9], snils[:10] + str((int(snils[10]) + 1) % 10)):  # no prefix search, no bad digits
+        assert httpx.get(f"{server['url']}/persons", params={"snils": partial}, headers=auth).status_code == 422
 
     cp = frmr(prof, "staff", "add-person", f"snils={snils}", *TYPED)
     assert cp.returncode == 0, cp.stderr

@@ -62,6 +62,8 @@ def test_request_with_a_file_reaches_the_worker_only(server: dict[str, Any], tmp
     ok(frmr(prof, "sync"))
     row = db.rows(pid)[rid]
     assert row["data"]["attachments"] == sha and row["data"]["kind"] == "Документы"
+    ok(frmr(prof, "sync"))  # sent once: a second sync adds nothing
+    assert [r for r in db.rows(pid).values() if r["entity"] == "request"] == [db.rows(pid)[rid]]
 
     got = httpx.get(f"{url}/blobs/{sha}", headers=headers(db, worker))
     assert got.status_code == 200 and got.content == PDF
