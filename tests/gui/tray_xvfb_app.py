@@ -57,7 +57,8 @@ def main(shot: Path) -> None:
     turn(app, 1.5)
     icon = tray.icon
     seen["icon"] = icon is not None and icon.isVisible()
-    seen["geometry"] = list(icon.geometry().getRect()) if icon is not None else None
+    g = icon.geometry() if icon is not None else None
+    seen["geometry"] = [g.x(), g.y(), g.width(), g.height()] if g is not None else None
     seen["tooltip"] = icon.toolTip() if icon is not None else tray.tooltip()
     screen = QGuiApplication.primaryScreen()
     seen["shot"] = screen.grabWindow(0).save(str(shot))  # the icon in the tray
