@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
 
 from desktop.i18n import tr
 from desktop.models import listing, staff_list
@@ -33,6 +34,13 @@ CACHE_ROWS = 40 * BLOCK
 #: each row folds its cards in Python, so a whole block made a keystroke a third slower
 FIRST_ROWS = 64
 MAX_PLAN = 2000
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_PERSON_ID = int(PERSON_ID_ROLE)
+_ROLES = frozenset({_DISPLAY, _TOOLTIP, _FOREGROUND, _ALIGNMENT, _PERSON_ID})
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
 @dataclass
@@ -74,6 +82,9 @@ class StaffModel(IdListModel):
         self._counted_org: str | None = None
         #: blocks fetched after a list read (tests: only what was shown)
         self.fetched_blocks: list[int] = []
+        #: id(row) -> (the row, its cells' texts): made at the first paint of the row
+        self._texts: dict[int, tuple[StaffRow, list[str]]] = {}
+        self._muted = QColor(MUTED)
         self._read(reset=True)
 
     @property
@@ -182,6 +193,7 @@ class StaffModel(IdListModel):
                 self.beginResetModel()
                 self._ids = r.ids
                 self._rows = OrderedDict(r.rows)
+                self._texts.clear()
                 self._pending.clear()
                 self.endResetModel()
             self.loaded = True
@@ -277,25 +289,30 @@ class StaffModel(IdListModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, PERSON_ID_ROLE,
-                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole):
+        # A repaint asks every visible cell for seven roles (about 1,700 calls a screen, all on
+        # the GUI thread after each keystroke's result): roles the list does not use return at
+        # once, and a row's texts are made once and kept beside it, not again at each paint.
+        if role not in _ROLES or not index.isValid():
             return None
         row = self.row_at(index.row())
         if row is None:
             return None
-        column = self.columns[index.column()]
-        if role == PERSON_ID_ROLE:
+        if role == _PERSON_ID:
             return row.id
-        if role == Qt.ItemDataRole.ForegroundRole:
-            from PySide6.QtGui import QColor
-
-            return QColor(MUTED) if row.state == "dismissed" else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if column == "rate" else None
-        text = staff_list.cell(row, column, self.store.nsi)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _FOREGROUND:
+            return self._muted if row.state == "dismissed" else None
+        column = index.column()
+        if role == _ALIGNMENT:
+            return _RIGHT if self.columns[column] == "rate" else None
+        texts = self._texts.get(id(row))
+        if texts is None or texts[0] is not row:
+            if len(self._texts) > CACHE_ROWS:
+                self._texts.clear()
+            nsi = self.store.nsi
+            texts = (row, [staff_list.cell(row, c, nsi) for c in self.columns])
+            self._texts[id(row)] = texts
+        text = texts[1][column]
+        if role == _TOOLTIP:
             return text if len(text) > 30 else None
         return text
 

@@ -154,6 +154,9 @@ class StaffView(QWidget):
         for i, name in enumerate(self.model.columns):
             self.table.setColumnWidth(i, widths.get(name, 120))
         self.table.doubleClicked.connect(lambda _i: self.open_current())
+        # A new list (a keystroke's result) is laid out at once, not on the view's next turn: the
+        # rows are then painted once, not twice (the second time for the scroll bar's new range).
+        self.model.modelReset.connect(self.table.doItemsLayout)
         for key in ("Return", "Enter"):
             sc = QShortcut(QKeySequence(key), self.table, self.open_current)
             sc.setContext(Qt.ShortcutContext.WidgetShortcut)
