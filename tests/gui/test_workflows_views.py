@@ -225,6 +225,13 @@ def test_a_decision_arriving_mid_edit_locks_the_form_and_is_notified(qtbot: QtBo
     assert "А-2026-123456" in view.status_label.text() and "Допущен" in view.status_label.text()
     qtbot.waitUntil(lambda: len(panel.feed.items) == before + 1, timeout=1_000)  # ≤ 1 s after the sync's re-read
     assert "Допущен" in panel.text(0)
+    # the section's badge counts the unread notice about it; opening the section has it seen
+    nav = page.nav.item(page.ids.index("application"))
+    qtbot.waitUntil(lambda: nav.text() == "Заявление на аккредитацию (1)", timeout=10_000)
+    page.select("reminders")
+    page.select("application")
+    qtbot.waitUntil(lambda: nav.text() == "Заявление на аккредитацию", timeout=10_000)
+    assert not any(n["entity_id"] == app_id and not n["read"] for n in panel.feed.items)
 
 
 def test_request_files_column_open_save_and_sender(qtbot: QtBot, opened: Session, tmp_path: Path) -> None:

@@ -67,6 +67,16 @@ class NoticesFeed(QObject):
         self.updated.emit()
 
 
+def feed_of(store: RecordStore) -> NoticesFeed:
+    """The open record's one feed (made and read at its first use), shared by the notification
+    centre, the badges and the tray icon."""
+    feed = store.findChild(NoticesFeed)
+    if feed is None:
+        feed = NoticesFeed(store)
+        feed.refresh()
+    return feed
+
+
 class NoticesListModel(QAbstractListModel):
     """The feed's notices for a list view: a new list is one reset, which costs the view nothing
     per row (uniform rows), where refilling a QListWidget with a thousand items held the GUI
