@@ -51,7 +51,7 @@ def test_a_changed_row_shows_its_new_texts(qtbot: QtBot, session: Session, profi
     row = m.row_at(0)
     assert row is not None and before == row.fio
     # what a row-level re-read does with a person whose name changed: a new row, a repaint
-    m._rows[m.row_ids[0]] = replace(row, last_name="Переименованная", first_name="Анна", patronymic=None)
+    m._rows[m.row_ids[0]] = replace(row, last_name="Переименованная", first_name="Анна", patronymic="")
     m.dataChanged.emit(first, m.index(0, m.columnCount() - 1))
     assert m.data(first) == "Переименованная Анна"
     assert m.data(first, Qt.ItemDataRole.UserRole + 1) == row.id
