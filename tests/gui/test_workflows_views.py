@@ -271,7 +271,7 @@ def test_request_files_column_open_save_and_sender(qtbot: QtBot, opened: Session
     qtbot.waitUntil(lambda: bool(got), timeout=10_000)
     sha = got[0]
     rows = {name: [dict(r) for r in store.rows(name)] for name in ("person", "request")}
-    rows["request"] = [{**r, "attachments": [sha]} if str(r["id"]) == rid else r for r in rows["request"]]
+    rows["request"] = [{**r, "attachments": sha} if str(r["id"]) == rid else r for r in rows["request"]]
     store.apply_snapshot({**{k: store.rows(k) for k in store._rows}, **rows}, store.pending)
     n = next(i for i in range(m.rowCount()) if str(m.row(i)["id"]) == rid)  # type: ignore[index]
     assert m.headerData(4, Qt.Orientation.Horizontal) == "Вложения" and m.data(m.index(n, 4)) == "📎 1"

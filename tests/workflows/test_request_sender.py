@@ -1,11 +1,12 @@
 """The sender of a request (issue 14): the addressed worker learns the organization's registry
 details (name, ИНН, ОГРН, КПП) and the sending clerk's name — kept in the vault for offline
 reading — and nobody outside the request's two sides learns anything (404, as for a row they
-may not read). A request's own files («Вложения» of «Запросы») are read from the row's
-``attachments`` list of SHA-256s."""
+may not read). A request's own files («Вложения» of «Запросы») are named by the row's
+``attachments`` (SHA-256s), fetched once and kept in the vault."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from tests.hr.conftest import PASS, frmr
 from tests.workflows.conftest import api, logged_in, ok
 
 CLERK = "Петрова Ольга Ивановна"
+PDF = b"%PDF-1.4\n% the organization's form\n%%EOF\n"
 
 
 def _name(db: Any, login: str, name: str) -> None:
@@ -37,7 +39,9 @@ def test_the_addressed_worker_sees_the_sender_others_do_not(server: dict[str, An
     clerk_login = db.account("hr", org=org)
     _name(db, clerk_login, CLERK)
     clerk = logged_in(server, tmp_path, clerk_login, "hr")
-    req = ok(frmr(clerk, "request", "send", pid, "kind=Документы", "text=Принесите диплом")).strip()
+    (tmp_path / "form.pdf").write_bytes(PDF)
+    req = ok(frmr(clerk, "request", "send", pid, "kind=Документы", "text=Принесите диплом",
+                  "--file", str(tmp_path / "form.pdf"))).strip()
     ok(frmr(clerk, "sync"))  # sent by a push: the journal still names its clerk
 
     prof = logged_in(server, tmp_path, db.account("doctor", person_id=pid), "doctor")
@@ -50,6 +54,14 @@ def test_the_addressed_worker_sees_the_sender_others_do_not(server: dict[str, An
         assert got["sender"] == {"name": CLERK, "role": "hr"}
         assert set(got) == {"organization", "sender"}  # no login, no other organizations
         assert doctor.sender(repo, req) == got  # kept for offline reading
+        # the organization's file: named by the row, fetched once from the server, then kept
+        row = repo.get("request", req)
+        assert row is not None
+        files = request_attachments(row)
+        assert files == [hashlib.sha256(PDF).hexdigest()]
+        assert repo.get_blob(files[0]) is None
+        assert doctor.attachment_bytes(repo, files[0]) == PDF
+        assert repo.get_blob(files[0]) == PDF  # opened again offline
     finally:
         vault.close()
 

@@ -1,9 +1,10 @@
-"""The files an organization attached to a request (issue 14): the request row's ``attachments``,
-a list of the blobs' SHA-256 (the server's contract, as for the doctor's replies' ``blob_sha256``).
+"""The files an organization attached to a request (issue 14), as the doctor's side reads them:
+the request row's ``attachments``, the blobs' SHA-256s comma-separated — the contract the
+clerk's side writes (desktop/models/staff_request_files.py, checked by the server's policy).
 
-The row may carry the list as a JSON array, as the JSON text of one (a vault column holds text),
-or as SHA-256s separated by commas or spaces; anything that is not a SHA-256 is left out, so a
-damaged value shows fewer files instead of failing the «Запросы» table.
+Read defensively, since a row is data from elsewhere: a list (or its JSON text) is taken too,
+and anything that is not a SHA-256 is left out, so a damaged value shows fewer files instead of
+failing the «Запросы» table or naming a path.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from desktop.models.staff_request_files import split
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -22,7 +25,7 @@ def request_attachments(row: Mapping[str, Any]) -> list[str]:
     if isinstance(raw, str):
         text = raw.strip()
         try:
-            raw = json.loads(text) if text.startswith("[") else re.split(r"[\s,;]+", text)
+            raw = json.loads(text) if text.startswith("[") else split(text)
         except ValueError:
             raw = []
     if not isinstance(raw, (list, tuple)):
