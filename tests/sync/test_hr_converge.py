@@ -165,3 +165,29 @@ def test_a_person_known_elsewhere_created_offline_is_linked(server: dict[str, An
     assert a.repo.get("person", local) is None and stored(a.repo, "person", other_pid)["snils"] == snils
     assert not list_rejected(a.repo) and not list_conflicts(a.repo)
     synced(a)  # and it stays converged
+
+
+def test_an_imported_row_of_a_person_known_elsewhere_is_linked(server: dict[str, Any], tmp_path: Path) -> None:
+    """The staff import creates persons offline; one the registry has elsewhere is linked at the sync."""
+    from desktop.documents.staff_import import run_import
+
+    db: ServerDb = server["db"]
+    mine, theirs = db.org(), db.org()
+    other_pid, _ = db.person(theirs)
+    known = db.rows(other_pid)[other_pid]["data"]["snils"]
+    fresh = make_snils(f"{310_000_000 + db._next():09d}")
+    a = replica(tmp_path, server, "clerk", db.account("hr", org=mine))
+    synced(a)
+    sheet = tmp_path / "staff.csv"
+    sheet.write_text("СНИЛС;ФИО;Пол;Дата рождения;Должность;Ставка;Дата начала\n"
+                     f"{known};Тестова Анна Петровна;ж;05.05.1985;врач-терапевт;0,5;01.03.2021\n"
+                     f"{fresh};Новиков Пётр Ильич;м;01.01.1980;врач-хирург;1;01.03.2021\n", encoding="utf-8")
+    got = run_import(a.repo, sheet)
+    assert got.imported == 2 and not got.errors
+    synced(a)
+    assert server_persons(db, known) == [other_pid] and len(server_persons(db, fresh)) == 1
+    cards = [r for r in db.rows(other_pid).values() if r["entity"] == "employment" and r["data"]["org_inn"] == mine.inn]
+    assert len(cards) == 1 and cards[0]["data"]["rate"] == "0.5"
+    assert not list_rejected(a.repo)
+    # a rerun of the same file imports nothing twice, the linked person included
+    assert run_import(a.repo, sheet).imported == 0
