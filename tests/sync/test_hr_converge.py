@@ -111,6 +111,25 @@ def test_two_clerks_and_the_doctor_converge_on_one_person(server: dict[str, Any]
             snils = server_rows[pid]["data"]["snils"]
             assert conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.snils == snils)).scalar() == 1
 
+    # a second round on the doctor's own draft card, which all three may edit: the doctor and the
+    # second clerk both change its rate (the later one is a conflict), the first clerk its subdivision
+    d.repo.edit("employment", c3, {"rate": "0.75"})
+    staff.edit_card(a.repo, c3, {"subdivision": "Приёмное отделение"})
+    staff.edit_card(b.repo, c3, {"rate": "0.25"})
+    for r in (d, a, b, d, a, b):
+        synced(r)
+    final = db.rows(pid)[c3]["data"]
+    assert (final["rate"], final["subdivision"]) == ("0.75", "Приёмное отделение")
+    mine_b = [c for c in list_conflicts(b.repo) if c["entity_id"] == c3]
+    assert len(mine_b) == 1 and mine_b[0]["fields"]["rate"]["mine"] == "0.25"
+    assert mine_b[0]["fields"]["rate"]["theirs"] == "0.75"
+    for r in (a, d):
+        assert {k: stored(r.repo, "employment", c3)[k] for k in ("rate", "subdivision")} == {
+            "rate": "0.75", "subdivision": "Приёмное отделение"}
+    assert stored(b.repo, "employment", c3)["subdivision"] == "Приёмное отделение"
+    for r in (a, b, d):
+        assert set(rows_of(r, "employment", pid)) == {c1, c2, c3}
+
 
 def test_the_same_snils_offline_on_two_workstations_is_one_person(server: dict[str, Any], tmp_path: Path) -> None:
     db: ServerDb = server["db"]
