@@ -115,9 +115,12 @@ def _merge(repo: RecordRepository, conn: Connection, create: Mapping[str, Any], 
     typed = {k: mine[k] for k in names if mine is not None and mine[k] is not None}
     # the create and every later edit of the twin are answered: it never existed on the server
     merged = json.dumps({"status": "merged", "into": target}, ensure_ascii=False)
-    answered = conn.execute(_OUTBOX.update().where(_OUTBOX.c.entity_id == local_id, _OUTBOX.c.entity == "person",
-                                        _OUTBOX.c.state.in_(("pending", "rejected"))).values(
-        state="applied", result=merged)).rowcount
+    answered = 0
+    for state in ("rejected", "pending"):
+        n = conn.execute(_OUTBOX.update().where(
+            _OUTBOX.c.entity_id == local_id, _OUTBOX.c.entity == "person", _OUTBOX.c.state == state).values(
+            state="applied", result=merged)).rowcount
+        answered += n if state == "rejected" else 0  # only refusals the sync report counted
     if mine is not None:
         if theirs is None:
             conn.execute(_PERSON.update().where(_PERSON.c.id == local_id).values(
