@@ -7,5 +7,5 @@ import os
 os.environ.setdefault("FRMR_TEST_FAST_HASH", "1")
 os.environ.setdefault("FRMR_FAST_KDF", "1")
 
-from tests.server.conftest import backend, db_url  # noqa: F401  (fixtures, re-exported)
+from tests.server.conftest import backend, db_url, world  # noqa: F401  (fixtures, re-exported)
 from tests.sync.conftest import server  # noqa: F401  (a real server on loopback)
