@@ -245,11 +245,17 @@ def baseline_child(t0: float) -> None:
     app.exec()
 
 
-def run_child(args: list[str], env: dict[str, str]) -> dict[str, float]:
+def run_child(args: list[str], env: dict[str, str], tree: Path | None = None) -> dict[str, float]:
+    """One child: this script's measuring code over this checkout's app, or (``--against``) over
+    the app of the checkout ``tree`` — its code first on the path, ahead of the editable install
+    of this one — so both are measured the same way."""
+    here = Path(__file__).resolve().parent.parent
+    if tree is not None:
+        env = {**env, "PYTHONPATH": str(tree)}
     out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env,
-                         cwd=Path(__file__).resolve().parent.parent, check=False)
+                         cwd=tree or here, check=False)
     line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
-    if line is None:
+    if line is None or '"error"' in line:
         print(out.stdout, out.stderr, file=sys.stderr)
         raise SystemExit(f"{args[:2]}: the child did not report")
     if "--why" in args:
@@ -282,6 +288,9 @@ def main() -> None:
     ap.add_argument("--why", action="store_true", help="one run per vault; print what the GUI thread did in long gaps")
     ap.add_argument("--typing-ms", type=int, default=0,
                     help="press Enter this long after the unlock screen appears (a person typing)")
+    ap.add_argument("--against", type=Path, metavar="CHECKOUT",
+                    help="another checkout (git worktree add DIR COMMIT): its children run interleaved with "
+                         "this one's on the same vaults, and both are printed with their ratio")
     args = ap.parse_args()
     if args.baseline_child:
         baseline_child(args.t0 or T_PROCESS)
@@ -292,16 +301,48 @@ def main() -> None:
     # Vaults made with the app's real (calibrated) KDF cost unless the caller asked otherwise.
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
            "FRMR_LOG_DIR": str(args.root / "logs")}
-    vaults = ensure_vaults(args.root)
+    if args.against is None:
+        vaults = ensure_vaults(args.root)
+    else:
+        # Built by the older checkout: vaults it can open (this one migrates them as it opens
+        # them), and the same data for both — its large vault is a doctor's replica, where this
+        # checkout's own would be an HR clerk's (a different first screen).
+        made = subprocess.run(
+            [sys.executable, "-c", "import json, sys; from pathlib import Path; from bench.gui_startup import "
+             "ensure_vaults; print(json.dumps({k: [str(f), p] for k, (f, p) in "
+             "ensure_vaults(Path(sys.argv[1])).items()}))", str(args.root)],
+            env={**env, "PYTHONPATH": str(args.against)}, cwd=args.against, capture_output=True, text=True,
+            check=True)
+        vaults = {k: (Path(f), p) for k, (f, p) in json.loads(made.stdout.splitlines()[-1]).items()}
     # Interleaved, so that the baseline and every vault see the same moments of a shared machine.
     base: list[dict[str, float]] = []
     by_vault: dict[str, list[dict[str, float]]] = {name: [] for name in vaults}
+    other: dict[str, list[dict[str, float]]] = {name: [] for name in vaults}
     for _ in range(args.runs):
         base.append(run_child(["--baseline-child", "--t0", repr(time.time())], env))
         for name, (folder, passphrase) in vaults.items():
-            by_vault[name].append(run_child(
-                ["--child", str(folder), passphrase, "--edits", str(args.edits), "--t0", repr(time.time()),
-                 "--typing-ms", str(args.typing_ms), *(["--why"] if args.why else [])], env))
+            # each checkout goes first in every second run: neither always meets a warmer cache
+            trees: list[Path | None] = [None] if args.against is None else \
+                [None, args.against] if len(base) % 2 else [args.against, None]
+            for tree in trees:
+                (by_vault if tree is None else other)[name].append(run_child(
+                    ["--child", str(folder), passphrase, "--edits", str(args.edits), "--t0", repr(time.time()),
+                     "--typing-ms", str(args.typing_ms), *(["--why"] if args.why else [])], env, tree))
+    report(args, base, by_vault)
+    if args.against is not None:
+        print(f"\n--- {args.against} (the same runs, interleaved with the above) ---")
+        report(args, base, other)
+        keys_ = ["startup_s", "after_enter_s", "stall_startup_ms", "stall_settle_ms", "stall_saving_ms", "save_ms"]
+        print("\nthis checkout / the other, median of per-run ratios (1.05 = 5 % slower here):")
+        for name in vaults:
+            ratios = {k: statistics.median(r[k] / o[k] if o[k] else 1.0
+                                           for r, o in zip(by_vault[name], other[name], strict=True))
+                      for k in keys_}
+            print(f"  {name:5} " + "  ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+
+
+def report(args: argparse.Namespace, base: list[dict[str, float]],
+           by_vault: dict[str, list[dict[str, float]]]) -> None:
     base_start = statistics.median(b["startup_s"] for b in base)
     print(f"baseline (a bare PySide6 window, same runs): start {base_start:.3f} s, "
           f"idle event loop's longest gap {statistics.median(b['idle_stall_ms'] for b in base):.0f} ms "
