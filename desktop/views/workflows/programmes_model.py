@@ -30,6 +30,7 @@ COLUMNS = ("Программа", "Специальность", "Формат", "
 AT_ONCE = 500
 #: a plan of more runs than this is applied as a reset
 MAX_RUNS = 40
+_DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
 class ProgrammesModel(IdListModel):
@@ -104,7 +105,8 @@ class ProgrammesModel(IdListModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole or index.row() >= len(self._ids):
+        # The role first: a paint asks every cell for a dozen roles, and only one has text.
+        if role != _DISPLAY or not index.isValid() or index.row() >= len(self._ids):
             return None
         p = self.items[self._ids[index.row()]]
         col = index.column()

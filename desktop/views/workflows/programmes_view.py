@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -24,6 +25,7 @@ from desktop.i18n import tr
 from desktop.models.formatting import fmt_date
 from desktop.models.workflows.catalogue import FORMATS, ProgrammeFilter
 from desktop.sync import doctor
+from desktop.views.runtime import heap
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op
 from desktop.views.widgets.entity_table import Banner
@@ -64,6 +66,12 @@ class ProgrammesView(QWidget):
         self.table.setModel(model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        # 5,000 rows: row numbers would be asked of the model for every section the header lays
+        # out (headerData was most of a paint's calls), and rows of one fixed height cost nothing
+        # to lay out after a filter.
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.fetched_label = QLabel()
         self.refresh_button = QPushButton(tr("Обновить каталог"))
         self.enrol_button = QPushButton(tr("Записаться"))
@@ -114,6 +122,10 @@ class ProgrammesView(QWidget):
         # The same programme stays selected across a re-read, once the filter is shown again.
         self._keep_id = str(keep.get("id")) if keep is not None else None
         self.model.set_items(items)
+        # The kept catalogue lives as long as the open record (5,000 programmes: ~60,000 objects):
+        # frozen out of the collector's reach, so the GUI thread's full collection does not walk
+        # it every minute (desktop/views/runtime/heap.py; a lock releases it).
+        heap.settle()
         self.fetched_label.setText(tr("Каталог от {d}").format(d=fmt_date(at[:10])) if at
                                    else tr("Каталог ещё не получен: нажмите «Обновить каталог» при подключении"))
 
