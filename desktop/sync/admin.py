@@ -10,9 +10,11 @@ before sending (a rejection needs a reason). Failures are ``AccountError`` / ``O
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.i18n import tr
 from desktop.sync.account import AccountError
 from desktop.sync.reports import ReportClient
 
@@ -48,11 +50,24 @@ class AdminClient(ReportClient):
     def decide_application(self, row_id: str, decision: str, comment: str = "") -> dict[str, Any]:
         status = APPLICATION_DECISIONS.get(decision, decision)
         if status not in ("approved", "rejected", "in_review"):
-            raise AccountError("Решение: approve (одобрить), reject (отклонить) или review (на рассмотрение)")
+            raise AccountError(tr("Решение: approve (одобрить), reject (отклонить) или review (на рассмотрение)"))
         if status == "rejected" and not comment.strip():
-            raise AccountError("Укажите причину отказа (--comment): отказ без причины не принимается")
+            raise AccountError(tr("Укажите причину отказа (--comment): отказ без причины не принимается"))
         return self._json("POST", f"/admin/applications/{row_id}/decision", "решение по заявлению",
                           json={"status": status, "comment": comment.strip()})
+
+    def application_attachments(self, row_id: str) -> list[dict[str, Any]]:
+        """The applicant's documents whose files the server holds (title, kind, mime, size, sha256)."""
+        data = self._json("GET", f"/admin/applications/{row_id}/attachments", "вложения заявления")
+        return [dict(i) for i in data.get("items") or []]
+
+    def application_attachment(self, row_id: str, sha256: str) -> bytes:
+        """One attachment's bytes, checked against its SHA-256 (a cut or altered answer is refused)."""
+        resp = self._call("GET", f"/admin/applications/{row_id}/attachments/{sha256}", "файл вложения")
+        data = bytes(resp.content)
+        if hashlib.sha256(data).hexdigest() != sha256.lower():
+            raise AccountError(tr("Файл вложения пришёл повреждённым: попробуйте открыть его ещё раз"))
+        return data
 
     # -- НМО credits ---------------------------------------------------------------------------
     def nmo(self, status: str = "pending", limit: int = 500) -> list[dict[str, Any]]:
@@ -65,7 +80,7 @@ class AdminClient(ReportClient):
         """Each credit on its own: one refused (decided meanwhile) does not undo the others."""
         status = NMO_DECISIONS.get(decision, decision)
         if status not in ("confirmed", "rejected"):
-            raise AccountError("Решение: confirm (подтвердить) или reject (отклонить)")
+            raise AccountError(tr("Решение: confirm (подтвердить) или reject (отклонить)"))
         out = []
         for rid in row_ids:
             try:
@@ -101,7 +116,7 @@ class AdminClient(ReportClient):
         for a in self.accounts():
             if a.get("login") == login_or_id:
                 return int(a["id"])
-        raise AccountError(f"Учётная запись «{login_or_id}» не найдена")
+        raise AccountError(tr("Учётная запись «{login_or_id}» не найдена").format(login_or_id=login_or_id))
 
     # -- audit journal -------------------------------------------------------------------------
     def audit(self, *, action: str = "", login: str = "", since: dt.date | None = None,

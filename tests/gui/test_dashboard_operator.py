@@ -229,3 +229,74 @@ def _first_id(table: Any) -> str:
 
     item = table.item(0, 0)
     return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+
+def _png() -> bytes:
+    from PySide6.QtCore import QBuffer, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    img = QImage(120, 160, QImage.Format.Format_RGB32)
+    img.fill(QColor("#3366aa"))
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    img.save(buf, b"PNG")
+    return bytes(buf.data().data())
+
+
+def test_application_attachments_open_in_the_preview(qtbot: QtBot, server: dict[str, Any], tmp_path: Path) -> None:
+    """«Вложения» of the selected application: the applicant's files listed, a scan opened in the
+    app's preview (pages rendered off the GUI thread), a file that is not PDF/JPG/PNG told so."""
+    import hashlib
+    import time
+
+    from desktop.views.operator.attachment_viewer import open_attachment
+    from server.db import in_write_tx
+    from server.models import Blob
+
+    db: ServerDb = server["db"]
+    org = db.org()
+    pid, _ = db.person(org)
+    files = {"Скан диплома": (_png(), "image/png"), "Испорченный файл": (b"not a pdf at all", "application/pdf")}
+    shas = {t: hashlib.sha256(d).hexdigest() for t, (d, _) in files.items()}
+
+    def put(s: Any) -> None:
+        for t, (data, mime) in files.items():
+            s.add(Blob(sha256=shas[t], mime=mime, size=len(data), data=data, uploaded_by=0, created_at=time.time()))
+
+    in_write_tx(db.engine, put)
+    number = f"А-2026-{uuid.uuid4().int % 900000 + 100000}"
+    app, _d1, _d2 = add_rows(
+        db, pid, ("application", {"kind": "periodic", "specialty_code": "36", "status": "submitted",
+                                  "submitted_at": "2026-11-01", "confirmation_number": number}),
+        *[("document", {"kind": "scan", "title": t, "created_at": "2026-10-01", "blob_sha256": shas[t],
+                        "mime": mime, "size": len(data)}) for t, (data, mime) in files.items()])
+    vault = admin_vault(server, tmp_path)
+    try:
+        view = ApplicationsView(vault)
+        qtbot.addWidget(view)
+        view.resize(1000, 700)
+        view.show()
+        qtbot.waitUntil(lambda: app in _ids(view), timeout=20_000)
+        select(view, {app})
+        qtbot.waitUntil(lambda: view.attachments.count() == 2, timeout=20_000)
+        assert "Вложения (2)" in view.attachments_label.text()
+        titles = [view.attachments.item(i).text() for i in range(2)]
+        assert any(t.startswith("Скан диплома · PNG") for t in titles), titles
+        view.attachments.setCurrentRow(next(i for i, t in enumerate(titles) if t.startswith("Скан")))
+        assert view.open_button.isEnabled()
+        good = open_attachment(view, vault, app, shas["Скан диплома"], "Скан диплома")
+        qtbot.waitUntil(lambda: len(good.images) == 1, timeout=20_000)
+        assert good.page_labels[0].pixmap() is not None and not good.page_labels[0].pixmap().isNull()
+        bad = open_attachment(view, vault, app, shas["Испорченный файл"], "Испорченный файл")
+        qtbot.waitUntil(lambda: "не является PDF" in bad.status.text(), timeout=20_000)
+        # a file of another person is not this application's: refused by the server, said in Russian
+        stranger = open_attachment(view, vault, app, "0" * 64, "Чужой")
+        qtbot.waitUntil(lambda: stranger.status.text() not in ("", "Загрузка страниц…"), timeout=20_000)
+        assert not stranger.images
+        for d in (good, bad, stranger):
+            d.close()
+        # no selection: nothing listed
+        view.table.clearSelection()
+        qtbot.waitUntil(lambda: view.attachments.count() == 0, timeout=5_000)
+    finally:
+        vault.close()

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -52,6 +55,19 @@ class ApplicationsView(QWidget):
         self.search.setPlaceholderText(tr("Номер, специальность, вид…"))
         self.search.textChanged.connect(lambda _t: self.show_items())
         self.table = list_table(tr("Заявления"))
+        self.table.itemSelectionChanged.connect(self.load_attachments)
+        # the application's attachments: the applicant's documents, opened in the app's preview
+        self.attachments = QListWidget()
+        self.attachments.setObjectName("application_attachments")
+        self.attachments.setAccessibleName(tr("Вложения заявления"))
+        self.attachments.setMaximumHeight(90)
+        self.attachments.itemActivated.connect(lambda _i: self.open_attachment())
+        self.open_button = QPushButton(tr("Открыть вложение"))
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self.open_attachment)
+        self.attachments.currentRowChanged.connect(lambda r: self.open_button.setEnabled(r >= 0))
+        self.attachments_label = QLabel(tr("Вложения: выберите заявление"))
+        self._attachments_for = ""
         self.comment = QPlainTextEdit()
         self.comment.setPlaceholderText(tr("Комментарий к решению (при отказе обязателен)"))
         self.comment.setMaximumHeight(70)
@@ -79,6 +95,11 @@ class ApplicationsView(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.status)
         lay.addWidget(self.table, 1)
+        files = QHBoxLayout()
+        files.addWidget(self.attachments, 1)
+        files.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(self.attachments_label)
+        lay.addLayout(files)
         lay.addWidget(self.comment)
         lay.addLayout(actions)
         self.reload()
@@ -100,6 +121,41 @@ class ApplicationsView(QWidget):
                     f.get("specialty_code") or "", tr(APPLICATION_STATUSES.get(str(f.get("status")), "")),
                     f.get("decision_comment") or ""] for f in (r.get("fields") or {} for r in rows)],
                   [str(r["id"]) for r in rows], stretch=5)
+
+    def load_attachments(self) -> None:
+        ids = selected_ids(self.table)
+        rid = ids[0] if len(ids) == 1 else ""
+        if rid == self._attachments_for:
+            return
+        self._attachments_for = rid
+        self.attachments.clear()
+        self.open_button.setEnabled(False)
+        if not rid:
+            self.attachments_label.setText(tr("Вложения: выберите заявление"))
+            return
+        self.attachments_label.setText(tr("Вложения: загрузка…"))
+
+        def loaded(items: list[dict[str, Any]]) -> None:
+            if rid != self._attachments_for:
+                return  # another application was chosen meanwhile
+            self.attachments_label.setText(tr("Вложения ({n}):").format(n=len(items)) if items
+                                           else tr("Вложений нет: заявитель не приложил документов"))
+            for a in items:
+                text = f"{a.get('title') or '—'} · {_mime(a.get('mime'))} · {_size(a.get('size'))}"
+                item = QListWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, str(a.get("sha256") or ""))
+                self.attachments.addItem(item)
+
+        call(self, self.vault, lambda c: c.application_attachments(rid), loaded, self.status)
+
+    def open_attachment(self) -> None:
+        item = self.attachments.currentItem()
+        if item is None or not self._attachments_for:
+            return
+        from desktop.views.operator.attachment_viewer import open_attachment
+
+        open_attachment(self, self.vault, self._attachments_for, str(item.data(Qt.ItemDataRole.UserRole)),
+                        item.text().split(" · ")[0])
 
     def decide(self, decision: str) -> None:
         ids = selected_ids(self.table)
@@ -128,3 +184,13 @@ class ApplicationsView(QWidget):
 def _ru(iso: Any) -> str:
     parts = str(iso or "")[:10].split("-")
     return ".".join(reversed(parts)) if len(parts) == 3 else "—"
+
+
+def _mime(mime: Any) -> str:
+    return {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}.get(str(mime or ""), str(mime or "?"))
+
+
+def _size(n: Any) -> str:
+    size = int(n or 0)
+    return tr("{n} КБ").format(n=max(1, round(size / 1024))) if size < 1024 * 1024 else \
+        tr("{n} МБ").format(n=f"{size / 1024 / 1024:.1f}")
