@@ -239,7 +239,7 @@ def _png() -> bytes:
     img.fill(QColor("#3366aa"))
     buf = QBuffer()
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(buf, b"PNG")
+    img.save(buf, "PNG")  # type: ignore[call-overload]  # the stubs want bytes; PySide6 takes str
     return bytes(buf.data().data())
 
 
