@@ -45,7 +45,10 @@ from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op, OpChanges, subscribe
 from desktop.views.widgets.record_form import RecordForm
 
-SEARCH_DELAY_MS = 200
+#: a pause in typing this long starts the search (issue 13: a keystroke → results ≤ 100 ms). Short:
+#: a read under way is never run twice — keystrokes meanwhile make one more read, of the latest
+#: text (StaffModel) — and a search takes the worker 5–30 ms on 20,000 persons.
+SEARCH_DELAY_MS = 40
 #: the profile setting holding the hidden columns of «Сотрудники»
 HIDDEN_SETTING = "hr_staff_hidden_columns"
 ALL_ORGS = "__all__"
