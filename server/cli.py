@@ -9,7 +9,7 @@ import os
 import socket
 import sys
 
-from desktop.i18n import LANGUAGES, language_from_argv, set_language, tr
+from desktop.i18n import LANGUAGES, SOURCE_LANGUAGE, language_from_argv, set_language, tr
 from server.config import default_database_url
 from server.db import make_engine, normalize_url
 
@@ -138,7 +138,7 @@ def _version() -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="frmr-server", description=tr("Сервер ФРМР Desktop"))
     p.add_argument("--lang", choices=sorted(LANGUAGES),
-                   help=tr("язык справки и сообщений: ru или en (по умолчанию — переменная FRMR_LANG, иначе ru)"))
+                   help=tr("язык справки: ru или en (по умолчанию — переменная FRMR_LANG, иначе ru)"))
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
                    help=tr("показать версию программы и выйти"))
     sub = p.add_subparsers(dest="command", required=True)
@@ -165,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     # Before the parser is built: its help texts are translated as it is built.
     set_language(language_from_argv(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
+    # The API speaks Russian whatever the console's language: the desktop translates what it shows.
+    set_language(SOURCE_LANGUAGE)
     rc: int = args.fn(args)
     return rc
 

@@ -42,12 +42,12 @@ def consent_given(args: argparse.Namespace) -> bool:
     if getattr(args, "consent", False):
         return True
     if not sys.stdin.isatty():
-        raise CliError("Нужно согласие на обработку персональных данных (152-ФЗ): прочитайте его текст "
-                       "(«frmr consent-text») и повторите команду с --consent. Ничего не создано.")
+        raise CliError(tr("Нужно согласие на обработку персональных данных (152-ФЗ): прочитайте его текст "
+                       "(«frmr consent-text») и повторите команду с --consent. Ничего не создано."))
     print(CONSENT_TEXT, end="\n\n")
     answer = input("Даю согласие на обработку персональных данных (да/нет): ").strip().casefold()
     if answer not in _YES:
-        raise CliError("Без согласия на обработку персональных данных вести запись нельзя. Ничего не создано.")
+        raise CliError(tr("Без согласия на обработку персональных данных вести запись нельзя. Ничего не создано."))
     return True
 
 
@@ -74,12 +74,14 @@ def _secret(env: str, prompt: str, confirm: bool = False) -> str:
     value = os.environ.get(env)
     if not value:
         if not sys.stdin.isatty():
-            raise CliError(f"Не задано: укажите в {env} или запустите команду в терминале")
+            raise CliError(tr("Не задано: укажите в {env} или запустите команду в терминале").format(env=env))
         value = getpass.getpass(prompt)
         if confirm and getpass.getpass("Повторите: ") != value:
-            raise CliError("Парольные фразы не совпадают")
+            raise CliError(tr("Парольные фразы не совпадают"))
     if not_utf8(value):
-        raise CliError(f"{prompt.rstrip(': ')} не в кодировке UTF-8: проверьте кодировку терминала (locale)")
+        raise CliError(tr(
+            "{rstrip} не в кодировке UTF-8: проверьте кодировку терминала (locale)").format(
+            rstrip=prompt.rstrip(': ')))
     return value
 
 
@@ -91,8 +93,10 @@ def cmd_recover(args: argparse.Namespace) -> int:
     try:
         key, kf, counter = recover_data_key(folder, recovery)
     except WrongPassphrase as exc:
-        raise CliError(f"{exc}. Проверьте ключ: 32 знака группами по 4, как он был показан при создании "
-                       "профиля (буквы без О и I, цифры без 0 и 1)") from exc
+        raise CliError(tr(
+            "{exc}. Проверьте ключ: 32 знака группами по 4, как он был показан при создании профиля (буквы без О и "
+            "I, цифры без 0 и 1)").format(
+            exc=exc)) from exc
     except VaultError as exc:
         raise CliError(vault_message(exc)) from exc
     new = _secret("FRMR_NEW_PASSPHRASE", "Новая парольная фраза: ", confirm=True)
@@ -103,7 +107,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         counter.reset()
     except VaultError as exc:
         raise CliError(vault_message(exc)) from exc
-    print("Новая парольная фраза задана; ключ восстановления остаётся прежним")
+    print(tr("Новая парольная фраза задана; ключ восстановления остаётся прежним"))
     return EXIT_OK
 
 

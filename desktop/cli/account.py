@@ -44,7 +44,9 @@ def _secret(prompt: str, env: str, *, confirm: bool = False) -> str:
     value = os.environ.get(env)
     if value:
         if not_utf8(value):
-            raise CliError(f"Значение {env} не в кодировке UTF-8: проверьте кодировку терминала (locale)")
+            raise CliError(tr(
+                "Значение {env} не в кодировке UTF-8: проверьте кодировку терминала (locale)").format(
+                env=env))
         return value
     if not sys.stdin.isatty():
         # a script's pipe: one line per password asked, no repeat (there is no typo to catch)
@@ -55,9 +57,9 @@ def _secret(prompt: str, env: str, *, confirm: bool = False) -> str:
         return value
     value = getpass.getpass(prompt)
     if not value:
-        raise CliError("Пароль не введён")
+        raise CliError(tr("Пароль не введён"))
     if confirm and getpass.getpass("Повторите новый пароль: ") != value:
-        raise CliError("Пароли не совпадают; ничего не изменено")
+        raise CliError(tr("Пароли не совпадают; ничего не изменено"))
     return value
 
 
@@ -75,7 +77,7 @@ def _server_call(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except LoginNeeded as exc:
-        raise CliError(f"Требуется вход на сервер: {exc} (frmr login)", EXIT_LOGIN) from exc
+        raise CliError(tr("Требуется вход на сервер: {exc} (frmr login)").format(exc=exc), EXIT_LOGIN) from exc
     except Transient as exc:
         raise CliError(str(exc), EXIT_UNREACHABLE) from exc
     except AccountError as exc:
@@ -103,19 +105,20 @@ def cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(me, ensure_ascii=False, indent=1))
         return EXIT_OK
-    print(f"Учётная запись: {me.get('login')} ({me.get('role')})")
-    print(f"Одноразовые коды: {'подключены' if me.get('totp_enrolled') else 'не подключены'}; "
-          f"кодов восстановления осталось: {me.get('recovery_codes_left', 0)}")
-    print(f"Пароль изменён: {_when(me.get('password_changed_at'))}")
+    print(tr("Учётная запись: {get} ({get2})").format(get=me.get('login'), get2=me.get('role')))
+    print(tr(
+        "Одноразовые коды: {value}; кодов восстановления осталось: {get}").format(
+        value='подключены' if me.get('totp_enrolled') else 'не подключены', get=me.get('recovery_codes_left', 0)))
+    print(tr("Пароль изменён: {when}").format(when=_when(me.get('password_changed_at'))))
     if me.get("password_expires_at"):
-        print(f"Пароль действует до: {_when(me.get('password_expires_at'))}")
+        print(tr("Пароль действует до: {when}").format(when=_when(me.get('password_expires_at'))))
         if me.get("password_expiry_warning"):
-            print("Внимание: срок действия пароля скоро истекает — смените его: frmr account password",
+            print(tr("Внимание: срок действия пароля скоро истекает — смените его: frmr account password"),
                   file=sys.stderr)
     if me.get("restricted") == "enrol":
-        print("Второй фактор сброшен оператором: подключите его заново — frmr account 2fa enrol", file=sys.stderr)
+        print(tr("Второй фактор сброшен оператором: подключите его заново — frmr account 2fa enrol"), file=sys.stderr)
     elif me.get("restricted") == "password":
-        print("Срок действия пароля истёк: смените пароль — frmr account password", file=sys.stderr)
+        print(tr("Срок действия пароля истёк: смените пароль — frmr account password"), file=sys.stderr)
     return EXIT_OK
 
 
@@ -123,7 +126,7 @@ def cmd_password(args: argparse.Namespace) -> int:
     if args.code:
         # forgotten password: no vault token is involved, only the operator's code
         if not args.login:
-            raise CliError("Укажите --login (логин на сервере) вместе с --code")
+            raise CliError(tr("Укажите --login (логин на сервере) вместе с --code"))
         server = args.server
         if not server:
             with open_vault(args) as vault:
@@ -133,23 +136,25 @@ def cmd_password(args: argparse.Namespace) -> int:
                 with vault.read() as conn:
                     server = get_meta(conn, SERVER_KEY) or ""
         if not server:
-            raise CliError("Укажите --server (адрес сервера)")
+            raise CliError(tr("Укажите --server (адрес сервера)"))
         new = _new_password()
         _server_call(lambda: reset_password(server, args.login, args.code, new))
-        print("Пароль изменён по коду сброса. Все прежние сеансы завершены: войдите с новым паролем (frmr login)")
+        print(tr("Пароль изменён по коду сброса. Все прежние сеансы завершены: войдите с новым паролем (frmr login)"))
         return EXIT_OK
     old = _secret("Текущий пароль на сервере: ", PASSWORD_ENV)
     new = _new_password()
     if new == old:
-        raise CliError("Новый пароль совпадает с текущим: придумайте другой. Ничего не изменено")
+        raise CliError(tr("Новый пароль совпадает с текущим: придумайте другой. Ничего не изменено"))
     ended = _client(args, lambda c: c.change_password(old, new))
-    print(f"Пароль изменён. Завершено других сеансов: {ended} (на тех устройствах войдите с новым паролем)")
+    print(tr(
+        "Пароль изменён. Завершено других сеансов: {ended} (на тех устройствах войдите с новым паролем)").format(
+        ended=ended))
     return EXIT_OK
 
 
 def _print_codes(codes: list[str]) -> None:
-    print("Коды восстановления (каждый действует один раз; сохраните или распечатайте — "
-          "они показываются только сейчас):")
+    print(tr("Коды восстановления (каждый действует один раз; сохраните или распечатайте — "
+          "они показываются только сейчас):"))
     for i, c in enumerate(codes, 1):
         print(f"  {i:2}. {c}")
 
@@ -163,27 +168,27 @@ def cmd_2fa(args: argparse.Namespace) -> int:
             return c.enrol(password)
 
         e = _client(args, enrol)
-        print("Отсканируйте QR-код приложением-аутентификатором или введите секрет вручную.")
-        print(f"Секрет: {e.secret}")
-        print(f"Ссылка: {e.otpauth_uri}")
+        print(tr("Отсканируйте QR-код приложением-аутентификатором или введите секрет вручную."))
+        print(tr("Секрет: {secret}").format(secret=e.secret))
+        print(tr("Ссылка: {otpauth_uri}").format(otpauth_uri=e.otpauth_uri))
         if args.svg:
             with open(args.svg, "wb") as fh:
                 fh.write(e.qr_svg)
-            print(f"QR-код сохранён: {args.svg}")
+            print(tr("QR-код сохранён: {svg}").format(svg=args.svg))
         else:
             print(_ascii_qr(e.otpauth_uri))
-        print("Затем подтвердите первым кодом: frmr account 2fa confirm КОД")
+        print(tr("Затем подтвердите первым кодом: frmr account 2fa confirm КОД"))
         return EXIT_OK
     if args.step == "confirm":
         if not args.code:
-            raise CliError("Укажите код: frmr account 2fa confirm КОД")
+            raise CliError(tr("Укажите код: frmr account 2fa confirm КОД"))
         codes = _client(args, lambda c: c.confirm(args.code))
-        print("Одноразовые коды подключены.")
+        print(tr("Одноразовые коды подключены."))
         _print_codes(codes)
         return EXIT_OK
     password = _secret("Текущий пароль на сервере: ", PASSWORD_ENV)
     codes = _client(args, lambda c: c.new_recovery_codes(password))
-    print("Прежние коды восстановления больше не действуют.")
+    print(tr("Прежние коды восстановления больше не действуют."))
     _print_codes(codes)
     return EXIT_OK
 
@@ -202,13 +207,13 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if args.action == "end":
         return _end_sessions(args)
     if args.id or args.others:
-        raise CliError("Чтобы завершить сеанс: frmr account sessions end ID или frmr account sessions end --others")
+        raise CliError(tr("Чтобы завершить сеанс: frmr account sessions end ID или frmr account sessions end --others"))
     items = _client(args, lambda c: c.sessions())
     if args.json:
         print(json.dumps([s.__dict__ for s in items], ensure_ascii=False, indent=1))
         return EXIT_OK
     if not items:
-        print("Открытых сеансов нет")
+        print(tr("Открытых сеансов нет"))
     for s in items:
         mark = " (этот)" if s.current else ""
         print(f"[{s.id}]{mark} {s.client}; адрес {s.ip or '—'}; вход {_when(s.created_at)}; "
@@ -219,18 +224,18 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 def _end_sessions(args: argparse.Namespace) -> int:
     if args.others:
         if args.id:
-            raise CliError("Укажите либо ID сеанса, либо --others")
+            raise CliError(tr("Укажите либо ID сеанса, либо --others"))
         n = _client(args, lambda c: c.end_other_sessions())
-        print(f"Завершено других сеансов: {n}")
+        print(tr("Завершено других сеансов: {n}").format(n=n))
         return EXIT_OK
     if not args.id:
-        raise CliError("Укажите ID сеанса (frmr account sessions) или --others")
+        raise CliError(tr("Укажите ID сеанса (frmr account sessions) или --others"))
 
     def end(c: AccountClient) -> bool:
         sessions = c.sessions()
         target = next((s for s in sessions if s.id == args.id), None)
         if target is None:
-            raise AccountError("Сеанс не найден среди ваших открытых сеансов: frmr account sessions")
+            raise AccountError(tr("Сеанс не найден среди ваших открытых сеансов: frmr account sessions"))
         if target.current and not args.yes:
             question = "Это текущий сеанс этого компьютера: завершить и выйти? [д/Н] "
             if sys.stdin.isatty():
@@ -239,25 +244,27 @@ def _end_sessions(args: argparse.Namespace) -> int:
                 print(question, file=sys.stderr)
                 answer = sys.stdin.readline()
                 if not answer:
-                    raise AccountError("Это текущий сеанс: после него потребуется войти заново. "
-                                       "Подтвердите параметром --yes")
+                    raise AccountError(tr("Это текущий сеанс: после него потребуется войти заново. "
+                                       "Подтвердите параметром --yes"))
             if answer.strip().lower() not in ("д", "да", "y", "yes"):
-                raise AccountError("Отменено; ничего не изменено")
+                raise AccountError(tr("Отменено; ничего не изменено"))
         return c.end_session(args.id)
 
     if _client(args, end):
-        print("Текущий сеанс завершён: выполнен выход. Несинхронизированные изменения остаются в очереди "
-              "до следующего входа (frmr login)")
+        print(tr("Текущий сеанс завершён: выполнен выход. Несинхронизированные изменения остаются в очереди "
+              "до следующего входа (frmr login)"))
     else:
-        print("Сеанс завершён")
+        print(tr("Сеанс завершён"))
     return EXIT_OK
 
 
 def cmd_reset_code(args: argparse.Namespace) -> int:
     out = _client(args, lambda c: c.issue_reset_code(args.login))
-    print(f"Код сброса пароля для «{out.get('login')}»: {out.get('code')}")
-    print(f"Действует до {_when(out.get('expires_at'))}, один раз. Передайте его владельцу учётной записи: "
-          "он задаст новый пароль сам (frmr account password --code КОД --login ЛОГИН)")
+    print(tr("Код сброса пароля для «{get}»: {get2}").format(get=out.get('login'), get2=out.get('code')))
+    print(tr(
+        "Действует до {when}, один раз. Передайте его владельцу учётной записи: он задаст новый пароль сам (frmr "
+        "account password --code КОД --login ЛОГИН)").format(
+        when=_when(out.get('expires_at'))))
     return EXIT_OK
 
 

@@ -35,7 +35,7 @@ def _args(items: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise CliError(f"Ожидается ПАРАМЕТР=ЗНАЧЕНИЕ, получено «{item}»")
+            raise CliError(tr("Ожидается ПАРАМЕТР=ЗНАЧЕНИЕ, получено «{item}»").format(item=item))
         k, v = item.split("=", 1)
         out[k.strip()] = v
     return out
@@ -52,7 +52,9 @@ def cmd_action(args: argparse.Namespace) -> int:
         print(json.dumps({"id": q.seq, "op_id": q.op_id, "action": q.action, "entity": q.entity,
                           "entity_id": q.entity_id, "preview": q.preview, "state": "pending"}, ensure_ascii=False))
     else:
-        print(f"«{ACTIONS[q.action].label}»: {actions.WAITING} (отправится при синхронизации)")
+        print(tr(
+            "«{label}»: {WAITING} (отправится при синхронизации)").format(
+            label=ACTIONS[q.action].label, WAITING=actions.WAITING))
     return EXIT_OK
 
 
@@ -63,7 +65,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
         print(json.dumps(items, ensure_ascii=False, indent=1, default=str))
         return EXIT_OK
     if not items:
-        print("Действий нет")
+        print(tr("Действий нет"))
     for a in items:
         said = a["message"] or ", ".join(f"{k}: {v}" for k, v in a["result"].items() if not isinstance(v, dict))
         print(f"[{a['id']}] {a['label']} {a['entity_id']}: {a['state_text']}" + (f" — {said}" if said else ""))

@@ -59,7 +59,7 @@ def cmd_applications_list(args: argparse.Namespace) -> int:
         _print_json(items)
         return EXIT_OK
     if not items:
-        print("Заявлений нет")
+        print(tr("Заявлений нет"))
     for it in items:
         f = it.get("fields") or {}
         print(f"{it['id']}  {f.get('confirmation_number') or '—':<16} {f.get('submitted_at') or '—':<10}  "
@@ -70,7 +70,7 @@ def cmd_applications_list(args: argparse.Namespace) -> int:
 def cmd_applications_decide(args: argparse.Namespace) -> int:
     out = _client(args, lambda c: c.decide_application(args.id, args.decision, args.comment or ""))
     status = str((out.get("fields") or {}).get("status") or "")
-    print(f"Решение принято: {APPLICATION_STATUSES.get(status, status)}")
+    print(tr("Решение принято: {get}").format(get=APPLICATION_STATUSES.get(status, status)))
     return EXIT_OK
 
 
@@ -80,7 +80,7 @@ def cmd_nmo_list(args: argparse.Namespace) -> int:
         _print_json(items)
         return EXIT_OK
     if not items:
-        print("Баллов на подтверждение нет")
+        print(tr("Баллов на подтверждение нет"))
     for it in items:
         f = it.get("fields") or {}
         print(f"{it['id']}  {f.get('event_date') or '—':<10} {f.get('credits') or '':>5} ЗЕТ  "
@@ -91,13 +91,13 @@ def cmd_nmo_list(args: argparse.Namespace) -> int:
 def cmd_nmo_decide(args: argparse.Namespace) -> int:
     *ids, decision = args.items
     if decision not in ("confirm", "reject") or not ids:
-        raise CliError("Формат: frmr admin nmo decide ID… confirm|reject")
+        raise CliError(tr("Формат: frmr admin nmo decide ID… confirm|reject"))
     outcomes = _client(args, lambda c: c.decide_nmo(ids, decision))
     for o in outcomes:
         print(f"{o.row_id}: {o.message}" if o.ok else f"{o.row_id}: не принято — {o.message}",
               file=sys.stdout if o.ok else sys.stderr)
     done = sum(o.ok for o in outcomes)
-    print(f"Принято решений: {done} из {len(outcomes)}")
+    print(tr("Принято решений: {done} из {n}").format(done=done, n=len(outcomes)))
     return EXIT_OK if done == len(outcomes) else EXIT_PARTLY
 
 
@@ -128,9 +128,9 @@ def cmd_accounts_create(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(made)
         return EXIT_OK
-    print(f"Учётная запись {made['login']} создана (id {made['id']}).")
+    print(tr("Учётная запись {login} создана (id {id}).").format(login=made['login'], id=made['id']))
     if made.get("totp_secret"):
-        print(f"Секрет для приложения-аутентификатора: {made['totp_secret']}")
+        print(tr("Секрет для приложения-аутентификатора: {totp_secret}").format(totp_secret=made['totp_secret']))
     if made.get("recovery_codes"):
         print("Коды восстановления (передайте владельцу; показаны один раз): " + " ".join(made["recovery_codes"]))
     return EXIT_OK
@@ -151,7 +151,7 @@ def cmd_accounts_change(args: argparse.Namespace) -> int:
     else:
         change, said = _CHANGES[args.accounts_command]
     out = _client(args, lambda c: c.change_account(c.account_id(args.who), **change))
-    print(f"Учётная запись {out.get('login')}: {said}")
+    print(tr("Учётная запись {get}: {said}").format(get=out.get('login'), said=said))
     return EXIT_OK
 
 
@@ -163,16 +163,16 @@ def _day(text: str | None, what: str) -> dt.date | None:
     except FieldError as exc:
         raise CliError(f"{what}: «{text}» — {exc}") from exc
     if not 2000 <= d.year <= 2100:
-        raise CliError(f"{what}: {d:%d.%m.%Y} — вне допустимого диапазона (2000–2100)")
+        raise CliError(tr("{what}: {d:%d.%m.%Y} — вне допустимого диапазона (2000–2100)").format(what=what, d=d))
     return d
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     since, until = _day(args.since, "--since"), _day(args.until, "--until")
     if since and until and since > until:
-        raise CliError("--until раньше --since")
+        raise CliError(tr("--until раньше --since"))
     if not 1 <= args.limit <= 100_000:
-        raise CliError("--limit: от 1 до 100000")
+        raise CliError(tr("--limit: от 1 до 100000"))
     items = _client(args, lambda c: c.audit(action=args.action or "", login=args.user or "", since=since,
                                             until=until, limit=args.limit))
     if args.json:

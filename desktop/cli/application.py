@@ -30,10 +30,10 @@ def _pairs(items: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise CliError(f"Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»")
+            raise CliError(tr("Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»").format(item=item))
         k, v = item.split("=", 1)
         if k.strip() not in names:
-            raise CliError(f"Неизвестное поле «{k}» заявления. Поля: kind, specialty_code")
+            raise CliError(tr("Неизвестное поле «{k}» заявления. Поля: kind, specialty_code").format(k=k))
         out[k.strip()] = v
     return out
 
@@ -51,15 +51,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         repo = RecordRepository(vault)
         app = repo.get("application", args.id)
         if app is None:
-            raise CliError("Заявление не найдено в хранилище")
+            raise CliError(tr("Заявление не найдено в хранилище"))
         record = repo.snapshot(app.get("person_id"))
         found = shortfalls(app, record, repo.nsi(), rule)
     if args.json:
         print(json.dumps({"ok": not found, "shortfalls": found}, ensure_ascii=False))
     elif not found:
-        print("Портфолио соответствует требованиям — заявление можно отправлять")
+        print(tr("Портфолио соответствует требованиям — заявление можно отправлять"))
     else:
-        print("Не хватает:")
+        print(tr("Не хватает:"))
         for s in found:
             print(f"  — {s}")
     return EXIT_OK if not found else EXIT_CHECK_FAILED

@@ -41,18 +41,20 @@ def cmd_backup(args: argparse.Namespace) -> int:
     folder = profile_dir(args)
     out = Path(args.out) if args.out else Path.cwd()
     if args.keep is not None and args.keep < 1:
-        raise CliError("--keep: число копий — не меньше 1")
+        raise CliError(tr("--keep: число копий — не меньше 1"))
     try:
         with Vault.open(folder, passphrase()) as vault:
             path, man = write_backup(vault, out, read_profile(folder).name)
         removed = prune(path.parent, man.vault_id, args.keep) if args.keep else []
     except VaultError as exc:
         raise CliError(_message(exc)) from exc
-    print(f"Резервная копия создана: {path}")
+    print(tr("Резервная копия создана: {path}").format(path=path))
     if man.pending:
-        print(f"В копии неотправленных изменений: {man.pending} (отправятся при синхронизации один раз)")
+        print(tr(
+            "В копии неотправленных изменений: {pending} (отправятся при синхронизации один раз)").format(
+            pending=man.pending))
     for p in removed:
-        print(f"Удалена старая копия: {p}")
+        print(tr("Удалена старая копия: {p}").format(p=p))
     return EXIT_OK
 
 
@@ -61,8 +63,8 @@ def _recovery_key() -> str:
     if env:
         return env
     if not sys.stdin.isatty():
-        raise CliError("Ключ восстановления не задан: укажите его в FRMR_RECOVERY_KEY "
-                       "или запустите команду в терминале")
+        raise CliError(tr("Ключ восстановления не задан: укажите его в FRMR_RECOVERY_KEY "
+                       "или запустите команду в терминале"))
     import getpass
 
     return getpass.getpass("Ключ восстановления: ").strip()
@@ -83,14 +85,20 @@ def cmd_restore(args: argparse.Namespace) -> int:
         raise CliError(_message(exc)) from exc
     made = fmt_timestamp(done.manifest.created)
     if done.created:
-        print(f"Копия от {made} восстановлена как новый профиль «{done.name}»: {done.folder}")
+        print(tr(
+            "Копия от {made} восстановлена как новый профиль «{name}»: {folder}").format(
+            made=made, name=done.name, folder=done.folder))
     else:
-        print(f"Профиль «{done.name}» восстановлен из копии от {made}: {done.folder}")
+        print(tr(
+            "Профиль «{name}» восстановлен из копии от {made}: {folder}").format(
+            name=done.name, made=made, folder=done.folder))
     if done.previous is not None:
-        print(f"Прежние файлы хранилища сохранены в {done.previous}")
+        print(tr("Прежние файлы хранилища сохранены в {previous}").format(previous=done.previous))
     if done.manifest.pending:
-        print(f"Неотправленных изменений в копии: {done.manifest.pending} — они отправятся при следующей "
-              "синхронизации, каждое один раз")
+        print(tr(
+            "Неотправленных изменений в копии: {pending} — они отправятся при следующей синхронизации, каждое один "
+            "раз").format(
+            pending=done.manifest.pending))
     return EXIT_OK
 
 

@@ -32,7 +32,7 @@ def _details(items: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise CliError(f"Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»")
+            raise CliError(tr("Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»").format(item=item))
         k, v = item.split("=", 1)
         out[k.strip()] = v
     return out
@@ -45,11 +45,11 @@ def _read(path: str) -> bytes:
             return p.open("rb").read(6 * 1024 * 1024)  # enough to say it is over 5 MB
         return p.read_bytes()
     except FileNotFoundError:
-        raise CliError(f"Файл не найден: {path}") from None
+        raise CliError(tr("Файл не найден: {path}").format(path=path)) from None
     except IsADirectoryError:
-        raise CliError(f"Это папка, а не файл: {path}") from None
+        raise CliError(tr("Это папка, а не файл: {path}").format(path=path)) from None
     except OSError as exc:
-        raise CliError(f"Файл не прочитан: {path} ({exc.strerror})") from None
+        raise CliError(tr("Файл не прочитан: {path} ({strerror})").format(path=path, strerror=exc.strerror)) from None
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
@@ -60,9 +60,9 @@ def cmd_upload(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out.as_dict(), ensure_ascii=False))
     elif out.ok:
-        print("Проверки пройдены. Документ отправится в отдел кадров при синхронизации (frmr sync)")
+        print(tr("Проверки пройдены. Документ отправится в отдел кадров при синхронизации (frmr sync)"))
     else:
-        print("Документ не отправлен:")
+        print(tr("Документ не отправлен:"))
         for e in out.errors:
             print(f"  — {e}")
     return EXIT_OK if out.ok else EXIT_CHECK_FAILED
@@ -73,7 +73,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         repo = RecordRepository(vault)
         if repo.get("employment", args.card_id) is None:
-            raise CliError("Карточка трудоустройства не найдена в хранилище")
+            raise CliError(tr("Карточка трудоустройства не найдена в хранилище"))
         try:
             doctor.fetch_confirmation_history(repo, args.card_id)
         except SyncError as exc:
@@ -85,7 +85,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     if note:
         print(note)
     if not items:
-        print("Подтверждений по карточке не было")
+        print(tr("Подтверждений по карточке не было"))
     for i in items:
         state = i.get("state_text") or _STATUS.get(str(i.get("status")), str(i.get("status")))
         line = f"документ от {fmt_date(i.get('doc_date'))} ({i.get('doc_org_name')}): {state}"

@@ -50,7 +50,7 @@ def _server(vault: Vault) -> str:
 def _authorized_api(vault: Vault, timeout: float = 15.0) -> Api:
     server = _server(vault)
     if not server:
-        raise LoginNeeded("Сервер не задан: выполните вход (frmr login --server URL …)")
+        raise LoginNeeded(tr("Сервер не задан: выполните вход (frmr login --server URL …)"))
     keeper = TokenKeeper(vault, server)
     holder: list[Api] = []
     api = Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout)
@@ -82,12 +82,14 @@ def cmd_list(args: argparse.Namespace) -> int:
             items = fetch_confirmations(vault, "" if args.all else "pending")
             remember_confirmations(repo, items)
         except LoginNeeded as exc:
-            raise CliError(f"Нужен вход на сервер: {exc}", EXIT_LOGIN) from exc
+            raise CliError(tr("Нужен вход на сервер: {exc}").format(exc=exc), EXIT_LOGIN) from exc
         except (Transient, ServerProblem, SyncError) as exc:
             items, when = cached_confirmations(repo)
             if when is None:
-                raise CliError(f"Список не получен: {exc}. Решения можно принимать и без связи "
-                               "(frmr confirmations decide), они отправятся при синхронизации",
+                raise CliError(tr(
+                    "Список не получен: {exc}. Решения можно принимать и без связи (frmr confirmations decide), "
+                    "они отправятся при синхронизации").format(
+                    exc=exc),
                                EXIT_UNREACHABLE) from exc
             note = f"Нет связи с сервером ({exc}): показан список от {fmt_date(when[:10])} {when[11:16]}"
         items = with_local_decisions(repo, items)
@@ -97,7 +99,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if note:
         print(note)
     if not items:
-        print("Запросов подтверждения нет")
+        print(tr("Запросов подтверждения нет"))
     for i in items:
         card = i.get("card") or {}
         mine = i.get("local_decision")
@@ -108,7 +110,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                     f"{actions.STATE_TEXT.get(mine['state'], mine['state'])}"
         print(line)
         for e in i.get("errors") or []:
-            print(f"      проверка: {e}")
+            print(tr("      проверка: {e}").format(e=e))
     return EXIT_OK
 
 
@@ -119,14 +121,16 @@ def cmd_decide(args: argparse.Namespace) -> int:
         items, _ = cached_confirmations(repo)
         item = next((i for i in items if str(i.get("id")) == args.id), None)
         if args.decision == "reject" and not reason and reject_needs_reason(item):
-            raise CliError("Укажите причину отклонения: --reason ТЕКСТ")
+            raise CliError(tr("Укажите причину отклонения: --reason ТЕКСТ"))
         pid = str((item or {}).get("person_id") or "") or None
         try:
             actions.queue_action(repo, "decide_confirmation", args.id, {"decision": args.decision, "comment": reason},
                                  person_id=pid)
         except ValidationFailed as exc:
             raise CliError("; ".join(exc.errors.values())) from exc
-    print(f"Решение «{_DECISION[args.decision]}»: {actions.WAITING} (отправится при синхронизации)")
+    print(tr(
+        "Решение «{value}»: {WAITING} (отправится при синхронизации)").format(
+        value=_DECISION[args.decision], WAITING=actions.WAITING))
     return EXIT_OK
 
 
@@ -137,16 +141,16 @@ def cmd_file(args: argparse.Namespace) -> int:
         items, _ = cached_confirmations(RecordRepository(vault))
         item = next((i for i in items if str(i.get("id")) == args.id), None)
         if item is None or not item.get("blob_sha256"):
-            raise CliError("Запрос подтверждения не найден в последнем списке: выполните frmr confirmations list")
+            raise CliError(tr("Запрос подтверждения не найден в последнем списке: выполните frmr confirmations list"))
         try:
             data = SyncEngine(vault).fetch_blob(str(item["blob_sha256"]))
         except LoginNeeded as exc:
-            raise CliError(f"Нужен вход на сервер: {exc}", EXIT_LOGIN) from exc
+            raise CliError(tr("Нужен вход на сервер: {exc}").format(exc=exc), EXIT_LOGIN) from exc
         except (Transient, ServerProblem) as exc:
-            raise CliError(f"Файл не получен: {exc}", EXIT_UNREACHABLE) from exc
+            raise CliError(tr("Файл не получен: {exc}").format(exc=exc), EXIT_UNREACHABLE) from exc
     with open(args.out, "wb") as fh:
         fh.write(data)
-    print(f"Сохранено: {args.out} ({len(data)} байт)")
+    print(tr("Сохранено: {out} ({n} байт)").format(out=args.out, n=len(data)))
     return EXIT_OK
 
 

@@ -37,15 +37,15 @@ _MAX_INPUT = 200 * 1024 * 1024  # a sanity bound; a bigger "document" is a mista
 def _read(path: str, what: str) -> bytes:
     p = Path(path)
     if not p.exists():
-        raise CliError(f"{what} не найден: {path}")
+        raise CliError(tr("{what} не найден: {path}").format(what=what, path=path))
     if not p.is_file():
-        raise CliError(f"{what} — не файл: {path}")
+        raise CliError(tr("{what} — не файл: {path}").format(what=what, path=path))
     try:
         if p.stat().st_size > _MAX_INPUT:
-            raise CliError(f"{what} слишком велик: {path}")
+            raise CliError(tr("{what} слишком велик: {path}").format(what=what, path=path))
         return p.read_bytes()
     except OSError as exc:
-        raise CliError(f"Не удалось прочитать {path}: {exc.strerror}") from exc
+        raise CliError(tr("Не удалось прочитать {path}: {strerror}").format(path=path, strerror=exc.strerror)) from exc
 
 
 def _write(path: str, data: bytes) -> None:
@@ -54,7 +54,7 @@ def _write(path: str, data: bytes) -> None:
     try:
         atomic_write(path, data)
     except OSError as exc:
-        raise CliError(f"Не удалось записать {path}: {exc.strerror or exc}") from exc
+        raise CliError(tr("Не удалось записать {path}: {value}").format(path=path, value=exc.strerror or exc)) from exc
 
 
 def _p12_password() -> str:
@@ -63,7 +63,7 @@ def _p12_password() -> str:
         return env
     if not sys.stdin.isatty():
         raise CliError(
-            "Пароль к сертификату не задан: укажите его в FRMR_P12_PASSWORD или запустите команду в терминале"
+            tr("Пароль к сертификату не задан: укажите его в FRMR_P12_PASSWORD или запустите команду в терминале")
         )
     return getpass.getpass("Пароль к файлу сертификата: ")
 
@@ -103,7 +103,7 @@ def _signer(args: argparse.Namespace) -> P12Signer:
 
 def _warn(check: CertCheck) -> None:
     for w in check.warnings:
-        print(f"Внимание: {w}", file=sys.stderr)
+        print(tr("Внимание: {w}").format(w=w), file=sys.stderr)
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
@@ -114,7 +114,9 @@ def _date(value: str | None, flag: str) -> dt.date | None:
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise CliError(f"{flag}: дата «{value}» не распознана, ожидается дд.мм.гггг или ГГГГ-ММ-ДД")
+    raise CliError(tr(
+        "{flag}: дата «{value}» не распознана, ожидается дд.мм.гггг или ГГГГ-ММ-ДД").format(
+        flag=flag, value=value))
 
 
 def _nmo_filter(args: argparse.Namespace) -> NmoFilter:
@@ -127,7 +129,7 @@ def _nmo_filter(args: argparse.Namespace) -> NmoFilter:
         frozenset(args.status or ()),
     )
     if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
-        raise CliError("--from позже --to: период пуст")
+        raise CliError(tr("--from позже --to: период пуст"))
     return flt
 
 
@@ -151,7 +153,7 @@ def _guard(func: Any) -> Any:
         try:
             return int(func(args))
         except CertificateRefused as exc:
-            print(f"Ошибка: {exc}", file=sys.stderr)
+            print(tr("Ошибка: {exc}").format(exc=exc), file=sys.stderr)
             return EXIT_CHECK_FAILED
         except (SignatureError, DocumentError, FontMissingError) as exc:
             raise CliError(str(exc)) from exc
@@ -167,7 +169,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from desktop.documents.signing import PdfSignOptions, sign_pdf
 
     if args.sign and args.demo:
-        raise CliError("--sign подписывает сертификатом из хранилища: с --demo укажите --p12")
+        raise CliError(tr("--sign подписывает сертификатом из хранилища: с --demo укажите --p12"))
     signer = _signer(args) if args.p12 else None  # ask the password before any work
     vault = None
     if not args.demo:
@@ -217,7 +219,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if vault is not None:
             vault.close()
     print(f"{doc.title} № {doc.number} → {args.out}")
-    print(f"SHA-256 содержания (в QR-коде): {doc.sha256}")
+    print(tr("SHA-256 содержания (в QR-коде): {sha256}").format(sha256=doc.sha256))
     return EXIT_OK
 
 
@@ -231,16 +233,18 @@ def cmd_sign(args: argparse.Namespace) -> int:
         out = args.out or f"{args.file}.sig"
         _write(out, sig)
         _warn(check)
-        print(f"Открепленная подпись (CAdES-BES, DER) → {out}")
+        print(tr("Открепленная подпись (CAdES-BES, DER) → {out}").format(out=out))
         return EXIT_OK
     if not args.out:
-        raise CliError("Укажите --out ФАЙЛ для подписанного PDF (или --detached для открепленной подписи)")
+        raise CliError(tr("Укажите --out ФАЙЛ для подписанного PDF (или --detached для открепленной подписи)"))
     if not is_pdf(data):
-        raise CliError("Файл не является PDF: для других файлов используйте --detached (подпись .sig)")
+        raise CliError(tr("Файл не является PDF: для других файлов используйте --detached (подпись .sig)"))
     res = sign_pdf(signer, data, PdfSignOptions(visible=args.visible, tsa_url=args.tsa))
     _write(args.out, res.data)
     _warn(res.check)
-    print(f"Подписано: {res.check.info.owner}, сертификат {res.check.info.serial} → {args.out}")
+    print(tr(
+        "Подписано: {owner}, сертификат {serial} → {out}").format(
+        owner=res.check.info.owner, serial=res.check.info.serial, out=args.out))
     return EXIT_OK
 
 
@@ -275,8 +279,9 @@ def cmd_cert_import(args: argparse.Namespace) -> int:
     finally:
         vault.close()
     ids = f", {info.ids_text}" if info.ids_text else ""
-    print(f"Сертификат импортирован в хранилище: {info.owner}{ids}, № {info.serial}, {info.key}, "
-          f"действителен {info.validity_text}")
+    print(tr(
+        "Сертификат импортирован в хранилище: {owner}{ids}, № {serial}, {key}, действителен {validity_text}").format(
+        owner=info.owner, ids=ids, serial=info.serial, key=info.key, validity_text=info.validity_text))
     return EXIT_OK
 
 
@@ -312,7 +317,7 @@ def cmd_export_nmo(args: argparse.Namespace) -> int:
             repo = RecordRepository(vault)
             build(repo.snapshot(), repo.nsi())
             record_export(repo, "nmo", args.format)
-    print(f"История начислений НМО ({args.format.upper()}) → {args.out}")
+    print(tr("История начислений НМО ({upper}) → {out}").format(upper=args.format.upper(), out=args.out))
     return EXIT_OK
 
 
@@ -385,8 +390,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except CliError as exc:
-        print(f"Ошибка: {exc}", file=sys.stderr)
+        print(tr("Ошибка: {exc}").format(exc=exc), file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
-        print("Прервано", file=sys.stderr)
+        print(tr("Прервано"), file=sys.stderr)
         return EXIT_BAD_INPUT

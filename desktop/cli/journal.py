@@ -70,10 +70,12 @@ def cmd_journal(args: argparse.Namespace) -> int:
     if kind in ALIASES:
         kind, only = ALIASES[kind]
     if kind and kind not in JOURNAL_KINDS:
-        raise CliError(f"Неизвестный вид записей «{args.kind}». Виды: {', '.join(JOURNAL_KINDS)}")
+        raise CliError(tr(
+            "Неизвестный вид записей «{kind}». Виды: {items}").format(
+            kind=args.kind, items=', '.join(JOURNAL_KINDS)))
     since, until = _day(args.since), _day(args.until, end=True)
     if since and until and since > until:
-        raise CliError("Начало периода (--since) позже его конца (--until)")
+        raise CliError(tr("Начало периода (--since) позже его конца (--until)"))
     with open_vault(args) as vault:
         items, note = collect(RecordRepository(vault), since, until, kind, args.local)
     if only is not None:
@@ -84,7 +86,7 @@ def cmd_journal(args: argparse.Namespace) -> int:
         print(json.dumps(items, ensure_ascii=False, indent=1))
         return EXIT_OK
     if not items:
-        print("Записей нет")
+        print(tr("Записей нет"))
     for i in items:
         when = dt.datetime.fromtimestamp(float(i.get("at") or 0)).strftime("%d.%m.%Y %H:%M:%S")
         where = "сервер" if i.get("source") == "server" else "этот компьютер"

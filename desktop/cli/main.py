@@ -26,7 +26,7 @@ from desktop.cli.support import (
     passphrase,
     vault_message,
 )
-from desktop.i18n import LANGUAGES, language_from_argv, set_language, tr
+from desktop.i18n import LANGUAGES, N_, language_from_argv, set_language, tr
 from desktop.models.formatting import display
 from desktop.models.nsi import NsiImportError, NsiRegistry, parse_export, shipped
 from desktop.models.repository import RecordRepository
@@ -69,21 +69,23 @@ def _pairs(items: Sequence[str], entity_name: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise CliError(f"Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»")
+            raise CliError(tr("Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»").format(item=item))
         k, v = item.split("=", 1)
         k = k.strip()
         if k not in spec.names:
-            raise CliError(f"Неизвестное поле «{k}» для «{entity_name}». Поля: {', '.join(spec.names)}")
+            raise CliError(tr(
+                "Неизвестное поле «{k}» для «{entity_name}». Поля: {items}").format(
+                k=k, entity_name=entity_name, items=', '.join(spec.names)))
         if k in out:
             # Which of the two was meant is a guess; a silent "last one wins" saved the wrong one.
-            raise CliError(f"Поле «{k}» указано дважды: «{out[k]}» и «{v}»")
+            raise CliError(tr("Поле «{k}» указано дважды: «{value}» и «{v}»").format(k=k, value=out[k], v=v))
         out[k] = v
     return out
 
 
 def _entity_arg(name: str) -> str:
     if name not in ENTITIES:
-        raise CliError(f"Неизвестный раздел «{name}». Разделы: {', '.join(ENTITIES)}")
+        raise CliError(tr("Неизвестный раздел «{name}». Разделы: {items}").format(name=name, items=', '.join(ENTITIES)))
     return name
 
 
@@ -93,10 +95,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.profile:
         folder = Path(args.profile)
         if folder.exists() and not folder.is_dir():
-            raise CliError(f"{folder} — это файл, а не папка: укажите в --profile папку профиля")
+            raise CliError(tr(
+                "{folder} — это файл, а не папка: укажите в --profile папку профиля").format(
+                folder=folder))
         if (folder / DB_NAME).exists() or (folder / KEYS_NAME).exists():
-            raise CliError(f"В папке {folder} уже есть хранилище: повторно «init» не нужен. "
-                           "Чтобы начать заново, укажите другую папку")
+            raise CliError(tr(
+                "В папке {folder} уже есть хранилище: повторно «init» не нужен. Чтобы начать заново, укажите "
+                "другую папку").format(
+                folder=folder))
     from desktop.cli.access import check_new_passphrase, consent_given, consent_line, record_consent
 
     pw = passphrase("Новая парольная фраза: ", confirm=True)
@@ -114,15 +120,18 @@ def cmd_init(args: argparse.Namespace) -> int:
     except VaultError as exc:
         raise CliError(str(exc)) from exc
     except OSError as exc:
-        raise CliError(f"Не удалось создать профиль в {folder if args.profile else profiles_root()}: "
-                       f"{describe_os_error(exc)}") from exc
+        raise CliError(tr(
+            "Не удалось создать профиль в {value}: {describe_os_error}").format(
+            value=folder if args.profile else profiles_root(), describe_os_error=describe_os_error(exc))) from exc
     try:
         consented = record_consent(vault)
     finally:
         vault.close()
-    print(f"Профиль создан: {folder}")
+    print(tr("Профиль создан: {folder}").format(folder=folder))
     print(consent_line(consented))
-    print(f"Ключ восстановления (сохраните его в надёжном месте, он показывается один раз): {recovery}")
+    print(tr(
+        "Ключ восстановления (сохраните его в надёжном месте, он показывается один раз): {recovery}").format(
+        recovery=recovery))
     return EXIT_OK
 
 
@@ -132,7 +141,7 @@ def _show_rows(spec_name: str, rows: list[dict[str, Any]], as_json: bool, nsi: N
         print(json.dumps([{"id": r["id"], **{n: r[n] for n in spec.names}} for r in rows],
                          ensure_ascii=False, indent=1))
         return
-    print(f"== {spec.plural} ({len(rows)})")
+    print(f"== {tr(spec.plural)} ({len(rows)})")
     for r in rows:
         parts = []
         for f in spec.fields:
@@ -140,7 +149,7 @@ def _show_rows(spec_name: str, rows: list[dict[str, Any]], as_json: bool, nsi: N
             if v is None or not f.column:
                 continue
             # the formatter the GUI and the PDFs use: НСИ codes by name (the vault's registry)
-            parts.append(f"{f.label}: {display(f, v, nsi or shipped(), lang='ru')}")
+            parts.append(f"{tr(f.label)}: {display(f, v, nsi or shipped())}")
         print(f"  [{r['id']}] " + "; ".join(parts))
 
 
@@ -166,7 +175,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _report_saved(res: Any) -> None:
     for w in res.warnings:
-        print(f"Внимание: {w}", file=sys.stderr)
+        print(tr("Внимание: {w}").format(w=w), file=sys.stderr)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -186,13 +195,15 @@ def cmd_edit(args: argparse.Namespace) -> int:
     name = _entity_arg(args.entity)
     values = _pairs(args.values, name)
     if not values:
-        raise CliError("Укажите хотя бы одно ПОЛЕ=ЗНАЧЕНИЕ")
+        raise CliError(tr("Укажите хотя бы одно ПОЛЕ=ЗНАЧЕНИЕ"))
     from desktop.cli.person_scope import check_row_person
 
     with open_vault(args) as vault:
         repo = RecordRepository(vault)
         if repo.get(name, args.id) is None:
-            raise CliError(f"Запись {args.id} не найдена в разделе «{entity(name).plural}»")
+            raise CliError(tr(
+                "Запись {id} не найдена в разделе «{plural}»").format(
+                id=args.id, plural=entity(name).plural))
         check_row_person(repo, args, name, args.id)
         res = repo.edit(name, args.id, values)
     _report_saved(res)
@@ -205,9 +216,11 @@ def cmd_delete(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         repo = RecordRepository(vault)
         if repo.get(name, args.id) is None:
-            raise CliError(f"Запись {args.id} не найдена в разделе «{entity(name).plural}»")
+            raise CliError(tr(
+                "Запись {id} не найдена в разделе «{plural}»").format(
+                id=args.id, plural=entity(name).plural))
         repo.delete(name, args.id)
-    print("Удалено")
+    print(tr("Удалено"))
     return EXIT_OK
 
 
@@ -220,7 +233,7 @@ def cmd_seniority(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(s.as_dict(), ensure_ascii=False))
     else:
-        print(f"Медицинский стаж: {s.total}")
+        print(tr("Медицинский стаж: {total}").format(total=s.total))
         for prof, span in s.by_profile.items():
             print(f"  {prof}: {span}")
     return EXIT_OK
@@ -245,13 +258,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return EXIT_OK if result.ok else EXIT_CHECK_FAILED
     # What is intact goes to stdout, as before; each finding to stderr.
     if not result.journal_problems:
-        print(f"Журнал цел: {result.journal_entries} записей")
+        print(tr("Журнал цел: {journal_entries} записей").format(journal_entries=result.journal_entries))
     if result.file.ok:
-        print(f"Файл хранилища цел: проверены все страницы ({result.file.pages}) и структура базы")
+        print(tr(
+            "Файл хранилища цел: проверены все страницы ({pages}) и структура базы").format(
+            pages=result.file.pages))
     for p in result.problems:
         print(p, file=sys.stderr)
     if result.journal_entries is not None and result.journal_problems:
-        print(f"Журнал нарушен: {len(result.journal_problems)} нарушений", file=sys.stderr)
+        print(tr("Журнал нарушен: {n} нарушений").format(n=len(result.journal_problems)), file=sys.stderr)
     if not result.file.ok:
         damaged = result.file.damaged_pages
         print("Файл хранилища повреждён" + (f": повреждено страниц — {len(damaged)} из {result.file.pages}"
@@ -263,13 +278,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    label = {"snils": "СНИЛС", "inn": "ИНН", "ogrn": "ОГРН/ОГРНИП", "kpp": "КПП"}[args.kind]
+    names = {"snils": N_("СНИЛС"), "inn": N_("ИНН"), "ogrn": N_("ОГРН/ОГРНИП"), "kpp": N_("КПП")}
+    label = tr(names[args.kind])
     try:
         check_identifier(args.kind, args.value)
     except FieldError as exc:
-        print(f"{label} {args.value}: неверен — {exc}")
+        print(tr("{label} {value}: неверен — {exc}").format(label=label, value=args.value, exc=exc))
         return EXIT_CHECK_FAILED
-    print(f"{label} {args.value}: верен")
+    print(tr("{label} {value}: верен").format(label=label, value=args.value))
     return EXIT_OK
 
 
@@ -282,7 +298,7 @@ def cmd_nsi_import(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
         n = repo.import_nsi(key, rows)
         title = repo.nsi().get(key).name
-    print(f"Загружено записей: {n} (справочник {title})")
+    print(tr("Загружено записей: {n} (справочник {title})").format(n=n, title=title))
     return EXIT_OK
 
 
@@ -300,7 +316,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
         change_passphrase(folder, old, new)
     except VaultError as exc:
         raise CliError(str(exc)) from exc
-    print("Парольная фраза изменена")
+    print(tr("Парольная фраза изменена"))
     return EXIT_OK
 
 
@@ -420,8 +436,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_language(language_from_argv(argv))
     for arg in argv:
         if not_utf8(arg):
-            print(f"Ошибка: аргумент «{arg.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}» "
-                  "не в кодировке UTF-8: проверьте кодировку терминала (locale). Ничего не изменено.",
+            print(tr(
+                "Ошибка: аргумент «{decode}» не в кодировке UTF-8: проверьте кодировку терминала (locale). Ничего "
+                "не изменено.").format(
+                decode=arg.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')),
                   file=sys.stderr)
             return EXIT_BAD_INPUT
     from desktop.cli.person_scope import person_first
@@ -442,22 +460,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         _stdout_gone()
         return EXIT_OK
     except CliError as exc:
-        print(f"Ошибка: {exc}", file=sys.stderr)
+        print(tr("Ошибка: {exc}").format(exc=exc), file=sys.stderr)
         return exc.code
     except ValidationFailed as exc:
         for msg in exc.errors.values():
-            print(f"Ошибка: {msg}", file=sys.stderr)
-        print("Ничего не сохранено.", file=sys.stderr)
+            print(tr("Ошибка: {msg}").format(msg=msg), file=sys.stderr)
+        print(tr("Ничего не сохранено."), file=sys.stderr)
         return EXIT_CHECK_FAILED
     except VaultError as exc:
-        print(f"Ошибка: {vault_message(exc)}", file=sys.stderr)
+        print(tr("Ошибка: {vault_message}").format(vault_message=vault_message(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except (sqlcipher3.DatabaseError, sqlalchemy.exc.DBAPIError) as exc:
         # A page damaged past the first one opens fine and fails on the read that reaches it.
-        print(f"Ошибка: {vault_message(DamagedVault(damaged_text(exc)))}", file=sys.stderr)
+        print(tr(
+            "Ошибка: {vault_message}").format(
+            vault_message=vault_message(DamagedVault(damaged_text(exc)))), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("Прервано", file=sys.stderr)
+        print(tr("Прервано"), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

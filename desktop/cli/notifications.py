@@ -24,7 +24,7 @@ def cmd_notifications(args: argparse.Namespace) -> int:
         print(json.dumps(items, ensure_ascii=False, indent=1))
         return EXIT_OK
     if not items:
-        print("Уведомлений нет")
+        print(tr("Уведомлений нет"))
     for i in items:
         mark = " " if i["read"] else "•"
         print(f"{mark} {i['created_at'][:16].replace('T', ' ')} {i['text']}")

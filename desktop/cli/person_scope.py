@@ -12,6 +12,7 @@ import argparse
 from typing import Any
 
 from desktop.cli.support import CliError
+from desktop.i18n import tr
 from desktop.models.repository import RecordRepository
 
 #: roles whose vault holds many persons
@@ -26,7 +27,7 @@ def scoped_person(repo: RecordRepository, args: argparse.Namespace) -> str | Non
     pid = getattr(args, "person", None)
     if pid:
         if repo.get("person", pid) is None:
-            raise CliError(f"Человек {pid} не найден в хранилище (список: frmr staff list)")
+            raise CliError(tr("Человек {pid} не найден в хранилище (список: frmr staff list)").format(pid=pid))
         return str(pid)
     if repo.role() in MANY_PERSONS:
         raise CliError(NEED_PERSON)
@@ -52,7 +53,9 @@ def check_row_person(repo: RecordRepository, args: argparse.Namespace, entity_na
     row = repo.get(entity_name, row_id)
     owner = row.get("id") if entity_name == "person" and row else (row or {}).get("person_id")
     if owner != pid:
-        raise CliError(f"Запись {row_id} не принадлежит человеку {pid}: ничего не изменено")
+        raise CliError(tr(
+            "Запись {row_id} не принадлежит человеку {pid}: ничего не изменено").format(
+            row_id=row_id, pid=pid))
 
 
 def person_first(argv: list[str]) -> list[str]:

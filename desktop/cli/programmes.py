@@ -36,7 +36,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             note = f"Нет связи с сервером ({exc}): показан каталог, полученный ранее"
         items, at = doctor.programmes(repo)
     if at is None:
-        raise CliError(f"{note or 'Каталог не получен'}. Каталога в хранилище ещё нет", EXIT_UNREACHABLE)
+        raise CliError(tr(
+            "{value}. Каталога в хранилище ещё нет").format(
+            value=note or 'Каталог не получен'), EXIT_UNREACHABLE)
     f = ProgrammeFilter(specialty=args.specialty, format=args.format, free_only=args.free, mine_only=args.mine)
     rows = select_programmes(items, f)
     if args.json:
@@ -45,7 +47,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if note:
         print(note)
     if not rows:
-        print("Программ не найдено")
+        print(tr("Программ не найдено"))
     for p in rows:
         mine = " [вы записаны]" if p.get("enrolled") else ""
         print(f"[{p['id']}] {p.get('title')} ({FORMATS.get(str(p.get('format')), p.get('format'))}, "

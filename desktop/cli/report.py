@@ -43,7 +43,7 @@ def _date(text: str | None, what: str) -> str:
     except FieldError as exc:
         raise CliError(f"{what}: «{text}» — {exc}") from exc
     if not 1900 <= d.year <= 2100:
-        raise CliError(f"{what}: {d:%d.%m.%Y} — вне допустимого диапазона (1900–2100)")
+        raise CliError(tr("{what}: {d:%d.%m.%Y} — вне допустимого диапазона (1900–2100)").format(what=what, d=d))
     return d.isoformat()
 
 
@@ -56,24 +56,28 @@ def _figures(args: argparse.Namespace) -> reports.Figures:
                 return reports.fetch(vault, args.org, **flt)
             except LoginNeeded as exc:
                 if not _kept_ok(args, flt):
-                    raise CliError(f"Требуется вход на сервер: {exc} (frmr login)", EXIT_LOGIN) from exc
-                print(f"Сервер недоступен без входа ({exc}); используются сохранённые данные.", file=sys.stderr)
+                    raise CliError(tr(
+                        "Требуется вход на сервер: {exc} (frmr login)").format(
+                        exc=exc), EXIT_LOGIN) from exc
+                print(tr(
+                    "Сервер недоступен без входа ({exc}); используются сохранённые данные.").format(
+                    exc=exc), file=sys.stderr)
             except Transient as exc:
                 if not _kept_ok(args, flt):
-                    raise CliError(f"{exc}. Сохранённых показателей нет.", EXIT_UNREACHABLE) from exc
-                print("Нет связи с сервером; используются сохранённые данные.", file=sys.stderr)
+                    raise CliError(tr("{exc}. Сохранённых показателей нет.").format(exc=exc), EXIT_UNREACHABLE) from exc
+                print(tr("Нет связи с сервером; используются сохранённые данные."), file=sys.stderr)
             except (AccountError, SyncError) as exc:
                 raise CliError(str(exc), EXIT_BAD_INPUT) from exc
         elif any(flt.values()):
-            raise CliError("Отбор (--subdivision, --position, --from, --to) требует сервера: сохраняются только "
-                           "показатели по всей организации")
+            raise CliError(tr("Отбор (--subdivision, --position, --from, --to) требует сервера: сохраняются только "
+                           "показатели по всей организации"))
         inns = [args.org] if args.org else reports.kept_orgs(vault)
         if len(inns) > 1:
             raise CliError("Укажите организацию (--org ИНН): сохранены показатели " + ", ".join(inns))
         got = reports.kept(vault, inns[0]) if inns else None
     if got is None:
-        raise CliError("Сохранённых показателей нет: получите их с сервера (без --offline)", EXIT_UNREACHABLE)
-    print(f"Показатели из хранилища, {got.age_text()}.", file=sys.stderr)
+        raise CliError(tr("Сохранённых показателей нет: получите их с сервера (без --offline)"), EXIT_UNREACHABLE)
+    print(tr("Показатели из хранилища, {age_text}.").format(age_text=got.age_text()), file=sys.stderr)
     return got
 
 
@@ -87,9 +91,9 @@ def _kept_ok(args: argparse.Namespace, flt: dict[str, str]) -> bool:
 def cmd_org(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
-        raise CliError(f"{out} — папка; укажите имя файла")
+        raise CliError(tr("{out} — папка; укажите имя файла").format(out=out))
     if not out.parent.is_dir():
-        raise CliError(f"Папка {out.parent} не существует")
+        raise CliError(tr("Папка {parent} не существует").format(parent=out.parent))
     figures = _figures(args)
     data = figures.data
     if args.format == "json":
@@ -105,9 +109,9 @@ def cmd_org(args: argparse.Namespace) -> int:
     try:
         atomic_write(out, payload)
     except OSError as exc:
-        raise CliError(f"Файл {out} не записан: {exc.strerror or exc}") from exc
+        raise CliError(tr("Файл {out} не записан: {value}").format(out=out, value=exc.strerror or exc)) from exc
     empty = " (в организации нет работающих сотрудников)" if figures.empty else ""
-    print(f"Отчёт записан: {out}{empty}")
+    print(tr("Отчёт записан: {out}{empty}").format(out=out, empty=empty))
     return EXIT_OK
 
 

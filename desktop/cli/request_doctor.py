@@ -26,7 +26,7 @@ from desktop.sync import actions, doctor
 
 def _done(out: doctor.Outcome, said: str) -> int:
     if out.ok:
-        print(f"{said}: {actions.WAITING} (отправится при синхронизации)")
+        print(tr("{said}: {WAITING} (отправится при синхронизации)").format(said=said, WAITING=actions.WAITING))
         return EXIT_OK
     for e in out.errors:
         print(e)
@@ -43,7 +43,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(items, ensure_ascii=False, indent=1, default=str))
         return EXIT_OK
     if not items:
-        print("Запросов нет")
+        print(tr("Запросов нет"))
     for r in items:
         status = REQUEST_STATUS.get(str(r.get("status")), str(r.get("status") or ""))
         line = f"[{r['id']}] {fmt_date(r.get('received_at'))} {r.get('org_name')}: {r.get('kind') or ''} — {status}"

@@ -33,10 +33,10 @@ def cmd_send(args: argparse.Namespace) -> int:
         k, v = item.split("=", 1)
         k = k.strip()
         if k not in _FIELDS:
-            raise CliError(f"Неизвестное поле «{k}» запроса. Поля: {', '.join(_FIELDS)}")
+            raise CliError(tr("Неизвестное поле «{k}» запроса. Поля: {items}").format(k=k, items=', '.join(_FIELDS)))
         values[k] = v
     if not persons:
-        raise CliError("Укажите id человека (или нескольких): request send PERSON_ID… kind=… text=…")
+        raise CliError(tr("Укажите id человека (или нескольких): request send PERSON_ID… kind=… text=…"))
     files = read_files(args.file or [])
     with open_vault(args) as vault:
         ids = send_requests(RecordRepository(vault), persons, values, files)

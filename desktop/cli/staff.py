@@ -37,13 +37,15 @@ def _pairs(items: list[str], allowed: tuple[str, ...], what: str) -> dict[str, s
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise CliError(f"Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»")
+            raise CliError(tr("Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»").format(item=item))
         k, v = item.split("=", 1)
         k = k.strip()
         if k not in allowed:
-            raise CliError(f"Неизвестное поле «{k}» для «{what}». Поля: {', '.join(allowed)}")
+            raise CliError(tr(
+                "Неизвестное поле «{k}» для «{what}». Поля: {items}").format(
+                k=k, what=what, items=', '.join(allowed)))
         if k in out:
-            raise CliError(f"Поле «{k}» указано дважды: «{out[k]}» и «{v}»")
+            raise CliError(tr("Поле «{k}» указано дважды: «{value}» и «{v}»").format(k=k, value=out[k], v=v))
         out[k] = v
     return out
 
@@ -59,9 +61,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rows)
         return EXIT_OK
-    print(f"== Сотрудники ({len(rows)})")
+    print(tr("== Сотрудники ({n})").format(n=len(rows)))
     for r in rows:
-        print(f"  [{r['id']}] {staff.full_name(r)}, СНИЛС {format_snils(str(r['snils'] or ''))}")
+        print(tr(
+            "  [{id}] {full_name}, СНИЛС {format_snils}").format(
+            id=r['id'], full_name=staff.full_name(r), format_snils=format_snils(str(r['snils'] or ''))))
         for c in r["cards"]:
             until = f" по {fmt_date(c['end_date'])}" if c["end_date"] else ""
             print(f"      [{c['id']}] {c['position_name']} ({POSITION_TYPE.get(c['position_type'] or '', '')}), "
@@ -103,11 +107,13 @@ def cmd_add_person(args: argparse.Namespace) -> int:
         elif known.get("in_my_organizations"):
             pid = link_person(repo, str(known["person_id"]), dict(known.get("fields") or {}),
                               version=int(known.get("version") or 0))
-            print("Человек есть в регистре среди сотрудников вашей организации: взят из регистра", file=sys.stderr)
+            print(tr("Человек есть в регистре среди сотрудников вашей организации: взят из регистра"), file=sys.stderr)
         else:
             pid = link_person(repo, str(known["person_id"]), values)
-            print("Человек с этим СНИЛС уже есть в регистре: он не создан второй раз, а будет связан с вашей "
-                  f"организацией карточкой трудоустройства (frmr staff add-card {known['person_id']} …)",
+            print(tr(
+                "Человек с этим СНИЛС уже есть в регистре: он не создан второй раз, а будет связан с вашей "
+                "организацией карточкой трудоустройства (frmr staff add-card {person_id} …)").format(
+                person_id=known['person_id']),
                   file=sys.stderr)
     print(pid)
     return EXIT_OK
@@ -125,7 +131,7 @@ def cmd_close_card(args: argparse.Namespace) -> int:
     values = _pairs(args.values, ("end_date", "end_reason"), "увольнение")
     with open_vault(args) as vault:
         staff.close_card(RecordRepository(vault), args.card_id, values.get("end_date"), values.get("end_reason", ""))
-    print("Карточка закрыта")
+    print(tr("Карточка закрыта"))
     return EXIT_OK
 
 
@@ -134,7 +140,7 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     end_date = values.pop("end_date", None)
     reason = values.pop("end_reason", None) or staff.TRANSFER_REASON
     if not end_date:
-        raise CliError("Укажите end_date=дд.мм.гггг — последний день на прежней должности")
+        raise CliError(tr("Укажите end_date=дд.мм.гггг — последний день на прежней должности"))
     with open_vault(args) as vault:
         cid = staff.transfer(RecordRepository(vault), args.card_id, end_date, values, end_reason=reason)
     print(cid)
@@ -148,7 +154,9 @@ def _import_text(res: Any) -> None:
     print(f"{head}: строк {res.rows}, {'можно загрузить' if res.dry_run else 'загружено'} {res.imported}, "
           f"уже были в хранилище {res.skipped}, с ошибками {len({e.row for e in res.errors})}")
     for e in res.errors:
-        print(f"  строка {e.row}, «{header_title(e.field)}»: {e.message}", file=sys.stderr)
+        print(tr(
+            "  строка {row}, «{header_title}»: {message}").format(
+            row=e.row, header_title=header_title(e.field), message=e.message), file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -159,7 +167,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     out_path = Path(args.file)
     if args.template:
         atomic_write(out_path, template_xlsx())
-        print(f"Шаблон сохранён: {out_path}")
+        print(tr("Шаблон сохранён: {out_path}").format(out_path=out_path))
         return EXIT_OK
     cancel = threading.Event()
     with open_vault(args) as vault:
@@ -167,24 +175,26 @@ def cmd_import(args: argparse.Namespace) -> int:
             res = run_import(RecordRepository(vault), out_path, dry_run=args.dry_run, cancel=cancel)
         except KeyboardInterrupt:
             # the group of rows in flight is rolled back whole; the rows committed before stay
-            raise CliError("Загрузка прервана: загруженные строки сохранены целиком, повторный запуск "
-                           "того же файла добавит остальные") from None
+            raise CliError(tr("Загрузка прервана: загруженные строки сохранены целиком, повторный запуск "
+                           "того же файла добавит остальные")) from None
     if res.refused is not None:
         if args.json:
             _print_json({"rows": res.rows, "imported": 0,
                          "errors": [{"row": 0, "field": "file", "message": res.refused}]})
-        print(f"Ошибка: {res.refused}. Ничего не загружено.", file=sys.stderr)
+        print(tr("Ошибка: {refused}. Ничего не загружено.").format(refused=res.refused), file=sys.stderr)
         if "шаблон" in res.refused:
-            print("Шаблон загрузки: frmr staff import --template ФАЙЛ.xlsx", file=sys.stderr)
+            print(tr("Шаблон загрузки: frmr staff import --template ФАЙЛ.xlsx"), file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.errors_out and res.bad_rows:
         atomic_write(Path(args.errors_out), errors_xlsx(res.headers, res.bad_rows, res.messages_by_row()))
-        print(f"Строки с ошибками сохранены в {args.errors_out}: исправьте их и загрузите этот файл",
+        print(tr(
+            "Строки с ошибками сохранены в {errors_out}: исправьте их и загрузите этот файл").format(
+            errors_out=args.errors_out),
               file=sys.stderr)
     if args.json:
         _print_json(res.as_dict())
         for e in res.errors:
-            print(f"строка {e.row}: {e.message}", file=sys.stderr)
+            print(tr("строка {row}: {message}").format(row=e.row, message=e.message), file=sys.stderr)
     else:
         _import_text(res)
     return res.exit_code
@@ -195,16 +205,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.is_dir():
-        raise CliError(f"{out} — это папка: укажите имя файла в --out")
+        raise CliError(tr("{out} — это папка: укажите имя файла в --out").format(out=out))
     with open_vault(args) as vault:
         try:
             size = export_file(RecordRepository(vault), args.format, out, org_inn=args.org, by_card=args.cards)
         except OSError as exc:
-            raise CliError(f"Не удалось сохранить {out}: {exc.strerror or exc}") from exc
+            raise CliError(tr(
+                "Не удалось сохранить {out}: {value}").format(
+                out=out, value=exc.strerror or exc)) from exc
         from desktop.models.journal import record_export
 
         record_export(RecordRepository(vault), "staff", args.format)
-    print(f"Сохранено: {out} ({size} байт)")
+    print(tr("Сохранено: {out} ({size} байт)").format(out=out, size=size))
     return EXIT_OK
 
 

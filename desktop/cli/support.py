@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from desktop.i18n import tr
 from desktop.paths import profiles_root
 from desktop.vault.errors import VaultError
 from desktop.vault.layout import DB_NAME, KEYS_NAME
@@ -40,18 +41,18 @@ def passphrase(prompt: str = "Парольная фраза: ", confirm: bool = 
     env = os.environ.get("FRMR_PASSPHRASE")
     if env:
         if not_utf8(env):
-            raise CliError("Парольная фраза в FRMR_PASSPHRASE не в кодировке UTF-8: "
-                           "проверьте кодировку терминала (locale)")
+            raise CliError(tr("Парольная фраза в FRMR_PASSPHRASE не в кодировке UTF-8: "
+                           "проверьте кодировку терминала (locale)"))
         return env
     if not sys.stdin.isatty():
-        raise CliError("Парольная фраза не задана: укажите её в FRMR_PASSPHRASE или запустите команду в терминале")
+        raise CliError(tr("Парольная фраза не задана: укажите её в FRMR_PASSPHRASE или запустите команду в терминале"))
     value = getpass.getpass(prompt)
     if not value:
-        raise CliError("Парольная фраза не введена")
+        raise CliError(tr("Парольная фраза не введена"))
     if not_utf8(value):
-        raise CliError("Парольная фраза не в кодировке UTF-8: проверьте кодировку терминала (locale)")
+        raise CliError(tr("Парольная фраза не в кодировке UTF-8: проверьте кодировку терминала (locale)"))
     if confirm and getpass.getpass("Повторите парольную фразу: ") != value:
-        raise CliError("Парольные фразы не совпадают")
+        raise CliError(tr("Парольные фразы не совпадают"))
     return value
 
 
@@ -67,20 +68,22 @@ def profile_dir(args: argparse.Namespace) -> Path:
     if getattr(args, "profile", None):
         folder = Path(args.profile)
         if not folder.is_dir():
-            raise CliError(f"Папка профиля {folder} не найдена: "
-                           f"создайте профиль командой «frmr --profile {folder} init»")
+            raise CliError(tr(
+                "Папка профиля {folder} не найдена: создайте профиль командой «frmr --profile {folder} init»").format(
+                folder=folder))
         if not (folder / KEYS_NAME).exists() and not (folder / DB_NAME).exists():
             # Nothing to restore from a backup here: the folder has simply never had a vault.
-            raise CliError(f"В папке {folder} нет хранилища: "
-                           f"создайте его командой «frmr --profile {folder} init»")
+            raise CliError(tr(
+                "В папке {folder} нет хранилища: создайте его командой «frmr --profile {folder} init»").format(
+                folder=folder))
         return folder
     profiles = [p for p in list_profiles(profiles_root()) if p.has_vault]
     if len(profiles) == 1:
         return profiles[0].folder
     if not profiles:
-        raise CliError("Профиль не найден: создайте его командой «frmr init» или укажите --profile ПАПКА")
+        raise CliError(tr("Профиль не найден: создайте его командой «frmr init» или укажите --profile ПАПКА"))
     names = ", ".join(f"{p.name} ({p.folder})" for p in profiles)
-    raise CliError(f"На компьютере несколько профилей, укажите нужный через --profile: {names}")
+    raise CliError(tr("На компьютере несколько профилей, укажите нужный через --profile: {names}").format(names=names))
 
 
 def open_vault(args: argparse.Namespace) -> Vault:

@@ -39,24 +39,26 @@ def cmd_login(args: argparse.Namespace) -> int:
             if not password and sys.stdin.isatty():
                 password = getpass.getpass("Пароль на сервере: ")
             if not args.username or not password:
-                raise CliError("Укажите --username и --password (или FRMR_SERVER_PASSWORD), либо --browser")
+                raise CliError(tr("Укажите --username и --password (или FRMR_SERVER_PASSWORD), либо --browser"))
             answer = login_scripted(server, args.username, password, args.otp or "")
     except LoginNeeded as exc:
-        raise CliError(f"Вход не выполнен: {exc}", EXIT_LOGIN) from exc
+        raise CliError(tr("Вход не выполнен: {exc}").format(exc=exc), EXIT_LOGIN) from exc
     except Transient as exc:
-        raise CliError(f"Сервер недоступен: {exc}", EXIT_UNREACHABLE) from exc
+        raise CliError(tr("Сервер недоступен: {exc}").format(exc=exc), EXIT_UNREACHABLE) from exc
     except SyncError as exc:
-        raise CliError(f"Вход не выполнен: {exc}", EXIT_LOGIN) from exc
+        raise CliError(tr("Вход не выполнен: {exc}").format(exc=exc), EXIT_LOGIN) from exc
     with open_vault(args) as vault:
         t = remember_login(vault, server, answer)
-    print(f"Вход выполнен: {t.user.get('login', '')} ({t.role}) на {server}")
+    print(tr(
+        "Вход выполнен: {get} ({role}) на {server}").format(
+        get=t.user.get('login', ''), role=t.role, server=server))
     return EXIT_OK
 
 
 def cmd_logout(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         logout(vault)
-    print("Выход выполнен; несинхронизированные изменения остаются в очереди")
+    print(tr("Выход выполнен; несинхронизированные изменения остаются в очереди"))
     return EXIT_OK
 
 
@@ -90,14 +92,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         _print_json(st)
         return EXIT_OK
     link = {True: "в сети", False: "нет связи", None: "не проверялся"}[online]
-    print(f"Сервер: {st['server'] or 'не задан'} — {link}")
-    print(f"Ожидают отправки: {st['pending']}")
-    print(f"Конфликтов: {st['conflicts']}")
-    print(f"Отклонено сервером: {st['rejected']}")
+    print(tr("Сервер: {value} — {link}").format(value=st['server'] or 'не задан', link=link))
+    print(tr("Ожидают отправки: {pending}").format(pending=st['pending']))
+    print(tr("Конфликтов: {conflicts}").format(conflicts=st['conflicts']))
+    print(tr("Отклонено сервером: {rejected}").format(rejected=st['rejected']))
     # local дд.мм.гггг ЧЧ:ММ, like the window's status bar (the vault keeps UTC ISO 8601)
-    print(f"Последняя успешная синхронизация: {fmt_timestamp(st['last_sync']) or 'не было'}")
+    print(tr("Последняя успешная синхронизация: {value}").format(value=fmt_timestamp(st['last_sync']) or 'не было'))
     if st["state"] not in ("ok", "never") and st["detail"]:
-        print(f"Состояние: {st['detail']}")
+        print(tr("Состояние: {detail}").format(detail=st['detail']))
     return EXIT_OK
 
 
@@ -108,12 +110,14 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         _print_json(items)
         return EXIT_OK
     if not items:
-        print("Конфликтов нет")
+        print(tr("Конфликтов нет"))
     for c in items:
         print(f"[{c['id']}] {c['entity']} {c['entity_id']} ({c['state']})")
         for name, f in c["fields"].items():
             mark = f" → {f['choice']}" if f["choice"] else ""
-            print(f"    {name}: было «{f['base']}», моё «{f['mine']}», на сервере «{f['theirs']}»{mark}")
+            print(tr(
+                "    {name}: было «{base}», моё «{mine}», на сервере «{theirs}»{mark}").format(
+                name=name, base=f['base'], mine=f['mine'], theirs=f['theirs'], mark=mark))
     return EXIT_OK
 
 
@@ -134,7 +138,7 @@ def cmd_rejected(args: argparse.Namespace) -> int:
         _print_json(items)
         return EXIT_OK
     if not items:
-        print("Отклонённых сервером записей нет")
+        print(tr("Отклонённых сервером записей нет"))
     for r in items:
         print(f"[{r['id']}] {r['op']} {r['entity']} {r['entity_id']}: {r['message']}")
     return EXIT_OK
@@ -146,7 +150,7 @@ def cmd_discard(args: argparse.Namespace) -> int:
             decisions.discard_rejected(RecordRepository(vault), args.id)
         except decisions.DecisionError as exc:
             raise CliError(str(exc)) from exc
-    print("Изменение отменено")
+    print(tr("Изменение отменено"))
     return EXIT_OK
 
 
@@ -154,7 +158,7 @@ def cmd_resubmit(args: argparse.Namespace) -> int:
     values: dict[str, str] = {}
     for item in args.values:
         if "=" not in item:
-            raise CliError(f"Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»")
+            raise CliError(tr("Ожидается ПОЛЕ=ЗНАЧЕНИЕ, получено «{item}»").format(item=item))
         k, v = item.split("=", 1)
         values[k.strip()] = v
     with open_vault(args) as vault:
@@ -170,10 +174,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         try:
             data = SyncEngine(vault).fetch_blob(args.sha256.lower())
         except (Transient, ServerProblem, LoginNeeded) as exc:
-            raise CliError(f"Файл не получен: {exc}", EXIT_UNREACHABLE) from exc
+            raise CliError(tr("Файл не получен: {exc}").format(exc=exc), EXIT_UNREACHABLE) from exc
     with open(args.out, "wb") as fh:
         fh.write(data)
-    print(f"Сохранено: {args.out} ({len(data)} байт)")
+    print(tr("Сохранено: {out} ({n} байт)").format(out=args.out, n=len(data)))
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from desktop.i18n import tr
 from desktop.vault import secrets
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def open_signer(vault: Vault, password: str, trust_roots: Sequence[x509.Certific
 
     data = secrets.get_secret(vault, P12_SECRET)
     if data is None:
-        raise SignatureError("Сертификат для подписи не импортирован: импортируйте файл .p12/.pfx.")
+        raise SignatureError(tr("Сертификат для подписи не импортирован: импортируйте файл .p12/.pfx."))
     return load_p12(data, password, trust_roots)
 
 

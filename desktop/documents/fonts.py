@@ -12,6 +12,7 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+from desktop.i18n import tr
 from desktop.paths import resource_dir
 
 REGULAR = "FRMRSans"
@@ -50,5 +51,7 @@ def register() -> None:
         try:
             pdfmetrics.registerFont(TTFont(name, str(path)))
         except (TTFError, OSError) as exc:
-            raise FontMissingError(f"Файл шрифта {path} повреждён или не читается: {exc}") from exc
+            raise FontMissingError(tr(
+                "Файл шрифта {path} повреждён или не читается: {exc}").format(
+                path=path, exc=exc)) from exc
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)

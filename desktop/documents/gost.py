@@ -24,6 +24,8 @@ from asn1crypto import x509 as asn1_x509
 from gostcrypto import gosthash, gostsignature
 from gostcrypto.gosthash import gost_34_11_2012 as _streebog_ref
 
+from desktop.i18n import tr
+
 KEY_256 = "1.2.643.7.1.1.1.1"
 KEY_512 = "1.2.643.7.1.1.1.2"
 KEY_2001 = "1.2.643.2.2.19"
@@ -136,17 +138,21 @@ def _curve(paramset: str) -> Any:
 def _check_paramset(key_oid: str, paramset: str) -> int:
     if key_oid == KEY_2001:
         raise GostError(
-            "Ключ ГОСТ Р 34.10-2001 не поддерживается: такие ключи не применяются для подписи с 2019 года. "
-            "Нужен сертификат с ключом ГОСТ Р 34.10-2012."
+            tr("Ключ ГОСТ Р 34.10-2001 не поддерживается: такие ключи не применяются для подписи с 2019 года. "
+            "Нужен сертификат с ключом ГОСТ Р 34.10-2012.")
         )
     if paramset not in PARAMSETS:
         raise GostError(
-            f"Неизвестный набор параметров ключа ГОСТ Р 34.10-2012 ({paramset}): поддерживаются наборы "
-            "КриптоПро A/B/C, XchA/XchB и ТК26 (256 бит: A-D, 512 бит: A-C)."
+            tr(
+                "Неизвестный набор параметров ключа ГОСТ Р 34.10-2012 ({paramset}): поддерживаются наборы "
+                "КриптоПро A/B/C, XchA/XchB и ТК26 (256 бит: A-D, 512 бит: A-C).").format(
+                paramset=paramset)
         )
     bits = PARAMSETS[paramset][0]
     if (key_oid == KEY_256) != (bits == 256):
-        raise GostError(f"Набор параметров {PARAMSETS[paramset][2]} не соответствует длине ключа ГОСТ в сертификате.")
+        raise GostError(tr(
+            "Набор параметров {value} не соответствует длине ключа ГОСТ в сертификате.").format(
+            value=PARAMSETS[paramset][2]))
     return bits
 
 
@@ -210,7 +216,7 @@ class GostPrivateKey:
         _check_paramset(KEY_256 if PARAMSETS.get(paramset, (256,))[0] == 256 else KEY_512, paramset)
         q = _curve(paramset)._q
         if not 0 < d < q:
-            raise GostError("Закрытый ключ ГОСТ повреждён: его значение вне допустимого диапазона.")
+            raise GostError(tr("Закрытый ключ ГОСТ повреждён: его значение вне допустимого диапазона."))
         self.paramset = paramset
         self._d = d
 
@@ -226,7 +232,7 @@ class GostPrivateKey:
     def sign_digest(self, digest: bytes) -> bytes:
         n = self.public.size
         if len(digest) != n:
-            raise GostError("Длина хэша не соответствует длине ключа ГОСТ.")
+            raise GostError(tr("Длина хэша не соответствует длине ключа ГОСТ."))
         rs = bytes(_curve(self.paramset).sign(bytearray(self._d.to_bytes(n, "big")), bytearray(digest[::-1]),
                                               bytearray(_random_k(self.paramset))))
         return rs[n:] + rs[:n]  # gostcrypto gives r || s; X.509 and CMS want s || r
@@ -350,24 +356,24 @@ def _paramset_of(algorithm: Any) -> str:
         try:
             params = GostKeyParams.load(params.dump())
         except (ValueError, TypeError) as exc:
-            raise GostError("Параметры ключа ГОСТ в сертификате повреждены.") from exc
+            raise GostError(tr("Параметры ключа ГОСТ в сертификате повреждены.")) from exc
     return str(params["public_key_param_set"].dotted)
 
 
 def public_key_from_spki(spki: keys.PublicKeyInfo) -> GostPublicKey:
     key_oid = spki["algorithm"]["algorithm"].dotted
     if key_oid not in KEY_NAMES:
-        raise GostError("Ключ сертификата — не ГОСТ Р 34.10.")
+        raise GostError(tr("Ключ сертификата — не ГОСТ Р 34.10."))
     paramset = _paramset_of(spki["algorithm"])
     bits = _check_paramset(key_oid, paramset)
     try:
         raw = spki["public_key"].native
         point = core.OctetString.load(raw).native if isinstance(raw, bytes) else None
     except (ValueError, TypeError) as exc:
-        raise GostError("Открытый ключ ГОСТ в сертификате повреждён.") from exc
+        raise GostError(tr("Открытый ключ ГОСТ в сертификате повреждён.")) from exc
     n = bits // 8
     if not isinstance(point, bytes) or len(point) != 2 * n:
-        raise GostError("Открытый ключ ГОСТ в сертификате повреждён: неверная длина.")
+        raise GostError(tr("Открытый ключ ГОСТ в сертификате повреждён: неверная длина."))
     return GostPublicKey(paramset, int.from_bytes(point[:n], "little"), int.from_bytes(point[n:], "little"))
 
 
@@ -383,14 +389,14 @@ def private_key_from_pkcs8(info: keys.PrivateKeyInfo) -> GostPrivateKey:
     algo = info["private_key_algorithm"]
     key_oid = algo["algorithm"].dotted
     if key_oid not in KEY_NAMES:
-        raise GostError("Ключ в файле — не ГОСТ Р 34.10.")
+        raise GostError(tr("Ключ в файле — не ГОСТ Р 34.10."))
     paramset = _paramset_of(algo)
     bits = _check_paramset(key_oid, paramset)
     n = bits // 8
     value = info["private_key"]
     raw = value.native if isinstance(value, core.OctetString) else value.contents
     if not isinstance(raw, bytes):
-        raise GostError("Закрытый ключ ГОСТ повреждён.")
+        raise GostError(tr("Закрытый ключ ГОСТ повреждён."))
     if len(raw) == n:
         d = int.from_bytes(raw, "little")
     else:
@@ -409,9 +415,9 @@ def private_key_from_pkcs8(info: keys.PrivateKeyInfo) -> GostPrivateKey:
 
 def _masked_key_error() -> GostError:
     return GostError(
-        "Закрытый ключ ГОСТ записан в формате криптопровайдера (например, КриптоПро CSP, маскированный ключ), "
+        tr("Закрытый ключ ГОСТ записан в формате криптопровайдера (например, КриптоПро CSP, маскированный ключ), "
         "который эта программа не читает. Экспортируйте ключ с сертификатом в PKCS#12 (.pfx) стандарта "
-        "ТК26 или в PEM (PKCS#8) средствами криптопровайдера."
+        "ТК26 или в PEM (PKCS#8) средствами криптопровайдера.")
     )
 
 

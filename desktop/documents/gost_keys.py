@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from desktop.documents import gost
+from desktop.i18n import tr
 
 gost.register_asn1()
 
@@ -183,8 +184,10 @@ def _g89_cfb_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
 
 def _unsupported(what: str) -> gost.GostError:
     return gost.GostError(
-        f"Контейнер зашифрован алгоритмом, который программа не поддерживает ({what}). Экспортируйте ключ "
-        "в PKCS#12 заново: с шифрованием AES (OpenSSL по умолчанию) или ГОСТ 28147-89 по Р 50.1.112-2016."
+        tr(
+            "Контейнер зашифрован алгоритмом, который программа не поддерживает ({what}). Экспортируйте ключ в "
+            "PKCS#12 заново: с шифрованием AES (OpenSSL по умолчанию) или ГОСТ 28147-89 по Р 50.1.112-2016.").format(
+            what=what)
     )
 
 
@@ -293,13 +296,13 @@ def load_pkcs12(data: bytes, password: bytes) -> Loaded:
     except gost.GostError:
         raise
     except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise gost.GostError("Файл повреждён или не является контейнером PKCS#12 (.p12/.pfx).") from exc
+        raise gost.GostError(tr("Файл повреждён или не является контейнером PKCS#12 (.p12/.pfx).")) from exc
 
 
 def _pair(key_infos: list[keys.PrivateKeyInfo], certs: list[asn1_x509.Certificate]) -> Loaded:
     if not key_infos:
         raise gost.GostError(
-            "В файле нет закрытого ключа: это только сертификат. Для подписи нужен файл с закрытым ключом."
+            tr("В файле нет закрытого ключа: это только сертификат. Для подписи нужен файл с закрытым ключом.")
         )
     key = gost.private_key_from_pkcs8(key_infos[0])
     pub = key.public
@@ -307,8 +310,8 @@ def _pair(key_infos: list[keys.PrivateKeyInfo], certs: list[asn1_x509.Certificat
         if gost.cert_public_key(cert) == pub:
             return Loaded(key, cert, [c for c in certs if c is not cert])
     if not certs:
-        raise gost.GostError("В файле нет сертификата: укажите файл сертификата к ключу.")
-    raise gost.GostError("Закрытый ключ в файле не соответствует сертификату.")
+        raise gost.GostError(tr("В файле нет сертификата: укажите файл сертификата к ключу."))
+    raise gost.GostError(tr("Закрытый ключ в файле не соответствует сертификату."))
 
 
 def is_gost_key_info(info: keys.PrivateKeyInfo) -> bool:
@@ -322,7 +325,7 @@ def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
     try:
         return [(name, der) for name, _, der in pem.unarmor(data, multiple=True)]
     except ValueError as exc:
-        raise gost.GostError("Файл PEM повреждён.") from exc
+        raise gost.GostError(tr("Файл PEM повреждён.")) from exc
 
 
 def private_key_info(name: str, der: bytes, password: bytes) -> keys.PrivateKeyInfo:
@@ -353,7 +356,7 @@ def load_pem_pair(data: bytes, password: bytes) -> Loaded:
     except gost.GostError:
         raise
     except (ValueError, TypeError, KeyError) as exc:
-        raise gost.GostError("Ключ или сертификат в файле PEM повреждён.") from exc
+        raise gost.GostError(tr("Ключ или сертификат в файле PEM повреждён.")) from exc
 
 
 #: the files of a КриптоПро CSP key container (a folder «name.000» on a disk or a flash drive)

@@ -64,6 +64,7 @@ from desktop.documents.pdf_values import (
     person_of,
     snils_of,
 )
+from desktop.i18n import tr
 from desktop.models.nsi import NsiRegistry, shipped
 
 # What callers and tests import from here, wherever it now lives.
@@ -133,7 +134,9 @@ def generate(
     shipped subsets when omitted (the demo record, tests).
     """
     if kind not in BUILDERS:
-        raise DocumentError(f"Неизвестный вид документа «{kind}»; возможны: {', '.join(BUILDERS)}.")
+        raise DocumentError(tr(
+            "Неизвестный вид документа «{kind}»; возможны: {items}.").format(
+            kind=kind, items=', '.join(BUILDERS)))
     st = Styles()
     today = today or dt.date.today()
     doc_id = doc_id or str(uuid.uuid4())

@@ -27,6 +27,7 @@ from desktop.documents.pdf_values import (
     full_name,
     snils_of,
 )
+from desktop.i18n import tr
 from desktop.models import schema
 from desktop.models.nsi import NsiRegistry
 from desktop.models.seniority import Seniority, compute
@@ -277,9 +278,9 @@ def pick_application(snapshot: Snapshot, application_id: str | None = None) -> M
         for a in apps:
             if str(a.get("id")) == application_id:
                 return a
-        raise DocumentError(f"Заявление {application_id} не найдено в записи.")
+        raise DocumentError(tr("Заявление {application_id} не найдено в записи.").format(application_id=application_id))
     if not apps:
-        raise DocumentError("В записи нет заявления на аккредитацию: сначала заполните заявление.")
+        raise DocumentError(tr("В записи нет заявления на аккредитацию: сначала заполните заявление."))
     # The one being worked on: an undecided one if any, else the latest.
     open_ = [a for a in apps if a.get("status") in (None, "", "draft", "submitted", "in_review")]
     pool = open_ or apps

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from desktop.i18n import tr
 from desktop.models import schema
 from desktop.models.checkdigits import format_snils
 from desktop.models.formatting import display_field
@@ -35,7 +36,7 @@ def canonical_row(entity: str, row: Mapping[str, Any]) -> dict[str, Any]:
 def person_of(snapshot: Snapshot) -> Mapping[str, Any]:
     rows = snapshot.get("person") or []
     if not rows:
-        raise DocumentError("В записи нет персональных данных: заполните раздел «Персональные данные».")
+        raise DocumentError(tr("В записи нет персональных данных: заполните раздел «Персональные данные»."))
     return rows[0]
 
 

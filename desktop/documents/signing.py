@@ -42,6 +42,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from desktop.documents import fonts, gost, gost_cms
 from desktop.documents.gost_cms import GostCmsSigner
+from desktop.i18n import tr
 
 Trust = Literal["trusted", "self_signed", "unknown_issuer"]
 
@@ -268,11 +269,15 @@ def check_certificate(
     info = CertInfo.from_cert(cert)
     if now < info.not_before:
         raise CertificateRefused(
-            f"Сертификат ещё не действует: срок действия {info.validity_text}. Подписание невозможно."
+            tr(
+                "Сертификат ещё не действует: срок действия {validity_text}. Подписание невозможно.").format(
+                validity_text=info.validity_text)
         )
     if now > info.not_after:
         raise CertificateRefused(
-            f"Срок действия сертификата истёк: он действовал {info.validity_text}. Подписание невозможно."
+            tr(
+                "Срок действия сертификата истёк: он действовал {validity_text}. Подписание невозможно.").format(
+                validity_text=info.validity_text)
         )
     try:
         ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
@@ -280,8 +285,8 @@ def check_certificate(
         ku = None  # RFC 5280: no KeyUsage extension = no restriction.
     if ku is not None and not (ku.digital_signature or ku.content_commitment):
         raise CertificateRefused(
-            "Назначение ключа в сертификате не допускает электронную подпись "
-            "(нет «digitalSignature» / «nonRepudiation»). Подписание невозможно."
+            tr("Назначение ключа в сертификате не допускает электронную подпись "
+            "(нет «digitalSignature» / «nonRepudiation»). Подписание невозможно.")
         )
     trust = chain_trust(cert, chain, trust_roots, now)
     days_left = (info.not_after - now).days
@@ -381,7 +386,7 @@ def load_p12(
 ) -> P12Signer:
     """Open a .p12/.pfx. Every failure is a :class:`P12Error` with a message for the user."""
     if not data:
-        raise P12Error("Файл сертификата пуст.")
+        raise P12Error(tr("Файл сертификата пуст."))
     if b"-----BEGIN" in data[:4096]:
         return _load_pem_pair(data, password, trust_roots)
     try:
@@ -389,7 +394,7 @@ def load_p12(
         pfx = asn1_pkcs12.Pfx.load(data, strict=True)
         pfx["auth_safe"]["content_type"].native  # noqa: B018 - forces parsing
     except (ValueError, TypeError, KeyError) as exc:
-        raise P12Error("Файл повреждён или не является контейнером PKCS#12 (.p12/.pfx).") from exc
+        raise P12Error(tr("Файл повреждён или не является контейнером PKCS#12 (.p12/.pfx).")) from exc
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, _password_bytes(password))
     except (UnsupportedAlgorithm, ValueError, TypeError):
@@ -399,23 +404,29 @@ def load_p12(
     # Without a key, cryptography files the certificate under "additional": check the key first.
     if key is None:
         raise P12Error(
-            "В файле нет закрытого ключа: это только сертификат. Для подписи нужен .p12/.pfx с закрытым ключом."
+            tr("В файле нет закрытого ключа: это только сертификат. Для подписи нужен .p12/.pfx с закрытым ключом.")
         )
     if cert is None:
-        raise P12Error("В файле нет сертификата, соответствующего ключу.")
+        raise P12Error(tr("В файле нет сертификата, соответствующего ключу."))
     if isinstance(key, rsa.RSAPrivateKey):
         if key.key_size < MIN_RSA_BITS:
-            raise P12Error(f"Ключ RSA {key.key_size} бит слишком короткий: нужно не меньше {MIN_RSA_BITS}.")
+            raise P12Error(tr(
+                "Ключ RSA {key_size} бит слишком короткий: нужно не меньше {MIN_RSA_BITS}.").format(
+                key_size=key.key_size, MIN_RSA_BITS=MIN_RSA_BITS))
     elif isinstance(key, ec.EllipticCurvePrivateKey):
         if key.curve.name not in _EC_CURVES:
-            raise P12Error(f"Кривая ECDSA {key.curve.name} не поддерживается: возможны P-256, P-384, P-521.")
+            raise P12Error(tr(
+                "Кривая ECDSA {name} не поддерживается: возможны P-256, P-384, P-521.").format(
+                name=key.curve.name))
     else:
         raise P12Error(
-            f"Тип ключа {type(key).__name__.removeprefix('_')} не поддерживается: поддерживаются RSA и ECDSA."
+            tr(
+                "Тип ключа {removeprefix} не поддерживается: поддерживаются RSA и ECDSA.").format(
+                removeprefix=type(key).__name__.removeprefix('_'))
         )
     spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     if key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
-        raise P12Error("Закрытый ключ в файле не соответствует сертификату.")
+        raise P12Error(tr("Закрытый ключ в файле не соответствует сертификату."))
     return P12Signer(key, cert, list(extra or []), trust_roots)
 
 
@@ -454,10 +465,11 @@ def _load_pem_pair(data: bytes, password: str | bytes | None, trust_roots: Seque
     except gost.GostError as exc:
         raise P12Error(str(exc)) from exc
     except (ValueError, TypeError, KeyError) as exc:
-        raise P12Error("Ключ или сертификат в файле PEM повреждён.") from exc
+        raise P12Error(tr("Ключ или сертификат в файле PEM повреждён.")) from exc
     certs = [x509.load_der_x509_certificate(d) for n, d in blocks if n == "CERTIFICATE"]
     if not key_blocks:
-        raise P12Error("В файле нет закрытого ключа: это только сертификат. Для подписи нужен файл с закрытым ключом.")
+        raise P12Error(tr(
+            "В файле нет закрытого ключа: это только сертификат. Для подписи нужен файл с закрытым ключом."))
     try:
         key = serialization.load_der_private_key(info.dump(), None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
@@ -584,13 +596,13 @@ def _timestamper(url: str | None, ts: TimeStamper | None) -> TimeStamper | None:
 
 def _open_pdf(pdf: bytes) -> IncrementalPdfFileWriter:
     if not pdf.lstrip()[:5].startswith(b"%PDF-"):
-        raise SignatureError("Файл не является PDF-документом.")
+        raise SignatureError(tr("Файл не является PDF-документом."))
     try:
         w = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
-        raise SignatureError(f"PDF повреждён и не может быть подписан: {exc}") from exc
+        raise SignatureError(tr("PDF повреждён и не может быть подписан: {exc}").format(exc=exc)) from exc
     if w.prev.encrypted:
-        raise SignatureError("PDF защищён паролем (зашифрован): снимите защиту перед подписанием.")
+        raise SignatureError(tr("PDF защищён паролем (зашифрован): снимите защиту перед подписанием."))
     return w
 
 
@@ -658,17 +670,19 @@ def sign_pdf(signer: Signer, pdf: bytes, options: PdfSignOptions | None = None) 
         extra = 2048 * sum(1 for _ in signer.cms_signer().cert_registry)  # each embedded chain cert
         pdf_signer.sign_pdf(w, output=out, bytes_reserved=reserved + extra)
     except (HankoSigningError, PdfError) as exc:
-        raise SignatureError(f"Не удалось подписать PDF: {exc}") from exc
+        raise SignatureError(tr("Не удалось подписать PDF: {exc}").format(exc=exc)) from exc
     except OSError as exc:  # the TSA is unreachable
-        raise SignatureError(f"Служба штампов времени недоступна ({options.tsa_url}): {exc}") from exc
+        raise SignatureError(tr(
+            "Служба штампов времени недоступна ({tsa_url}): {exc}").format(
+            tsa_url=options.tsa_url, exc=exc)) from exc
     return SignResult(out.getvalue(), check, field_name)
 
 
 def _no_gost_timestamp(tsa_url: str | None, timestamper: TimeStamper | None) -> None:
     if tsa_url or timestamper:
         raise SignatureError(
-            "Штамп времени к подписи ГОСТ пока не добавляется: подпишите без службы штампов времени "
-            "(уберите адрес TSA в «Настройках» или параметр --tsa)."
+            tr("Штамп времени к подписи ГОСТ пока не добавляется: подпишите без службы штампов времени "
+            "(уберите адрес TSA в «Настройках» или параметр --tsa).")
         )
 
 
@@ -713,10 +727,11 @@ def _sign_pdf_gost(
         ci = cms_signer.signed_data(gost.streebog(signed_bytes, bits), signing_time=None)
         der = ci.dump()
         if 2 * len(der) > reserved:
-            raise SignatureError("Подпись не помещается в отведённое место PDF: слишком длинная цепочка сертификатов.")
+            raise SignatureError(tr(
+                "Подпись не помещается в отведённое место PDF: слишком длинная цепочка сертификатов."))
         embed.send(der)
     except (HankoSigningError, PdfError, gost.GostError) as exc:
-        raise SignatureError(f"Не удалось подписать PDF: {exc}") from exc
+        raise SignatureError(tr("Не удалось подписать PDF: {exc}").format(exc=exc)) from exc
     return SignResult(output.getvalue(), check, field_name)
 
 
@@ -744,9 +759,11 @@ def sign_detached(
     try:
         ci = asyncio.run(coro)
     except HankoSigningError as exc:
-        raise SignatureError(f"Не удалось подписать файл: {exc}") from exc
+        raise SignatureError(tr("Не удалось подписать файл: {exc}").format(exc=exc)) from exc
     except OSError as exc:
-        raise SignatureError(f"Служба штампов времени недоступна ({tsa_url}): {exc}") from exc
+        raise SignatureError(tr(
+            "Служба штампов времени недоступна ({tsa_url}): {exc}").format(
+            tsa_url=tsa_url, exc=exc)) from exc
     return ci.dump(), check
 
 
@@ -761,7 +778,7 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
             return x509.load_pem_x509_certificates(data)
         return [x509.load_der_x509_certificate(data)]
     except ValueError as exc:
-        raise SignatureError("Файл корневых сертификатов не читается (ожидается PEM или DER).") from exc
+        raise SignatureError(tr("Файл корневых сертификатов не читается (ожидается PEM или DER).")) from exc
 
 
 __all__ = [

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from desktop.documents.atomic import atomic_write
 from desktop.documents.sheet_writer import table_xlsx
 from desktop.documents.staff_import import COLUMNS, TEMPLATE, header_title
+from desktop.i18n import tr
 from desktop.models import schema
 from desktop.models.checkdigits import format_snils
 from desktop.models.formatting import fmt_decimal
@@ -199,7 +200,7 @@ def staff_xlsx(repo: RecordRepository, *, org_inn: str | None = None, by_card: b
         for n, line in enumerate(lines(groups, names), 1):
             if n % 2000 == 0:
                 if cancel is not None and cancel.is_set():
-                    raise InterruptedError("Выгрузка отменена")
+                    raise InterruptedError(tr("Выгрузка отменена"))
                 report(n, len(groups), "Выгрузка")
             yield line
 

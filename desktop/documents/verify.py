@@ -29,6 +29,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from desktop.documents import gost, gost_cms
 from desktop.documents.signing import TRUST_TEXT, CertInfo, Trust, _as_asn1, _fmt, is_pdf
+from desktop.i18n import tr
 
 # A signature with either usage is a signature (issue 5); pyHanko's default wants nonRepudiation.
 _USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
@@ -274,7 +275,7 @@ def _verify_gost_pdf(sig: Any, rep: SignatureReport, trust_roots: Sequence[x509.
     try:
         sis = list(sig.signed_data["signer_infos"])
         if len(sis) != 1:
-            raise ValueError("в подписи PDF должен быть ровно один подписант")
+            raise ValueError(tr("в подписи PDF должен быть ровно один подписант"))
         stream = sig.reader.stream
         a, b, c, d = (int(x) for x in sig.byte_range)
 

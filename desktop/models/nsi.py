@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.i18n import tr
 from desktop.paths import resource_dir
 from desktop.vault.errors import describe_os_error
 
@@ -120,17 +121,25 @@ def _read_text(path: Path) -> str:
     try:
         if not path.is_file():
             if path.exists():
-                raise NsiImportError(f"{path} — не обычный файл: укажите файл выгрузки НСИ (JSON или CSV)")
-            raise NsiImportError(f"Не удалось прочитать файл НСИ {name}: файл не найден")
+                raise NsiImportError(tr(
+                    "{path} — не обычный файл: укажите файл выгрузки НСИ (JSON или CSV)").format(
+                    path=path))
+            raise NsiImportError(tr("Не удалось прочитать файл НСИ {name}: файл не найден").format(name=name))
         with path.open("rb") as f:
             data = f.read(MAX_EXPORT_BYTES + 1)
     except OSError as exc:
-        raise NsiImportError(f"Не удалось прочитать файл НСИ {name}: {describe_os_error(exc)}") from exc
+        raise NsiImportError(tr(
+            "Не удалось прочитать файл НСИ {name}: {describe_os_error}").format(
+            name=name, describe_os_error=describe_os_error(exc))) from exc
     if len(data) > MAX_EXPORT_BYTES:
-        raise NsiImportError(f"Файл НСИ {name} слишком большой: больше {MAX_EXPORT_BYTES // (1024 * 1024)} МБ")
+        raise NsiImportError(tr(
+            "Файл НСИ {name} слишком большой: больше {value} МБ").format(
+            name=name, value=MAX_EXPORT_BYTES // (1024 * 1024)))
     if not data.strip():
-        raise NsiImportError(f"Файл НСИ {name} пуст")
-    binary = NsiImportError(f"Файл НСИ {name} не текстовый файл в кодировке UTF-8: ожидается выгрузка в JSON или CSV")
+        raise NsiImportError(tr("Файл НСИ {name} пуст").format(name=name))
+    binary = NsiImportError(tr(
+        "Файл НСИ {name} не текстовый файл в кодировке UTF-8: ожидается выгрузка в JSON или CSV").format(
+        name=name))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -142,14 +151,20 @@ def _read_text(path: Path) -> str:
 
 def _cell(value: object, what: str, where: str, limit: int) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise NsiImportError(f"Файл НСИ, {where}: {what} должен быть строкой или числом")
+        raise NsiImportError(tr(
+            "Файл НСИ, {where}: {what} должен быть строкой или числом").format(
+            where=where, what=what))
     text = str(value).strip()
     if not text:
-        raise NsiImportError(f"Файл НСИ, {where}: не указан {what}")
+        raise NsiImportError(tr("Файл НСИ, {where}: не указан {what}").format(where=where, what=what))
     if len(text) > limit:
-        raise NsiImportError(f"Файл НСИ, {where}: {what} длиннее {limit} символов")
+        raise NsiImportError(tr(
+            "Файл НСИ, {where}: {what} длиннее {limit} символов").format(
+            where=where, what=what, limit=limit))
     if _BAD_CHARS.search(text):
-        raise NsiImportError(f"Файл НСИ, {where}: {what} содержит недопустимые символы")
+        raise NsiImportError(tr(
+            "Файл НСИ, {where}: {what} содержит недопустимые символы").format(
+            where=where, what=what))
     return text
 
 
@@ -164,19 +179,19 @@ def _json_rows(text: str) -> tuple[str | None, list[tuple[str, Mapping[str, obje
     try:
         raw = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise NsiImportError("Файл НСИ не является корректным JSON") from exc
+        raise NsiImportError(tr("Файл НСИ не является корректным JSON")) from exc
     if not isinstance(raw, dict):
-        raise NsiImportError("Файл НСИ: ожидается объект JSON с полями oid и entries")
+        raise NsiImportError(tr("Файл НСИ: ожидается объект JSON с полями oid и entries"))
     oid = raw.get("oid") or raw.get("OID")
     if oid is not None and not isinstance(oid, str):
-        raise NsiImportError("Файл НСИ: OID справочника должен быть строкой")
+        raise NsiImportError(tr("Файл НСИ: OID справочника должен быть строкой"))
     data = next((raw[k] for k in ("entries", "data", "rows", "list") if k in raw), None)
     if not isinstance(data, list):
-        raise NsiImportError("Файл НСИ: поле entries (список записей) отсутствует или не является списком")
+        raise NsiImportError(tr("Файл НСИ: поле entries (список записей) отсутствует или не является списком"))
     out: list[tuple[str, Mapping[str, object]]] = []
     for n, r in enumerate(data, 1):
         if not isinstance(r, dict):
-            raise NsiImportError(f"Файл НСИ, запись №{n}: ожидается объект с полями code и name")
+            raise NsiImportError(tr("Файл НСИ, запись №{n}: ожидается объект с полями code и name").format(n=n))
         out.append((f"запись №{n}", {str(k).strip().lower(): v for k, v in r.items()}))
     return oid or None, out
 
@@ -199,9 +214,10 @@ def _csv_rows(text: str) -> tuple[str | None, list[tuple[str, Mapping[str, objec
         header = [h.strip().lower() for h in next(reader, [])]
         if not any(k in header for k in _CODE_KEYS) or not any(k in header for k in _NAME_KEYS):
             raise NsiImportError(
-                "Файл НСИ: в первой строке CSV нет столбцов кода и наименования "
-                f"(найдены: {', '.join(h for h in header if h) or 'пусто'}; "
-                "ожидаются code/ID/код и name/NAME/наименование)")
+                tr(
+                    "Файл НСИ: в первой строке CSV нет столбцов кода и наименования (найдены: {value}; ожидаются "
+                    "code/ID/код и name/NAME/наименование)").format(
+                    value=', '.join(h for h in header if h) or 'пусто'))
         out: list[tuple[str, Mapping[str, object]]] = []
         for cells in reader:
             where = f"строка {reader.line_num + first - 1}"
@@ -209,10 +225,14 @@ def _csv_rows(text: str) -> tuple[str | None, list[tuple[str, Mapping[str, objec
                 continue
             if len(cells) != len(header):
                 raise NsiImportError(
-                    f"Файл НСИ, {where}: столбцов {len(cells)}, а в заголовке {len(header)}")
+                    tr(
+                        "Файл НСИ, {where}: столбцов {n}, а в заголовке {n2}").format(
+                        where=where, n=len(cells), n2=len(header)))
             out.append((where, dict(zip(header, cells, strict=True))))
     except csv.Error as exc:
-        raise NsiImportError(f"Файл НСИ: CSV не читается (строка {reader.line_num + first - 1})") from exc
+        raise NsiImportError(tr(
+            "Файл НСИ: CSV не читается (строка {value})").format(
+            value=reader.line_num + first - 1)) from exc
     if out and not oid:
         value = _pick(out[0][1], ("oid",))
         oid = str(value).strip() if value else None
@@ -231,22 +251,26 @@ def parse_export(path: Path, registry: NsiRegistry) -> tuple[str, list[tuple[str
     looks_json = path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "[")
     oid, rows = _json_rows(text) if looks_json else _csv_rows(text)
     if not oid:
-        raise NsiImportError("Файл НСИ: не указан OID справочника")
+        raise NsiImportError(tr("Файл НСИ: не указан OID справочника"))
     d = registry.by_oid(oid.strip())
     if d is None:
         raise NsiImportError(f"Справочник с OID {oid} не поддерживается; поддерживаются: "
                              + ", ".join(f"{registry.get(k).oid} ({registry.get(k).name})" for k in registry.keys()))
     if len(rows) > MAX_ENTRIES:
-        raise NsiImportError(f"Файл НСИ: больше {MAX_ENTRIES} записей — это не выгрузка справочника «{d.name}»")
+        raise NsiImportError(tr(
+            "Файл НСИ: больше {MAX_ENTRIES} записей — это не выгрузка справочника «{name}»").format(
+            MAX_ENTRIES=MAX_ENTRIES, name=d.name))
     out: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
     for where, r in rows:
         code = _cell(_pick(r, _CODE_KEYS), "код", where, MAX_CODE_LEN)
         name = _cell(_pick(r, _NAME_KEYS), "наименование", where, MAX_NAME_LEN)
         if code in seen:
-            raise NsiImportError(f"Файл НСИ, {where}: код «{code}» уже был ({seen[code]})")
+            raise NsiImportError(tr(
+                "Файл НСИ, {where}: код «{code}» уже был ({value})").format(
+                where=where, code=code, value=seen[code]))
         seen[code] = where
         out.append((code, name))
     if not out:
-        raise NsiImportError("Файл НСИ не содержит ни одной записи с кодом и наименованием")
+        raise NsiImportError(tr("Файл НСИ не содержит ни одной записи с кодом и наименованием"))
     return d.key, out

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from desktop.i18n import tr
+
 if TYPE_CHECKING:
     import phonenumbers
 
@@ -30,17 +32,17 @@ def _parse(raw: str) -> phonenumbers.PhoneNumber:
 
     text = raw.strip()
     if len(text) > _MAX_CHARS:
-        raise PhoneError("слишком длинный номер телефона")
+        raise PhoneError(tr("слишком длинный номер телефона"))
     if any(c.isdigit() and not c.isascii() for c in text):
         # libphonenumber reads ７ or ٧ as 7; the other identifiers refuse such digits, and a
         # number that looks like another one to a person must not pass as it.
-        raise PhoneError("цифры номера — только 0–9")
+        raise PhoneError(tr("цифры номера — только 0–9"))
     try:
         return phonenumbers.parse(text, DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
         if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
             raise PhoneError(_NO_COUNTRY) from exc
-        raise PhoneError("не похоже на номер телефона") from exc
+        raise PhoneError(tr("не похоже на номер телефона")) from exc
 
 
 def canonical_phone(raw: str) -> str:
@@ -49,8 +51,8 @@ def canonical_phone(raw: str) -> str:
 
     number = _parse(raw)
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError("такого номера нет в плане нумерации страны: проверьте код и число цифр, "
-                         "например +7 916 123-45-67")
+        raise PhoneError(tr("такого номера нет в плане нумерации страны: проверьте код и число цифр, "
+                         "например +7 916 123-45-67"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

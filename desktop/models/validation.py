@@ -187,8 +187,8 @@ def _check_identifier(spec: FieldSpec, s: str) -> str:
     if c in ("inn10", "inn12"):
         n = 10 if c == "inn10" else 12
         if not (cd.is_ascii_digits(s) and len(s) == n):
-            raise FieldError(trn("должен содержать {n} цифру", "должен содержать {n} цифры", "должен содержать {n} цифр",
-                                 n).format(n=n))
+            raise FieldError(trn("должен содержать {n} цифру", "должен содержать {n} цифры",
+                                 "должен содержать {n} цифр", n).format(n=n))
         if not cd.inn_is_valid(s):
             raise FieldError(tr("неверное контрольное число"))
         return s

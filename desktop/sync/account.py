@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from desktop.i18n import tr
 from desktop.models.repository import get_meta
 from desktop.sync.api import Api, LoginNeeded, ServerProblem, SyncError, Transient, parse_problem
 from desktop.sync.auth import SERVER_KEY, TokenKeeper, load_tokens, logout
@@ -125,7 +126,7 @@ class AccountClient:
             with vault.read() as conn:
                 server = get_meta(conn, SERVER_KEY) or ""
         if not server:
-            raise LoginNeeded("Сервер не задан: сначала войдите на сервер (frmr login или раздел «Синхронизация»).")
+            raise LoginNeeded(tr("Сервер не задан: сначала войдите на сервер (frmr login или раздел «Синхронизация»)."))
         self.server = server.rstrip("/")
         self.keeper = TokenKeeper(vault, self.server)
         self.api = Api(self.server, timeout=timeout)
@@ -175,7 +176,7 @@ class AccountClient:
     def confirm(self, code: str) -> list[str]:
         code = re.sub(r"\s", "", code)
         if not (code.isdigit() and len(code) == 6):
-            raise AccountError("Одноразовый код — 6 цифр из приложения-аутентификатора.")
+            raise AccountError(tr("Одноразовый код — 6 цифр из приложения-аутентификатора."))
         data = _json(self._call("POST", "/me/totp/confirm", "подтверждение одноразовых кодов", json={"code": code}))
         return [str(c) for c in data.get("recovery_codes") or []]
 
@@ -214,7 +215,7 @@ class AccountClient:
                                  params={"limit": 1000})).get("items") or []
         target = next((a for a in items if isinstance(a, dict) and a.get("login") == login.strip()), None)
         if target is None:
-            raise AccountError(f"Учётная запись «{login}» не найдена.")
+            raise AccountError(tr("Учётная запись «{login}» не найдена.").format(login=login))
         return _json(self._call("POST", f"/admin/accounts/{int(target['id'])}/reset-code", "выдача кода сброса"))
 
     # -- journal and consent ------------------------------------------------------------------
@@ -262,7 +263,7 @@ def parse_day(text: str) -> float:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except ValueError:
         pass
-    raise ValueError(f"Дата «{text}» не распознана: укажите ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
+    raise ValueError(tr("Дата «{text}» не распознана: укажите ГГГГ-ММ-ДД или ДД.ММ.ГГГГ").format(text=text))
 
 
 def is_day(text: str) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from desktop.i18n import tr
 from desktop.sync import transfer, wire
 
 #: X-Client-Schema: the vault schema this client speaks (bumped when the wire changes).
@@ -277,7 +278,7 @@ class Api:
         if auth:
             tok = self._token()
             if not tok:
-                raise LoginNeeded("Требуется вход на сервер")
+                raise LoginNeeded(tr("Требуется вход на сервер"))
             headers["Authorization"] = f"Bearer {tok}"
         plain = kw.pop("content", None)
         content, coded = (transfer.gzip_body(plain) if plain is not None and compress and self.gzip_requests

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from desktop.i18n import tr
 from desktop.models.repository import PERSON_KEY, get_meta, remember_account, set_meta
 from desktop.sync.api import OAUTH_CLIENT_ID, Api, Cancelled, LoginNeeded, ServerProblem, Transient, parse_problem
 from desktop.sync.tables import SYNC_ROW
@@ -147,13 +148,13 @@ class TokenKeeper:
         with self._lock:
             t = self.current()
             if t is None:
-                raise LoginNeeded("Требуется вход на сервер")
+                raise LoginNeeded(tr("Требуется вход на сервер"))
             if force_refresh and stale is not None and t.access_token != stale and not t.expired():
                 return t.access_token
             if not force_refresh and not t.expired():
                 return t.access_token
             if not t.refresh_token:
-                raise LoginNeeded("Срок действия входа истёк")
+                raise LoginNeeded(tr("Срок действия входа истёк"))
             return self._refresh(api, t)
 
     def _refresh(self, api: Api, t: Tokens) -> str:
@@ -208,12 +209,12 @@ def _free_port() -> int:
 def _code_from_redirect(location: str, state: str) -> str:
     q = parse_qs(urlsplit(location).query)
     if q.get("state", [""])[0] != state:
-        raise ServerProblem(400, "Ошибка входа", "Ответ сервера на вход не совпадает с запросом (state)")
+        raise ServerProblem(400, tr("Ошибка входа"), tr("Ответ сервера на вход не совпадает с запросом (state)"))
     if "error" in q:
-        raise ServerProblem(400, "Ошибка входа", q.get("error_description", q["error"])[0])
+        raise ServerProblem(400, tr("Ошибка входа"), q.get("error_description", q["error"])[0])
     code = q.get("code", [""])[0]
     if not code:
-        raise ServerProblem(400, "Ошибка входа", "Сервер не вернул код авторизации")
+        raise ServerProblem(400, tr("Ошибка входа"), tr("Сервер не вернул код авторизации"))
     return code
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from desktop.i18n import tr
 from desktop.models.repository import RecordRepository, get_meta, set_meta, table
 from desktop.models.schema import ENTITIES, entity
 from desktop.models.tables import Outbox
@@ -204,17 +205,19 @@ def _server_version(conn: Connection, entity_id: str, ent: str | None = None) ->
 def resolve(repo: RecordRepository, conflict_id: int, field: str, choice: str) -> str:
     """Decide one field of a conflict; returns a short Russian description of what happens."""
     if choice not in CHOICES:
-        raise DecisionError("Выбор: mine (моё) или theirs (сервера)")
+        raise DecisionError(tr("Выбор: mine (моё) или theirs (сервера)"))
     with repo.vault.begin() as conn:
         c = conn.execute(select(CONFLICT).where(CONFLICT.c.id == conflict_id)).mappings().first()
         if c is None:
-            raise DecisionError(f"Конфликт {conflict_id} не найден")
+            raise DecisionError(tr("Конфликт {conflict_id} не найден").format(conflict_id=conflict_id))
         fs = _loads(c["fields"])
         if field not in fs:
-            raise DecisionError(f"В конфликте {conflict_id} нет поля «{field}». Поля: {', '.join(fs)}")
+            raise DecisionError(tr(
+                "В конфликте {conflict_id} нет поля «{field}». Поля: {items}").format(
+                conflict_id=conflict_id, field=field, items=', '.join(fs)))
         f = fs[field]
         if f["choice"] is not None:
-            raise DecisionError(f"Поле «{field}» уже решено ({f['choice']})")
+            raise DecisionError(tr("Поле «{field}» уже решено ({choice})").format(field=field, choice=f['choice']))
         ent, eid, pid = c["entity"], c["entity_id"], c["person_id"]
         t = table(ent)
         sv = max(_server_version(conn, eid, ent), int(f.get("theirs_version") or 0))
@@ -246,7 +249,7 @@ def _resolve_deleted_on_server(repo: RecordRepository, conn: Connection, ent: st
         repo._queue(conn, ent, eid, pid, "delete", {}, {}, _server_version(conn, eid, ent))
         return "Запись удалена, как на сервере"
     if local is None:
-        raise DecisionError("Локальной копии записи нет — восстановить её нельзя")
+        raise DecisionError(tr("Локальной копии записи нет — восстановить её нельзя"))
     # The server keeps the tombstone of this id, so «mine» lives on as a new row.
     spec = entity(ent)
     values = {n: local[n] for n in spec.names}
@@ -328,11 +331,11 @@ def resubmit_rejected(repo: RecordRepository, seq: int, values: Mapping[str, Any
         op = _rejected_op(conn, seq)
         ent, eid, pid = op["entity"], op["entity_id"], op["person_id"]
         if op["op"] == "delete":
-            raise DecisionError("Отклонённое удаление можно только отменить (discard)")
+            raise DecisionError(tr("Отклонённое удаление можно только отменить (discard)"))
         spec = entity(ent)
         unknown = [k for k in values if k not in spec.names]
         if unknown:
-            raise DecisionError(f"Неизвестные поля: {', '.join(unknown)}")
+            raise DecisionError(tr("Неизвестные поля: {items}").format(items=', '.join(unknown)))
         t = table(ent)
         local = conn.execute(select(t).where(t.c.id == eid)).mappings().first()
         current = {n: (local[n] if local is not None else None) for n in spec.names}
@@ -358,12 +361,12 @@ def resubmit_rejected(repo: RecordRepository, seq: int, values: Mapping[str, Any
 def _rejected_op(conn: Connection, seq: int, *, actions_too: bool = False) -> Mapping[str, Any]:
     op: Any = conn.execute(select(OUTBOX).where(OUTBOX.c.seq == seq)).mappings().first()
     if op is None or op["state"] != "rejected":
-        raise DecisionError(f"Отклонённая запись {seq} не найдена")
+        raise DecisionError(tr("Отклонённая запись {seq} не найдена").format(seq=seq))
     if op["op"] == "action":
         if not actions_too:
-            raise DecisionError("Отклонённое действие можно только отменить (discard) и при необходимости "
-                                "выполнить заново")
+            raise DecisionError(tr("Отклонённое действие можно только отменить (discard) и при необходимости "
+                                "выполнить заново"))
         return op
     if op["entity"] not in ENTITIES:
-        raise DecisionError(f"Неизвестный раздел «{op['entity']}»")
+        raise DecisionError(tr("Неизвестный раздел «{entity}»").format(entity=op['entity']))
     return op

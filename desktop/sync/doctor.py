@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from desktop.i18n import tr
 from desktop.models.repository import RecordRepository, get_meta, now_iso, set_meta
 from desktop.models.tables import Blob
 from desktop.models.validation import FieldError, ValidationFailed, parse_date
@@ -118,7 +119,7 @@ def _authorized_api(vault: Vault, timeout: float = 15.0) -> Api:
     with vault.read() as conn:
         server = (get_meta(conn, SERVER_KEY) or "").rstrip("/")
     if not server:
-        raise LoginNeeded("Сервер не задан: выполните вход (frmr login --server URL …)")
+        raise LoginNeeded(tr("Сервер не задан: выполните вход (frmr login --server URL …)"))
     keeper = TokenKeeper(vault, server)
     holder: list[Api] = []
     api = Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout)

@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from desktop.i18n import tr
+
 log = logging.getLogger("frmr.demo")
 
 DB_NAME = "demo-server.sqlite3"
@@ -116,7 +118,7 @@ class DemoServer:
         if sock is None:
             sock = _listen(0)
             if sock is None:
-                raise RuntimeError("Демонстрационный сервер не запустился: нет свободного порта")
+                raise RuntimeError(tr("Демонстрационный сервер не запустился: нет свободного порта"))
             if previous:
                 self.moved_from = f"http://{HOST}:{previous}"
                 log.info("demo server port %d is taken; moving to another one", previous)
@@ -132,10 +134,10 @@ class DemoServer:
             deadline = time.monotonic() + timeout
             while not server.started:
                 if not self._thread.is_alive():
-                    raise RuntimeError("Демонстрационный сервер не запустился")
+                    raise RuntimeError(tr("Демонстрационный сервер не запустился"))
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError("Демонстрационный сервер не запустился вовремя")
+                    raise RuntimeError(tr("Демонстрационный сервер не запустился вовремя"))
                 time.sleep(0.02)
         finally:
             if not server.started:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop.i18n import tr
 from desktop.models.repository import get_meta
 from desktop.sync.api import Api, LoginNeeded, ServerProblem
 from desktop.sync.auth import SERVER_KEY, TokenKeeper
@@ -23,7 +24,7 @@ def registry_person(vault: Vault, snils: str, timeout: float = 8.0) -> dict[str,
     with vault.read() as conn:
         server = (get_meta(conn, SERVER_KEY) or "").rstrip("/")
     if not server:
-        raise LoginNeeded("Сервер не задан: войдите на сервер (меню «Синхронизация» или frmr login)")
+        raise LoginNeeded(tr("Сервер не задан: войдите на сервер (меню «Синхронизация» или frmr login)"))
     keeper = TokenKeeper(vault, server)
     holder: list[Api] = []
     with Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout) as api:

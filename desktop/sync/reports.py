@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from sqlalchemy import select
 
+from desktop.i18n import tr
 from desktop.models.repository import get_meta, set_meta
 from desktop.models.tables import Meta
 from desktop.sync.account import AccountClient, AccountError
@@ -89,9 +90,9 @@ class ReportClient(AccountClient):
         try:
             data = resp.json()
         except ValueError as exc:
-            raise AccountError("Ответ сервера повреждён или оборван") from exc
+            raise AccountError(tr("Ответ сервера повреждён или оборван")) from exc
         if not isinstance(data, dict):
-            raise AccountError("Ответ сервера не соответствует протоколу")
+            raise AccountError(tr("Ответ сервера не соответствует протоколу"))
         return data
 
 
@@ -106,7 +107,7 @@ def pick_org(orgs: list[dict[str, Any]], wanted: str | None) -> str:
     if len(inns) == 1:
         return inns[0]
     if not inns:
-        raise AccountError("У этой учётной записи нет организаций")
+        raise AccountError(tr("У этой учётной записи нет организаций"))
     raise AccountError("Укажите организацию (--org ИНН): доступны " + ", ".join(inns))
 
 

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from desktop.i18n import tr
+
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 SHA256_RE = r"^[0-9a-f]{64}$"
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
@@ -225,12 +227,12 @@ def check(model: type[BaseModel], data: Any, what: str) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         places = "; ".join(f"{k}: {v}" for k, v in russian_errors(exc, 3).items())
-        raise WireError(f"{what} не соответствует протоколу ({places})") from None
+        raise WireError(tr("{what} не соответствует протоколу ({places})").format(what=what, places=places)) from None
 
 
 def action_args(name: str, args: Mapping[str, Any] | None) -> BaseModel:
     """The arguments of action ``name``, validated; WireError (Russian) when they are not."""
     spec = ACTIONS.get(name)
     if spec is None:
-        raise WireError(f"Неизвестное действие «{name[:40]}»")
+        raise WireError(tr("Неизвестное действие «{value}»").format(value=name[:40]))
     return check(spec.args, dict(args or {}), f"Параметры действия «{spec.label}»")  # type: ignore[no-any-return]

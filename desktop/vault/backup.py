@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from desktop.i18n import tr
 from desktop.vault.errors import VaultError, describe_os_error
 from desktop.vault.layout import DB_NAME, KEYS_NAME
 from desktop.vault.private import create_private_file
@@ -78,11 +79,13 @@ def vault_id(folder: Path) -> str:
         if not isinstance(ct, str) or not ct:
             raise ValueError
     except FileNotFoundError:
-        raise BackupError("В папке профиля нет файла ключей (keys.json): хранилище не создано") from None
+        raise BackupError(tr("В папке профиля нет файла ключей (keys.json): хранилище не создано")) from None
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError) as exc:
-        raise BackupError("Файл ключей хранилища (keys.json) повреждён: копию сделать нельзя") from exc
+        raise BackupError(tr("Файл ключей хранилища (keys.json) повреждён: копию сделать нельзя")) from exc
     except OSError as exc:
-        raise BackupError(f"Файл ключей хранилища не читается: {describe_os_error(exc)}") from exc
+        raise BackupError(tr(
+            "Файл ключей хранилища не читается: {describe_os_error}").format(
+            describe_os_error=describe_os_error(exc))) from exc
     return hashlib.sha256(b"frmr-vault-id-v1:" + ct.encode("ascii", "replace")).hexdigest()[:32]
 
 
@@ -115,13 +118,17 @@ def _target(out: Path) -> Path:
         return out / backup_name()
     if out.suffix.lower() == SUFFIX:
         return out
-    raise BackupError(f"Папка {out} не найдена (или недоступна)",
-                      f"Подключите диск с этой папкой, выберите другую папку или укажите файл *{SUFFIX}.")
+    raise BackupError(tr("Папка {out} не найдена (или недоступна)").format(out=out),
+                      tr(
+                          "Подключите диск с этой папкой, выберите другую папку или укажите файл *{SUFFIX}.").format(
+                          SUFFIX=SUFFIX))
 
 
 def _cannot_write(where: Path, exc: OSError) -> BackupError:
-    return BackupError(f"Не удалось записать резервную копию в {where}: {describe_os_error(exc)}",
-                       "Выберите другую папку (например, на флешке или в своей папке документов).")
+    return BackupError(tr(
+        "Не удалось записать резервную копию в {where}: {describe_os_error}").format(
+        where=where, describe_os_error=describe_os_error(exc)),
+                       tr("Выберите другую папку (например, на флешке или в своей папке документов)."))
 
 
 def write_backup(vault: Vault, out: Path, profile_name: str) -> tuple[Path, Manifest]:
@@ -132,7 +139,9 @@ def write_backup(vault: Vault, out: Path, profile_name: str) -> tuple[Path, Mani
     Runs where DB work runs (the copy reads the whole database)."""
     target = _target(out)
     if not target.parent.is_dir():
-        raise BackupError(f"Папка {target.parent} не найдена", "Выберите существующую папку.")
+        raise BackupError(tr(
+            "Папка {parent} не найдена").format(
+            parent=target.parent), tr("Выберите существующую папку."))
     folder = vault.folder
     vid = vault_id(folder)
     snapshot = folder / ".backup-snapshot.db"
@@ -177,13 +186,15 @@ def write_backup(vault: Vault, out: Path, profile_name: str) -> tuple[Path, Mani
 
 # -- reading a copy ------------------------------------------------------------------------------
 def _not_a_backup(path: Path) -> BackupError:
-    return BackupError(f"Файл {path.name} — не резервная копия ФРМР, либо он обрезан (записан не до конца)",
-                       "Выберите другой файл копии (*.frmrbak) или сделайте копию заново.")
+    return BackupError(tr(
+        "Файл {name} — не резервная копия ФРМР, либо он обрезан (записан не до конца)").format(
+        name=path.name),
+                       tr("Выберите другой файл копии (*.frmrbak) или сделайте копию заново."))
 
 
 def _damaged(path: Path, what: str) -> BackupError:
-    return BackupError(f"Резервная копия {path.name} повреждена: {what}",
-                       "Восстановите из другой копии. Эта копия не изменила ничего в профиле.")
+    return BackupError(tr("Резервная копия {name} повреждена: {what}").format(name=path.name, what=what),
+                       tr("Восстановите из другой копии. Эта копия не изменила ничего в профиле."))
 
 
 def _manifest(path: Path, z: zipfile.ZipFile) -> Manifest:
@@ -196,8 +207,8 @@ def _manifest(path: Path, z: zipfile.ZipFile) -> Manifest:
             raise ValueError("format")
         version = raw.get("version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise BackupError(f"Резервная копия {path.name} сделана более новой версией программы",
-                              "Обновите программу ФРМР и повторите восстановление.")
+            raise BackupError(tr("Резервная копия {name} сделана более новой версией программы").format(name=path.name),
+                              tr("Обновите программу ФРМР и повторите восстановление."))
         files = raw["files"]
         if not isinstance(files, dict) or any(not isinstance(v, dict) for v in files.values()):
             raise ValueError("files")
@@ -211,8 +222,9 @@ def _manifest(path: Path, z: zipfile.ZipFile) -> Manifest:
         if name not in man.files:
             raise _damaged(path, f"в ней нет файла {name}")
     if man.schema > LATEST_SCHEMA:
-        raise BackupError(f"Резервная копия {path.name} сделана более новой версией программы "
-                          f"(схема хранилища {man.schema})", "Обновите программу ФРМР и повторите восстановление.")
+        raise BackupError(tr(
+            "Резервная копия {name} сделана более новой версией программы (схема хранилища {schema})").format(
+            name=path.name, schema=man.schema), tr("Обновите программу ФРМР и повторите восстановление."))
     return man
 
 
@@ -223,13 +235,15 @@ def read_manifest(path: Path) -> Manifest:
         with zipfile.ZipFile(path) as z:
             return _manifest(path, z)
     except FileNotFoundError:
-        raise BackupError(f"Файл {path} не найден") from None
+        raise BackupError(tr("Файл {path} не найден").format(path=path)) from None
     except IsADirectoryError:
-        raise BackupError(f"{path} — папка, а не файл резервной копии") from None
+        raise BackupError(tr("{path} — папка, а не файл резервной копии").format(path=path)) from None
     except zipfile.BadZipFile as exc:
         raise _not_a_backup(path) from exc
     except OSError as exc:
-        raise BackupError(f"Файл {path} не читается: {describe_os_error(exc)}") from exc
+        raise BackupError(tr(
+            "Файл {path} не читается: {describe_os_error}").format(
+            path=path, describe_os_error=describe_os_error(exc))) from exc
 
 
 def extract_verified(path: Path, into: Path) -> Manifest:
@@ -267,5 +281,7 @@ def extract_verified(path: Path, into: Path) -> Manifest:
     except zipfile.BadZipFile as exc:
         raise _not_a_backup(path) from exc
     except OSError as exc:
-        raise BackupError(f"Резервную копию не удалось распаковать: {describe_os_error(exc)}") from exc
+        raise BackupError(tr(
+            "Резервную копию не удалось распаковать: {describe_os_error}").format(
+            describe_os_error=describe_os_error(exc))) from exc
     return man

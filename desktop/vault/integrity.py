@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 
+from desktop.i18n import tr
 from desktop.vault.errors import DamagedVault, VaultError
 
 if TYPE_CHECKING:  # both import this module (through ``store``) at load time
@@ -256,14 +257,14 @@ def check_file(db_path: Path, key: bytes) -> FileReport:
     try:
         size = db_path.stat().st_size
     except FileNotFoundError:
-        raise DamagedVault("Файл хранилища vault.db не найден в папке профиля") from None
+        raise DamagedVault(tr("Файл хранилища vault.db не найден в папке профиля")) from None
     if size == 0:
         rep.problems.append("Файл хранилища vault.db пуст (0 байт): данные в нём утрачены")
         return rep
     try:
         conn = _connect(db_path, key)
     except sqlcipher3.DatabaseError as exc:
-        raise DamagedVault(f"Файл хранилища vault.db не открывается: {exc}") from exc
+        raise DamagedVault(tr("Файл хранилища vault.db не открывается: {exc}").format(exc=exc)) from exc
     try:
         rep.page_size = int(conn.execute("PRAGMA cipher_page_size").fetchone()[0])
         rep.pages = -(-size // rep.page_size)

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from desktop.i18n import tr
 from desktop.vault.atomic import atomic_write_bytes
 from desktop.vault.errors import DamagedVault, WrongPassphrase
 
@@ -139,9 +140,9 @@ class KeyFile:
                 raise ValueError("weak params")
             return cls(path, _unb64(raw["salt"]), params, raw["passphrase"], raw["recovery"])
         except FileNotFoundError:
-            raise DamagedVault("Файл ключей хранилища (keys.json) не найден") from None
+            raise DamagedVault(tr("Файл ключей хранилища (keys.json) не найден")) from None
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise DamagedVault("Файл ключей хранилища (keys.json) повреждён") from exc
+            raise DamagedVault(tr("Файл ключей хранилища (keys.json) повреждён")) from exc
 
     def save(self) -> None:
         doc = {
@@ -163,7 +164,7 @@ class KeyFile:
         except InvalidTag:
             raise WrongPassphrase("Неверная парольная фраза") from None
         except (KeyError, ValueError) as exc:
-            raise DamagedVault("Файл ключей хранилища (keys.json) повреждён") from exc
+            raise DamagedVault(tr("Файл ключей хранилища (keys.json) повреждён")) from exc
 
     def unwrap(self, passphrase: str) -> bytes:
         return self.unwrap_with_kek(self.kek_for(passphrase))
@@ -174,7 +175,7 @@ class KeyFile:
         except (InvalidTag, UnicodeEncodeError):
             raise WrongPassphrase("Неверный ключ восстановления") from None
         except (KeyError, ValueError) as exc:
-            raise DamagedVault("Файл ключей хранилища (keys.json) повреждён") from exc
+            raise DamagedVault(tr("Файл ключей хранилища (keys.json) повреждён")) from exc
 
     def rewrap(self, data_key: bytes, new_passphrase: str, params: KdfParams | None = None) -> None:
         """New passphrase: a new salt and wrap; the database itself is not touched."""

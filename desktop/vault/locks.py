@@ -19,6 +19,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from desktop.i18n import tr
 from desktop.vault.errors import VaultError
 
 SYNC_LOCK = "sync.lock"
@@ -69,9 +70,11 @@ class InstanceLock:
         try:
             self._lock.acquire()
         except Timeout:
-            raise ProfileBusy("Этот профиль уже открыт в другом окне ФРМР.") from None
+            raise ProfileBusy(tr("Этот профиль уже открыт в другом окне ФРМР.")) from None
         except OSError as exc:  # a read-only or vanished folder: the vault itself will say more
-            raise ProfileBusy(f"Не удалось занять профиль: {exc.strerror or type(exc).__name__}.") from None
+            raise ProfileBusy(tr(
+                "Не удалось занять профиль: {value}.").format(
+                value=exc.strerror or type(exc).__name__)) from None
 
     def release(self) -> None:
         if self._lock.is_locked:

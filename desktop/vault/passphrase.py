@@ -90,8 +90,8 @@ def strength(p: str, user_inputs: Iterable[str] = ()) -> Strength:
     if not p:
         return Strength(0, "", False, tr("Введите парольную фразу"))
     if len(p) < MIN_LENGTH:
-        return Strength(0, tr("слишком короткая"), False, trn("Не короче {n} символа", "Не короче {n} символов",
-                                                                      "Не короче {n} символов", MIN_LENGTH).format(n=MIN_LENGTH))
+        shortest = trn("Не короче {n} символа", "Не короче {n} символов", "Не короче {n} символов", MIN_LENGTH)
+        return Strength(0, tr("слишком короткая"), False, shortest.format(n=MIN_LENGTH))
     # zxcvbn loads its word lists in about 0.2 s: on the first rated phrase, not with the unlock
     # screen (the preloader imports it in the background meanwhile, views/runtime/prewarm.py).
     from zxcvbn import zxcvbn

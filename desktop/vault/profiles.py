@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.i18n import tr
 from desktop.vault.atomic import atomic_write_bytes
 from desktop.vault.errors import ProfileError
 from desktop.vault.layout import DB_NAME, KEYS_NAME
@@ -65,11 +66,11 @@ def list_profiles(root: Path) -> list[Profile]:
 def create_profile(root: Path, name: str, *, demo: bool = False, demo_passphrase: str | None = None) -> Profile:
     name = name.strip()
     if not name:
-        raise ProfileError("Укажите название профиля")
+        raise ProfileError(tr("Укажите название профиля"))
     if len(name) > 100:
-        raise ProfileError("Название профиля — не длиннее 100 символов")
+        raise ProfileError(tr("Название профиля — не длиннее 100 символов"))
     if any(p.name.casefold() == name.casefold() for p in list_profiles(root)):
-        raise ProfileError(f"Профиль «{name}» уже есть на этом компьютере")
+        raise ProfileError(tr("Профиль «{name}» уже есть на этом компьютере").format(name=name))
     folder = root / uuid.uuid4().hex[:12]
     folder.mkdir(parents=True, mode=0o700)
     p = Profile(folder, name, demo, demo_passphrase)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.i18n import tr
 from desktop.vault.backup import BackupError, Manifest, extract_verified, read_manifest, vault_id
 from desktop.vault.errors import DamagedVault, VaultError, WrongPassphrase, describe_os_error
 from desktop.vault.integrity import check_profile
@@ -69,10 +70,12 @@ def profile_open(folder: Path) -> bool:
 
 def _open_error(name: str) -> BackupError:
     return BackupError(
-        f"Хранилище профиля «{name}» сейчас открыто — в окне ФРМР или командой frmr: "
-        "восстанавливать поверх открытого хранилища нельзя",
-        "Заблокируйте профиль (или закройте окно ФРМР) и дождитесь конца команд frmr, затем повторите. "
-        "Если программа не запущена, её закрыли аварийно: откройте профиль и заблокируйте его один раз.")
+        tr(
+            "Хранилище профиля «{name}» сейчас открыто — в окне ФРМР или командой frmr: восстанавливать поверх "
+            "открытого хранилища нельзя").format(
+            name=name),
+        tr("Заблокируйте профиль (или закройте окно ФРМР) и дождитесь конца команд frmr, затем повторите. "
+        "Если программа не запущена, её закрыли аварийно: откройте профиль и заблокируйте его один раз."))
 
 
 def find_profile(root: Path, vid: str) -> Profile | None:
@@ -114,9 +117,9 @@ def _unlock(staging: Path, passphrase: str | None, recovery_key: str | None) -> 
         return unwrap_data_key(staging, passphrase or "")
     except WrongPassphrase as exc:
         what = "ключ восстановления" if recovery_key else "парольная фраза"
-        raise BackupError(f"Резервная копия не открывается: неверная {what}",
-                          "Нужна парольная фраза, действовавшая, когда копия была сделана, "
-                          "или ключ восстановления этого профиля.") from exc
+        raise BackupError(tr("Резервная копия не открывается: неверная {what}").format(what=what),
+                          tr("Нужна парольная фраза, действовавшая, когда копия была сделана, "
+                          "или ключ восстановления этого профиля.")) from exc
 
 
 def _check(staging: Path, key: bytes, name: str) -> None:
@@ -127,7 +130,7 @@ def _check(staging: Path, key: bytes, name: str) -> None:
     more = len(result.problems) - _LISTED_PROBLEMS
     raise BackupError(f"Резервная копия {name} не прошла проверку хранилища: {listed}"
                       + (f" (и ещё нарушений: {more})" if more > 0 else ""),
-                      "Восстановите из другой копии. Эта копия не изменила ничего в профиле.")
+                      tr("Восстановите из другой копии. Эта копия не изменила ничего в профиле."))
 
 
 def _resolve(root: Path, man: Manifest, target: Path | None) -> tuple[Path | None, str]:
@@ -135,14 +138,16 @@ def _resolve(root: Path, man: Manifest, target: Path | None) -> tuple[Path | Non
     if target is not None:
         target = Path(target)
         if target.exists() and not target.is_dir():
-            raise BackupError(f"{target} — это файл, а не папка профиля")
+            raise BackupError(tr("{target} — это файл, а не папка профиля").format(target=target))
         prof = read_profile(target) if (target / "profile.json").is_file() else None
         label = prof.name if prof is not None else man.profile_name
         if (target / KEYS_NAME).exists() and _vault_id_or_none(target) not in (None, man.vault_id):
             raise BackupError(
-                f"Резервная копия сделана с другого профиля («{man.profile_name}»), а не с профиля "
-                f"«{label}»: восстанавливать её сюда нельзя — это заменило бы чужие данные",
-                "Восстановите копию без выбора профиля: она станет отдельным профилем.")
+                tr(
+                    "Резервная копия сделана с другого профиля («{profile_name}»), а не с профиля «{label}»: "
+                    "восстанавливать её сюда нельзя — это заменило бы чужие данные").format(
+                    profile_name=man.profile_name, label=label),
+                tr("Восстановите копию без выбора профиля: она станет отдельным профилем."))
         return target, label
     existing = find_profile(root, man.vault_id)
     if existing is not None:
@@ -176,7 +181,9 @@ def restore(path: Path, root: Path, *, passphrase: str | None = None, recovery_k
         private_dir(parent)
         staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=parent))
     except OSError as exc:
-        raise BackupError(f"Не удалось подготовить восстановление в {parent}: {describe_os_error(exc)}") from exc
+        raise BackupError(tr(
+            "Не удалось подготовить восстановление в {parent}: {describe_os_error}").format(
+            parent=parent, describe_os_error=describe_os_error(exc))) from exc
     try:
         private_dir(staging)
         step(0)
@@ -187,8 +194,8 @@ def restore(path: Path, root: Path, *, passphrase: str | None = None, recovery_k
         try:
             _check(staging, key, path.name)
         except DamagedVault as exc:
-            raise BackupError(f"Резервная копия {path.name} не открывается: {exc}",
-                              "Восстановите из другой копии. Эта копия не изменила ничего в профиле.") from exc
+            raise BackupError(tr("Резервная копия {name} не открывается: {exc}").format(name=path.name, exc=exc),
+                              tr("Восстановите из другой копии. Эта копия не изменила ничего в профиле.")) from exc
         (staging / ATTEMPTS_NAME).unlink(missing_ok=True)
         step(3)
         if folder is None:
@@ -210,8 +217,10 @@ def restore(path: Path, root: Path, *, passphrase: str | None = None, recovery_k
             claim.release()
         return Restored(folder, name, False, man, previous)
     except OSError as exc:
-        raise BackupError(f"Восстановление не выполнено: {describe_os_error(exc)}",
-                          "Профиль не изменён. Освободите место на диске или проверьте права и повторите.") from exc
+        raise BackupError(tr(
+            "Восстановление не выполнено: {describe_os_error}").format(
+            describe_os_error=describe_os_error(exc)),
+                          tr("Профиль не изменён. Освободите место на диске или проверьте права и повторите.")) from exc
     except VaultError:
         raise
     finally:

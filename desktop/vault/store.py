@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from desktop.i18n import tr
 from desktop.vault.errors import DamagedVault, VaultLocked
 from desktop.vault.integrity import FileReport, check_file
 from desktop.vault.keys import KdfParams, KeyFile, calibrate
@@ -62,7 +63,7 @@ def _raw_connect(path: Path, key: bytes | bytearray) -> sqlcipher3.Connection:
     except sqlcipher3.DatabaseError as exc:
         conn.close()
         raise DamagedVault(
-            "Файл хранилища повреждён или создан другой программой: его не удаётся расшифровать"
+            tr("Файл хранилища повреждён или создан другой программой: его не удаётся расшифровать")
         ) from exc
     return conn
 
@@ -138,7 +139,7 @@ class Vault:
         folder = Path(folder)
         private_dir(folder)
         if (folder / DB_NAME).exists() or (folder / KEYS_NAME).exists():
-            raise DamagedVault("В этой папке профиля уже есть хранилище")
+            raise DamagedVault(tr("В этой папке профиля уже есть хранилище"))
         _, data_key, recovery = KeyFile.create(folder / KEYS_NAME, passphrase, params or calibrate())
         # SQLite would create the file with 0644 (less the umask); made here first, empty and
         # 0600, SQLCipher starts a new database in it and -wal/-shm inherit the mode.
@@ -169,13 +170,13 @@ class Vault:
     def _connect(self) -> sqlcipher3.Connection:
         with self._lock:
             if self._key is None:
-                raise VaultLocked("Хранилище заблокировано")
+                raise VaultLocked(tr("Хранилище заблокировано"))
             return _raw_connect(self.db_path, self._key)
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            raise VaultLocked("Хранилище заблокировано")
+            raise VaultLocked(tr("Хранилище заблокировано"))
         return self._engine
 
     @property
@@ -213,7 +214,7 @@ class Vault:
         connection of its own (the pooled ones keep their state). Run it where DB work runs."""
         with self._lock:
             if self._key is None:
-                raise VaultLocked("Хранилище заблокировано")
+                raise VaultLocked(tr("Хранилище заблокировано"))
             key = bytes(self._key)
         return check_file(self.db_path, key)
 
@@ -222,7 +223,7 @@ class Vault:
         through SQLite's online backup: the window may go on writing meanwhile (WAL)."""
         with self._lock:
             if self._key is None:
-                raise VaultLocked("Хранилище заблокировано")
+                raise VaultLocked(tr("Хранилище заблокировано"))
             key = bytes(self._key)
         src = _raw_connect(self.db_path, key)
         try:
@@ -242,7 +243,7 @@ class Vault:
         """A key for one purpose (the audit MAC), derived from the data key while unlocked."""
         with self._lock:
             if self._key is None:
-                raise VaultLocked("Хранилище заблокировано")
+                raise VaultLocked(tr("Хранилище заблокировано"))
             return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(bytes(self._key))
 
     def __enter__(self) -> Vault:

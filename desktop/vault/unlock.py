@@ -12,6 +12,7 @@ from pathlib import Path
 
 from argon2.exceptions import HashingError
 
+from desktop.i18n import tr
 from desktop.vault.attempts import AttemptCounter
 from desktop.vault.errors import DamagedVault, WrongPassphrase
 from desktop.vault.keys import KeyFile
@@ -29,13 +30,13 @@ _KEYS_DAMAGED = "Файл ключей хранилища (keys.json) повре
 def require_db(folder: Path) -> None:
     db = folder / DB_NAME
     if not db.exists():
-        raise DamagedVault("Файл хранилища vault.db не найден в папке профиля")
+        raise DamagedVault(tr("Файл хранилища vault.db не найден в папке профиля"))
     if not db.is_file():
-        raise DamagedVault("vault.db в папке профиля — не файл хранилища")
+        raise DamagedVault(tr("vault.db в папке профиля — не файл хранилища"))
     if db.stat().st_size == 0:
         # SQLCipher takes an empty file for a new database: the vault would open empty and
         # be rebuilt in place, as if all the records had been deleted.
-        raise DamagedVault("Файл хранилища vault.db пуст (0 байт): данные в нём утрачены")
+        raise DamagedVault(tr("Файл хранилища vault.db пуст (0 байт): данные в нём утрачены"))
 
 
 def load_keyfile(path: Path) -> KeyFile:

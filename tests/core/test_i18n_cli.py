@@ -97,3 +97,11 @@ def test_usage_errors_in_both_languages(argv: list[str], english: str, russian: 
     code, text = _run("frmr", argv, capsys)
     assert code == 2 and russian in text and "Справка: frmr" in text, text
     assert not [e for e in ARGPARSE_ENGLISH if e in text], text
+
+
+def test_frmr_messages_follow_the_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _frmr(["--lang", "en", "validate", "snils", "112-233-445 95"]) == 0
+    out = capsys.readouterr().out
+    assert not CYRILLIC.search(out), out
+    assert _frmr(["validate", "snils", "112-233-445 95"]) == 0
+    assert "верен" in capsys.readouterr().out

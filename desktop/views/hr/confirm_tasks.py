@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.i18n import tr
 from desktop.models.repository import RecordRepository, get_meta
 from desktop.models.staff_requests import (
     cached_confirmations,
@@ -37,7 +38,7 @@ def _get(vault: Vault, path: str, params: dict[str, Any], timeout: float = 15.0)
     with vault.read() as conn:
         server = (get_meta(conn, SERVER_KEY) or "").rstrip("/")
     if not server:
-        raise LoginNeeded("Сервер не задан: войдите на сервер (меню «Синхронизация»)")
+        raise LoginNeeded(tr("Сервер не задан: войдите на сервер (меню «Синхронизация»)"))
     keeper = TokenKeeper(vault, server)
     holder: list[Api] = []
     with Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout) as api:

@@ -112,8 +112,8 @@ class MainWindow(QMainWindow):
     def set_pending(self, n: int | None) -> None:
         self._pending = n
         w = self.statusbar_widgets["pending"]
-        w.setText("" if n is None else trn("{n} изменение не отправлено", "{n} изменения не отправлены", "{n} изменений не отправлено",
-                                               n).format(n=n))
+        w.setText("" if n is None else trn("{n} изменение не отправлено", "{n} изменения не отправлены",
+                                               "{n} изменений не отправлено", n).format(n=n))
 
     def set_sync_state(self, online: bool | None, text: str) -> None:
         """online: True connected, False no connection, None unknown/in progress."""
