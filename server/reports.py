@@ -201,27 +201,64 @@ def _period(column: Any, flt: Filters, *, epoch: bool) -> list[Any]:
     return cond
 
 
-def confirmations(s: Session, inn: str, now: float, flt: Filters) -> dict[str, Any]:
+def _narrowed(flt: Filters) -> bool:
+    return flt.subdivision is not None or flt.position is not None
+
+
+def _age_bin(at: Any, now: float, lo: int) -> Any:
+    """The condition of the backlog's age bin that starts ``lo`` days back."""
+    i = AGE_BINS.index(lo)
+    hi = AGE_BINS[i + 1] if i + 1 < len(AGE_BINS) else None
+    return sa.and_(at <= now - lo * 86400, *([at > now - hi * 86400] if hi is not None else []))
+
+
+def _pending(inn: str, now: float, today: dt.date, flt: Filters) -> list[Any]:
+    """The organization's confirmation requests waiting for a decision, in the period; filtered by
+    subdivision or position: those of the people working there."""
+    c: Any = Confirmation
+    cond = [c.org_inn == inn, c.status == "pending", *_period(col(c.created_at), flt, epoch=True)]
+    if _narrowed(flt):
+        cond.append(c.person_id.in_(staff_ids(inn, today, flt)))
+    return cond
+
+
+def confirmations(s: Session, inn: str, now: float, flt: Filters, today: dt.date | None = None) -> dict[str, Any]:
     """The backlog: requests waiting for the clerk's decision, and how long they have waited."""
     c: Any = Confirmation
     at = col(c.created_at)
-    bins = []
-    for i, lo in enumerate(AGE_BINS):
-        hi = AGE_BINS[i + 1] if i + 1 < len(AGE_BINS) else None
-        cond = [at <= now - lo * 86400] + ([at > now - hi * 86400] if hi is not None else [])
-        bins.append(sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*cond), 1), else_=0)), 0))
+    bins = [sa.func.coalesce(sa.func.sum(sa.case((_age_bin(at, now, lo), 1), else_=0)), 0) for lo in AGE_BINS]
     row = s.execute(sa.select(sa.func.count(), sa.func.min(at), *bins)
-                    .where(c.org_inn == inn, c.status == "pending", *_period(at, flt, epoch=True))).one()
+                    .where(*_pending(inn, now, today or dt.date.today(), flt))).one()
     ages = [{"from_days": lo, "to_days": AGE_BINS[i + 1] if i + 1 < len(AGE_BINS) else None, "count": int(n)}
             for i, (lo, n) in enumerate(zip(AGE_BINS, row[2:], strict=True))]
     oldest = row[1]
     return {"pending": int(row[0]), "oldest_days": int((now - oldest) // 86400) if oldest else None, "by_age": ages}
 
 
-def requests(s: Session, inn: str, flt: Filters) -> dict[str, int]:
+REQUEST_STATES = {"open": OPEN_REQUEST, "answered": ("answered",), "closed": ("closed",)}
+
+
+def _requests(inn: str, today: dt.date, flt: Filters) -> Any:
+    """Subquery (person_id, status) of the organization's requests in the period; filtered by
+    subdivision or position: those to the people working there."""
     Q: Any = ReportRequest
-    rows = s.execute(sa.select(Q.status, sa.func.count())
-                     .where(Q.org_inn == inn, *_period(Q.received_at, flt, epoch=False)).group_by(Q.status)).all()
+    R: Any = aliased(Record)
+    q = (sa.select(R.person_id, Q.status).select_from(Q).join(R, R.id == Q.record_id)
+         .where(Q.org_inn == inn, *_period(Q.received_at, flt, epoch=False)))
+    if _narrowed(flt):
+        q = q.where(R.person_id.in_(staff_ids(inn, today, flt)))
+    return q.subquery()
+
+
+def requests(s: Session, inn: str, flt: Filters, today: dt.date | None = None) -> dict[str, int]:
+    Q: Any = ReportRequest
+    if _narrowed(flt):
+        sub = _requests(inn, today or dt.date.today(), flt)
+        rows = s.execute(sa.select(sub.c.status, sa.func.count()).group_by(sub.c.status)).all()
+    else:  # the narrow index alone
+        rows = s.execute(sa.select(Q.status, sa.func.count())
+                         .where(Q.org_inn == inn, *_period(Q.received_at, flt, epoch=False))
+                         .group_by(Q.status)).all()
     by = {k: int(n) for k, n in rows}
     return {"open": sum(by.get(k, 0) for k in OPEN_REQUEST), "answered": by.get("answered", 0),
             "closed": by.get("closed", 0)}
@@ -232,8 +269,8 @@ def org_report(s: Session, inn: str, *, today: dt.date | None = None, now: float
     """Every figure of the manager's dashboard, in the shape of `frmr report org --format json`."""
     today = today or dt.date.today()
     now = time.time() if now is None else now
-    conf = confirmations(s, inn, now, flt)
-    req = requests(s, inn, flt)
+    conf = confirmations(s, inn, now, flt, today)
+    req = requests(s, inn, flt, today)
     return {
         "org_inn": inn, "as_of": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds"),
         "today": today.isoformat(),
@@ -251,14 +288,14 @@ def org_report(s: Session, inn: str, *, today: dt.date | None = None, now: float
     }
 
 
-def people(s: Session, inn: str, group: str, value: str, *, today: dt.date | None = None,
+def people(s: Session, inn: str, group: str, value: str, *, today: dt.date | None = None, now: float | None = None,
            flt: Filters = Filters(), limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
     """The persons behind one bar of the dashboard (a click opens this list)."""
     today = today or dt.date.today()
     if group == "subdivision":
-        flt = Filters(subdivision=value, position=flt.position)
+        flt = Filters(value, flt.position, flt.date_from, flt.date_to)
     elif group == "position":
-        flt = Filters(subdivision=flt.subdivision, position=value)
+        flt = Filters(flt.subdivision, value, flt.date_from, flt.date_to)
     ids: Any
     if group in ("subdivision", "position", "all"):
         ids = staff_ids(inn, today, flt)
@@ -267,6 +304,14 @@ def people(s: Session, inn: str, group: str, value: str, *, today: dt.date | Non
         ids = sa.select(q.c.person_id).where(q.c.bin == int(value))
     elif group == "expiring":
         ids = sa.select(S.person_id).where(*_staff_conditions(inn, today, flt), _bucket(value, today))
+    elif group == "confirmations":  # the people waiting in one age bin of the backlog
+        c: Any = Confirmation
+        ids = sa.select(c.person_id).where(*_pending(inn, time.time() if now is None else now, today, flt),
+                                           _age_bin(col(c.created_at), time.time() if now is None else now,
+                                                    int(value)))
+    elif group == "requests":  # the people asked, by the state of the request
+        sub = _requests(inn, today, flt)
+        ids = sa.select(sub.c.person_id).where(sub.c.status.in_(REQUEST_STATES[value]))
     else:
         raise ValueError(group)
     R: Any = aliased(Record)

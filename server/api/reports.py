@@ -70,15 +70,21 @@ def org_report(inn: Inn, p: Reader, st: State, subdivision: TextQ = "", position
 
 @router.get("/orgs/{inn}/report/people", summary="Сотрудники за столбцом диаграммы")
 def report_people(inn: Inn, p: Reader, st: State,
-                  group: Literal["all", "subdivision", "position", "expiring", "nmo"],
-                  value: TextQ = "", subdivision: TextQ = "", position: TextQ = "") -> dict[str, Any]:
+                  group: Literal["all", "subdivision", "position", "expiring", "nmo", "confirmations", "requests"],
+                  value: TextQ = "", subdivision: TextQ = "", position: TextQ = "", date_from: DateQ = "",
+                  date_to: DateQ = "") -> dict[str, Any]:
     _org(p, st, inn)
     if group == "expiring" and value not in ("30", "90", "expired"):
         raise Problem(422, "Срок: 30, 90 или expired.", errors={"value": "30, 90 или expired"})
     if group == "nmo" and value not in {str(b) for b in reports.NMO_BINS}:
         raise Problem(422, "Интервал выполнения цикла НМО: 0, 25, 50, 75 или 100.",
                       errors={"value": "0, 25, 50, 75 или 100"})
-    flt = _filters(subdivision, position, "", "")
+    if group == "confirmations" and value not in {str(b) for b in reports.AGE_BINS}:
+        raise Problem(422, "Срок ожидания: 0, 7 или 30 дней.", errors={"value": "0, 7 или 30"})
+    if group == "requests" and value not in reports.REQUEST_STATES:
+        raise Problem(422, "Состояние запроса: open, answered или closed.",
+                      errors={"value": "open, answered или closed"})
+    flt = _filters(subdivision, position, date_from, date_to)
     with read_session(st.engine) as s:
         items = reports.people(s, inn, group, value, flt=flt)
     audit.log(st.engine, p, "read_personal_data", "organization", inn, f"отчёт: {group}={value}, {len(items)}")

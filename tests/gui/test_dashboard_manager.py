@@ -105,6 +105,14 @@ def test_dashboard_draws_the_figures(qtbot: QtBot, server: dict[str, Any], tmp_p
         dialog = view.findChild(PeopleDialog)
         assert dialog is not None and dialog.table.rowCount() == 5
         dialog.close()
+        # every bar of every chart names a list of people, and a click opens it
+        for key, each in view.cards.items():
+            chart = view.chart(key)
+            assert chart is not None and chart.groups and all(g is not None for g in chart.groups), key
+            before = len(view.findChildren(PeopleDialog))
+            qtbot.mouseClick(each.chart, Qt.MouseButton.LeftButton, pos=each.chart._bar(0).center().toPoint())
+            qtbot.waitUntil(lambda n=before: len(view.findChildren(PeopleDialog)) > n, timeout=10_000)
+            view.findChildren(PeopleDialog)[-1].close()
         if scheme == "light":  # print: the report's pages as «Печать…» hands them to the preview
             from PySide6.QtPrintSupport import QPrinter
 

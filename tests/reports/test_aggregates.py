@@ -83,10 +83,15 @@ def expected(d: OrgData, flt: reports.Filters | None = None) -> dict[str, Any]:
     def in_period(day: str) -> bool:
         return (not flt.date_from or day >= flt.date_from) and (not flt.date_to or day <= flt.date_to)
 
+    narrowed = flt.subdivision is not None or flt.position is not None
+
+    def whose(pid: str) -> bool:  # filtered by subdivision or position: the people working there
+        return not narrowed or pid in staff
+
     reqs = [r for r in d.rows if r["entity"] == "request" and not r["deleted"] and r["data"].get("org_inn") == d.inn
-            and in_period(r["data"]["received_at"])]
+            and in_period(r["data"]["received_at"]) and whose(r["person_id"])]
     pending = [c for c in d.confirmations if c["status"] == "pending"
-               and in_period(dt.date.fromtimestamp(c["created_at"]).isoformat())]
+               and in_period(dt.date.fromtimestamp(c["created_at"]).isoformat()) and whose(c["person_id"])]
     return {"headcount": len(staff), "by_subdivision": groups("subdivision"), "by_position": groups("position_code"),
             "expiring": exp, "nmo": bins,
             "requests_open": sum(r["data"]["status"] in ("new", "acknowledged") for r in reqs),
@@ -134,6 +139,19 @@ def test_every_aggregate_matches_an_independent_count(db_url: str) -> None:
                 assert len(reports.people(s, d.inn, "nmo", str(b["from"]), today=TODAY)) == b["count"]
             for key in ("30", "90", "expired"):
                 assert len(reports.people(s, d.inn, "expiring", key, today=TODAY)) == got["expiring"][key]
+            # the backlog's and the requests' bars name their people too (each counted once)
+            now = time.time()
+            got = reports.org_report(s, d.inn, today=TODAY, now=now)
+            for b in got["confirmations"]["by_age"]:
+                want = {c["person_id"] for c in d.confirmations if c["status"] == "pending"
+                        and b["from_days"] * 86400 <= now - c["created_at"]
+                        and (b["to_days"] is None or now - c["created_at"] < b["to_days"] * 86400)}
+                listed = reports.people(s, d.inn, "confirmations", str(b["from_days"]), today=TODAY, now=now)
+                assert {p["person_id"] for p in listed} == want and bool(want) == bool(b["count"])
+            for state, statuses in reports.REQUEST_STATES.items():
+                want = {r["person_id"] for r in d.rows if r["entity"] == "request" and not r["deleted"]
+                        and r["data"].get("org_inn") == d.inn and r["data"]["status"] in statuses}
+                assert {p["person_id"] for p in reports.people(s, d.inn, "requests", state, today=TODAY)} == want
             # the other organization's report does not see this one's staff
             other = reports.org_report(s, d.other_inn, today=TODAY)
             assert other["headcount"] == expected(OrgData(d.other_inn, "", d.inn, d.rows, []))["headcount"]

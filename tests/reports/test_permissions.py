@@ -51,6 +51,14 @@ def test_bad_filters_are_named(world: World) -> None:
     r = world.get("manager", f"/orgs/{inn}/report/people?group=nmo&value=33")
     assert r.status_code == 422
     assert world.get("manager", f"/orgs/{inn}/report/people?group=bogus").status_code == 422
+    r = world.get("manager", f"/orgs/{inn}/report/people?group=confirmations&value=5")
+    assert r.status_code == 422 and "0, 7 или 30" in r.json()["detail"]
+    r = world.get("manager", f"/orgs/{inn}/report/people?group=requests&value=lost")
+    assert r.status_code == 422 and "open, answered" in r.json()["detail"]
+    r = world.get("manager", f"/orgs/{inn}/report/people?group=requests&value=open&date_from=2026-02-30")
+    assert r.status_code == 422 and "нет такой даты" in r.json()["detail"]
+    r = world.get("manager", f"/orgs/{inn}/report/people?group=requests&value=open&date_from=2026-01-01")
+    assert r.status_code == 200 and isinstance(r.json()["items"], list)
 
 
 def test_a_manager_changes_nothing(world: World) -> None:

@@ -106,14 +106,16 @@ def build(figures: reports.Figures, offline: str, nsi: NsiRegistry) -> Dashboard
               [("nmo", str(b["from"])) for b in nmo]),
         Chart("confirmations", "Подтверждения ждут решения",
               ChartData([age_label(b) for b in conf], [[float(b["count"]) for b in conf]]),
-              ["Ждут", "Запросов"], [[age_label(b), int(b["count"])] for b in conf], [None for _ in conf]),
+              ["Ждут", "Запросов"], [[age_label(b), int(b["count"])] for b in conf],
+              [("confirmations", str(b["from_days"])) for b in conf]),
         Chart("requests", "Запросы сотрудникам",
               ChartData(["Открыты", "Есть ответ", "Закрыты"],
                         [[float(req.get("open") or 0), float(req.get("answered") or 0),
                           float(req.get("closed") or 0)]]),
               ["Состояние", "Запросов"], [["Открыты", int(req.get("open") or 0)],
                                           ["Есть ответ", int(req.get("answered") or 0)],
-                                          ["Закрыты", int(req.get("closed") or 0)]], [None, None, None]),
+                                          ["Закрыты", int(req.get("closed") or 0)]],
+              [("requests", "open"), ("requests", "answered"), ("requests", "closed")]),
     ]
     expiring = [[i.get("date", ""), KINDS.get(i.get("kind", ""), i.get("kind", "")), i.get("name", ""),
                  i.get("snils") or ""] for i in d.get("expiring_items") or []]
@@ -139,7 +141,8 @@ def load(vault: Vault, flt: Filter) -> Dashboard:
 
 def people(vault: Vault, inn: str, group: str, value: str, flt: Filter) -> list[dict[str, Any]]:
     with reports.ReportClient(vault) as c:
-        return c.people(inn, group, value, subdivision=flt.subdivision or "", position=flt.position or "")
+        return c.people(inn, group, value, subdivision=flt.subdivision or "", position=flt.position or "",
+                        date_from=flt.date_from, date_to=flt.date_to)
 
 
 def save_report(data: dict[str, Any], path: str) -> str:
