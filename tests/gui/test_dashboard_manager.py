@@ -110,8 +110,12 @@ def test_dashboard_draws_the_figures(qtbot: QtBot, server: dict[str, Any], tmp_p
             chart = view.chart(key)
             assert chart is not None and chart.groups and all(g is not None for g in chart.groups), key
             before = len(view.findChildren(PeopleDialog))
+
+            def opened(n: int = before) -> bool:
+                return len(view.findChildren(PeopleDialog)) > n
+
             qtbot.mouseClick(each.chart, Qt.MouseButton.LeftButton, pos=each.chart._bar(0).center().toPoint())
-            qtbot.waitUntil(lambda n=before: len(view.findChildren(PeopleDialog)) > n, timeout=10_000)
+            qtbot.waitUntil(opened, timeout=10_000)
             view.findChildren(PeopleDialog)[-1].close()
         if scheme == "light":  # print: the report's pages as «Печать…» hands them to the preview
             from PySide6.QtPrintSupport import QPrinter
