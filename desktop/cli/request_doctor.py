@@ -4,6 +4,7 @@
     frmr request ack ID
     frmr request comment ID TEXT
     frmr request reply ID --text TEXT [--file FILE]
+    frmr request sender ID [--json]      (the organization and the clerk who sent it)
 
 Each answer is a queued ``answer_request`` action: taken offline as well, sent once at the next
 ``frmr sync``. Exit codes: 0 done; 1 refused (the message says why); 2 bad input.
@@ -71,6 +72,39 @@ def cmd_reply(args: argparse.Namespace) -> int:
         return _done(doctor.reply(RecordRepository(vault), args.id, args.text, name, data), "Ответ")
 
 
+def cmd_sender(args: argparse.Namespace) -> int:
+    """Asked of the server when it answers, otherwise the copy kept by the last time it did."""
+    from desktop.sync.api import SyncError
+
+    with open_vault(args) as vault:
+        repo = RecordRepository(vault)
+        if repo.get("request", args.id) is None:
+            print(tr("Запрос не найден в хранилище"))
+            return EXIT_CHECK_FAILED
+        note = ""
+        try:
+            got: dict[str, Any] | None = doctor.fetch_sender(repo, args.id)
+        except SyncError as exc:
+            got = doctor.sender(repo, args.id)
+            note = tr("Сервер не ответил ({why}).").format(why=exc)
+    if got is None:
+        print(note + " " + tr("Отправитель ещё не получен: повторите при подключении."))
+        return EXIT_CHECK_FAILED
+    if args.json:
+        print(json.dumps(got, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    org = got.get("organization") or {}
+    ids = ", ".join(f"{label} {org[key]}" for key, label in (("inn", "ИНН"), ("ogrn", "ОГРН"), ("kpp", "КПП"))
+                    if org.get(key))
+    print(f"{tr('Организация')}: {org.get('name') or ''}" + (f" ({ids})" if ids else ""))
+    clerk = got.get("sender") or {}
+    if clerk.get("name"):
+        print(f"{tr('Отправил')}: {clerk['name']}")
+    if note:
+        print(note + " " + tr("Показаны сведения, полученные ранее."))
+    return EXIT_OK
+
+
 def register_into(rsub: Any) -> None:
     """Add the doctor's subcommands to the ``request`` group's subparsers."""
     q = rsub.add_parser("list", help=tr("запросы организаций: list [--status S] [--json]"))
@@ -89,3 +123,7 @@ def register_into(rsub: Any) -> None:
     q.add_argument("--text", default="", metavar="TEXT")
     q.add_argument("--file", default=None, metavar="FILE")
     q.set_defaults(func=cmd_reply)
+    q = rsub.add_parser("sender", help=tr("отправитель запроса: sender ID [--json]"))
+    q.add_argument("id", metavar="ID")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_sender)

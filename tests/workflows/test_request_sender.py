@@ -7,6 +7,7 @@ may not read). A request's own files («Вложения» of «Запросы»
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from desktop.vault.store import Vault
 from server.db import in_write_tx
 from server.models import Account
 from tests.hr.conftest import PASS, frmr
+from tests.sync.proxy import FaultProxy
 from tests.workflows.conftest import api, logged_in, ok
 
 CLERK = "Петрова Ольга Ивановна"
@@ -31,7 +33,8 @@ def _name(db: Any, login: str, name: str) -> None:
                                                .values(display_name=name)))
 
 
-def test_the_addressed_worker_sees_the_sender_others_do_not(server: dict[str, Any], tmp_path: Path) -> None:
+def test_the_addressed_worker_sees_the_sender_others_do_not(server: dict[str, Any], proxy: FaultProxy,
+                                                           tmp_path: Path) -> None:
     db = server["db"]
     org, elsewhere = db.org(), db.org()
     pid, _ = db.person(org)
@@ -44,7 +47,7 @@ def test_the_addressed_worker_sees_the_sender_others_do_not(server: dict[str, An
                   "--file", str(tmp_path / "form.pdf"))).strip()
     ok(frmr(clerk, "sync"))  # sent by a push: the journal still names its clerk
 
-    prof = logged_in(server, tmp_path, db.account("doctor", person_id=pid), "doctor")
+    prof = logged_in(server, tmp_path, db.account("doctor", person_id=pid), "doctor", url=proxy.url)
     vault = Vault.open(prof, PASS)
     try:
         repo = RecordRepository(vault)
@@ -64,6 +67,15 @@ def test_the_addressed_worker_sees_the_sender_others_do_not(server: dict[str, An
         assert repo.get_blob(files[0]) == PDF  # opened again offline
     finally:
         vault.close()
+
+    # frmr says the same, and offline shows the copy kept
+    shown = ok(frmr(prof, "request", "sender", req))
+    assert f"Организация: {org.name} (ИНН {org.inn}, ОГРН {org.ogrn})" in shown and f"Отправил: {CLERK}" in shown
+    assert json.loads(ok(frmr(prof, "request", "sender", req, "--json"))) == got
+    proxy.add("reset_request", "/", count=1000)
+    offline = ok(frmr(prof, "request", "sender", req))
+    assert f"Отправил: {CLERK}" in offline and "Показаны сведения, полученные ранее" in offline
+    proxy.clear()
 
     # The clerk's own organization may read it back; a worker not addressed and another
     # organization's clerk get the 404 of a row they may not read.
