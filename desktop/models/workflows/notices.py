@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from desktop.i18n import N_, tr
 from desktop.models.repository import PERSON_KEY, RecordRepository, get_meta, now_iso, set_meta, table
 from desktop.models.schema import entity
 from desktop.models.tables import Outbox, SyncConflict
@@ -28,8 +29,8 @@ KEEP = 500
 
 WATCHED = ("request", "application", "employment", "nmo")
 
-_WHAT = {"request": "Запрос", "application": "Заявление на аккредитацию", "employment": "Карточка трудоустройства",
-         "nmo": "Баллы НМО"}
+_WHAT = {"request": N_("Запрос"), "application": N_("Заявление на аккредитацию"),
+         "employment": N_("Карточка трудоустройства"), "nmo": N_("Баллы НМО")}
 
 
 #: statuses that are someone else's decision, worth telling even about a row seen the first time
@@ -44,12 +45,12 @@ def _load(conn: Connection, key: str, default: Any) -> Any:
 
 def _status_label(ent: str, status: Any) -> str:
     choices = entity(ent).field("status").choices
-    return choices.get(str(status), str(status or "—"))
+    return tr(choices[str(status)]) if str(status) in choices else str(status or "—")
 
 
 def _title(ent: str, row: Mapping[str, Any] | Any) -> str:
     if ent == "request":
-        return f"{row.get('kind') or 'запрос'} от «{row.get('org_name') or ''}»"
+        return tr("{kind} от «{org}»").format(kind=row.get("kind") or tr("запрос"), org=row.get("org_name") or "")
     if ent == "employment":
         return f"«{row.get('org_name') or ''}»"
     if ent == "application":
@@ -94,7 +95,8 @@ def _row_notices(conn: Connection, seen: dict[str, Any], first: bool, person_id:
             seen[key] = status
             if before == "_absent":
                 if ent == "request" and status in ("new", None) and not first:
-                    out.append(_notice("new_request", f"Новый запрос: {_title(ent, row)}", ent, rid))
+                    said = tr("Новый запрос: {title}").format(title=_title(ent, row))
+                    out.append(_notice("new_request", said, ent, rid))
                     continue
                 if first or status not in DECIDED.get(ent, ()):
                     continue
@@ -103,8 +105,10 @@ def _row_notices(conn: Connection, seen: dict[str, Any], first: bool, person_id:
                 extra = ""
                 if ent == "application" and row.get("decision_comment") and status in ("approved", "rejected"):
                     extra = f" — {row['decision_comment']}"
-                out.append(_notice("status", f"{_WHAT[ent]} {_title(ent, row)}: «{_status_label(ent, before)}» → "
-                                             f"«{_status_label(ent, status)}»{extra}".replace("  ", " "), ent, rid))
+                text = tr("{what} {title}: «{before}» → «{after}»").format(
+                    what=tr(_WHAT[ent]), title=_title(ent, row), before=_status_label(ent, before),
+                    after=_status_label(ent, status)) + extra
+                out.append(_notice("status", text.replace("  ", " "), ent, rid))
     # rows gone or out of scope are forgotten: the snapshot stays the size of the scanned rows
     for key in [k for k in seen if k.split(":", 1)[0] in WATCHED and k not in met]:
         del seen[key]
@@ -123,7 +127,7 @@ def _sync_notices(conn: Connection, seen: dict[str, Any]) -> list[dict[str, Any]
         errors = (json.loads(r["result"]) if r["result"] else {}).get("errors") or {}
         # a permission refusal names its reason under a field too: each reason said once
         said = "; ".join(dict.fromkeys(str(v) for v in errors.values()))[:300]
-        out.append(_notice("rejected", f"Сервер отклонил изменение: {said or 'без пояснений'}",
+        out.append(_notice("rejected", tr("Сервер отклонил изменение: {said}").format(said=said or tr("без пояснений")),
                            r["entity"], r["entity_id"]))
     sc = SyncConflict.__table__  # type: ignore[attr-defined]
     for r in conn.execute(select(sc.c.id, sc.c.entity, sc.c.entity_id).where(sc.c.state == "open")).mappings():
@@ -131,7 +135,7 @@ def _sync_notices(conn: Connection, seen: dict[str, Any]) -> list[dict[str, Any]
         if key in seen:
             continue
         seen[key] = 1
-        out.append(_notice("conflict", "Конфликт изменений ждёт решения (раздел «Синхронизация»)",
+        out.append(_notice("conflict", tr("Конфликт изменений ждёт решения (раздел «Синхронизация»)"),
                            r["entity"], r["entity_id"]))
     return out
 
@@ -151,7 +155,8 @@ def refresh(repo: RecordRepository) -> list[dict[str, Any]]:
             q = select(t).where(t.c.status == "new")
             if person_id is not None:
                 q = q.where(t.c.person_id == person_id)
-            fresh = [_notice("new_request", f"Новый запрос: {_title('request', r)}", "request", str(r["id"]))
+            fresh = [_notice("new_request", tr("Новый запрос: {title}").format(title=_title("request", r)), "request",
+                             str(r["id"]))
                      for r in conn.execute(q).mappings()] + fresh
         set_meta(conn, SEEN_KEY, json.dumps(seen, ensure_ascii=False))
         if fresh:

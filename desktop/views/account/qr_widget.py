@@ -7,13 +7,15 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop.i18n import tr
+
 
 class QrWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.matrix: list[list[bool]] = []
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setAccessibleName("QR-код для приложения-аутентификатора")
+        self.setAccessibleName(tr("QR-код для приложения-аутентификатора"))
 
     def set_uri(self, uri: str) -> None:
         if uri:

@@ -11,15 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from desktop.documents.nmo import credits, cycle_start, rule_from_settings
+from desktop.i18n import N_, tr
 from desktop.models import seniority
 from desktop.models.formatting import display_field
 from desktop.models.repository import RecordRepository
 from desktop.models.validation import add_years
 from desktop.views.dashboards.charts import ChartData
 
-NMO_KINDS = (("program", "Программы ПК"), ("iom", "ИОМ"), ("event", "Мероприятия"))
-EXPIRIES = (("certificate", "valid_until", "Сертификат"), ("accreditation", "valid_until", "Аккредитация"),
-            ("category", "end_date", "Категория"))
+NMO_KINDS = (("program", N_("Программы ПК")), ("iom", N_("ИОМ")), ("event", N_("Мероприятия")))
+EXPIRIES = (("certificate", "valid_until", N_("Сертификат")), ("accreditation", "valid_until", N_("Аккредитация")),
+            ("category", "end_date", N_("Категория")))
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,14 @@ def nmo_by_year(rows: Sequence[Mapping[str, Any]], start: dt.date, end: dt.date,
         line.append(float(running))
         table.append([str(y), *[float(per[k][y]) for k, _ in NMO_KINDS], float(running)])
     data = ChartData([str(y) for y in years], [[float(per[k][y]) for y in years] for k, _ in NMO_KINDS],
-                     [name for _, name in NMO_KINDS], line=line, line_name="Накоплено", marker=float(required),
-                     marker_name=f"Требуется {required:g} ч", unit=" ч",
+                     [tr(name) for _, name in NMO_KINDS], line=line, line_name=tr("Накоплено"),
+                     marker=float(required), marker_name=tr("Требуется {n} ч").format(n=f"{required:g}"), unit=tr(" ч"),
                      today=years.index(today.year) if today.year in years else None)
     return data, table
+
+
+def _span(s: seniority.Span) -> str:
+    return tr("{y} л. {m} мес. {d} дн.").format(y=s.years, m=s.months, d=s.days)
 
 
 def load_home(repo: RecordRepository, settings: Mapping[str, Any], today: dt.date | None = None) -> Home:
@@ -99,8 +104,9 @@ def load_home(repo: RecordRepository, settings: Mapping[str, Any], today: dt.dat
     def hours(v: Decimal) -> str:
         return f"{float(v):g}".replace(".", ",")
 
-    cycle_text = (f"Цикл НМО {start:%d.%m.%Y}–{end:%d.%m.%Y}: подтверждено {hours(done)} из {hours(need)} ч"
-                  + ("" if done >= need else f", не хватает {hours(need - done)} ч"))
+    cycle_text = (tr("Цикл НМО {start}–{end}: подтверждено {done} из {need} ч").format(
+        start=f"{start:%d.%m.%Y}", end=f"{end:%d.%m.%Y}", done=hours(done), need=hours(need))
+        + ("" if done >= need else tr(", не хватает {n} ч").format(n=hours(need - done))))
     expiries = []
     nsi = repo.nsi()
     for entity, key, label in EXPIRIES:
@@ -109,7 +115,7 @@ def load_home(repo: RecordRepository, settings: Mapping[str, Any], today: dt.dat
             if d is not None:
                 # The specialty by its name, as every other screen shows it (the code is a key).
                 specialty = display_field(entity, "specialty_code", r.get("specialty_code"), nsi)
-                expiries.append(Expiry(d, label, f"{label}: {specialty}" if specialty else label))
+                expiries.append(Expiry(d, tr(label), f"{tr(label)}: {specialty}" if specialty else tr(label)))
     expiries.sort(key=lambda e: e.day)
     requests = sum(str(r.get("status")) in ("new", "acknowledged") for r in snap.get("request", []))
     confirmations = sum(str(r.get("status")) == "submitted" for r in snap.get("employment", []))
@@ -119,5 +125,5 @@ def load_home(repo: RecordRepository, settings: Mapping[str, Any], today: dt.dat
                Waiting("application", "Заявления на аккредитацию в работе", applications),
                # no section: sending is the menu «Синхронизация» (F5)
                Waiting("", "Неотправленные изменения", repo.pending_count())]
-    return Home(today, str(sen.total), [(k, str(v)) for k, v in sen.by_profile.items()], cycle_text, chart, table,
+    return Home(today, _span(sen.total), [(k, _span(v)) for k, v in sen.by_profile.items()], cycle_text, chart, table,
                 expiries, waiting)

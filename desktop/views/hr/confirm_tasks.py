@@ -74,8 +74,9 @@ def kept(repo: RecordRepository, why: str) -> Listed:
     """Offline: the last list kept (with the decisions queued since). DB worker."""
     items, when = cached_confirmations(repo)
     if when is None:
-        return Listed([], f"{why}. Списка ещё нет: он появится после первой связи с сервером.")
-    return Listed(with_local_decisions(repo, items), f"{why}. Показан список от {when[:16].replace('T', ' ')}.")
+        return Listed([], tr("{why}. Списка ещё нет: он появится после первой связи с сервером.").format(why=why))
+    return Listed(with_local_decisions(repo, items),
+                  tr("{why}. Показан список от {when}.").format(why=why, when=when[:16].replace("T", " ")))
 
 
 def decide(repo: RecordRepository, items: list[dict[str, Any]], decision: str, reason: str

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.checkdigits import format_snils
 from desktop.models.formatting import fmt_date
 from desktop.vault.store import Vault
@@ -36,7 +36,7 @@ from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op, OpChanges, subscribe
 
 DECISIONS = {"confirm": "подтвердить", "reject": "отклонить"}
-HEADERS = ("Работник", "Организация", "Карточка с", "Документ от", "Проверки", "Ваше решение")
+HEADERS = (N_("Работник"), N_("Организация"), N_("Карточка с"), N_("Документ от"), N_("Проверки"), N_("Ваше решение"))
 
 
 def _who(item: dict[str, Any]) -> str:

@@ -74,7 +74,7 @@ class StaffView(QWidget):
         self.org_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.org_combo.setMinimumContentsLength(16)
         for inn, name in organizations:
-            self.org_combo.addItem(f"{name} (ИНН {inn})", inn)
+            self.org_combo.addItem(tr("{name} (ИНН {inn})").format(name=name, inn=inn), inn)
         self.org_combo.setVisible(len(organizations) > 1)
         self.org_combo.currentIndexChanged.connect(self._org_changed)
         self.search = QLineEdit()

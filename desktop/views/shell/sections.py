@@ -70,7 +70,8 @@ class WorkspacePlaceholder(QWidget):
         self.headline.setWordWrap(True)
         lines = [tr("Учётная запись этого хранилища: {role}.").format(role=tr(ROLE_NAMES.get(role, role)))]
         if ctx.account.organizations:
-            names = ", ".join(f"{o.name} (ИНН {o.inn})" for o in ctx.account.organizations)
+            names = ", ".join(tr("{name} (ИНН {inn})").format(name=o.name, inn=o.inn)
+                              for o in ctx.account.organizations)
             lines.append(tr("Организации: {names}.").format(names=names))
         lines.append(tr("Данные синхронизируются и хранятся зашифрованными на этом компьютере; "
                         "настройки и синхронизация доступны в своих разделах."))
