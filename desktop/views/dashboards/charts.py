@@ -37,25 +37,19 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
+from desktop.views.dashboards.rows_model import SIZE_ROWS, RowsTable, fmt
 from desktop.views.widgets.theme import is_dark
 
 #: series colours (light window, dark window): distinguishable, and ≥ 3:1 against the background
 SERIES = (("#2f6db5", "#6ea8ec"), ("#c0641a", "#f0a35e"), ("#3c8a3c", "#86c886"), ("#8e44ad", "#c39bd3"),
           ("#b03a48", "#f08a96"))
 
-
-#: rows looked at when sizing a table's columns
-SIZE_ROWS = 50
 #: the running-total line's colour: one no bar series uses
 LINE = 3
 
 
 def series_color(i: int, palette: QPalette) -> QColor:
     return QColor(SERIES[i % len(SERIES)][1 if is_dark(palette) else 0])
-
-
-def fmt(v: float) -> str:
-    return f"{v:g}".replace(".", ",")
 
 
 @dataclass
@@ -73,11 +67,22 @@ class ChartData:
     marker_name: str = ""
     today: int | None = None
     unit: str = ""
+    #: per bar, the sum of its series; the grid values — computed once, where the data is built
+    #: (the load op, off the GUI thread), not for every bar at every paint
+    totals: list[float] = field(init=False, default_factory=list)
+    grid: list[float] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.totals = [sum(s[i] if i < len(s) else 0.0 for s in self.series) for i in range(len(self.labels))]
+        self.grid = self._ticks()
 
     def total(self, i: int) -> float:
-        return sum(s[i] for s in self.series)
+        return self.totals[i]
 
     def ticks(self) -> list[float]:
+        return self.grid
+
+    def _ticks(self) -> list[float]:
         """Grid values: round steps (1, 2, 2.5, 5 × 10ⁿ), the last at or above every value."""
         raw = self.top() / 3
         mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
@@ -117,9 +122,14 @@ class BarChart(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._hover: int | None = None
+        #: no figures yet (they are being fetched)
+        self.loading = data is None
+        self._plot_cache: tuple[tuple[int, int, str], QRectF] | None = None
 
     def set_data(self, data: ChartData) -> None:
         self.data = data
+        self.loading = False
+        self._plot_cache = None
         self.setAccessibleDescription(data.describe())
         self.update()
 
@@ -128,11 +138,17 @@ class BarChart(QWidget):
 
     # -- geometry ------------------------------------------------------------------------------
     def _plot(self) -> QRectF:
+        # kept per size and data: every bar's rectangle (painting, hover) starts from it
+        key = (self.width(), self.height(), self.font().key())
+        if self._plot_cache is not None and self._plot_cache[0] == key:
+            return self._plot_cache[1]
         fm = QFontMetrics(self.font())
         left = max(fm.horizontalAdvance(fmt(v)) for v in self.data.ticks()) + 10
         bottom = fm.height() * 2 + 6
-        return QRectF(left, fm.height() + 4, max(10.0, self.width() - left - 8),
+        plot = QRectF(left, fm.height() + 4, max(10.0, self.width() - left - 8),
                       max(10.0, self.height() - bottom - fm.height() - 4))
+        self._plot_cache = (key, plot)
+        return plot
 
     def _bar(self, i: int) -> QRectF:
         plot = self._plot()
@@ -160,8 +176,10 @@ class BarChart(QWidget):
         top = ticks[-1]
         fm = QFontMetrics(self.font())
 
+        bottom_y, height = plot.bottom(), plot.height()  # floats: a QRectF call per point was a tenth of the paint
+
         def y_of(v: float) -> float:
-            return plot.bottom() - plot.height() * v / top
+            return bottom_y - height * v / top
 
         # axis and three grid lines with their values
         p.setPen(QPen(grid, 1, Qt.PenStyle.DotLine))
@@ -175,32 +193,41 @@ class BarChart(QWidget):
         p.setPen(QPen(text, 1))
         p.drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.bottom()))
 
+        # colours, the slot and the label elision once per paint, not per bar: is_dark() per bar
+        # was a quarter of a forty-bar chart's paint
+        dark = is_dark(pal)
+        colors = [series_color(si, pal) for si in range(len(self.data.series))]
+        hover = [c.lighter(125) if dark else c.darker(115) for c in colors]
+        slot = plot.width() / max(1, len(self.data.labels))
+        line_h = fm.height()
+        centre = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+        under = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         for i, label in enumerate(self.data.labels):
             r = self._bar(i)
+            left, width, mid = r.left(), r.width(), r.center().x()
             base = 0.0
             for si, s in enumerate(self.data.series):
                 v = s[i] if i < len(s) else 0
                 if v <= 0:
                     continue
-                c = series_color(si, pal)
-                if self._hover == i:
-                    c = c.lighter(125) if is_dark(pal) else c.darker(115)
-                rect = QRectF(r.left(), y_of(base + v), r.width(), y_of(base) - y_of(base + v))
-                p.fillRect(rect, c)
+                top_y = y_of(base + v)
+                color = hover[si] if self._hover == i else colors[si]
+                p.fillRect(QRectF(left, top_y, width, y_of(base) - top_y), color)
                 base += v
             p.setPen(text)
             total = self.data.total(i)
-            p.drawText(QRectF(r.left() - 20, y_of(total) - fm.height() - 1, r.width() + 40, fm.height()),
-                       int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom), fmt(total))
-            slot = plot.width() / max(1, len(self.data.labels))
+            value_top = y_of(total) - line_h - 1
+            p.drawText(QRectF(left - 20, value_top, width + 40, line_h), centre, fmt(total))
             shown = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(slot) - 2)
-            p.drawText(QRectF(r.center().x() - slot / 2, plot.bottom() + 3, slot, fm.height() * 2),
-                       int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), shown)
+            p.drawText(QRectF(mid - slot / 2, bottom_y + 3, slot, line_h * 2), under, shown)
             if self.data.today == i:
-                pen = QPen(series_color(4, pal), 2, Qt.PenStyle.DashLine)
-                p.setPen(pen)
-                p.drawLine(QPointF(r.center().x(), plot.top()), QPointF(r.center().x(), plot.bottom()))
-                p.drawText(QPointF(r.center().x() + 3, plot.top() + fm.ascent()), tr("сегодня"))
+                # from under the word to just above the bar's value: the line marks the bar
+                # without crossing its figure (it used to run through a zero year's «0»)
+                p.setPen(QPen(series_color(4, pal), 2, Qt.PenStyle.DashLine))
+                label_bottom = plot.top() + fm.height() + 2
+                if value_top - 2 > label_bottom:
+                    p.drawLine(QPointF(mid, label_bottom), QPointF(mid, value_top - 2))
+                p.drawText(QPointF(mid + 3, plot.top() + fm.ascent()), tr("сегодня"))
 
         if self.data.line:
             pen = QPen(series_color(LINE, pal), 2)
@@ -219,7 +246,8 @@ class BarChart(QWidget):
         self._legend(p, pal, fm)
         if not self.data.labels:
             p.setPen(text)
-            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), tr("Нет данных"))
+            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), tr("Загрузка…") if self.loading
+                       else tr("Нет данных"))
         p.end()
 
     def _legend(self, p: QPainter, pal: QPalette, fm: QFontMetrics) -> None:
@@ -317,9 +345,11 @@ class ChartCard(QWidget):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel(f"<b>{title}</b>")
+        # one line, whatever the title: a title set later does not move the chart (no relayout)
+        self.title.setFixedHeight(self.title.fontMetrics().height() + 4)
         self.chart = BarChart()
         self.chart.setAccessibleName(title)
-        self.table = QTableWidget()
+        self.table = RowsTable()
         self.table.setAccessibleName(tr("{title}: таблица").format(title=title))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.chart)
@@ -327,7 +357,7 @@ class ChartCard(QWidget):
         self.toggle = QToolButton()
         self.toggle.setText(tr("Таблица"))
         self.toggle.setCheckable(True)
-        self.toggle.toggled.connect(lambda on: self.stack.setCurrentIndex(1 if on else 0))
+        self.toggle.toggled.connect(self._toggled)
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.toggle)
@@ -336,9 +366,21 @@ class ChartCard(QWidget):
         lay.addLayout(head)
         lay.addWidget(self.stack, 1)
 
+    def set_title(self, title: str) -> None:
+        self.title.setText(f"<b>{title}</b>")
+        self.chart.setAccessibleName(title)
+        self.table.setAccessibleName(tr("{title}: таблица").format(title=title))
+
     def set(self, data: ChartData, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         self.chart.set_data(data)
-        fill_table(self.table, header, rows)
+        # the hidden table's columns are sized when it is shown (sizing was a third of a
+        # dashboard's GUI time, for tables most people never open)
+        self.table.show_rows(header, rows, size=self.toggle.isChecked())
+
+    def _toggled(self, on: bool) -> None:
+        if on:
+            self.table.size_columns()
+        self.stack.setCurrentIndex(1 if on else 0)
 
 
 class Timeline(QWidget):

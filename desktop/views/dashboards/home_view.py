@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
-from desktop.views.dashboards.charts import ChartCard, Timeline, fill_table
+from desktop.views.dashboards.charts import ChartCard, Timeline
 from desktop.views.dashboards.home_model import Home, load_home
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.ops import Op, OpChanges, subscribe
@@ -80,8 +80,9 @@ class HomeView(QWidget):
         header = [tr("Год"), *home.nmo.series_names, tr("Накоплено")]
         self.nmo.set(home.nmo, header, home.nmo_rows)
         self.timeline.set_items([(e.day, e.text) for e in home.expiries], home.today)
-        fill_table(self.expiry_table.table, [tr("Срок"), tr("Документ"), tr("Осталось дней")],
-                   [[f"{e.day:%d.%m.%Y}", e.text, (e.day - home.today).days] for e in home.expiries], stretch=1)
+        self.expiry_table.table.show_rows(
+            [tr("Срок"), tr("Документ"), tr("Осталось дней")],
+            [[f"{e.day:%d.%m.%Y}", e.text, (e.day - home.today).days] for e in home.expiries], stretch=1)
         for i, w in enumerate(home.waiting):
             b = self.buttons.get(w.label)
             if b is None:

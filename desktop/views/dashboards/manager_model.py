@@ -55,6 +55,11 @@ class Dashboard:
     positions: list[tuple[str, str]]
 
 
+#: the charts ``build`` makes, in their order on the dashboard (the view lays them out before the
+#: first figures arrive)
+CHART_KEYS = ("subdivision", "rates", "position", "expiring", "nmo", "confirmations", "requests")
+
+
 def _as_float(v: Any) -> float:
     try:
         return float(v)
@@ -117,7 +122,8 @@ def build(figures: reports.Figures, offline: str, nsi: NsiRegistry) -> Dashboard
                                           ["Закрыты", int(req.get("closed") or 0)]],
               [("requests", "open"), ("requests", "answered"), ("requests", "closed")]),
     ]
-    expiring = [[i.get("date", ""), KINDS.get(i.get("kind", ""), i.get("kind", "")), i.get("name", ""),
+    # the rows as shown (dates in Russian order), made here in the pool, not on the GUI thread
+    expiring = [[_ru_date(i.get("date", "")), KINDS.get(i.get("kind", ""), i.get("kind", "")), i.get("name", ""),
                  i.get("snils") or ""] for i in d.get("expiring_items") or []]
     summary = tables(d, nsi)[0][2]
     return Dashboard(figures, offline, charts, expiring, summary, [str(r["subdivision"]) for r in subs],
@@ -152,3 +158,8 @@ def save_report(data: dict[str, Any], path: str) -> str:
     payload = report_xlsx(data) if path.lower().endswith(".xlsx") else report_pdf(data)
     atomic_write(path, payload)
     return path
+
+
+def _ru_date(iso: str) -> str:
+    parts = str(iso)[:10].split("-")
+    return ".".join(reversed(parts)) if len(parts) == 3 else str(iso)
