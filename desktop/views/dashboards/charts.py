@@ -224,10 +224,13 @@ class BarChart(QWidget):
                 # from under the word to just above the bar's value: the line marks the bar
                 # without crossing its figure (it used to run through a zero year's «0»)
                 p.setPen(QPen(series_color(4, pal), 2, Qt.PenStyle.DashLine))
-                label_bottom = plot.top() + fm.height() + 2
+                word_top = plot.top()
+                if self.data.marker is not None and abs(y_of(self.data.marker) - word_top - line_h / 2) < line_h:
+                    word_top = y_of(self.data.marker) + 3  # under the requirement's line, not through it
+                label_bottom = word_top + line_h + 2
                 if value_top - 2 > label_bottom:
                     p.drawLine(QPointF(mid, label_bottom), QPointF(mid, value_top - 2))
-                p.drawText(QPointF(mid + 3, plot.top() + fm.ascent()), tr("сегодня"))
+                p.drawText(QPointF(mid + 3, word_top + fm.ascent()), tr("сегодня"))
 
         if self.data.line:
             pen = QPen(series_color(LINE, pal), 2)
