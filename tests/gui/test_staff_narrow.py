@@ -73,3 +73,20 @@ def test_the_list_narrows_what_it_showed_and_follows_a_write(qtbot: QtBot, sessi
     assert m._base is None
     qtbot.waitUntil(lambda: not m._busy, timeout=5_000)
     assert m.row_ids == full
+    # a list read under way when a write comes is shown, but not kept as the base of a search
+    view._timer.stop()
+    m.update_query(search="")
+    assert m._busy
+    m.reload()
+    qtbot.waitUntil(lambda: not m._busy and m._base is not None, timeout=5_000)
+    with repo.vault.read() as c:
+        c.exec_driver_sql("SELECT 1")
+        raw = c.connection.dbapi_connection
+        assert m._base is not None and list(m._base[1]) == sl.fetch_ids(raw, m.query, repo.nsi())
+    # the search cleared again: the kept list itself, in order
+    m.update_query(search=surname[:4])
+    qtbot.waitUntil(lambda: not m._busy and m.query.search == surname[:4], timeout=5_000)
+    kept = list(m._base[1])
+    m.update_query(search="")
+    qtbot.waitUntil(lambda: not m._busy and m.rowCount() == 300, timeout=5_000)
+    assert m.row_ids == kept and len(kept) == 300

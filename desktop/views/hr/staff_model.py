@@ -47,6 +47,8 @@ _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value
 class _Read:
     gen: int
     query: StaffQuery
+    #: ``StaffModel._writes`` when the read began: a list read before a write is not kept as a base
+    writes: int
     ids: list[int]
     rows: dict[int, StaffRow]
     plan: Plan | None = None
@@ -74,6 +76,7 @@ class StaffModel(IdListModel):
         #: the list without its search (query, rowids in order): a keystroke narrows it by the
         #: search's matches instead of sorting thousands of rows again; dropped by any write
         self._base: tuple[StaffQuery, tuple[int, ...]] | None = None
+        self._writes = 0
         self._busy = False
         self._stale = False
         self._want_reset = False
@@ -119,6 +122,7 @@ class StaffModel(IdListModel):
         elif self._touched is not None:
             self._touched |= set(persons)
         self._base = None
+        self._writes += 1
         self._start()
 
     # -- reading on the worker -------------------------------------------------------------------
@@ -144,19 +148,23 @@ class StaffModel(IdListModel):
         persistent = [self._ids[i.row()] for i in self.persistentIndexList()
                       if 0 <= i.row() < len(self._ids)] if layout else []
         shown = self._last_block
+        writes = self._writes
         unsearched = replace(q, search="")
-        base = self._base[1] if q.search and self._base is not None and self._base[0] == unsearched else None
+        base = self._base[1] if self._base is not None and self._base[0] == unsearched else None
 
         def work() -> _Read:
             with repo.vault.read() as conn:
                 raw = _raw(conn)
-                ids = staff_list.narrow(raw, q, nsi, base) if base is not None else staff_list.fetch_ids(raw, q, nsi)
+                if base is None:
+                    ids = staff_list.fetch_ids(raw, q, nsi)
+                else:  # a search narrows the kept list; the search cleared is that list again
+                    ids = staff_list.narrow(raw, q, nsi, base) if q.search else list(base)
                 # a row-level re-read keeps the rows held; a new list brings its first screenful
                 first = [] if old is not None else [
                     x for b in sorted({0, shown}) for x in ids[b * BLOCK:b * BLOCK + FIRST_ROWS]]
                 want = first + [x for x in cached if x not in set(first)]
                 rows = staff_list.fetch_rows(raw, want, q.org_inn)
-            out = _Read(gen, q, ids, rows)
+            out = _Read(gen, q, writes, ids, rows)
             if old is not None:
                 out.plan = listing.plan(old, ids)
             if persistent:
@@ -193,7 +201,7 @@ class StaffModel(IdListModel):
     def _arrived(self, r: _Read, reset: bool, layout: bool) -> None:
         self._busy = False
         if r.gen == self._gen and self.store._repo is not None:
-            if not r.query.search:
+            if not r.query.search and r.writes == self._writes:
                 self._base = (r.query, tuple(r.ids))
             if r.plan is not None and r.plan.size <= MAX_PLAN and self.loaded:
                 self._apply(r)
