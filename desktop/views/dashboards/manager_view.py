@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -110,6 +111,9 @@ class ManagerDashboard(QWidget):
         self.empty = QLabel(tr("В организации нет работающих сотрудников — показателей по персоналу нет."))
         self.empty.setObjectName("dashboard_empty")
         self.empty.setStyleSheet(banner_style("info"))
+        self.empty.setWordWrap(True)
+        # a banner as tall as its text: it took all the height the hidden charts left
+        self.empty.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.empty.setVisible(False)
         self.summary = RowsTable()
         self.summary.setAccessibleName(tr("Сводка"))
