@@ -91,7 +91,8 @@ def language_from_argv(argv: Sequence[str], default: str | None = None) -> str:
 
 
 def tr(text: str) -> str:
-    return _translation.gettext(text)
+    # gettext("") is the catalog's header, never a translation: an empty text stays empty.
+    return _translation.gettext(text) if text else text
 
 
 def N_(text: str) -> str:

@@ -17,6 +17,8 @@ variable this extraction does not see, and dropping its translation would show R
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gettext
 import io
 import json
@@ -39,6 +41,9 @@ DOMAIN = "frmr"
 #: Languages with a catalog of the app's texts (Russian is the source language: no catalog).
 TARGETS = ("en",)
 KEYWORDS: dict[str, Any] = {"tr": None, "N_": None, "trn": (1, 2), "bind": (2,)}
+#: The server speaks Russian on the wire (server/problems.py); the desktop shows its fixed texts
+#: through tr() (desktop/sync/api.py parse_problem), so they are extracted from these calls too.
+SERVER_KEYWORDS: dict[str, Any] = {"Problem": (2,), "not_found": None, "forbidden": None}
 SOURCES = ("desktop", "server")
 WIDTH = 1000  # no wrapping: one line per msgid keeps diffs and grep simple
 HEADER = "Translations of ФРМР Desktop (source language: Russian). See docs/i18n.md."
@@ -88,6 +93,10 @@ def indirect_keys() -> dict[str, str]:
     add("desktop/models/reminders.py", [what for _f, what in reminders.EXPIRING.values()])
     add("desktop/views/widgets/record_form.py", record_form._PLACEHOLDERS.values())
     add("desktop/documents/gost_keys.py", gost_keys.KEY_SOURCE_MESSAGES)
+    from server import problems
+
+    add("server/problems.py", [*problems.TITLES.values(), *problems.DETAILS.values(),
+                               *(f.__defaults__[0] for f in (problems.not_found, problems.forbidden) if f.__defaults__)])
     for spec in ENTITIES.values():
         add("desktop/models/schema.py", (spec.label, spec.plural))
         for f in spec.fields:
@@ -100,9 +109,13 @@ def extract() -> Catalog:
     pot = Catalog(domain=DOMAIN, project="frmr-desktop", header_comment=f"# {HEADER}", fuzzy=False,
                   creation_date=EPOCH, revision_date=EPOCH)
     for top in SOURCES:
-        found = extract_from_dir(ROOT / top, keywords=KEYWORDS,
-                                 directory_filter=lambda d: "__pycache__" not in d and "migrations" not in d)
+        keywords = KEYWORDS | SERVER_KEYWORDS if top == "server" else KEYWORDS
+        with contextlib.redirect_stderr(io.StringIO()):  # "Skipping f-string": a text with values is no msgid
+            found = list(extract_from_dir(ROOT / top, keywords=keywords,
+                                          directory_filter=lambda d: "__pycache__" not in d and "migrations" not in d))
         for filename, _lineno, message, _comments, context in found:
+            if top == "server" and message not in _constants(ROOT / top / filename):
+                continue  # Babel joins the pieces of "a: " + "; ".join(…): no server text says that
             if isinstance(message, tuple):
                 if len(message) < 2 or not message[0]:
                     continue
@@ -119,6 +132,14 @@ def extract() -> Catalog:
         if text not in pot:
             pot.add(text, locations=[(where, None)])
     return pot
+
+
+@functools.cache
+def _constants(path: Path) -> frozenset[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return frozenset(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
 def _inside_fstrings() -> Iterator[tuple[str | tuple[str, str], str]]:

@@ -63,7 +63,7 @@ class ServerProblem(SyncError):
         super().__init__(self.detail or self.title)
 
     def __str__(self) -> str:
-        return self.detail or self.title or f"Ошибка сервера ({self.status})"
+        return self.detail or self.title or tr("Ошибка сервера ({status})").format(status=self.status)
 
 
 class BadAnswer(ServerProblem):
@@ -71,7 +71,7 @@ class BadAnswer(ServerProblem):
     another version or a broken proxy. Nothing is changed locally; queued work stays queued."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(status=502, title="Ответ сервера не соответствует протоколу", detail=detail)
+        super().__init__(status=502, title=tr("Ответ сервера не соответствует протоколу"), detail=detail)
 
 
 def parse_problem(resp: httpx.Response) -> ServerProblem:
@@ -84,11 +84,14 @@ def parse_problem(resp: httpx.Response) -> ServerProblem:
     except (ValueError, UnicodeDecodeError):
         pass
     errors = body.get("errors")
+    # The server speaks Russian; its fixed texts are in our catalog (extracted from server/), so
+    # they are shown in the interface language. A text with values in it stays as it came.
     return ServerProblem(
         status=resp.status_code,
-        title=str(body.get("title") or resp.reason_phrase or ""),
-        detail=str(body.get("detail") or body.get("error_description") or f"Ошибка сервера ({resp.status_code})"),
-        errors={str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {},
+        title=tr(str(body.get("title") or resp.reason_phrase or "")),
+        detail=tr(str(body.get("detail") or body.get("error_description") or "")) or tr(
+            "Ошибка сервера ({status})").format(status=resp.status_code),
+        errors={str(k): tr(str(v)) for k, v in errors.items()} if isinstance(errors, dict) else {},
         body=body,
     )
 

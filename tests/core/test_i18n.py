@@ -149,3 +149,29 @@ def test_argparse_speaks_english_in_english(english: None, capsys: pytest.Captur
     with pytest.raises(SystemExit):
         ap.parse_args(["--mode", "c"])
     assert "invalid choice: 'c'" in capsys.readouterr().err
+
+
+def test_an_empty_text_stays_empty(english: None) -> None:
+    assert tr("") == ""  # gettext("") would be the catalog's header
+
+
+def test_the_servers_fixed_texts_are_shown_in_english(english: None, tmp_path: Path) -> None:
+    """The server answers in Russian; its fixed texts are extracted from server/ into the catalog,
+    so the desktop shows them in the interface language (desktop/sync/api.py parse_problem)."""
+    import httpx
+
+    from desktop.sync.api import parse_problem
+    from server.testing import run_server
+
+    with run_server(f"sqlite:///{tmp_path / 'server.sqlite3'}") as base:
+        resp = httpx.get(f"{base}/no-such-address")
+        assert resp.json()["detail"] == "Запрошенный ресурс не найден."  # the wire stays Russian
+        problem = parse_problem(resp)
+    assert (problem.title, problem.detail) == ("Not found", "The requested resource was not found.")
+    made = httpx.Response(422, json={"title": "Данные не прошли проверку", "detail": "Карточка не найдена.",
+                                     "errors": {"snils": "«СНИЛС»: неверный номер или контрольное число.",
+                                                "x": "Значение 42 не подходит"}})
+    problem = parse_problem(made)
+    assert str(problem) == "Card not found."
+    assert problem.errors == {"snils": "«SNILS»: wrong number or check digits.",
+                              "x": "Значение 42 не подходит"}  # a text with a value in it stays as it came

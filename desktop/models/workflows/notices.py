@@ -126,7 +126,7 @@ def _sync_notices(conn: Connection, seen: dict[str, Any]) -> list[dict[str, Any]
         seen[key] = 1
         errors = (json.loads(r["result"]) if r["result"] else {}).get("errors") or {}
         # a permission refusal names its reason under a field too: each reason said once
-        said = "; ".join(dict.fromkeys(str(v) for v in errors.values()))[:300]
+        said = "; ".join(dict.fromkeys(tr(str(v)) for v in errors.values()))[:300]
         out.append(_notice("rejected", tr("Сервер отклонил изменение: {said}").format(said=said or tr("без пояснений")),
                            r["entity"], r["entity_id"]))
     sc = SyncConflict.__table__  # type: ignore[attr-defined]

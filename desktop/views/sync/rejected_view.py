@@ -49,11 +49,11 @@ class FixDialog(QDialog):
             self.edits[name] = edit
             form.addRow(field_label(item["entity"], name), edit)
             if name in errors:
-                msg = QLabel(str(errors[name]))
+                msg = QLabel(tr(str(errors[name])))  # the server's text, translated when it is a fixed one
                 msg.setStyleSheet(theme.text_style("error"))
                 msg.setWordWrap(True)
                 form.addRow("", msg)
-        other = [str(v) for k, v in errors.items() if k not in item["fields"]]
+        other = [tr(str(v)) for k, v in errors.items() if k not in item["fields"]]
         if other:
             msg = QLabel("\n".join(other))
             msg.setStyleSheet(theme.text_style("error"))
