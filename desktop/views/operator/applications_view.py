@@ -106,11 +106,11 @@ class ApplicationsView(QWidget):
 
     def reload(self) -> None:
         status = str(self.status_filter.currentData() or "")
-        call(self, self.vault, lambda c: c.applications(status), self._loaded, self.status)
+        call(self, self.vault, lambda c: _named(c.applications(status)), self._loaded, self.status)
 
     def _loaded(self, items: list[dict[str, Any]]) -> None:
         self.items = items
-        self.hays = haystacks(items, ("confirmation_number", "specialty_code", "kind", "status"))
+        self.hays = haystacks(items, ("confirmation_number", "specialty_code", "specialty_name", "kind", "status"))
         self.show_items()
 
     def show_items(self) -> None:
@@ -118,7 +118,8 @@ class ApplicationsView(QWidget):
         show_rows(self.table, [tr(h) for h in HEADER],
                   [[f.get("confirmation_number") or "—", _ru(f.get("submitted_at")),
                     tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
-                    f.get("specialty_code") or "", tr(APPLICATION_STATUSES.get(str(f.get("status")), "")),
+                    f.get("specialty_name") or f.get("specialty_code") or "",
+                    tr(APPLICATION_STATUSES.get(str(f.get("status")), "")),
                     f.get("decision_comment") or ""] for f in (r.get("fields") or {} for r in rows)],
                   [str(r["id"]) for r in rows], stretch=5)
 
@@ -194,3 +195,16 @@ def _size(n: Any) -> str:
     size = int(n or 0)
     return tr("{n} КБ").format(n=max(1, round(size / 1024))) if size < 1024 * 1024 else \
         tr("{n} МБ").format(n=f"{size / 1024 / 1024:.1f}")
+
+
+def _named(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The specialty's НСИ name beside its code (in the pool: the registry is read from disk once)."""
+    from desktop.models.nsi import shipped
+
+    nsi = shipped()
+    for item in items:
+        f = item.get("fields") or {}
+        code = str(f.get("specialty_code") or "")
+        if code:
+            f["specialty_name"] = nsi.name("specialty", code) or code
+    return items
