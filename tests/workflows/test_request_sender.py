@@ -113,3 +113,37 @@ def test_request_attachments_are_read_whatever_the_row_holds() -> None:
     assert request_attachments({"attachments": "[not json"}) == []
     assert request_attachments({"attachments": ["../../etc/passwd", 7, None]}) == []
     assert request_attachments({}) == [] and request_attachments({"attachments": 5}) == []
+
+
+def test_the_screen_asks_for_the_sender_once_by_itself(server: dict[str, Any], tmp_path: Path, qtbot: Any) -> None:
+    """«Запросы» over a real vault synced from the server: a request shown for the first time has
+    its sender asked of the server in the background (the pool, not the DB worker) and shown."""
+    from desktop.views.record.record_store import RecordStore
+    from desktop.views.runtime.workers import DbWorker
+    from desktop.views.workflows.requests_model import RequestsModel
+    from desktop.views.workflows.requests_view import RequestsView
+
+    db = server["db"]
+    org = db.org()
+    pid, _ = db.person(org)
+    clerk_login = db.account("hr", org=org)
+    _name(db, clerk_login, CLERK)
+    clerk = logged_in(server, tmp_path, clerk_login, "hr")
+    req = ok(frmr(clerk, "request", "send", pid, "kind=Справка", "text=Нужна справка")).strip()
+    ok(frmr(clerk, "sync"))
+    prof = logged_in(server, tmp_path, db.account("doctor", person_id=pid), "doctor")
+    vault = Vault.open(prof, PASS)
+    worker = DbWorker()
+    try:
+        store = RecordStore(worker, RecordRepository(vault), prof, {})
+        store.load(lambda exc: None)
+        qtbot.waitUntil(lambda: store.is_loaded, timeout=10_000)
+        view = RequestsView(RequestsModel(store))
+        qtbot.addWidget(view)
+        view.select_id(req)
+        qtbot.waitUntil(lambda: CLERK in view.detail.toPlainText(), timeout=10_000)
+        assert f"ОГРН {org.ogrn}" in view.detail.toPlainText()
+        assert doctor.sender(store.repo, req) is not None  # kept for the next time, offline too
+    finally:
+        worker.stop()
+        vault.close()

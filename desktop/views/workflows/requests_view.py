@@ -264,12 +264,20 @@ class RequestsView(QWidget):
         repo = self.store.repo
         self._senders[rid] = None  # asked once per request and view
 
+        def show(got: dict[str, Any]) -> None:
+            self._senders[rid] = got
+            current = self.current()
+            if current is not None and str(current["id"]) == rid:
+                self._show_current()
+
         def took(got: dict[str, Any] | None) -> None:
             if got:
-                self._senders[rid] = got
-                current = self.current()
-                if current is not None and str(current["id"]) == rid:
-                    self._show_current()
+                show(got)
+                return
+            # Never asked yet: ask the server once, in the pool (the DB worker must not wait on
+            # the network); offline it fails quietly and the button says how to ask again.
+            Op(self, lambda: doctor.fetch_sender(repo, rid), pool=True).success(show).failure(
+                lambda _exc: None).run()
 
         Op(self, lambda: doctor.sender(repo, rid), worker=self.store.worker).success(took).run()
 
