@@ -19,7 +19,7 @@ from tests.sync.world import Replica
 def _finds(r: Replica, ent: str, term: str) -> set[str]:
     """The ids the list search of ``ent`` finds for ``term`` (the trigram index and its SQL)."""
     with r.vault.read() as conn:
-        raw = conn.connection.dbapi_connection
+        raw: Any = conn.connection.dbapi_connection
         assert raw is not None
         rowids = fetch_ids(raw, ListQuery(ent, search=term), r.repo.nsi())
         if not rowids:
@@ -71,7 +71,8 @@ def test_a_pulled_change_replaces_the_row_and_its_search_entry(server: dict[str,
     assert b.sync().applied == 1
     rep = a.sync()
     assert rep.outcome == "converged" and rep.changed.get("person") == 1, rep
-    assert a.repo.get("person", person["id"])["last_name"] == "Щербацкая-Левина"
+    got = a.repo.get("person", person["id"])
+    assert got is not None and got["last_name"] == "Щербацкая-Левина"
     assert _finds(a, "person", "Щербацкая-Левина") == {person["id"]}
     assert person["id"] not in _finds(a, "person", old_name)
 
@@ -84,7 +85,7 @@ def test_a_row_met_twice_in_one_group_ends_as_its_later_state(server: dict[str, 
     names = entity("person").names
 
     def change(version: int, last: str) -> dict[str, Any]:
-        row = {n: None for n in names}
+        row: dict[str, Any] = {n: None for n in names}
         row.update(snils="11223344595", last_name=last, first_name="Анна", gender="female",
                    birth_date="1985-05-05", citizenship="643")
         return {"entity": "person", "id": pid, "person_id": pid, "version": version, "deleted": False, "row": row}
@@ -95,7 +96,7 @@ def test_a_row_met_twice_in_one_group_ends_as_its_later_state(server: dict[str, 
     tally = eng._write(lambda conn: eng._apply_pages(conn, [page], None, set()))
     assert tally["person"] == 2
     got = r.repo.get("person", pid)
-    assert (got["last_name"], got["version"]) == ("Вторая", 4)
+    assert got is not None and (got["last_name"], got["version"]) == ("Вторая", 4)
     with r.vault.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM rec_person WHERE id = ?", (pid,)).scalar_one() == 1
     assert _finds(r, "person", "Вторая") == {pid}
