@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from desktop.i18n import N_
 from desktop.models.nsi import NsiRegistry
 
-KINDS = {"certificate": "Сертификат", "accreditation": "Аккредитация", "category": "Категория"}
+KINDS = {"certificate": N_("Сертификат"), "accreditation": N_("Аккредитация"), "category": N_("Категория")}
 
 
 def _label_sub(v: str) -> str:
@@ -54,16 +55,17 @@ def tables(data: dict[str, Any], nsi: NsiRegistry | None = None) -> list[tuple[s
     conf = data.get("confirmations") or {}
     req = data.get("requests") or {}
     summary: list[list[Any]] = [
-        ["Сотрудников (работают сейчас)", int(data.get("headcount") or 0)],
-        ["Документ истёк", int(exp.get("expired") or 0)],
-        ["Истекает в ближайшие 30 дней", int(exp.get("30") or 0)],
-        ["Истекает в ближайшие 90 дней", int(exp.get("90") or 0)],
-        ["Подтверждений ждут решения", int(data.get("confirmations_pending") or 0)],
-        ["Запросов открыто", int(data.get("requests_open") or 0)],
-        ["Запросов с ответом", int(req.get("answered") or 0)],
+        # N_: the report stays Russian; the dashboard shows these labels through tr()
+        [N_("Сотрудников (работают сейчас)"), int(data.get("headcount") or 0)],
+        [N_("Документ истёк"), int(exp.get("expired") or 0)],
+        [N_("Истекает в ближайшие 30 дней"), int(exp.get("30") or 0)],
+        [N_("Истекает в ближайшие 90 дней"), int(exp.get("90") or 0)],
+        [N_("Подтверждений ждут решения"), int(data.get("confirmations_pending") or 0)],
+        [N_("Запросов открыто"), int(data.get("requests_open") or 0)],
+        [N_("Запросов с ответом"), int(req.get("answered") or 0)],
     ]
     if conf.get("oldest_days") is not None:
-        summary.append(["Самое давнее подтверждение ждёт, дней", int(conf["oldest_days"])])
+        summary.append([N_("Самое давнее подтверждение ждёт, дней"), int(conf["oldest_days"])])
     return [
         ("Сводка", ["Показатель", "Значение"], summary),
         ("Численность по подразделениям", ["Подразделение", "Сотрудников", "Карточек", "Ставок"],

@@ -47,16 +47,16 @@ class Figures:
         """How old the figures are, in Russian («только что», «3 ч назад», «от 01.12.2026 10:15»)."""
         at = self.as_of
         if at is None:
-            return "дата неизвестна"
+            return tr("дата неизвестна")
         now = now or dt.datetime.now(dt.UTC)
         mins = int((now - at).total_seconds() // 60)
         if mins < 1:
-            return "только что"
+            return tr("только что")
         if mins < 60:
-            return f"{mins} мин назад"
+            return tr("{n} мин назад").format(n=mins)
         if mins < 24 * 60:
-            return f"{mins // 60} ч назад"
-        return "от " + at.astimezone().strftime("%d.%m.%Y %H:%M")
+            return tr("{n} ч назад").format(n=mins // 60)
+        return tr("от {when}").format(when=at.astimezone().strftime("%d.%m.%Y %H:%M"))
 
     @property
     def empty(self) -> bool:

@@ -13,7 +13,7 @@ record data stays Russian.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -48,11 +48,11 @@ CYRILLIC = re.compile("[А-Яа-яЁё]")
 ROWS = 40  # rows of each item model read (enum labels and computed texts live in the cells too)
 
 
-def record_data(folder: Path, extra: Iterable[str] = ()) -> re.Pattern[str]:
-    """Every text stored in the vault, and the НСИ names of the codes it stores, as one pattern
-    (longest first) that removes record data from a shown text."""
+def record_data(folder: Path, extra: Iterable[str] = (), passphrase: str = PASS) -> re.Pattern[str]:
+    """Every text stored in the vault, and the НСИ names, as one pattern (longest first) that
+    removes record data from a shown text."""
     values: set[str] = {v for v in extra if v}
-    vault = Vault(folder, unwrap_data_key(folder, PASS))
+    vault = Vault(folder, unwrap_data_key(folder, passphrase))
     try:
         with vault.begin() as conn:
             tables = [r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -150,18 +150,23 @@ def russian_left(root: QWidget, data: re.Pattern[str]) -> list[str]:
     return sorted(set(found))
 
 
-def walk(qtbot: QtBot, session: Session, folder: Path, extra: Iterable[str] = ()) -> dict[str, list[str]]:
-    data = record_data(folder, [*extra, *LANGUAGES.values()])  # a language names itself in the chooser
+def walk(qtbot: QtBot, session: Session, folder: Path, extra: Iterable[str] | Callable[[], Iterable[str]] = (), *,
+         passphrase: str = PASS, settle_ms: int = 150) -> dict[str, list[str]]:
+    """``extra``: more record data, or a function giving it — read again at every section, for
+    data the server writes while the sections are opened (its audit journal)."""
     session.start(folder)
-    unlock(qtbot, session)
+    unlock(qtbot, session, passphrase)
     page = session.window.record
     assert page is not None
     qtbot.waitUntil(lambda: page.pending() == 0, timeout=15_000)
     found: dict[str, list[str]] = {}
     for section_id in list(page.ids):
         page.select(section_id)
-        qtbot.wait(150)  # a section's first read is an op: let it answer
+        qtbot.wait(settle_ms)  # a section's first read is an op (or a request to the server): let it answer
         qtbot.waitUntil(lambda: not session.worker.busy, timeout=15_000)
+        more = extra() if callable(extra) else extra
+        # Read now: a connected vault has synced what the sections show; a language names itself.
+        data = record_data(folder, [*more, *LANGUAGES.values()], passphrase)
         left = russian_left(session.window, data)
         if left:
             found[section_id] = left

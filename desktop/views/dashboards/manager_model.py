@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.documents.org_report import KINDS, age_label, nmo_label, tables
+from desktop.documents.org_report import KINDS, nmo_label, tables
 from desktop.i18n import tr
 from desktop.models.nsi import NsiRegistry
 from desktop.sync import reports
@@ -77,10 +77,18 @@ def build(figures: reports.Figures, offline: str, nsi: NsiRegistry) -> Dashboard
     nmo = d.get("nmo_compliance") or []
 
     def sub_label(v: str) -> str:
-        return v or "без подразделения"
+        return v or tr("без подразделения")
 
     def pos_label(code: str) -> str:
-        return nsi.name("position", code) or "не указана"
+        return nsi.name("position", code) or tr("не указана")
+
+    def age(b: dict[str, Any]) -> str:  # org_report.age_label, in the interface language
+        if b.get("to_days") is not None:
+            return tr("{start}–{end} дн.").format(start=b["from_days"], end=b["to_days"])
+        return tr("> {start} дн.").format(start=b["from_days"])
+
+    expired, soon, later = tr("Истекли"), tr("≤ 30 дней"), tr("≤ 90 дней")
+    open_, answered, closed = tr("Открыты"), tr("Есть ответ"), tr("Закрыты")
 
     charts = [
         Chart("subdivision", "Численность по подразделениям",
@@ -98,34 +106,35 @@ def build(figures: reports.Figures, offline: str, nsi: NsiRegistry) -> Dashboard
               ["Должность", "Сотрудников"], [[pos_label(r["position_code"]), int(r["headcount"])] for r in pos],
               [("position", r["position_code"]) for r in pos]),
         Chart("expiring", "Сертификаты, аккредитация, категории",
-              ChartData(["Истекли", "≤ 30 дней", "≤ 90 дней"],
+              ChartData([expired, soon, later],
                         [[float(exp.get("expired") or 0), float(exp.get("30") or 0), float(exp.get("90") or 0)]],
                         unit=" чел."),
-              ["Срок", "Сотрудников"], [["Истекли", int(exp.get("expired") or 0)],
-                                        ["≤ 30 дней", int(exp.get("30") or 0)],
-                                        ["≤ 90 дней", int(exp.get("90") or 0)]],
+              ["Срок", "Сотрудников"], [[expired, int(exp.get("expired") or 0)],
+                                        [soon, int(exp.get("30") or 0)],
+                                        [later, int(exp.get("90") or 0)]],
               [("expiring", "expired"), ("expiring", "30"), ("expiring", "90")]),
         Chart("nmo", tr("Выполнение цикла НМО (из {n} ч)").format(n=d.get("nmo_required", 144)),
               ChartData([nmo_label(b) for b in nmo], [[float(b["count"]) for b in nmo]], unit=" чел."),
               ["Выполнено", "Сотрудников"], [[nmo_label(b), int(b["count"])] for b in nmo],
               [("nmo", str(b["from"])) for b in nmo]),
         Chart("confirmations", "Подтверждения ждут решения",
-              ChartData([age_label(b) for b in conf], [[float(b["count"]) for b in conf]]),
-              ["Ждут", "Запросов"], [[age_label(b), int(b["count"])] for b in conf],
+              ChartData([age(b) for b in conf], [[float(b["count"]) for b in conf]]),
+              ["Ждут", "Запросов"], [[age(b), int(b["count"])] for b in conf],
               [("confirmations", str(b["from_days"])) for b in conf]),
         Chart("requests", "Запросы сотрудникам",
-              ChartData(["Открыты", "Есть ответ", "Закрыты"],
+              ChartData([open_, answered, closed],
                         [[float(req.get("open") or 0), float(req.get("answered") or 0),
                           float(req.get("closed") or 0)]]),
-              ["Состояние", "Запросов"], [["Открыты", int(req.get("open") or 0)],
-                                          ["Есть ответ", int(req.get("answered") or 0)],
-                                          ["Закрыты", int(req.get("closed") or 0)]],
+              ["Состояние", "Запросов"], [[open_, int(req.get("open") or 0)],
+                                          [answered, int(req.get("answered") or 0)],
+                                          [closed, int(req.get("closed") or 0)]],
               [("requests", "open"), ("requests", "answered"), ("requests", "closed")]),
     ]
     # the rows as shown (dates in Russian order), made here in the pool, not on the GUI thread
-    expiring = [[_ru_date(i.get("date", "")), KINDS.get(i.get("kind", ""), i.get("kind", "")), i.get("name", ""),
+    expiring = [[_ru_date(i.get("date", "")), tr(KINDS.get(i.get("kind", ""), i.get("kind", ""))), i.get("name", ""),
                  i.get("snils") or ""] for i in d.get("expiring_items") or []]
-    summary = tables(d, nsi)[0][2]
+    # the report's own labels stay Russian in its PDF and .xlsx; here they are the interface's
+    summary = [[tr(label), *rest] for label, *rest in tables(d, nsi)[0][2]]
     return Dashboard(figures, offline, charts, expiring, summary, [str(r["subdivision"]) for r in subs],
                      [(str(r["position_code"]), pos_label(str(r["position_code"]))) for r in pos])
 
