@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import qrcode
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -19,6 +18,10 @@ class QrWidget(QWidget):
 
     def set_uri(self, uri: str) -> None:
         if uri:
+            # Imported here, when a code is drawn: ``qrcode`` brings Pillow's drawers with it, a
+            # 120 ms import the start-up preloader ran on the GUI thread in one turn (a stall).
+            import qrcode
+
             qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
             qr.add_data(uri)
             qr.make(fit=True)
