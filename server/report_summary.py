@@ -163,13 +163,20 @@ def staff_rows(cards: Iterable[Any], persons: dict[str, Any]) -> list[dict[str, 
 
 
 def unit_rows(cards: Iterable[Any]) -> list[dict[str, Any]]:
-    """report_unit rows from report_card rows (.org_inn .person_id .subdivision .position_code .end_date)."""
+    """report_unit rows from report_card rows (.org_inn .person_id .subdivision .position_code .end_date
+    .rate_micro)."""
     until: dict[tuple[str, str, str, str], str] = {}
+    open_cards: dict[tuple[str, str, str, str], tuple[int, int]] = {}
     for c in cards:
         for dim, value in (("s", c.subdivision), ("p", c.position_code)):
             key = (c.org_inn, dim, value, c.person_id)
             until[key] = max(until.get(key, ""), c.end_date or OPEN)
-    return [{"org_inn": inn, "dim": dim, "value": value, "person_id": pid, "until": day}
+            if not c.end_date:
+                n, rate = open_cards.get(key, (0, 0))
+                open_cards[key] = (n + 1, rate + (c.rate_micro or 0))
+    return [{"org_inn": inn, "dim": dim, "value": value, "person_id": pid, "until": day,
+             "open_cards": open_cards.get((inn, dim, value, pid), (0, 0))[0],
+             "open_rate": open_cards.get((inn, dim, value, pid), (0, 0))[1]}
             for (inn, dim, value, pid), day in until.items()]
 
 
@@ -177,7 +184,8 @@ def _refresh_staff(s: Session | Connection, pids: list[str]) -> None:
     """Recompute the report_staff rows of these persons (every organization) from their summary rows."""
     for part in _chunks(pids):
         cards = s.execute(sa.select(col(ReportCard.org_inn), col(ReportCard.person_id), col(ReportCard.end_date),
-                                    col(ReportCard.subdivision), col(ReportCard.position_code))
+                                    col(ReportCard.subdivision), col(ReportCard.position_code),
+                                    col(ReportCard.rate_micro))
                           .where(col(ReportCard.person_id).in_(part))).all()
         persons = {r.person_id: r for r in s.execute(
             sa.select(col(ReportPerson.person_id), col(ReportPerson.cycle_start), col(ReportPerson.soonest))

@@ -100,21 +100,26 @@ def _rate(total: Any) -> str:
 
 
 def _groups(s: Session, inn: str, today: dt.date, flt: Filters, column: Any, key: str) -> list[dict[str, Any]]:
-    rows = s.execute(sa.select(column, sa.func.count(), sa.func.sum(C.rate_micro))
-                     .where(*_card_conditions(inn, today, flt)).group_by(column)).all()
     if flt.subdivision is None and flt.position is None:
-        # distinct persons per bar from report_unit: a handful of groups over one narrow index
-        # range, instead of COUNT(DISTINCT) hashing every (bar, person) of 100,000 cards
+        # report_unit: per bar, its people (rows), their open-ended cards and rates — a handful of
+        # groups over one narrow index range — plus the few cards whose end is still ahead;
+        # summing 100,000 card rows per bar was most of a large organization's report
         U: Any = ReportUnit
-        heads = dict(s.execute(sa.select(U.value, sa.func.count())
-                               .where(U.org_inn == inn, U.dim == ("s" if key == "subdivision" else "p"),
-                                      U.until >= today.isoformat()).group_by(U.value)).all())
+        units = s.execute(sa.select(U.value, sa.func.count(), sa.func.sum(U.open_cards), sa.func.sum(U.open_rate))
+                          .where(U.org_inn == inn, U.dim == ("s" if key == "subdivision" else "p"),
+                                 U.until >= today.isoformat()).group_by(U.value)).all()
+        ahead = {k: (int(n), int(r or 0)) for k, n, r in s.execute(
+            sa.select(column, sa.func.count(), sa.func.sum(C.rate_micro))
+            .where(C.org_inn == inn, C.end_date >= today.isoformat()).group_by(column)).all()}
+        rows = [(k, int(n), int(c or 0) + ahead.get(k, (0, 0))[0], int(r or 0) + ahead.get(k, (0, 0))[1])
+                for k, n, c, r in units]
     else:
-        heads = dict(s.execute(sa.select(column, sa.func.count(sa.distinct(C.person_id)))
-                               .where(*_card_conditions(inn, today, flt)).group_by(column)).all())
+        rows = s.execute(sa.select(column, sa.func.count(sa.distinct(C.person_id)), sa.func.count(),
+                                   sa.func.sum(C.rate_micro))
+                         .where(*_card_conditions(inn, today, flt)).group_by(column)).all()
     # ordered like Python's sorted() (code points), whatever the database's collation
-    return sorted(({key: k, "headcount": int(heads.get(k, 0)), "cards": int(c), "rate": _rate(r)}
-                   for k, c, r in rows), key=lambda g: g[key])
+    return sorted(({key: k, "headcount": int(n), "cards": int(c), "rate": _rate(r)} for k, n, c, r in rows),
+                  key=lambda g: g[key])
 
 
 def headcount(s: Session, inn: str, today: dt.date, flt: Filters) -> int:

@@ -32,6 +32,8 @@ def upgrade() -> None:
     op.create_index("ix_report_card_pos", "report_card",
                     ["org_inn", "position_code", "person_id", "end_date", "rate_micro"])
     op.create_index("ix_report_card_person", "report_card", ["person_id", "org_inn", "end_date"])
+    op.create_index("ix_report_card_end", "report_card",
+                    ["org_inn", "end_date", "subdivision", "position_code", "rate_micro"])
     op.create_table(
         "report_staff",
         sa.Column("org_inn", sa.String(length=10), nullable=False),
@@ -51,9 +53,12 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("person_id", sa.String(length=36), nullable=False),
         sa.Column("until", sa.Text(), nullable=False),
+        sa.Column("open_cards", sa.Integer(), nullable=False),
+        sa.Column("open_rate", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("org_inn", "dim", "value", "person_id"),
     )
-    op.create_index("ix_report_unit_until", "report_unit", ["org_inn", "dim", "until", "value"])
+    op.create_index("ix_report_unit_until", "report_unit",
+                    ["org_inn", "dim", "until", "value", "open_cards", "open_rate"])
     op.create_index("ix_report_unit_person", "report_unit", ["person_id"])
     op.create_table(
         "report_request",
@@ -99,5 +104,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_confirmation_backlog", "confirmation")
-    for table in ("report_request", "report_unit", "report_staff", "report_credit", "report_person", "report_doc", "report_card"):
+    for table in ("report_request", "report_unit", "report_staff", "report_credit", "report_person", "report_doc",
+                  "report_card"):
         op.drop_table(table)
