@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.vault.errors import ProfileError
 from desktop.vault.passphrase import personal_inputs
 from desktop.vault.profiles import Profile, create_profile, read_profile, write_profile
@@ -35,7 +35,7 @@ from desktop.views.widgets.passphrase_input import PassphraseInput
 if TYPE_CHECKING:
     from desktop.vault.store import Vault
 
-STEPS = ("Профиль", "Парольная фраза", "Ключ восстановления", "Согласие")
+STEPS = (N_("Профиль"), N_("Парольная фраза"), N_("Ключ восстановления"), N_("Согласие"))
 
 
 def _create(root: Path, folder: Path | None, name: str, passphrase: str) -> tuple[Profile, Vault, str]:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.journal import action_text, local_entries, record_export
 from desktop.sync.account import JOURNAL_KINDS, signed_in
 from desktop.views.account.place import AccountPlace, ignore, say, say_error, status_label
@@ -43,12 +43,12 @@ def _what(i: dict[str, Any]) -> str:
 
 def journal_model() -> RowsModel:
     return RowsModel([
-        ("Когда", _when),
-        ("Что", _what),
-        ("Кто", lambda i: str(i.get("who") or "—")),
-        ("Адрес", lambda i: str(i.get("ip") or "")),
-        ("Поля", lambda i: ", ".join(i.get("fields") or [])),
-        ("Где", lambda i: tr("сервер") if i.get("source") == "server" else tr("этот компьютер")),
+        (N_("Когда"), _when),
+        (N_("Что"), _what),
+        (N_("Кто"), lambda i: str(i.get("who") or "—")),
+        (N_("Адрес"), lambda i: str(i.get("ip") or "")),
+        (N_("Поля"), lambda i: ", ".join(i.get("fields") or [])),
+        (N_("Где"), lambda i: tr("сервер") if i.get("source") == "server" else tr("этот компьютер")),
     ])
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QMessageBox, QPushButton, QTableView, QVBoxLayout, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.sync.account import SessionInfo
 from desktop.views.account.place import AccountPlace, say, say_error, status_label
 from desktop.views.account.rows_model import RowsModel
@@ -21,10 +21,10 @@ def _when(epoch: float) -> str:
 
 def sessions_model() -> RowsModel:
     return RowsModel([
-        ("Устройство", lambda s: s.client + (" — " + tr("этот компьютер") if s.current else "")),
-        ("Адрес", lambda s: s.ip or "—"),
-        ("Вход", lambda s: _when(s.created_at)),
-        ("Активность", lambda s: _when(s.last_used_at)),
+        (N_("Устройство"), lambda s: s.client + (" — " + tr("этот компьютер") if s.current else "")),
+        (N_("Адрес"), lambda s: s.ip or "—"),
+        (N_("Вход"), lambda s: _when(s.created_at)),
+        (N_("Активность"), lambda s: _when(s.last_used_at)),
     ])
 
 

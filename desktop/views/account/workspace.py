@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from desktop.i18n import N_
 from desktop.views.shell.registry import ROLES, Section, SectionContext
 
 
@@ -24,5 +25,5 @@ def account(ctx: SectionContext) -> QWidget:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("account", "Учётная запись и безопасность", ROLES, account, order=890, common=True),
+    Section("account", N_("Учётная запись и безопасность"), ROLES, account, order=890, common=True),
 )

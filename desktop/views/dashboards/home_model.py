@@ -120,10 +120,10 @@ def load_home(repo: RecordRepository, settings: Mapping[str, Any], today: dt.dat
     requests = sum(str(r.get("status")) in ("new", "acknowledged") for r in snap.get("request", []))
     confirmations = sum(str(r.get("status")) == "submitted" for r in snap.get("employment", []))
     applications = sum(str(r.get("status")) in ("draft", "submitted", "in_review") for r in snap.get("application", []))
-    waiting = [Waiting("requests", "Открытые запросы организаций", requests),
-               Waiting("employment", "Карточки на подтверждении", confirmations),
-               Waiting("application", "Заявления на аккредитацию в работе", applications),
+    waiting = [Waiting("requests", N_("Открытые запросы организаций"), requests),
+               Waiting("employment", N_("Карточки на подтверждении"), confirmations),
+               Waiting("application", N_("Заявления на аккредитацию в работе"), applications),
                # no section: sending is the menu «Синхронизация» (F5)
-               Waiting("", "Неотправленные изменения", repo.pending_count())]
+               Waiting("", N_("Неотправленные изменения"), repo.pending_count())]
     return Home(today, _span(sen.total), [(k, _span(v)) for k, v in sen.by_profile.items()], cycle_text, chart, table,
                 expiries, waiting)

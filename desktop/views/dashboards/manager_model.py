@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.documents.org_report import KINDS, nmo_label, tables
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.nsi import NsiRegistry
 from desktop.sync import reports
 from desktop.sync.api import LoginNeeded, Transient
@@ -91,41 +91,41 @@ def build(figures: reports.Figures, offline: str, nsi: NsiRegistry) -> Dashboard
     open_, answered, closed = tr("Открыты"), tr("Есть ответ"), tr("Закрыты")
 
     charts = [
-        Chart("subdivision", "Численность по подразделениям",
+        Chart("subdivision", N_("Численность по подразделениям"),
               ChartData([sub_label(r["subdivision"]) for r in subs], [[float(r["headcount"]) for r in subs]],
                         unit=" чел."),
               ["Подразделение", "Сотрудников"], [[sub_label(r["subdivision"]), int(r["headcount"])] for r in subs],
               [("subdivision", r["subdivision"]) for r in subs]),
-        Chart("rates", "Занятые ставки по подразделениям",
+        Chart("rates", N_("Занятые ставки по подразделениям"),
               ChartData([sub_label(r["subdivision"]) for r in subs], [[_as_float(r["rate"]) for r in subs]]),
-              ["Подразделение", "Ставок"], [[sub_label(r["subdivision"]), _as_float(r["rate"])] for r in subs],
+              [N_("Подразделение"), N_("Ставок")], [[sub_label(r["subdivision"]), _as_float(r["rate"])] for r in subs],
               [("subdivision", r["subdivision"]) for r in subs]),
-        Chart("position", "Численность по должностям",
+        Chart("position", N_("Численность по должностям"),
               ChartData([pos_label(r["position_code"]) for r in pos], [[float(r["headcount"]) for r in pos]],
                         unit=" чел."),
-              ["Должность", "Сотрудников"], [[pos_label(r["position_code"]), int(r["headcount"])] for r in pos],
+              [N_("Должность"), N_("Сотрудников")], [[pos_label(r["position_code"]), int(r["headcount"])] for r in pos],
               [("position", r["position_code"]) for r in pos]),
-        Chart("expiring", "Сертификаты, аккредитация, категории",
+        Chart("expiring", N_("Сертификаты, аккредитация, категории"),
               ChartData([expired, soon, later],
                         [[float(exp.get("expired") or 0), float(exp.get("30") or 0), float(exp.get("90") or 0)]],
                         unit=" чел."),
-              ["Срок", "Сотрудников"], [[expired, int(exp.get("expired") or 0)],
+              [N_("Срок"), N_("Сотрудников")], [[expired, int(exp.get("expired") or 0)],
                                         [soon, int(exp.get("30") or 0)],
                                         [later, int(exp.get("90") or 0)]],
               [("expiring", "expired"), ("expiring", "30"), ("expiring", "90")]),
         Chart("nmo", tr("Выполнение цикла НМО (из {n} ч)").format(n=d.get("nmo_required", 144)),
               ChartData([nmo_label(b) for b in nmo], [[float(b["count"]) for b in nmo]], unit=" чел."),
-              ["Выполнено", "Сотрудников"], [[nmo_label(b), int(b["count"])] for b in nmo],
+              [N_("Выполнено"), N_("Сотрудников")], [[nmo_label(b), int(b["count"])] for b in nmo],
               [("nmo", str(b["from"])) for b in nmo]),
-        Chart("confirmations", "Подтверждения ждут решения",
+        Chart("confirmations", N_("Подтверждения ждут решения"),
               ChartData([age(b) for b in conf], [[float(b["count"]) for b in conf]]),
-              ["Ждут", "Запросов"], [[age(b), int(b["count"])] for b in conf],
+              [N_("Ждут"), N_("Запросов")], [[age(b), int(b["count"])] for b in conf],
               [("confirmations", str(b["from_days"])) for b in conf]),
-        Chart("requests", "Запросы сотрудникам",
+        Chart("requests", N_("Запросы сотрудникам"),
               ChartData([open_, answered, closed],
                         [[float(req.get("open") or 0), float(req.get("answered") or 0),
                           float(req.get("closed") or 0)]]),
-              ["Состояние", "Запросов"], [[open_, int(req.get("open") or 0)],
+              [N_("Состояние"), N_("Запросов")], [[open_, int(req.get("open") or 0)],
                                           [answered, int(req.get("answered") or 0)],
                                           [closed, int(req.get("closed") or 0)]],
               [("requests", "open"), ("requests", "answered"), ("requests", "closed")]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from desktop.i18n import N_
 from desktop.views.shell.registry import Section, SectionContext
 
 MANAGER = frozenset({"manager"})
@@ -27,6 +28,6 @@ def figures(ctx: SectionContext) -> QWidget:
 
 SECTIONS: tuple[Section, ...] = (
     # the doctor's first section after unlock
-    Section("home", "Главная", DOCTOR, home, order=5),
-    Section("dashboard", "Показатели", MANAGER, figures, order=30),
+    Section("home", N_("Главная"), DOCTOR, home, order=5),
+    Section("dashboard", N_("Показатели"), MANAGER, figures, order=30),
 )

@@ -23,18 +23,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.views.runtime.ops import Op
 from desktop.views.widgets import file_drop, theme
 
-KEEP_TEXT = "Не запрашивать пароль до конца сеанса"
+KEEP_TEXT = N_("Не запрашивать пароль до конца сеанса")
 KEEP_HINT = ("Ключ останется открытым только в памяти программы и будет забыт при блокировке "
              "или закрытии; на диск пароль не записывается.")
 #: the error style in a light palette (what tests compare with); shown through theme, dark included
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
 #: what the import reads: PKCS#12 (also with ГОСТ algorithms) or PEM; .cer/.crt are offered so that
 #: picking a certificate without its key gets the message on what to export instead
-KEY_FILTER = "Сертификат с ключом (*.p12 *.pfx *.pem *.key *.crt *.cer);;Все файлы (*)"
+KEY_FILTER = N_("Сертификат с ключом (*.p12 *.pfx *.pem *.key *.crt *.cer);;Все файлы (*)")
 
 
 class CertImportDialog(QDialog):

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from desktop.i18n import language, tr
+from desktop.i18n import N_, language, tr
 from desktop.models.formatting import fmt_date
 from desktop.views.record.record_store import RecordStore
 from desktop.views.record.record_table_model import ROW_ID_ROLE, SORT_ROLE
@@ -31,19 +31,19 @@ SIGNED_ROLE = Qt.ItemDataRole.UserRole + 4
 
 #: document.kind -> what a person calls it (generated kinds match desktop.documents.pdf)
 KIND_LABELS: dict[str, str] = {
-    "extract": "Выписка из ФРМР",
-    "seniority": "Справка о медицинском стаже",
-    "nmo": "Отчёт о баллах НМО",
-    "application": "Заявление на аккредитацию",
-    "nmo_history": "История начислений НМО",
-    "upload": "Загруженный файл",
-    "signature": "Открепленная подпись (.sig)",
+    "extract": N_("Выписка из ФРМР"),
+    "seniority": N_("Справка о медицинском стаже"),
+    "nmo": N_("Отчёт о баллах НМО"),
+    "application": N_("Заявление на аккредитацию"),
+    "nmo_history": N_("История начислений НМО"),
+    "upload": N_("Загруженный файл"),
+    "signature": N_("Открепленная подпись (.sig)"),
 }
 MIME_LABELS = {
     "application/pdf": "PDF",
     "image/jpeg": "JPG",
     "image/png": "PNG",
-    "application/pkcs7-signature": "подпись CMS",
+    "application/pkcs7-signature": N_("подпись CMS"),
 }
 HEADERS = ("Вид", "Название", "Создан", "Тип файла", "Размер", "Подписан", "Сведения о подписи")
 COL_KIND, COL_TITLE, COL_CREATED, COL_MIME, COL_SIZE, COL_SIGNED, COL_SIGNATURE = range(len(HEADERS))

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.documents.nmo import rule_from_settings
-from desktop.i18n import tr, trn
+from desktop.i18n import N_, tr, trn
 from desktop.models.reminders import Reminder
 from desktop.views.documents import document_tasks as tasks
 from desktop.views.documents.cert_dialogs import CertImportDialog, PasswordDialog
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from desktop.documents.pdf import GeneratedDocument
     from desktop.documents.verify import VerificationReport
 
-CERT_WHAT = "Сертификат электронной подписи"
+CERT_WHAT = N_("Сертификат электронной подписи")
 #: the issue's rule: warn 30 days before the signing certificate expires
 CERT_WARNING_DAYS = 30
 

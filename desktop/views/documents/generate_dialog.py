@@ -20,16 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.documents.nmo import NmoFilter
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.schema import NMO_KIND, NMO_STATUS
 from desktop.views.widgets import theme
 
 #: what «Сформировать…» offers, in this order (kinds of desktop.documents.pdf)
 GENERATED = (
-    ("extract", "Выписка из ФРМР"),
-    ("seniority", "Справка о медицинском стаже"),
-    ("nmo", "Отчёт о баллах НМО"),
-    ("application", "Заявление на аккредитацию"),
+    ("extract", N_("Выписка из ФРМР")),
+    ("seniority", N_("Справка о медицинском стаже")),
+    ("nmo", N_("Отчёт о баллах НМО")),
+    ("application", N_("Заявление на аккредитацию")),
 )
 
 

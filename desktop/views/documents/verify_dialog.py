@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.views.widgets import theme
 
 if TYPE_CHECKING:
@@ -24,9 +24,9 @@ def _ok() -> str:
 def _bad() -> str:
     return theme.text_style("error", "font-weight: bold;")
 TRUST = {
-    "trusted": "доверенный: цепочка доходит до доверенного корневого сертификата",
-    "self_signed": "самоподписанный сертификат: издатель не проверен",
-    "unknown_issuer": "издатель неизвестен: цепочка не доходит до доверенного корневого сертификата",
+    "trusted": N_("доверенный: цепочка доходит до доверенного корневого сертификата"),
+    "self_signed": N_("самоподписанный сертификат: издатель не проверен"),
+    "unknown_issuer": N_("издатель неизвестен: цепочка не доходит до доверенного корневого сертификата"),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from desktop.i18n import N_
 from desktop.models import seniority, staff, staff_list
 from desktop.models.repository import RecordRepository, get_organizations, table
 from desktop.models.tables import Audit
@@ -158,8 +159,8 @@ def _nmo_shortfall(repo: RecordRepository, rows: list[dict[str, Any]], rule: Any
             row["nmo_missing"] = cycle_totals(credits, accreditations, rule, day).missing_total
 
 
-DEADLINE_HEADERS = ("ФИО", "СНИЛС", "Документ", "Специальность", "Действует до", "Истёк",
-                    "Не хватает ЗЕТ НМО за цикл")
+DEADLINE_HEADERS = (N_("ФИО"), N_("СНИЛС"), N_("Документ"), N_("Специальность"), N_("Действует до"), N_("Истёк"),
+                    N_("Не хватает ЗЕТ НМО за цикл"))
 
 
 def deadlines_xlsx(rows: list[dict[str, Any]], nsi: Any, today: dt.date | None = None) -> bytes:

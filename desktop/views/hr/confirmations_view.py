@@ -35,7 +35,7 @@ from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op, OpChanges, subscribe
 
-DECISIONS = {"confirm": "подтвердить", "reject": "отклонить"}
+DECISIONS = {"confirm": N_("подтвердить"), "reject": N_("отклонить")}
 HEADERS = (N_("Работник"), N_("Организация"), N_("Карточка с"), N_("Документ от"), N_("Проверки"), N_("Ваше решение"))
 
 

@@ -33,13 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr, trn
+from desktop.i18n import N_, tr, trn
 from desktop.views.hr.styles import ERROR_STYLE
 from desktop.views.record.record_store import RecordStore
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op, OpChanges, OpContext
 
-FILE_FILTER = "Таблицы (*.xlsx *.xls *.csv);;Все файлы (*)"
+FILE_FILTER = N_("Таблицы (*.xlsx *.xls *.csv);;Все файлы (*)")
 NOT_MAPPED = -1
 
 

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models import staff
 from desktop.models.formatting import display_field, fmt_date
 from desktop.models.schema import ENTITIES, PERSON
@@ -57,9 +57,9 @@ SOON_DAYS = 90
 QUAL = {"education": ("institution", None), "certificate": ("specialty_code", "valid_until"),
         "accreditation": ("specialty_code", "valid_until"), "category": ("level", "end_date")}
 #: what an empty tab says instead of a bare table
-EMPTY_NOTES = {"qualification": "Сведений об образовании, сертификатах, аккредитации и категориях нет.",
-               "history": "В этом хранилище данные человека не менялись: они получены с сервера как есть.",
-               "requests": "Запросов этому человеку от организации нет."}
+EMPTY_NOTES = {"qualification": N_("Сведений об образовании, сертификатах, аккредитации и категориях нет."),
+               "history": N_("В этом хранилище данные человека не менялись: они получены с сервера как есть."),
+               "requests": N_("Запросов этому человеку от организации нет.")}
 ACTIONS = {"add": "добавлено", "edit": "изменено", "delete": "удалено", "import": "получено при синхронизации"}
 
 
@@ -126,8 +126,8 @@ class PersonCard(QDialog):
         self.card_buttons: dict[str, QPushButton] = {}
         for key, title, slot in (("add", "Добавить (Ins)", self.add_card), ("edit", "Изменить (F2)", self.edit_card),
                                  ("close", "Увольнение", self.close_card), ("transfer", "Перевод", self.transfer),
-                                 ("copy", "Скопировать из предыдущей карточки", self.copy_previous),
-                                 ("delete", "Удалить (Del)", self.delete_card)):
+                                 ("copy", N_("Скопировать из предыдущей карточки"), self.copy_previous),
+                                 ("delete", N_("Удалить (Del)"), self.delete_card)):
             b = QPushButton(tr(title))
             b.setObjectName(f"card_{key}")
             b.setAutoDefault(False)

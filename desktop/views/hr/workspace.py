@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from desktop.i18n import N_
 from desktop.views.shell.registry import Section, SectionContext
 
 STAFF_ROLES = frozenset({"hr", "manager"})
@@ -47,8 +48,8 @@ def confirmations(ctx: SectionContext) -> QWidget:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("staff", "Сотрудники", STAFF_ROLES, staff, order=10),
+    Section("staff", N_("Сотрудники"), STAFF_ROLES, staff, order=10),
     # the decision is the clerk's (the server refuses it from a manager)
-    Section("confirmations", "Подтверждение трудоустройства", frozenset({"hr"}), confirmations, order=15),
-    Section("deadlines", "Сроки", STAFF_ROLES, deadlines, order=20),
+    Section("confirmations", N_("Подтверждение трудоустройства"), frozenset({"hr"}), confirmations, order=15),
+    Section("deadlines", N_("Сроки"), STAFF_ROLES, deadlines, order=20),
 )

@@ -22,14 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.checkdigits import inn_is_valid
 from desktop.models.passwords import describe, policy_errors
 from desktop.sync.admin import ROLES
 from desktop.vault.store import Vault
 from desktop.views.operator.common import call, list_table, say, selected_ids, show_rows, status_label
 
-HEADER = ["Логин", "Роль", "Имя", "Организации", "Состояние", "Второй фактор"]
+HEADER = [N_("Логин"), N_("Роль"), N_("Имя"), N_("Организации"), N_("Состояние"), N_("Второй фактор")]
 
 
 class NewAccountDialog(QDialog):

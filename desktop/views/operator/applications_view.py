@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.sync.admin import APPLICATION_STATUSES
 from desktop.vault.store import Vault
 from desktop.views.operator.common import (
@@ -34,7 +34,7 @@ from desktop.views.operator.common import (
     status_label,
 )
 
-HEADER = ["Номер", "Подано", "Вид", "Специальность", "Статус", "Комментарий"]
+HEADER = [N_("Номер"), N_("Подано"), N_("Вид"), N_("Специальность"), N_("Статус"), N_("Комментарий")]
 KINDS = {"primary": "первичная", "primary_specialized": "первичная специализированная", "periodic": "периодическая"}
 
 

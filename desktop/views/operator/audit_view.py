@@ -11,14 +11,14 @@ from typing import Any
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.textrules import spreadsheet_cell
 from desktop.vault.store import Vault
 from desktop.views.operator.common import call, list_table, say, show_rows, status_label
 from desktop.views.runtime.ops import Op
 from desktop.views.widgets.date_input import DateInput
 
-HEADER = ["Когда", "Кто", "Действие", "Объект", "Идентификатор", "IP", "Подробности"]
+HEADER = [N_("Когда"), N_("Кто"), N_("Действие"), N_("Объект"), N_("Идентификатор"), "IP", N_("Подробности")]
 
 
 def rows_of(items: list[dict[str, Any]]) -> list[list[Any]]:

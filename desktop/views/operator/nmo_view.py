@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.sync.admin import NMO_STATUSES, Outcome
 from desktop.vault.store import Vault
 from desktop.views.operator.common import (
@@ -21,8 +21,8 @@ from desktop.views.operator.common import (
     status_label,
 )
 
-HEADER = ["Дата", "Тип", "Наименование", "ЗЕТ", "Статус"]
-KINDS = {"iom": "ИОМ", "event": "мероприятие", "program": "программа ПК"}
+HEADER = [N_("Дата"), N_("Тип"), N_("Наименование"), N_("ЗЕТ"), N_("Статус")]
+KINDS = {"iom": N_("ИОМ"), "event": N_("мероприятие"), "program": N_("программа ПК")}
 
 
 class NmoQueueView(QWidget):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from desktop.i18n import N_
 from desktop.views.shell.registry import Section, SectionContext
 
 ADMIN = frozenset({"admin"})
@@ -42,9 +43,9 @@ def catalogue(ctx: SectionContext) -> QWidget:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("op_applications", "Заявления", ADMIN, applications, order=10),
-    Section("op_nmo", "Баллы НМО", ADMIN, nmo, order=20),
-    Section("op_accounts", "Учётные записи", ADMIN, accounts, order=30),
-    Section("op_audit", "Журнал аудита", ADMIN, audit, order=40),
-    Section("op_catalogue", "Организации и программы", ADMIN, catalogue, order=50),
+    Section("op_applications", N_("Заявления"), ADMIN, applications, order=10),
+    Section("op_nmo", N_("Баллы НМО"), ADMIN, nmo, order=20),
+    Section("op_accounts", N_("Учётные записи"), ADMIN, accounts, order=30),
+    Section("op_audit", N_("Журнал аудита"), ADMIN, audit, order=40),
+    Section("op_catalogue", N_("Организации и программы"), ADMIN, catalogue, order=50),
 )

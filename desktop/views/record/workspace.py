@@ -15,6 +15,7 @@ import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QBoxLayout, QWidget
 
+from desktop.i18n import N_
 from desktop.views.record.record_table_model import RecordTableModel
 from desktop.views.shell.events import SETTINGS_CHANGED
 from desktop.views.shell.registry import Section, SectionContext
@@ -156,12 +157,12 @@ def reminders_badge(ctx: SectionContext, set_count: Callable[[int], None]) -> No
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("profile", "Профиль", DOCTOR, profile, order=10),
-    Section("education", "Образование", DOCTOR, education, order=20),
-    Section("qualification", "Квалификация", DOCTOR, qualification, order=30),
-    Section("employment", "Трудовая деятельность", DOCTOR, employment, order=40),
-    Section("nmo", "НМО", DOCTOR, nmo, order=50),
-    Section("documents", "Документы", DOCTOR, documents, order=60),
-    Section("requests", "Запросы", DOCTOR, requests, badge=requests_badge, order=70),
-    Section("reminders", "Уведомления", DOCTOR, reminders, badge=reminders_badge, order=80),
+    Section("profile", N_("Профиль"), DOCTOR, profile, order=10),
+    Section("education", N_("Образование"), DOCTOR, education, order=20),
+    Section("qualification", N_("Квалификация"), DOCTOR, qualification, order=30),
+    Section("employment", N_("Трудовая деятельность"), DOCTOR, employment, order=40),
+    Section("nmo", N_("НМО"), DOCTOR, nmo, order=50),
+    Section("documents", N_("Документы"), DOCTOR, documents, order=60),
+    Section("requests", N_("Запросы"), DOCTOR, requests, badge=requests_badge, order=70),
+    Section("reminders", N_("Уведомления"), DOCTOR, reminders, badge=reminders_badge, order=80),
 )

@@ -18,14 +18,14 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 
-from desktop.i18n import tr, trn
+from desktop.i18n import N_, tr, trn
 from desktop.paths import resource_dir
 from desktop.views.shell import window_state
 from desktop.views.shell.record_page import RecordPage
 from desktop.views.shell.registry import Section, SectionRegistry
 from desktop.views.widgets import theme
 
-APP_TITLE = "ФРМР — кабинет медицинского работника"
+APP_TITLE = N_("ФРМР — кабинет медицинского работника")
 #: what a screen reader calls the status bar's parts
 STATUS_NAMES = {"vault": "Состояние хранилища", "pending": "Неотправленные изменения", "sync": "Связь с сервером"}
 

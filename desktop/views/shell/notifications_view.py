@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from desktop.documents.nmo import cycle_totals, rule_from_settings
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.reminders import Reminder, reminders
 from desktop.views.record.record_store import RecordStore
 from desktop.views.widgets import theme
@@ -20,7 +20,7 @@ WATCHED = ("certificate", "accreditation", "category", "nmo")
 
 
 class NotificationsModel(QAbstractTableModel):
-    HEADERS = ("Что", "Специальность", "Срок", "Состояние")
+    HEADERS = (N_("Что"), N_("Специальность"), N_("Срок"), N_("Состояние"))
 
     def __init__(self, store: RecordStore) -> None:
         super().__init__(store)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.views.shell.events import SETTINGS_CHANGED
 from desktop.views.shell.notifications_view import NotificationsModel
 from desktop.views.shell.registry import ROLES, Section, SectionContext
@@ -20,18 +20,18 @@ __all__ = ["COMMON", "PLACEHOLDER_TEXTS", "NotificationsModel", "placeholder_sec
 
 #: what an account of a role whose workspace is a later version sees instead of it
 PLACEHOLDER_TEXTS: dict[str, str] = {
-    "doctor": "Рабочее место медицинского работника недоступно в этой версии",
-    "hr": "Рабочее место кадровика появится в следующей версии",
-    "manager": "Рабочее место руководителя организации появится в следующей версии",
-    "admin": "Рабочее место оператора регистра появится в следующей версии",
+    "doctor": N_("Рабочее место медицинского работника недоступно в этой версии"),
+    "hr": N_("Рабочее место кадровика появится в следующей версии"),
+    "manager": N_("Рабочее место руководителя организации появится в следующей версии"),
+    "admin": N_("Рабочее место оператора регистра появится в следующей версии"),
 }
 ROLE_NAMES: dict[str, str] = {
-    "doctor": "медицинский работник",
-    "hr": "кадровая служба",
-    "manager": "руководитель организации",
-    "admin": "оператор регистра",
+    "doctor": N_("медицинский работник"),
+    "hr": N_("кадровая служба"),
+    "manager": N_("руководитель организации"),
+    "admin": N_("оператор регистра"),
 }
-PLACEHOLDER_TITLE = "Рабочее место"
+PLACEHOLDER_TITLE = N_("Рабочее место")
 
 
 def settings(ctx: SectionContext) -> QWidget:
@@ -92,5 +92,5 @@ def placeholder_section(role: str) -> Section:
 
 #: the shell's own sections, seen by every role
 COMMON: tuple[Section, ...] = (
-    Section("settings", "Настройки", ROLES, settings, order=900, common=True),
+    Section("settings", N_("Настройки"), ROLES, settings, order=900, common=True),
 )

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr, trn
+from desktop.i18n import N_, tr, trn
 from desktop.models.formatting import display
 from desktop.models.nsi import shipped
 from desktop.models.repository import RecordRepository
@@ -35,7 +35,7 @@ from desktop.sync import decisions
 
 Runner = Callable[[QWidget, Callable[[], Any], Callable[[Any], None]], None]
 
-PSEUDO_LABELS = {"_deleted": "Удаление записи", "_exists": "Запись с таким идентификатором"}
+PSEUDO_LABELS = {"_deleted": N_("Удаление записи"), "_exists": N_("Запись с таким идентификатором")}
 
 
 def inline_runner(_owner: QWidget, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.repository import RecordRepository
 from desktop.models.schema import ENTITIES
 from desktop.models.validation import ValidationFailed
@@ -31,7 +31,7 @@ from desktop.sync import decisions
 from desktop.views.sync.conflicts_view import Runner, field_label, inline_runner, show_value
 from desktop.views.widgets import theme
 
-OPS = {"create": "добавление", "update": "изменение", "delete": "удаление"}
+OPS = {"create": N_("добавление"), "update": N_("изменение"), "delete": N_("удаление")}
 
 
 class FixDialog(QDialog):

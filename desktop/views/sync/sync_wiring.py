@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QWidget
 
-from desktop.i18n import tr, trn
+from desktop.i18n import N_, tr, trn
 from desktop.views.runtime import prewarm
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op, OpChanges, subscribe
@@ -34,12 +34,12 @@ if TYPE_CHECKING:
     # first screen does not wait for it.
     from desktop.views.sync.sync_controller import SyncController
 
-CONFLICTS = "Конфликты"
-REJECTED = "Отклонено сервером"
-HINTS = {"login": "Войти…", "conflicts": "открыть конфликты", "rejected": "открыть отклонённые",
-         "retry": "повторить", "update": "обновите приложение"}
+CONFLICTS = N_("Конфликты")
+REJECTED = N_("Отклонено сервером")
+HINTS = {"login": N_("Войти…"), "conflicts": N_("открыть конфликты"), "rejected": N_("открыть отклонённые"),
+         "retry": N_("повторить"), "update": N_("обновите приложение")}
 #: the status bar's words for the engine's progress phases
-PHASES = {"push": "отправка", "pull": "получение", "repull": "повторное получение", "check": "сверка"}
+PHASES = {"push": N_("отправка"), "pull": N_("получение"), "repull": N_("повторное получение"), "check": N_("сверка")}
 
 
 class SyncWiring(QObject):

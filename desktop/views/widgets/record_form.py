@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models import workflow
 from desktop.models.formatting import editable
 from desktop.models.nsi import NsiRegistry
@@ -35,7 +35,7 @@ from desktop.views.widgets import theme
 from desktop.views.widgets.date_input import DateInput
 
 _PLACEHOLDERS = {
-    "date": "дд.мм.гггг",
+    "date": N_("дд.мм.гггг"),
     "snils": "XXX-XXX-XXX YY",
     "phone": "+7 916 123-45-67",
     "email": "name@example.ru",

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.formatting import fmt_date
 from desktop.models.workflows.confirm_rules import DOC_KINDS
 from desktop.sync import doctor
@@ -38,7 +38,7 @@ from desktop.views.widgets import theme
 from desktop.views.widgets.entity_table import Banner
 from desktop.views.workflows.steps import run_step
 
-_HISTORY = {"pending": "ждёт решения", "confirmed": "подтверждено", "rejected": "отклонено"}
+_HISTORY = {"pending": N_("ждёт решения"), "confirmed": N_("подтверждено"), "rejected": N_("отклонено")}
 
 
 def _ru(iso: str) -> str:

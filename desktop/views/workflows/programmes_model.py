@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models import listing
 from desktop.models.formatting import fmt_date
 from desktop.models.workflows.catalogue import FORMATS, ProgrammeFilter, matching_positions, seats_text
@@ -25,7 +25,7 @@ from desktop.views.runtime.ops import Op
 from desktop.views.widgets.id_list_model import IdListModel
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Программа", "Специальность", "Формат", "Часы", "Даты", "Места", "Запись")
+COLUMNS = (N_("Программа"), N_("Специальность"), N_("Формат"), N_("Часы"), N_("Даты"), N_("Места"), N_("Запись"))
 #: up to this many programmes a filter runs at once on the GUI thread (a few milliseconds)
 AT_ONCE = 500
 #: a plan of more runs than this is applied as a reset

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.formatting import fmt_date
 from desktop.models.schema import REQUEST_STATUS
 from desktop.models.workflows.request_files import request_attachments
@@ -17,7 +17,7 @@ from desktop.views.record.record_store import RecordStore
 Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS = (("org_name", "Организация"), ("kind", "Тип"), ("received_at", "Получен"), ("status", "Статус"),
-           ("_files", "Вложения"), ("_answers", "Ответы"))
+           ("_files", N_("Вложения")), ("_answers", N_("Ответы")))
 STATUS_ORDER = {"new": 0, "acknowledged": 1, "answered": 2, "closed": 3}
 
 

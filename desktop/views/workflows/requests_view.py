@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.formatting import fmt_date
 from desktop.models.schema import REQUEST_STATUS
 from desktop.models.workflows.request_files import request_attachments
@@ -40,7 +40,7 @@ from desktop.views.widgets.pdf_preview import PreviewDialog, PreviewError, rende
 from desktop.views.workflows.requests_model import RequestsModel
 from desktop.views.workflows.steps import run_step
 
-PERIODS = (("За всё время", None), ("30 дней", 30), ("90 дней", 90), ("Год", 365))
+PERIODS = ((N_("За всё время"), None), (N_("30 дней"), 30), (N_("90 дней"), 90), (N_("Год"), 365))
 
 
 class RequestsView(QWidget):

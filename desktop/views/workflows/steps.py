@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.repository import RecordRepository
 from desktop.sync import doctor
 from desktop.views.record.record_store import RecordStore
@@ -16,7 +16,7 @@ from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op
 from desktop.views.widgets.entity_table import Banner
 
-QUEUED = "Сохранено: отправится при синхронизации"
+QUEUED = N_("Сохранено: отправится при синхронизации")
 
 
 def run_step(store: RecordStore, entity: str, fn: Callable[[RecordRepository], doctor.Outcome], owner: QWidget,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.views.record.record_store import RecordStore
 from desktop.views.shell.registry import Badge, Section, SectionContext
 
@@ -94,8 +94,8 @@ def unread_badge(section_id: str, entity: str) -> Badge:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("application", "Заявление на аккредитацию", DOCTOR, application,
+    Section("application", N_("Заявление на аккредитацию"), DOCTOR, application,
             badge=unread_badge("application", "application"), order=35),
-    Section("programmes", "Образовательные программы", DOCTOR, programmes,
+    Section("programmes", N_("Образовательные программы"), DOCTOR, programmes,
             badge=unread_badge("programmes", "programme"), order=55),
 )
