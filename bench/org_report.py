@@ -7,14 +7,17 @@ The organization comes from bench/org_seed.py (varied rows, bulk-loaded, summari
 migration 0010 would). What is measured:
 
 - ``cold``: the first request after a restart of the server process. Each run is a fresh Python
-  process (its imports excluded) that makes the engine, opens its first connection and answers
-  the endpoint's path (``cached_org_report``) once: no in-process memo, no compiled statements,
-  no pooled connection — the database's own cache (PostgreSQL's buffers, the OS page cache of
-  the SQLite file) is whatever it is, as after a real restart.
+  process that builds the server's app (as its start does; imports excluded) and asks
+  GET /orgs/{inn}/report once, as the organization's manager: authentication, the figures, the
+  journal entry and the JSON. No in-process memo, no compiled statements, no pooled connection —
+  the database's own cache (PostgreSQL's buffers, the OS page cache of the SQLite file) is
+  whatever it is, as after a real restart.
 - ``after write``: in one process, a card is closed through the feed's writer (the push path,
   which keeps the summaries) and the report asked again: the memo cannot answer, everything is
   counted — what a manager sees right after a clerk's sync.
 - ``unchanged``: the same question again with nothing changed (the memo's answer).
+- ``first_request_me``: GET /me as a fresh process's first request — what any first request
+  costs the server (connection, authentication, the app's first call), for comparison.
 - ``baseline``: the same cold request answered by the report module of git revision REV (the
   code before the summaries, counting from the JSON rows), in a fresh process too, on the same
   database: the same-run comparison under the same machine load. Its figures must equal ours.
@@ -47,32 +50,46 @@ def p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
 
 
-def child(url: str, inn: str, module_file: str | None) -> None:
-    """One cold request in this fresh process; prints {"ms": …, "figures": …}."""
-    from server.db import make_engine
+def child(url: str, inn: str, module_file: str | None, token: str) -> None:
+    """One cold request in this fresh process; prints {"ms": …, "figures": …}.
 
+    Ours: the server's app is built (as at its start) and GET /orgs/{inn}/report asked once
+    through it, authentication, journal and JSON included. The baseline: the old module's
+    ``org_report`` in a session (it predates nothing the endpoint adds around it)."""
     if module_file:
+        from server.db import make_engine
+
         spec = importlib.util.spec_from_file_location("old_reports", module_file)
         assert spec is not None and spec.loader is not None
         mod: Any = importlib.util.module_from_spec(spec)
         sys.modules["old_reports"] = mod  # dataclasses look their module up there
         spec.loader.exec_module(mod)
-        ask = mod.org_report
+        engine = make_engine(url)
+        t = time.perf_counter()
+        with Session(engine) as s:
+            out = mod.org_report(s, inn)
+        ms = (time.perf_counter() - t) * 1000
     else:
-        from server import reports
+        from fastapi.testclient import TestClient
 
-        ask = reports.cached_org_report
-    t = time.perf_counter()
-    engine = make_engine(url)
-    with Session(engine) as s:
-        out = ask(s, inn)
-    ms = (time.perf_counter() - t) * 1000
-    engine.dispose()
+        from server.app import create_app
+        from server.config import Settings
+
+        client = TestClient(create_app(Settings(database_url=url)))
+        path = "/me" if inn == "-" else f"/orgs/{inn}/report"
+        t = time.perf_counter()
+        answer = client.get(path, headers={"Authorization": f"Bearer {token}", "X-Client-Schema": "1"})
+        ms = (time.perf_counter() - t) * 1000
+        assert answer.status_code == 200, answer.text
+        out = answer.json()
+        if inn == "-":  # the first-request baseline: what any first request costs the server
+            print(json.dumps({"ms": ms, "figures": {}}))
+            return
     print(json.dumps({"ms": ms, "figures": {k: out[k] for k in FIGURES}}, ensure_ascii=False))
 
 
-def _cold(url: str, inn: str, module_file: str | None = None) -> tuple[float, dict[str, Any]]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", url, inn] + (
+def _cold(url: str, inn: str, token: str, module_file: str | None = None) -> tuple[float, dict[str, Any]]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", url, inn, "--token", token] + (
         ["--module", module_file] if module_file else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     res = json.loads(out.strip().splitlines()[-1])
@@ -99,6 +116,17 @@ def _close_a_card(engine: Any, inn: str, day: str) -> None:
         s.commit()
 
 
+def _manager_token(engine: Any, url: str, inn: str) -> str:
+    """An access token of the organization's manager (the one who opens the dashboard)."""
+    from server.auth.accounts import create_account
+    from server.db import in_write_tx
+    from server.testing import token_for
+
+    in_write_tx(engine, lambda s: create_account(s, "bench.manager", "Bench-Manager-2026!", "manager",
+                                                 org_inns=[inn], with_totp=False))
+    return str(token_for(url, "bench.manager")["access_token"])
+
+
 def measure(url: str, staff: int, cards: float, runs: int, baseline: str | None) -> dict[str, Any]:
     import datetime as dt
 
@@ -119,6 +147,7 @@ def measure(url: str, staff: int, cards: float, runs: int, baseline: str | None)
             with engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
         n_cards = sum(r["entity"] == "employment" for r in d.rows)
+        token = _manager_token(engine, url, d.inn)
         seeded = time.perf_counter() - t
         res: dict[str, Any] = {"rows": len(d.rows), "cards": n_cards, "seed_s": round(seeded, 1)}
         cold: list[float] = []
@@ -131,14 +160,15 @@ def measure(url: str, staff: int, cards: float, runs: int, baseline: str | None)
             old_file = str(Path(tempfile.mkdtemp()) / "old_reports.py")
             Path(old_file).write_text(src, encoding="utf-8")
         for i in range(runs):
-            ms, figures = _cold(url, d.inn)
+            ms, figures = _cold(url, d.inn, token)
             cold.append(ms)
             if old_file and i < 3:  # seconds each: three runs are enough for a median
-                ms, old_figures = _cold(url, d.inn, old_file)
+                ms, old_figures = _cold(url, d.inn, token, old_file)
                 old.append(ms)
                 assert old_figures == figures, "the summaries' figures differ from the old count"
+        me = [_cold(url, "-", token)[0] for _ in range(5)]
         res |= {"headcount": figures["headcount"], "cold_median_ms": round(statistics.median(cold), 1),
-                "cold_p95_ms": round(p95(cold), 1)}
+                "cold_p95_ms": round(p95(cold), 1), "first_request_me_median_ms": round(statistics.median(me), 1)}
         if old:
             res["baseline_cold_median_ms"] = round(statistics.median(old), 1)
         after: list[float] = []
@@ -179,9 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", metavar="REV", help="git revision whose server/reports.py is the baseline")
     ap.add_argument("--child", nargs=2, metavar=("URL", "INN"), help=argparse.SUPPRESS)
     ap.add_argument("--module", help=argparse.SUPPRESS)
+    ap.add_argument("--token", default="", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        child(args.child[0], args.child[1], args.module)
+        child(args.child[0], args.child[1], args.module, args.token)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         res = measure(f"sqlite:///{tmp}/bench.sqlite3", args.staff, args.cards, args.runs, args.baseline)
