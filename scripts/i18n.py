@@ -93,6 +93,9 @@ def indirect_keys() -> dict[str, str]:
     add("desktop/models/reminders.py", [what for _f, what in reminders.EXPIRING.values()])
     add("desktop/views/widgets/record_form.py", record_form._PLACEHOLDERS.values())
     add("desktop/documents/gost_keys.py", gost_keys.KEY_SOURCE_MESSAGES)
+    from desktop.models import passwords
+
+    add("desktop/models/passwords.py", [r.text for r in passwords.check("")])  # f-strings, shown through tr()
     from server import problems
 
     add("server/problems.py", [*problems.TITLES.values(), *problems.DETAILS.values(),

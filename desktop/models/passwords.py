@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from desktop.i18n import tr
+
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 
@@ -42,5 +44,5 @@ def policy_errors(password: str) -> list[str]:
 
 
 def describe() -> str:
-    """The whole policy as one Russian sentence (help texts, the CLI prompt)."""
-    return "Пароль: " + ", ".join(r.text for r in check("")) + "."
+    """The whole policy as one sentence in the interface language (help texts, the CLI prompt)."""
+    return tr("Пароль: {rules}.").format(rules=", ".join(tr(r.text) for r in check("")))

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.i18n import N_, tr
+
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -26,6 +28,19 @@ class Span:
 
     def __str__(self) -> str:
         return f"{self.years} л. {self.months} мес. {self.days} дн."
+
+
+#: the profile of cards that name none; shown through tr() (profiles themselves are record data)
+NO_PROFILE = N_("без профиля")
+
+
+def span_text(s: Span) -> str:
+    """A span as the interface says it («17 л. 3 мес. 1 дн.»); ``str(span)`` stays Russian for the PDFs."""
+    return tr("{y} л. {m} мес. {d} дн.").format(y=s.years, m=s.months, d=s.days)
+
+
+def profile_name(profile: str) -> str:
+    return tr(profile) if profile == NO_PROFILE else profile
 
 
 def _month_mark(d: dt.date, months: int) -> dt.date:
@@ -118,5 +133,5 @@ def compute(cards: Iterable[Mapping[str, Any]], today: dt.date | None = None) ->
     profiles = sorted({str(c.get("profile") or "") for _, _, c in periods})
     for prof in profiles:
         mp = merge_periods((b, e) for b, e, c in periods if str(c.get("profile") or "") == prof)
-        by_profile[prof or "без профиля"] = total(period_length(b, e) for b, e in mp)
+        by_profile[prof or NO_PROFILE] = total(period_length(b, e) for b, e in mp)
     return Seniority(total(s for _, _, s in merged_spans), by_profile, merged_spans)

@@ -125,5 +125,6 @@ def load_home(repo: RecordRepository, settings: Mapping[str, Any], today: dt.dat
                Waiting("application", N_("Заявления на аккредитацию в работе"), applications),
                # no section: sending is the menu «Синхронизация» (F5)
                Waiting("", N_("Неотправленные изменения"), repo.pending_count())]
-    return Home(today, _span(sen.total), [(k, _span(v)) for k, v in sen.by_profile.items()], cycle_text, chart, table,
+    return Home(today, _span(sen.total), [(seniority.profile_name(k), _span(v)) for k, v in sen.by_profile.items()],
+                cycle_text, chart, table,
                 expiries, waiting)

@@ -38,6 +38,7 @@ from desktop.i18n import N_, tr
 from desktop.models import staff
 from desktop.models.formatting import display_field, fmt_date
 from desktop.models.schema import ENTITIES, PERSON
+from desktop.models.seniority import profile_name, span_text
 from desktop.models.validation import ValidationFailed
 from desktop.views.hr import card_tasks
 from desktop.views.hr.card_dialog import CardDialog, CloseDialog
@@ -124,8 +125,10 @@ class PersonCard(QDialog):
         self.cards_status.setWordWrap(True)
         buttons = QHBoxLayout()
         self.card_buttons: dict[str, QPushButton] = {}
-        for key, title, slot in (("add", "Добавить (Ins)", self.add_card), ("edit", "Изменить (F2)", self.edit_card),
-                                 ("close", "Увольнение", self.close_card), ("transfer", "Перевод", self.transfer),
+        for key, title, slot in (("add", N_("Добавить (Ins)"), self.add_card),
+                                 ("edit", N_("Изменить (F2)"), self.edit_card),
+                                 ("close", N_("Увольнение"), self.close_card),
+                                 ("transfer", N_("Перевод"), self.transfer),
                                  ("copy", N_("Скопировать из предыдущей карточки"), self.copy_previous),
                                  ("delete", N_("Удалить (Del)"), self.delete_card)):
             b = QPushButton(tr(title))
@@ -241,8 +244,8 @@ class PersonCard(QDialog):
         self._fill_cards(data.cards)
         self._fill_qualification(data.qualification)
         s = data.seniority
-        lines = [f"<b>{tr('Общий стаж')}:</b> {s.total}"]
-        lines += [f"{prof}: {span}" for prof, span in s.by_profile.items()]
+        lines = [f"<b>{tr('Общий стаж')}:</b> {span_text(s.total)}"]
+        lines += [f"{profile_name(prof)}: {span_text(span)}" for prof, span in s.by_profile.items()]
         self.seniority.setText("<br>".join(lines))
         self._fill_history(data.history)
         self._fill_requests(data.requests)

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
-from desktop.models.seniority import Span, compute
+from desktop.models.seniority import Span, compute, profile_name
 from desktop.models.validation import overlap_flags
 from desktop.views.record.record_store import RecordStore
 from desktop.views.record.record_table_model import RecordTableModel
@@ -62,7 +62,7 @@ class EmploymentView(QWidget):
         s = compute(self.model.store.rows("employment"))
         self.total_label.setText(tr("Медицинский стаж: {span}").format(span=span_text(s.total)))
         if s.by_profile:
-            parts = [f"{name}: {span_text(span)}" for name, span in s.by_profile.items()]
+            parts = [f"{profile_name(name)}: {span_text(span)}" for name, span in s.by_profile.items()]
             self.by_profile_label.setText(tr("По профилям:") + " " + "; ".join(parts))
         else:
             self.by_profile_label.setText(tr("Нет периодов работы по трудовому договору."))
