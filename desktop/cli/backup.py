@@ -79,8 +79,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             done = restore(Path(args.file), profiles_root(),
                            passphrase=passphrase("Парольная фраза копии: "), target=target)
     except BackupError as exc:
-        damaged = "не прошла проверку" in str(exc) or "повреждена" in str(exc)
-        raise CliError(_message(exc), EXIT_CHECK_FAILED if damaged else EXIT_BAD_INPUT) from exc
+        raise CliError(_message(exc), EXIT_CHECK_FAILED if exc.damaged else EXIT_BAD_INPUT) from exc
     except VaultError as exc:
         raise CliError(_message(exc)) from exc
     made = fmt_timestamp(done.manifest.created)

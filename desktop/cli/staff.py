@@ -182,7 +182,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             _print_json({"rows": res.rows, "imported": 0,
                          "errors": [{"row": 0, "field": "file", "message": res.refused}]})
         print(tr("Ошибка: {refused}. Ничего не загружено.").format(refused=res.refused), file=sys.stderr)
-        if "шаблон" in res.refused:
+        if "шаблон" in res.refused or tr("шаблон") in res.refused:  # the message names the template
             print(tr("Шаблон загрузки: frmr staff import --template ФАЙЛ.xlsx"), file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.errors_out and res.bad_rows:

@@ -50,6 +50,8 @@ class BackupError(VaultError):
     """A copy that cannot be made or used, with what to do about it."""
 
     hint = ""
+    #: the copy itself is damaged (not the place, the key or the version): `frmr restore` exits 1
+    damaged = False
 
 
 @dataclass(frozen=True)
@@ -193,8 +195,10 @@ def _not_a_backup(path: Path) -> BackupError:
 
 
 def _damaged(path: Path, what: str) -> BackupError:
-    return BackupError(tr("Резервная копия {name} повреждена: {what}").format(name=path.name, what=what),
-                       tr("Восстановите из другой копии. Эта копия не изменила ничего в профиле."))
+    err = BackupError(tr("Резервная копия {name} повреждена: {what}").format(name=path.name, what=what),
+                      tr("Восстановите из другой копии. Эта копия не изменила ничего в профиле."))
+    err.damaged = True
+    return err
 
 
 def _manifest(path: Path, z: zipfile.ZipFile) -> Manifest:

@@ -128,9 +128,11 @@ def _check(staging: Path, key: bytes, name: str) -> None:
         return
     listed = "; ".join(result.problems[:_LISTED_PROBLEMS])
     more = len(result.problems) - _LISTED_PROBLEMS
-    raise BackupError(f"Резервная копия {name} не прошла проверку хранилища: {listed}"
-                      + (f" (и ещё нарушений: {more})" if more > 0 else ""),
+    said = tr("Резервная копия {name} не прошла проверку хранилища: {listed}").format(name=name, listed=listed)
+    err = BackupError(said + (tr(" (и ещё нарушений: {more})").format(more=more) if more > 0 else ""),
                       tr("Восстановите из другой копии. Эта копия не изменила ничего в профиле."))
+    err.damaged = True
+    raise err
 
 
 def _resolve(root: Path, man: Manifest, target: Path | None) -> tuple[Path | None, str]:
