@@ -3,7 +3,8 @@
 * **Answers.** :func:`encode_answer` gzips a body the client accepts gzip for (``Accept-Encoding``
   with its q-values: ``gzip;q=0`` or an unknown coding alone mean identity), when the body is
   big enough to gain anything and its type is not compressed already (PDF, JPEG, PNG). The pull
-  endpoint calls it itself; other answers go through Starlette's GZip middleware (installed by
+  endpoint codes its pages itself with :class:`PageCoder` (the same rules, compressing while the
+  page is built); other answers go through Starlette's GZip middleware (installed by
   ``server.app`` with the same threshold and exclusions).
 * **Request bodies.** :class:`RequestDecoding`, a pure ASGI middleware outside the request
   boundary (``server.boundary``), inflates a ``Content-Encoding: gzip`` body as it arrives and
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from server.problems import Problem, problem_response
@@ -80,6 +82,51 @@ def encode_answer(body: bytes, accept_encoding: str | None, *, media_type: str =
     if len(body) < MIN_BYTES or media_type in COMPRESSED_TYPES or not accepts_gzip(accept_encoding):
         return body, headers
     return gzip_bytes(body, level), {**headers, "Content-Encoding": "gzip"}
+
+
+class PageCoder:
+    """One answer's body, coded while it is produced: the pieces handed to :meth:`add` are
+    gzipped on a worker thread of this answer's own, in order, while the caller produces the
+    next piece — zlib lets go of the GIL, so compressing a pull page's piece overlaps the
+    database producing the next one, and the page is ready about when its last piece is (a
+    first HR sync: 0.4 s of the server's 1.5 s was compression after the page was built). The
+    body goes as it is when gzip is not accepted, or while it is under :data:`MIN_BYTES`
+    (the usual empty page of a periodic sync)."""
+
+    def __init__(self, gzip: bool, level: int = PULL_LEVEL) -> None:
+        self._z = zlib.compressobj(level, zlib.DEFLATED, 31) if gzip else None
+        self._plain: list[bytes] = []
+        self._size = 0
+        self._worker: ThreadPoolExecutor | None = None
+        self._parts: list[Future[bytes]] = []
+
+    def add(self, data: bytes) -> None:
+        if self._z is None or (self._worker is None and self._size + len(data) < MIN_BYTES):
+            self._plain.append(data)
+            self._size += len(data)
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="frmr-gzip")
+            data = b"".join([*self._plain, data])
+            self._plain = []
+        self._parts.append(self._worker.submit(self._z.compress, data))
+
+    def finish(self) -> tuple[bytes, dict[str, str]]:
+        """The body and the headers that say how it is coded (``Vary`` always, as encode_answer)."""
+        headers = {"Vary": "Accept-Encoding"}
+        if self._worker is None or self._z is None:
+            return b"".join(self._plain), headers
+        try:
+            self._parts.append(self._worker.submit(self._z.flush))
+            body = b"".join([part.result() for part in self._parts])
+        finally:
+            self.close()
+        return body, {**headers, "Content-Encoding": "gzip"}
+
+    def close(self) -> None:
+        """Ends the worker (also when the answer failed halfway)."""
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
 
 
 class AnswerCoding:

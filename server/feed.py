@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +39,9 @@ from server.policy import org_of_person_card, scope_clause
 from server.problems import Problem
 
 COUNTER = "feed"
+#: rows of a page handed on at a time: the answer's compression of one piece overlaps the
+#: database producing the next (server/coding.PageCoder)
+PIECE_ROWS = 1000
 
 
 def person_sort_name(d: dict[str, Any]) -> str | None:
@@ -336,16 +340,41 @@ def _page_statement(dialect: str, role: str, person_id: str | None, org_inns: tu
     return pull_query(Principal(account_id=0, login="", role=role, person_id=person_id, org_inns=org_inns), dialect)
 
 
-def pull(conn: Session | sa.Connection, p: Principal, after: int, limit: int) -> tuple[list[Any], int, bool]:
-    """One page: rows ``(seq, change)`` — the change's JSON as UTF-8 bytes — in feed order, the
-    last position, and whether more follow."""
+def pull_pieces(conn: Session | sa.Connection, p: Principal, after: int, limit: int) -> Iterator[Sequence[Any]]:
+    """A page's rows ``(seq, change)`` — the change's JSON as UTF-8 bytes — in feed order, in
+    pieces of :data:`PIECE_ROWS` as the database produces them; ``limit + 1`` rows at most (the
+    one past the limit says that more follow)."""
     dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
     stmt = _page_statement(dialect, p.role, p.person_id, tuple(p.org_inns))
-    rows = list(conn.execute(stmt, {"after": after, "limit": limit + 1}).all())
+    yield from conn.execute(stmt, {"after": after, "limit": limit + 1}).partitions(PIECE_ROWS)
+
+
+def pull(conn: Session | sa.Connection, p: Principal, after: int, limit: int) -> tuple[list[Any], int, bool]:
+    """One page whole: rows ``(seq, change)``, the last position, and whether more follow."""
+    rows = [row for piece in pull_pieces(conn, p, after, limit) for row in piece]
     has_more = len(rows) > limit
     rows = rows[:limit]
     last = int(rows[-1][0]) if rows else after
     return rows, last, has_more
+
+
+def write_page(conn: Session | sa.Connection, p: Principal, after: int, limit: int,
+               emit: Callable[[bytes], None]) -> tuple[int, int, bool]:
+    """Hands the pull answer's head and its changes to ``emit`` piece by piece, as the database
+    produces them (the answer is compressed meanwhile: server.coding.PageCoder); the caller
+    emits :func:`encode_tail` last. Returns the changes written, the last position, and
+    whether more follow."""
+    emit(b'{"changes":[')
+    n, last, more = 0, after, False
+    for piece in pull_pieces(conn, p, after, limit):
+        if n + len(piece) > limit:
+            piece, more = piece[:limit - n], True
+        if not piece:
+            continue
+        emit((b"," if n else b"") + b",".join([bytes(row[1]) for row in piece]))
+        n += len(piece)
+        last = int(piece[-1][0])
+    return n, last, more
 
 
 def _q(v: str) -> str:
@@ -364,11 +393,10 @@ def remaining(conn: Session | sa.Connection, p: Principal, after: int) -> int:
     return n
 
 
-def encode_page(rows: list[Any], cursor: str, has_more: bool, left: int | None = None) -> bytes:
-    """The pull answer as bytes; ``changes`` comes first (the desktop parses it change by change)."""
+def encode_tail(cursor: str, has_more: bool, left: int | None = None) -> bytes:
+    """What follows a pull answer's changes: the cursor, has_more and, when asked, remaining."""
     count = "" if left is None else f',"remaining":{int(left)}'
-    tail = f'],"cursor":{_q(cursor)},"has_more":{"true" if has_more else "false"}{count}}}'
-    return b'{"changes":[' + b",".join([bytes(r[1]) for r in rows]) + tail.encode()
+    return f'],"cursor":{_q(cursor)},"has_more":{"true" if has_more else "false"}{count}}}'.encode()
 
 
 def state(s: Session, p: Principal) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from desktop.sync.api import Api, BadAnswer, Transient
-from server.coding import accepts_gzip
+from server.coding import MIN_BYTES, PageCoder, accepts_gzip
 from tests.sync.world import Org, Replica
 
 
@@ -186,3 +186,25 @@ def test_a_cut_gzip_page_is_asked_again_and_never_applied_in_part(server: dict[s
     assert rep.outcome == "converged" and rep.retries >= 2, rep
     assert proxy.stats["truncate"] == 2
     assert r.engine().local_state() == r.server_state()
+
+
+def test_a_page_is_compressed_piece_by_piece_into_one_gzip_body() -> None:
+    pieces = [b'{"changes":[', *(b"," * (i > 0) + json.dumps({"n": i, "text": "Строка " * (i % 7)}).encode()
+                                   for i in range(3000)), b'],"cursor":"c","has_more":false}']
+    coder = PageCoder(True)
+    for piece in pieces:
+        coder.add(piece)
+    body, headers = coder.finish()
+    assert headers == {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
+    assert gzip.decompress(body) == b"".join(pieces)
+    assert len(json.loads(gzip.decompress(body))["changes"]) == 3000
+    # not accepted: the same bytes as they are; under MIN_BYTES: as they are too (an empty page)
+    plain = PageCoder(False)
+    for piece in pieces:
+        plain.add(piece)
+    assert plain.finish() == (b"".join(pieces), {"Vary": "Accept-Encoding"})
+    small = PageCoder(True)
+    small.add(b'{"changes":[')
+    small.add(b'],"cursor":"c","has_more":false}')
+    body, headers = small.finish()
+    assert "Content-Encoding" not in headers and len(body) < MIN_BYTES and json.loads(body)["changes"] == []
