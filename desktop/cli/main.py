@@ -26,7 +26,7 @@ from desktop.cli.support import (
     passphrase,
     vault_message,
 )
-from desktop.i18n import LANGUAGES, N_, language_from_argv, set_language, tr
+from desktop.i18n import LANGUAGES, N_, language_from_argv, set_language, tr, trn
 from desktop.models.formatting import display
 from desktop.models.nsi import NsiImportError, NsiRegistry, parse_export, shipped
 from desktop.models.repository import RecordRepository
@@ -258,7 +258,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return EXIT_OK if result.ok else EXIT_CHECK_FAILED
     # What is intact goes to stdout, as before; each finding to stderr.
     if not result.journal_problems:
-        print(tr("Журнал цел: {journal_entries} записей").format(journal_entries=result.journal_entries))
+        n = int(result.journal_entries or 0)
+        print(trn("Журнал цел: {n} запись", "Журнал цел: {n} записи", "Журнал цел: {n} записей", n).format(n=n))
     if result.file.ok:
         print(tr(
             "Файл хранилища цел: проверены все страницы ({pages}) и структура базы").format(
@@ -266,7 +267,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for p in result.problems:
         print(p, file=sys.stderr)
     if result.journal_entries is not None and result.journal_problems:
-        print(tr("Журнал нарушен: {n} нарушений").format(n=len(result.journal_problems)), file=sys.stderr)
+        n = len(result.journal_problems)
+        print(trn("Журнал нарушен: {n} нарушение", "Журнал нарушен: {n} нарушения", "Журнал нарушен: {n} нарушений",
+                  n).format(n=n), file=sys.stderr)
     if not result.file.ok:
         damaged = result.file.damaged_pages
         print("Файл хранилища повреждён" + (f": повреждено страниц — {len(damaged)} из {result.file.pages}"
