@@ -20,13 +20,13 @@ from desktop.models.repository import RecordRepository
 from desktop.vault.store import Vault
 from desktop.views.shell.session import Session
 from server.testing import run_server
-from tests.gui.test_english_walk import _report, walk
+from tests.gui.test_english_walk import _report, english, walk
 from tests.hr.conftest import PASS, frmr, new_profile
 from tests.reports.test_cli import add_rows
 from tests.sync.world import PASSWORD, ServerDb
 
 __all__ = ["english"]  # the fixture, shared with the offline walk
-from tests.gui.test_english_walk import english  # noqa: E402
+from tests.gui.test_english_walk import english
 
 
 @pytest.fixture(scope="module")
