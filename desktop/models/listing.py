@@ -64,11 +64,16 @@ def sort_expr(f: FieldSpec, alias: str = "t") -> str:
 
 # -- the searchable text of a row (the trigger's body and the short-term fallback) ------------
 
+#: string fields no one searches by: hashes and types of files (a request's ``attachments`` is a
+#: list of SHA-256s); leaving them out also keeps 0004_lists.sql's triggers as they shipped
+_NOT_TEXT = frozenset({"sha256", "blob_sha256", "mime", "attachments"})
+
+
 def _text_parts(spec: EntitySpec, alias: str) -> list[str]:
     parts: list[str] = []
     for f in spec.fields:
         col = f"{alias}.{f.name}"
-        if f.kind == "str" and f.name not in ("sha256", "blob_sha256", "mime"):
+        if f.kind == "str" and f.name not in _NOT_TEXT:
             parts.append(col)
             if f.check == "snils":
                 # As shown: XXX-XXX-XXX YY (the stored value is 11 digits).
