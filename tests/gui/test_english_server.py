@@ -25,8 +25,7 @@ from tests.hr.conftest import PASS, frmr, new_profile
 from tests.reports.test_cli import add_rows
 from tests.sync.world import PASSWORD, ServerDb
 
-__all__ = ["english"]  # the fixture, shared with the offline walk
-from tests.gui.test_english_walk import english
+__all__ = ["english"]  # the fixture: English before the window is built
 
 
 @pytest.fixture(scope="module")
