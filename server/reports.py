@@ -20,6 +20,7 @@ import datetime as dt
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -111,8 +112,8 @@ def _groups(s: Session, inn: str, today: dt.date, flt: Filters, column: Any, key
         ahead = {k: (int(n), int(r or 0)) for k, n, r in s.execute(
             sa.select(column, sa.func.count(), sa.func.sum(C.rate_micro))
             .where(C.org_inn == inn, C.end_date >= today.isoformat()).group_by(column)).all()}
-        rows = [(k, int(n), int(c or 0) + ahead.get(k, (0, 0))[0], int(r or 0) + ahead.get(k, (0, 0))[1])
-                for k, n, c, r in units]
+        rows: Sequence[Any] = [(k, int(n), int(c or 0) + ahead.get(k, (0, 0))[0], int(r or 0) + ahead.get(k, (0, 0))[1])
+                           for k, n, c, r in units]
     else:
         rows = s.execute(sa.select(column, sa.func.count(sa.distinct(C.person_id)), sa.func.count(),
                                    sa.func.sum(C.rate_micro))
