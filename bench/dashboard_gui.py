@@ -85,7 +85,7 @@ def show(app: QApplication, view: ManagerDashboard, dash: Dashboard, stalls: Sta
     t = time.perf_counter()
     painted.last = t
     view.show_dashboard(dash)
-    wait(app, lambda: view.dash is dash and not view.pending, timeout=10)
+    wait(app, lambda: view.dash is dash and not getattr(view, "pending", False), timeout=10)
     # then until nothing has painted for 50 ms: the last paint is when it was drawn
     wait(app, lambda: time.perf_counter() - painted.last > 0.05, timeout=10)
     ms = (painted.last - t) * 1000
