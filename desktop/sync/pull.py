@@ -216,18 +216,25 @@ class _Fetcher:
             self._put(exc)
 
 
-def _drop_echoes(conn: Connection, upserts: dict[str, list[tuple[Any, ...]]], overridden: set[str]
-                 ) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
+def _drop_echoes(conn: Connection, upserts: dict[str, list[tuple[Any, ...]]], overridden: set[str],
+                 fresh: frozenset[str] = frozenset()) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
     """The upserts without the changes the vault already holds: a row whose version here is
     not below the change's and whose person and fields equal it — above all the echo of our
     own pushed edit, whose version the push stored on the row (push.py ``_acknowledge``), and
     rows a re-pull re-announces unchanged. Such a row is not written again, so its
     ``updated_at`` stays and the lists see no change. A different value is written whatever
-    the versions say. Only plain rows come here (no local work, no ``sync_row`` note)."""
+    the versions say. Only plain rows come here (no local work, no ``sync_row`` note).
+
+    ``fresh``: entities whose table was empty when the pull began (a first sync): what they
+    hold came from this pull, so there is nothing to look up — a row the feed brings twice is
+    just written twice (a first HR sync asked 240 lookups of 500 ids for nothing)."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     echoes = 0
     for ent, rows in upserts.items():
         if not rows:
+            continue
+        if ent in fresh:
+            out[ent] = rows
             continue
         cols = ", ".join(("id", "person_id", "version", *_NAMES[ent]))
         held: dict[str, tuple[Any, ...]] = {}
@@ -256,6 +263,8 @@ class PullMixin(EngineCore):
         """Apply the feed. ``only`` set: a targeted re-pull of those entities from the start."""
         with self.vault.read() as conn:
             cursor = "" if only else (get_meta(conn, CURSOR_KEY) or "")
+            fresh = frozenset() if cursor or only else frozenset(
+                ent for ent in ENTITIES if conn.exec_driver_sql(f"SELECT 1 FROM rec_{ent} LIMIT 1").first() is None)
         seen: set[str] = set()
         pulled = 0
         big = False  # the last group written left its connection with the big page cache
@@ -291,7 +300,7 @@ class PullMixin(EngineCore):
                     # goes on from there instead of fetching it again.
                     tally: dict[str, int] = self._write(functools.partial(
                         self._apply_group, pages=group, only=only, seen=seen, rows=rows,
-                        last=group[-1].last or failure is not None))
+                        last=group[-1].last or failure is not None, fresh=fresh))
                     big = (big or rows >= BIG_GROUP_ROWS) and not group[-1].last and failure is None
                     pulled += rows
                     self._report.pulled += rows
@@ -313,7 +322,7 @@ class PullMixin(EngineCore):
             self._write(lambda conn: self._drop_vanished(conn, only, seen))
 
     def _apply_group(self, conn: Connection, pages: list[_Page], only: set[str] | None, seen: set[str],
-                     rows: int, last: bool) -> dict[str, int]:
+                     rows: int, last: bool, fresh: frozenset[str] = frozenset()) -> dict[str, int]:
         """:meth:`_apply_pages` with a page cache big enough for a large group (see
         :data:`BIG_CACHE_KIB`), given back with the pull's last group (or a failed one)."""
         big = rows >= BIG_GROUP_ROWS
@@ -321,7 +330,7 @@ class PullMixin(EngineCore):
             conn.exec_driver_sql(f"PRAGMA cache_size = {-BIG_CACHE_KIB}")
         written = False
         try:
-            tally = self._apply_pages(conn, pages, only, seen)
+            tally = self._apply_pages(conn, pages, only, seen, fresh)
             written = True
             return tally
         finally:
@@ -330,7 +339,7 @@ class PullMixin(EngineCore):
                 conn.exec_driver_sql(f"PRAGMA cache_size = {-DEFAULT_CACHE_KIB}")
 
     def _apply_pages(self, conn: Connection, pages: list[_Page], only: set[str] | None,
-                     seen: set[str]) -> dict[str, int]:
+                     seen: set[str], fresh: frozenset[str] = frozenset()) -> dict[str, int]:
         """Write prepared pages in feed order, and the last one's cursor, in this transaction.
         Returns entity -> rows written (upserted, deleted or rebased), and under ``""`` how
         many changes were left alone as already held (see ``_drop_echoes``)."""
@@ -339,7 +348,7 @@ class PullMixin(EngineCore):
         tally: dict[str, int] = {}
         for page in pages:
             for seg in page.segments:
-                self._apply_segment(conn, seg, protected, overridden, tally)
+                self._apply_segment(conn, seg, protected, overridden, tally, fresh)
                 seen.update(seg.seen)
                 if seg.scope_exit is not None:
                     self._leave_scope(conn, seg.scope_exit, protected)
@@ -348,7 +357,7 @@ class PullMixin(EngineCore):
         return tally
 
     def _apply_segment(self, conn: Connection, seg: _Segment, protected: dict[str, set[str] | None],
-                       overridden: set[str], tally: dict[str, int]) -> None:
+                       overridden: set[str], tally: dict[str, int], fresh: frozenset[str] = frozenset()) -> None:
         shadow: list[tuple[Any, ...]] = []
         stale: list[str] = []
         merges: list[tuple[str, str, int, dict[str, Any] | None, set[str] | None]] = []
@@ -383,7 +392,7 @@ class PullMixin(EngineCore):
                     if rid in overridden:
                         stale.append(rid)
                     ids.append(rid)
-        upserts, echoes = _drop_echoes(conn, upserts, overridden)
+        upserts, echoes = _drop_echoes(conn, upserts, overridden, fresh)
         tally[""] = tally.get("", 0) + echoes
         for ent, n in [*((e, len(r)) for e, r in upserts.items()), *((e, len(i)) for e, i in deletes.items()),
                        *((m[0], 1) for m in merges)]:

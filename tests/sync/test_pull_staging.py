@@ -43,6 +43,8 @@ def test_a_first_sync_fills_the_search_index_of_every_pulled_row(server: dict[st
     finally:
         pull.BIG_GROUP_ROWS = old
     assert rep.outcome == "converged" and rep.pulled == len(seeded), rep
+    # the tables were empty: every row written, none taken for an echo (nothing was looked up)
+    assert rep.echoes == 0 and sum(rep.changed.values()) == len(seeded), rep
     persons = [row for row in seeded if row["entity"] == "person"]
     for row in persons[::7]:
         assert _finds(clerk, "person", row["data"]["snils"]) == {row["id"]}, row["data"]["snils"]
