@@ -45,7 +45,7 @@ def consent_given(args: argparse.Namespace) -> bool:
         raise CliError(tr("Нужно согласие на обработку персональных данных (152-ФЗ): прочитайте его текст "
                        "(«frmr consent-text») и повторите команду с --consent. Ничего не создано."))
     print(CONSENT_TEXT, end="\n\n")
-    answer = input("Даю согласие на обработку персональных данных (да/нет): ").strip().casefold()
+    answer = input(tr("Даю согласие на обработку персональных данных (да/нет): ")).strip().casefold()
     if answer not in _YES:
         raise CliError(tr("Без согласия на обработку персональных данных вести запись нельзя. Ничего не создано."))
     return True
@@ -76,7 +76,7 @@ def _secret(env: str, prompt: str, confirm: bool = False) -> str:
         if not sys.stdin.isatty():
             raise CliError(tr("Не задано: укажите в {env} или запустите команду в терминале").format(env=env))
         value = getpass.getpass(prompt)
-        if confirm and getpass.getpass("Повторите: ") != value:
+        if confirm and getpass.getpass(tr("Повторите: ")) != value:
             raise CliError(tr("Парольные фразы не совпадают"))
     if not_utf8(value):
         raise CliError(tr(
@@ -89,7 +89,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     from desktop.vault.unlock import recover_data_key
 
     folder = profile_dir(args)
-    recovery = _secret("FRMR_RECOVERY_KEY", "Ключ восстановления: ")
+    recovery = _secret("FRMR_RECOVERY_KEY", tr("Ключ восстановления: "))
     try:
         key, kf, counter = recover_data_key(folder, recovery)
     except WrongPassphrase as exc:
@@ -99,7 +99,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
             exc=exc)) from exc
     except VaultError as exc:
         raise CliError(vault_message(exc)) from exc
-    new = _secret("FRMR_NEW_PASSPHRASE", "Новая парольная фраза: ", confirm=True)
+    new = _secret("FRMR_NEW_PASSPHRASE", tr("Новая парольная фраза: "), confirm=True)
     try:
         with Vault(folder, key) as vault:
             check_new_passphrase(new, _person(vault), read_profile(folder).name)

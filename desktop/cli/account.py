@@ -58,13 +58,13 @@ def _secret(prompt: str, env: str, *, confirm: bool = False) -> str:
     value = getpass.getpass(prompt)
     if not value:
         raise CliError(tr("Пароль не введён"))
-    if confirm and getpass.getpass("Повторите новый пароль: ") != value:
+    if confirm and getpass.getpass(tr("Повторите новый пароль: ")) != value:
         raise CliError(tr("Пароли не совпадают; ничего не изменено"))
     return value
 
 
 def _new_password() -> str:
-    new = _secret("Новый пароль на сервере: ", NEW_PASSWORD_ENV, confirm=True)
+    new = _secret(tr("Новый пароль на сервере: "), NEW_PASSWORD_ENV, confirm=True)
     bad = policy_errors(new)
     if bad:
         # the same rule the server applies (desktop/models/passwords.py): refused before sending
@@ -141,7 +141,7 @@ def cmd_password(args: argparse.Namespace) -> int:
         _server_call(lambda: reset_password(server, args.login, args.code, new))
         print(tr("Пароль изменён по коду сброса. Все прежние сеансы завершены: войдите с новым паролем (frmr login)"))
         return EXIT_OK
-    old = _secret("Текущий пароль на сервере: ", PASSWORD_ENV)
+    old = _secret(tr("Текущий пароль на сервере: "), PASSWORD_ENV)
     new = _new_password()
     if new == old:
         raise CliError(tr("Новый пароль совпадает с текущим: придумайте другой. Ничего не изменено"))
@@ -164,7 +164,8 @@ def cmd_2fa(args: argparse.Namespace) -> int:
         def enrol(c: AccountClient) -> Any:
             me = c.me()
             replacing = bool(me.get("totp_enrolled")) and not me.get("must_enrol")
-            password = _secret("Текущий пароль на сервере (для замены устройства): ", PASSWORD_ENV) if replacing else ""
+            password = _secret(tr(
+                "Текущий пароль на сервере (для замены устройства): "), PASSWORD_ENV) if replacing else ""
             return c.enrol(password)
 
         e = _client(args, enrol)
@@ -186,7 +187,7 @@ def cmd_2fa(args: argparse.Namespace) -> int:
         print(tr("Одноразовые коды подключены."))
         _print_codes(codes)
         return EXIT_OK
-    password = _secret("Текущий пароль на сервере: ", PASSWORD_ENV)
+    password = _secret(tr("Текущий пароль на сервере: "), PASSWORD_ENV)
     codes = _client(args, lambda c: c.new_recovery_codes(password))
     print(tr("Прежние коды восстановления больше не действуют."))
     _print_codes(codes)
@@ -216,8 +217,14 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         print(tr("Открытых сеансов нет"))
     for s in items:
         mark = " (этот)" if s.current else ""
-        print(f"[{s.id}]{mark} {s.client}; адрес {s.ip or '—'}; вход {_when(s.created_at)}; "
-              f"активность {_when(s.last_used_at)}")
+        print(tr(
+            "[{id}]{mark} {client}; адрес {value}; вход {when}; активность {when2}").format(
+            id=s.id,
+            mark=mark,
+            client=s.client,
+            value=s.ip or '—',
+            when=_when(s.created_at),
+            when2=_when(s.last_used_at)))
     return EXIT_OK
 
 
@@ -237,7 +244,7 @@ def _end_sessions(args: argparse.Namespace) -> int:
         if target is None:
             raise AccountError(tr("Сеанс не найден среди ваших открытых сеансов: frmr account sessions"))
         if target.current and not args.yes:
-            question = "Это текущий сеанс этого компьютера: завершить и выйти? [д/Н] "
+            question = tr("Это текущий сеанс этого компьютера: завершить и выйти? [д/Н] ")
             if sys.stdin.isatty():
                 answer = input(question)
             else:

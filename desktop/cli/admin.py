@@ -83,8 +83,13 @@ def cmd_nmo_list(args: argparse.Namespace) -> int:
         print(tr("Баллов на подтверждение нет"))
     for it in items:
         f = it.get("fields") or {}
-        print(f"{it['id']}  {f.get('event_date') or '—':<10} {f.get('credits') or '':>5} ЗЕТ  "
-              f"{NMO_STATUSES.get(str(f.get('status')), f.get('status'))}  {f.get('title') or ''}")
+        print(tr(
+            "{id}  {value:<10} {value2:>5} ЗЕТ  {get}  {value3}").format(
+            id=it['id'],
+            value=f.get('event_date') or '—',
+            value2=f.get('credits') or '',
+            get=NMO_STATUSES.get(str(f.get('status')), f.get('status')),
+            value3=f.get('title') or ''))
     return EXIT_OK
 
 
@@ -114,7 +119,7 @@ def cmd_accounts_list(args: argparse.Namespace) -> int:
 
 
 def _new_password() -> str:
-    pw = os.environ.get(NEW_PASSWORD_ENV) or _secret("Пароль учётной записи: ", NEW_PASSWORD_ENV, confirm=True)
+    pw = os.environ.get(NEW_PASSWORD_ENV) or _secret(tr("Пароль учётной записи: "), NEW_PASSWORD_ENV, confirm=True)
     bad = policy_errors(pw)
     if bad:
         raise CliError("Пароль не соответствует требованиям — не хватает: " + ", ".join(bad) + f". {describe()}")

@@ -67,7 +67,7 @@ def _recovery_key() -> str:
                        "или запустите команду в терминале"))
     import getpass
 
-    return getpass.getpass("Ключ восстановления: ").strip()
+    return getpass.getpass(tr("Ключ восстановления: ")).strip()
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -77,7 +77,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             done = restore(Path(args.file), profiles_root(), recovery_key=_recovery_key(), target=target)
         else:
             done = restore(Path(args.file), profiles_root(),
-                           passphrase=passphrase("Парольная фраза копии: "), target=target)
+                           passphrase=passphrase(tr("Парольная фраза копии: ")), target=target)
     except BackupError as exc:
         raise CliError(_message(exc), EXIT_CHECK_FAILED if exc.damaged else EXIT_BAD_INPUT) from exc
     except VaultError as exc:

@@ -65,7 +65,7 @@ def _p12_password() -> str:
         raise CliError(
             tr("Пароль к сертификату не задан: укажите его в FRMR_P12_PASSWORD или запустите команду в терминале")
         )
-    return getpass.getpass("Пароль к файлу сертификата: ")
+    return getpass.getpass(tr("Пароль к файлу сертификата: "))
 
 
 def _trust_roots(args: argparse.Namespace) -> list[x509.Certificate]:

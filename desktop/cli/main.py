@@ -105,7 +105,7 @@ def cmd_init(args: argparse.Namespace) -> int:
                 folder=folder))
     from desktop.cli.access import check_new_passphrase, consent_given, consent_line, record_consent
 
-    pw = passphrase("Новая парольная фраза: ", confirm=True)
+    pw = passphrase(tr("Новая парольная фраза: "), confirm=True)
     check_new_passphrase(pw, None, args.name)  # the window's rule; the profile's name counts for little
     consent_given(args)
     try:
@@ -309,10 +309,10 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     from desktop.cli.support import profile_dir
 
     folder = profile_dir(args)
-    old = passphrase("Текущая парольная фраза: ")
+    old = passphrase(tr("Текущая парольная фраза: "))
     import getpass as gp
 
-    new = gp.getpass("Новая парольная фраза: ") if sys.stdin.isatty() else (args.new or "")
+    new = gp.getpass(tr("Новая парольная фраза: ")) if sys.stdin.isatty() else (args.new or "")
     from desktop.cli.access import change_passphrase
 
     try:

@@ -68,8 +68,14 @@ def cmd_list(args: argparse.Namespace) -> int:
             id=r['id'], full_name=staff.full_name(r), format_snils=format_snils(str(r['snils'] or ''))))
         for c in r["cards"]:
             until = f" по {fmt_date(c['end_date'])}" if c["end_date"] else ""
-            print(f"      [{c['id']}] {c['position_name']} ({POSITION_TYPE.get(c['position_type'] or '', '')}), "
-                  f"ставка {fmt_decimal(c['rate'], lang='ru')}, с {fmt_date(c['begin_date'])}{until}")
+            print(tr(
+                "      [{id}] {position_name} ({get}), ставка {fmt_decimal}, с {begin_date}{until}").format(
+                id=c['id'],
+                position_name=c['position_name'],
+                get=POSITION_TYPE.get(c['position_type'] or '', ''),
+                fmt_decimal=fmt_decimal(c['rate'], lang='ru'),
+                begin_date=fmt_date(c['begin_date']),
+                until=until))
     return EXIT_OK
 
 
@@ -151,8 +157,14 @@ def _import_text(res: Any) -> None:
     from desktop.documents.staff_import import header_title
 
     head = "Проверка (ничего не записано)" if res.dry_run else "Загрузка"
-    print(f"{head}: строк {res.rows}, {'можно загрузить' if res.dry_run else 'загружено'} {res.imported}, "
-          f"уже были в хранилище {res.skipped}, с ошибками {len({e.row for e in res.errors})}")
+    print(tr(
+        "{head}: строк {rows}, {value} {imported}, уже были в хранилище {skipped}, с ошибками {n}").format(
+        head=head,
+        rows=res.rows,
+        value='можно загрузить' if res.dry_run else 'загружено',
+        imported=res.imported,
+        skipped=res.skipped,
+        n=len({e.row for e in res.errors})))
     for e in res.errors:
         print(tr(
             "  строка {row}, «{header_title}»: {message}").format(

@@ -37,7 +37,7 @@ def not_utf8(text: str) -> bool:
     return False
 
 
-def passphrase(prompt: str = "Парольная фраза: ", confirm: bool = False) -> str:
+def passphrase(prompt: str = "", confirm: bool = False) -> str:
     env = os.environ.get("FRMR_PASSPHRASE")
     if env:
         if not_utf8(env):
@@ -46,12 +46,12 @@ def passphrase(prompt: str = "Парольная фраза: ", confirm: bool = 
         return env
     if not sys.stdin.isatty():
         raise CliError(tr("Парольная фраза не задана: укажите её в FRMR_PASSPHRASE или запустите команду в терминале"))
-    value = getpass.getpass(prompt)
+    value = getpass.getpass(prompt or tr("Парольная фраза: "))
     if not value:
         raise CliError(tr("Парольная фраза не введена"))
     if not_utf8(value):
         raise CliError(tr("Парольная фраза не в кодировке UTF-8: проверьте кодировку терминала (locale)"))
-    if confirm and getpass.getpass("Повторите парольную фразу: ") != value:
+    if confirm and getpass.getpass(tr("Повторите парольную фразу: ")) != value:
         raise CliError(tr("Парольные фразы не совпадают"))
     return value
 

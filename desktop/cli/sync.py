@@ -37,7 +37,7 @@ def cmd_login(args: argparse.Namespace) -> int:
         else:
             password = args.password or os.environ.get("FRMR_SERVER_PASSWORD") or ""
             if not password and sys.stdin.isatty():
-                password = getpass.getpass("Пароль на сервере: ")
+                password = getpass.getpass(tr("Пароль на сервере: "))
             if not args.username or not password:
                 raise CliError(tr("Укажите --username и --password (или FRMR_SERVER_PASSWORD), либо --browser"))
             answer = login_scripted(server, args.username, password, args.otp or "")
@@ -72,9 +72,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         head = OUTCOME_TEXT.get(rep.outcome, rep.outcome)
         print(head if rep.message in ("", head) else f"{head}: {rep.message}")
-        print(f"Отправлено: {rep.pushed} (применено {rep.applied}, конфликтов {rep.conflicts_new}, "
-              f"отклонено {rep.rejected_new}); получено изменений: {rep.pulled}; "
-              f"в очереди: {rep.pending}; конфликтов ждут решения: {rep.conflicts}; отклонено: {rep.rejected}")
+        print(tr(
+            "Отправлено: {pushed} (применено {applied}, конфликтов {conflicts_new}, отклонено {rejected_new}); "
+            "получено изменений: {pulled}; в очереди: {pending}; конфликтов ждут решения: {conflicts}; отклонено: "
+            "{rejected}").format(
+            pushed=rep.pushed,
+            applied=rep.applied,
+            conflicts_new=rep.conflicts_new,
+            rejected_new=rep.rejected_new,
+            pulled=rep.pulled,
+            pending=rep.pending,
+            conflicts=rep.conflicts,
+            rejected=rep.rejected))
         if rep.repulled:
             print("Повторно загружены разделы: " + ", ".join(rep.repulled))
     return rep.exit_code
