@@ -209,6 +209,10 @@ def update(template: Catalog | None = None) -> dict[str, int]:
                 n += 1
             else:
                 have.locations = list(msg.locations)
+        # An entry gone from the code with no translation yet holds nothing worth keeping.
+        for msg in list(cat):
+            if msg.id and not _translated(msg) and template.get(msg.id, msg.context) is None:
+                cat.delete(msg.id, msg.context)
         cat.fuzzy = False
         cat.creation_date = cat.revision_date = EPOCH
         _write(po_path(lang), cat)

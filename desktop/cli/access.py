@@ -117,7 +117,9 @@ def cmd_consent_text(args: argparse.Namespace) -> int:
 
 
 def consent_line(ts: str) -> str:
-    return f"Согласие на обработку персональных данных (152-ФЗ) записано: {fmt_timestamp(ts)}"
+    return tr(
+        "Согласие на обработку персональных данных (152-ФЗ) записано: {fmt_timestamp}").format(
+        fmt_timestamp=fmt_timestamp(ts))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -68,8 +68,8 @@ def _new_password() -> str:
     bad = policy_errors(new)
     if bad:
         # the same rule the server applies (desktop/models/passwords.py): refused before sending
-        raise CliError("Новый пароль не соответствует требованиям — не хватает: " + ", ".join(bad)
-                       + f". {describe()} Ничего не изменено")
+        raise CliError(tr("Новый пароль не соответствует требованиям — не хватает: ") + ", ".join(bad)
+                       + tr(". {describe} Ничего не изменено").format(describe=describe()))
     return new
 
 
@@ -108,7 +108,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(tr("Учётная запись: {get} ({get2})").format(get=me.get('login'), get2=me.get('role')))
     print(tr(
         "Одноразовые коды: {value}; кодов восстановления осталось: {get}").format(
-        value='подключены' if me.get('totp_enrolled') else 'не подключены', get=me.get('recovery_codes_left', 0)))
+        value=tr(
+            "подключены") if me.get('totp_enrolled') else tr("не подключены"), get=me.get('recovery_codes_left', 0)))
     print(tr("Пароль изменён: {when}").format(when=_when(me.get('password_changed_at'))))
     if me.get("password_expires_at"):
         print(tr("Пароль действует до: {when}").format(when=_when(me.get('password_expires_at'))))
@@ -216,7 +217,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if not items:
         print(tr("Открытых сеансов нет"))
     for s in items:
-        mark = " (этот)" if s.current else ""
+        mark = tr(" (этот)") if s.current else ""
         print(tr(
             "[{id}]{mark} {client}; адрес {value}; вход {when}; активность {when2}").format(
             id=s.id,

@@ -54,7 +54,7 @@ def cmd_action(args: argparse.Namespace) -> int:
     else:
         print(tr(
             "«{label}»: {WAITING} (отправится при синхронизации)").format(
-            label=ACTIONS[q.action].label, WAITING=actions.WAITING))
+            label=tr(ACTIONS[q.action].label), WAITING=tr(actions.WAITING)))
     return EXIT_OK
 
 

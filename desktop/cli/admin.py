@@ -99,7 +99,9 @@ def cmd_nmo_decide(args: argparse.Namespace) -> int:
         raise CliError(tr("Формат: frmr admin nmo decide ID… confirm|reject"))
     outcomes = _client(args, lambda c: c.decide_nmo(ids, decision))
     for o in outcomes:
-        print(f"{o.row_id}: {o.message}" if o.ok else f"{o.row_id}: не принято — {o.message}",
+        print(f"{o.row_id}: {o.message}" if o.ok else tr(
+            "{row_id}: не принято — {message}").format(
+            row_id=o.row_id, message=o.message),
               file=sys.stdout if o.ok else sys.stderr)
     done = sum(o.ok for o in outcomes)
     print(tr("Принято решений: {done} из {n}").format(done=done, n=len(outcomes)))
@@ -112,7 +114,7 @@ def cmd_accounts_list(args: argparse.Namespace) -> int:
         _print_json(items)
         return EXIT_OK
     for a in items:
-        state = "заблокирована" if a.get("disabled") else "активна"
+        state = tr("заблокирована") if a.get("disabled") else tr("активна")
         print(f"{a['id']:>5}  {a['login']:<24} {ROLES.get(a['role'], a['role']):<22} {state}"
               f"{'' if a.get('totp_enrolled') else ', без второго фактора'}  {', '.join(a.get('organizations') or [])}")
     return EXIT_OK
@@ -122,7 +124,7 @@ def _new_password() -> str:
     pw = os.environ.get(NEW_PASSWORD_ENV) or _secret(tr("Пароль учётной записи: "), NEW_PASSWORD_ENV, confirm=True)
     bad = policy_errors(pw)
     if bad:
-        raise CliError("Пароль не соответствует требованиям — не хватает: " + ", ".join(bad) + f". {describe()}")
+        raise CliError(tr("Пароль не соответствует требованиям — не хватает: ") + ", ".join(bad) + f". {describe()}")
     return pw
 
 
@@ -137,24 +139,25 @@ def cmd_accounts_create(args: argparse.Namespace) -> int:
     if made.get("totp_secret"):
         print(tr("Секрет для приложения-аутентификатора: {totp_secret}").format(totp_secret=made['totp_secret']))
     if made.get("recovery_codes"):
-        print("Коды восстановления (передайте владельцу; показаны один раз): " + " ".join(made["recovery_codes"]))
+        print(tr("Коды восстановления (передайте владельцу; показаны один раз): ") + " ".join(made["recovery_codes"]))
     return EXIT_OK
 
 
 _CHANGES: dict[str, tuple[dict[str, Any], str]] = {
-    "lock": ({"disabled": True}, "заблокирована, её сеансы завершены"),
-    "unlock": ({"disabled": False, "unlock": True}, "разблокирована"),
-    "reset-2fa": ({"reset_totp": True}, "второй фактор сброшен: при следующем входе владелец подключит его заново; "
-                                        "сеансы завершены"),
+    "lock": ({"disabled": True}, N_("заблокирована, её сеансы завершены")),
+    "unlock": ({"disabled": False, "unlock": True}, N_("разблокирована")),
+    "reset-2fa": ({"reset_totp": True}, N_("второй фактор сброшен: при следующем входе владелец подключит его заново; "
+                                           "сеансы завершены")),
 }
 
 
 def cmd_accounts_change(args: argparse.Namespace) -> int:
     if args.accounts_command == "reset-password":
         change: dict[str, Any] = {"password": _new_password()}
-        said = "пароль заменён, сеансы завершены"
+        said = tr("пароль заменён, сеансы завершены")
     else:
         change, said = _CHANGES[args.accounts_command]
+        said = tr(said)
     out = _client(args, lambda c: c.change_account(c.account_id(args.who), **change))
     print(tr("Учётная запись {get}: {said}").format(get=out.get('login'), said=said))
     return EXIT_OK

@@ -77,13 +77,15 @@ def _done(out: doctor.Outcome, said: str) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         return _done(doctor.submit_application(RecordRepository(vault), args.id),
-                     f"Заявление подано: {actions.WAITING}; номер и дата подтверждения придут при синхронизации")
+                     tr(
+                         "Заявление подано: {WAITING}; номер и дата подтверждения придут при синхронизации").format(
+                         WAITING=tr(actions.WAITING)))
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         return _done(doctor.withdraw_application(RecordRepository(vault), args.id),
-                     "Заявление отозвано (снова черновик); изменение отправится при синхронизации")
+                     tr("Заявление отозвано (снова черновик); изменение отправится при синхронизации"))
 
 
 def register(sub: Any) -> None:

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.support import EXIT_CHECK_FAILED, EXIT_OK, CliError, open_vault
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.formatting import fmt_date
 from desktop.models.repository import RecordRepository
 from desktop.sync import doctor
 from desktop.sync.api import SyncError
 
-_STATUS = {"pending": "ждёт решения", "confirmed": "подтверждено", "rejected": "отклонено"}
+_STATUS = {"pending": N_("ждёт решения"), "confirmed": N_("подтверждено"), "rejected": N_("отклонено")}
 
 
 def _details(items: list[str]) -> dict[str, str]:
@@ -77,7 +77,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         try:
             doctor.fetch_confirmation_history(repo, args.card_id)
         except SyncError as exc:
-            note = f"Нет связи с сервером ({exc}): показана история, полученная ранее"
+            note = tr("Нет связи с сервером ({exc}): показана история, полученная ранее").format(exc=exc)
         items: list[dict[str, Any]] = doctor.confirmation_history(repo, args.card_id)
     if args.json:
         print(json.dumps(items, ensure_ascii=False, indent=1, default=str))
@@ -87,8 +87,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not items:
         print(tr("Подтверждений по карточке не было"))
     for i in items:
-        state = i.get("state_text") or _STATUS.get(str(i.get("status")), str(i.get("status")))
-        line = f"документ от {fmt_date(i.get('doc_date'))} ({i.get('doc_org_name')}): {state}"
+        state = i.get("state_text") or tr(_STATUS.get(str(i.get("status")), str(i.get("status"))))
+        line = tr(
+            "документ от {get} ({get2}): {state}").format(
+            get=fmt_date(i.get('doc_date')), get2=i.get('doc_org_name'), state=state)
         said = i.get("comment") or i.get("message")
         print(line + (f" — {said}" if said else ""))
     return EXIT_OK

@@ -19,7 +19,7 @@ import json
 from typing import Any
 
 from desktop.cli.support import EXIT_OK, CliError, open_vault
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.checkdigits import format_snils
 from desktop.models.formatting import fmt_date
 from desktop.models.repository import RecordRepository
@@ -36,8 +36,8 @@ from desktop.sync.auth import SERVER_KEY, TokenKeeper
 from desktop.sync.engine import EXIT_LOGIN, EXIT_UNREACHABLE
 from desktop.vault.store import Vault
 
-_STATUS = {"pending": "ждёт решения", "confirmed": "подтверждено", "rejected": "отклонено"}
-_DECISION = {"confirm": "подтвердить", "reject": "отклонить"}
+_STATUS = {"pending": N_("ждёт решения"), "confirmed": N_("подтверждено"), "rejected": N_("отклонено")}
+_DECISION = {"confirm": N_("подтвердить"), "reject": N_("отклонить")}
 
 
 def _server(vault: Vault) -> str:
@@ -64,14 +64,16 @@ def fetch_confirmations(vault: Vault, status: str = "pending") -> list[dict[str,
         data = api.request("GET", "/confirmations", params={"status": status, "limit": 500}).json()
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise BadAnswer("Ответ сервера о запросах подтверждения неполон")
+        raise BadAnswer(tr("Ответ сервера о запросах подтверждения неполон"))
     return [dict(i) for i in items if isinstance(i, dict)]
 
 
 def _who(item: dict[str, Any]) -> str:
     p = item.get("person") or {}
     name = " ".join(str(p.get(k)) for k in ("last_name", "first_name", "patronymic") if p.get(k))
-    return f"{name or 'человек не виден'}, СНИЛС {format_snils(str(p.get('snils') or ''))}"
+    return tr(
+        "{value}, СНИЛС {format_snils}").format(
+        value=name or tr("человек не виден"), format_snils=format_snils(str(p.get('snils') or '')))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -91,7 +93,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                     "они отправятся при синхронизации").format(
                     exc=exc),
                                EXIT_UNREACHABLE) from exc
-            note = f"Нет связи с сервером ({exc}): показан список от {fmt_date(when[:10])} {when[11:16]}"
+            note = tr(
+                "Нет связи с сервером ({exc}): показан список от {value} {value2}").format(
+                exc=exc, value=fmt_date(when[:10]), value2=when[11:16])
         items = with_local_decisions(repo, items)
     if args.json:
         print(json.dumps(items, ensure_ascii=False, indent=1, default=str))
@@ -103,11 +107,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     for i in items:
         card = i.get("card") or {}
         mine = i.get("local_decision")
-        line = (f"[{i.get('id')}] {_who(i)}: {card.get('org_name', '')}, с {fmt_date(card.get('begin_date'))}; "
-                f"документ от {fmt_date(i.get('doc_date'))} — {_STATUS.get(str(i.get('status')), i.get('status'))}")
+        line = (tr(
+            "[{get}] {who}: {get2}, с {get3}; документ от {get4} — {get5}").format(
+            get=i.get('id'),
+            who=_who(i),
+            get2=card.get('org_name', ''),
+            get3=fmt_date(card.get('begin_date')),
+            get4=fmt_date(i.get('doc_date')),
+            get5=tr(str(_STATUS.get(str(i.get('status')), i.get('status'))))))
         if mine:
-            line += f"; ваше решение «{_DECISION.get(str(mine['decision']), mine['decision'])}» " \
-                    f"{actions.STATE_TEXT.get(mine['state'], mine['state'])}"
+            line += tr(
+                "; ваше решение «{get}» {get2}").format(
+                get=tr(str(_DECISION.get(str(mine['decision']), mine['decision']))),
+                get2=actions.STATE_TEXT.get(mine['state'], mine['state']))
         print(line)
         for e in i.get("errors") or []:
             print(tr("      проверка: {e}").format(e=e))
@@ -130,7 +142,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
             raise CliError("; ".join(exc.errors.values())) from exc
     print(tr(
         "Решение «{value}»: {WAITING} (отправится при синхронизации)").format(
-        value=_DECISION[args.decision], WAITING=actions.WAITING))
+        value=tr(_DECISION[args.decision]), WAITING=tr(actions.WAITING)))
     return EXIT_OK
 
 

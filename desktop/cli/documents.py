@@ -74,7 +74,7 @@ def _trust_roots(args: argparse.Namespace) -> list[x509.Certificate]:
     roots: list[x509.Certificate] = []
     for path in getattr(args, "trust_root", None) or []:
         try:
-            roots += load_certificates(_read(path, "Файл корневого сертификата"))
+            roots += load_certificates(_read(path, tr("Файл корневого сертификата")))
         except SignatureError as exc:
             raise CliError(f"{path}: {exc}") from exc
     return roots
@@ -88,7 +88,7 @@ def _container(path: str) -> bytes:
     msg = key_source_message(path)
     if msg:
         raise CliError(msg)
-    return _read(path, "Файл сертификата")
+    return _read(path, tr("Файл сертификата"))
 
 
 def _signer(args: argparse.Namespace) -> P12Signer:
@@ -226,7 +226,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_sign(args: argparse.Namespace) -> int:
     from desktop.documents.signing import PdfSignOptions, is_pdf, sign_detached, sign_pdf
 
-    data = _read(args.file, "Файл")
+    data = _read(args.file, tr("Файл"))
     signer = _signer(args)
     if args.detached:
         sig, check = sign_detached(signer, data, tsa_url=args.tsa)
@@ -252,10 +252,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from desktop.documents.signing import is_pdf
     from desktop.documents.verify import verify
 
-    data = _read(args.file, "Файл")
-    sig = _read(args.sig, "Файл подписи") if args.sig else None
+    data = _read(args.file, tr("Файл"))
+    sig = _read(args.sig, tr("Файл подписи")) if args.sig else None
     if sig is None and not is_pdf(data) and Path(f"{args.file}.sig").is_file():
-        sig = _read(f"{args.file}.sig", "Файл подписи")
+        sig = _read(f"{args.file}.sig", tr("Файл подписи"))
     report = verify(data, sig, _trust_roots(args))
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))

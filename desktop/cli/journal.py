@@ -52,7 +52,7 @@ def collect(repo: RecordRepository, since: float, until: float, kind: str,
     if local_only:
         return items, note
     if not signed_in(repo.vault):
-        note = "Вход на сервер не выполнен: показан только журнал этого компьютера"
+        note = tr("Вход на сервер не выполнен: показан только журнал этого компьютера")
     elif kind != "signature":
         try:
             with AccountClient(repo.vault) as client:
@@ -60,7 +60,7 @@ def collect(repo: RecordRepository, since: float, until: float, kind: str,
                 for i in client.journal(since=since, until=until, kind=server_kind):
                     items.append({**i, "source": "server"})
         except SyncError as exc:
-            note = f"Журнал сервера недоступен ({exc}): показан только журнал этого компьютера"
+            note = tr("Журнал сервера недоступен ({exc}): показан только журнал этого компьютера").format(exc=exc)
     items.sort(key=lambda i: float(i.get("at") or 0), reverse=True)
     return items, note
 
@@ -89,14 +89,14 @@ def cmd_journal(args: argparse.Namespace) -> int:
         print(tr("Записей нет"))
     for i in items:
         when = dt.datetime.fromtimestamp(float(i.get("at") or 0)).strftime("%d.%m.%Y %H:%M:%S")
-        where = "сервер" if i.get("source") == "server" else "этот компьютер"
-        parts = [when, action_text(str(i.get("action"))), f"кто: {i.get('who') or '—'}"]
+        where = tr("сервер") if i.get("source") == "server" else tr("этот компьютер")
+        parts = [when, action_text(str(i.get("action"))), tr("кто: {value}").format(value=i.get('who') or '—')]
         if i.get("ip"):
-            parts.append(f"адрес: {i['ip']}")
+            parts.append(tr("адрес: {ip}").format(ip=i['ip']))
         if i.get("entity") and i.get("entity") not in ("account", "vault"):
             parts.append(f"{i['entity']} {i.get('entity_id') or ''}".strip())
         if i.get("fields"):
-            parts.append("поля: " + ", ".join(i["fields"]))
+            parts.append(tr("поля: ") + ", ".join(i["fields"]))
         if i.get("detail"):
             parts.append(str(i["detail"]))
         print(f"{' · '.join(parts)} [{where}]")

@@ -207,7 +207,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         check_row_person(repo, args, name, args.id)
         res = repo.edit(name, args.id, values)
     _report_saved(res)
-    print("Изменено: " + (", ".join(res.changed) if res.changed else "ничего"))
+    print(tr("Изменено: ") + (", ".join(res.changed) if res.changed else tr("ничего")))
     return EXIT_OK
 
 
@@ -272,7 +272,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
                   n).format(n=n), file=sys.stderr)
     if not result.file.ok:
         damaged = result.file.damaged_pages
-        print("Файл хранилища повреждён" + (f": повреждено страниц — {len(damaged)} из {result.file.pages}"
+        print(tr("Файл хранилища повреждён") + (tr(
+            ": повреждено страниц — {n} из {pages}").format(
+            n=len(damaged), pages=result.file.pages)
                                             if damaged else ""), file=sys.stderr)
     if result.ok:
         return EXIT_OK
@@ -326,8 +328,8 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 def damaged_text(exc: Exception) -> str:
     orig = getattr(exc, "orig", None) or exc
     if "locked" in str(orig) or "busy" in str(orig):
-        return "Хранилище занято другой программой: закройте окно ФРМР или другую команду frmr и повторите"
-    return "Файл хранилища повреждён: часть данных не читается"
+        return tr("Хранилище занято другой программой: закройте окно ФРМР или другую команду frmr и повторите")
+    return tr("Файл хранилища повреждён: часть данных не читается")
 
 
 def _command_of(argv: Sequence[str]) -> str | None:

@@ -12,13 +12,13 @@ import argparse
 from typing import Any
 
 from desktop.cli.support import CliError
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.models.repository import RecordRepository
 
 #: roles whose vault holds many persons
 MANY_PERSONS = ("hr", "manager", "admin")
-NEED_PERSON = ("В хранилище кадровой службы несколько человек: укажите, о ком команда — --person ID "
-               "(список сотрудников с их id: frmr staff list)")
+NEED_PERSON = N_("В хранилище кадровой службы несколько человек: укажите, о ком команда — --person ID "
+                 "(список сотрудников с их id: frmr staff list)")
 
 
 def scoped_person(repo: RecordRepository, args: argparse.Namespace) -> str | None:
@@ -30,7 +30,7 @@ def scoped_person(repo: RecordRepository, args: argparse.Namespace) -> str | Non
             raise CliError(tr("Человек {pid} не найден в хранилище (список: frmr staff list)").format(pid=pid))
         return str(pid)
     if repo.role() in MANY_PERSONS:
-        raise CliError(NEED_PERSON)
+        raise CliError(tr(NEED_PERSON))
     return None
 
 

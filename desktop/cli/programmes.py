@@ -33,12 +33,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         try:
             doctor.fetch_catalogue(repo)
         except SyncError as exc:
-            note = f"Нет связи с сервером ({exc}): показан каталог, полученный ранее"
+            note = tr("Нет связи с сервером ({exc}): показан каталог, полученный ранее").format(exc=exc)
         items, at = doctor.programmes(repo)
     if at is None:
         raise CliError(tr(
             "{value}. Каталога в хранилище ещё нет").format(
-            value=note or 'Каталог не получен'), EXIT_UNREACHABLE)
+            value=note or tr("Каталог не получен")), EXIT_UNREACHABLE)
     f = ProgrammeFilter(specialty=args.specialty, format=args.format, free_only=args.free, mine_only=args.mine)
     rows = select_programmes(items, f)
     if args.json:
@@ -49,10 +49,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print(tr("Программ не найдено"))
     for p in rows:
-        mine = " [вы записаны]" if p.get("enrolled") else ""
-        print(f"[{p['id']}] {p.get('title')} ({FORMATS.get(str(p.get('format')), p.get('format'))}, "
-              f"{p.get('hours')} ч, {fmt_date(p.get('begin_date'))}–{fmt_date(p.get('end_date'))}); "
-              f"места: {seats_text(p)}{mine}" + (f" — {p['local']}" if p.get("local") else ""))
+        mine = tr(" [вы записаны]") if p.get("enrolled") else ""
+        print(tr(
+            "[{id}] {get} ({get2}, {get3} ч, {get4}–{get5}); места: {seats_text}{mine}").format(
+            id=p['id'],
+            get=p.get('title'),
+            get2=FORMATS.get(str(p.get('format')), p.get('format')),
+            get3=p.get('hours'),
+            get4=fmt_date(p.get('begin_date')),
+            get5=fmt_date(p.get('end_date')),
+            seats_text=seats_text(p),
+            mine=mine) + (f" — {p['local']}" if p.get("local") else ""))
     return EXIT_OK
 
 
@@ -68,12 +75,14 @@ def _done(out: doctor.Outcome, said: str) -> int:
 def cmd_enrol(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         return _done(doctor.enrol(RecordRepository(vault), args.id),
-                     f"Запись на программу: {actions.WAITING} (отправится при синхронизации)")
+                     tr(
+                         "Запись на программу: {WAITING} (отправится при синхронизации)").format(
+                         WAITING=tr(actions.WAITING)))
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
-        return _done(doctor.cancel_enrolment(RecordRepository(vault), args.id), "Запись на программу отменена")
+        return _done(doctor.cancel_enrolment(RecordRepository(vault), args.id), tr("Запись на программу отменена"))
 
 
 def register(sub: Any) -> None:

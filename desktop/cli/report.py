@@ -73,7 +73,7 @@ def _figures(args: argparse.Namespace) -> reports.Figures:
                            "показатели по всей организации"))
         inns = [args.org] if args.org else reports.kept_orgs(vault)
         if len(inns) > 1:
-            raise CliError("Укажите организацию (--org ИНН): сохранены показатели " + ", ".join(inns))
+            raise CliError(tr("Укажите организацию (--org ИНН): сохранены показатели ") + ", ".join(inns))
         got = reports.kept(vault, inns[0]) if inns else None
     if got is None:
         raise CliError(tr("Сохранённых показателей нет: получите их с сервера (без --offline)"), EXIT_UNREACHABLE)
@@ -110,7 +110,7 @@ def cmd_org(args: argparse.Namespace) -> int:
         atomic_write(out, payload)
     except OSError as exc:
         raise CliError(tr("Файл {out} не записан: {value}").format(out=out, value=exc.strerror or exc)) from exc
-    empty = " (в организации нет работающих сотрудников)" if figures.empty else ""
+    empty = tr(" (в организации нет работающих сотрудников)") if figures.empty else ""
     print(tr("Отчёт записан: {out}{empty}").format(out=out, empty=empty))
     return EXIT_OK
 

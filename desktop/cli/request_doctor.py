@@ -27,7 +27,7 @@ from desktop.sync import actions, doctor
 
 def _done(out: doctor.Outcome, said: str) -> int:
     if out.ok:
-        print(tr("{said}: {WAITING} (отправится при синхронизации)").format(said=said, WAITING=actions.WAITING))
+        print(tr("{said}: {WAITING} (отправится при синхронизации)").format(said=said, WAITING=tr(actions.WAITING)))
         return EXIT_OK
     for e in out.errors:
         print(e)
@@ -54,12 +54,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_ack(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
-        return _done(doctor.acknowledge(RecordRepository(vault), args.id), "Получение подтверждено")
+        return _done(doctor.acknowledge(RecordRepository(vault), args.id), tr("Получение подтверждено"))
 
 
 def cmd_comment(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
-        return _done(doctor.comment(RecordRepository(vault), args.id, args.text), "Комментарий")
+        return _done(doctor.comment(RecordRepository(vault), args.id, args.text), tr("Комментарий"))
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
@@ -69,7 +69,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     if args.file:
         name, data = Path(args.file).name, _read(args.file)
     with open_vault(args) as vault:
-        return _done(doctor.reply(RecordRepository(vault), args.id, args.text, name, data), "Ответ")
+        return _done(doctor.reply(RecordRepository(vault), args.id, args.text, name, data), tr("Ответ"))
 
 
 def cmd_sender(args: argparse.Namespace) -> int:
@@ -94,7 +94,8 @@ def cmd_sender(args: argparse.Namespace) -> int:
         print(json.dumps(got, ensure_ascii=False, indent=1))
         return EXIT_OK
     org = got.get("organization") or {}
-    ids = ", ".join(f"{label} {org[key]}" for key, label in (("inn", "ИНН"), ("ogrn", "ОГРН"), ("kpp", "КПП"))
+    ids = ", ".join(f"{label} {org[key]}" for key, label in (("inn", tr(
+        "ИНН")), ("ogrn", tr("ОГРН")), ("kpp", tr("КПП")))
                     if org.get(key))
     print(f"{tr('Организация')}: {org.get('name') or ''}" + (f" ({ids})" if ids else ""))
     clerk = got.get("sender") or {}

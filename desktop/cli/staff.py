@@ -67,7 +67,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "  [{id}] {full_name}, СНИЛС {format_snils}").format(
             id=r['id'], full_name=staff.full_name(r), format_snils=format_snils(str(r['snils'] or ''))))
         for c in r["cards"]:
-            until = f" по {fmt_date(c['end_date'])}" if c["end_date"] else ""
+            until = tr(" по {end_date}").format(end_date=fmt_date(c['end_date'])) if c["end_date"] else ""
             print(tr(
                 "      [{id}] {position_name} ({get}), ставка {fmt_decimal}, с {begin_date}{until}").format(
                 id=c['id'],
@@ -87,7 +87,7 @@ def cmd_add_person(args: argparse.Namespace) -> int:
     from desktop.models.validation import ValidationFailed, validate
     from desktop.sync.api import LoginNeeded, SyncError
 
-    values = _pairs(args.values, entity("person").names, "человек")
+    values = _pairs(args.values, entity("person").names, tr("человек"))
     with open_vault(args) as vault:
         repo = RecordRepository(vault)
         with vault.read() as conn:
@@ -126,7 +126,7 @@ def cmd_add_person(args: argparse.Namespace) -> int:
 
 
 def cmd_add_card(args: argparse.Namespace) -> int:
-    values = _pairs(args.values, entity("employment").names, "карточка трудоустройства")
+    values = _pairs(args.values, entity("employment").names, tr("карточка трудоустройства"))
     with open_vault(args) as vault:
         cid = staff.add_card(RecordRepository(vault), args.person_id, values)
     print(cid)
@@ -134,7 +134,7 @@ def cmd_add_card(args: argparse.Namespace) -> int:
 
 
 def cmd_close_card(args: argparse.Namespace) -> int:
-    values = _pairs(args.values, ("end_date", "end_reason"), "увольнение")
+    values = _pairs(args.values, ("end_date", "end_reason"), tr("увольнение"))
     with open_vault(args) as vault:
         staff.close_card(RecordRepository(vault), args.card_id, values.get("end_date"), values.get("end_reason", ""))
     print(tr("Карточка закрыта"))
@@ -142,7 +142,7 @@ def cmd_close_card(args: argparse.Namespace) -> int:
 
 
 def cmd_transfer(args: argparse.Namespace) -> int:
-    values = _pairs(args.values, entity("employment").names, "перевод")
+    values = _pairs(args.values, entity("employment").names, tr("перевод"))
     end_date = values.pop("end_date", None)
     reason = values.pop("end_reason", None) or staff.TRANSFER_REASON
     if not end_date:
@@ -156,12 +156,12 @@ def cmd_transfer(args: argparse.Namespace) -> int:
 def _import_text(res: Any) -> None:
     from desktop.documents.staff_import import header_title
 
-    head = "Проверка (ничего не записано)" if res.dry_run else "Загрузка"
+    head = tr("Проверка (ничего не записано)") if res.dry_run else tr("Загрузка")
     print(tr(
         "{head}: строк {rows}, {value} {imported}, уже были в хранилище {skipped}, с ошибками {n}").format(
         head=head,
         rows=res.rows,
-        value='можно загрузить' if res.dry_run else 'загружено',
+        value=tr("можно загрузить") if res.dry_run else tr("загружено"),
         imported=res.imported,
         skipped=res.skipped,
         n=len({e.row for e in res.errors})))

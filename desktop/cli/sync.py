@@ -70,7 +70,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rep.as_dict())
     else:
-        head = OUTCOME_TEXT.get(rep.outcome, rep.outcome)
+        head = tr(OUTCOME_TEXT.get(rep.outcome, rep.outcome))
         print(head if rep.message in ("", head) else f"{head}: {rep.message}")
         print(tr(
             "Отправлено: {pushed} (применено {applied}, конфликтов {conflicts_new}, отклонено {rejected_new}); "
@@ -85,7 +85,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             conflicts=rep.conflicts,
             rejected=rep.rejected))
         if rep.repulled:
-            print("Повторно загружены разделы: " + ", ".join(rep.repulled))
+            print(tr("Повторно загружены разделы: ") + ", ".join(rep.repulled))
     return rep.exit_code
 
 
@@ -100,13 +100,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(st)
         return EXIT_OK
-    link = {True: "в сети", False: "нет связи", None: "не проверялся"}[online]
-    print(tr("Сервер: {value} — {link}").format(value=st['server'] or 'не задан', link=link))
+    link = {True: tr("в сети"), False: tr("нет связи"), None: tr("не проверялся")}[online]
+    print(tr("Сервер: {value} — {link}").format(value=st['server'] or tr("не задан"), link=link))
     print(tr("Ожидают отправки: {pending}").format(pending=st['pending']))
     print(tr("Конфликтов: {conflicts}").format(conflicts=st['conflicts']))
     print(tr("Отклонено сервером: {rejected}").format(rejected=st['rejected']))
     # local дд.мм.гггг ЧЧ:ММ, like the window's status bar (the vault keeps UTC ISO 8601)
-    print(tr("Последняя успешная синхронизация: {value}").format(value=fmt_timestamp(st['last_sync']) or 'не было'))
+    print(tr("Последняя успешная синхронизация: {value}").format(value=fmt_timestamp(st['last_sync']) or tr("не было")))
     if st["state"] not in ("ok", "never") and st["detail"]:
         print(tr("Состояние: {detail}").format(detail=st['detail']))
     return EXIT_OK
@@ -136,7 +136,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
             msg = decisions.resolve(RecordRepository(vault), args.id, args.field, args.choice)
         except decisions.DecisionError as exc:
             raise CliError(str(exc)) from exc
-    print(msg + ". Решение будет отправлено при следующей синхронизации.")
+    print(msg + tr(". Решение будет отправлено при следующей синхронизации."))
     return EXIT_OK
 
 

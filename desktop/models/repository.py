@@ -207,7 +207,7 @@ class RecordRepository:
         else:
             pid = person_id or get_meta(conn, PERSON_KEY) or ""
             if not pid:
-                raise ValidationFailed({"person": "Сначала заполните раздел «Профиль» (персональные данные)"})
+                raise ValidationFailed({"person": tr("Сначала заполните раздел «Профиль» (персональные данные)")})
         res = validate(entity_name, values, nsi=self.nsi(), siblings=self._siblings(conn, entity_name, pid))
         if res.errors:
             raise ValidationFailed(res.errors)
@@ -259,9 +259,11 @@ class RecordRepository:
         t = table(entity_name)
         cur = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
         if cur is None:
-            raise ValidationFailed({"id": f"Запись {row_id} не найдена в разделе «{spec.plural}»"})
+            raise ValidationFailed({"id": tr(
+                "Запись {row_id} не найдена в разделе «{plural}»").format(
+                row_id=row_id, plural=spec.plural)})
         if entity_name == "application" and cur["status"] in DECIDED_APPLICATION:
-            raise ValidationFailed({"status": "Заявление уже рассмотрено — изменить его нельзя"})
+            raise ValidationFailed({"status": tr("Заявление уже рассмотрено — изменить его нельзя")})
         before = {n: cur[n] for n in spec.names}
         _refuse(self._workflow_errors(conn, entity_name, "update", before, None, values=False))
         merged = dict(before)
@@ -291,13 +293,15 @@ class RecordRepository:
         with self.vault.begin() as conn:
             cur = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
             if cur is None:
-                raise ValidationFailed({"id": f"Запись {row_id} не найдена в разделе «{spec.plural}»"})
+                raise ValidationFailed({"id": tr(
+                    "Запись {row_id} не найдена в разделе «{plural}»").format(
+                    row_id=row_id, plural=spec.plural)})
             _refuse(self._workflow_errors(conn, entity_name, "delete", {n: cur[n] for n in spec.names}, None))
             if entity_name == "person" and any(
                 conn.execute(select(func.count()).select_from(table(c)).where(table(c).c.person_id == row_id))
                 .scalar_one() for c in ENTITIES if c != "person"
             ):
-                raise ValidationFailed({"id": "Нельзя удалить персональные данные, пока есть другие записи"})
+                raise ValidationFailed({"id": tr("Нельзя удалить персональные данные, пока есть другие записи")})
             conn.execute(t.delete().where(t.c.id == row_id))
             if entity_name == "person" and get_meta(conn, PERSON_KEY) == row_id:
                 # Left pointing at the deleted row, it made every later record a child of a
@@ -404,7 +408,7 @@ class RecordRepository:
         t = table("person")
         other = conn.execute(select(t.c.id).where(t.c.snils == snils, t.c.id != row_id)).first()
         if other:
-            raise ValidationFailed({"snils": "«СНИЛС»: человек с таким СНИЛС уже есть в хранилище"})
+            raise ValidationFailed({"snils": tr("«СНИЛС»: человек с таким СНИЛС уже есть в хранилище")})
 
     def _put_blob(self, conn: Connection, sha: str, data: bytes, mime: str) -> None:
         t = Blob.__table__  # type: ignore[attr-defined]

@@ -49,7 +49,7 @@ def link_person(repo: RecordRepository, person_id: str, values: Mapping[str, Any
     documents (version 0: the server's state of it is unknown here and the convergence check
     does not count it). Nothing is queued. A СНИЛС already in the vault → :class:`DuplicatePerson`."""
     if not _UUID.match(person_id):
-        raise ValidationFailed({"person_id": "Регистр вернул неверный идентификатор человека"})
+        raise ValidationFailed({"person_id": tr("Регистр вернул неверный идентификатор человека")})
     res = validate("person", dict(values), nsi=repo.nsi())
     if res.errors:
         raise ValidationFailed(res.errors)
@@ -58,7 +58,7 @@ def link_person(repo: RecordRepository, person_id: str, values: Mapping[str, Any
         if existing is not None:
             raise DuplicatePerson(existing["id"], full_name(existing), existing["snils"])
         if conn.execute(select(_PERSON.c.id).where(_PERSON.c.id == person_id)).first() is not None:
-            raise ValidationFailed({"person_id": "Этот человек уже есть в хранилище"})
+            raise ValidationFailed({"person_id": tr("Этот человек уже есть в хранилище")})
         conn.execute(_PERSON.insert().values(id=person_id, person_id=person_id, version=version,
                                              updated_at=now_iso(), **res.values))
         repo._journal(conn, "link", "person", person_id, [])

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from desktop.i18n import tr
 from desktop.models.validation import ValidationFailed
 from desktop.models.workflows.confirm_rules import FILE_KINDS, MAX_FILE_BYTES, file_errors, sniff
 
@@ -53,10 +54,12 @@ def read_files(paths: Iterable[str | Path]) -> list[tuple[str, bytes]]:
         path = Path(raw)
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
-                raise ValidationFailed({"attachments": f"Файл «{path.name}» больше 5 МБ"})
+                raise ValidationFailed({"attachments": tr("Файл «{name}» больше 5 МБ").format(name=path.name)})
             out.append((path.name, path.read_bytes()))
         except OSError as exc:
-            raise ValidationFailed({"attachments": f"Файл «{path.name}» не прочитан: {exc.strerror or exc}"}) from None
+            raise ValidationFailed({"attachments": tr(
+                "Файл «{name}» не прочитан: {value}").format(
+                name=path.name, value=exc.strerror or exc)}) from None
     return out
 
 

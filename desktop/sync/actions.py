@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, select
 
+from desktop.i18n import N_, tr
 from desktop.models.repository import PERSON_KEY, RecordRepository, get_meta, now_iso, table
 from desktop.models.schema import ENTITIES, entity
 from desktop.models.tables import Blob, Outbox
@@ -33,9 +34,9 @@ BLOB = Blob.__table__  # type: ignore[attr-defined]
 ACTION_OP = "action"
 
 #: what a person sees next to a row whose action has not reached the server yet
-WAITING = "ждёт отправки"
-STATE_TEXT = {"pending": WAITING, "applied": "выполнено", "rejected": "отклонено сервером",
-              "discarded": "отменено"}
+WAITING = N_("ждёт отправки")
+STATE_TEXT = {"pending": WAITING, "applied": N_("выполнено"), "rejected": N_("отклонено сервером"),
+              "discarded": N_("отменено")}
 
 
 @dataclass
@@ -85,42 +86,42 @@ def _preview(name: str, row: Mapping[str, Any] | None, args: BaseModel) -> dict[
     a: Any = args
     if name == "submit_application":
         if row is None:
-            raise ValidationFailed({"id": "Заявление не найдено в хранилище"})
+            raise ValidationFailed({"id": tr("Заявление не найдено в хранилище")})
         if status not in ("draft", None):
-            raise ValidationFailed({"status": "Заявление уже подано"})
+            raise ValidationFailed({"status": tr("Заявление уже подано")})
         return {"status": "submitted", "submitted_at": dt.date.today().isoformat()}
     if name == "answer_request":
         if row is None:
-            raise ValidationFailed({"id": "Запрос не найден в хранилище"})
+            raise ValidationFailed({"id": tr("Запрос не найден в хранилище")})
         if status == "closed":
-            raise ValidationFailed({"status": "Запрос закрыт организацией"})
+            raise ValidationFailed({"status": tr("Запрос закрыт организацией")})
         if status == "answered" and a.status == "acknowledged":
             return {}  # a comment on an answered request: statuses only go forwards
         return {"status": a.status} if status != a.status else {}
     if name == "request_confirmation":
         if row is None:
-            raise ValidationFailed({"id": "Карточка не найдена в хранилище"})
+            raise ValidationFailed({"id": tr("Карточка не найдена в хранилище")})
         if status == "confirmed":
-            raise ValidationFailed({"status": "Карточка уже подтверждена"})
+            raise ValidationFailed({"status": tr("Карточка уже подтверждена")})
         return {"status": "submitted"} if status in ("draft", "rejected", None) else {}
     if row is None:
         return {}  # a decision on something this replica does not hold: nothing to show locally
     if name == "decide_application":
         if status in ("approved", "rejected"):
-            raise ValidationFailed({"status": "Решение по заявлению уже принято"})
+            raise ValidationFailed({"status": tr("Решение по заявлению уже принято")})
         if a.status == "rejected" and not a.comment.strip():
-            raise ValidationFailed({"comment": "Укажите причину отказа"})
+            raise ValidationFailed({"comment": tr("Укажите причину отказа")})
         out = {"status": a.status}
         if a.comment:
             out["decision_comment"] = a.comment
         return out
     if name == "decide_nmo":
         if status in ("confirmed", "rejected") and status != a.status:
-            raise ValidationFailed({"status": "Решение по баллам уже принято"})
+            raise ValidationFailed({"status": tr("Решение по баллам уже принято")})
         return {"status": a.status} if status != a.status else {}
     if name == "close_employment":
         if row.get("end_date"):
-            raise ValidationFailed({"end_date": "Карточка уже закрыта"})
+            raise ValidationFailed({"end_date": tr("Карточка уже закрыта")})
         return {"end_date": a.end_date, "end_reason": a.end_reason}
     return {}
 
@@ -137,17 +138,21 @@ def queue_action(repo: RecordRepository, name: str, entity_id: str, args: Mappin
     same action on the same item already waits to be sent."""
     spec: ActionSpec | None = ACTIONS.get(name)
     if spec is None:
-        raise ValidationFailed({"action": f"Неизвестное действие «{name}». Действия: {', '.join(ACTIONS)}"})
+        raise ValidationFailed({"action": tr(
+            "Неизвестное действие «{name}». Действия: {items}").format(
+            name=name, items=', '.join(ACTIONS))})
     sha = None
     if blob is not None:
         if not spec.blob_arg:
-            raise ValidationFailed({"action": f"К действию «{spec.label}» файл не прикладывается"})
+            raise ValidationFailed({"action": tr(
+                "К действию «{label}» файл не прикладывается").format(
+                label=spec.label)})
         sha = hashlib.sha256(blob).hexdigest()
         args = {**(args or {}), spec.blob_arg: sha}
     try:
         uuid.UUID(entity_id)
     except ValueError:
-        raise ValidationFailed({"id": "Ожидается UUID"}) from None
+        raise ValidationFailed({"id": tr("Ожидается UUID")}) from None
     try:
         parsed = action_args(name, args)
     except WireError as exc:
@@ -160,11 +165,11 @@ def queue_action(repo: RecordRepository, name: str, entity_id: str, args: Mappin
             found = conn.execute(select(t).where(t.c.id == entity_id)).mappings().first()
             row = dict(found) if found is not None else None
         if _pending_same(conn, name, entity_id, clean):
-            raise ValidationFailed({"action": f"«{spec.label}» уже ждёт отправки"})
+            raise ValidationFailed({"action": tr("«{label}» уже ждёт отправки").format(label=spec.label)})
         if blob is not None:
             put_blob(conn, blob, sha)
         elif spec.blob_arg and clean.get(spec.blob_arg) and not _has_blob(conn, str(clean[spec.blob_arg])):
-            raise ValidationFailed({spec.blob_arg: "Файл не найден в хранилище: сначала добавьте документ"})
+            raise ValidationFailed({spec.blob_arg: tr("Файл не найден в хранилище: сначала добавьте документ")})
         preview = _preview(name, row, parsed)
         before: dict[str, Any] = {}
         if row is not None and t is not None and preview:

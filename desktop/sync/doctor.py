@@ -157,7 +157,7 @@ def confirmation_history(repo: RecordRepository, card_id: str) -> list[dict[str,
 def _request(repo: RecordRepository, request_id: str) -> dict[str, Any]:
     row = repo.get("request", request_id)
     if row is None:
-        raise ValidationFailed({"id": "Запрос не найден в хранилище"})
+        raise ValidationFailed({"id": tr("Запрос не найден в хранилище")})
     return row
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from desktop.i18n import tr
 from desktop.models.validation import ValidationFailed
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -23,12 +24,15 @@ def sniff(data: bytes) -> str | None:
 def check_attachment(data: bytes, limit: int = MAX_ATTACHMENT_BYTES) -> str:
     """The file's MIME type, or ValidationFailed naming what is wrong."""
     if not data:
-        raise ValidationFailed({"file": "«Файл»: файл пустой"})
+        raise ValidationFailed({"file": tr("«Файл»: файл пустой")})
     if len(data) > limit:
         raise ValidationFailed(
-            {"file": f"«Файл»: размер {len(data) / 1048576:.1f} МБ больше допустимых {limit // 1048576} МБ"}
+            {"file": tr(
+                "«Файл»: размер {value:.1f} МБ больше допустимых {value2} МБ").format(
+                value=len(data) / 1048576, value2=limit // 1048576)}
         )
     mime = sniff(data)
     if mime is None:
-        raise ValidationFailed({"file": "«Файл»: допустимы только PDF, JPG и PNG (тип определяется по содержимому)"})
+        raise ValidationFailed({"file": tr(
+            "«Файл»: допустимы только PDF, JPG и PNG (тип определяется по содержимому)")})
     return mime
