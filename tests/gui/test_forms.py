@@ -92,7 +92,7 @@ def test_adding_employment_updates_seniority(qtbot: QtBot, opened: Session) -> N
     assert after != before
     expected = compute(store.rows("employment")).total
     assert after == "Медицинский стаж: " + span_text(expected)
-    assert opened.window.statusbar_widgets["pending"].text().endswith(str(store.pending))
+    assert opened.window.statusbar_widgets["pending"].text().startswith(f"{store.pending} ")  # «1 изменение …»
     assert store.pending >= 1
 
 
