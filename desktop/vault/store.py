@@ -84,6 +84,19 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
+_ADD_COLUMN = re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
+
+
+def _column_exists(conn: sqlcipher3.Connection, stmt: str) -> bool:
+    """Whether ``stmt`` adds a column the table already has. SQLite has no ``ADD COLUMN IF NOT
+    EXISTS``; without this a migration rerun over a vault whose version number is older than its
+    tables (a restored or hand-repaired file) would stop at «duplicate column name»."""
+    m = _ADD_COLUMN.match(stmt)
+    if m is None:
+        return False
+    return any(row[1] == m.group(2) for row in conn.execute(f"PRAGMA table_info({m.group(1)})"))
+
+
 def migrate(conn: sqlcipher3.Connection, target: int | None = None) -> int:
     """Apply pending schema migrations, each in its own transaction. Returns the new version."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -97,7 +110,8 @@ def migrate(conn: sqlcipher3.Connection, target: int | None = None) -> int:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for stmt in statements:
-                conn.execute(stmt)
+                if not _column_exists(conn, stmt):
+                    conn.execute(stmt)
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
