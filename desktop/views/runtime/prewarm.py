@@ -59,7 +59,8 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.hr.styles", "desktop.views.hr.card_tasks", "desktop.views.hr.staff_model",
     "desktop.views.hr.card_dialog", "desktop.views.hr.person_card", "desktop.views.hr.staff_view",
     "desktop.views.hr.deadlines_view", "desktop.views.hr.import_wizard", "desktop.views.hr.confirm_tasks",
-    "desktop.views.hr.confirmations_view", "desktop.views.hr.request_dialog", "desktop.views.hr.workspace",
+    "desktop.views.hr.confirmations_view", "desktop.views.hr.request_dialog", "desktop.views.hr.document_viewer",
+    "desktop.views.hr.workspace",
     "desktop.views.shell.single_instance",  # imported by the app before the window: here for the check
     "desktop.views.tray.tray_icon",  # imported by the app before the window: here for the check
     "desktop.views.widgets.file_drop", "desktop.views.sync.sync_journal",
@@ -70,9 +71,11 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.account.password_page", "desktop.views.account.second_factor_page",
     "desktop.views.account.sessions_page", "desktop.views.account.journal_page",
     "desktop.views.account.consent_page", "desktop.views.account.account_view", "desktop.views.account.workspace",
-    "desktop.views.dashboards.charts", "desktop.views.dashboards.home_model", "desktop.views.dashboards.home_view",
+    "desktop.views.dashboards.charts", "desktop.views.dashboards.rows_model",
+    "desktop.views.dashboards.home_model", "desktop.views.dashboards.home_view",
     "desktop.views.dashboards.manager_model", "desktop.views.dashboards.manager_view",
-    "desktop.views.dashboards.workspace", "desktop.views.operator.common", "desktop.views.operator.applications_view",
+    "desktop.views.dashboards.workspace", "desktop.views.operator.common", "desktop.views.operator.attachment_viewer",
+    "desktop.views.operator.applications_view",
     "desktop.views.operator.nmo_view", "desktop.views.operator.accounts_view", "desktop.views.operator.audit_view",
     "desktop.views.operator.catalogue_view", "desktop.views.operator.workspace",
 )
