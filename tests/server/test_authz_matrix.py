@@ -1118,6 +1118,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/requests/{row_id}/comments"): Route(
         "target", (200,), lambda m, lg, t: call(m.w, lg, "GET", f"/requests/{t.ids['row_id']}/comments"),
         read_row, row_targets("request", "read"), read_row),
+    ("GET", "/requests/{row_id}/sender"): Route(
+        "target", (200,), lambda m, lg, t: call(m.w, lg, "GET", f"/requests/{t.ids['row_id']}/sender"),
+        read_row, row_targets("request", "read"), read_row),
     ("POST", "/applications/{row_id}/submit"): Route(
         "target", (200,), lambda m, lg, t: call(m.w, lg, "POST", f"/applications/{t.ids['row_id']}/submit"),
         both(roles("doctor"), read_row), row_targets("application", "submit"), read_row),
@@ -1127,6 +1130,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/admin/applications/{row_id}/decision"): Route(
         "target", (200,), lambda m, lg, t: call(m.w, lg, "POST", f"/admin/applications/{t.ids['row_id']}/decision",
                                                 json={"status": "in_review"}),
+        roles("admin"), row_targets("application", "decide"), read_row),
+    ("GET", "/admin/applications/{row_id}/attachments"): Route(
+        "target", (200,), lambda m, lg, t: call(m.w, lg, "GET", f"/admin/applications/{t.ids['row_id']}/attachments"),
+        roles("admin"), row_targets("application", "decide"), read_row),
+    # the matrix's applications carry no files: the operator's allowed call meets «not among the
+    # attachments» (404); files actually served are tested in tests/reports/test_operator_files.py
+    ("GET", "/admin/applications/{row_id}/attachments/{sha256}"): Route(
+        "target", (404,), lambda m, lg, t: call(
+            m.w, lg, "GET", f"/admin/applications/{t.ids['row_id']}/attachments/{'ab' * 32}"),
         roles("admin"), row_targets("application", "decide"), read_row),
     ("GET", "/admin/nmo"): Route("self", (200,), lambda m, lg, t: call(m.w, lg, "GET", "/admin/nmo"), roles("admin")),
     ("POST", "/admin/nmo/{row_id}/decision"): Route(
