@@ -67,7 +67,7 @@ class NmoExportBar(QWidget):
         return snap
 
     def _choose(self, fmt: str) -> None:
-        name = "История начислений НМО." + fmt
+        name = tr("История начислений НМО") + "." + fmt
         flt = tr("Книга Excel (*.xlsx)") if fmt == "xlsx" else tr("Документ PDF (*.pdf)")
         path, _ = QFileDialog.getSaveFileName(self, tr("Экспорт истории начислений"), name, flt)
         if path:

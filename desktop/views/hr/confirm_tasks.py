@@ -60,7 +60,7 @@ def fetch(vault: Vault) -> list[dict[str, Any]]:
     data = _get(vault, "/confirmations", {"status": "pending", "limit": PAGE})
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise BadAnswer("Ответ сервера о запросах подтверждения неполон")
+        raise BadAnswer(tr("Ответ сервера о запросах подтверждения неполон"))
     return [dict(i) for i in items if isinstance(i, dict)]
 
 

@@ -207,7 +207,7 @@ class ConfirmationsView(QWidget):
         if len(chosen) != 1 or not chosen[0].get("blob_sha256"):
             self._say(tr("Выберите один запрос с документом"), True)
             return None
-        target = path or QFileDialog.getSaveFileName(self, tr("Документ работника"), "документ")[0]
+        target = path or QFileDialog.getSaveFileName(self, tr("Документ работника"), tr("документ"))[0]
         if not target:
             return None
         vault, sha, out = self.vault, str(chosen[0]["blob_sha256"]), Path(target)

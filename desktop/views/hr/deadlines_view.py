@@ -82,7 +82,7 @@ class DeadlinesView(QWidget):
             self._show).failure(lambda e: self.status.setText(describe_error(e))).run()
 
     def export(self, path: str | None = None) -> Op | None:
-        target = path or QFileDialog.getSaveFileName(self, tr("Сроки"), "Сроки.xlsx", "Excel (*.xlsx)")[0]
+        target = path or QFileDialog.getSaveFileName(self, tr("Сроки"), tr("Сроки.xlsx"), "Excel (*.xlsx)")[0]
         if not target:
             return None
         rows, nsi, out = list(self.rows), self.store.nsi, Path(target)

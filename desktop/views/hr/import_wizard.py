@@ -178,7 +178,7 @@ class ImportWizard(QDialog):
         self.status.setText(text)
 
     def save_template(self, path: str | None = None) -> Op | None:
-        target = path or QFileDialog.getSaveFileName(self, tr("Шаблон импорта"), "Сотрудники-шаблон.xlsx",
+        target = path or QFileDialog.getSaveFileName(self, tr("Шаблон импорта"), tr("Сотрудники-шаблон.xlsx"),
                                                      "Excel (*.xlsx)")[0]
         if not target:
             return None
@@ -340,7 +340,7 @@ class ImportWizard(QDialog):
         result = self.result
         if result is None or not result.bad_rows:
             return None
-        target = path or QFileDialog.getSaveFileName(self, tr("Строки с ошибками"), "Сотрудники-ошибки.xlsx",
+        target = path or QFileDialog.getSaveFileName(self, tr("Строки с ошибками"), tr("Сотрудники-ошибки.xlsx"),
                                                      "Excel (*.xlsx)")[0]
         if not target:
             return None

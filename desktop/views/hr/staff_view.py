@@ -309,7 +309,7 @@ class StaffView(QWidget):
         from pathlib import Path
 
         suffix = ".xlsx" if fmt == "xlsx" else ".csv"
-        target = path or QFileDialog.getSaveFileName(self, tr("Экспорт сотрудников"), "Сотрудники" + suffix,
+        target = path or QFileDialog.getSaveFileName(self, tr("Экспорт сотрудников"), tr("Сотрудники") + suffix,
                                                      f"{fmt.upper()} (*{suffix})")[0]
         if not target:
             return None
