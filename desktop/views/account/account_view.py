@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from desktop.i18n import tr
+from desktop.i18n import N_, tr
 from desktop.views.account.consent_page import ConsentPage
 from desktop.views.account.journal_page import JournalPage, journal_model
 from desktop.views.account.password_page import PasswordPage
@@ -30,7 +30,7 @@ def expiry_reminder(me: dict[str, Any]) -> Any:
         return None
     due = dt.datetime.fromtimestamp(float(expires)).date()
     left = (due - dt.date.today()).days
-    return Reminder("account", str(me.get("login") or ""), "Пароль на сервере", "", due, left,
+    return Reminder("account", str(me.get("login") or ""), N_("Пароль на сервере"), "", due, left,
                     left if left >= 0 else None)
 
 
