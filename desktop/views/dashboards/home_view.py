@@ -37,6 +37,8 @@ class HomeView(QWidget):
         self.timeline.setAccessibleName(tr("Сроки документов"))
         self.expiry_table = ChartCard(tr("Сроки документов"))  # only its table is used
         self.expiry_table.toggle.setVisible(False)
+        # the section's one heading stands above the timeline; the table is its numbers
+        self.expiry_table.title.setVisible(False)
         self.expiry_table.stack.setCurrentIndex(1)
         self.expiry_table.setMinimumHeight(160)
         self.waiting_box = QGridLayout()
