@@ -63,7 +63,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.hr.workspace",
     "desktop.views.shell.single_instance",  # imported by the app before the window: here for the check
     "desktop.views.tray.tray_icon",  # imported by the app before the window: here for the check
-    "desktop.views.widgets.file_drop", "desktop.views.sync.sync_journal",
+    "desktop.views.widgets.file_drop", "desktop.views.widgets.file_viewer", "desktop.views.sync.sync_journal",
     "desktop.views.backup.actions",  # imported by the session when it builds the menu: here for the check
     "desktop.views.backup.backup_dialog", "desktop.views.backup.restore_dialog",
     "desktop.views.widgets.date_input",
