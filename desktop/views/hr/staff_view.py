@@ -521,53 +521,35 @@ class AddPersonDialog(QDialog):
         values["snils"] = normalize_snils(self.snils.text())
         repo = self.store.repo
         self.form.clear_errors()
-
-        def failed(exc: BaseException) -> None:
-            from desktop.models.validation import ValidationFailed
-
-            self.status.setStyleSheet(ERROR_STYLE)
-            if isinstance(exc, staff.DuplicatePerson):
-                self.person_ready.emit(exc.person_id, False)
-                self.accept()
-            elif isinstance(exc, ValidationFailed):
-                self.form.show_errors(exc.errors)
-                self.status.setText(tr("Не сохранено: исправьте отмеченные поля."))
-            else:
-                self.status.setText(describe_error(exc))
-
-        def done(pid: str) -> None:
-            self.person_ready.emit(pid, True)
-            self.accept()
-
         if self.registry_known is not None:
             self._link(values, 0)
             return
-        Op(self, lambda: staff.add_person(repo, values), worker=self.store.worker).success(done).failure(
-            failed).changes(OpChanges.of("person", outbox=True)).run()
+        Op(self, lambda: staff.add_person(repo, values), worker=self.store.worker).success(self._saved).failure(
+            self._not_saved).changes(OpChanges.of("person", outbox=True)).run()
+
+    def _saved(self, pid: str) -> None:
+        self.person_ready.emit(pid, True)
+        self.accept()
+
+    def _not_saved(self, exc: BaseException) -> None:
+        from desktop.models import staff
+        from desktop.models.validation import ValidationFailed
+
+        self.status.setStyleSheet(ERROR_STYLE)
+        if isinstance(exc, staff.DuplicatePerson):
+            self.person_ready.emit(exc.person_id, False)
+            self.accept()
+        elif isinstance(exc, ValidationFailed) and self.stage == "person":
+            self.form.show_errors(exc.errors)
+            self.status.setText(tr("Не сохранено: исправьте отмеченные поля."))
+        else:
+            self.status.setText(describe_error(exc))
 
     def _link(self, values: dict[str, Any], version: int) -> None:
         """Keep the registry's person here under its id (nothing queued: nobody is re-created)."""
-        from desktop.models import staff
         from desktop.models.staff_link import link_person
-        from desktop.models.validation import ValidationFailed
 
         known = self.registry_known or {}
         person_id, repo = str(known.get("person_id") or ""), self.store.repo
-
-        def failed(exc: BaseException) -> None:
-            self.status.setStyleSheet(ERROR_STYLE)
-            if isinstance(exc, staff.DuplicatePerson):
-                self.person_ready.emit(exc.person_id, False)
-                self.accept()
-            elif isinstance(exc, ValidationFailed) and self.stage == "person":
-                self.form.show_errors(exc.errors)
-                self.status.setText(tr("Не сохранено: исправьте отмеченные поля."))
-            else:
-                self.status.setText(describe_error(exc))
-
-        def done(pid: str) -> None:
-            self.person_ready.emit(pid, True)
-            self.accept()
-
         Op(self, lambda: link_person(repo, person_id, values, version=version), worker=self.store.worker).success(
-            done).failure(failed).changes(OpChanges.of("person")).run()
+            self._saved).failure(self._not_saved).changes(OpChanges.of("person")).run()
