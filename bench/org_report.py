@@ -7,11 +7,13 @@ The organization comes from bench/org_seed.py (varied rows, bulk-loaded, summari
 migration 0010 would). What is measured:
 
 - ``cold``: the first request after a restart of the server process. Each run is a fresh Python
-  process that builds the server's app (as its start does; imports excluded) and asks
+  process that starts the server's app as uvicorn does (its lifespan included: a worker readies
+  itself before it accepts requests, server/warmup.py; imports excluded) and asks
   GET /orgs/{inn}/report once, as the organization's manager: authentication, the figures, the
-  journal entry and the JSON. No in-process memo, no compiled statements, no pooled connection —
-  the database's own cache (PostgreSQL's buffers, the OS page cache of the SQLite file) is
-  whatever it is, as after a real restart.
+  journal entry and the JSON. No memo of the figures — the database's own cache (PostgreSQL's
+  buffers, the OS page cache of the SQLite file) is whatever it is, as after a real restart.
+- ``cold_unwarmed``: the same without the lifespan (a worker that took a request before its
+  warm-up): no compiled statements, no pooled connection.
 - ``after write``: in one process, a card is closed through the feed's writer (the push path,
   which keeps the summaries) and the report asked again: the memo cannot answer, everything is
   counted — what a manager sees right after a clerk's sync.
@@ -50,7 +52,7 @@ def p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
 
 
-def child(url: str, inn: str, module_file: str | None, token: str) -> None:
+def child(url: str, inn: str, module_file: str | None, token: str, warm: bool = True) -> None:
     """One cold request in this fresh process; prints {"ms": …, "figures": …}.
 
     Ours: the server's app is built (as at its start) and GET /orgs/{inn}/report asked once
@@ -76,10 +78,14 @@ def child(url: str, inn: str, module_file: str | None, token: str) -> None:
         from server.config import Settings
 
         client = TestClient(create_app(Settings(database_url=url)))
+        if warm:
+            client.__enter__()  # the lifespan's start, as uvicorn runs it before accepting requests
         path = "/me" if inn == "-" else f"/orgs/{inn}/report"
         t = time.perf_counter()
         answer = client.get(path, headers={"Authorization": f"Bearer {token}", "X-Client-Schema": "1"})
         ms = (time.perf_counter() - t) * 1000
+        if warm:
+            client.__exit__(None, None, None)
         assert answer.status_code == 200, answer.text
         out = answer.json()
         if inn == "-":  # the first-request baseline: what any first request costs the server
@@ -88,9 +94,10 @@ def child(url: str, inn: str, module_file: str | None, token: str) -> None:
     print(json.dumps({"ms": ms, "figures": {k: out[k] for k in FIGURES}}, ensure_ascii=False))
 
 
-def _cold(url: str, inn: str, token: str, module_file: str | None = None) -> tuple[float, dict[str, Any]]:
+def _cold(url: str, inn: str, token: str, module_file: str | None = None,
+          warm: bool = True) -> tuple[float, dict[str, Any]]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", url, inn, "--token", token] + (
-        ["--module", module_file] if module_file else [])
+        ["--module", module_file] if module_file else []) + ([] if warm else ["--unwarmed"])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     res = json.loads(out.strip().splitlines()[-1])
     return float(res["ms"]), res["figures"]
@@ -151,6 +158,7 @@ def measure(url: str, staff: int, cards: float, runs: int, baseline: str | None)
         seeded = time.perf_counter() - t
         res: dict[str, Any] = {"rows": len(d.rows), "cards": n_cards, "seed_s": round(seeded, 1)}
         cold: list[float] = []
+        unwarmed: list[float] = []
         old: list[float] = []
         figures: dict[str, Any] = {}
         old_file = None
@@ -162,13 +170,16 @@ def measure(url: str, staff: int, cards: float, runs: int, baseline: str | None)
         for i in range(runs):
             ms, figures = _cold(url, d.inn, token)
             cold.append(ms)
+            unwarmed.append(_cold(url, d.inn, token, warm=False)[0])
             if old_file and i < 3:  # seconds each: three runs are enough for a median
                 ms, old_figures = _cold(url, d.inn, token, old_file)
                 old.append(ms)
                 assert old_figures == figures, "the summaries' figures differ from the old count"
         me = [_cold(url, "-", token)[0] for _ in range(5)]
         res |= {"headcount": figures["headcount"], "cold_median_ms": round(statistics.median(cold), 1),
-                "cold_p95_ms": round(p95(cold), 1), "first_request_me_median_ms": round(statistics.median(me), 1)}
+                "cold_p95_ms": round(p95(cold), 1), "cold_unwarmed_median_ms": round(statistics.median(unwarmed), 1),
+                "cold_unwarmed_p95_ms": round(p95(unwarmed), 1),
+                "first_request_me_median_ms": round(statistics.median(me), 1)}
         if old:
             res["baseline_cold_median_ms"] = round(statistics.median(old), 1)
         after: list[float] = []
@@ -210,9 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--child", nargs=2, metavar=("URL", "INN"), help=argparse.SUPPRESS)
     ap.add_argument("--module", help=argparse.SUPPRESS)
     ap.add_argument("--token", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--unwarmed", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        child(args.child[0], args.child[1], args.module, args.token)
+        child(args.child[0], args.child[1], args.module, args.token, warm=not args.unwarmed)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         res = measure(f"sqlite:///{tmp}/bench.sqlite3", args.staff, args.cards, args.runs, args.baseline)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from server import coding, openapi_links, problems
+from server import coding, openapi_links, problems, warmup
 from server.api import account, account_journal, blobs, me, registry
 from server.api import sync as sync_api
 from server.auth import oauth
@@ -23,8 +26,15 @@ DESCRIPTION = """Сервер ФРМР Desktop: вход (OAuth 2.0 + PKCE), API
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # before the first request is accepted (server.warmup says why)
+        await anyio.to_thread.run_sync(warmup.warm_up, engine)
+        yield
+
     app = FastAPI(title="ФРМР — сервер", version="1.0.0", description=DESCRIPTION,
-                  default_response_class=JSONResponse)
+                  default_response_class=JSONResponse, lifespan=lifespan)
     app.state.frmr = build_state(settings, engine)
     problems.install(app)
     # The request boundary (sizes, characters, shapes) runs before routing and authentication.
