@@ -31,8 +31,8 @@ from desktop.models.staff_requests import (
 )
 from desktop.models.validation import ValidationFailed
 from desktop.sync import actions
-from desktop.sync.api import Api, BadAnswer, LoginNeeded, ServerProblem, SyncError, Transient
-from desktop.sync.auth import SERVER_KEY, TokenKeeper
+from desktop.sync.api import BadAnswer, LoginNeeded, ServerProblem, SyncError, Transient
+from desktop.sync.auth import SERVER_KEY, authorized_api
 from desktop.sync.engine import EXIT_LOGIN, EXIT_UNREACHABLE
 from desktop.vault.store import Vault
 
@@ -47,20 +47,11 @@ def _server(vault: Vault) -> str:
         return (get_meta(conn, SERVER_KEY) or "").rstrip("/")
 
 
-def _authorized_api(vault: Vault, timeout: float = 15.0) -> Api:
-    server = _server(vault)
-    if not server:
-        raise LoginNeeded(tr("Сервер не задан: выполните вход (frmr login --server URL …)"))
-    keeper = TokenKeeper(vault, server)
-    holder: list[Api] = []
-    api = Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout)
-    holder.append(api)
-    return api
 
 
 def fetch_confirmations(vault: Vault, status: str = "pending") -> list[dict[str, Any]]:
     """``GET /confirmations`` with the vault's login (SyncError subclasses when it fails)."""
-    with _authorized_api(vault) as api:
+    with authorized_api(vault) as api:
         data = api.request("GET", "/confirmations", params={"status": status, "limit": 500}).json()
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):

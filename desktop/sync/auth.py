@@ -343,3 +343,18 @@ def logout(vault: Vault) -> None:
         with contextlib.suppress(Exception), Api(t.server, timeout=5) as api:
             api.http.post("/oauth/revoke", data={"token": t.refresh_token})
     forget_tokens(vault)
+
+
+def authorized_api(vault: Vault, timeout: float = 15.0) -> Api:
+    """An API client with the vault's login: the token refreshed (and the rotated pair kept)
+    whenever it is due. Network: never on the GUI thread. Raises ``LoginNeeded`` when the vault
+    has no server. The caller closes it (``with authorized_api(vault) as api:``)."""
+    with vault.read() as conn:
+        server = (get_meta(conn, SERVER_KEY) or "").rstrip("/")
+    if not server:
+        raise LoginNeeded(tr("Сервер не задан: войдите на сервер (меню «Синхронизация» или frmr login)"))
+    keeper = TokenKeeper(vault, server)
+    holder: list[Api] = []
+    api = Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout)
+    holder.append(api)
+    return api

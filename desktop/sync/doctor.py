@@ -26,9 +26,8 @@ from desktop.models.validation import FieldError, ValidationFailed, parse_date
 from desktop.models.workflows import catalogue
 from desktop.models.workflows.confirm_rules import DOC_KINDS, confirmation_errors, file_errors
 from desktop.sync import actions
-from desktop.sync.api import Api, BadAnswer, LoginNeeded
-from desktop.sync.auth import SERVER_KEY, TokenKeeper
-from desktop.vault.store import Vault
+from desktop.sync.api import BadAnswer
+from desktop.sync.auth import authorized_api
 
 BLOB = Blob.__table__  # type: ignore[attr-defined]
 HISTORY_KEY = "workflows.confirmations."
@@ -115,21 +114,11 @@ def upload_confirmation(repo: RecordRepository, card_id: str, file_name: str, da
     return Outcome(True, [], q)
 
 
-def _authorized_api(vault: Vault, timeout: float = 15.0) -> Api:
-    with vault.read() as conn:
-        server = (get_meta(conn, SERVER_KEY) or "").rstrip("/")
-    if not server:
-        raise LoginNeeded(tr("Сервер не задан: выполните вход (frmr login --server URL …)"))
-    keeper = TokenKeeper(vault, server)
-    holder: list[Api] = []
-    api = Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout)
-    holder.append(api)
-    return api
 
 
 def fetch_confirmation_history(repo: RecordRepository, card_id: str) -> list[dict[str, Any]]:
     """The server's history of the card's confirmations, kept in the vault (SyncError offline)."""
-    with _authorized_api(repo.vault) as api:
+    with authorized_api(repo.vault) as api:
         data = api.request("GET", f"/employment/{card_id}/confirmations").json()
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -247,7 +236,7 @@ def withdraw_application(repo: RecordRepository, app_id: str) -> Outcome:
 
 def fetch_catalogue(repo: RecordRepository) -> list[dict[str, Any]]:
     """``GET /programmes`` kept in the vault (SyncError subclasses when it fails)."""
-    with _authorized_api(repo.vault) as api:
+    with authorized_api(repo.vault) as api:
         data = api.request("GET", "/programmes").json()
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -323,7 +312,7 @@ def cancel_enrolment(repo: RecordRepository, programme_id: str) -> Outcome:
 
 def fetch_comments(repo: RecordRepository, request_id: str) -> list[dict[str, Any]]:
     """The request's thread as the server holds it (online only; SyncError otherwise)."""
-    with _authorized_api(repo.vault, timeout=5.0) as api:
+    with authorized_api(repo.vault, timeout=5.0) as api:
         data = api.request("GET", f"/requests/{request_id}/comments").json()
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -334,7 +323,7 @@ def fetch_comments(repo: RecordRepository, request_id: str) -> list[dict[str, An
 def fetch_sender(repo: RecordRepository, request_id: str) -> dict[str, Any]:
     """The request's sender as the server tells its two sides (the organization's name, ИНН,
     ОГРН, КПП; the clerk's name), kept in the vault for offline reading (SyncError offline)."""
-    with _authorized_api(repo.vault, timeout=5.0) as api:
+    with authorized_api(repo.vault, timeout=5.0) as api:
         data = api.request("GET", f"/requests/{request_id}/sender").json()
     if not isinstance(data, dict) or not isinstance(data.get("organization"), dict):
         raise BadAnswer("Ответ сервера об отправителе запроса неполон")
@@ -364,7 +353,7 @@ def attachment_bytes(repo: RecordRepository, sha256: str) -> bytes:
     otherwise from the server (SyncError offline). Checked against its hash either way."""
     data = repo.get_blob(sha256)
     if data is None:
-        with _authorized_api(repo.vault, timeout=15.0) as api:
+        with authorized_api(repo.vault, timeout=15.0) as api:
             data = api.get_blob(sha256)
         if hashlib.sha256(data).hexdigest() != sha256:
             raise BadAnswer("Файл вложения повреждён: его сумма не совпадает")

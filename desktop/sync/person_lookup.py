@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop.i18n import tr
-from desktop.models.repository import get_meta
-from desktop.sync.api import Api, LoginNeeded, ServerProblem
-from desktop.sync.auth import SERVER_KEY, TokenKeeper
+from desktop.sync.api import ServerProblem
+from desktop.sync.auth import authorized_api
 from desktop.vault.store import Vault
 
 
@@ -21,14 +19,7 @@ def registry_person(vault: Vault, snils: str, timeout: float = 8.0) -> dict[str,
     """``{"person_id", "in_my_organizations", "fields"[, "version"]}``, or None when the registry
     has nobody with this СНИЛС. Network: never on the GUI thread. Raises ``LoginNeeded`` without
     a login, ``Transient`` when the server cannot be reached."""
-    with vault.read() as conn:
-        server = (get_meta(conn, SERVER_KEY) or "").rstrip("/")
-    if not server:
-        raise LoginNeeded(tr("Сервер не задан: войдите на сервер (меню «Синхронизация» или frmr login)"))
-    keeper = TokenKeeper(vault, server)
-    holder: list[Api] = []
-    with Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout) as api:
-        holder.append(api)
+    with authorized_api(vault, timeout) as api:
         try:
             data = api.request("GET", "/persons", params={"snils": snils}).json()
         except ServerProblem as exc:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.i18n import tr
-from desktop.models.repository import RecordRepository, get_meta
+from desktop.models.repository import RecordRepository
 from desktop.models.staff_requests import (
     cached_confirmations,
     reject_needs_reason,
@@ -32,17 +32,9 @@ class Listed:
 
 def _get(vault: Vault, path: str, params: dict[str, Any], timeout: float = 15.0) -> Any:
     """One GET with the vault's login (the token refreshed when due). In the pool: network."""
-    from desktop.sync.api import Api, LoginNeeded
-    from desktop.sync.auth import SERVER_KEY, TokenKeeper
+    from desktop.sync.auth import authorized_api
 
-    with vault.read() as conn:
-        server = (get_meta(conn, SERVER_KEY) or "").rstrip("/")
-    if not server:
-        raise LoginNeeded(tr("Сервер не задан: войдите на сервер (меню «Синхронизация»)"))
-    keeper = TokenKeeper(vault, server)
-    holder: list[Api] = []
-    with Api(server, token=lambda: keeper.access_token(holder[0]), timeout=timeout) as api:
-        holder.append(api)
+    with authorized_api(vault, timeout) as api:
         return api.request("GET", path, params=params).json()
 
 
