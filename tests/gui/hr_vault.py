@@ -3,8 +3,11 @@ loaded as synced rows, the account stored as a login of role ``hr`` would leave 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from desktop.demo import ORG_GKB, ORG_POLY
 from desktop.demo_staff import demo_staff
@@ -12,6 +15,7 @@ from desktop.models.repository import PERSON_KEY, RecordRepository, remember_acc
 from desktop.models.tables import Meta
 from desktop.vault.profiles import create_profile
 from desktop.vault.store import Vault
+from desktop.vault.unlock import unwrap_data_key
 
 PASS = "Верная-фраза-2026!"
 #: a fixed day, so which card is current does not depend on when the tests run
@@ -37,3 +41,18 @@ def make_hr_vault(root: Path, count: int = 300, role: str = "hr", orgs: list[dic
     finally:
         vault.close()
     return prof.folder
+
+
+@contextlib.contextmanager
+def hr_connection(root: Path, count: int = 300) -> Iterator[tuple[Any, RecordRepository]]:
+    """An HR vault of ``count`` persons, unlocked: its raw DB-API connection (for the list
+    queries, which run on it) and its repository."""
+    folder = make_hr_vault(root, count)
+    vault = Vault(folder, unwrap_data_key(folder, PASS))
+    repo = RecordRepository(vault)
+    try:
+        with vault.read() as c:
+            c.exec_driver_sql("SELECT 1")
+            yield c.connection.dbapi_connection, repo
+    finally:
+        vault.close()

@@ -12,22 +12,15 @@ import pytest
 from desktop.demo import ORG_GKB, ORG_POLY
 from desktop.models import staff_list as sl
 from desktop.models.repository import RecordRepository
-from desktop.vault.store import Vault
-from desktop.vault.unlock import unwrap_data_key
-from tests.gui.hr_vault import PASS, make_hr_vault
+from tests.gui.hr_vault import hr_connection
 
 DAY = "2026-12-02"
 
 
 @pytest.fixture(scope="module")
 def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, RecordRepository]]:
-    folder = make_hr_vault(tmp_path_factory.mktemp("hr"), 300)
-    vault = Vault(folder, unwrap_data_key(folder, PASS))
-    repo = RecordRepository(vault)
-    with vault.read() as c:
-        c.exec_driver_sql("SELECT 1")
-        yield c.connection.dbapi_connection, repo
-    vault.close()
+    with hr_connection(tmp_path_factory.mktemp("hr"), 300) as c:
+        yield c
 
 
 def ids(conn: tuple[Any, RecordRepository], **kw: Any) -> list[int]:

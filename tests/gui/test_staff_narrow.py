@@ -15,10 +15,8 @@ from pytestqt.qtbot import QtBot
 from desktop.demo import ORG_GKB
 from desktop.models import staff_list as sl
 from desktop.models.repository import RecordRepository
-from desktop.vault.store import Vault
-from desktop.vault.unlock import unwrap_data_key
 from desktop.views.shell.session import Session
-from tests.gui.hr_vault import PASS, make_hr_vault
+from tests.gui.hr_vault import hr_connection
 from tests.gui.test_hr_workspace import names, open_hr
 
 DAY = "2026-12-02"
@@ -26,13 +24,8 @@ DAY = "2026-12-02"
 
 @pytest.fixture(scope="module")
 def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, RecordRepository]]:
-    folder = make_hr_vault(tmp_path_factory.mktemp("hr"), 300)
-    vault = Vault(folder, unwrap_data_key(folder, PASS))
-    repo = RecordRepository(vault)
-    with vault.read() as c:
-        c.exec_driver_sql("SELECT 1")
-        yield c.connection.dbapi_connection, repo
-    vault.close()
+    with hr_connection(tmp_path_factory.mktemp("hr"), 300) as c:
+        yield c
 
 
 @pytest.mark.parametrize("query", [

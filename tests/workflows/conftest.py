@@ -4,15 +4,28 @@ the clerk's and the operator's side through the server's own API."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from desktop.models.repository import RecordRepository
 from desktop.sync.api import CLIENT_SCHEMA
+from desktop.vault.store import Vault
 from tests.hr.conftest import frmr, new_profile
 from tests.sync.conftest import proxy, server  # noqa: F401  (the real server and its fault proxy, shared)
 from tests.sync.world import PASSWORD
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordRepository]:
+    """A fresh local vault's repository, no server: for what is saved before anything is sent."""
+    monkeypatch.setenv("FRMR_FAST_KDF", "1")
+    vault, _ = Vault.create(tmp_path / "p", "a passphrase for the test 2026")
+    yield RecordRepository(vault)
+    vault.close()
 
 
 def ok(cp: Any) -> str:

@@ -8,8 +8,6 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,18 +17,9 @@ from desktop.models.checkdigits import make_inn10, make_snils
 from desktop.models.repository import RecordRepository
 from desktop.models.validation import ValidationFailed
 from desktop.sync import actions, doctor
-from desktop.vault.store import Vault
 
 PDF = b"%PDF-1.4\n% a scan of the labour contract\n%%EOF\n"
 INN = make_inn10("770212345")
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordRepository]:
-    monkeypatch.setenv("FRMR_FAST_KDF", "1")
-    vault, _ = Vault.create(tmp_path / "p", "a passphrase for the test 2026")
-    yield RecordRepository(vault)
-    vault.close()
 
 
 def _seed(repo: RecordRepository, status: str = "new") -> tuple[str, str]:

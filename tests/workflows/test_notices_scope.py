@@ -8,26 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from desktop.models.checkdigits import make_inn10, make_snils
 from desktop.models.repository import PERSON_KEY, RecordRepository, get_meta, set_meta, table
 from desktop.models.workflows import notices
-from desktop.vault.store import Vault
 
 INN = make_inn10("770212345")
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordRepository]:
-    monkeypatch.setenv("FRMR_FAST_KDF", "1")
-    vault, _ = Vault.create(tmp_path / "p", "a passphrase for the test 2026")
-    yield RecordRepository(vault)
-    vault.close()
 
 
 def _person(n: int) -> dict[str, Any]:
