@@ -28,7 +28,8 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel, StandardCMSSi
 from pyhanko_certvalidator import ValidationContext
 
 from desktop.documents import gost, gost_cms
-from desktop.documents.signing import TRUST_TEXT, CertInfo, Trust, _as_asn1, _fmt, is_pdf
+from desktop.documents.certificates import TRUST_TEXT, CertInfo, Trust, as_asn1, day_text
+from desktop.documents.signing import is_pdf
 from desktop.i18n import tr
 
 # A signature with either usage is a signature (issue 5); pyHanko's default wants nonRepudiation.
@@ -144,7 +145,7 @@ class VerificationReport:
 def _context(trust_roots: Sequence[x509.Certificate]) -> ValidationContext:
     # Explicit roots only (an empty list is "trust nobody", not "use the OS store"), no network.
     # The GOST-aware validator also checks GOST certificates in the chain of an RSA signature.
-    return gost_cms.validation_context([_as_asn1(c) for c in trust_roots])
+    return gost_cms.validation_context([as_asn1(c) for c in trust_roots])
 
 
 def _fill_gost(
@@ -178,7 +179,7 @@ def _fill_gost(
         if usage is not None and not ({"digital_signature", "non_repudiation"} & set(usage.native)):
             rep.valid = False
             rep.errors.append("назначение ключа сертификата не допускает электронную подпись")
-        roots = [_as_asn1(r) for r in trust_roots]
+        roots = [as_asn1(r) for r in trust_roots]
         moment = rep.signing_time if rep.cert_valid_at_signing else None
         if gost_cms.path_trusted(check.cert, check.other_certs, roots, moment):
             rep.trust = "trusted"
@@ -378,6 +379,6 @@ def signing_summary(report: VerificationReport) -> str:
     for s in report.signatures:
         c = s.certificate
         who = c.owner if c else "?"
-        when = f" {_fmt(s.signing_time)}" if s.signing_time else ""
+        when = f" {day_text(s.signing_time)}" if s.signing_time else ""
         parts.append(f"{who}{when}{'' if s.ok else ' (недействительна)'}")
     return "; ".join(parts)
