@@ -155,7 +155,7 @@ class Writer:
                 rec.seq = first + i
             self.s.flush()
         # the organization report's summaries (issue 15), under the same person locks
-        docs = report_summary.doc_persons(recs)
+        docs = report_summary.summed_persons(recs)
         if pairs or left or docs:
             if pg:
                 # Two transactions changing cards of one person would each see the other's

@@ -417,7 +417,9 @@ class ReportStaff(SQLModel, table=True):
 
     __tablename__ = "report_staff"
     __table_args__ = (
-        sa.Index("ix_report_staff_until", "org_inn", "until", "person_id", "soonest", "cycle_start"),
+        # every per-person figure of the unfiltered report is read from this index alone
+        sa.Index("ix_report_staff_until", "org_inn", "until", "person_id", "soonest", "cycle_start", "nmo_from",
+                 "nmo_oldest", "nmo_done"),
         sa.Index("ix_report_staff_person", "person_id"),
     )
     org_inn: str = Field(primary_key=True, max_length=10)
@@ -425,6 +427,11 @@ class ReportStaff(SQLModel, table=True):
     until: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     soonest: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     cycle_start: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    #: the person's НМО sum as of a day (server.report_summary.nmo_columns): the cycle start it
+    #: was counted from, the earliest credit counted ("" none) and the sum in millionths
+    nmo_from: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
+    nmo_oldest: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
+    nmo_done: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
 
 
 class ReportUnit(SQLModel, table=True):

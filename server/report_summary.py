@@ -2,18 +2,20 @@
 
 The feed writer (``server.feed.Writer.finish``) calls :func:`upkeep` with every record its
 transaction wrote, after they are flushed, so a card added, closed or moved by a push changes the
-manager's figures in the same commit. :func:`rebuild` recomputes everything (migration 0010's
+manager's figures in the same commit. :func:`rebuild` recomputes everything (the migrations'
 backfill, bulk-loaded benchmark data).
 
 Per card and per credit the summary row is a pure function of that one record; the documents of a
 person are summarised together (the latest of each kind and specialty, the soonest of those, the
-latest accreditation), so their rows are recomputed from the database for the persons touched.
-On PostgreSQL the writer holds those persons' row locks (:func:`doc_persons`): two transactions
-changing documents of one person then recompute one after the other.
+latest accreditation), and so are their credits (the НМО sum on their report_staff rows), so
+those rows are recomputed from the database for the persons touched. On PostgreSQL the writer
+holds those persons' row locks (:func:`summed_persons`): two transactions changing documents or
+credits of one person then recompute one after the other.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from types import SimpleNamespace
@@ -41,6 +43,31 @@ DOC_ENTITIES = ("certificate", "accreditation", "category")
 #: ``until`` of a person with an open-ended card
 OPEN = "9999-12-31"
 _CHUNK = 500
+#: hours of a five-year НМО cycle (docs/domain.md; the desktop's CycleRule default, which the
+#: server cannot import: it sees the domain models only)
+NMO_CYCLE_HOURS = Decimal(144)
+NMO_CYCLE_YEARS = 5
+#: a share of the cycle is binned up to "done": a larger sum is stored as this (and fits BIGINT
+#: whatever the credits were)
+_NMO_CAP = int(NMO_CYCLE_HOURS) * MICRO
+
+
+def default_cycle_start(today: dt.date) -> str:
+    """The cycle's start of a person with no accreditation: five years back."""
+    return dt.date(today.year - NMO_CYCLE_YEARS, today.month, min(today.day, 28)).isoformat()
+
+
+def nmo_columns(credits: Iterable[tuple[str, int]], cycle_start: str, today: dt.date) -> dict[str, Any]:
+    """A person's НМО sum as of ``today``: confirmed credits ((event_date, millionths)) since the
+    cycle start (``cycle_start``, else five years back). ``nmo_from`` is that start and
+    ``nmo_oldest`` the earliest credit counted ("" if none): the sum stays the day's sum as long
+    as ``nmo_from <= start <= nmo_oldest`` (server.reports checks it in the query and counts
+    afresh from report_credit the few persons for whom it does not hold)."""
+    start = cycle_start or default_cycle_start(today)
+    counted = [(day, value) for day, value in credits if day >= start]
+    done = sum(value for _, value in counted)
+    return {"nmo_from": start, "nmo_oldest": min((day for day, _ in counted), default=""),
+            "nmo_done": max(-_NMO_CAP, min(_NMO_CAP, done))}
 
 
 def micro(value: Any) -> int | None:
@@ -126,6 +153,12 @@ def doc_persons(recs: Iterable[Any]) -> set[str]:
     return {r.person_id for r in recs if r.entity in DOC_ENTITIES}
 
 
+def summed_persons(recs: Iterable[Any]) -> set[str]:
+    """The persons whose summaries (documents, НМО sum) a write of these records recomputes from
+    the database: the writer holds their row locks, so two transactions recompute one after the other."""
+    return {r.person_id for r in recs if r.entity in DOC_ENTITIES or r.entity == "nmo"}
+
+
 def _chunks(items: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
@@ -147,9 +180,10 @@ def _doc_records(s: Session | Connection, pids: Sequence[str]) -> list[Any]:
     return out
 
 
-def staff_rows(cards: Iterable[Any], persons: dict[str, Any]) -> list[dict[str, Any]]:
-    """report_staff rows from report_card rows (.org_inn .person_id .end_date) and
-    person_id -> report_person row (.cycle_start .soonest)."""
+def staff_rows(cards: Iterable[Any], persons: dict[str, Any], credits: dict[str, list[tuple[str, int]]],
+               today: dt.date) -> list[dict[str, Any]]:
+    """report_staff rows from report_card rows (.org_inn .person_id .end_date), person_id ->
+    report_person row (.cycle_start .soonest) and person_id -> their credits (event_date, millionths)."""
     until: dict[tuple[str, str], str] = {}
     for c in cards:
         key = (c.org_inn, c.person_id)
@@ -157,8 +191,9 @@ def staff_rows(cards: Iterable[Any], persons: dict[str, Any]) -> list[dict[str, 
     out = []
     for (inn, pid), day in until.items():
         p = persons.get(pid)
+        start = p.cycle_start if p else ""
         out.append({"org_inn": inn, "person_id": pid, "until": day, "soonest": p.soonest if p else "",
-                    "cycle_start": p.cycle_start if p else ""})
+                    "cycle_start": start, **nmo_columns(credits.get(pid, ()), start, today)})
     return out
 
 
@@ -190,9 +225,14 @@ def _refresh_staff(s: Session | Connection, pids: list[str]) -> None:
         persons = {r.person_id: r for r in s.execute(
             sa.select(col(ReportPerson.person_id), col(ReportPerson.cycle_start), col(ReportPerson.soonest))
             .where(col(ReportPerson.person_id).in_(part))).all()}
+        credits: dict[str, list[tuple[str, int]]] = {}
+        for pid, day, value in s.execute(
+                sa.select(col(ReportCredit.person_id), col(ReportCredit.event_date), col(ReportCredit.credits_micro))
+                .where(col(ReportCredit.person_id).in_(part))):
+            credits.setdefault(pid, []).append((day, value))
         s.execute(sa.delete(ReportStaff).where(col(ReportStaff.person_id).in_(part)))
         s.execute(sa.delete(ReportUnit).where(col(ReportUnit.person_id).in_(part)))
-        rows = staff_rows(cards, persons)
+        rows = staff_rows(cards, persons, credits, dt.date.today())
         if rows:
             s.execute(sa.insert(ReportStaff), rows)
         units = unit_rows(cards)
@@ -220,7 +260,8 @@ def upkeep(s: Session | Connection, recs: Iterable[Any]) -> None:
         docs, persons = doc_rows(_doc_records(s, pids))
         _replace(s, ReportDoc, col(ReportDoc.person_id), pids, docs)
         _replace(s, ReportPerson, col(ReportPerson.person_id), pids, persons)
-    staff = sorted(set(pids) | {r.person_id for r in cards})
+    # a credit changes its person's НМО sum, kept on their report_staff rows
+    staff = sorted(set(pids) | {r.person_id for r in cards} | {r.person_id for r in credits})
     if staff:
         _refresh_staff(s, staff)
 
@@ -242,7 +283,10 @@ def rebuild(conn: Session | Connection) -> dict[str, int]:
             if (row := request_row(r)) is not None]
     docs, persons = doc_rows(conn.execute(sa.select(*_COLUMNS).where(col(Record.entity).in_(DOC_ENTITIES), live)))
     by_id = {p["person_id"]: SimpleNamespace(**p) for p in persons}
-    staff = staff_rows((SimpleNamespace(**c) for c in cards), by_id)
+    by_person: dict[str, list[tuple[str, int]]] = {}
+    for k in credits:
+        by_person.setdefault(k["person_id"], []).append((k["event_date"], k["credits_micro"]))
+    staff = staff_rows((SimpleNamespace(**c) for c in cards), by_id, by_person, dt.date.today())
     units = unit_rows(SimpleNamespace(**c) for c in cards)
     for table, rows in ((ReportCard, cards), (ReportCredit, credits), (ReportDoc, docs), (ReportPerson, persons),
                         (ReportStaff, staff), (ReportUnit, units), (ReportRequest, reqs)):

@@ -18,7 +18,7 @@ from server.db import make_engine
 TODAY = dt.date.today()
 
 
-def _active_cards(d: OrgData, flt: reports.Filters) -> list[dict[str, Any]]:
+def _active_cards(d: OrgData, flt: reports.Filters, today: dt.date) -> list[dict[str, Any]]:
     out = []
     for r in d.rows:
         f = r["data"]
@@ -26,7 +26,7 @@ def _active_cards(d: OrgData, flt: reports.Filters) -> list[dict[str, Any]]:
             continue
         if not (f.get("status") == "confirmed" or r["author_org"] == d.inn):
             continue
-        if f.get("end_date") and f["end_date"] < TODAY.isoformat():
+        if f.get("end_date") and f["end_date"] < today.isoformat():
             continue
         if flt.subdivision is not None and f.get("subdivision", "") != flt.subdivision:
             continue
@@ -36,9 +36,9 @@ def _active_cards(d: OrgData, flt: reports.Filters) -> list[dict[str, Any]]:
     return out
 
 
-def expected(d: OrgData, flt: reports.Filters | None = None) -> dict[str, Any]:
+def expected(d: OrgData, flt: reports.Filters | None = None, today: dt.date = TODAY) -> dict[str, Any]:
     flt = flt or reports.Filters()
-    cards = _active_cards(d, flt)
+    cards = _active_cards(d, flt, today)
     staff = {c["person_id"] for c in cards}
 
     def groups(key: str) -> list[dict[str, Any]]:
@@ -59,7 +59,7 @@ def expected(d: OrgData, flt: reports.Filters | None = None) -> dict[str, Any]:
     soonest: dict[str, str] = {}
     for (pid, _, _), v in latest.items():
         soonest[pid] = min(soonest.get(pid, v), v)
-    t0, t30, t90 = (TODAY + dt.timedelta(days=n) for n in (0, 30, 90))
+    t0, t30, t90 = (today + dt.timedelta(days=n) for n in (0, 30, 90))
     exp = {"30": sum(t0.isoformat() <= v <= t30.isoformat() for v in soonest.values()),
            "90": sum(t0.isoformat() <= v <= t90.isoformat() for v in soonest.values()),
            "expired": sum(v < t0.isoformat() for v in soonest.values())}
@@ -68,7 +68,7 @@ def expected(d: OrgData, flt: reports.Filters | None = None) -> dict[str, Any]:
     for r in d.rows:
         if r["entity"] == "accreditation" and not r["deleted"] and r["person_id"] in staff:
             start[r["person_id"]] = max(start.get(r["person_id"], ""), r["data"].get("protocol_date", ""))
-    five = dt.date(TODAY.year - 5, TODAY.month, min(TODAY.day, 28)).isoformat()
+    five = dt.date(today.year - 5, today.month, min(today.day, 28)).isoformat()
     done = dict.fromkeys(staff, Decimal(0))
     for r in d.rows:
         f = r["data"]
@@ -155,6 +155,24 @@ def test_every_aggregate_matches_an_independent_count(db_url: str) -> None:
             # the other organization's report does not see this one's staff
             other = reports.org_report(s, d.other_inn, today=TODAY)
             assert other["headcount"] == expected(OrgData(d.other_inn, "", d.inn, d.rows, []))["headcount"]
+    finally:
+        engine.dispose()
+
+
+def test_another_day_counts_the_cycle_afresh(db_url: str) -> None:
+    """Each person's НМО sum is stored as of the day it was written; asked for a later day (credits
+    fall out of a five-year cycle) or an earlier one, the report counts those persons afresh."""
+    d = generate(150, seed=13)
+    engine = make_engine(db_url)
+    try:
+        load(engine, d)
+        with Session(engine) as s:
+            for days in (0, 200, 400, 900, -300, -900):
+                day = TODAY + dt.timedelta(days=days)
+                got = reports.org_report(s, d.inn, today=day)
+                _check(got, expected(d, today=day))
+                for b in got["nmo_compliance"]:
+                    assert len(reports.people(s, d.inn, "nmo", str(b["from"]), today=day)) == b["count"]
     finally:
         engine.dispose()
 

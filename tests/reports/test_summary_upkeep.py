@@ -113,6 +113,24 @@ def test_a_pushed_card_changes_the_figures_at_once(world: World) -> None:
         {k: i[k] for k in ("person_id", "kind", "date")} for i in certified["expiring_items"]]
 
 
+def test_a_confirmed_credit_moves_the_nmo_figures_at_once(world: World) -> None:
+    """The doctor files НМО credits; the operator's confirmation puts them in the doctor's stored
+    sum (and so in the histogram) in the same commit."""
+    before = _agrees(world)
+    doc = world.person_id("doctor")
+    nmo = str(uuid.uuid4())
+    _push(world, "doctor", _op("create", "nmo", nmo, doc, {
+        "event_date": (TODAY - dt.timedelta(days=30)).isoformat(), "kind": "program", "title": "Цикл сводок",
+        "provider": "Учебный центр", "credits": "144", "status": "pending"}))
+    assert _agrees(world)["nmo_compliance"] == before["nmo_compliance"]  # not confirmed yet: not counted
+    r = world.post("admin", f"/admin/nmo/{nmo}/decision", json={"status": "confirmed"})
+    assert r.status_code == 200, r.text
+    after = _agrees(world)
+    assert after["nmo_compliance"][-1]["count"] == before["nmo_compliance"][-1]["count"] + 1  # the cycle done
+    r = world.get("manager", f"/orgs/{INN}/report/people", params={"group": "nmo", "value": "100"})
+    assert doc in {p["person_id"] for p in r.json()["items"]}
+
+
 def test_migration_backfills_the_summaries(db_url: str) -> None:
     """A database at 0009 with an organization's rows in it: upgraded, the report counts them."""
     engine = make_engine(db_url)

@@ -96,10 +96,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("record_id"),
     )
     op.create_index("ix_report_credit_person", "report_credit", ["person_id", "event_date", "credits_micro"])
-    # Backfill with the same pure functions the writer keeps the rows with.
-    from server.report_summary import rebuild
-
-    rebuild(op.get_bind())
+    # The backfill is migration 0011's: it runs the writer's current functions, which fill the
+    # columns 0011 adds.
 
 
 def downgrade() -> None:
