@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # before the first request is accepted (server.warmup says why)
         await anyio.to_thread.run_sync(warmup.warm_up, engine)
+        await warmup.warm_routes(_app)
         yield
 
     app = FastAPI(title="ФРМР — сервер", version="1.0.0", description=DESCRIPTION,

@@ -37,3 +37,29 @@ def test_a_failed_warm_up_is_logged_not_raised(tmp_path: Path, caplog: pytest.Lo
         assert warmup.warm_up(engine) == 0.0
     engine.dispose()
     assert any("прогрев" in r.getMessage() for r in caplog.records)
+
+
+def test_the_routes_warm_up_writes_nothing(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Two requests pass through the app in-process (every router walked, a login refused): they
+    answer as expected (nothing logged), and leave no journal entry or rate-limit count behind."""
+    import anyio
+    import sqlalchemy as sa
+
+    from server.models import Audit, RateLimit
+
+    app = create_app(Settings(database_url=db_url))
+    engine = make_engine(db_url)
+
+    def counts() -> tuple[int, int]:
+        with read_session(engine) as s:
+            return (s.execute(sa.select(sa.func.count()).select_from(Audit)).scalar_one(),
+                    s.execute(sa.select(sa.func.count()).select_from(RateLimit)).scalar_one())
+
+    try:
+        before = counts()
+        with caplog.at_level(logging.WARNING, logger="frmr.server"):
+            assert anyio.run(warmup.warm_routes, app) > 0
+        assert not [r for r in caplog.records if "прогрев" in r.getMessage()]
+        assert counts() == before
+    finally:
+        engine.dispose()
