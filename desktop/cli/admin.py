@@ -63,7 +63,8 @@ def cmd_applications_list(args: argparse.Namespace) -> int:
     for it in items:
         f = it.get("fields") or {}
         print(f"{it['id']}  {f.get('confirmation_number') or '—':<16} {f.get('submitted_at') or '—':<10}  "
-              f"{APPLICATION_STATUSES.get(str(f.get('status')), f.get('status'))}  {f.get('specialty_code') or ''}")
+              f"{APPLICATION_STATUSES.get(str(f.get('status')), f.get('status'))}  {f.get('specialty_code') or ''}  "
+              f"{(it.get('applicant') or {}).get('name') or ''}")
     return EXIT_OK
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from desktop.models.workflows.confirm_rules import MAX_FILE_BYTES, confirmation_errors
@@ -317,20 +318,39 @@ def submit_application(row_id: RowId, p: Doctor, st: State) -> dict[str, Any]:
 def list_applications(
     p: Admin, st: State,
     status: Literal["submitted", "in_review", "approved", "rejected", "draft", ""] = "submitted",
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> dict[str, Any]:
-    return _list_entity(st, p, "application", status, limit)
+    """The queue (up to 10,000 at once: a registry's whole queue), each with its applicant's name
+    and СНИЛС — the operator decides on a person, not on a number."""
+    return _list_entity(st, p, "application", status, limit, applicant=True)
 
 
-def _list_entity(st: State, p: Principal, entity: str, status: str, limit: int) -> dict[str, Any]:
+_NAME = ("last_name", "first_name", "patronymic")
+
+
+def _list_entity(st: State, p: Principal, entity: str, status: str, limit: int, *,
+                 applicant: bool = False) -> dict[str, Any]:
+    """The rows of an operator's list, oldest change first. Only the columns answered are read
+    (a row's edit history stays in the database): 10,000 whole rows took half a second to load."""
+    R: Any = Record
+    who: Any = aliased(Record)
+    q = sa.select(R.id, R.person_id, R.version, R.data).where(R.entity == entity, R.deleted == sa.false())
+    if applicant:  # the person's name and СНИЛС, read by the same query
+        q = q.add_columns(*(who.data[k].as_string() for k in _NAME), who.snils).outerjoin(
+            who, sa.and_(who.id == R.person_id, who.entity == "person"))
+    if status:
+        q = q.where(R.data["status"].as_string() == status)
     with read_session(st.engine) as s:
-        q = select(Record).where(Record.entity == entity, Record.deleted == sa.false())
-        if status:
-            q = q.where(Record.data["status"].as_string() == status)  # type: ignore[index]
-        rows = s.exec(q.order_by(col(Record.seq)).limit(limit)).all()
+        rows = s.execute(q.order_by(R.seq).limit(limit)).all()
     if rows:
         audit.log(st.engine, p, "read_personal_data", entity, "", f"список, записей: {len(rows)}")
-    return {"items": [{"id": r.id, "person_id": r.person_id, "version": r.version, "fields": r.data} for r in rows]}
+    items = []
+    for r in rows:
+        item = {"id": r[0], "person_id": r[1], "version": r[2], "fields": r[3]}
+        if applicant:
+            item["applicant"] = {"name": " ".join(x for x in r[4:7] if x).strip(), "snils": r[7]}
+        items.append(item)
+    return {"items": items}
 
 
 def decide_application_core(s: Session, st: AppState, p: Principal, row_id: str,

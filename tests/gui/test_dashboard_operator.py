@@ -60,10 +60,10 @@ def select(view: Any, ids: set[str]) -> None:
     t.clearSelection()
     from PySide6.QtCore import QItemSelectionModel, Qt
 
-    for r in range(t.rowCount()):
-        item = t.item(r, 0)
-        if item is not None and item.data(Qt.ItemDataRole.UserRole) in ids:
-            t.selectionModel().select(t.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select
+    m = t.model()
+    for r in range(m.rowCount()):
+        if m.index(r, 0).data(Qt.ItemDataRole.UserRole) in ids:  # a QTableWidget's item data, or the queue's id
+            t.selectionModel().select(m.index(r, 0), QItemSelectionModel.SelectionFlag.Select
                                       | QItemSelectionModel.SelectionFlag.Rows)
 
 
@@ -82,11 +82,15 @@ def test_applications_queue_and_decisions(qtbot: QtBot, server: dict[str, Any], 
             qtbot.addWidget(v)
         view.resize(1000, 600)
         view.show()
-        qtbot.waitUntil(lambda: view.table.rowCount() >= 2 and rival.table.rowCount() >= 2, timeout=20_000)
+        qtbot.waitUntil(lambda: view.table.model().rowCount() >= 2 and rival.table.model().rowCount() >= 2,
+                        timeout=20_000)
         view.search.setText(number)
-        assert view.table.rowCount() == 2  # the quick filter: both numbers start with it
+        assert view.table.model().rowCount() == 2  # the quick filter: both numbers start with it
         view.search.setText(number + "9")
-        assert view.table.rowCount() == 1
+        assert view.table.model().rowCount() == 1
+        # the applicant is named in the queue: the operator decides on a person, not a number
+        assert view.table.model().index(0, 2).data() == "Тестова Анна Петровна"
+        assert view.table.model().index(0, 3).data().count("-") == 2  # the СНИЛС as written: 123-456-789 01
         view.search.clear()
         select(view, {a1})
         view.decide("reject")  # no comment: refused here, nothing sent
@@ -109,12 +113,8 @@ def test_applications_queue_and_decisions(qtbot: QtBot, server: dict[str, Any], 
 def _ids(view: Any) -> set[str]:
     from PySide6.QtCore import Qt
 
-    out = set()
-    for r in range(view.table.rowCount()):
-        item = view.table.item(r, 0)
-        if item is not None:
-            out.add(str(item.data(Qt.ItemDataRole.UserRole)))
-    return out
+    m = view.table.model()
+    return {str(m.index(r, 0).data(Qt.ItemDataRole.UserRole)) for r in range(m.rowCount())}
 
 
 def test_nmo_several_at_once_accounts_and_audit(qtbot: QtBot, server: dict[str, Any], tmp_path: Path) -> None:

@@ -23,18 +23,12 @@ from PySide6.QtWidgets import (
 from desktop.i18n import N_, tr
 from desktop.sync.admin import APPLICATION_STATUSES
 from desktop.vault.store import Vault
-from desktop.views.operator.common import (
-    call,
-    filtered,
-    haystacks,
-    list_table,
-    say,
-    selected_ids,
-    show_rows,
-    status_label,
-)
+from desktop.views.operator.common import call, fold, say, status_label
+from desktop.views.operator.queue_model import QueueTable
 
-HEADER = [N_("Номер"), N_("Подано"), N_("Вид"), N_("Специальность"), N_("Статус"), N_("Комментарий")]
+HEADER = [N_("Номер"), N_("Подано"), N_("Заявитель"), N_("СНИЛС"), N_("Вид"), N_("Специальность"), N_("Статус"),
+          N_("Комментарий")]
+
 KINDS = {"primary": "первичная", "primary_specialized": "первичная специализированная", "periodic": "периодическая"}
 
 
@@ -43,8 +37,6 @@ class ApplicationsView(QWidget):
         super().__init__(parent)
         self.setObjectName("operator_applications")
         self.vault = vault
-        self.items: list[dict[str, Any]] = []
-        self.hays: list[str] = []
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName(tr("Статус"))
         for key, label in APPLICATION_STATUSES.items():
@@ -53,9 +45,11 @@ class ApplicationsView(QWidget):
         self.status_filter.currentIndexChanged.connect(lambda _i: self.reload())
         self.search = QLineEdit()
         self.search.setPlaceholderText(tr("Номер, специальность, вид…"))
-        self.search.textChanged.connect(lambda _t: self.show_items())
-        self.table = list_table(tr("Заявления"))
-        self.table.itemSelectionChanged.connect(self.load_attachments)
+        self.table = QueueTable(tr("Заявления"), stretch=len(HEADER) - 1)
+        self.search.textChanged.connect(self.table.queue.set_filter)
+        self.table.selectionModel().selectionChanged.connect(lambda _s, _d: self.load_attachments())
+        # a filter or a new list clears the selection without selectionChanged
+        self.table.queue.modelReset.connect(self.load_attachments)
         # the application's attachments: the applicant's documents, opened in the app's preview
         self.attachments = QListWidget()
         self.attachments.setObjectName("application_attachments")
@@ -106,25 +100,16 @@ class ApplicationsView(QWidget):
 
     def reload(self) -> None:
         status = str(self.status_filter.currentData() or "")
-        call(self, self.vault, lambda c: _named(c.applications(status)), self._loaded, self.status)
+        call(self, self.vault, lambda c: _queue(c.applications(status, limit=QUEUE_LIMIT)), self._loaded, self.status)
 
-    def _loaded(self, items: list[dict[str, Any]]) -> None:
-        self.items = items
-        self.hays = haystacks(items, ("confirmation_number", "specialty_code", "specialty_name", "kind", "status"))
-        self.show_items()
-
-    def show_items(self) -> None:
-        rows = filtered(self.items, self.hays, self.search.text())
-        show_rows(self.table, [tr(h) for h in HEADER],
-                  [[f.get("confirmation_number") or "—", _ru(f.get("submitted_at")),
-                    tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
-                    f.get("specialty_name") or f.get("specialty_code") or "",
-                    tr(APPLICATION_STATUSES.get(str(f.get("status")), "")),
-                    f.get("decision_comment") or ""] for f in (r.get("fields") or {} for r in rows)],
-                  [str(r["id"]) for r in rows], stretch=5)
+    def _loaded(self, queue: tuple[list[list[str]], list[str], list[str]]) -> None:
+        cells, ids, hays = queue
+        self.table.show_rows([tr(h) for h in HEADER], cells, ids, hays)
+        if len(ids) >= QUEUE_LIMIT:
+            say(self.status, tr("Показаны первые {n} заявлений: уточните статус.").format(n=QUEUE_LIMIT), "warning")
 
     def load_attachments(self) -> None:
-        ids = selected_ids(self.table)
+        ids = self.table.selected_ids()
         rid = ids[0] if len(ids) == 1 else ""
         if rid == self._attachments_for:
             return
@@ -159,7 +144,7 @@ class ApplicationsView(QWidget):
                         item.text().split(" · ")[0])
 
     def decide(self, decision: str) -> None:
-        ids = selected_ids(self.table)
+        ids = self.table.selected_ids()
         if len(ids) != 1:
             say(self.status, tr("Выберите одно заявление."), "warning")
             return
@@ -197,14 +182,32 @@ def _size(n: Any) -> str:
         tr("{n} МБ").format(n=f"{size / 1024 / 1024:.1f}")
 
 
-def _named(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The specialty's НСИ name beside its code (in the pool: the registry is read from disk once)."""
+#: the server's limit of one list: the whole queue of a registry's applications
+QUEUE_LIMIT = 10_000
+
+
+def _queue(items: list[dict[str, Any]]) -> tuple[list[list[str]], list[str], list[str]]:
+    """In the pool: each application's cells as shown (the specialty's НСИ name beside its code;
+    the registry is read from disk once), its id and its search text — the cells and the codes
+    behind them, folded once here, not per keystroke."""
     from desktop.models.nsi import shipped
 
     nsi = shipped()
+    cells: list[list[str]] = []
+    hays: list[str] = []
     for item in items:
         f = item.get("fields") or {}
         code = str(f.get("specialty_code") or "")
-        if code:
-            f["specialty_name"] = nsi.name("specialty", code) or code
-    return items
+        who = item.get("applicant") or {}
+        row = [str(f.get("confirmation_number") or "—"), _ru(f.get("submitted_at")), str(who.get("name") or "—"),
+               _snils(who.get("snils")), tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
+               (nsi.name("specialty", code) or code) if code else "",
+               tr(APPLICATION_STATUSES.get(str(f.get("status")), "")), str(f.get("decision_comment") or "")]
+        cells.append(row)
+        hays.append(fold(" ".join((*row, code, str(who.get("snils") or "")))))
+    return cells, [str(i["id"]) for i in items], hays
+
+
+def _snils(v: Any) -> str:
+    d = "".join(ch for ch in str(v or "") if ch.isdigit())
+    return f"{d[:3]}-{d[3:6]}-{d[6:9]} {d[9:]}" if len(d) == 11 else str(v or "")

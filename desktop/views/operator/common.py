@@ -77,7 +77,7 @@ def status_label() -> QLabel:
     return label
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
@@ -86,16 +86,17 @@ def haystacks(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[str]:
     out = []
     for r in rows:
         f = {**r, **(r.get("fields") or {})}
-        out.append(_fold(" ".join(str(f.get(k) or "") for k in keys)))
+        out.append(fold(" ".join(str(f.get(k) or "") for k in keys)))
     return out
 
 
 def filtered(rows: list[dict[str, Any]], hays: list[str], text: str) -> list[dict[str, Any]]:
     """Rows whose text contains the typed text (case and ё/е ignored): the queue's quick filter."""
-    needle = _fold(text.strip())
+    needle = fold(text.strip())
     if not needle:
         return rows
     return [r for r, h in zip(rows, hays, strict=True) if needle in h]
 
 
-__all__ = ["call", "filtered", "haystacks", "list_table", "say", "selected_ids", "show_rows", "status_label", "tr"]
+__all__ = ["call", "filtered", "fold", "haystacks", "list_table", "say", "selected_ids", "show_rows", "status_label",
+           "tr"]

@@ -1,0 +1,126 @@
+"""The operator's queue as a model (issue 15: 10,000 applications filter in ≤ 100 ms).
+
+The rows arrive once from the server (an op in the pool): each row's cells as shown, its id and
+its folded search text are kept here. A typed filter is a list of row positions, found by one
+substring test per row; the view then asks only for the cells on screen. A QTableWidget made an
+item object per cell on the GUI thread for every keystroke — 60,000 of them for 10,000 rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+from desktop.views.operator.common import fold
+
+Index = QModelIndex | QPersistentModelIndex
+ID_ROLE = Qt.ItemDataRole.UserRole
+#: rows looked at when sizing the columns
+_SIZE_ROWS = 50
+
+
+class QueueModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.header: list[str] = []
+        self.cells: Sequence[Sequence[str]] = []
+        self.ids: list[str] = []
+        self.hays: list[str] = []
+        self.shown: list[int] = []
+        self.needle = ""
+
+    def set_rows(self, header: Sequence[str], cells: Sequence[Sequence[str]], ids: list[str], hays: list[str]) -> None:
+        """A new list from the server; the typed filter stays."""
+        self.beginResetModel()
+        self.header = [str(h) for h in header]
+        self.cells, self.ids, self.hays = cells, ids, hays
+        self.shown = self._matching(self.needle)
+        self.endResetModel()
+
+    def set_filter(self, text: str) -> None:
+        needle = fold(text.strip())
+        if needle == self.needle:
+            return
+        # a longer text narrows what is shown now: only those rows are looked at again
+        pool = self.shown if self.needle and needle.startswith(self.needle) else range(len(self.hays))
+        self.beginResetModel()
+        self.needle = needle
+        self.shown = [i for i in pool if needle in self.hays[i]] if needle else list(pool)
+        self.endResetModel()
+
+    def _matching(self, needle: str) -> list[int]:
+        return [i for i, h in enumerate(self.hays) if needle in h] if needle else list(range(len(self.hays)))
+
+    def id_at(self, row: int) -> str:
+        return self.ids[self.shown[row]]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.shown)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.header)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.shown):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            cells = self.cells[self.shown[index.row()]]
+            return cells[index.column()] if index.column() < len(cells) else ""
+        if role == ID_ROLE:
+            return self.id_at(index.row())
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.header):
+            return self.header[section]
+        return None
+
+
+class QueueTable(QTableView):
+    """A read-only, row-selecting table of a ``QueueModel``."""
+
+    def __init__(self, name: str, stretch: int = 0) -> None:
+        super().__init__()
+        self.queue = QueueModel()
+        self.setModel(self.queue)
+        self.setAccessibleName(name)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.horizontalHeader().setResizeContentsPrecision(_SIZE_ROWS)
+        self.stretch = stretch
+        self.sized = False
+
+    def show_rows(self, header: Sequence[str], cells: Sequence[Sequence[str]], ids: list[str], hays: list[str]) -> None:
+        """The list from the server; the columns are sized by the first rows that arrive only
+        (a reload keeps the widths the operator may have dragged)."""
+        self.queue.set_rows(header, cells, ids, hays)
+        if cells and not self.sized:
+            self._size()
+            self.sized = True
+
+    def _size(self) -> None:
+        hh = self.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.resizeColumnsToContents()
+        n = self.queue.columnCount()
+        if n:
+            hh.setSectionResizeMode(min(self.stretch, n - 1), QHeaderView.ResizeMode.Stretch)
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
+        return [self.queue.id_at(r) for r in rows if r < self.queue.rowCount()]
+
+    def select_ids(self, ids: set[str]) -> None:
+        """Select the shown rows with these ids (and nothing else)."""
+        sel = self.selectionModel()
+        sel.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for r in range(self.queue.rowCount()):
+            if self.queue.id_at(r) in ids:
+                sel.select(self.queue.index(r, 0), flags)
