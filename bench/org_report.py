@@ -96,7 +96,7 @@ def child(url: str, inn: str, module_file: str | None, token: str, warm: bool = 
 
 def _cold(url: str, inn: str, token: str, module_file: str | None = None,
           warm: bool = True) -> tuple[float, dict[str, Any]]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", url, inn, "--token", token] + (
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", url, inn, f"--token={token}"] + (
         ["--module", module_file] if module_file else []) + ([] if warm else ["--unwarmed"])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     res = json.loads(out.strip().splitlines()[-1])
