@@ -64,7 +64,7 @@ def cmd_applications_list(args: argparse.Namespace) -> int:
         f = it.get("fields") or {}
         print(f"{it['id']}  {f.get('confirmation_number') or '—':<16} {f.get('submitted_at') or '—':<10}  "
               f"{APPLICATION_STATUSES.get(str(f.get('status')), f.get('status'))}  {f.get('specialty_code') or ''}  "
-              f"{(it.get('applicant') or {}).get('name') or ''}")
+              f"{(it.get('person') or {}).get('name') or ''}")
     return EXIT_OK
 
 
@@ -90,7 +90,7 @@ def cmd_nmo_list(args: argparse.Namespace) -> int:
             value=f.get('event_date') or '—',
             value2=f.get('credits') or '',
             get=NMO_STATUSES.get(str(f.get('status')), f.get('status')),
-            value3=f.get('title') or ''))
+            value3=f.get('title') or '') + f"  {(it.get('person') or {}).get('name') or ''}")
     return EXIT_OK
 
 

@@ -17,8 +17,8 @@ def _expected(items: list[dict[str, Any]], text: str) -> set[str]:
     t = text.casefold().replace("ё", "е")
     return {i["id"] for i in items
             if t in i["fields"]["confirmation_number"].casefold()
-            or t in i["applicant"]["name"].casefold().replace("ё", "е")
-            or t in i["applicant"]["snils"]}
+            or t in i["person"]["name"].casefold().replace("ё", "е")
+            or t in i["person"]["snils"]}
 
 
 def _shown(table: QueueTable) -> set[str]:
@@ -35,7 +35,7 @@ def test_the_filter_finds_what_a_count_finds(qtbot: QtBot) -> None:
     table.resize(1000, 500)
     table.show()
     assert table.model().rowCount() == 10_000
-    assert table.model().index(0, 2).data() == items[0]["applicant"]["name"]
+    assert table.model().index(0, 2).data() == items[0]["person"]["name"]
     for text in ("А-2026-1012", "А-2026-10123", "А-2026-101", "ЁЛКИНА", "елкина м", "елкин", "", "нет такого"):
         table.queue.set_filter(text)
         want = _expected(items, text) if text.strip() else {i["id"] for i in items}
@@ -43,7 +43,7 @@ def test_the_filter_finds_what_a_count_finds(qtbot: QtBot) -> None:
         # too), so the model may show more only for texts those could hold: not these
         assert _shown(table) == want, text
     # the СНИЛС is found typed with or without its dashes
-    snils = items[17]["applicant"]["snils"]
+    snils = items[17]["person"]["snils"]
     table.queue.set_filter(f"{snils[:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:]}")
     assert items[17]["id"] in _shown(table)
     table.queue.set_filter(snils)

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from desktop.i18n import N_, tr
 from desktop.sync.admin import APPLICATION_STATUSES
 from desktop.vault.store import Vault
-from desktop.views.operator.common import call, fold, say, status_label
-from desktop.views.operator.queue_model import QueueTable
+from desktop.views.operator.common import call, day_text, fold, person_cells, say, status_label
+from desktop.views.operator.queue_model import QUEUE_LIMIT, QueueTable
 
 HEADER = [N_("Номер"), N_("Подано"), N_("Заявитель"), N_("СНИЛС"), N_("Вид"), N_("Специальность"), N_("Статус"),
           N_("Комментарий")]
@@ -167,11 +167,6 @@ class ApplicationsView(QWidget):
              then=self.reload)
 
 
-def _ru(iso: Any) -> str:
-    parts = str(iso or "")[:10].split("-")
-    return ".".join(reversed(parts)) if len(parts) == 3 else "—"
-
-
 def _mime(mime: Any) -> str:
     return {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}.get(str(mime or ""), str(mime or "?"))
 
@@ -182,8 +177,6 @@ def _size(n: Any) -> str:
         tr("{n} МБ").format(n=f"{size / 1024 / 1024:.1f}")
 
 
-#: the server's limit of one list: the whole queue of a registry's applications
-QUEUE_LIMIT = 10_000
 
 
 def _queue(items: list[dict[str, Any]]) -> tuple[list[list[str]], list[str], list[str]]:
@@ -198,16 +191,11 @@ def _queue(items: list[dict[str, Any]]) -> tuple[list[list[str]], list[str], lis
     for item in items:
         f = item.get("fields") or {}
         code = str(f.get("specialty_code") or "")
-        who = item.get("applicant") or {}
-        row = [str(f.get("confirmation_number") or "—"), _ru(f.get("submitted_at")), str(who.get("name") or "—"),
-               _snils(who.get("snils")), tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
+        name, snils = person_cells(item)
+        row = [str(f.get("confirmation_number") or "—"), day_text(f.get("submitted_at")), name, snils,
+               tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
                (nsi.name("specialty", code) or code) if code else "",
                tr(APPLICATION_STATUSES.get(str(f.get("status")), "")), str(f.get("decision_comment") or "")]
         cells.append(row)
-        hays.append(fold(" ".join((*row, code, str(who.get("snils") or "")))))
+        hays.append(fold(" ".join((*row, code, str((item.get("person") or {}).get("snils") or "")))))
     return cells, [str(i["id"]) for i in items], hays
-
-
-def _snils(v: Any) -> str:
-    d = "".join(ch for ch in str(v or "") if ch.isdigit())
-    return f"{d[:3]}-{d[3:6]}-{d[6:9]} {d[9:]}" if len(d) == 11 else str(v or "")

@@ -77,26 +77,23 @@ def status_label() -> QLabel:
     return label
 
 
+def day_text(iso: Any) -> str:
+    """An ISO date as the operator reads it (ДД.ММ.ГГГГ), «—» when there is none."""
+    parts = str(iso or "")[:10].split("-")
+    return ".".join(reversed(parts)) if len(parts) == 3 else "—"
+
+
+def person_cells(item: dict[str, Any]) -> tuple[str, str]:
+    """The name and the СНИЛС (as written: 123-456-789 01) of a queue row's person."""
+    who = item.get("person") or {}
+    d = "".join(ch for ch in str(who.get("snils") or "") if ch.isdigit())
+    snils = f"{d[:3]}-{d[3:6]}-{d[6:9]} {d[9:]}" if len(d) == 11 else str(who.get("snils") or "")
+    return str(who.get("name") or "—"), snils
+
+
 def fold(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
-def haystacks(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[str]:
-    """Each row's searchable text, folded once when the list arrives (not per keystroke)."""
-    out = []
-    for r in rows:
-        f = {**r, **(r.get("fields") or {})}
-        out.append(fold(" ".join(str(f.get(k) or "") for k in keys)))
-    return out
-
-
-def filtered(rows: list[dict[str, Any]], hays: list[str], text: str) -> list[dict[str, Any]]:
-    """Rows whose text contains the typed text (case and ё/е ignored): the queue's quick filter."""
-    needle = fold(text.strip())
-    if not needle:
-        return rows
-    return [r for r, h in zip(rows, hays, strict=True) if needle in h]
-
-
-__all__ = ["call", "filtered", "fold", "haystacks", "list_table", "say", "selected_ids", "show_rows", "status_label",
-           "tr"]
+__all__ = ["call", "day_text", "fold", "list_table", "person_cells", "say", "selected_ids", "show_rows",
+           "status_label", "tr"]

@@ -10,18 +10,11 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from desktop.i18n import N_, tr
 from desktop.sync.admin import NMO_STATUSES, Outcome
 from desktop.vault.store import Vault
-from desktop.views.operator.common import (
-    call,
-    filtered,
-    haystacks,
-    list_table,
-    say,
-    selected_ids,
-    show_rows,
-    status_label,
-)
+from desktop.views.operator.common import call, day_text, fold, person_cells, say, status_label
+from desktop.views.operator.queue_model import QUEUE_LIMIT, QueueTable
 
-HEADER = [N_("Дата"), N_("Тип"), N_("Наименование"), N_("ЗЕТ"), N_("Статус")]
+HEADER = [N_("Дата"), N_("Работник"), N_("СНИЛС"), N_("Тип"), N_("Наименование"), N_("Организатор"), N_("ЗЕТ"),
+          N_("Статус")]
 KINDS = {"iom": N_("ИОМ"), "event": N_("мероприятие"), "program": N_("программа ПК")}
 
 
@@ -30,8 +23,6 @@ class NmoQueueView(QWidget):
         super().__init__(parent)
         self.setObjectName("operator_nmo")
         self.vault = vault
-        self.items: list[dict[str, Any]] = []
-        self.hays: list[str] = []
         self.status_filter = QComboBox()
         for key, label in NMO_STATUSES.items():
             self.status_filter.addItem(tr(label), key)
@@ -39,8 +30,8 @@ class NmoQueueView(QWidget):
         self.status_filter.currentIndexChanged.connect(lambda _i: self.reload())
         self.search = QLineEdit()
         self.search.setPlaceholderText(tr("Наименование, организатор, тип…"))
-        self.search.textChanged.connect(lambda _t: self.show_items())
-        self.table = list_table(tr("Баллы НМО"))
+        self.table = QueueTable(tr("Баллы НМО"), stretch=4)
+        self.search.textChanged.connect(self.table.queue.set_filter)
         self.confirm = QPushButton(tr("Подтвердить выбранные"))
         self.reject = QPushButton(tr("Отклонить выбранные"))
         self.confirm.clicked.connect(lambda: self.decide("confirm"))
@@ -63,23 +54,16 @@ class NmoQueueView(QWidget):
 
     def reload(self) -> None:
         status = str(self.status_filter.currentData() or "")
-        call(self, self.vault, lambda c: c.nmo(status), self._loaded, self.status)
+        call(self, self.vault, lambda c: _queue(c.nmo(status, limit=QUEUE_LIMIT)), self._loaded, self.status)
 
-    def _loaded(self, items: list[dict[str, Any]]) -> None:
-        self.items = items
-        self.hays = haystacks(items, ("title", "provider", "kind", "event_date"))
-        self.show_items()
-
-    def show_items(self) -> None:
-        rows = filtered(self.items, self.hays, self.search.text())
-        show_rows(self.table, [tr(h) for h in HEADER],
-                  [[f.get("event_date") or "", tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
-                    f.get("title") or "", f.get("credits") or "", tr(NMO_STATUSES.get(str(f.get("status")), ""))]
-                   for f in (r.get("fields") or {} for r in rows)],
-                  [str(r["id"]) for r in rows], stretch=2)
+    def _loaded(self, queue: tuple[list[list[str]], list[str], list[str]]) -> None:
+        cells, ids, hays = queue
+        self.table.show_rows([tr(h) for h in HEADER], cells, ids, hays)
+        if len(ids) >= QUEUE_LIMIT:
+            say(self.status, tr("Показаны первые {n} записей: уточните статус.").format(n=QUEUE_LIMIT), "warning")
 
     def decide(self, decision: str) -> None:
-        ids = selected_ids(self.table)
+        ids = self.table.selected_ids()
         if not ids:
             say(self.status, tr("Выберите одну или несколько записей."), "warning")
             return
@@ -94,3 +78,19 @@ class NmoQueueView(QWidget):
             self.reload()
 
         call(self, self.vault, lambda c: c.decide_nmo(ids, decision), done, self.status)
+
+
+def _queue(items: list[dict[str, Any]]) -> tuple[list[list[str]], list[str], list[str]]:
+    """In the pool: each credit's cells as shown, its id and its folded search text."""
+    cells: list[list[str]] = []
+    hays: list[str] = []
+    for item in items:
+        f = item.get("fields") or {}
+        name, snils = person_cells(item)
+        row = [day_text(f.get("event_date")), name, snils, tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
+               str(f.get("title") or ""), str(f.get("provider") or ""), str(f.get("credits") or ""),
+               tr(NMO_STATUSES.get(str(f.get("status")), ""))]
+        cells.append(row)
+        hays.append(fold(" ".join((*row, str((item.get("person") or {}).get("snils") or "")))))
+    return cells, [str(i["id"]) for i in items], hays
+

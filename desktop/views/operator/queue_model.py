@@ -18,6 +18,8 @@ from desktop.views.operator.common import fold
 
 Index = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole
+#: rows asked of the server at once: a registry's whole queue
+QUEUE_LIMIT = 10_000
 #: rows looked at when sizing the columns
 _SIZE_ROWS = 50
 
