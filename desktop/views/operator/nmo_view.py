@@ -29,7 +29,7 @@ class NmoQueueView(QWidget):
         self.status_filter.addItem(tr("все"), "")
         self.status_filter.currentIndexChanged.connect(lambda _i: self.reload())
         self.search = QLineEdit()
-        self.search.setPlaceholderText(tr("Наименование, организатор, тип…"))
+        self.search.setPlaceholderText(tr("Работник, СНИЛС, наименование, организатор…"))
         self.table = QueueTable(tr("Баллы НМО"), stretch=4)
         self.search.textChanged.connect(self.table.queue.set_filter)
         self.confirm = QPushButton(tr("Подтвердить выбранные"))
