@@ -48,6 +48,11 @@ SERIES = (("#2f6db5", "#6ea8ec"), ("#c0641a", "#f0a35e"), ("#3c8a3c", "#86c886")
 LINE = 3
 
 
+def on_color(fill: QColor) -> QColor:
+    """Text that reads on a filled area: black on a light fill, white on a dark one."""
+    return QColor("#000000") if fill.lightnessF() > 0.55 else QColor("#ffffff")
+
+
 def series_color(i: int, palette: QPalette) -> QColor:
     return QColor(SERIES[i % len(SERIES)][1 if is_dark(palette) else 0])
 
@@ -206,10 +211,12 @@ class BarChart(QWidget):
             r = self._bar(i)
             left, width, mid = r.left(), r.width(), r.center().x()
             base = 0.0
+            top_series = 0
             for si, s in enumerate(self.data.series):
                 v = s[i] if i < len(s) else 0
                 if v <= 0:
                     continue
+                top_series = si
                 top_y = y_of(base + v)
                 color = hover[si] if self._hover == i else colors[si]
                 p.fillRect(QRectF(left, top_y, width, y_of(base) - top_y), color)
@@ -217,7 +224,18 @@ class BarChart(QWidget):
             p.setPen(text)
             total = self.data.total(i)
             value_top = y_of(total) - line_h - 1
-            p.drawText(QRectF(left - 20, value_top, width + 40, line_h), centre, fmt(total))
+            value_rect = QRectF(left - 20, value_top, width + 40, line_h)
+            point_y = y_of(self.data.line[i]) if self.data.line and i < len(self.data.line) else None
+            if point_y is not None and value_top - 4 <= point_y <= value_top + line_h + 4:
+                # the line's point sits where the bar's figure would: the figure goes inside the
+                # bar's top when it fits (in the colour that reads on that bar), else above the point
+                if y_of(0) - y_of(total) >= line_h + 4:
+                    value_rect = QRectF(left, y_of(total) + 2, width, line_h)
+                    p.setPen(on_color(colors[top_series]))
+                else:
+                    value_rect.moveTop(point_y - 5 - line_h)
+            p.drawText(value_rect, centre, fmt(total))
+            p.setPen(text)
             shown = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(slot) - 2)
             p.drawText(QRectF(mid - slot / 2, bottom_y + 3, slot, line_h * 2), under, shown)
             if self.data.today == i:
