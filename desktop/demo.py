@@ -31,6 +31,7 @@ STAFF_DEMO_PROFILES = (
     # Short: the profile chooser is narrow («Демонстрационный профиль — …» was cut off there).
     ("Демо: кадровая служба ГКБ № 1", "hr", "hr1"),
     ("Демо: главный врач ГКБ № 1", "manager", "manager"),
+    ("Демо: оператор регистра", "admin", "admin"),
 )
 
 
@@ -178,7 +179,8 @@ def seed_demo_vault(folder: Path, passphrase: str, user: str = "demo") -> str:
 
 
 def ensure_staff_demo_profiles(root: Path) -> list[Path]:
-    """The HR clerk's and the manager's demo profiles (created once; each a few seconds of KDF).
+    """The HR clerk's, the manager's and the operator's demo profiles (created once; each a few
+    seconds of KDF).
 
     Each vault starts with the account's role and organization, as a login leaves it; the
     organization's ~2,000 staff arrive with the first sync from the embedded demo server, which
@@ -203,7 +205,9 @@ def ensure_staff_demo_profiles(root: Path) -> list[Path]:
         try:
             repo = RecordRepository(vault, user="demo")
             with vault.begin() as conn:
-                remember_account(conn, role, [{"inn": ORG_GKB["org_inn"], "name": ORG_GKB["org_name"]}])
+                # the operator works for the registry, not for an organization
+                orgs = [] if role == "admin" else [{"inn": ORG_GKB["org_inn"], "name": ORG_GKB["org_name"]}]
+                remember_account(conn, role, orgs)
             repo.record_consent()
         finally:
             vault.close()

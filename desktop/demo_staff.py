@@ -145,4 +145,33 @@ def demo_staff(main: Org, other: Org, count: int = 2000, today: dt.date | None =
                 "protocol_date": protocol.isoformat(), "registry_number": f"7724 0{300_000_000 + i}",
                 "valid_until": valid.isoformat(), "issuer": "Аккредитационная подкомиссия г. Москвы",
             })
+    _add_registry_work(out, day)
     return out
+
+
+NMO_TITLES = [("iom", "Артериальная гипертензия", "2"), ("iom", "Сахарный диабет 2 типа", "4"),
+              ("event", "Конференция «Терапия-2026»", "6"), ("event", "Школа кардиолога", "12"),
+              ("program", "Неотложные состояния (36 ч)", "36"), ("program", "Терапия (144 ч)", "144")]
+
+
+def _add_registry_work(out: dict[str, list[dict[str, Any]]], day: dt.date) -> None:
+    """НМО credits (most confirmed) and accreditation applications (filed, some under review)
+    of the staff: the manager's НМО figures are not all zero, and the operator's demo has queues.
+    A random stream of its own: the people above stay the same whatever is added here."""
+    rnd = random.Random(20261203)
+    out["nmo"], out["application"] = [], []
+    for n, person in enumerate(out["person"]):
+        pid = person["id"]
+        for k in range(rnd.choice([0, 0, 1, 2, 3, 5])):
+            kind, title, credits = rnd.choice(NMO_TITLES)
+            event = day - dt.timedelta(days=rnd.randrange(10, 365 * 5))
+            out["nmo"].append({"id": _id(f"nmo-{n}-{k}"), "person_id": pid, "event_date": event.isoformat(),
+                               "kind": kind, "title": title, "provider": "Портал НМО" if kind == "iom" else "РМАНПО",
+                               "credits": credits, "status": "pending" if rnd.random() < 0.15 else "confirmed",
+                               "document_number": f"НМО-{event.year}-{n:04d}{k}"})
+        if rnd.random() < 0.12:
+            filed = day - dt.timedelta(days=rnd.randrange(1, 60))
+            out["application"].append({"id": _id(f"application-{n}"), "person_id": pid, "kind": "periodic",
+                                       "specialty_code": rnd.choice(SPECIALTIES), "submitted_at": filed.isoformat(),
+                                       "confirmation_number": f"А-{filed.year}-{500000 + n}",
+                                       "status": "in_review" if rnd.random() < 0.3 else "submitted"})

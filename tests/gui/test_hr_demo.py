@@ -33,20 +33,25 @@ def test_demo_staff_is_valid_and_varied() -> None:
     assert 0.1 < len(closed) / len(cards) < 0.4
     assert {c["position_type"] for c in cards} >= {"main", "internal_part_time", "external_part_time"}
     assert demo_staff(ORG_GKB, ORG_POLY)["person"][:3] == persons[:3]  # the same people on every machine
+    # the operator's demo has queues, the manager's НМО figures are not all zero
+    statuses = {a["status"] for a in rows["application"]}
+    assert len(rows["application"]) > 150 and statuses == {"submitted", "in_review"}
+    assert len(rows["nmo"]) > 2000 and {n["status"] for n in rows["nmo"]} == {"pending", "confirmed"}
 
 
 def test_staff_demo_profiles_are_made_once_with_their_role(tmp_path: Path) -> None:
     first = ensure_staff_demo_profiles(tmp_path)
-    assert len(first) == 2
+    assert len(first) == 3
     assert ensure_staff_demo_profiles(tmp_path) == first  # not made again
     profiles = {p.extra.get("demo_login"): p for p in list_profiles(tmp_path)}
-    assert set(profiles) == {"hr1", "manager"} and all(p.demo and p.has_vault for p in profiles.values())
-    for login, role in (("hr1", "hr"), ("manager", "manager")):
+    assert set(profiles) == {"hr1", "manager", "admin"} and all(p.demo and p.has_vault for p in profiles.values())
+    for login, role, inns in (("hr1", "hr", [ORG_GKB["org_inn"]]), ("manager", "manager", [ORG_GKB["org_inn"]]),
+                              ("admin", "admin", [])):
         folder = profiles[login].folder
         vault = Vault(folder, unwrap_data_key(folder, DEMO_PASSPHRASE))
         try:
             repo = RecordRepository(vault)
-            assert repo.role() == role and [o["inn"] for o in repo.organizations()] == [ORG_GKB["org_inn"]]
+            assert repo.role() == role and [o["inn"] for o in repo.organizations()] == inns
             assert repo.person_id() is None and repo.consent_given()
         finally:
             vault.close()
