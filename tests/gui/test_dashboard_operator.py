@@ -300,3 +300,38 @@ def test_application_attachments_open_in_the_preview(qtbot: QtBot, server: dict[
         qtbot.waitUntil(lambda: view.attachments.count() == 0, timeout=5_000)
     finally:
         vault.close()
+
+
+def test_a_queue_opened_before_the_login_loads_when_the_connection_comes(qtbot: QtBot, server: dict[str, Any],
+                                                                        tmp_path: Path) -> None:
+    """The console opened before the sync had logged in (the demo starts its server then, or the
+    operator was offline): the queue says why it is empty, and asks again — once — when the
+    connection indicator turns to «в сети»; a queue that loaded is not reset by later syncs."""
+    from desktop.views.operator.common import LOAD_FAILED, reload_when_online
+    from desktop.views.shell.events import EventBus
+
+    db: ServerDb = server["db"]
+    pid, _ = db.person(db.org())
+    number = f"А-2026-{uuid.uuid4().int % 900000 + 100000}"
+    (app,) = add_rows(db, pid, ("application", {"kind": "periodic", "specialty_code": "36", "status": "submitted",
+                                               "submitted_at": "2026-11-01", "confirmation_number": number}))
+    prof = new_profile(tmp_path, f"a-{uuid.uuid4().hex[:6]}")
+    vault = Vault.open(prof, PASS)
+    events = EventBus()
+    try:
+        view = ApplicationsView(vault)
+        qtbot.addWidget(view)
+        reload_when_online(view, events, view.reload)
+        qtbot.waitUntil(lambda: "Сервер не задан" in view.status.text(), timeout=20_000)
+        assert view.property(LOAD_FAILED)
+        events.publish("connection_changed", False)  # still offline: nothing asked
+        cp = frmr(prof, "login", "--server", server["url"], "--username", db.account("admin"), "--password", PASSWORD)
+        assert cp.returncode == 0, cp.stderr
+        events.publish("connection_changed", True)
+        qtbot.waitUntil(lambda: app in _ids(view), timeout=20_000)
+        assert not view.status.isVisible() or "Сервер не задан" not in view.status.text()  # the old failure went
+        view.search.setText(number)
+        events.publish("connection_changed", True)  # a later sync: the queue stays as the operator left it
+        assert view.table.model().rowCount() == 1 and not view.property(LOAD_FAILED)
+    finally:
+        vault.close()

@@ -45,7 +45,7 @@ class ApplicationsView(QWidget):
         self.status_filter.currentIndexChanged.connect(lambda _i: self.reload())
         self.search = QLineEdit()
         self.search.setPlaceholderText(tr("Номер, заявитель, СНИЛС, специальность…"))
-        self.table = QueueTable(tr("Заявления"), stretch=len(HEADER) - 1)
+        self.table = QueueTable(tr("Заявления"), stretch=HEADER.index(N_("Заявитель")))
         self.search.textChanged.connect(self.table.queue.set_filter)
         self.table.selectionModel().selectionChanged.connect(lambda _s, _d: self.load_attachments())
         # a filter or a new list clears the selection without selectionChanged

@@ -15,6 +15,7 @@ from desktop.vault.store import Vault
 from desktop.views.dashboards.charts import fill_table
 from desktop.views.runtime.errors import describe_error
 from desktop.views.runtime.ops import Op
+from desktop.views.shell.events import CONNECTION_CHANGED, EventBus
 from desktop.views.widgets.theme import banner_style
 
 T = TypeVar("T")
@@ -28,12 +29,37 @@ def call(parent: QWidget, vault: Vault, fn: Callable[[AdminClient], T], ok: Call
         with AdminClient(vault) as client:
             return fn(client)
 
+    def succeeded(value: T) -> None:
+        if parent.property(LOAD_FAILED):  # the failed load is over: its message goes (a refused
+            parent.setProperty(LOAD_FAILED, False)  # decision's stays, it is not one)
+            say(status, "")
+        ok(value)
+
     def failed(exc: BaseException) -> None:
+        if then is None:  # a load; a refused decision is told and followed by a load of its own
+            parent.setProperty(LOAD_FAILED, True)
         say(status, describe_error(exc), "error")
         if then is not None:
             then()
 
-    return Op(parent, run, pool=True).success(ok).failure(failed).run()
+    return Op(parent, run, pool=True).success(succeeded).failure(failed).run()
+
+
+#: the view's last server call failed (no server yet, no connection): it loads again when the
+#: connection comes back (``reload_when_online``)
+LOAD_FAILED = "frmr_load_failed"
+
+
+def reload_when_online(view: QWidget, events: EventBus, reload: Callable[[], None]) -> QWidget:
+    """Once the connection is back, a view whose last call failed asks again — the operator's
+    console opened before the sync had logged in (the demo starts its server then), or offline.
+    A view that loaded is left as it is: a sync must not reset the queue under the operator."""
+    def changed(online: bool | None) -> None:
+        if online and view.property(LOAD_FAILED):
+            reload()
+
+    events.subscribe(CONNECTION_CHANGED, changed, view)
+    return view
 
 
 def say(status: QLabel, text: str, kind: str = "info") -> None:
@@ -95,5 +121,5 @@ def fold(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
-__all__ = ["call", "day_text", "fold", "list_table", "person_cells", "say", "selected_ids", "show_rows",
-           "status_label", "tr"]
+__all__ = ["call", "day_text", "fold", "list_table", "person_cells", "reload_when_online", "say", "selected_ids",
+           "show_rows", "status_label", "tr"]

@@ -30,7 +30,7 @@ class NmoQueueView(QWidget):
         self.status_filter.currentIndexChanged.connect(lambda _i: self.reload())
         self.search = QLineEdit()
         self.search.setPlaceholderText(tr("Работник, СНИЛС, наименование, организатор…"))
-        self.table = QueueTable(tr("Баллы НМО"), stretch=4)
+        self.table = QueueTable(tr("Баллы НМО"), stretch=HEADER.index(N_("Наименование")))
         self.search.textChanged.connect(self.table.queue.set_filter)
         self.confirm = QPushButton(tr("Подтвердить выбранные"))
         self.reject = QPushButton(tr("Отклонить выбранные"))

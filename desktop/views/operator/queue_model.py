@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from desktop.views.operator.common import fold
@@ -95,6 +96,7 @@ class QueueTable(QTableView):
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.horizontalHeader().setResizeContentsPrecision(_SIZE_ROWS)
+        self.setWordWrap(False)  # one line a row: a long title is elided, whole in its tooltip
         self.stretch = stretch
         self.sized = False
 
@@ -102,15 +104,26 @@ class QueueTable(QTableView):
         """The list from the server; the columns are sized by the first rows that arrive only
         (a reload keeps the widths the operator may have dragged)."""
         self.queue.set_rows(header, cells, ids, hays)
-        if cells and not self.sized:
+        if cells and not self.sized and self.isVisible():
             self._size()
-            self.sized = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.queue.rowCount() and not self.sized:  # the rows came before the table was shown
+            self._size()
 
     def _size(self) -> None:
         hh = self.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.resizeColumnsToContents()
         n = self.queue.columnCount()
+        # a long specialty or title is elided (its tooltip has it whole) rather than pushing the
+        # status and the comment out of the window
+        limit = max(110, self.viewport().width() // 6)
+        for c in range(n):
+            if c != self.stretch and self.columnWidth(c) > limit:
+                self.setColumnWidth(c, limit)
+        self.sized = True
         if n:
             hh.setSectionResizeMode(min(self.stretch, n - 1), QHeaderView.ResizeMode.Stretch)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from desktop.i18n import N_
+from desktop.views.operator.common import reload_when_online
 from desktop.views.shell.registry import Section, SectionContext
 
 ADMIN = frozenset({"admin"})
@@ -15,31 +16,36 @@ ADMIN = frozenset({"admin"})
 def applications(ctx: SectionContext) -> QWidget:
     from desktop.views.operator.applications_view import ApplicationsView
 
-    return ApplicationsView(ctx.vault)
+    view = ApplicationsView(ctx.vault)
+    return reload_when_online(view, ctx.events, view.reload)
 
 
 def nmo(ctx: SectionContext) -> QWidget:
     from desktop.views.operator.nmo_view import NmoQueueView
 
-    return NmoQueueView(ctx.vault)
+    view = NmoQueueView(ctx.vault)
+    return reload_when_online(view, ctx.events, view.reload)
 
 
 def accounts(ctx: SectionContext) -> QWidget:
     from desktop.views.operator.accounts_view import AccountsView
 
-    return AccountsView(ctx.vault)
+    view = AccountsView(ctx.vault)
+    return reload_when_online(view, ctx.events, view.reload)
 
 
 def audit(ctx: SectionContext) -> QWidget:
     from desktop.views.operator.audit_view import AuditView
 
-    return AuditView(ctx.vault)
+    view = AuditView(ctx.vault)
+    return reload_when_online(view, ctx.events, view.reload)
 
 
 def catalogue(ctx: SectionContext) -> QWidget:
     from desktop.views.operator.catalogue_view import CatalogueView
 
-    return CatalogueView(ctx.vault)
+    view = CatalogueView(ctx.vault)
+    return reload_when_online(view, ctx.events, view.reload)
 
 
 SECTIONS: tuple[Section, ...] = (

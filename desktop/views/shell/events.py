@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject
 
 #: the settings were saved; argument: the settings dict
 SETTINGS_CHANGED = "settings_changed"
+#: the connection indicator changed; argument: True connected, False not, None unknown
+CONNECTION_CHANGED = "connection_changed"
 
 Callback = Callable[..., None]
 
@@ -38,6 +40,11 @@ class EventBus(QObject):
             if owner is not None and not shiboken6.isValid(owner):
                 continue  # deleted, its ``destroyed`` not delivered yet
             callback(*args)
+
+    def connection_changed(self, online: bool | None, _text: str = "") -> None:
+        """A slot for the window's ``sync_state_changed`` (a method of the bus, so the
+        connection ends with the page that owns it)."""
+        self.publish(CONNECTION_CHANGED, online)
 
     def _drop(self, name: str, entry: tuple[Callback, QObject | None]) -> None:
         if not shiboken6.isValid(self):

@@ -435,6 +435,7 @@ class Session(QObject):
         ctx = self.context(events, notifications)
         events.subscribe(SETTINGS_CHANGED, self._settings_changed, page)
         events.subscribe(SETTINGS_CHANGED, lambda _s: notifications.reload(), page)
+        self.window.sync_state_changed.connect(events.connection_changed)
 
         folder = self.profile.folder
 
