@@ -382,7 +382,14 @@ def cached_org_report(s: Session, inn: str, flt: Filters = Filters()) -> dict[st
         hit = _MEMO.get(key)
         if hit is not None and hit[0] == stamp:
             _MEMO.move_to_end(key)
-            return dict(hit[2])
+            out = dict(hit[2])
+        else:
+            out = None
+    if out is not None:
+        # the backlog's ages move with the clock, not with the data: counted afresh (one range
+        # of ix_confirmation_backlog), a request waiting 7 days since this morning is in its bin
+        conf = confirmations(s, inn, time.time(), flt, today)
+        return out | {"confirmations_pending": conf["pending"], "confirmations": conf}
     out = org_report(s, inn, today=today, flt=flt)
     with _MEMO_LOCK:
         _MEMO[key] = (stamp, time.time(), out)

@@ -201,9 +201,6 @@ def test_the_cycle_start_moves_with_an_accreditation_and_a_credit_deleted(world:
 
 # -- the memo --------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="cached_org_report keys its memo by the data and the day, but the backlog's "
-                                       "age bins and oldest_days depend on the time of the request: a request "
-                                       "crossing into the 7-day bin during the day is answered from the memo")
 def test_the_memo_does_not_keep_the_backlog_age_of_an_earlier_hour(db_url: str) -> None:
     d = generate(20, seed=41)
     engine = make_engine(db_url)
