@@ -75,7 +75,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop.views.dashboards.home_model", "desktop.views.dashboards.home_view",
     "desktop.views.dashboards.manager_model", "desktop.views.dashboards.manager_view",
     "desktop.views.dashboards.workspace", "desktop.views.operator.common", "desktop.views.operator.attachment_viewer",
-    "desktop.views.operator.applications_view",
+    "desktop.views.operator.applications_view", "desktop.views.operator.queue_model",
     "desktop.views.operator.nmo_view", "desktop.views.operator.accounts_view", "desktop.views.operator.audit_view",
     "desktop.views.operator.catalogue_view", "desktop.views.operator.workspace",
 )
