@@ -30,7 +30,7 @@ from server.config import Settings
 from server.db import in_write_tx, make_engine
 from server.feed import Writer
 from server.migrate import alembic_config
-from server.models import Confirmation, Record, ReportStaff
+from server.models import Confirmation, Record, ReportCredit, ReportStaff
 from server.sync import Engine
 from tests.reports.test_aggregates import _active_cards
 from tests.reports.test_summary_upkeep import INN, _agrees, _op, _push
@@ -146,9 +146,27 @@ def test_odd_credits_written_past_validation_count_as_defined(db_url: str) -> No
         for i, (credits, dated) in enumerate(odd):
             writes.append((staff[i % 12], "nmo", {"event_date": dated, "kind": "event", "title": "Крайний случай",
                                                   "credits": credits, "status": "confirmed"}))
-        _write(engine, *writes)
+        written = _write(engine, *writes)
         with Session(engine) as s:
             for day in _days():
+                _nmo_agrees(s, db_url, d.inn, day)
+        # two credits un-confirmed (the one on the cycle's first day, the big one): out of the sums
+
+        def unconfirm(s: Session) -> None:
+            w = Writer(s, None)
+            for i in (10, 12):
+                rec = s.get(Record, written[i])
+                assert rec is not None
+                rec.data = {**rec.data, "status": "pending"}
+                rec.version += 1
+                w.touch(rec)
+            w.finish()
+
+        in_write_tx(engine, unconfirm)
+        with Session(engine) as s:
+            assert s.execute(sa.select(sa.func.count()).select_from(ReportCredit)
+                             .where(ReportCredit.record_id.in_([written[10], written[12]]))).scalar_one() == 0  # type: ignore[attr-defined]
+            for day in _days()[:5]:
                 _nmo_agrees(s, db_url, d.inn, day)
     finally:
         engine.dispose()
