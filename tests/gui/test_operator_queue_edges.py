@@ -40,7 +40,7 @@ def _shown(table: QueueTable) -> list[str]:
     return [str(m.index(r, 0).data(ID_ROLE)) for r in range(m.rowCount())]
 
 
-def _table(qtbot: QtBot, n: int, seed: int) -> tuple[QueueTable, list[str], list[str]]:
+def _table(qtbot: QtBot, n: int, seed: int) -> tuple[QueueTable, list[list[str]], list[str], list[str]]:
     items = applications(n, seed=seed)
     cells, ids, hays = _queue([dict(i, fields=dict(i["fields"])) for i in items])
     table = QueueTable("Заявления", stretch=len(HEADER) - 1)
@@ -48,13 +48,13 @@ def _table(qtbot: QtBot, n: int, seed: int) -> tuple[QueueTable, list[str], list
     table.show_rows(HEADER, cells, ids, hays)
     table.resize(900, 400)
     table.show()
-    return table, ids, hays
+    return table, cells, ids, hays
 
 
 def test_random_typing_shows_exactly_the_matching_rows(qtbot: QtBot) -> None:
     """Characters typed, deleted, replaced and pasted at random (with ё, Ё and spaces): after each
     step the rows shown, in their order, are the rows whose search text holds the folded text."""
-    table, ids, hays = _table(qtbot, 3000, seed=5)
+    table, _, ids, hays = _table(qtbot, 3000, seed=5)
     rnd = random.Random(17)
     alphabet = [*"ёЁеЕаАнН- 0123456789елкинаА-2026", "  ", "Ёлкина", "А-2026-1", "м"]
     text = ""
@@ -75,7 +75,7 @@ def test_random_typing_shows_exactly_the_matching_rows(qtbot: QtBot) -> None:
 
 
 def test_the_selection_never_names_another_row_after_a_filter_or_a_new_list(qtbot: QtBot) -> None:
-    table, ids, _ = _table(qtbot, 500, seed=6)
+    table, cells, ids, hays = _table(qtbot, 500, seed=6)
     chosen = {ids[0], ids[3]}
     table.select_ids(chosen)
     assert set(table.selected_ids()) == chosen
@@ -88,8 +88,6 @@ def test_the_selection_never_names_another_row_after_a_filter_or_a_new_list(qtbo
     table.select_ids(chosen)
     sel = table.selectionModel()
     sel.setCurrentIndex(table.model().index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
-    cells = [list(c) for c in table.queue.cells]
-    hays = list(table.queue.hays)
     table.show_rows(HEADER, cells[::-1], ids[::-1], hays[::-1])
     assert set(table.selected_ids()) <= chosen
     assert not table.selectionModel().currentIndex().isValid() or \
