@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtWidgets import QApplication, QLineEdit, QTableWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLineEdit, QTableWidget, QVBoxLayout, QWidget
 
 SURNAMES = ["Иванова", "Петров", "Ёлкина", "Сидоров", "Кузнецова", "Смирнов", "Попова", "Соколов"]
 FIRST = ["Анна", "Мария", "Пётр", "Иван", "Ольга", "Сергей"]
@@ -73,54 +73,56 @@ def _typed(search: QLineEdit, view: QWidget) -> list[float]:
     return [_painted(lambda t=t: search.setText(t), view) for t in TYPED]  # type: ignore[misc]
 
 
-def ours(app: QApplication, items: list[dict[str, Any]]) -> tuple[float, list[float]]:
-    from desktop.views.operator.applications_view import HEADER, _queue
-    from desktop.views.operator.queue_model import QueueTable
-
-    cells, ids, hays = _queue([dict(i, fields=dict(i["fields"])) for i in items])
+def _measured(app: QApplication, table: QWidget, filtered: Callable[[str], None], load: Callable[[], None]
+              ) -> tuple[float, list[float]]:
+    """The queue's window (the search field over the table) shown, then timed: the list
+    arriving (``load``), and each typed text (``filtered`` is what the text change does)."""
     w = QWidget()
     search = QLineEdit()
-    table = QueueTable("Заявления", stretch=len(HEADER) - 1)
-    search.textChanged.connect(table.queue.set_filter)
+    search.textChanged.connect(filtered)
     lay = QVBoxLayout(w)
     lay.addWidget(search)
     lay.addWidget(table)
     w.resize(1200, 700)
     w.show()
     app.processEvents()
-    load = _painted(lambda: table.show_rows(HEADER, cells, ids, hays), table.viewport())
-    keys = _typed(search, table.viewport())
-    assert table.queue.rowCount() == len(items)
+    view = table.viewport() if isinstance(table, QAbstractScrollArea) else table
+    loaded = _painted(load, view)
+    keys = _typed(search, view)
     w.close()
-    return load, keys
+    return loaded, keys
+
+
+def _prepared(items: list[dict[str, Any]]) -> tuple[list[str], list[list[str]], list[str], list[str]]:
+    from desktop.views.operator.applications_view import HEADER, _queue
+
+    cells, ids, hays = _queue([dict(i, fields=dict(i["fields"])) for i in items])
+    return list(HEADER), cells, ids, hays
+
+
+def ours(app: QApplication, items: list[dict[str, Any]]) -> tuple[float, list[float]]:
+    from desktop.views.operator.queue_model import QueueTable
+
+    header, cells, ids, hays = _prepared(items)
+    table = QueueTable("Заявления", stretch=2)
+    out = _measured(app, table, table.queue.set_filter, lambda: table.show_rows(header, cells, ids, hays))
+    assert table.queue.rowCount() == len(items)
+    return out
 
 
 def before(app: QApplication, items: list[dict[str, Any]]) -> tuple[float, list[float]]:
-    from desktop.views.operator.applications_view import HEADER, _queue
     from desktop.views.operator.common import fold, show_rows
 
-    cells, ids, hays = _queue([dict(i, fields=dict(i["fields"])) for i in items])
+    header, cells, ids, hays = _prepared(items)
     rows = list(zip(ids, cells, strict=True))
-    w = QWidget()
-    search = QLineEdit()
     table = QTableWidget()
 
-    def show() -> None:
-        needle = fold(search.text().strip())
+    def show(text: str) -> None:
+        needle = fold(text.strip())
         shown = [r for r, h in zip(rows, hays, strict=True) if needle in h] if needle else rows
-        show_rows(table, HEADER, [list(c) for _, c in shown], [i for i, _ in shown], stretch=len(HEADER) - 1)
+        show_rows(table, header, [list(c) for _, c in shown], [i for i, _ in shown], stretch=2)
 
-    search.textChanged.connect(lambda _t: show())
-    lay = QVBoxLayout(w)
-    lay.addWidget(search)
-    lay.addWidget(table)
-    w.resize(1200, 700)
-    w.show()
-    app.processEvents()
-    load = _painted(show, table.viewport())
-    keys = _typed(search, table.viewport())
-    w.close()
-    return load, keys
+    return _measured(app, table, show, lambda: show(""))
 
 
 def server(url: str, n: int, runs: int) -> str:

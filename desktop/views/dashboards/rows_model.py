@@ -41,19 +41,22 @@ class RowsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.header)
 
-    def text(self, row: int, column: int) -> str:
+    def cell(self, row: int, column: int) -> Any:
+        """The value of a shown row's cell ("" past the row's end)."""
         cells = self.rows[row]
-        v = cells[column] if column < len(cells) else ""
+        return cells[column] if column < len(cells) else ""
+
+    def text(self, row: int, column: int) -> str:
+        v = self.cell(row, column)
         return fmt(v) if isinstance(v, float) else str(v)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if not index.isValid() or index.row() >= self.rowCount():
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.text(index.row(), index.column())
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            cells = self.rows[index.row()]
-            v = cells[index.column()] if index.column() < len(cells) else ""
+            v = self.cell(index.row(), index.column())
             return int(_RIGHT) if isinstance(v, int | float) and not isinstance(v, bool) else None
         return None
 

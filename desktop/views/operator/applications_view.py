@@ -24,7 +24,7 @@ from desktop.i18n import N_, tr
 from desktop.sync.admin import APPLICATION_STATUSES
 from desktop.vault.store import Vault
 from desktop.views.operator.common import call, day_text, fold, person_cells, say, status_label
-from desktop.views.operator.queue_model import QUEUE_LIMIT, QueueTable
+from desktop.views.operator.queue_model import QUEUE_LIMIT, Queue, QueueTable
 
 HEADER = [N_("Номер"), N_("Подано"), N_("Заявитель"), N_("СНИЛС"), N_("Вид"), N_("Специальность"), N_("Статус"),
           N_("Комментарий")]
@@ -102,10 +102,8 @@ class ApplicationsView(QWidget):
         status = str(self.status_filter.currentData() or "")
         call(self, self.vault, lambda c: _queue(c.applications(status, limit=QUEUE_LIMIT)), self._loaded, self.status)
 
-    def _loaded(self, queue: tuple[list[list[str]], list[str], list[str]]) -> None:
-        cells, ids, hays = queue
-        self.table.show_rows([tr(h) for h in HEADER], cells, ids, hays)
-        if len(ids) >= QUEUE_LIMIT:
+    def _loaded(self, queue: Queue) -> None:
+        if self.table.show_queue([tr(h) for h in HEADER], queue):
             say(self.status, tr("Показаны первые {n} заявлений: уточните статус.").format(n=QUEUE_LIMIT), "warning")
 
     def load_attachments(self) -> None:
@@ -179,7 +177,7 @@ def _size(n: Any) -> str:
 
 
 
-def _queue(items: list[dict[str, Any]]) -> tuple[list[list[str]], list[str], list[str]]:
+def _queue(items: list[dict[str, Any]]) -> Queue:
     """In the pool: each application's cells as shown (the specialty's НСИ name beside its code;
     the registry is read from disk once), its id and its search text — the cells and the codes
     behind them, folded once here, not per keystroke."""

@@ -11,7 +11,7 @@ from desktop.i18n import N_, tr
 from desktop.sync.admin import NMO_STATUSES, Outcome
 from desktop.vault.store import Vault
 from desktop.views.operator.common import call, day_text, fold, person_cells, say, status_label
-from desktop.views.operator.queue_model import QUEUE_LIMIT, QueueTable
+from desktop.views.operator.queue_model import QUEUE_LIMIT, Queue, QueueTable
 
 HEADER = [N_("Дата"), N_("Работник"), N_("СНИЛС"), N_("Тип"), N_("Наименование"), N_("Организатор"), N_("ЗЕТ"),
           N_("Статус")]
@@ -56,10 +56,8 @@ class NmoQueueView(QWidget):
         status = str(self.status_filter.currentData() or "")
         call(self, self.vault, lambda c: _queue(c.nmo(status, limit=QUEUE_LIMIT)), self._loaded, self.status)
 
-    def _loaded(self, queue: tuple[list[list[str]], list[str], list[str]]) -> None:
-        cells, ids, hays = queue
-        self.table.show_rows([tr(h) for h in HEADER], cells, ids, hays)
-        if len(ids) >= QUEUE_LIMIT:
+    def _loaded(self, queue: Queue) -> None:
+        if self.table.show_queue([tr(h) for h in HEADER], queue):
             say(self.status, tr("Показаны первые {n} записей: уточните статус.").format(n=QUEUE_LIMIT), "warning")
 
     def decide(self, decision: str) -> None:
@@ -80,7 +78,7 @@ class NmoQueueView(QWidget):
         call(self, self.vault, lambda c: c.decide_nmo(ids, decision), done, self.status)
 
 
-def _queue(items: list[dict[str, Any]]) -> tuple[list[list[str]], list[str], list[str]]:
+def _queue(items: list[dict[str, Any]]) -> Queue:
     """In the pool: each credit's cells as shown, its id and its folded search text."""
     cells: list[list[str]] = []
     hays: list[str] = []

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
+from desktop.views.dashboards.rows_model import Index, RowsModel
 from desktop.views.operator.common import fold
 
-Index = QModelIndex | QPersistentModelIndex
+#: a queue as the pool prepares it: each row's cells as shown, its id, its folded search text
+Queue = tuple[list[list[str]], list[str], list[str]]
 ID_ROLE = Qt.ItemDataRole.UserRole
 #: rows asked of the server at once: a registry's whole queue
 QUEUE_LIMIT = 10_000
@@ -25,22 +27,23 @@ QUEUE_LIMIT = 10_000
 _SIZE_ROWS = 50
 
 
-class QueueModel(QAbstractTableModel):
+class QueueModel(RowsModel):
+    """``RowsModel``'s cells, of the rows the typed filter finds (``shown``), each with its id."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.header: list[str] = []
-        self.cells: Sequence[Sequence[str]] = []
         self.ids: list[str] = []
         self.hays: list[str] = []
         self.shown: list[int] = []
         self.needle = ""
 
-    def set_rows(self, header: Sequence[str], cells: Sequence[Sequence[str]], ids: list[str], hays: list[str]) -> None:
+    def set_queue(self, header: Sequence[str], cells: Sequence[Sequence[str]], ids: list[str],
+                  hays: list[str]) -> None:
         """A new list from the server; the typed filter stays."""
         self.beginResetModel()
         self.header = [str(h) for h in header]
-        self.cells, self.ids, self.hays = cells, ids, hays
-        self.shown = self._matching(self.needle)
+        self.rows, self.ids, self.hays = cells, ids, hays
+        self.shown = [i for i, h in enumerate(hays) if self.needle in h] if self.needle else list(range(len(hays)))
         self.endResetModel()
 
     def set_filter(self, text: str) -> None:
@@ -54,33 +57,19 @@ class QueueModel(QAbstractTableModel):
         self.shown = [i for i in pool if needle in self.hays[i]] if needle else list(pool)
         self.endResetModel()
 
-    def _matching(self, needle: str) -> list[int]:
-        return [i for i, h in enumerate(self.hays) if needle in h] if needle else list(range(len(self.hays)))
-
     def id_at(self, row: int) -> str:
         return self.ids[self.shown[row]]
+
+    def cell(self, row: int, column: int) -> Any:
+        return super().cell(self.shown[row], column)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.shown)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.header)
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.shown):
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            cells = self.cells[self.shown[index.row()]]
-            return cells[index.column()] if index.column() < len(cells) else ""
-        if role == ID_ROLE:
+        if role == ID_ROLE and index.isValid() and index.row() < len(self.shown):
             return self.id_at(index.row())
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.header):
-            return self.header[section]
-        return None
+        return super().data(index, role)
 
 
 class QueueTable(QTableView):
@@ -101,11 +90,17 @@ class QueueTable(QTableView):
         self.sized = False
 
     def show_rows(self, header: Sequence[str], cells: Sequence[Sequence[str]], ids: list[str], hays: list[str]) -> None:
-        """The list from the server; the columns are sized by the first rows that arrive only
-        (a reload keeps the widths the operator may have dragged)."""
-        self.queue.set_rows(header, cells, ids, hays)
+        """The list from the server; the columns are sized by the first rows shown only (a
+        reload keeps the widths the operator may have dragged)."""
+        self.queue.set_queue(header, cells, ids, hays)
         if cells and not self.sized and self.isVisible():
             self._size()
+
+    def show_queue(self, header: Sequence[str], queue: Queue) -> bool:
+        """``show_rows`` of a queue the pool prepared; whether it is as long as the server gives
+        at once (some may be left out)."""
+        self.show_rows(header, *queue)
+        return len(queue[1]) >= QUEUE_LIMIT
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
