@@ -23,7 +23,16 @@ from PySide6.QtWidgets import (
 from desktop.i18n import N_, tr
 from desktop.sync.admin import APPLICATION_STATUSES
 from desktop.vault.store import Vault
-from desktop.views.operator.common import call, day_text, fold, person_cells, say, status_label
+from desktop.views.operator.common import (
+    call,
+    day_text,
+    fold,
+    latest_only,
+    person_cells,
+    say,
+    say_while,
+    status_label,
+)
 from desktop.views.operator.queue_model import QUEUE_LIMIT, Queue, QueueTable
 
 HEADER = [N_("Номер"), N_("Подано"), N_("Заявитель"), N_("СНИЛС"), N_("Вид"), N_("Специальность"), N_("Статус"),
@@ -100,11 +109,12 @@ class ApplicationsView(QWidget):
 
     def reload(self) -> None:
         status = str(self.status_filter.currentData() or "")
-        call(self, self.vault, lambda c: _queue(c.applications(status, limit=QUEUE_LIMIT)), self._loaded, self.status)
+        call(self, self.vault, lambda c: _queue(c.applications(status, limit=QUEUE_LIMIT)),
+             latest_only(self, self._loaded), self.status)
 
     def _loaded(self, queue: Queue) -> None:
-        if self.table.show_queue([tr(h) for h in HEADER], queue):
-            say(self.status, tr("Показаны первые {n} заявлений: уточните статус.").format(n=QUEUE_LIMIT), "warning")
+        full = self.table.show_queue([tr(h) for h in HEADER], queue)
+        say_while(self.status, full, tr("Показаны первые {n} заявлений: уточните статус.").format(n=QUEUE_LIMIT))
 
     def load_attachments(self) -> None:
         ids = self.table.selected_ids()

@@ -62,6 +62,29 @@ def reload_when_online(view: QWidget, events: EventBus, reload: Callable[[], Non
     return view
 
 
+def latest_only(view: QWidget, ok: Callable[[T], None]) -> Callable[[T], None]:
+    """The handler of the answer to the question ``view`` asks now: an answer overtaken by a
+    later question of the same view (a status chosen, then another before the first list came)
+    is dropped instead of replacing the newer list."""
+    asked = int(view.property("frmr_asked") or 0) + 1
+    view.setProperty("frmr_asked", asked)
+
+    def answered(value: T) -> None:
+        if view.property("frmr_asked") == asked:
+            ok(value)
+
+    return answered
+
+
+def say_while(status: QLabel, holds: bool, text: str, kind: str = "warning") -> None:
+    """``text`` in the status line while ``holds``; taken back (if it is still what is shown)
+    once it does not — a warning about one list must not outlive it."""
+    if holds:
+        say(status, text, kind)
+    elif status.text() == text:
+        say(status, "")
+
+
 def say(status: QLabel, text: str, kind: str = "info") -> None:
     status.setText(text)
     status.setStyleSheet(banner_style(kind))
@@ -121,5 +144,5 @@ def fold(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
-__all__ = ["call", "day_text", "fold", "list_table", "person_cells", "reload_when_online", "say", "selected_ids",
-           "show_rows", "status_label", "tr"]
+__all__ = ["call", "day_text", "fold", "latest_only", "list_table", "person_cells", "reload_when_online", "say",
+           "say_while", "selected_ids", "show_rows", "status_label", "tr"]

@@ -10,7 +10,16 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from desktop.i18n import N_, tr
 from desktop.sync.admin import NMO_STATUSES, Outcome
 from desktop.vault.store import Vault
-from desktop.views.operator.common import call, day_text, fold, person_cells, say, status_label
+from desktop.views.operator.common import (
+    call,
+    day_text,
+    fold,
+    latest_only,
+    person_cells,
+    say,
+    say_while,
+    status_label,
+)
 from desktop.views.operator.queue_model import QUEUE_LIMIT, Queue, QueueTable
 
 HEADER = [N_("Дата"), N_("Работник"), N_("СНИЛС"), N_("Тип"), N_("Наименование"), N_("Организатор"), N_("ЗЕТ"),
@@ -54,11 +63,12 @@ class NmoQueueView(QWidget):
 
     def reload(self) -> None:
         status = str(self.status_filter.currentData() or "")
-        call(self, self.vault, lambda c: _queue(c.nmo(status, limit=QUEUE_LIMIT)), self._loaded, self.status)
+        call(self, self.vault, lambda c: _queue(c.nmo(status, limit=QUEUE_LIMIT)), latest_only(self, self._loaded),
+             self.status)
 
     def _loaded(self, queue: Queue) -> None:
-        if self.table.show_queue([tr(h) for h in HEADER], queue):
-            say(self.status, tr("Показаны первые {n} записей: уточните статус.").format(n=QUEUE_LIMIT), "warning")
+        full = self.table.show_queue([tr(h) for h in HEADER], queue)
+        say_while(self.status, full, tr("Показаны первые {n} записей: уточните статус.").format(n=QUEUE_LIMIT))
 
     def decide(self, decision: str) -> None:
         ids = self.table.selected_ids()
