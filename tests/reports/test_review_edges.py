@@ -445,3 +445,25 @@ def test_only_the_operator_reads_the_queues(world: World) -> None:
                                                if person.get(k)),
                               "snils": person["snils"]}
     assert item["fields"]["title"] == "Очередь" and item["person_id"] == doc
+
+
+def test_the_queues_leave_no_personal_data_in_the_logs(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """The 10,000-row lists answer names and СНИЛС: none of it reaches a log record or the
+    journal's text (the journal says how many rows were read)."""
+    doc = world.person_id("doctor")
+    person = next(x for x in _rows(world.url) if x["id"] == doc)["data"]
+    private = [person["snils"], person["last_name"], person["first_name"]]
+    with caplog.at_level(logging.DEBUG):
+        for path in ("/admin/applications", "/admin/nmo"):
+            r = world.get("admin", path, params={"status": "", "limit": 10_000})
+            assert r.status_code == 200, r.text
+            assert any(i["person_id"] == doc for i in r.json()["items"]) or path == "/admin/applications"
+    text = "\n".join(f"{rec.name} {rec.getMessage()}" for rec in caplog.records)
+    assert not [s for s in private if s and s in text]
+    engine = make_engine(world.url)
+    try:
+        with engine.connect() as c:
+            details = [str(row[0]) for row in c.execute(sa.text("SELECT detail FROM audit"))]
+    finally:
+        engine.dispose()
+    assert details and not [s for s in private if s and any(s in d for d in details)]
