@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from bench.operator_queue import applications
@@ -55,7 +55,8 @@ def _table(qtbot: QtBot, n: int, seed: int) -> tuple[QueueTable, list[list[str]]
 def test_random_typing_shows_exactly_the_matching_rows(qtbot: QtBot) -> None:
     """Characters typed, deleted, replaced and pasted at random (with ё, Ё and spaces): after each
     step the rows shown, in their order, are the rows whose search text holds the folded text."""
-    table, _, ids, hays = _table(qtbot, 3000, seed=5)
+    table, cells, ids, hays = _table(qtbot, 3000, seed=5)
+    by_id = dict(zip(ids, cells, strict=True))
     rnd = random.Random(17)
     alphabet = [*"ёЁеЕаАнН- 0123456789елкинаА-2026", "  ", "Ёлкина", "А-2026-1", "м"]
     text = ""
@@ -73,6 +74,11 @@ def test_random_typing_shows_exactly_the_matching_rows(qtbot: QtBot) -> None:
         needle = _fold(text.strip())
         want = [rid for rid, h in zip(ids, hays, strict=True) if needle in h]
         assert _shown(table) == want, repr(text)
+        m = table.model()
+        for r in {0, m.rowCount() // 2, m.rowCount() - 1} if m.rowCount() else ():
+            row = by_id[str(m.index(r, 0).data(ID_ROLE))]  # each cell, shown and in its tooltip, is its row's
+            for c in range(m.columnCount()):
+                assert m.index(r, c).data() == row[c] == m.index(r, c).data(Qt.ItemDataRole.ToolTipRole)
 
 
 def test_the_selection_never_names_another_row_after_a_filter_or_a_new_list(qtbot: QtBot) -> None:
