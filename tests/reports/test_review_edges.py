@@ -520,3 +520,25 @@ def test_a_staff_members_bin_is_the_share_their_own_cabinet_shows(db_url: str) -
         assert not wrong, wrong
     finally:
         engine.dispose()
+
+
+def test_a_workers_start_writes_nothing_anywhere(world: World) -> None:
+    """Another worker starting on a database in use (both warm-ups run): every table holds the
+    same rows as before — not only the journal and the rate limits."""
+    from sqlmodel import SQLModel
+
+    def counts() -> dict[str, int]:
+        engine = make_engine(world.url)
+        try:
+            with engine.connect() as c:
+                return {t.name: int(c.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+                        for t in SQLModel.metadata.sorted_tables}
+        finally:
+            engine.dispose()
+
+    before = counts()
+    app = create_app(Settings(database_url=world.url))
+    with TestClient(app) as c:
+        assert c.get("/healthz").status_code == 200
+    app.state.frmr.engine.dispose()
+    assert counts() == before
