@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
+from desktop.models import nmo_cycle
 from server.models import (
     Record,
     ReportCard,
@@ -46,24 +47,31 @@ _CHUNK = 500
 #: hours of a five-year НМО cycle (docs/domain.md; the desktop's CycleRule default, which the
 #: server cannot import: it sees the domain models only)
 NMO_CYCLE_HOURS = Decimal(144)
-NMO_CYCLE_YEARS = 5
+NMO_CYCLE_YEARS = nmo_cycle.DEFAULT_YEARS
 #: a share of the cycle is binned up to "done": a larger sum is stored as this (and fits BIGINT
 #: whatever the credits were)
 _NMO_CAP = int(NMO_CYCLE_HOURS) * MICRO
 
 
 def default_cycle_start(today: dt.date) -> str:
-    """The cycle's start of a person with no accreditation: five years back."""
-    return dt.date(today.year - NMO_CYCLE_YEARS, today.month, min(today.day, 28)).isoformat()
+    """The cycle's start of a person with no accreditation, or one older than a cycle: the five
+    years ending today (``desktop.models.nmo_cycle``, the rule of the doctor's own cabinet)."""
+    return nmo_cycle.fallback_start(today, NMO_CYCLE_YEARS).isoformat()
+
+
+def effective_start(cycle_start: str, today: dt.date) -> str:
+    """The day's cycle start of a person whose latest accreditation is ``cycle_start`` ("" none)."""
+    fallback = default_cycle_start(today)
+    return cycle_start if cycle_start > fallback else fallback
 
 
 def nmo_columns(credits: Iterable[tuple[str, int]], cycle_start: str, today: dt.date) -> dict[str, Any]:
     """A person's НМО sum as of ``today``: confirmed credits ((event_date, millionths)) since the
-    cycle start (``cycle_start``, else five years back). ``nmo_from`` is that start and
-    ``nmo_oldest`` the earliest credit counted ("" if none): the sum stays the day's sum as long
-    as ``nmo_from <= start <= nmo_oldest`` (server.reports checks it in the query and counts
+    cycle start (``effective_start``). ``nmo_from`` is that start and ``nmo_oldest`` the earliest
+    credit counted ("" if none): the sum stays the day's sum as long as
+    ``nmo_from <= start <= nmo_oldest`` (server.reports checks it in the query and counts
     afresh from report_credit the few persons for whom it does not hold)."""
-    start = cycle_start or default_cycle_start(today)
+    start = effective_start(cycle_start, today)
     counted = [(day, value) for day, value in credits if day >= start]
     done = sum(value for _, value in counted)
     return {"nmo_from": start, "nmo_oldest": min((day for day, _ in counted), default=""),

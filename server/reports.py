@@ -11,7 +11,8 @@ Definitions (docs/reports.md):
   replaces the old one); the soonest of those decides the person's bucket. ``30`` and ``90`` are
   "within N days from today" (so ``90`` includes ``30``), ``expired`` is before today.
 - *НМО compliance*: confirmed credits since the cycle start (the latest accreditation's protocol
-  date, else five years back) as a share of the cycle's hours, in bins of 25 %.
+  date unless it is older than a cycle, else the five years ending today — the rule of the
+  doctor's own cabinet, ``desktop.models.nmo_cycle``) as a share of the cycle's hours, in bins of 25 %.
 """
 
 from __future__ import annotations
@@ -191,7 +192,10 @@ def _nmo_bin(done: Any) -> Any:
 
 
 def _cycle_start(today: dt.date) -> Any:
-    return sa.func.coalesce(sa.func.nullif(S.cycle_start, ""), default_cycle_start(today))
+    """The day's cycle start in SQL (``report_summary.effective_start``): the latest
+    accreditation, unless it is older than a cycle ("" is older than any date)."""
+    fallback = default_cycle_start(today)
+    return sa.case((S.cycle_start > fallback, S.cycle_start), else_=fallback)
 
 
 def _nmo_fresh(today: dt.date) -> Any:
@@ -213,7 +217,7 @@ def _nmo_recount(inn: str, today: dt.date, flt: Filters) -> Any:
 
 def _nmo_bins(inn: str, today: dt.date, flt: Filters) -> Any:
     """Subquery (person_id, bin): each staff member's share of the cycle done — confirmed credits
-    since the cycle start (the latest accreditation, else five years back), binned."""
+    since the cycle start (``_cycle_start``), binned."""
     stored = sa.select(S.person_id, _nmo_bin(S.nmo_done).label("bin")).where(
         *_staff_conditions(inn, today, flt), _nmo_fresh(today))
     fresh = _nmo_recount(inn, today, flt)

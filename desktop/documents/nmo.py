@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from desktop.models import nmo_cycle
 from desktop.models.validation import add_years
 
 
@@ -15,7 +16,7 @@ from desktop.models.validation import add_years
 class CycleRule:
     """Default rule of docs/domain.md; a setting because the Ministry changes it."""
 
-    years: int = 5
+    years: int = nmo_cycle.DEFAULT_YEARS
     total_hours: Decimal = Decimal(144)
     program_hours: Decimal = Decimal(74)
     iom_event_hours: Decimal = Decimal(70)
@@ -133,7 +134,8 @@ def cycle_start(accreditations: Iterable[Mapping[str, Any]], rule: CycleRule, to
     """The cycle runs from the latest accreditation (its protocol date) for ``rule.years``.
 
     Without an accreditation in the record (or when the last one is older than a cycle) the
-    cycle is taken as the ``rule.years`` ending today, which is what a new portfolio covers.
+    cycle is taken as the ``rule.years`` ending today, which is what a new portfolio covers
+    (``desktop.models.nmo_cycle``: the organization report counts by the same rule).
     """
     dates = []
     for a in accreditations:
@@ -141,11 +143,7 @@ def cycle_start(accreditations: Iterable[Mapping[str, Any]], rule: CycleRule, to
             dates.append(dt.date.fromisoformat(str(a.get("protocol_date"))))
         except ValueError:
             continue
-    latest = max((d for d in dates if d <= today), default=None)
-    fallback = add_years(today, -rule.years) + dt.timedelta(days=1)
-    if latest is None or latest < fallback:
-        return fallback
-    return latest
+    return nmo_cycle.cycle_start(dates, today, rule.years)
 
 
 def cycle_totals(

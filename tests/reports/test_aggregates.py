@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bench.org_seed import OrgData, generate, load
+from desktop.models.validation import add_years
 from server import reports
 from server.db import make_engine
 
@@ -68,12 +69,14 @@ def expected(d: OrgData, flt: reports.Filters | None = None, today: dt.date = TO
     for r in d.rows:
         if r["entity"] == "accreditation" and not r["deleted"] and r["person_id"] in staff:
             start[r["person_id"]] = max(start.get(r["person_id"], ""), r["data"].get("protocol_date", ""))
-    five = dt.date(today.year - 5, today.month, min(today.day, 28)).isoformat()
+    # the doctor's own cabinet's rule, written out here: an accreditation older than the five
+    # years ending today does not start the cycle
+    five = (add_years(today, -5) + dt.timedelta(days=1)).isoformat()
     done = dict.fromkeys(staff, Decimal(0))
     for r in d.rows:
         f = r["data"]
         if (r["entity"] == "nmo" and not r["deleted"] and r["person_id"] in staff and f.get("status") == "confirmed"
-                and f.get("credits") and f.get("event_date", "") >= (start.get(r["person_id"]) or five)):
+                and f.get("credits") and f.get("event_date", "") >= max(start.get(r["person_id"], ""), five)):
             done[r["person_id"]] += Decimal(f["credits"])
     bins = [0, 0, 0, 0, 0]
     for v in done.values():
