@@ -27,9 +27,9 @@ from desktop.views.operator.applications_view import HEADER, ApplicationsView, _
 from desktop.views.operator.nmo_view import NmoQueueView
 from desktop.views.operator.queue_model import ID_ROLE, QUEUE_LIMIT, QueueTable
 from server.testing import run_server
-from tests.hr.conftest import PASS, frmr, new_profile
+from tests.gui.test_dashboard_operator import admin_vault
 from tests.reports.test_cli import add_rows
-from tests.sync.world import PASSWORD, ServerDb
+from tests.sync.world import ServerDb
 
 
 def _fold(t: str) -> str:
@@ -161,11 +161,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 
 def _vault(served: dict[str, Any], tmp_path: Path) -> Vault:
-    login = served["db"].account("admin")
-    prof = new_profile(tmp_path, f"a-{uuid.uuid4().hex[:6]}")
-    cp = frmr(prof, "login", "--server", served["url"], "--username", login, "--password", PASSWORD)
-    assert cp.returncode == 0, cp.stderr
-    return Vault.open(prof, PASS)
+    return admin_vault(served, tmp_path)  # logged in through the relay: served["url"] is the proxy's
 
 
 @pytest.mark.parametrize("queue", ["applications", "nmo"])

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -30,9 +29,9 @@ from server.auth.principal import Principal
 from server.config import Settings
 from server.db import in_write_tx, make_engine
 from server.feed import Writer
-from server.migrate import alembic_config
 from server.models import Confirmation, Record, ReportCredit, ReportStaff
 from server.sync import Engine
+from tests.reports.revisions import move_to
 from tests.reports.test_aggregates import _active_cards
 from tests.reports.test_summary_upkeep import INN, _agrees, _op, _push
 from tests.server.conftest import World
@@ -376,21 +375,13 @@ def test_a_database_at_0010_is_backfilled_by_0011(db_url: str) -> None:
     one, or stale): upgraded to head, every figure is the count made here."""
     engine = make_engine(db_url)
     try:
-        with engine.connect() as conn:
-            cfg = alembic_config(db_url)
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0010")
-            conn.commit()
+        move_to(engine, db_url, "0010", down=True)
         d = generate(80, seed=43)
         load(engine, d, summaries=False)
         with engine.begin() as conn:  # a stale row left behind by an earlier version
             conn.execute(sa.text("INSERT INTO report_staff (org_inn, person_id, until, soonest, cycle_start) "
                                  "VALUES (:inn, :pid, '9999-12-31', '', '')"), {"inn": d.inn, "pid": str(uuid.uuid4())})
-        with engine.connect() as conn:
-            cfg = alembic_config(db_url)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-            conn.commit()
+        move_to(engine, db_url, "head")
         with Session(engine) as s:
             for day in (TODAY, TODAY + dt.timedelta(days=700), TODAY - dt.timedelta(days=700)):
                 _nmo_agrees(s, db_url, d.inn, day)
@@ -408,11 +399,7 @@ def test_a_worker_starts_on_a_database_not_migrated_yet(db_url: str, caplog: pyt
     answers; nothing is written."""
     engine = make_engine(db_url)
     try:
-        with engine.connect() as conn:
-            cfg = alembic_config(db_url)
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0009")
-            conn.commit()
+        move_to(engine, db_url, "0009", down=True)
         with engine.connect() as conn:
             before = conn.execute(sa.text("SELECT count(*) FROM audit")).scalar_one()
         with caplog.at_level(logging.WARNING, logger="frmr.server"), \

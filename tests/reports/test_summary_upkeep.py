@@ -9,15 +9,14 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 from sqlmodel import Session
 
 from bench.org_seed import OrgData, generate, load
 from desktop.demo import ORG_GKB
 from server import reports
 from server.db import make_engine
-from server.migrate import alembic_config
 from server.models import Confirmation, Record
+from tests.reports.revisions import move_to
 from tests.reports.test_aggregates import _check, expected
 from tests.server.conftest import World
 
@@ -135,19 +134,10 @@ def test_migration_backfills_the_summaries(db_url: str) -> None:
     """A database at 0009 with an organization's rows in it: upgraded, the report counts them."""
     engine = make_engine(db_url)
     try:
-        with engine.connect() as conn:
-            cfg = alembic_config(db_url)
-            cfg.attributes["connection"] = conn
-            # the fixture's database is at head: back to 0009 (0010's downgrade), as before the release
-            command.downgrade(cfg, "0009")
-            conn.commit()
+        move_to(engine, db_url, "0009", down=True)
         d = generate(120, seed=23)
         load(engine, d, summaries=False)
-        with engine.connect() as conn:
-            cfg = alembic_config(db_url)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-            conn.commit()
+        move_to(engine, db_url, "head")
         with Session(engine) as s:
             got = reports.org_report(s, d.inn, today=TODAY)
         _check(got, expected(d))
