@@ -335,3 +335,32 @@ def test_a_queue_opened_before_the_login_loads_when_the_connection_comes(qtbot: 
         assert view.table.model().rowCount() == 1 and not view.property(LOAD_FAILED)
     finally:
         vault.close()
+
+
+def test_an_overtaken_failure_is_not_shown(qtbot: QtBot, server: dict[str, Any], tmp_path: Path) -> None:
+    """A question overtaken by a later one of the same view: neither its answer nor its failure
+    reaches the view (the later answer is what the operator asked for last)."""
+    import time
+
+    from PySide6.QtWidgets import QWidget
+
+    from desktop.views.operator.common import call, latest_only, status_label
+
+    vault = admin_vault(server, tmp_path)
+    try:
+        view = QWidget()
+        qtbot.addWidget(view)
+        status = status_label()
+        got: list[str] = []
+
+        def slow_failure(_client: Any) -> str:
+            time.sleep(0.5)
+            raise ConnectionError("первый вопрос не дождался ответа")
+
+        call(view, vault, slow_failure, latest_only(view, got.append), status)
+        call(view, vault, lambda _c: "второй", latest_only(view, got.append), status)
+        qtbot.waitUntil(lambda: got == ["второй"], timeout=10_000)
+        qtbot.wait(800)  # the first question's failure has come back by now
+        assert got == ["второй"] and status.text() == ""
+    finally:
+        vault.close()

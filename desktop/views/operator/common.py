@@ -36,6 +36,8 @@ def call(parent: QWidget, vault: Vault, fn: Callable[[AdminClient], T], ok: Call
         ok(value)
 
     def failed(exc: BaseException) -> None:
+        if not getattr(ok, "current", lambda: True)():
+            return  # overtaken by a later question (``latest_only``): its failure is not news either
         if then is None:  # a load; a refused decision is told and followed by a load of its own
             parent.setProperty(LOAD_FAILED, True)
         say(status, describe_error(exc), "error")
@@ -69,10 +71,14 @@ def latest_only(view: QWidget, ok: Callable[[T], None]) -> Callable[[T], None]:
     asked = int(view.property("frmr_asked") or 0) + 1
     view.setProperty("frmr_asked", asked)
 
+    def current() -> bool:
+        return bool(view.property("frmr_asked") == asked)
+
     def answered(value: T) -> None:
-        if view.property("frmr_asked") == asked:
+        if current():
             ok(value)
 
+    answered.current = current  # type: ignore[attr-defined]  # read by ``call`` on a failure
     return answered
 
 
