@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import sqlcipher3
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import OperationalError
 
@@ -213,7 +214,10 @@ class EngineCore:
             try:
                 with self.vault.begin() as conn:
                     return fn(conn)
-            except OperationalError as exc:
+            except (OperationalError, sqlcipher3.OperationalError) as exc:
+                # the vault's engine is built on a creator, so SQLAlchemy's dialect knows the
+                # stdlib sqlite3 module only and passes SQLCipher's own error through unwrapped:
+                # caught as SQLAlchemy's alone, a lock held by the GUI thread failed the sync at once
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 time.sleep(0.05 * (i + 1))
