@@ -344,7 +344,7 @@ def test_an_overtaken_failure_is_not_shown(qtbot: QtBot, server: dict[str, Any],
 
     from PySide6.QtWidgets import QWidget
 
-    from desktop.views.operator.common import call, latest_only, status_label
+    from desktop.views.operator.common import call, status_label
 
     vault = admin_vault(server, tmp_path)
     try:
@@ -357,8 +357,8 @@ def test_an_overtaken_failure_is_not_shown(qtbot: QtBot, server: dict[str, Any],
             time.sleep(0.5)
             raise ConnectionError("первый вопрос не дождался ответа")
 
-        call(view, vault, slow_failure, latest_only(view, got.append), status)
-        call(view, vault, lambda _c: "второй", latest_only(view, got.append), status)
+        call(view, vault, slow_failure, got.append, status, load=True)
+        call(view, vault, lambda _c: "второй", got.append, status, load=True)
         qtbot.waitUntil(lambda: got == ["второй"], timeout=10_000)
         qtbot.wait(800)  # the first question's failure has come back by now
         assert got == ["второй"] and status.text() == ""

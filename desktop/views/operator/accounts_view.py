@@ -27,7 +27,7 @@ from desktop.models.checkdigits import inn_is_valid
 from desktop.models.passwords import describe, policy_errors
 from desktop.sync.admin import ROLES
 from desktop.vault.store import Vault
-from desktop.views.operator.common import call, latest_only, list_table, say, selected_ids, show_rows, status_label
+from desktop.views.operator.common import call, list_table, say, selected_ids, show_rows, status_label
 
 HEADER = [N_("Логин"), N_("Роль"), N_("Имя"), N_("Организации"), N_("Состояние"), N_("Второй фактор")]
 
@@ -141,7 +141,7 @@ class AccountsView(QWidget):
 
     def reload(self) -> None:
         role = str(self.role_filter.currentData() or "")
-        call(self, self.vault, lambda c: c.accounts(role), latest_only(self, self._loaded), self.status)
+        call(self, self.vault, lambda c: c.accounts(role), self._loaded, self.status, load=True)
 
     def _loaded(self, items: list[dict[str, Any]]) -> None:
         self.items = items

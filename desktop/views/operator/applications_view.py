@@ -26,14 +26,12 @@ from desktop.vault.store import Vault
 from desktop.views.operator.common import (
     call,
     day_text,
-    fold,
-    latest_only,
     person_cells,
     say,
     say_while,
     status_label,
 )
-from desktop.views.operator.queue_model import QUEUE_LIMIT, Queue, QueueTable
+from desktop.views.operator.queue_model import QUEUE_LIMIT, Queue, QueueTable, queue_of
 
 HEADER = [N_("Номер"), N_("Подано"), N_("Заявитель"), N_("СНИЛС"), N_("Вид"), N_("Специальность"), N_("Статус"),
           N_("Комментарий")]
@@ -110,7 +108,7 @@ class ApplicationsView(QWidget):
     def reload(self) -> None:
         status = str(self.status_filter.currentData() or "")
         call(self, self.vault, lambda c: _queue(c.applications(status, limit=QUEUE_LIMIT)),
-             latest_only(self, self._loaded), self.status)
+             self._loaded, self.status, load=True)
 
     def _loaded(self, queue: Queue) -> None:
         full = self.table.show_queue([tr(h) for h in HEADER], queue)
@@ -185,25 +183,20 @@ def _size(n: Any) -> str:
         tr("{n} МБ").format(n=f"{size / 1024 / 1024:.1f}")
 
 
-
-
 def _queue(items: list[dict[str, Any]]) -> Queue:
-    """In the pool: each application's cells as shown (the specialty's НСИ name beside its code;
-    the registry is read from disk once), its id and its search text — the cells and the codes
-    behind them, folded once here, not per keystroke."""
+    """In the pool: the applications as the queue shows them (the specialty's НСИ name beside
+    its code; the registry is read from disk once)."""
     from desktop.models.nsi import shipped
 
     nsi = shipped()
-    cells: list[list[str]] = []
-    hays: list[str] = []
-    for item in items:
+
+    def row_of(item: dict[str, Any]) -> tuple[list[str], str]:
         f = item.get("fields") or {}
         code = str(f.get("specialty_code") or "")
         name, snils = person_cells(item)
-        row = [str(f.get("confirmation_number") or "—"), day_text(f.get("submitted_at")), name, snils,
-               tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
-               (nsi.name("specialty", code) or code) if code else "",
-               tr(APPLICATION_STATUSES.get(str(f.get("status")), "")), str(f.get("decision_comment") or "")]
-        cells.append(row)
-        hays.append(fold(" ".join((*row, code, str((item.get("person") or {}).get("snils") or "")))))
-    return cells, [str(i["id"]) for i in items], hays
+        return [str(f.get("confirmation_number") or "—"), day_text(f.get("submitted_at")), name, snils,
+                tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
+                (nsi.name("specialty", code) or code) if code else "",
+                tr(APPLICATION_STATUSES.get(str(f.get("status")), "")), str(f.get("decision_comment") or "")], code
+
+    return queue_of(items, row_of)

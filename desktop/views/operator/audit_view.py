@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPush
 from desktop.i18n import N_, tr
 from desktop.models.textrules import spreadsheet_cell
 from desktop.vault.store import Vault
-from desktop.views.operator.common import call, latest_only, list_table, say, show_rows, status_label
+from desktop.views.operator.common import call, list_table, say, show_rows, status_label
 from desktop.views.runtime.ops import Op
 from desktop.views.widgets.date_input import DateInput
 
@@ -99,7 +99,7 @@ class AuditView(QWidget):
         action, login = self.action.text().strip(), self.login.text().strip()
         say(self.status, "")
         call(self, self.vault, lambda c: c.audit(action=action, login=login, since=since, until=until),
-             latest_only(self, self._loaded), self.status)
+             self._loaded, self.status, load=True)
 
     def _loaded(self, items: list[dict[str, Any]]) -> None:
         self.items = items

@@ -23,7 +23,7 @@ from desktop.i18n import tr
 from desktop.models.checkdigits import inn_is_valid, ogrn_is_valid
 from desktop.vault.store import Vault
 from desktop.views.dashboards.charts import fill_table
-from desktop.views.operator.common import call, latest_only, list_table, say, selected_ids, show_rows, status_label
+from desktop.views.operator.common import call, list_table, say, selected_ids, show_rows, status_label
 from desktop.views.widgets.date_input import DateInput
 
 FORMATS = {"full_time": "очная", "part_time": "очно-заочная", "mixed": "смешанная", "distance": "дистанционная"}
@@ -173,7 +173,7 @@ class CatalogueView(QWidget):
         def both(c: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             return c.organizations(), c.programmes()
 
-        call(self, self.vault, both, latest_only(self, self._loaded), self.status)
+        call(self, self.vault, both, self._loaded, self.status, load=True)
 
     def _loaded(self, result: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
         orgs, progs = result

@@ -22,23 +22,37 @@ T = TypeVar("T")
 
 
 def call(parent: QWidget, vault: Vault, fn: Callable[[AdminClient], T], ok: Callable[[T], None],
-         status: QLabel, *, then: Callable[[], None] | None = None) -> Op:
+         status: QLabel, *, then: Callable[[], None] | None = None, load: bool = False) -> Op:
     """``fn(client)`` in the pool; its failure (offline, refused, a colleague first) in ``status``,
-    then ``then()`` (a decision refused because the row moved on: show the list as it is now)."""
+    then ``then()`` (a decision refused because the row moved on: show the list as it is now).
+
+    ``load``: the call loads the view's list. A later load of the same view overtakes it — its
+    answer and its failure are dropped (a status chosen, then another before the first, slower
+    list came); a failed load is asked again when the connection comes back
+    (``reload_when_online``), and its message goes once a load succeeds."""
+    asked = int(parent.property(ASKED) or 0) + 1 if load else 0
+    if load:
+        parent.setProperty(ASKED, asked)
+
+    def overtaken() -> bool:
+        return load and parent.property(ASKED) != asked
+
     def run() -> T:
         with AdminClient(vault) as client:
             return fn(client)
 
     def succeeded(value: T) -> None:
-        if parent.property(LOAD_FAILED):  # the failed load is over: its message goes (a refused
-            parent.setProperty(LOAD_FAILED, False)  # decision's stays, it is not one)
+        if overtaken():
+            return
+        if load and parent.property(LOAD_FAILED):
+            parent.setProperty(LOAD_FAILED, False)
             say(status, "")
         ok(value)
 
     def failed(exc: BaseException) -> None:
-        if not getattr(ok, "current", lambda: True)():
-            return  # overtaken by a later question (``latest_only``): its failure is not news either
-        if then is None:  # a load; a refused decision is told and followed by a load of its own
+        if overtaken():
+            return
+        if load:
             parent.setProperty(LOAD_FAILED, True)
         say(status, describe_error(exc), "error")
         if then is not None:
@@ -47,13 +61,15 @@ def call(parent: QWidget, vault: Vault, fn: Callable[[AdminClient], T], ok: Call
     return Op(parent, run, pool=True).success(succeeded).failure(failed).run()
 
 
-#: the view's last server call failed (no server yet, no connection): it loads again when the
+#: the number of the view's latest load (``call(load=True)``)
+ASKED = "frmr_asked"
+#: the view's latest load failed (no server yet, no connection): it loads again when the
 #: connection comes back (``reload_when_online``)
 LOAD_FAILED = "frmr_load_failed"
 
 
 def reload_when_online(view: QWidget, events: EventBus, reload: Callable[[], None]) -> QWidget:
-    """Once the connection is back, a view whose last call failed asks again — the operator's
+    """Once the connection is back, a view whose last load failed asks again — the operator's
     console opened before the sync had logged in (the demo starts its server then), or offline.
     A view that loaded is left as it is: a sync must not reset the queue under the operator."""
     def changed(online: bool | None) -> None:
@@ -62,24 +78,6 @@ def reload_when_online(view: QWidget, events: EventBus, reload: Callable[[], Non
 
     events.subscribe(CONNECTION_CHANGED, changed, view)
     return view
-
-
-def latest_only(view: QWidget, ok: Callable[[T], None]) -> Callable[[T], None]:
-    """The handler of the answer to the question ``view`` asks now: an answer overtaken by a
-    later question of the same view (a status chosen, then another before the first list came)
-    is dropped instead of replacing the newer list."""
-    asked = int(view.property("frmr_asked") or 0) + 1
-    view.setProperty("frmr_asked", asked)
-
-    def current() -> bool:
-        return bool(view.property("frmr_asked") == asked)
-
-    def answered(value: T) -> None:
-        if current():
-            ok(value)
-
-    answered.current = current  # type: ignore[attr-defined]  # read by ``call`` on a failure
-    return answered
 
 
 def say_while(status: QLabel, holds: bool, text: str, kind: str = "warning") -> None:
@@ -150,5 +148,5 @@ def fold(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
-__all__ = ["call", "day_text", "fold", "latest_only", "list_table", "person_cells", "reload_when_online", "say",
+__all__ = ["call", "day_text", "fold", "list_table", "person_cells", "reload_when_online", "say",
            "say_while", "selected_ids", "show_rows", "status_label", "tr"]

@@ -13,14 +13,12 @@ from desktop.vault.store import Vault
 from desktop.views.operator.common import (
     call,
     day_text,
-    fold,
-    latest_only,
     person_cells,
     say,
     say_while,
     status_label,
 )
-from desktop.views.operator.queue_model import QUEUE_LIMIT, Queue, QueueTable
+from desktop.views.operator.queue_model import QUEUE_LIMIT, Queue, QueueTable, queue_of
 
 HEADER = [N_("Дата"), N_("Работник"), N_("СНИЛС"), N_("Тип"), N_("Наименование"), N_("Организатор"), N_("ЗЕТ"),
           N_("Статус")]
@@ -63,8 +61,8 @@ class NmoQueueView(QWidget):
 
     def reload(self) -> None:
         status = str(self.status_filter.currentData() or "")
-        call(self, self.vault, lambda c: _queue(c.nmo(status, limit=QUEUE_LIMIT)), latest_only(self, self._loaded),
-             self.status)
+        call(self, self.vault, lambda c: _queue(c.nmo(status, limit=QUEUE_LIMIT)), self._loaded,
+             self.status, load=True)
 
     def _loaded(self, queue: Queue) -> None:
         full = self.table.show_queue([tr(h) for h in HEADER], queue)
@@ -89,16 +87,12 @@ class NmoQueueView(QWidget):
 
 
 def _queue(items: list[dict[str, Any]]) -> Queue:
-    """In the pool: each credit's cells as shown, its id and its folded search text."""
-    cells: list[list[str]] = []
-    hays: list[str] = []
-    for item in items:
+    """In the pool: the credits as the queue shows them."""
+    def row_of(item: dict[str, Any]) -> tuple[list[str], str]:
         f = item.get("fields") or {}
         name, snils = person_cells(item)
-        row = [day_text(f.get("event_date")), name, snils, tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
-               str(f.get("title") or ""), str(f.get("provider") or ""), str(f.get("credits") or ""),
-               tr(NMO_STATUSES.get(str(f.get("status")), ""))]
-        cells.append(row)
-        hays.append(fold(" ".join((*row, str((item.get("person") or {}).get("snils") or "")))))
-    return cells, [str(i["id"]) for i in items], hays
+        return [day_text(f.get("event_date")), name, snils, tr(KINDS.get(str(f.get("kind")), str(f.get("kind") or ""))),
+                str(f.get("title") or ""), str(f.get("provider") or ""), str(f.get("credits") or ""),
+                tr(NMO_STATUSES.get(str(f.get("status")), ""))], ""
 
+    return queue_of(items, row_of)

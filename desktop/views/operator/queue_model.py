@@ -8,7 +8,7 @@ item object per cell on the GUI thread for every keystroke — 60,000 of them fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
@@ -25,6 +25,19 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 QUEUE_LIMIT = 10_000
 #: rows looked at when sizing the columns
 _SIZE_ROWS = 50
+
+
+def queue_of(items: list[dict[str, Any]], row_of: Callable[[dict[str, Any]], tuple[list[str], str]]) -> Queue:
+    """In the pool: the server's rows as the table shows them — ``row_of`` gives a row's cells and
+    the words it is also found by (codes behind the shown names); the person's СНИЛС is found
+    with or without its dashes. The search text is folded here once, not per keystroke."""
+    cells: list[list[str]] = []
+    hays: list[str] = []
+    for item in items:
+        row, words = row_of(item)
+        cells.append(row)
+        hays.append(fold(" ".join((*row, words, str((item.get("person") or {}).get("snils") or "")))))
+    return cells, [str(i["id"]) for i in items], hays
 
 
 class QueueModel(RowsModel):
