@@ -188,6 +188,14 @@ def _doc_records(s: Session | Connection, pids: Sequence[str]) -> list[Any]:
     return out
 
 
+def credits_by_person(rows: Iterable[Any]) -> dict[str, list[tuple[str, int]]]:
+    """person_id -> their credits (event_date, millionths), from (person_id, event_date, millionths) rows."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for pid, day, value in rows:
+        out.setdefault(pid, []).append((day, value))
+    return out
+
+
 def staff_rows(cards: Iterable[Any], persons: dict[str, Any], credits: dict[str, list[tuple[str, int]]],
                today: dt.date) -> list[dict[str, Any]]:
     """report_staff rows from report_card rows (.org_inn .person_id .end_date), person_id ->
@@ -233,11 +241,9 @@ def _refresh_staff(s: Session | Connection, pids: list[str]) -> None:
         persons = {r.person_id: r for r in s.execute(
             sa.select(col(ReportPerson.person_id), col(ReportPerson.cycle_start), col(ReportPerson.soonest))
             .where(col(ReportPerson.person_id).in_(part))).all()}
-        credits: dict[str, list[tuple[str, int]]] = {}
-        for pid, day, value in s.execute(
-                sa.select(col(ReportCredit.person_id), col(ReportCredit.event_date), col(ReportCredit.credits_micro))
-                .where(col(ReportCredit.person_id).in_(part))):
-            credits.setdefault(pid, []).append((day, value))
+        credits = credits_by_person(s.execute(
+            sa.select(col(ReportCredit.person_id), col(ReportCredit.event_date), col(ReportCredit.credits_micro))
+            .where(col(ReportCredit.person_id).in_(part))))
         s.execute(sa.delete(ReportStaff).where(col(ReportStaff.person_id).in_(part)))
         s.execute(sa.delete(ReportUnit).where(col(ReportUnit.person_id).in_(part)))
         rows = staff_rows(cards, persons, credits, dt.date.today())
@@ -291,9 +297,7 @@ def rebuild(conn: Session | Connection) -> dict[str, int]:
             if (row := request_row(r)) is not None]
     docs, persons = doc_rows(conn.execute(sa.select(*_COLUMNS).where(col(Record.entity).in_(DOC_ENTITIES), live)))
     by_id = {p["person_id"]: SimpleNamespace(**p) for p in persons}
-    by_person: dict[str, list[tuple[str, int]]] = {}
-    for k in credits:
-        by_person.setdefault(k["person_id"], []).append((k["event_date"], k["credits_micro"]))
+    by_person = credits_by_person((k["person_id"], k["event_date"], k["credits_micro"]) for k in credits)
     staff = staff_rows((SimpleNamespace(**c) for c in cards), by_id, by_person, dt.date.today())
     units = unit_rows(SimpleNamespace(**c) for c in cards)
     for table, rows in ((ReportCard, cards), (ReportCredit, credits), (ReportDoc, docs), (ReportPerson, persons),

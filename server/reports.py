@@ -173,13 +173,17 @@ def expiring_items(s: Session, inn: str, today: dt.date, flt: Filters, limit: in
     R: Any = aliased(Record)
     people = dict(s.execute(sa.select(R.id, R.data).where(col(R.id).in_(sorted({pid for _, pid, _ in due})))).all()) \
         if due else {}
-    return [{"person_id": pid, "kind": kind, "date": d, "name": _name(people.get(pid)),
+    return [{"person_id": pid, "kind": kind, "date": d, "name": person_name(people.get(pid)),
              "snils": (people.get(pid) or {}).get("snils")} for d, pid, kind in due]
 
 
-def _name(data: dict[str, Any] | None) -> str:
+#: a person's name fields, in the order the name is written
+NAME_FIELDS = ("last_name", "first_name", "patronymic")
+
+
+def person_name(data: dict[str, Any] | None) -> str:
     d = data or {}
-    return " ".join(str(d.get(k) or "") for k in ("last_name", "first_name", "patronymic")).strip()
+    return " ".join(str(d.get(k) or "") for k in NAME_FIELDS).strip()
 
 
 _NEED = int(NMO_CYCLE_HOURS) * MICRO
@@ -351,7 +355,7 @@ def people(s: Session, inn: str, group: str, value: str, *, today: dt.date | Non
     rows = s.execute(sa.select(R.id, R.data, R.snils).where(R.entity == "person", R.deleted == sa.false(),
                                                             col(R.id).in_(ids))
                      .order_by(R.sort_name).limit(limit)).all()
-    return [{"person_id": pid, "name": _name(d), "snils": sn} for pid, d, sn in rows]
+    return [{"person_id": pid, "name": person_name(d), "snils": sn} for pid, d, sn in rows]
 
 
 # -- the last answers, while nothing changed ---------------------------------------------------

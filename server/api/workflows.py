@@ -22,7 +22,7 @@ from desktop.sync.wire import (
     NmoDecisionArgs,
     NoArgs,
 )
-from server import audit
+from server import audit, reports
 from server.api.common import client_schema_optional
 from server.api.helpers import UUID_RE, read_row, visible_record, write_in
 from server.auth.principal import CurrentUser, Principal, require
@@ -325,16 +325,14 @@ def list_applications(
     return _list_entity(st, p, "application", status, limit)
 
 
-_NAME = ("last_name", "first_name", "patronymic")
-
-
 def _list_entity(st: State, p: Principal, entity: str, status: str, limit: int) -> dict[str, Any]:
     """The rows of an operator's queue, oldest change first, each with its person's name and
     СНИЛС (``person``). Only the columns answered are read (a row's edit history stays in the
     database): 10,000 whole rows took half a second to load."""
     R: Any = Record
     who: Any = aliased(Record)
-    q = (sa.select(R.id, R.person_id, R.version, R.data, *(who.data[k].as_string() for k in _NAME), who.snils)
+    names = (who.data[k].as_string() for k in reports.NAME_FIELDS)
+    q = (sa.select(R.id, R.person_id, R.version, R.data, *names, who.snils)
          .outerjoin(who, sa.and_(who.id == R.person_id, who.entity == "person"))
          .where(R.entity == entity, R.deleted == sa.false()))
     if status:
@@ -344,7 +342,9 @@ def _list_entity(st: State, p: Principal, entity: str, status: str, limit: int) 
     if rows:
         audit.log(st.engine, p, "read_personal_data", entity, "", f"список, записей: {len(rows)}")
     return {"items": [{"id": r[0], "person_id": r[1], "version": r[2], "fields": r[3],
-                       "person": {"name": " ".join(x for x in r[4:7] if x), "snils": r[7]}} for r in rows]}
+                       "person": {"name": reports.person_name(dict(zip(reports.NAME_FIELDS, r[4:7], strict=True))),
+                                  "snils": r[7]}}
+                      for r in rows]}
 
 
 def decide_application_core(s: Session, st: AppState, p: Principal, row_id: str,

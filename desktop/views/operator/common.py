@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget, QWidget
 
 from desktop.i18n import tr
+from desktop.models.checkdigits import format_snils
 from desktop.sync.admin import AdminClient
 from desktop.vault.store import Vault
 from desktop.views.dashboards.charts import fill_table
@@ -139,9 +140,7 @@ def day_text(iso: Any) -> str:
 def person_cells(item: dict[str, Any]) -> tuple[str, str]:
     """The name and the СНИЛС (as written: 123-456-789 01) of a queue row's person."""
     who = item.get("person") or {}
-    d = "".join(ch for ch in str(who.get("snils") or "") if ch.isdigit())
-    snils = f"{d[:3]}-{d[3:6]}-{d[6:9]} {d[9:]}" if len(d) == 11 else str(who.get("snils") or "")
-    return str(who.get("name") or "—"), snils
+    return str(who.get("name") or "—"), format_snils(str(who.get("snils") or ""))
 
 
 def fold(text: str) -> str:
