@@ -26,14 +26,21 @@ def _shown(table: QueueTable) -> set[str]:
     return {str(m.index(r, 0).data(ID_ROLE)) for r in range(m.rowCount())}
 
 
-def test_the_filter_finds_what_a_count_finds(qtbot: QtBot) -> None:
-    items = applications(10_000, seed=9)
+def shown_queue(qtbot: QtBot, items: list[dict[str, Any]], width: int = 1000, height: int = 500
+                ) -> tuple[QueueTable, list[list[str]], list[str], list[str]]:
+    """A queue table of these applications, prepared as the view's op prepares them, shown."""
     cells, ids, hays = _queue([dict(i, fields=dict(i["fields"])) for i in items])
     table = QueueTable("Заявления", stretch=len(HEADER) - 1)
     qtbot.addWidget(table)
     table.show_rows(HEADER, cells, ids, hays)
-    table.resize(1000, 500)
+    table.resize(width, height)
     table.show()
+    return table, cells, ids, hays
+
+
+def test_the_filter_finds_what_a_count_finds(qtbot: QtBot) -> None:
+    items = applications(10_000, seed=9)
+    table, cells, ids, hays = shown_queue(qtbot, items)
     assert table.model().rowCount() == 10_000
     assert table.model().index(0, 2).data() == items[0]["person"]["name"]
     for text in ("А-2026-1012", "А-2026-10123", "А-2026-101", "ЁЛКИНА", "елкина м", "елкин", "", "нет такого"):

@@ -28,6 +28,7 @@ from desktop.views.operator.nmo_view import NmoQueueView
 from desktop.views.operator.queue_model import ID_ROLE, QUEUE_LIMIT, QueueTable
 from server.testing import run_server
 from tests.gui.test_dashboard_operator import admin_vault
+from tests.gui.test_operator_queue import shown_queue
 from tests.reports.test_cli import add_rows
 from tests.sync.world import ServerDb
 
@@ -42,14 +43,7 @@ def _shown(table: QueueTable) -> list[str]:
 
 
 def _table(qtbot: QtBot, n: int, seed: int) -> tuple[QueueTable, list[list[str]], list[str], list[str]]:
-    items = applications(n, seed=seed)
-    cells, ids, hays = _queue([dict(i, fields=dict(i["fields"])) for i in items])
-    table = QueueTable("Заявления", stretch=len(HEADER) - 1)
-    qtbot.addWidget(table)
-    table.show_rows(HEADER, cells, ids, hays)
-    table.resize(900, 400)
-    table.show()
-    return table, cells, ids, hays
+    return shown_queue(qtbot, applications(n, seed=seed), 900, 400)
 
 
 def test_random_typing_shows_exactly_the_matching_rows(qtbot: QtBot) -> None:

@@ -124,12 +124,17 @@ def world(db_url: str) -> Iterator[World]:
     w.client.app.state.frmr.engine.dispose()  # type: ignore[attr-defined]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def shared_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """One seeded world per module and backend, for read-mostly tests."""
-    url, cleanup = new_database(str(request.param), tmp_path_factory.mktemp("db"))
+def seeded_world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A seeded world on a database of its own, served while the generator is open."""
+    url, cleanup = new_database(backend, tmp_path_factory.mktemp("db"))
     w = make_world(url)
     with w.client:
         yield w
     w.client.app.state.frmr.engine.dispose()  # type: ignore[attr-defined]
     cleanup()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One seeded world per module and backend, for read-mostly tests."""
+    yield from seeded_world(str(request.param), tmp_path_factory)

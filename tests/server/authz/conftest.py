@@ -13,19 +13,14 @@ from collections.abc import Iterator
 import pytest
 
 from tests.server.authz.world import Mx
-from tests.server.conftest import BACKENDS, World, make_world, new_database
+from tests.server.conftest import BACKENDS, World, seeded_world
 
 
 @pytest.fixture(scope="package", params=BACKENDS)
 def matrix_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One seeded world per backend for the whole package (tests/server/conftest.py's
     ``shared_world`` is per module)."""
-    url, cleanup = new_database(str(request.param), tmp_path_factory.mktemp("db"))
-    w = make_world(url)
-    with w.client:
-        yield w
-    w.client.app.state.frmr.engine.dispose()  # type: ignore[attr-defined]
-    cleanup()
+    yield from seeded_world(str(request.param), tmp_path_factory)
 
 
 @pytest.fixture(scope="package")
