@@ -70,7 +70,7 @@ class UnlockView(QWidget):
             text = tr("Демонстрационный профиль. Парольная фраза: {p}").format(p=profile.demo_passphrase)
             if not profile.extra.get("demo_login"):
                 # the doctor's: say where the HR clerk's and the manager's demo are (desktop/demo.py)
-                text += " " + tr("Кадровая служба и главный врач — кнопка «Другой профиль».")
+                text += " " + tr("Кадровая служба, главный врач и оператор регистра — кнопка «Другой профиль».")
             self.demo_label.setText(text)
             self.demo_label.setStyleSheet(theme.banner_style("info", border=0))
         else:

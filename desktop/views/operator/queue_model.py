@@ -125,12 +125,20 @@ class QueueTable(QTableView):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.resizeColumnsToContents()
         n = self.queue.columnCount()
-        # a long specialty or title is elided (its tooltip has it whole) rather than pushing the
-        # status and the comment out of the window
-        limit = max(110, self.viewport().width() // 6)
-        for c in range(n):
-            if c != self.stretch and self.columnWidth(c) > limit:
-                self.setColumnWidth(c, limit)
+        # too wide for the window: the widest columns give way first (one cap for all, the
+        # largest that fits); short ones — the number, the date, the СНИЛС — keep their width,
+        # and an elided cell is whole in its tooltip. Never under a readable floor: where even
+        # that does not fit (a narrow window at 150 %), the table scrolls sideways instead
+        widths = [self.columnWidth(c) for c in range(n)]
+        room = self.viewport().width()
+        if sum(widths) > room:
+            lo, hi = min(110, max(widths)), max(widths)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if sum(min(w, mid) for w in widths) <= room else (lo, mid - 1)
+            for c, w in enumerate(widths):
+                if w > lo:
+                    self.setColumnWidth(c, lo)
         self.sized = True
         if n:
             hh.setSectionResizeMode(min(self.stretch, n - 1), QHeaderView.ResizeMode.Stretch)
